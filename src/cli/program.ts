@@ -1,0 +1,27 @@
+/**
+ * Builds the commander program. Each command lives in its own file and registers itself here;
+ * a command is registered only when it works.
+ *
+ * @module
+ */
+import { Command } from "@commander-js/extra-typings";
+import { BUILD_INFO } from "../build_info.ts";
+import type { CliContext } from "./context.ts";
+import { registerVersion } from "./version.ts";
+
+/** Creates the root command with every working subcommand registered. */
+export function createProgram(ctx: CliContext) {
+  const program = new Command()
+    .name("k8zner")
+    .description("Production-grade Kubernetes on Hetzner Cloud with Talos Linux, from one small YAML file")
+    .version(BUILD_INFO.version, "-V, --version-short", "print the version number")
+    .option("-v, --verbose", "show the cause chain of errors")
+    .showSuggestionAfterError(true)
+    .configureOutput({
+      writeOut: (s) => ctx.io.out(s.replace(/\n$/, "")),
+      writeErr: (s) => ctx.io.err(s.replace(/\n$/, "")),
+    })
+    .exitOverride();
+  registerVersion(program, ctx);
+  return program;
+}
