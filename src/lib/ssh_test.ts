@@ -7,7 +7,7 @@ import { generateSshKeyPair, SshError, sshExec, waitForSsh } from "./ssh.ts";
 
 const SSHD = "/usr/sbin/sshd";
 
-async function freePort(): Promise<number> {
+function freePort(): number {
   const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = (l.addr as Deno.NetAddr).port;
   l.close();
@@ -27,7 +27,7 @@ async function startSshd(dir: string, publicKey: string) {
   await Deno.mkdir("/run/sshd", { recursive: true });
   await run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", `${dir}/host_key`]);
   await Deno.writeTextFile(`${dir}/authorized_keys`, publicKey + "\n", { mode: 0o600 });
-  const port = await freePort();
+  const port = freePort();
   await Deno.writeTextFile(
     `${dir}/sshd_config`,
     [
@@ -120,7 +120,7 @@ Deno.test("sshExec() rejects with an auth SshError when the server does not trus
 });
 
 Deno.test("waitForSsh() gives up after its attempts when nothing listens", async () => {
-  const port = await freePort();
+  const port = freePort();
   const keys = generateSshKeyPair("nobody");
   let sleeps = 0;
   await assertRejects(
