@@ -8,6 +8,7 @@ import { Command } from "@commander-js/extra-typings";
 import { BUILD_INFO } from "../build_info.ts";
 import type { CliContext } from "./context.ts";
 import { registerVersion } from "./version.ts";
+import { registerCompletion } from "./completion.ts";
 
 /** Creates the root command with every working subcommand registered. */
 export function createProgram(ctx: CliContext) {
@@ -23,5 +24,6 @@ export function createProgram(ctx: CliContext) {
     })
     .exitOverride();
   registerVersion(program, ctx);
+  registerCompletion(program, ctx);
   return program;
 }
