@@ -1,0 +1,96 @@
+import { assertEquals, assertIncludes, assertNotMatch, assertThrows } from "../tests/assert.ts";
+import {
+  assetName,
+  cleanDenoError,
+  CompileUsageError,
+  isRuntimeDownloadFailure,
+  parseCompileArgs,
+  renderRuntimeDownloadFailure,
+  RUNTIME_PERMISSIONS,
+  TARGETS,
+} from "./compile.ts";
+
+/** What deno 2.9.6 printed here when dl.deno.land was unreachable (NO_COLOR). */
+const OFFLINE_STDERR = `Check main.ts
+Compile main.ts to dist/k8zner-linux-x86_64
+Download https://dl.deno.land/release/v2.9.6/denort-x86_64-unknown-linux-gnu.zip
+error: Writing deno compile executable to temporary file 'dist/k8zner-linux-x86_64.tmp-a303f92e7ad1bca5'
+
+Caused by:
+    0: Setting up base binary.
+    1: error sending request for url (https://dl.deno.land/release/v2.9.6/denort-x86_64-unknown-linux-gnu.zip): client error (Connect): dns error: failed to lookup address information: Name or service not known
+    2: client error (Connect)
+    3: dns error
+    4: failed to lookup address information: Name or service not known
+
+Stack backtrace:
+   0: <unknown>
+`;
+
+const TYPE_ERROR_STDERR = `Check main.ts
+TS2322 [ERROR]: Type 'string' is not assignable to type 'number'.
+    at file:///work/main/main.ts:3:7
+
+error: Type checking failed.
+
+Stack backtrace:
+   0: <unknown>
+`;
+
+Deno.test("parseCompileArgs() builds every platform into dist by default", () => {
+  const opts = parseCompileArgs([]);
+  assertEquals(opts.targets.map(assetName), [
+    "k8zner-linux-x86_64",
+    "k8zner-linux-aarch64",
+    "k8zner-darwin-x86_64",
+    "k8zner-darwin-aarch64",
+    "k8zner-windows-x86_64.exe",
+  ]);
+  assertEquals(opts.outDir, "dist");
+  assertEquals(opts.version, undefined);
+});
+
+Deno.test("parseCompileArgs() takes repeated --target, --version and --out", () => {
+  const opts = parseCompileArgs(["--target", "linux-aarch64", "--target", "darwin-aarch64", "--version", "1.2.3"]);
+  assertEquals(opts.targets.map((t) => t.triple), ["aarch64-unknown-linux-gnu", "aarch64-apple-darwin"]);
+  assertEquals(opts.version, "1.2.3");
+  assertEquals(parseCompileArgs(["--out", "/tmp/x"]).outDir, "/tmp/x");
+});
+
+Deno.test("parseCompileArgs() rejects an unknown target, listing the allowed ones", () => {
+  assertThrows(
+    () => parseCompileArgs(["--target", "linux-armv7"]),
+    (err: unknown) =>
+      err instanceof CompileUsageError && err.message.includes(`"linux-armv7"`) &&
+      err.message.includes(TARGETS.map((t) => t.name).join(", ")),
+  );
+  assertThrows(() => parseCompileArgs(["--frobnicate"]), CompileUsageError);
+});
+
+Deno.test("isRuntimeDownloadFailure() recognises the denort download failure and not a type error", () => {
+  assertEquals(isRuntimeDownloadFailure(OFFLINE_STDERR), true);
+  assertEquals(isRuntimeDownloadFailure(TYPE_ERROR_STDERR), false);
+});
+
+Deno.test("renderRuntimeDownloadFailure() names the target and the cause without a backtrace", () => {
+  const text = renderRuntimeDownloadFailure(TARGETS[0]!, OFFLINE_STDERR);
+  assertIncludes(text, "cannot compile k8zner for linux-x86_64");
+  assertIncludes(text, "denort-x86_64-unknown-linux-gnu.zip");
+  assertIncludes(text, "failed to lookup address information");
+  assertIncludes(text, "deno task bundle");
+  assertNotMatch(text, /backtrace|<unknown>/i);
+  assertEquals(text.split("\n").length, 2);
+});
+
+Deno.test("cleanDenoError() keeps the type error and drops the backtrace", () => {
+  const text = cleanDenoError(`\x1b[31merror\x1b[0m: ${TYPE_ERROR_STDERR}`);
+  assertIncludes(text, "TS2322 [ERROR]");
+  assertNotMatch(text, /Stack backtrace/);
+  assertEquals(text.includes("\x1b"), false);
+});
+
+Deno.test("the compiled binary gets the same permissions as the k8zner task", async () => {
+  const deno = JSON.parse(await Deno.readTextFile(new URL("../deno.json", import.meta.url)));
+  const taskFlags = (deno.tasks.k8zner as string).split(" ").filter((w) => w.startsWith("--allow-"));
+  assertEquals([...RUNTIME_PERMISSIONS].sort(), taskFlags.sort());
+});
