@@ -9,6 +9,7 @@ import { BUILD_INFO } from "../build_info.ts";
 import type { CliContext } from "./context.ts";
 import { registerVersion } from "./version.ts";
 import { registerCompletion } from "./completion.ts";
+import { registerInit } from "./init.ts";
 
 /** Creates the root command with every working subcommand registered. */
 export function createProgram(ctx: CliContext) {
@@ -25,5 +26,6 @@ export function createProgram(ctx: CliContext) {
     .exitOverride();
   registerVersion(program, ctx);
   registerCompletion(program, ctx);
+  registerInit(program, ctx);
   return program;
 }

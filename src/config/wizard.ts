@@ -1,0 +1,268 @@
+/**
+ * The `k8zner init` question flow, pure over an injected {@link Prompter}: it asks only what the
+ * flags did not already answer and returns a {@link Spec}. Choices come from `spec.ts`, so the
+ * wizard never offers a value the validator rejects (unlike the earlier wizard, inventory §10.6),
+ * and the control-plane size is its own question rather than a copy of the worker size.
+ *
+ * @module
+ */
+import {
+  DEFAULT_CONTROL_PLANE_SIZE,
+  MAX_WORKERS,
+  MIN_WORKERS,
+  type Mode,
+  type Region,
+  REGION_NAMES,
+  REGIONS,
+  SERVER_SIZES,
+  type ServerSize,
+  SIZE_SPECS,
+  type Spec,
+} from "./spec.ts";
+import { checkAllowlist, checkDomain, checkEmail, checkName, checkSubdomain } from "./wizard_rules.ts";
+
+/** What a prompt returns when the user cancels (Ctrl-C, Escape). */
+export const CANCEL: unique symbol = Symbol("k8zner.prompt.cancel");
+export type Answer<T> = T | typeof CANCEL;
+
+/** One option of a select question. */
+export interface Choice<T> {
+  value: T;
+  label: string;
+  hint?: string;
+}
+
+/** A free-text question; `validate` returns a message when the value is not acceptable. */
+export interface TextQuestion {
+  message: string;
+  placeholder?: string;
+  initial?: string;
+  validate?: (value: string) => string | undefined;
+}
+
+/** A pick-one question. */
+export interface SelectQuestion<T> {
+  message: string;
+  choices: Choice<T>[];
+  initial?: T;
+}
+
+/** A yes/no question. */
+export interface ConfirmQuestion {
+  message: string;
+  initial?: boolean;
+}
+
+/**
+ * The few interactions the wizard needs. The real one is `src/cli/prompter_clack.ts`; tests use a
+ * scripted one. Every question may answer {@link CANCEL}.
+ */
+export interface Prompter {
+  intro(title: string): void;
+  note(message: string, title?: string): void;
+  text(question: TextQuestion): Promise<Answer<string>>;
+  select<T>(question: SelectQuestion<T>): Promise<Answer<T>>;
+  confirm(question: ConfirmQuestion): Promise<Answer<boolean>>;
+  outro(message: string): void;
+}
+
+/** The user cancelled a prompt; nothing was written. Exit code 130, as for an interrupted command. */
+export class WizardCancelledError extends Error {
+  override name = "WizardCancelledError";
+  readonly exitCode = 130;
+  constructor(message = "init cancelled; nothing was written") {
+    super(message);
+  }
+}
+
+/**
+ * Answers the wizard starts from (from flags). An absent field is asked interactively, or takes its
+ * default when running non-interactively; required fields have no default.
+ */
+export interface InitAnswers {
+  name?: string;
+  region?: Region;
+  mode?: Mode;
+  workers?: number;
+  workerSize?: ServerSize;
+  controlPlaneSize?: ServerSize;
+  /** `""` means "no domain" (answered, not asked again). */
+  domain?: string;
+  certEmail?: string;
+  argoSubdomain?: string;
+  grafanaSubdomain?: string;
+  monitoring?: boolean;
+  backup?: boolean;
+  /** `[]` means "detect my public IP at apply time". */
+  allowlist?: string[];
+}
+
+/** Answers without which a spec cannot be built, with the flag that gives each. */
+export const REQUIRED_ANSWERS = [
+  ["name", "--name"],
+  ["region", "--region"],
+  ["mode", "--mode"],
+  ["workers", "--workers"],
+  ["workerSize", "--worker-size"],
+] as const satisfies readonly (readonly [keyof InitAnswers, string])[];
+
+/** The flags a non-interactive run still needs. */
+export function listMissingFlags(answers: InitAnswers): string[] {
+  return REQUIRED_ANSWERS.filter(([key]) => answers[key] === undefined).map(([, flag]) => flag);
+}
+
+/** Default worker size offered by the wizard: 4 vCPU / 8 GB leaves room for the addons. */
+export const DEFAULT_WORKER_SIZE: ServerSize = "cx33";
+export const DEFAULT_WORKER_COUNT = 2;
+
+/**
+ * Builds the spec from complete answers, filling optional fields with their defaults.
+ * Throws TypeError when a required answer is missing (callers check {@link listMissingFlags}).
+ */
+export function renderSpecFromAnswers(a: InitAnswers): Spec {
+  const missing = listMissingFlags(a);
+  if (missing.length > 0) throw new TypeError(`Cannot build spec: missing ${missing.join(", ")}`);
+  const spec: Spec = {
+    name: a.name!,
+    region: a.region!,
+    mode: a.mode!,
+    workers: { count: a.workers!, size: a.workerSize! },
+    control_plane: { size: a.controlPlaneSize ?? DEFAULT_CONTROL_PLANE_SIZE },
+  };
+  if (a.domain) {
+    spec.domain = a.domain;
+    spec.cert_email = a.certEmail || defaultCertEmail(a.domain);
+    spec.argo_subdomain = a.argoSubdomain || "argo";
+  }
+  spec.monitoring = a.monitoring ?? false;
+  if (spec.monitoring && a.domain) spec.grafana_subdomain = a.grafanaSubdomain || "grafana";
+  spec.backup = a.backup ?? false;
+  if (a.allowlist && a.allowlist.length > 0) spec.api_allowlist = [...a.allowlist];
+  return spec;
+}
+
+/** `admin@<domain>`, the certificate contact the earlier implementation used. */
+export function defaultCertEmail(domain: string): string {
+  return `admin@${domain}`;
+}
+
+/** Splits a comma separated CIDR list; blanks are dropped, so `""` is the empty list. */
+export function splitAllowlist(text: string): string[] {
+  return text.split(",").map((s) => s.trim()).filter((s) => s !== "");
+}
+
+/** The label shown for a server size: `cx33  4 vCPU, 8 GB RAM, 80 GB disk`. */
+export function describeSize(size: ServerSize): string {
+  const s = SIZE_SPECS[size];
+  return `${s.cores} vCPU, ${s.memoryGb} GB RAM, ${s.diskGb} GB disk`;
+}
+
+/** Sizes ordered by vCPU, then RAM, then name, so the menu reads small to large. */
+export function listSizesBySpec(): ServerSize[] {
+  return [...SERVER_SIZES].sort((a, b) =>
+    SIZE_SPECS[a].cores - SIZE_SPECS[b].cores || SIZE_SPECS[a].memoryGb - SIZE_SPECS[b].memoryGb ||
+    a.localeCompare(b)
+  );
+}
+
+function sizeChoices(recommended: ServerSize): Choice<ServerSize>[] {
+  return listSizesBySpec().map((size) => ({
+    value: size,
+    label: size,
+    hint: describeSize(size) + (size === recommended ? " (recommended)" : ""),
+  }));
+}
+
+/**
+ * Asks every question the answers leave open and returns the spec. Throws
+ * {@link WizardCancelledError} when the user cancels any prompt.
+ */
+export async function runWizard(prompter: Prompter, given: InitAnswers = {}): Promise<Spec> {
+  const a: InitAnswers = { ...given };
+  const ask = async <T>(answer: Promise<Answer<T>>): Promise<T> => {
+    const value = await answer;
+    if (value === CANCEL) throw new WizardCancelledError();
+    return value;
+  };
+
+  a.name ??= await ask(prompter.text({
+    message: "Cluster name",
+    placeholder: "my-cluster",
+    validate: checkName,
+  }));
+  a.region ??= await ask(prompter.select<Region>({
+    message: "Region",
+    choices: REGIONS.map((r) => ({ value: r, label: `${REGION_NAMES[r]} (${r})` })),
+    initial: "fsn1",
+  }));
+  a.mode ??= await ask(prompter.select<Mode>({
+    message: "Mode",
+    choices: [
+      { value: "dev", label: "Development", hint: "1 control plane" },
+      { value: "ha", label: "High availability", hint: "3 control planes across hosts" },
+    ],
+    initial: "dev",
+  }));
+  a.workers ??= await ask(prompter.select<number>({
+    message: "Number of workers",
+    choices: Array.from({ length: MAX_WORKERS - MIN_WORKERS + 1 }, (_, i) => {
+      const n = MIN_WORKERS + i;
+      return { value: n, label: String(n) };
+    }),
+    initial: DEFAULT_WORKER_COUNT,
+  }));
+  a.workerSize ??= await ask(prompter.select<ServerSize>({
+    message: "Worker size",
+    choices: sizeChoices(DEFAULT_WORKER_SIZE),
+    initial: DEFAULT_WORKER_SIZE,
+  }));
+  a.controlPlaneSize ??= await ask(prompter.select<ServerSize>({
+    message: a.mode === "ha" ? "Control-plane size (each of 3)" : "Control-plane size",
+    choices: sizeChoices(DEFAULT_CONTROL_PLANE_SIZE),
+    initial: DEFAULT_CONTROL_PLANE_SIZE,
+  }));
+  if (a.domain === undefined) {
+    a.domain = (await ask(prompter.text({
+      message: "Domain for ingress and certificates (optional, needs CF_API_TOKEN at apply)",
+      placeholder: "leave empty for none, e.g. example.com",
+      validate: (v) => v.trim() === "" ? undefined : checkDomain(v.trim()),
+    }))).trim();
+  }
+  if (a.domain) {
+    const domain = a.domain;
+    a.certEmail ??= (await ask(prompter.text({
+      message: "Email for Let's Encrypt certificates",
+      initial: defaultCertEmail(domain),
+      validate: (v) => checkEmail(v.trim()),
+    }))).trim();
+    a.argoSubdomain ??= (await ask(prompter.text({
+      message: `Argo CD subdomain (<subdomain>.${domain})`,
+      initial: "argo",
+      validate: (v) => checkSubdomain(v.trim()),
+    }))).trim();
+  }
+  a.monitoring ??= await ask(prompter.confirm({
+    message: "Install monitoring (Prometheus and Grafana)?",
+    initial: Boolean(a.domain),
+  }));
+  if (a.monitoring && a.domain) {
+    const domain = a.domain;
+    a.grafanaSubdomain ??= (await ask(prompter.text({
+      message: `Grafana subdomain (<subdomain>.${domain})`,
+      initial: "grafana",
+      validate: (v) => checkSubdomain(v.trim()),
+    }))).trim();
+  }
+  a.backup ??= await ask(prompter.confirm({
+    message: "Back up etcd to Hetzner Object Storage? (needs HETZNER_S3_ACCESS_KEY and _SECRET_KEY at apply)",
+    initial: false,
+  }));
+  a.allowlist ??= splitAllowlist(
+    await ask(prompter.text({
+      message: "CIDRs allowed to reach the Kubernetes and Talos APIs (comma separated)",
+      placeholder: "leave empty to detect your public IP at apply time",
+      validate: (v) => checkAllowlist(splitAllowlist(v)),
+    })),
+  );
+  return renderSpecFromAnswers(a);
+}
