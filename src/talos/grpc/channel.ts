@@ -1,0 +1,333 @@
+/**
+ * A gRPC client channel over `node:http2` (Deno's `fetch` hides HTTP trailers, where gRPC puts its status).
+ * One HTTP/2 session per endpoint, opened on first use, reused across calls, reopened after the server
+ * went away, closed by {@linkcode GrpcChannel.close}. Unary and server-streaming calls; deadlines travel as
+ * `grpc-timeout` and are enforced locally too; an `AbortSignal` cancels a call (RST_STREAM CANCEL).
+ *
+ * @module
+ */
+import http2 from "node:http2";
+import { Buffer } from "node:buffer";
+import { decodeGrpcMessage, encodeGrpcFrame, encodeGrpcTimeout, GrpcFrameDecoder } from "./framing.ts";
+import { GrpcCode, TalosError } from "./errors.ts";
+import { parseEndpoint } from "./endpoint.ts";
+import type { Endpoint } from "./endpoint.ts";
+
+/** TLS settings of a channel. */
+export interface ChannelTls {
+  /** CA that must have signed the server certificate (required when `verifyServer`). */
+  caPem?: string;
+  /** Client certificate and PKCS#8 key for mutual TLS. */
+  certPem?: string;
+  keyPem?: string;
+  /** `false` only for Talos maintenance mode, whose server certificate nobody can verify. */
+  verifyServer: boolean;
+  /** Server name for SNI and certificate checks, when it differs from the endpoint host. */
+  servername?: string;
+}
+
+/** Options of {@linkcode GrpcChannel}. */
+export interface GrpcChannelOptions {
+  /** `host`, `host:port` or `[v6]:port`; port 50000 when omitted. */
+  endpoint: string;
+  tls: ChannelTls;
+}
+
+/** Per-call options. */
+export interface GrpcCallOptions {
+  /** Request metadata (HTTP/2 headers); an array sends one header field per value. */
+  metadata?: Record<string, string | string[]>;
+  /** Deadline for the whole call, sent as `grpc-timeout`. */
+  timeoutMs?: number;
+  /** Cancels the call; it then fails with `CANCELLED`. */
+  signal?: AbortSignal;
+}
+
+/** A connection to one gRPC server. */
+export class GrpcChannel {
+  readonly endpoint: Endpoint;
+  readonly #tls: ChannelTls;
+  #session: http2.ClientHttp2Session | undefined;
+  #closed = false;
+
+  constructor(options: GrpcChannelOptions) {
+    this.endpoint = parseEndpoint(options.endpoint);
+    if (options.tls.verifyServer && !options.tls.caPem) {
+      throw new TypeError("Cannot create gRPC channel: tls.caPem is required when the server is verified");
+    }
+    this.#tls = options.tls;
+  }
+
+  /** Sends one request and returns the one response message. */
+  async unary(method: string, request: Uint8Array, options: GrpcCallOptions = {}): Promise<Uint8Array> {
+    const messages: Uint8Array[] = [];
+    for await (const message of this.serverStream(method, request, options)) messages.push(message);
+    if (messages.length !== 1) {
+      throw new TalosError(GrpcCode.INTERNAL, `expected 1 response message, got ${messages.length}`, {
+        method,
+        endpoint: this.endpoint.address,
+      });
+    }
+    return messages[0]!;
+  }
+
+  /**
+   * Sends one request and yields each response message. A call that ends with a non-OK status, or ends without
+   * any status, throws a {@linkcode TalosError} after the messages received before it. Leaving the loop early
+   * cancels the call.
+   */
+  serverStream(method: string, request: Uint8Array, options: GrpcCallOptions = {}): AsyncIterableIterator<Uint8Array> {
+    const call = new GrpcCall({ method, endpoint: this.endpoint.address });
+    if (this.#closed) {
+      call.finish(new TalosError(GrpcCode.UNAVAILABLE, "the channel was closed", call.site));
+      return call;
+    }
+    if (options.signal?.aborted) {
+      call.finish(new TalosError(GrpcCode.CANCELLED, "the call was aborted before it started", call.site));
+      return call;
+    }
+    const headers: http2.OutgoingHttpHeaders = {
+      ":method": "POST",
+      ":path": method,
+      "content-type": "application/grpc",
+      "te": "trailers",
+      "user-agent": "k8zner-grpc/1",
+    };
+    for (const [key, value] of Object.entries(options.metadata ?? {})) headers[key.toLowerCase()] = value;
+    if (options.timeoutMs !== undefined) headers["grpc-timeout"] = encodeGrpcTimeout(options.timeoutMs);
+    call.arm(options);
+    let stream: http2.ClientHttp2Stream;
+    try {
+      stream = this.#getSession().request(headers);
+    } catch (err) {
+      call.finish(connectionError(err, call.site));
+      return call;
+    }
+    call.attach(stream, () => this.#sessionError);
+    stream.end(encodeGrpcFrame(request));
+    return call;
+  }
+
+  /** Closes the connection; calls still running fail with `UNAVAILABLE`/`CANCELLED`. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    const session = this.#session;
+    this.#session = undefined;
+    if (!session || session.destroyed) return;
+    await new Promise<void>((resolve) => {
+      session.once("close", () => resolve());
+      session.close();
+    });
+  }
+
+  #sessionError: unknown;
+
+  #getSession(): http2.ClientHttp2Session {
+    const current = this.#session;
+    if (current && !current.closed && !current.destroyed) return current;
+    const tls = this.#tls;
+    const options: http2.SecureClientSessionOptions = { rejectUnauthorized: tls.verifyServer };
+    if (tls.caPem) options.ca = tls.caPem;
+    if (tls.certPem) options.cert = tls.certPem;
+    if (tls.keyPem) options.key = tls.keyPem;
+    if (tls.servername) options.servername = tls.servername;
+    this.#sessionError = undefined;
+    const session = http2.connect(this.endpoint.url, options);
+    // Without a listener a connection error would be thrown as an uncaught exception.
+    session.on("error", (err) => {
+      this.#sessionError = err;
+    });
+    const forget = () => {
+      if (this.#session === session) this.#session = undefined;
+    };
+    session.on("goaway", forget);
+    session.on("close", forget);
+    this.#session = session;
+    return session;
+  }
+}
+
+type CallSite = { method: string; endpoint: string };
+
+/** One call in flight: collects messages and its final status, consumed as an async iterator. */
+class GrpcCall implements AsyncIterableIterator<Uint8Array> {
+  readonly site: CallSite;
+  #queue: Uint8Array[] = [];
+  #finished = false;
+  #error: TalosError | undefined;
+  #wake: (() => void) | undefined;
+  #stream: http2.ClientHttp2Stream | undefined;
+  #cleanups: Array<() => void> = [];
+
+  constructor(site: CallSite) {
+    this.site = site;
+  }
+
+  /** Starts the deadline timer and the abort listener. */
+  arm(options: GrpcCallOptions): void {
+    if (options.timeoutMs !== undefined) {
+      const timeoutMs = options.timeoutMs;
+      const timer = setTimeout(() => {
+        this.cancel(new TalosError(GrpcCode.DEADLINE_EXCEEDED, `deadline of ${timeoutMs} ms exceeded`, this.site));
+      }, timeoutMs);
+      this.#cleanups.push(() => clearTimeout(timer));
+    }
+    const signal = options.signal;
+    if (signal) {
+      const onAbort = () => this.cancel(new TalosError(GrpcCode.CANCELLED, "the call was aborted", this.site));
+      signal.addEventListener("abort", onAbort, { once: true });
+      this.#cleanups.push(() => signal.removeEventListener("abort", onAbort));
+    }
+  }
+
+  attach(stream: http2.ClientHttp2Stream, sessionError: () => unknown): void {
+    this.#stream = stream;
+    const decoder = new GrpcFrameDecoder();
+    let status: { code: number; message: string } | undefined;
+    let httpStatus: number | undefined;
+    const readStatus = (headers: http2.IncomingHttpHeaders) => {
+      const code = headers["grpc-status"];
+      if (code === undefined) return;
+      const message = headers["grpc-message"];
+      status = {
+        code: Number(code),
+        message: decodeGrpcMessage(typeof message === "string" ? message : ""),
+      };
+    };
+    stream.on("response", (headers) => {
+      httpStatus = Number(headers[":status"]);
+      readStatus(headers); // a trailers-only response carries the status in the headers
+    });
+    stream.on("trailers", readStatus);
+    stream.on("data", (chunk: Buffer) => {
+      if (this.#finished) return;
+      try {
+        for (const message of decoder.push(new Uint8Array(chunk))) this.#push(message);
+      } catch (err) {
+        this.cancel(new TalosError(GrpcCode.INTERNAL, (err as Error).message, this.site, { cause: err }));
+      }
+    });
+    stream.on("error", (err) => {
+      if (!this.#finished && status === undefined) this.finish(connectionError(sessionError() ?? err, this.site));
+    });
+    stream.on("close", () => {
+      if (this.#finished) return;
+      if (status !== undefined) {
+        if (status.code === GrpcCode.OK && decoder.pendingBytes > 0) {
+          this.finish(new TalosError(GrpcCode.INTERNAL, "the stream ended inside a message", this.site));
+        } else {
+          this.finish(status.code === GrpcCode.OK ? undefined : new TalosError(status.code, status.message, this.site));
+        }
+        return;
+      }
+      const failure = sessionError();
+      if (failure) return this.finish(connectionError(failure, this.site));
+      if (httpStatus !== undefined && httpStatus !== 200) {
+        return this.finish(new TalosError(codeForHttpStatus(httpStatus), `HTTP status ${httpStatus}`, this.site));
+      }
+      const rst = stream.rstCode;
+      if (rst === http2.constants.NGHTTP2_REFUSED_STREAM) {
+        return this.finish(new TalosError(GrpcCode.UNAVAILABLE, "the server refused the stream", this.site));
+      }
+      if (rst === http2.constants.NGHTTP2_CANCEL) {
+        return this.finish(new TalosError(GrpcCode.CANCELLED, "the server cancelled the stream", this.site));
+      }
+      this.finish(
+        new TalosError(
+          httpStatus === undefined ? GrpcCode.UNAVAILABLE : GrpcCode.INTERNAL,
+          rst ? `the stream was reset (HTTP/2 error code ${rst})` : "the stream ended without a gRPC status",
+          this.site,
+        ),
+      );
+    });
+  }
+
+  /** Ends the call locally with `error` and resets the stream. */
+  cancel(error: TalosError): void {
+    if (this.#finished) return;
+    this.finish(error);
+    const stream = this.#stream;
+    if (stream && !stream.closed && !stream.destroyed) stream.close(http2.constants.NGHTTP2_CANCEL);
+  }
+
+  /** Records the outcome (the first one wins) and wakes the reader. */
+  finish(error?: TalosError): void {
+    if (this.#finished) return;
+    this.#finished = true;
+    this.#error = error;
+    for (const cleanup of this.#cleanups.splice(0)) cleanup();
+    this.#wakeUp();
+  }
+
+  #push(message: Uint8Array): void {
+    this.#queue.push(message);
+    // Back-pressure: stop reading from the socket while the consumer is behind.
+    if (this.#queue.length >= 16) this.#stream?.pause();
+    this.#wakeUp();
+  }
+
+  #wakeUp(): void {
+    const wake = this.#wake;
+    this.#wake = undefined;
+    wake?.();
+  }
+
+  async next(): Promise<IteratorResult<Uint8Array>> {
+    for (;;) {
+      const message = this.#queue.shift();
+      if (message) {
+        if (this.#queue.length < 4) this.#stream?.resume();
+        return { value: message, done: false };
+      }
+      if (this.#finished) {
+        const error = this.#error;
+        this.#error = undefined;
+        if (error) throw error;
+        return { value: undefined, done: true };
+      }
+      await new Promise<void>((resolve) => (this.#wake = resolve));
+    }
+  }
+
+  return(): Promise<IteratorResult<Uint8Array>> {
+    this.cancel(new TalosError(GrpcCode.CANCELLED, "the caller stopped reading", this.site));
+    this.#queue = [];
+    this.#error = undefined;
+    return Promise.resolve({ value: undefined, done: true });
+  }
+
+  [Symbol.asyncIterator](): AsyncIterableIterator<Uint8Array> {
+    return this;
+  }
+}
+
+/** A transport failure (refused, reset, TLS) as gRPC sees it: UNAVAILABLE, naming the cause. */
+function connectionError(err: unknown, site: CallSite): TalosError {
+  if (err instanceof TalosError) return err;
+  const e = err as { code?: string; message?: string };
+  const text = e?.message ?? String(err);
+  const tlsProblem = /cert|tls|ssl|handshake|self.signed|verify/i.test(`${e?.code ?? ""} ${text}`);
+  const details = tlsProblem ? `TLS handshake failed: ${text}` : `connection failed: ${text}`;
+  return new TalosError(GrpcCode.UNAVAILABLE, details, site, { cause: err });
+}
+
+/** HTTP status to gRPC code, for replies that carry no gRPC status (per the gRPC HTTP/2 spec). */
+function codeForHttpStatus(status: number): number {
+  switch (status) {
+    case 400:
+      return GrpcCode.INTERNAL;
+    case 401:
+      return GrpcCode.UNAUTHENTICATED;
+    case 403:
+      return GrpcCode.PERMISSION_DENIED;
+    case 404:
+      return GrpcCode.UNIMPLEMENTED;
+    case 429:
+    case 502:
+    case 503:
+    case 504:
+      return GrpcCode.UNAVAILABLE;
+    default:
+      return GrpcCode.UNKNOWN;
+  }
+}
