@@ -1,0 +1,157 @@
+/**
+ * The fake API server checked against the real kubectl (skipped with a printed reason when kubectl
+ * is not installed).
+ */
+import { assertEquals, assertIncludes, assertMatch, assertOk } from "../assert.ts";
+import { type FakeKubeApi, startFakeKubeApi } from "./mod.ts";
+
+const KUBECTL = "/usr/bin/kubectl";
+const hasKubectl = await Deno.stat(KUBECTL).then(() => true, () => false);
+if (!hasKubectl) console.log(`kubectl tests skipped: ${KUBECTL} not found`);
+
+const MANIFESTS = `apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: widgets.example.com
+spec:
+  group: example.com
+  scope: Namespaced
+  names: {plural: widgets, singular: widget, kind: Widget, listKind: WidgetList, shortNames: [wd]}
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    subresources: {status: {}}
+    schema: {openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}}
+---
+apiVersion: v1
+kind: Namespace
+metadata: {name: k8zner-system}
+---
+apiVersion: example.com/v1
+kind: Widget
+metadata: {name: w1, namespace: k8zner-system}
+spec: {size: 1}
+`;
+
+interface Kubectl {
+  (...args: string[]): Promise<{ code: number; stdout: string; stderr: string }>;
+  env: Record<string, string>;
+}
+
+async function kubectlFor(api: FakeKubeApi, dir: string): Promise<Kubectl> {
+  const kubeconfig = `${dir}/kubeconfig`;
+  await Deno.writeTextFile(kubeconfig, api.kubeconfigYaml());
+  const env = { KUBECONFIG: kubeconfig, HOME: dir };
+  const run = async (...args: string[]) => {
+    const out = await new Deno.Command(KUBECTL, { args: [...args, `--cache-dir=${dir}/cache`], env }).output();
+    const decode = (b: Uint8Array) => new TextDecoder().decode(b);
+    return { code: out.code, stdout: decode(out.stdout), stderr: decode(out.stderr) };
+  };
+  return Object.assign(run, { env });
+}
+
+Deno.test({
+  name: "kubectl gets namespaces, server-side applies a CRD and its resource, labels, patches and deletes it",
+  ignore: !hasKubectl,
+  fn: async () => {
+    const api = await startFakeKubeApi();
+    const dir = await Deno.makeTempDir();
+    try {
+      const kubectl = await kubectlFor(api, dir);
+      const ns = await kubectl("get", "ns");
+      assertEquals(ns.code, 0, ns.stderr);
+      assertMatch(ns.stdout, /^NAME\s+AGE\n(.*\n)*default\s/);
+      assertIncludes(ns.stdout, "kube-system");
+
+      await Deno.writeTextFile(`${dir}/m.yaml`, MANIFESTS);
+      // Like a real cluster, kubectl maps every kind before applying: the custom resource of a CRD
+      // created in the same run is refused until the second run.
+      const first = await kubectl("apply", "--server-side", "--validate=false", "-f", `${dir}/m.yaml`);
+      assertIncludes(
+        first.stdout,
+        "customresourcedefinition.apiextensions.k8s.io/widgets.example.com serverside-applied",
+      );
+      assertIncludes(first.stderr, "ensure CRDs are installed first");
+      const second = await kubectl("apply", "--server-side", "--validate=false", "-f", `${dir}/m.yaml`);
+      assertEquals(second.code, 0, second.stderr);
+      assertIncludes(second.stdout, "widget.example.com/w1 serverside-applied");
+
+      const got = await kubectl("get", "widgets", "-n", "k8zner-system", "-o", "json");
+      assertEquals(got.code, 0, got.stderr);
+      const items = JSON.parse(got.stdout).items as { metadata: { name: string }; spec: unknown }[];
+      assertEquals(items.map((i) => [i.metadata.name, i.spec]), [["w1", { size: 1 }]]);
+
+      const labelled = await kubectl("label", "widget", "w1", "-n", "k8zner-system", "tier=gold");
+      assertEquals(labelled.code, 0, labelled.stderr);
+      const patched = await kubectl(
+        "patch",
+        "wd",
+        "w1",
+        "-n",
+        "k8zner-system",
+        "--type=merge",
+        "-p",
+        '{"spec":{"size":2}}',
+      );
+      assertEquals(patched.code, 0, patched.stderr);
+      const stored = api.store.getObject("example.com/v1", "Widget", "w1", "k8zner-system")!;
+      assertEquals([(stored.metadata as { labels: unknown }).labels, stored.spec], [{ tier: "gold" }, { size: 2 }]);
+      const managers = (stored.metadata as { managedFields: { manager: string }[] }).managedFields.map((m) =>
+        m.manager
+      );
+      assertEquals(managers.sort(), ["kubectl", "kubectl-label", "kubectl-patch"]);
+
+      const deleted = await kubectl("delete", "widget", "w1", "-n", "k8zner-system");
+      assertEquals(deleted.code, 0, deleted.stderr);
+      assertIncludes(deleted.stdout, 'widget.example.com "w1" deleted');
+      assertEquals(api.store.listObjects("example.com/v1", "Widget"), []);
+    } finally {
+      await api.close();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "kubectl get -w prints the objects and then each change as it happens",
+  ignore: !hasKubectl,
+  fn: async () => {
+    const api = await startFakeKubeApi();
+    const dir = await Deno.makeTempDir();
+    const kubectl = await kubectlFor(api, dir);
+    api.store.put({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "first", namespace: "default" } });
+    const child = new Deno.Command(KUBECTL, {
+      args: ["get", "configmaps", "-n", "default", "-w", "-o", "name", `--cache-dir=${dir}/cache`],
+      env: kubectl.env,
+      stdout: "piped",
+      stderr: "null",
+    }).spawn();
+    const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+    let seen = "";
+    const readUntil = async (needle: string) => {
+      const deadline = setTimeout(() => child.kill(), 10_000);
+      while (!seen.includes(needle)) {
+        const chunk = await reader.read();
+        if (chunk.done) break;
+        seen += chunk.value;
+      }
+      clearTimeout(deadline);
+    };
+    try {
+      await readUntil("configmap/first");
+      api.store.put({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "second", namespace: "default" } });
+      await readUntil("configmap/second");
+      assertEquals(seen.trim().split("\n"), ["configmap/first", "configmap/second"]);
+      assertOk(
+        api.requests.some((r) => r.path === "/api/v1/namespaces/default/configmaps" && /watch=true/.test(r.query)),
+      );
+    } finally {
+      child.kill();
+      await reader.cancel();
+      await child.status;
+      await api.close();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});

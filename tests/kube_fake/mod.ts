@@ -1,0 +1,114 @@
+/**
+ * A fake Kubernetes API server for tests and the local cloud: a real HTTP(S) server speaking the
+ * Kubernetes REST conventions (discovery, CRUD, merge/JSON patch, server-side apply, status
+ * subresource, watch, live CRDs), backed by an in-memory {@link FakeKubeStore}.
+ *
+ * ```ts
+ * const api = await startFakeKubeApi();
+ * await Deno.writeTextFile("kubeconfig", api.kubeconfigYaml());
+ * // … kubectl or @kubernetes/client-node against api.url …
+ * await api.close();
+ * ```
+ *
+ * @module
+ */
+import { FakeKubeHandler, type Fault, type RecordedRequest } from "./server.ts";
+import { FakeKubeStore } from "./store.ts";
+
+export { FakeKubeStore, type KubeObj, type WatchEvent } from "./store.ts";
+export type { Fault, RecordedRequest } from "./server.ts";
+export { BUILTIN_RESOURCES, type ResourceType } from "./resources.ts";
+
+/** Options of {@link startFakeKubeApi}. */
+export interface FakeKubeApiOptions {
+  /** Address to listen on (any 127.x.y.z works without setup). Default `127.0.0.1`. */
+  hostname?: string;
+  /** Port; 0 (default) picks a free one. */
+  port?: number;
+  /** Serve HTTPS with this certificate and key (PEM) instead of plain HTTP. */
+  tls?: { certPem: string; keyPem: string };
+  /** What `/version` reports. Default `v1.32.0`. */
+  kubernetesVersion?: string;
+  /** Clock for timestamps. */
+  now?: () => Date;
+  /** Serve an existing store (e.g. to restart a server on the same state). */
+  store?: FakeKubeStore;
+}
+
+/** A running fake API server. */
+export interface FakeKubeApi {
+  /** Base URL, e.g. `http://127.0.0.1:41234`. */
+  readonly url: string;
+  readonly store: FakeKubeStore;
+  /** Every request received, in order. */
+  readonly requests: RecordedRequest[];
+  /** Makes the next matching request(s) fail with a `Status` of the given code. */
+  failNext(fault: Fault): void;
+  /** A kubeconfig (YAML) pointing at this server, TLS verification off, context `fake`. */
+  kubeconfigYaml(options?: { namespace?: string }): string;
+  /** Ends open watches and stops the server. */
+  close(): Promise<void>;
+}
+
+/** Starts a fake Kubernetes API server and resolves once it listens. */
+export async function startFakeKubeApi(options: FakeKubeApiOptions = {}): Promise<FakeKubeApi> {
+  const hostname = options.hostname ?? "127.0.0.1";
+  const store = options.store ?? new FakeKubeStore({ now: options.now });
+  let address = "";
+  const handler = new FakeKubeHandler(store, {
+    kubernetesVersion: options.kubernetesVersion ?? "v1.32.0",
+    serverAddress: () => address,
+  });
+  const { promise: listening, resolve } = Promise.withResolvers<Deno.NetAddr>();
+  const serveOptions = {
+    hostname,
+    port: options.port ?? 0,
+    onListen: (addr: Deno.NetAddr) => resolve(addr),
+    onError: (err: unknown) =>
+      new Response(JSON.stringify({ kind: "Status", status: "Failure", message: String(err), code: 500 }), {
+        status: 500,
+      }),
+  };
+  const server = options.tls
+    ? Deno.serve({ ...serveOptions, cert: options.tls.certPem, key: options.tls.keyPem }, handler.handle)
+    : Deno.serve(serveOptions, handler.handle);
+  const addr = await listening;
+  address = `${addr.hostname}:${addr.port}`;
+  const url = `${options.tls ? "https" : "http"}://${address}`;
+  let closed: Promise<void> | undefined;
+  return {
+    url,
+    store,
+    requests: handler.requests,
+    failNext: (fault) => handler.failNext(fault),
+    kubeconfigYaml: (kc = {}) =>
+      [
+        "apiVersion: v1",
+        "kind: Config",
+        "clusters:",
+        "- name: fake",
+        "  cluster:",
+        `    server: ${url}`,
+        "    insecure-skip-tls-verify: true",
+        "users:",
+        "- name: fake",
+        "  user:",
+        "    token: fake-token",
+        "contexts:",
+        "- name: fake",
+        "  context:",
+        "    cluster: fake",
+        "    user: fake",
+        ...(kc.namespace ? [`    namespace: ${kc.namespace}`] : []),
+        "current-context: fake",
+        "",
+      ].join("\n"),
+    close: () => {
+      closed ??= (async () => {
+        handler.closeStreams();
+        await server.shutdown();
+      })();
+      return closed;
+    },
+  };
+}

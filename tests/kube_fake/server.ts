@@ -1,0 +1,345 @@
+/**
+ * The HTTP surface of the fake Kubernetes API: URL routing by Kubernetes REST conventions,
+ * content types for patches and server-side apply, `Status` errors and streaming watches.
+ *
+ * @module
+ */
+import { parse as parseYaml } from "yaml";
+import { renderCoreVersions, renderGroup1, renderGroupList, renderResourceList, renderVersion } from "./discovery.ts";
+import { applyJsonPatch, applyMergePatch } from "./patch.ts";
+import type { ResourceType } from "./resources.ts";
+import { parseFieldSelector, parseLabelSelector } from "./selectors.ts";
+import { badRequest, KubeStatusError } from "./status.ts";
+import type { FakeKubeStore, KubeObj, WatchEvent } from "./store.ts";
+
+/** One request the fake received, for assertions. */
+export interface RecordedRequest {
+  method: string;
+  /** Path without the query string. */
+  path: string;
+  /** The query string, without `?` ("" when none). */
+  query: string;
+  contentType: string | undefined;
+}
+
+/** A failure to return instead of handling a matching request. */
+export interface Fault {
+  method?: string;
+  /** A path prefix or a pattern the request path must match. */
+  path?: string | RegExp;
+  code: number;
+  reason?: string;
+  message?: string;
+  /** How many matching requests fail (default 1). */
+  times?: number;
+}
+
+interface Route {
+  rt: ResourceType;
+  namespace: string | undefined;
+  name: string | undefined;
+  subresource: string | undefined;
+}
+
+const encoder = new TextEncoder();
+
+function json(status: number, body: unknown): Response {
+  return new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
+}
+
+/** Routes requests to a store; owns the open watch streams. */
+export class FakeKubeHandler {
+  readonly requests: RecordedRequest[] = [];
+  #faults: (Fault & { left: number })[] = [];
+  #streams = new Set<() => void>();
+
+  constructor(
+    readonly store: FakeKubeStore,
+    readonly options: { kubernetesVersion: string; serverAddress: () => string },
+  ) {}
+
+  /** Makes the next matching request(s) fail with a Status of `code`. */
+  failNext(fault: Fault): void {
+    this.#faults.push({ ...fault, left: fault.times ?? 1 });
+  }
+
+  /** Ends every open watch stream. */
+  closeStreams(): void {
+    for (const end of [...this.#streams]) end();
+    this.store.dropWatchers();
+  }
+
+  handle = async (req: Request): Promise<Response> => {
+    const url = new URL(req.url);
+    this.requests.push({
+      method: req.method,
+      path: url.pathname,
+      query: url.search.replace(/^\?/, ""),
+      contentType: req.headers.get("content-type") ?? undefined,
+    });
+    try {
+      const fault = this.#takeFault(req.method, url.pathname);
+      if (fault) {
+        await req.body?.cancel();
+        throw new KubeStatusError(fault.code, fault.reason ?? "InternalError", fault.message ?? "injected fault");
+      }
+      return await this.#route(req, url);
+    } catch (err) {
+      if (err instanceof KubeStatusError) return json(err.code, err.toStatus());
+      const message = err instanceof Error ? err.message : String(err);
+      return json(500, new KubeStatusError(500, "InternalError", message).toStatus());
+    }
+  };
+
+  #takeFault(method: string, path: string): Fault | undefined {
+    const index = this.#faults.findIndex((f) =>
+      (f.method === undefined || f.method === method) &&
+      (f.path === undefined || (typeof f.path === "string" ? path.startsWith(f.path) : f.path.test(path)))
+    );
+    if (index < 0) return undefined;
+    const fault = this.#faults[index]!;
+    if (--fault.left <= 0) this.#faults.splice(index, 1);
+    return fault;
+  }
+
+  async #route(req: Request, url: URL): Promise<Response> {
+    const path = url.pathname.replace(/\/+$/, "");
+    const registry = this.store.registry;
+    if (req.method === "GET") {
+      if (path === "/version") return json(200, renderVersion(this.options.kubernetesVersion));
+      if (path === "/healthz" || path === "/livez" || path === "/readyz") {
+        return new Response("ok", { headers: { "content-type": "text/plain" } });
+      }
+      if (path === "/api") return json(200, renderCoreVersions(this.options.serverAddress()));
+      if (path === "/apis") return json(200, renderGroupList(registry));
+    }
+    const parts = path.split("/").filter((p) => p !== "").map(decodeURIComponent);
+    let group: string;
+    let version: string;
+    let rest: string[];
+    if (parts[0] === "api" && parts[1] === "v1") {
+      [group, version, rest] = ["", "v1", parts.slice(2)];
+    } else if (parts[0] === "apis" && parts.length >= 2) {
+      if (parts.length === 2) {
+        const doc = req.method === "GET" ? renderGroup1(registry, parts[1]!) : undefined;
+        if (doc) return json(200, doc);
+        throw notFoundPath(path);
+      }
+      [group, version, rest] = [parts[1]!, parts[2]!, parts.slice(3)];
+    } else {
+      throw notFoundPath(path);
+    }
+    if (rest.length === 0) {
+      const doc = req.method === "GET" ? renderResourceList(registry, group, version) : undefined;
+      if (doc) return json(200, doc);
+      throw notFoundPath(path);
+    }
+    const route = this.#resolve(group, version, rest, path);
+    return await this.#dispatch(req, url, route);
+  }
+
+  #resolve(group: string, version: string, rest: string[], path: string): Route {
+    const registry = this.store.registry;
+    const namespacedForm = rest[0] === "namespaces" && rest.length >= 3 && rest[2] !== "status" &&
+      rest[2] !== "finalize";
+    if (namespacedForm) {
+      const rt = registry.byResource(group, version, rest[2]!);
+      if (!rt || !rt.namespaced || rest.length > 5) throw notFoundPath(path);
+      return { rt, namespace: rest[1], name: rest[3], subresource: rest[4] };
+    }
+    const rt = registry.byResource(group, version, rest[0]!);
+    if (!rt || rest.length > 3) throw notFoundPath(path);
+    if (rt.namespaced && rest.length > 1) throw notFoundPath(path);
+    return { rt, namespace: undefined, name: rest[1], subresource: rest[2] };
+  }
+
+  async #dispatch(req: Request, url: URL, route: Route): Promise<Response> {
+    const { rt, namespace, name, subresource } = route;
+    const q = url.searchParams;
+    const dryRun = q.get("dryRun") === "All";
+    const fieldManager = q.get("fieldManager") ?? undefined;
+    if (subresource !== undefined && (subresource !== "status" || !rt.hasStatus)) {
+      throw notFoundPath(url.pathname);
+    }
+    const sub = subresource as "status" | undefined;
+    if (name === undefined) {
+      const matches = selectorOf(q);
+      switch (req.method) {
+        case "GET":
+          if (q.get("watch") === "1" || q.get("watch") === "true") {
+            return this.#watch(rt, namespace, matches, q);
+          }
+          return json(200, this.#listBody(rt, namespace, matches));
+        case "POST": {
+          const created = this.store.create(rt, namespace, await readBody(req), { dryRun, fieldManager });
+          return json(201, created);
+        }
+        case "DELETE": {
+          await req.body?.cancel();
+          const doomed = this.store.list(rt, namespace, matches);
+          for (const obj of doomed) {
+            const meta = obj.metadata as Record<string, unknown>;
+            this.store.delete(rt, namespace ?? String(meta.namespace ?? ""), String(meta.name), { dryRun });
+          }
+          return json(200, this.#listBody(rt, namespace, () => false, doomed));
+        }
+        default:
+          throw methodNotAllowed(req.method);
+      }
+    }
+    switch (req.method) {
+      case "GET":
+        return json(200, this.store.read(rt, namespace, name));
+      case "PUT": {
+        const updated = this.store.update(rt, namespace, name, await readBody(req), {
+          subresource: sub,
+          dryRun,
+          fieldManager,
+        });
+        return json(200, updated);
+      }
+      case "PATCH":
+        return await this.#patch(req, q, route, name, { subresource: sub, dryRun, fieldManager });
+      case "DELETE":
+        await req.body?.cancel();
+        if (sub) throw methodNotAllowed(req.method);
+        return json(200, this.store.delete(rt, namespace, name, { dryRun }));
+      default:
+        throw methodNotAllowed(req.method);
+    }
+  }
+
+  #listBody(
+    rt: ResourceType,
+    namespace: string | undefined,
+    matches: (obj: KubeObj) => boolean,
+    items?: KubeObj[],
+  ): Record<string, unknown> {
+    return {
+      apiVersion: rt.group === "" ? rt.version : `${rt.group}/${rt.version}`,
+      kind: rt.listKind,
+      metadata: { resourceVersion: this.store.resourceVersion },
+      items: items ?? this.store.list(rt, namespace, matches),
+    };
+  }
+
+  async #patch(
+    req: Request,
+    q: URLSearchParams,
+    route: Route,
+    name: string,
+    options: { subresource: "status" | undefined; dryRun: boolean; fieldManager: string | undefined },
+  ): Promise<Response> {
+    const { rt, namespace } = route;
+    const type = (req.headers.get("content-type") ?? "").split(";")[0]!.trim();
+    if (type === "application/apply-patch+yaml") {
+      const body = parseYaml(await req.text()) as KubeObj;
+      const force = q.get("force") === "true";
+      const result = this.store.apply(rt, namespace, name, body, { ...options, force });
+      return json(result.created ? 201 : 200, result.object);
+    }
+    let patcher: (current: KubeObj, patch: unknown) => KubeObj;
+    if (type === "application/merge-patch+json") {
+      patcher = (current, patch) => applyMergePatch(current, patch) as KubeObj;
+    } else if (type === "application/json-patch+json") {
+      patcher = (current, patch) => applyJsonPatch(current, patch) as KubeObj;
+    } else if (type === "application/strategic-merge-patch+json" && rt.crd === undefined) {
+      // Lists are replaced rather than merged by key: enough for labels, annotations and scalar fields.
+      patcher = (current, patch) => applyMergePatch(current, stripDirectives(patch)) as KubeObj;
+    } else {
+      await req.body?.cancel();
+      throw new KubeStatusError(
+        415,
+        "UnsupportedMediaType",
+        `the body of the request was in an unknown format - accepted media types include: ` +
+          "application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml",
+      );
+    }
+    const patch = await readBody(req);
+    const current = this.store.read(rt, namespace, name);
+    const patched = patcher(current, patch);
+    const updated = this.store.update(rt, namespace, name, patched, options);
+    return json(200, updated);
+  }
+
+  #watch(
+    rt: ResourceType,
+    namespace: string | undefined,
+    matches: (obj: KubeObj) => boolean,
+    q: URLSearchParams,
+  ): Response {
+    const sinceRv = q.get("resourceVersion") ?? undefined;
+    const timeoutSeconds = Number(q.get("timeoutSeconds") ?? "0");
+    let unsubscribe = () => {};
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let ended = false;
+    const streams = this.#streams;
+    let end = () => {};
+    const body = new ReadableStream<Uint8Array>({
+      start: (controller) => {
+        end = () => {
+          if (ended) return;
+          ended = true;
+          unsubscribe();
+          clearTimeout(timer);
+          streams.delete(end);
+          try {
+            controller.close();
+          } catch {
+            // already closed by the client going away
+          }
+        };
+        const send = (event: WatchEvent) => {
+          if (!ended) controller.enqueue(encoder.encode(JSON.stringify(event) + "\n"));
+        };
+        unsubscribe = this.store.watch(rt, namespace, matches, sinceRv, send);
+        streams.add(end);
+        if (timeoutSeconds > 0) timer = setTimeout(end, timeoutSeconds * 1000);
+      },
+      cancel: () => {
+        ended = true;
+        unsubscribe();
+        clearTimeout(timer);
+        streams.delete(end);
+      },
+    });
+    return new Response(body, { status: 200, headers: { "content-type": "application/json" } });
+  }
+}
+
+function selectorOf(q: URLSearchParams): (obj: KubeObj) => boolean {
+  const labels = parseLabelSelector(q.get("labelSelector"));
+  const fields = parseFieldSelector(q.get("fieldSelector"));
+  return (obj) => labels(obj) && fields(obj);
+}
+
+async function readBody(req: Request): Promise<KubeObj> {
+  const type = req.headers.get("content-type") ?? "";
+  if (type.includes("protobuf")) {
+    await req.body?.cancel();
+    throw new KubeStatusError(415, "UnsupportedMediaType", "the fake Kubernetes API only accepts JSON bodies");
+  }
+  const text = await req.text();
+  if (text.trim() === "") throw badRequest("the request body is empty");
+  try {
+    return JSON.parse(text) as KubeObj;
+  } catch (err) {
+    throw badRequest(`the request body is not valid JSON: ${(err as Error).message}`);
+  }
+}
+
+function stripDirectives(patch: unknown): unknown {
+  if (Array.isArray(patch)) return patch.map(stripDirectives);
+  if (typeof patch !== "object" || patch === null) return patch;
+  return Object.fromEntries(
+    Object.entries(patch).filter(([k]) => !k.startsWith("$")).map(([k, v]) => [k, stripDirectives(v)]),
+  );
+}
+
+function notFoundPath(path: string): KubeStatusError {
+  return new KubeStatusError(404, "NotFound", `the server could not find the requested resource (${path})`, {});
+}
+
+function methodNotAllowed(method: string): KubeStatusError {
+  return new KubeStatusError(405, "MethodNotAllowed", `the server does not allow this method (${method}) here`);
+}
