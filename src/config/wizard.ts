@@ -19,7 +19,7 @@ import {
   SIZE_SPECS,
   type Spec,
 } from "./spec.ts";
-import { checkAllowlist, checkDomain, checkEmail, checkName, checkSubdomain } from "./wizard_rules.ts";
+import { checkAllowlist, checkDomain, checkEmail, checkName, checkSubdomain, normalizeCidrs } from "./wizard_rules.ts";
 
 /** What a prompt returns when the user cancels (Ctrl-C, Escape). */
 export const CANCEL: unique symbol = Symbol("k8zner.prompt.cancel");
@@ -137,7 +137,7 @@ export function renderSpecFromAnswers(a: InitAnswers): Spec {
   spec.monitoring = a.monitoring ?? false;
   if (spec.monitoring && a.domain) spec.grafana_subdomain = a.grafanaSubdomain || "grafana";
   spec.backup = a.backup ?? false;
-  if (a.allowlist && a.allowlist.length > 0) spec.api_allowlist = [...a.allowlist];
+  if (a.allowlist && a.allowlist.length > 0) spec.api_allowlist = normalizeCidrs(a.allowlist);
   return spec;
 }
 

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { parseCidr } from "../lib/cidr.ts";
 import {
   LEGACY_SIZES,
   MAX_WORKERS,
@@ -50,32 +51,19 @@ export function checkSubdomain(value: string): string | undefined {
   return LABEL.test(value) ? undefined : `one DNS label of a-z, 0-9 and dashes (e.g. argo): "${value}"`;
 }
 
-/** One IPv4 or IPv6 CIDR with an explicit prefix length, e.g. `203.0.113.7/32`. */
+/** One IPv4 or IPv6 CIDR (a bare address means one host), parsed strictly by `lib/cidr.ts`. */
 export function checkCidr(value: string): string | undefined {
-  const bad = `not a CIDR (e.g. 203.0.113.7/32 or 2001:db8::/48): "${value}"`;
-  const slash = value.indexOf("/");
-  if (slash < 0) return bad;
-  const ip = value.slice(0, slash);
-  const prefixText = value.slice(slash + 1);
-  if (!/^\d{1,3}$/.test(prefixText)) return bad;
-  const prefix = Number(prefixText);
-  if (isIpv4(ip)) return prefix <= 32 ? undefined : bad;
-  if (isIpv6(ip)) return prefix <= 128 ? undefined : bad;
-  return bad;
+  const r = parseCidr(value);
+  if (r.ok) return undefined;
+  return `"${value}" is not a CIDR: ${r.reason}${r.suggestion ? ` (did you mean ${r.suggestion}?)` : ""}`;
 }
 
-function isIpv4(ip: string): boolean {
-  const parts = ip.split(".");
-  return parts.length === 4 && parts.every((p) => /^(0|[1-9]\d{0,2})$/.test(p) && Number(p) <= 255);
-}
-
-function isIpv6(ip: string): boolean {
-  if (!/^[0-9a-fA-F:]+$/.test(ip) || ip.includes(":::")) return false;
-  const halves = ip.split("::");
-  if (halves.length > 2) return false;
-  const groups = halves.flatMap((h) => h === "" ? [] : h.split(":"));
-  if (groups.some((g) => g.length < 1 || g.length > 4)) return false;
-  return halves.length === 2 ? groups.length < 8 : groups.length === 8;
+/** Writes each valid CIDR in its canonical form (a bare address becomes `/32` or `/128`). */
+export function normalizeCidrs(cidrs: string[]): string[] {
+  return cidrs.map((c) => {
+    const r = parseCidr(c);
+    return r.ok ? r.normalized : c;
+  });
 }
 
 /** Every entry of an allowlist must be a CIDR; the empty list means "detect at apply time". */
