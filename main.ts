@@ -31,8 +31,9 @@ try {
   await program.parseAsync(Deno.args, { from: "user" });
 } catch (err) {
   if (err instanceof CommanderError) {
-    // commander already printed its message; help and version are successes.
+    // commander already printed its `error: …` line; help and version are successes.
     code = err.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
+    if (code !== ExitCode.ok && err.code !== "commander.help") ctx.io.err(`hint: see "k8zner --help" for usage`);
   } else {
     ctx.io.err(formatError(err, verbose));
     code = exitCodeFor(err);
