@@ -22,6 +22,8 @@ export interface CliContext {
   readonly cwd: string;
   /** Use colour: a TTY, and neither NO_COLOR nor CI set. */
   readonly color: boolean;
+  /** The clock; the real time when absent. Tests inject a fixed instant for reproducible output. */
+  readonly now?: () => Date;
 }
 
 /** Colour only on a TTY and never with `NO_COLOR` or `CI` set. */
