@@ -1,0 +1,137 @@
+/**
+ * The GitHub workflows cannot run here, so these checks keep them honest statically: they parse,
+ * every task, script and file they name exists, the release ships every compiled platform plus
+ * completions and checksums, pushes the image the CLI pins, and every `run:` block is clean under
+ * shellcheck.
+ */
+import { parse } from "yaml";
+import { assertEquals, assertIncludes, assertMatch, assertOk } from "../assert.ts";
+import { assetName, TARGETS } from "../../scripts/compile.ts";
+import { OPERATOR_IMAGE_REPOSITORY } from "../../src/addons/operator_image.ts";
+
+const repo = new URL("../../", import.meta.url);
+
+interface Step {
+  name?: string;
+  uses?: string;
+  run?: string;
+  with?: Record<string, string | boolean | number>;
+  "working-directory"?: string;
+}
+interface Job {
+  needs?: string | string[];
+  permissions?: Record<string, string>;
+  steps: Step[];
+}
+interface Workflow {
+  on: Record<string, unknown>;
+  env?: Record<string, string>;
+  jobs: Record<string, Job>;
+}
+
+async function loadWorkflow(name: string): Promise<Workflow> {
+  const text = await Deno.readTextFile(new URL(`.github/workflows/${name}`, repo));
+  return parse(text, { uniqueKeys: true, strict: true }) as Workflow;
+}
+
+const ci = await loadWorkflow("ci.yml");
+const release = await loadWorkflow("release.yml");
+const denoJson = JSON.parse(await Deno.readTextFile(new URL("deno.json", repo))) as { tasks: Record<string, string> };
+
+const steps = (wf: Workflow) => Object.values(wf.jobs).flatMap((j) => j.steps);
+const runText = (wf: Workflow) => steps(wf).map((s) => s.run ?? "").join("\n");
+
+async function exists(path: string): Promise<boolean> {
+  return await Deno.stat(new URL(path, repo)).then(() => true, () => false);
+}
+
+Deno.test("ci.yml runs .ci/run on branch pushes and pull requests", async () => {
+  assertOk("push" in ci.on && "pull_request" in ci.on, `triggers: ${Object.keys(ci.on)}`);
+  assertOk(steps(ci).some((s) => s.run?.trim().split("\n").includes("bash .ci/run")), "no step runs bash .ci/run");
+  assertOk(await exists(".ci/run"));
+});
+
+Deno.test("release.yml runs on version tags and publishes only after the tests pass", () => {
+  assertEquals((release.on.push as { tags: string[] }).tags, ["v*"]);
+  const publish = release.jobs.publish!;
+  assertEquals([publish.needs].flat(), ["test"]);
+  assertEquals(publish.permissions, { contents: "write", packages: "write" });
+  assertIncludes(runText({ ...release, jobs: { test: release.jobs.test! } }), "npx --yes deno@2.9.6 task test");
+});
+
+Deno.test("the workflows name only tasks, scripts and files that exist, with the Deno version of .ci/run", async () => {
+  const ciRun = await Deno.readTextFile(new URL(".ci/run", repo));
+  const pinned = ciRun.match(/deno@(\d+\.\d+\.\d+)/)?.[1];
+  assertOk(pinned, ".ci/run pins no Deno version");
+  for (const wf of [ci, release]) {
+    const text = runText(wf);
+    for (const m of text.matchAll(/deno@(\S+)/g)) assertEquals(m[1], pinned);
+    for (const m of text.matchAll(/deno@\S+ task (\S+)/g)) {
+      assertOk(m[1]! in denoJson.tasks, `deno.json has no task "${m[1]}"`);
+    }
+    const files = [
+      ...text.matchAll(/(?:^|\s)((?:scripts|\.ci)\/[\w./-]+)/g),
+    ].map((m) => m[1]!);
+    for (const step of steps(wf)) if (typeof step.with?.file === "string") files.push(step.with.file);
+    for (const file of files) assertOk(await exists(file), `${file} does not exist`);
+  }
+});
+
+Deno.test("release.yml ships every compiled platform, the installer, completions and checksums", () => {
+  const text = runText(release);
+  for (const target of TARGETS) assertIncludes(text, `dist/${assetName(target)}`);
+  assertIncludes(text, "cp scripts/install.sh dist/release/install.sh");
+  for (const shell of ["bash", "zsh", "fish"]) {
+    assertMatch(text, new RegExp(`k8zner-linux-x86_64 completion ${shell} >`));
+  }
+  const checksums = steps(release).find((s) => s.run?.includes("checksums.txt"));
+  assertOk(checksums, "no step writes checksums.txt");
+  assertEquals(checksums["working-directory"], "dist/release");
+  assertMatch(checksums.run!, /sha256sum -- \* > checksums\.txt/);
+  assertMatch(text, /gh release create "\$GITHUB_REF_NAME" dist\/release\/\*/);
+});
+
+Deno.test("release.yml pushes the multi-arch operator image the CLI of the same version installs", () => {
+  assertEquals(release.env?.IMAGE, OPERATOR_IMAGE_REPOSITORY);
+  const build = steps(release).find((s) => s.uses?.startsWith("docker/build-push-action@"));
+  assertOk(build?.with, "no docker/build-push-action step");
+  assertEquals(build.with.file, "Dockerfile.operator");
+  assertEquals(String(build.with.platforms).split(","), ["linux/amd64", "linux/arm64"]);
+  assertEquals(build.with.tags, "${{ env.IMAGE }}:${{ env.VERSION }}");
+  assertEquals(build.with["build-args"], "VERSION=${{ env.VERSION }}");
+  assertEquals(build.with.push, true);
+  const compile = steps(release).find((s) => s.run?.includes("task compile"));
+  assertIncludes(compile!.run!, `--version "$VERSION"`);
+  assertIncludes(runText(release), `echo "VERSION=\${GITHUB_REF_NAME#v}" >> "$GITHUB_ENV"`);
+});
+
+Deno.test("every action is pinned to a major version or a commit", () => {
+  for (const step of [...steps(ci), ...steps(release)]) {
+    if (step.uses !== undefined) assertMatch(step.uses, /^[\w-]+\/[\w-]+@(v\d+|[0-9a-f]{40})$/);
+  }
+});
+
+Deno.test("every run block of the workflows is clean under shellcheck", async () => {
+  for (const [name, wf] of [["ci.yml", ci], ["release.yml", release]] as const) {
+    for (const step of steps(wf)) {
+      if (step.run === undefined) continue;
+      // GitHub substitutes ${{ … }} before the shell sees the script.
+      const script = `#!/bin/bash\nset -e\n${step.run.replace(/\$\{\{[^}]*\}\}/g, "1.2.3")}`;
+      let out: Deno.CommandOutput;
+      try {
+        const child = new Deno.Command("shellcheck", { args: ["--shell=bash", "-"], stdin: "piped", stdout: "piped" })
+          .spawn();
+        const writer = child.stdin.getWriter();
+        await writer.write(new TextEncoder().encode(script));
+        await writer.close();
+        out = await child.output();
+      } catch (err) {
+        if (err instanceof Deno.errors.NotFound) {
+          throw new Error("shellcheck is not installed (apt-get install shellcheck; .ci/run installs it)");
+        }
+        throw err;
+      }
+      assertEquals(out.code, 0, `${name} step "${step.name ?? step.run}":\n${new TextDecoder().decode(out.stdout)}`);
+    }
+  }
+});
