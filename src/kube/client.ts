@@ -1,0 +1,360 @@
+/**
+ * A thin client over @kubernetes/client-node for what k8zner does with a cluster: server-side
+ * apply, get/list/delete, merge patches, status patches, watches and waiting for the API.
+ *
+ * The library is imported lazily inside {@link createKubeClient} (it costs ~200 ms and 60 MB at
+ * start-up), so commands that never talk to Kubernetes never load it.
+ *
+ * @module
+ */
+import type * as K8s from "@kubernetes/client-node";
+import { KubeError, toKubeError } from "./errors.ts";
+import { findKnownResource, renderResourcePath, type ResourceInfo, splitApiVersion } from "./kinds.ts";
+import type { KubeObject, WatchEventType } from "./types.ts";
+
+/** Options of {@link createKubeClient}. */
+export interface KubeClientOptions {
+  /** The kubeconfig (YAML) to use, current context. */
+  kubeconfigYaml: string;
+  /** Waits `ms` (injected for tests); rejects when `signal` aborts. */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** Milliseconds clock (injected for tests). */
+  now?: () => number;
+}
+
+/** Label and field selectors of a list or watch. */
+export interface ListOptions {
+  labelSelector?: string;
+  fieldSelector?: string;
+}
+
+/** What to watch. */
+export interface WatchOptions extends ListOptions {
+  /** Namespace to watch; all namespaces when absent. */
+  namespace?: string;
+  /** Start after this resourceVersion; without it the current objects arrive first as ADDED. */
+  resourceVersion?: string;
+}
+
+/** A running watch. */
+export interface KubeWatch {
+  /** Ends the watch. */
+  stop(): void;
+  /** Settles when the stream ends: resolves on a clean end or stop(), rejects with a KubeError otherwise. */
+  readonly done: Promise<void>;
+}
+
+/** The calls k8zner makes to a Kubernetes API. */
+export interface KubeClient {
+  /** The API server URL of the current context. */
+  readonly server: string;
+  /**
+   * Applies objects in order with server-side apply (forcing ownership of conflicting fields), waiting
+   * after each CustomResourceDefinition until it is Established so later objects may use it.
+   */
+  applyServerSide(objects: readonly KubeObject[], fieldManager?: string): Promise<KubeObject[]>;
+  /** Creates an object; AlreadyExists surfaces as a KubeError. */
+  create(object: KubeObject): Promise<KubeObject>;
+  /** Reads an object; undefined when it (or its kind) does not exist. */
+  get(apiVersion: string, kind: string, name: string, namespace?: string): Promise<KubeObject | undefined>;
+  /** Lists objects of a kind, in one namespace or (namespace undefined) all. */
+  list(apiVersion: string, kind: string, namespace?: string, options?: ListOptions): Promise<KubeObject[]>;
+  /** Deletes an object; false when it was already gone. */
+  delete(apiVersion: string, kind: string, name: string, namespace?: string): Promise<boolean>;
+  /** Applies a JSON merge patch to an object. */
+  patchMerge(
+    apiVersion: string,
+    kind: string,
+    name: string,
+    namespace: string | undefined,
+    patch: Record<string, unknown>,
+  ): Promise<KubeObject>;
+  /** Merge-patches the `/status` subresource of an object (named API groups only). */
+  patchStatus(
+    apiVersion: string,
+    kind: string,
+    name: string,
+    namespace: string | undefined,
+    status: Record<string, unknown>,
+  ): Promise<KubeObject>;
+  /** Polls `/version` until the API answers; resolves with its gitVersion, throws KubeError `Timeout`. */
+  waitForApi(
+    options: { timeoutMs: number; signal?: AbortSignal; intervalMs?: number },
+  ): Promise<{ gitVersion: string }>;
+  /** Watches a kind; events are delivered to `onEvent` in order. */
+  watch(
+    apiVersion: string,
+    kind: string,
+    options: WatchOptions,
+    onEvent: (type: WatchEventType, object: KubeObject) => void,
+  ): Promise<KubeWatch>;
+  /** Stops every watch this client started. */
+  close(): void;
+}
+
+function defaultSleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal!.reason);
+    };
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+function describe(kind: string, name: string, namespace?: string): string {
+  return namespace ? `${kind} "${namespace}/${name}"` : `${kind} "${name}"`;
+}
+
+/** Creates a client for the current context of a kubeconfig (loads @kubernetes/client-node on first use). */
+export async function createKubeClient(options: KubeClientOptions): Promise<KubeClient> {
+  // node-fetch inside the library requires the deprecated `punycode` module on the first request, and
+  // Deno prints a DeprecationWarning for it on stderr, which users of the CLI cannot act on.
+  const { default: process } = await import("node:process");
+  process.noDeprecation = true;
+  const k8s: typeof K8s = await import("@kubernetes/client-node");
+  const sleep = options.sleep ?? defaultSleep;
+  const now = options.now ?? Date.now;
+  const kc = new k8s.KubeConfig();
+  try {
+    kc.loadFromString(options.kubeconfigYaml);
+  } catch (err) {
+    throw new KubeError(0, "InvalidKubeconfig", `Cannot read kubeconfig: ${(err as Error).message}`, { cause: err });
+  }
+  const cluster = kc.getCurrentCluster();
+  if (!cluster) throw new KubeError(0, "InvalidKubeconfig", "Cannot read kubeconfig: it has no current cluster");
+  const objects = k8s.KubernetesObjectApi.makeApiClient(kc);
+  const custom = kc.makeApiClient(k8s.CustomObjectsApi);
+  const core = kc.makeApiClient(k8s.CoreV1Api);
+  const version = kc.makeApiClient(k8s.VersionApi);
+  const mergePatch = k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.MergePatch);
+  const discovered = new Map<string, ResourceInfo>();
+  const watches = new Set<AbortController>();
+
+  async function resolve(apiVersion: string, kind: string): Promise<ResourceInfo> {
+    const known = findKnownResource(apiVersion, kind) ?? discovered.get(`${apiVersion}/${kind}`);
+    if (known) return known;
+    const { group, version: v } = splitApiVersion(apiVersion);
+    let list: K8s.V1APIResourceList;
+    try {
+      list = group === "" ? await core.getAPIResources() : await custom.getAPIResources({ group, version: v });
+    } catch (err) {
+      throw toKubeError(err, `discover the resources of ${apiVersion}`);
+    }
+    const found = list.resources.find((r) => r.kind === kind && !r.name.includes("/"));
+    if (!found) {
+      throw new KubeError(404, "NotFound", `Cannot find kind ${kind} in ${apiVersion}: the server does not serve it`);
+    }
+    const info = { group, version: v, plural: found.name, namespaced: found.namespaced };
+    discovered.set(`${apiVersion}/${kind}`, info);
+    return info;
+  }
+
+  function header(apiVersion: string, kind: string, name: string, namespace?: string): K8s.KubernetesObject {
+    return { apiVersion, kind, metadata: namespace === undefined ? { name } : { name, namespace } };
+  }
+
+  async function waitForEstablished(name: string): Promise<void> {
+    const deadline = now() + 30_000;
+    for (;;) {
+      const crd = await client.get("apiextensions.k8s.io/v1", "CustomResourceDefinition", name);
+      const conditions = ((crd?.status as { conditions?: { type: string; status: string }[] } | undefined)
+        ?.conditions) ?? [];
+      if (conditions.some((c) => c.type === "Established" && c.status === "True")) return;
+      if (now() >= deadline) {
+        throw new KubeError(0, "Timeout", `Cannot use CustomResourceDefinition "${name}": not Established after 30 s`);
+      }
+      await sleep(200);
+    }
+  }
+
+  const client: KubeClient = {
+    server: cluster.server,
+
+    async applyServerSide(list, fieldManager = "k8zner") {
+      const applied: KubeObject[] = [];
+      for (const object of list) {
+        const { name, namespace } = object.metadata;
+        try {
+          applied.push(
+            await objects.patch(
+              object as K8s.KubernetesObject,
+              undefined,
+              undefined,
+              fieldManager,
+              true,
+              k8s.PatchStrategy.ServerSideApply,
+            ) as KubeObject,
+          );
+        } catch (err) {
+          throw toKubeError(err, `apply ${describe(object.kind, name, namespace)}`);
+        }
+        if (object.kind === "CustomResourceDefinition") await waitForEstablished(name);
+      }
+      return applied;
+    },
+
+    async create(object) {
+      try {
+        return await objects.create(object as K8s.KubernetesObject) as KubeObject;
+      } catch (err) {
+        throw toKubeError(err, `create ${describe(object.kind, object.metadata.name, object.metadata.namespace)}`);
+      }
+    },
+
+    async get(apiVersion, kind, name, namespace) {
+      try {
+        const spec = header(apiVersion, kind, name, namespace) as Parameters<typeof objects.read>[0];
+        return await objects.read(spec) as KubeObject;
+      } catch (err) {
+        if (isUnknownKind(err)) return undefined;
+        const e = toKubeError(err, `get ${describe(kind, name, namespace)}`);
+        if (e.status === 404) return undefined;
+        throw e;
+      }
+    },
+
+    async list(apiVersion, kind, namespace, listOptions = {}) {
+      try {
+        const result = await objects.list(
+          apiVersion,
+          kind,
+          namespace,
+          undefined,
+          undefined,
+          undefined,
+          listOptions.fieldSelector,
+          listOptions.labelSelector,
+        );
+        return result.items.map((item) => ({ apiVersion, kind, ...item }) as KubeObject);
+      } catch (err) {
+        throw toKubeError(err, `list ${kind} in ${namespace ?? "all namespaces"}`);
+      }
+    },
+
+    async delete(apiVersion, kind, name, namespace) {
+      try {
+        await objects.delete(header(apiVersion, kind, name, namespace));
+        return true;
+      } catch (err) {
+        if (isUnknownKind(err)) return false;
+        const e = toKubeError(err, `delete ${describe(kind, name, namespace)}`);
+        if (e.status === 404) return false;
+        throw e;
+      }
+    },
+
+    async patchMerge(apiVersion, kind, name, namespace, patch) {
+      const body = {
+        ...patch,
+        ...header(apiVersion, kind, name, namespace),
+        metadata: { ...(patch.metadata as object | undefined), ...header(apiVersion, kind, name, namespace).metadata },
+      };
+      try {
+        return await objects.patch(
+          body,
+          undefined,
+          undefined,
+          "k8zner",
+          undefined,
+          k8s.PatchStrategy.MergePatch,
+        ) as KubeObject;
+      } catch (err) {
+        throw toKubeError(err, `patch ${describe(kind, name, namespace)}`);
+      }
+    },
+
+    async patchStatus(apiVersion, kind, name, namespace, status) {
+      const info = await resolve(apiVersion, kind);
+      if (info.group === "") {
+        throw new TypeError(`patchStatus() supports named API groups only, not core ${kind}`);
+      }
+      const base = { group: info.group, version: info.version, plural: info.plural, name, body: { status } };
+      try {
+        const result = info.namespaced
+          ? await custom.patchNamespacedCustomObjectStatus({ ...base, namespace: namespace ?? "default" }, mergePatch)
+          : await custom.patchClusterCustomObjectStatus(base, mergePatch);
+        return result as KubeObject;
+      } catch (err) {
+        throw toKubeError(err, `update the status of ${describe(kind, name, namespace)}`);
+      }
+    },
+
+    async waitForApi({ timeoutMs, signal, intervalMs = 2000 }) {
+      const deadline = now() + timeoutMs;
+      let last: KubeError | undefined;
+      for (;;) {
+        signal?.throwIfAborted();
+        try {
+          const info = await version.getCode();
+          return { gitVersion: info.gitVersion };
+        } catch (err) {
+          last = toKubeError(err, `reach the Kubernetes API at ${cluster.server}`);
+        }
+        if (now() + intervalMs > deadline) {
+          throw new KubeError(
+            0,
+            "Timeout",
+            `Cannot reach the Kubernetes API at ${cluster.server} within ${Math.round(timeoutMs / 1000)} s: ` +
+              last.message.replace(/^Cannot [^:]*: /, ""),
+            { cause: last },
+          );
+        }
+        await sleep(intervalMs, signal);
+      }
+    },
+
+    async watch(apiVersion, kind, watchOptions, onEvent) {
+      const info = await resolve(apiVersion, kind);
+      const path = renderResourcePath(info, watchOptions.namespace);
+      const query: Record<string, string> = {};
+      if (watchOptions.labelSelector) query.labelSelector = watchOptions.labelSelector;
+      if (watchOptions.fieldSelector) query.fieldSelector = watchOptions.fieldSelector;
+      if (watchOptions.resourceVersion) query.resourceVersion = watchOptions.resourceVersion;
+      const { promise: done, resolve: finish, reject } = Promise.withResolvers<void>();
+      let stopped = false;
+      const controller = await new k8s.Watch(kc).watch(
+        path,
+        query,
+        (type: string, object: unknown) => onEvent(type as WatchEventType, object as KubeObject),
+        (err: unknown) => {
+          watches.delete(controller);
+          if (!err || stopped || (err as Error).name === "AbortError") finish();
+          else {
+            const status = (err as { statusCode?: number }).statusCode;
+            reject(
+              status
+                ? new KubeError(status, "WatchFailed", `Cannot watch ${kind} (${path}): HTTP ${status}`)
+                : toKubeError(err, `watch ${kind} (${path})`),
+            );
+          }
+        },
+      );
+      watches.add(controller);
+      return {
+        stop() {
+          stopped = true;
+          controller.abort();
+          watches.delete(controller);
+        },
+        done,
+      };
+    },
+
+    close() {
+      for (const controller of watches) controller.abort();
+      watches.clear();
+    },
+  };
+  return client;
+}
+
+/** client-node throws a plain Error when discovery does not know a kind (e.g. its CRD is absent). */
+function isUnknownKind(err: unknown): boolean {
+  return err instanceof Error && !("code" in err) && /Unrecognized API version and kind/i.test(err.message);
+}
