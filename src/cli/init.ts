@@ -27,7 +27,7 @@ import {
   parseWorkerCount,
 } from "../config/wizard_rules.ts";
 import { MODES, REGIONS, SERVER_SIZES, type Spec } from "../config/spec.ts";
-import { UsageError } from "../lib/errors.ts";
+import { UsageError, UserFacingError } from "../lib/errors.ts";
 import type { CliContext } from "./context.ts";
 
 /** The flags of `k8zner init`, as commander hands them over (raw strings). */
@@ -141,8 +141,9 @@ export async function runInit(flags: InitFlags, ctx: CliContext, deps: InitDeps)
   }
   const interactive = ctx.io.stdinIsTty && !flags.yes;
   let spec: Spec;
+  let prompter: Prompter | undefined;
   if (interactive) {
-    const prompter = await deps.createPrompter();
+    prompter = await deps.createPrompter();
     prompter.intro("k8zner init");
     spec = await runWizard(prompter, answers);
     prompter.note((await renderInitFile(spec)).trimEnd(), basename(target));
@@ -163,7 +164,8 @@ export async function runInit(flags: InitFlags, ctx: CliContext, deps: InitDeps)
     ctx.io.out(JSON.stringify({ path: target, spec }, null, 2));
     return;
   }
-  ctx.io.out(`Wrote ${target}`);
+  if (prompter) prompter.outro(`Wrote ${target}`);
+  else ctx.io.out(`Wrote ${target}`);
   ctx.io.err(renderNextSteps(spec));
 }
 
@@ -200,7 +202,10 @@ async function writeConfigFile(path: string, text: string, force: boolean): Prom
     if (err instanceof Deno.errors.NotFound) {
       throw new UsageError(`Cannot write "${path}": directory "${dirname(path)}" does not exist`, { cause: err });
     }
-    throw err;
+    throw new UserFacingError(`Cannot write "${path}"`, {
+      hint: "check the directory and its permissions",
+      cause: err,
+    });
   }
   try {
     await Deno.chmod(tmp, 0o600);

@@ -168,8 +168,8 @@ export function listSizesBySpec(): ServerSize[] {
 function sizeChoices(recommended: ServerSize): Choice<ServerSize>[] {
   return listSizesBySpec().map((size) => ({
     value: size,
-    label: size,
-    hint: describeSize(size) + (size === recommended ? " (recommended)" : ""),
+    label: `${size.padEnd(6)} ${describeSize(size)}`,
+    ...(size === recommended ? { hint: "recommended" } : {}),
   }));
 }
 

@@ -1,0 +1,212 @@
+import { parse } from "yaml";
+import { assertEquals, assertIncludes, assertOk, assertRejects, fail } from "../../tests/assert.ts";
+import { scriptedPrompter, type Step } from "../../tests/cli/scripted_prompter.ts";
+import { CANCEL, type Prompter, WizardCancelledError } from "../config/wizard.ts";
+import { UsageError } from "../lib/errors.ts";
+import type { CliContext } from "./context.ts";
+import { type InitDeps, type InitFlags, parseInitFlags, runInit } from "./init.ts";
+
+interface Harness {
+  ctx: CliContext;
+  out: string[];
+  err: string[];
+  dir: string;
+}
+
+async function withDir(stdinIsTty: boolean, fn: (h: Harness) => Promise<void>) {
+  const dir = await Deno.makeTempDir();
+  const out: string[] = [];
+  const err: string[] = [];
+  const ctx: CliContext = {
+    io: { out: (t) => out.push(t), err: (t) => err.push(t), stdoutIsTty: stdinIsTty, stdinIsTty },
+    env: () => undefined,
+    cwd: dir,
+    color: false,
+  };
+  try {
+    await fn({ ctx, out, err, dir });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+const noPrompts: InitDeps = { createPrompter: () => fail("init must not prompt here") };
+const withPrompter = (p: Prompter): InitDeps => ({ createPrompter: () => Promise.resolve(p) });
+
+const allFlags: InitFlags = {
+  name: "demo",
+  region: "hel1",
+  mode: "ha",
+  workers: "3",
+  workerSize: "cx33",
+  yes: true,
+};
+
+async function listDir(dir: string): Promise<string[]> {
+  const names: string[] = [];
+  for await (const e of Deno.readDir(dir)) names.push(e.name);
+  return names.sort();
+}
+
+Deno.test("init with every required flag and --yes writes k8zner.yaml with mode 0600 and defaults", async () => {
+  await withDir(true, async ({ ctx, out, dir }) => {
+    await runInit({ ...allFlags, monitoring: true, allowlist: "198.51.100.0/24" }, ctx, noPrompts);
+    const path = `${dir}/k8zner.yaml`;
+    assertEquals((await Deno.stat(path)).mode! & 0o777, 0o600);
+    assertEquals(parse(await Deno.readTextFile(path)), {
+      name: "demo",
+      region: "hel1",
+      mode: "ha",
+      workers: { count: 3, size: "cx33" },
+      control_plane: { size: "cx23" },
+      monitoring: true,
+      backup: false,
+      api_allowlist: ["198.51.100.0/24"],
+    });
+    assertEquals(out, [`Wrote ${path}`]);
+    assertEquals(await listDir(dir), ["k8zner.yaml"], "no temporary file is left behind");
+  });
+});
+
+Deno.test("init without a terminal on stdin fails with exit 2 naming the missing flags, writing nothing", async () => {
+  await withDir(false, async ({ ctx, dir }) => {
+    const err = await runInit({ name: "demo", workers: "2" }, ctx, noPrompts).then(() => undefined, (e) => e);
+    assertOk(err instanceof UsageError, `expected UsageError, got ${err}`);
+    assertIncludes(err.message, "--region, --mode, --worker-size");
+    assertIncludes(err.message, "stdin is not a terminal");
+    assertOk(err.hint?.includes("--yes"));
+    assertEquals(await listDir(dir), []);
+  });
+});
+
+Deno.test("init refuses to overwrite an existing file without --force and leaves it untouched", async () => {
+  await withDir(true, async ({ ctx, dir }) => {
+    const path = `${dir}/k8zner.yaml`;
+    await Deno.writeTextFile(path, "keep: me\n", { mode: 0o644 });
+    await assertRejects(runInit(allFlags, ctx, noPrompts), (e: unknown) => {
+      assertOk(e instanceof UsageError);
+      assertIncludes(e.message, "the file exists");
+      assertIncludes(e.hint ?? "", "--force");
+      return true;
+    });
+    assertEquals(await Deno.readTextFile(path), "keep: me\n");
+    assertEquals(await listDir(dir), ["k8zner.yaml"]);
+  });
+});
+
+Deno.test("init --force replaces the file and narrows its mode to 0600", async () => {
+  await withDir(false, async ({ ctx, dir }) => {
+    const path = `${dir}/custom.yaml`;
+    await Deno.writeTextFile(path, "old: true\n");
+    await Deno.chmod(path, 0o644);
+    await runInit({ ...allFlags, output: "custom.yaml", force: true }, ctx, noPrompts);
+    assertEquals((await Deno.stat(path)).mode! & 0o777, 0o600);
+    assertEquals(parse(await Deno.readTextFile(path)).name, "demo");
+  });
+});
+
+Deno.test("init reports every invalid flag at once, each with its flag and the allowed values", () => {
+  const { problems } = parseInitFlags({
+    name: "Bad_Name",
+    region: "ash",
+    mode: "prod",
+    workers: "9",
+    workerSize: "cax11",
+    controlPlaneSize: "cpx62",
+    domain: "nodot",
+    allowlist: "10.0.0.1/8,banana",
+    certEmail: "x@y.io",
+  });
+  const text = problems.join("\n");
+  for (
+    const expected of [
+      `--name "Bad_Name"`,
+      `--region "ash": must be one of fsn1, nbg1, hel1`,
+      `--mode "prod": must be one of dev, ha`,
+      `--workers "9": must be a whole number from 1 to 5`,
+      `--worker-size "cax11": must be one of`,
+      `--control-plane-size "cpx62"`,
+      `--domain "nodot"`,
+      `"10.0.0.1/8" is not a CIDR`,
+      `"banana" is not a CIDR`,
+    ]
+  ) assertIncludes(text, expected);
+  assertEquals(problems.length, 8, text);
+});
+
+Deno.test("init accepts retired size names as the validator does and rejects subdomain flags without --domain", () => {
+  const ok = parseInitFlags({ workerSize: "CX22", controlPlaneSize: "cx42" });
+  assertEquals(ok, { answers: { workerSize: "cx23", controlPlaneSize: "cx43" }, problems: [] });
+  assertEquals(parseInitFlags({ argoSubdomain: "argo" }).problems, ["--argo-subdomain needs --domain"]);
+});
+
+Deno.test("init on a terminal asks only what the flags leave open, shows the file and writes it on yes", async () => {
+  await withDir(true, async ({ ctx, dir }) => {
+    const p = scriptedPrompter([
+      { select: /Control-plane size/, answer: "cx33" },
+      { text: /Domain/, answers: ["example.com"] },
+      { text: /Email/, answers: ["admin@example.com"] },
+      { text: /Argo CD/, answers: ["argo"] },
+      { confirm: /monitoring/, answer: false },
+      { confirm: /Back up/, answer: false },
+      { text: /CIDRs/, answers: [""] },
+      { confirm: /Write .*k8zner\.yaml/, answer: true },
+    ]);
+    const { yes: _, ...flags } = allFlags;
+    await runInit(flags, ctx, withPrompter(p));
+    p.assertDone();
+    assertIncludes(p.transcript.notes.join("\n"), "domain: example.com");
+    const spec = parse(await Deno.readTextFile(`${dir}/k8zner.yaml`));
+    assertEquals(spec.control_plane, { size: "cx33" });
+    assertEquals(spec.cert_email, "admin@example.com");
+  });
+});
+
+for (
+  const [where, steps] of [
+    ["at the first question", [{ text: /Cluster name/, answers: [CANCEL] }]],
+    ["by answering no to the final confirmation", [
+      { text: /Cluster name/, answers: ["demo"] },
+      { select: /Region/, answer: "fsn1" },
+      { select: /Mode/, answer: "dev" },
+      { select: /Number of workers/, answer: 1 },
+      { select: /Worker size/, answer: "cx23" },
+      { select: /Control-plane size/, answer: "cx23" },
+      { text: /Domain/, answers: [""] },
+      { confirm: /monitoring/, answer: false },
+      { confirm: /Back up/, answer: false },
+      { text: /CIDRs/, answers: [""] },
+      { confirm: /Write/, answer: false },
+    ]],
+  ] as [string, Step[]][]
+) {
+  Deno.test(`init cancelled ${where} exits 130 and writes nothing`, async () => {
+    await withDir(true, async ({ ctx, dir }) => {
+      const p = scriptedPrompter(steps);
+      const err = await runInit({}, ctx, withPrompter(p)).then(() => undefined, (e) => e);
+      p.assertDone();
+      assertOk(err instanceof WizardCancelledError, `expected WizardCancelledError, got ${err}`);
+      assertEquals(err.exitCode, 130);
+      assertEquals(await listDir(dir), []);
+    });
+  });
+}
+
+Deno.test("init --json prints the path and spec as JSON only", async () => {
+  await withDir(false, async ({ ctx, out, dir }) => {
+    await runInit({ ...allFlags, json: true }, ctx, noPrompts);
+    assertEquals(out.length, 1);
+    const data = JSON.parse(out[0]!);
+    assertEquals(data.path, `${dir}/k8zner.yaml`);
+    assertEquals(data.spec.workers, { count: 3, size: "cx33" });
+  });
+});
+
+Deno.test("init -o into a missing directory is a usage error", async () => {
+  await withDir(false, async ({ ctx }) => {
+    await assertRejects(
+      runInit({ ...allFlags, output: "nope/k8zner.yaml" }, ctx, noPrompts),
+      (e: unknown) => e instanceof UsageError && /does not exist/.test(e.message),
+    );
+  });
+});
