@@ -1,0 +1,310 @@
+/**
+ * The field table of `k8zner.yaml`: every field, its type, limits, default and documentation.
+ * It is the ONE source that the validator (`parse.ts`), the JSON Schema (`schema.ts`) and the
+ * README's configuration reference (`reference.ts`) are generated from, so they cannot drift.
+ *
+ * @module
+ */
+import {
+  DEFAULT_CONTROL_PLANE_SIZE,
+  LEGACY_SIZES,
+  MAX_WORKERS,
+  MIN_WORKERS,
+  MODES,
+  REGION_NAMES,
+  REGIONS,
+  SERVER_SIZES,
+  SIZE_SPECS,
+} from "./spec.ts";
+
+/** A string checked against one regular expression (anchored, valid with the `u` flag). */
+export interface StringType {
+  kind: "string";
+  pattern: RegExp;
+  maxLength?: number;
+  /** What the user may write, for messages and docs. */
+  allowed: string;
+  /** Says precisely why `value` (which failed the pattern or length) is wrong. */
+  explain: (value: string) => string;
+}
+/** One of a fixed list; `legacy` values are accepted and replaced by their successor. */
+export interface EnumType {
+  kind: "enum";
+  values: readonly string[];
+  legacy?: Readonly<Record<string, string>>;
+  /** Shown in messages and docs; defaults to the values joined by ", ". */
+  allowed?: string;
+}
+export interface IntegerType {
+  kind: "integer";
+  minimum: number;
+  maximum: number;
+}
+export interface BooleanType {
+  kind: "boolean";
+}
+/** A list of distinct IPv4/IPv6 CIDRs (a bare address means one host). */
+export interface CidrListType {
+  kind: "cidr-list";
+}
+export interface ObjectType {
+  kind: "object";
+  fields: FieldTable;
+}
+export type FieldType = StringType | EnumType | IntegerType | BooleanType | CidrListType | ObjectType;
+
+/** One field of the file. */
+export interface FieldDef {
+  type: FieldType;
+  required: boolean;
+  /** One or two sentences for the reference and editor tooltips. */
+  description: string;
+  /** The value used when the field is absent (also the schema's `default`). */
+  default?: string | boolean;
+  /** What happens when the field is absent, when that is not a literal value (docs only). */
+  defaultNote?: string;
+}
+export type FieldTable = Readonly<Record<string, FieldDef>>;
+
+/**
+ * YAML 1.1 spellings of booleans. The earlier implementation (Go yaml.v3) accepted them for its
+ * boolean fields, so files using them must keep loading; they are normalised to true/false.
+ */
+export const YAML11_TRUE = ["y", "Y", "yes", "Yes", "YES", "on", "On", "ON"] as const;
+export const YAML11_FALSE = ["n", "N", "no", "No", "NO", "off", "Off", "OFF"] as const;
+
+/**
+ * Longest cluster name: server names `<name>-cp-1` are RFC 1123 host names whose labels may
+ * have at most 63 characters (the earlier implementation allowed 63 and failed at apply time).
+ */
+export const MAX_NAME_LENGTH = 58;
+/** Longest name with `backup: true`: the bucket `<name>-etcd-backups` must fit S3's 63 characters. */
+export const MAX_NAME_LENGTH_WITH_BACKUP = 50;
+export const BACKUP_BUCKET_SUFFIX = "-etcd-backups";
+
+const NAME_PATTERN = new RegExp(`^(?!.*--)[a-z](?:[a-z0-9-]{0,${MAX_NAME_LENGTH - 2}}[a-z0-9])?$`);
+
+function explainName(value: string): string {
+  if (value.length === 0) return "must not be empty";
+  if (value.length > MAX_NAME_LENGTH) {
+    return `is ${value.length} characters long; at most ${MAX_NAME_LENGTH} so server names like "<name>-cp-1" stay valid host names`;
+  }
+  const bad = [...value].find((c) => !/[a-z0-9-]/.test(c));
+  if (bad !== undefined) {
+    const hint = /[A-Z]/.test(bad) ? ` (use lowercase: "${value.toLowerCase()}")` : "";
+    return `contains "${bad}"; only lowercase letters, digits and "-" are allowed${hint}`;
+  }
+  if (!/^[a-z]/.test(value)) return "must start with a lowercase letter";
+  if (value.endsWith("-")) return `must end with a letter or digit, not "-"`;
+  if (value.includes("--")) return `must not contain "--"`;
+  return "is not a DNS-safe name";
+}
+
+/** The earlier implementation's domain rule (inventory §2.1), kept so existing files stay valid. */
+const DOMAIN_PATTERN =
+  /^[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*\.[a-zA-Z]{2,}$/;
+
+function explainDomain(value: string): string {
+  if (value.length > 253) return `is ${value.length} characters long; a domain name has at most 253`;
+  if (value.includes("://")) return `must be a bare domain name like "example.com", without a scheme`;
+  if (/[/:@\s]/.test(value)) return `must be a bare domain name like "example.com", without path, port or spaces`;
+  if (!value.includes(".")) return `needs a top-level domain, like "example.com"`;
+  return `is not a domain name like "example.com" or "k8s.example.org"`;
+}
+
+const EMAIL_PATTERN = /^[^@\s]+@[^@\s.]+(?:\.[^@\s.]+)*\.[a-zA-Z]{2,}$/;
+
+const SUBDOMAIN_PATTERN =
+  /^[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$/;
+
+function explainSubdomain(value: string): string {
+  if (value.includes(".") && value.split(".").some((p) => p === "")) return "has an empty part between dots";
+  return `is not a host-name prefix like "argo" (letters, digits and "-", not starting or ending with "-")`;
+}
+
+const sizeList = SERVER_SIZES.map((s) => {
+  const spec = SIZE_SPECS[s];
+  return `${s} (${spec.cores} vCPU, ${spec.memoryGb} GB)`;
+}).join(", ");
+
+const SIZE_TYPE: EnumType = {
+  kind: "enum",
+  values: SERVER_SIZES,
+  legacy: LEGACY_SIZES,
+  allowed: SERVER_SIZES.join(", "),
+};
+
+/** Every field of k8zner.yaml. Order here is the order of the docs, the schema and rendered files. */
+export const SPEC_FIELDS: FieldTable = {
+  name: {
+    type: {
+      kind: "string",
+      pattern: NAME_PATTERN,
+      maxLength: MAX_NAME_LENGTH,
+      allowed:
+        `1-${MAX_NAME_LENGTH} lowercase letters, digits and "-", starting with a letter, ending with a letter or digit, no "--"`,
+      explain: explainName,
+    },
+    required: true,
+    description:
+      "Cluster name. Prefixes every Hetzner resource (network, firewall, `<name>-kube` load balancer, servers `<name>-cp-1`, `<name>-w-1`) and is their `k8zner.io/cluster` label.",
+  },
+  region: {
+    type: {
+      kind: "enum",
+      values: REGIONS,
+      allowed: REGIONS.map((r) => `${r} (${REGION_NAMES[r]})`).join(", "),
+    },
+    required: true,
+    description: "Hetzner location of all servers and the load balancer (EU locations, where CX/CPX types exist).",
+  },
+  mode: {
+    type: { kind: "enum", values: MODES, allowed: "dev (1 control plane), ha (3 control planes)" },
+    required: true,
+    description: "`dev`: one control plane that also runs workloads. `ha`: three control planes spread over hosts.",
+  },
+  workers: {
+    type: {
+      kind: "object",
+      fields: {
+        count: {
+          type: { kind: "integer", minimum: MIN_WORKERS, maximum: MAX_WORKERS },
+          required: true,
+          description: "Number of worker servers, named `<name>-w-1` … `<name>-w-N`.",
+        },
+        size: {
+          type: SIZE_TYPE,
+          required: true,
+          description:
+            `Hetzner server type of the workers: ${sizeList}. Retired names cx22/cx32/cx42/cx52 are accepted and mean cx23/cx33/cx43/cx53.`,
+        },
+      },
+    },
+    required: true,
+    description: "Worker pool.",
+  },
+  control_plane: {
+    type: {
+      kind: "object",
+      fields: {
+        size: {
+          type: SIZE_TYPE,
+          required: false,
+          default: DEFAULT_CONTROL_PLANE_SIZE,
+          description: "Hetzner server type of the control planes (same choices as `workers.size`).",
+        },
+      },
+    },
+    required: false,
+    description: "Control-plane settings; the count follows `mode`.",
+  },
+  domain: {
+    type: {
+      kind: "string",
+      pattern: DOMAIN_PATTERN,
+      maxLength: 253,
+      allowed: `a domain name like "example.com" managed in Cloudflare`,
+      explain: explainDomain,
+    },
+    required: false,
+    description:
+      "Domain for ingress hosts (ArgoCD, Grafana), DNS records (external-dns) and Let's Encrypt certificates via Cloudflare DNS-01. Needs `CF_API_TOKEN` in the environment.",
+  },
+  cert_email: {
+    type: {
+      kind: "string",
+      pattern: EMAIL_PATTERN,
+      maxLength: 254,
+      allowed: `an e-mail address like "ops@example.com"`,
+      explain: () => `is not an e-mail address like "ops@example.com"`,
+    },
+    required: false,
+    defaultNote: "admin@<domain>",
+    description: "Contact address for Let's Encrypt (used only with `domain`).",
+  },
+  argo_subdomain: {
+    type: {
+      kind: "string",
+      pattern: SUBDOMAIN_PATTERN,
+      maxLength: 63,
+      allowed: `a host-name prefix like "argo"`,
+      explain: explainSubdomain,
+    },
+    required: false,
+    default: "argo",
+    description: "ArgoCD is served at `<argo_subdomain>.<domain>` (used only with `domain`).",
+  },
+  monitoring: {
+    type: { kind: "boolean" },
+    required: false,
+    default: false,
+    description: "Install kube-prometheus-stack (Prometheus, Grafana, Alertmanager).",
+  },
+  grafana_subdomain: {
+    type: {
+      kind: "string",
+      pattern: SUBDOMAIN_PATTERN,
+      maxLength: 63,
+      allowed: `a host-name prefix like "grafana"`,
+      explain: explainSubdomain,
+    },
+    required: false,
+    default: "grafana",
+    description: "Grafana is served at `<grafana_subdomain>.<domain>` (used with `domain` and `monitoring`).",
+  },
+  backup: {
+    type: { kind: "boolean" },
+    required: false,
+    default: false,
+    description:
+      "Hourly etcd snapshots to Hetzner Object Storage bucket `<name>-etcd-backups`. Needs `HETZNER_S3_ACCESS_KEY` and `HETZNER_S3_SECRET_KEY` in the environment.",
+  },
+  api_allowlist: {
+    type: { kind: "cidr-list" },
+    required: false,
+    defaultNote: "the public IP of the machine running apply",
+    description:
+      "IPv4/IPv6 CIDRs allowed to reach the Kubernetes API (6443) and Talos API (50000) on the nodes. A bare address means that one host; host bits below the prefix are an error.",
+  },
+};
+
+/** Paths of all fields, dotted (`workers.count`), in table order. */
+export function fieldPaths(table: FieldTable = SPEC_FIELDS, prefix = ""): string[] {
+  const out: string[] = [];
+  for (const [key, def] of Object.entries(table)) {
+    const path = prefix + key;
+    out.push(path);
+    if (def.type.kind === "object") out.push(...fieldPaths(def.type.fields, path + "."));
+  }
+  return out;
+}
+
+/** The definition of a dotted path, if it names a field. */
+export function fieldAt(path: string): FieldDef | undefined {
+  let table: FieldTable | undefined = SPEC_FIELDS;
+  let def: FieldDef | undefined;
+  for (const key of path.split(".")) {
+    def = table !== undefined && Object.hasOwn(table, key) ? table[key] : undefined;
+    if (def === undefined) return undefined;
+    table = def.type.kind === "object" ? def.type.fields : undefined;
+  }
+  return def;
+}
+
+/** The "allowed" text of a field type, for messages and docs. */
+export function allowedText(type: FieldType): string {
+  switch (type.kind) {
+    case "string":
+      return type.allowed;
+    case "enum":
+      return type.allowed ?? type.values.join(", ");
+    case "integer":
+      return `a whole number from ${type.minimum} to ${type.maximum}`;
+    case "boolean":
+      return "true or false";
+    case "cidr-list":
+      return `a list of CIDRs like ["203.0.113.0/24", "2001:db8::/32"]`;
+    case "object":
+      return `a mapping with ${Object.keys(type.fields).join(", ")}`;
+  }
+}
