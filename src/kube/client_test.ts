@@ -97,7 +97,7 @@ Deno.test("list() filters by label selector and patchMerge() changes labels and 
       metadata: { labels: { cluster: "x" } },
       stringData: { k: "v" },
     });
-    assertEquals(patched.metadata.labels, { cluster: "x" });
+    assertEquals([patched.metadata.labels, patched.data], [{ cluster: "x" }, { k: btoa("v") }]);
     assertEquals((await client.list("v1", "Secret", undefined, { labelSelector: "cluster=x" })).length, 2);
   }));
 

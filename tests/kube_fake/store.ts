@@ -93,6 +93,18 @@ function fieldsOf(value: unknown): Record<string, unknown> {
   return out;
 }
 
+/** Folds a Secret's `stringData` into base64 `data`, as the API server does on every write. */
+function normalizeSecret(rt: ResourceType, obj: KubeObj): void {
+  if (rt.group !== "" || rt.kind !== "Secret" || typeof obj.stringData !== "object" || obj.stringData === null) return;
+  const data = { ...(obj.data as Record<string, string> | undefined) };
+  for (const [key, value] of Object.entries(obj.stringData as Record<string, unknown>)) {
+    const bytes = new TextEncoder().encode(String(value));
+    data[key] = btoa(Array.from(bytes, (b) => String.fromCharCode(b)).join(""));
+  }
+  obj.data = data;
+  delete obj.stringData;
+}
+
 /** The in-memory state of one fake cluster. */
 export class FakeKubeStore {
   readonly registry = new ResourceRegistry();
@@ -228,6 +240,7 @@ export class FakeKubeStore {
       throw badRequest(`the kind in the data (${String(body.kind)}) does not match the expected kind (${rt.kind})`);
     }
     const obj = structuredClone(body);
+    normalizeSecret(rt, obj);
     const meta = metaOf(obj);
     if (rt.namespaced) {
       if (
@@ -299,6 +312,7 @@ export class FakeKubeStore {
       else next.status = incoming.status;
     } else {
       next = incoming;
+      normalizeSecret(rt, next);
       if (rt.hasStatus) {
         if (old.status === undefined) delete next.status;
         else next.status = structuredClone(old.status);
@@ -537,6 +551,7 @@ export class FakeKubeStore {
   put(obj: KubeObj): KubeObj {
     const rt = this.typeOf(String(obj.apiVersion), String(obj.kind));
     const next = structuredClone(obj);
+    normalizeSecret(rt, next);
     const meta = metaOf(next);
     const ns = rt.namespaced ? String(meta.namespace ?? "default") : "";
     if (rt.namespaced) meta.namespace = ns;
