@@ -1,0 +1,63 @@
+/**
+ * Test credentials and machine configs for the fake node: an Ed25519 OS CA, client certificates per role,
+ * and the smallest v1alpha1 config the fake accepts (real configs come from the renderer).
+ *
+ * @module
+ */
+import { generateCa, issueCertificate, toTalosKeyPem } from "../../src/talos/pki.ts";
+
+/** An OS CA with client certificates for a few roles. */
+export interface TestPki {
+  ca: { certPem: string; keyPem: string };
+  admin: { certPem: string; keyPem: string };
+  reader: { certPem: string; keyPem: string };
+}
+
+/** Creates an OS CA (Ed25519, O=talos) and `os:admin` / `os:reader` client certificates. */
+export async function createTestPki(now = new Date()): Promise<TestPki> {
+  const notBefore = new Date(now.getTime() - 60_000);
+  const ca = await generateCa({
+    algorithm: "Ed25519",
+    commonName: "talos",
+    organization: "talos",
+    notBefore,
+    validityDays: 2,
+  });
+  const client = (role: string) =>
+    issueCertificate(ca, {
+      algorithm: "Ed25519",
+      commonName: role,
+      organization: [role],
+      usage: "client",
+      notBefore,
+      validityDays: 1,
+    });
+  return { ca, admin: await client("os:admin"), reader: await client("os:reader") };
+}
+
+/** A minimal machine config carrying the OS CA the way Talos does (base64 PEM, Talos key PEM header). */
+export function renderTestMachineConfig(
+  pki: TestPki,
+  options: { type?: "controlplane" | "worker"; hostname?: string; certSans?: string[] } = {},
+): string {
+  const b64 = (text: string) => btoa(text);
+  const lines = [
+    "version: v1alpha1",
+    "machine:",
+    `  type: ${options.type ?? "controlplane"}`,
+    "  ca:",
+    `    crt: ${b64(pki.ca.certPem)}`,
+    `    key: ${b64(toTalosKeyPem(pki.ca.keyPem))}`,
+    `  certSANs: [${(options.certSans ?? []).join(", ")}]`,
+    "  install:",
+    "    image: factory.talos.dev/installer/376567988ad370138ad8b2698212367b8edcb69b5fd68c80be1f2ec7d603b4ba:v1.13.9",
+    "cluster:",
+    "  clusterName: fake",
+    "  controlPlane:",
+    "    endpoint: https://127.0.0.1:6443",
+  ];
+  if (options.hostname) {
+    lines.push("---", "apiVersion: v1alpha1", "kind: HostnameConfig", `hostname: ${options.hostname}`);
+  }
+  return lines.join("\n") + "\n";
+}

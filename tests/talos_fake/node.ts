@@ -1,0 +1,369 @@
+/**
+ * One fake Talos node: its lifecycle (maintenance -> configured, reboots, reset, power), its TLS identity in
+ * each mode, and the HTTP/2 server that gives it an address. The RPCs themselves are in `handlers.ts`.
+ *
+ * @module
+ */
+import "reflect-metadata";
+import http2 from "node:http2";
+import type { TLSSocket } from "node:tls";
+import { Buffer } from "node:buffer";
+import * as x509 from "@peculiar/x509";
+import { generateCa, issueCertificate } from "../../src/talos/pki.ts";
+import { TALOS_METHODS, type TalosMethodName } from "../../src/talos/api_methods.ts";
+import type { ApplyMode } from "../../src/talos/messages/apply.ts";
+import type { EtcdMember } from "../../src/talos/messages/etcd.ts";
+import { type RpcCall, serveGrpcStream } from "./grpc_server.ts";
+import { type AppliedConfig, readAppliedConfig } from "./machine_config.ts";
+import { FakeTalosFaults } from "./faults.ts";
+import { handleCall } from "./handlers.ts";
+
+/** Shared by the fake nodes of one cluster: who is reachable by name, and the etcd cluster once bootstrapped. */
+export interface FakeTalosNetwork {
+  nodes: Map<string, FakeTalosNodeCore>;
+  etcd: { members: EtcdMember[]; leaderId: bigint } | undefined;
+}
+
+/** Creates an empty network for a set of fake nodes (pass it to every node of the cluster). */
+export function createFakeTalosNetwork(): FakeTalosNetwork {
+  return { nodes: new Map(), etcd: undefined };
+}
+
+/** Options of `startFakeTalosNode`. */
+export interface FakeTalosNodeOptions {
+  /** Address to listen on, e.g. `127.0.3.7`; also the name other nodes and `nodes` metadata use. */
+  hostname: string;
+  /** Port (default 50000; 0 picks a free one, kept across reboots). */
+  port?: number;
+  /** Node name (defaults to the config's hostname, else the address). */
+  nodeName?: string;
+  /** The kubeconfig the Kubeconfig RPC returns. */
+  kubeconfig?: () => string;
+  /** The clock for certificates and event times. */
+  clock?: () => Date;
+  network?: FakeTalosNetwork;
+  /** How long a reboot keeps the API down (default 50 ms). */
+  rebootDelayMs?: number;
+  /** Talos version reported by Version (default `v1.13.9`). */
+  talosVersion?: string;
+  /** Bytes per streamed chunk (default 16 KiB). */
+  chunkSize?: number;
+  /** Size of the etcd snapshot EtcdSnapshot streams (default 100 000 bytes). */
+  snapshotSize?: number;
+}
+
+/** Where the node is in its life. */
+export type FakeNodeMode = "maintenance" | "configured" | "rebooting" | "off";
+
+/** One recorded call. */
+export interface FakeCallRecord {
+  method: TalosMethodName | string;
+  roles: string[];
+  /** gRPC status code the call ended with at this node. */
+  code: number;
+}
+
+/** Everything tests may inspect. */
+export interface FakeNodeState {
+  mode: FakeNodeMode;
+  /** The machine config YAML last applied (undefined in maintenance). */
+  appliedConfig: string | undefined;
+  config: AppliedConfig | undefined;
+  stagedConfig: string | undefined;
+  /** True on the node that ran Bootstrap successfully. */
+  bootstrapped: boolean;
+  /** This node's etcd member id while it is a member. */
+  etcdMemberId: bigint | undefined;
+  talosVersion: string;
+  installImage: string | undefined;
+  stagedUpgradeImage: string | undefined;
+  rebootCount: number;
+  resetCount: number;
+  applyHistory: Array<{ mode: ApplyMode | number; dryRun: boolean; inMaintenance: boolean }>;
+  calls: FakeCallRecord[];
+  /** Client connections refused (no/foreign certificate, wrong key usage), with the reason. */
+  rejectedClients: string[];
+}
+
+/** The node object handlers work on. */
+export class FakeTalosNodeCore {
+  readonly hostname: string;
+  readonly faults = new FakeTalosFaults();
+  readonly network: FakeTalosNetwork;
+  readonly options: FakeTalosNodeOptions;
+  readonly clock: () => Date;
+  readonly state: FakeNodeState;
+  /** The throw-away CA of maintenance mode (tests use it to show clients cannot trust it). */
+  maintenanceCaPem = "";
+  #port: number;
+  #server: http2.Http2SecureServer | undefined;
+  #sessions = new Set<http2.ServerHttp2Session>();
+  #life = new AbortController();
+  #booting: Promise<void> = Promise.resolve();
+  #snapshot: Uint8Array | undefined;
+
+  constructor(options: FakeTalosNodeOptions) {
+    this.options = options;
+    this.hostname = options.hostname;
+    this.#port = options.port ?? 50000;
+    this.clock = options.clock ?? (() => new Date());
+    this.network = options.network ?? createFakeTalosNetwork();
+    this.state = {
+      mode: "off",
+      appliedConfig: undefined,
+      config: undefined,
+      stagedConfig: undefined,
+      bootstrapped: false,
+      etcdMemberId: undefined,
+      talosVersion: options.talosVersion ?? "v1.13.9",
+      installImage: undefined,
+      stagedUpgradeImage: undefined,
+      rebootCount: 0,
+      resetCount: 0,
+      applyHistory: [],
+      calls: [],
+      rejectedClients: [],
+    };
+  }
+
+  /** Actual port (after a port-0 listen). */
+  get port(): number {
+    return this.#port;
+  }
+
+  /** The node's name as etcd and Kubernetes see it. */
+  get nodeName(): string {
+    return this.options.nodeName ?? this.state.config?.hostname ?? this.hostname;
+  }
+
+  /** Roles of the machine-config-less node: maintenance mode or not. */
+  get inMaintenance(): boolean {
+    return this.state.mode === "maintenance";
+  }
+
+  /** Boots the node: the API comes up in maintenance mode or, with a config, in configured mode. */
+  async powerOn(): Promise<void> {
+    if (this.state.mode !== "off") return;
+    this.#booting = this.#boot(0);
+    await this.#booting;
+  }
+
+  /** Resolves when the node finished (re)booting. */
+  async waitForBoot(): Promise<void> {
+    let current: Promise<void>;
+    do {
+      current = this.#booting;
+      await current;
+    } while (current !== this.#booting);
+  }
+
+  /** Takes the API down briefly and brings it back (with a staged config or upgrade applied). */
+  scheduleReboot(): void {
+    this.state.rebootCount++;
+    this.#booting = this.#boot(this.options.rebootDelayMs ?? 50);
+  }
+
+  /** Takes the API down until {@linkcode powerOn}. */
+  scheduleShutdown(): void {
+    this.#booting = this.#stopServer().then(() => {
+      this.state.mode = "off";
+    });
+  }
+
+  /** Deterministic snapshot bytes of this node's etcd. */
+  etcdSnapshotBytes(): Uint8Array {
+    if (!this.#snapshot) {
+      const size = this.options.snapshotSize ?? 100_000;
+      const bytes = new Uint8Array(size);
+      const header = new TextEncoder().encode(`fake etcd snapshot of ${this.nodeName}\n`);
+      bytes.set(header.subarray(0, size));
+      for (let i = header.length; i < size; i++) bytes[i] = (i * 31 + 7) & 0xff;
+      this.#snapshot = bytes;
+    }
+    return this.#snapshot;
+  }
+
+  /** Joins the network's etcd cluster if it exists and this is a configured control plane. */
+  joinEtcdIfPossible(): void {
+    const etcd = this.network.etcd;
+    if (!etcd || this.state.mode === "maintenance" || this.state.config?.machineType === "worker") return;
+    if (this.state.etcdMemberId !== undefined && etcd.members.some((m) => m.id === this.state.etcdMemberId)) return;
+    const member = newEtcdMember(this.nodeName, this.hostname);
+    etcd.members.push(member);
+    this.state.etcdMemberId = member.id;
+  }
+
+  /** Stops the node for good. */
+  async close(): Promise<void> {
+    this.#life.abort();
+    await this.#booting.catch(() => {});
+    await this.#stopServer();
+    this.state.mode = "off";
+    for (const [name, node] of this.network.nodes) if (node === this) this.network.nodes.delete(name);
+  }
+
+  async #boot(delayMs: number): Promise<void> {
+    await this.#stopServer();
+    this.state.mode = "rebooting";
+    if (delayMs > 0) await sleep(delayMs, this.#life.signal);
+    if (this.#life.signal.aborted) return;
+    if (this.state.stagedConfig !== undefined) {
+      this.state.appliedConfig = this.state.stagedConfig;
+      this.state.config = readAppliedConfig(this.state.stagedConfig);
+      this.state.stagedConfig = undefined;
+    }
+    if (this.state.stagedUpgradeImage !== undefined) {
+      this.state.installImage = this.state.stagedUpgradeImage;
+      this.state.talosVersion = this.state.stagedUpgradeImage.split(":").at(-1) ?? this.state.talosVersion;
+      this.state.stagedUpgradeImage = undefined;
+    }
+    const config = this.state.config;
+    let tls: http2.SecureServerOptions;
+    const notBefore = new Date(this.clock().getTime() - 60 * 60 * 1000);
+    const sans = {
+      ipAddresses: isIp(this.hostname) ? [this.hostname] : [],
+      dnsNames: isIp(this.hostname) ? [] : [this.hostname],
+    };
+    if (!config) {
+      const ca = await generateCa({ algorithm: "Ed25519", commonName: "maintenance root", notBefore, validityDays: 1 });
+      this.maintenanceCaPem = ca.certPem;
+      const cert = await issueCertificate(ca, {
+        algorithm: "Ed25519",
+        commonName: this.hostname,
+        ...sans,
+        usage: "server",
+        notBefore,
+        validityDays: 1,
+      });
+      tls = { key: cert.keyPem, cert: cert.certPem, requestCert: false };
+    } else {
+      const ca = { certPem: config.osCaCertPem, keyPem: config.osCaKeyPem };
+      for (const san of config.certSans) (isIp(san) ? sans.ipAddresses : sans.dnsNames).push(san);
+      const cert = await issueCertificate(ca, {
+        algorithm: "Ed25519",
+        commonName: this.nodeName,
+        ...sans,
+        usage: "server",
+        notBefore,
+        validityDays: 365,
+      });
+      // Verification happens per call (handlers), so a refused client is recorded with its reason.
+      tls = {
+        key: cert.keyPem,
+        cert: cert.certPem,
+        ca: config.osCaCertPem,
+        requestCert: true,
+        rejectUnauthorized: false,
+      };
+    }
+    if (this.#life.signal.aborted) return;
+    await this.#startServer(tls);
+    this.state.mode = config ? "configured" : "maintenance";
+    this.joinEtcdIfPossible();
+  }
+
+  async #startServer(tls: http2.SecureServerOptions): Promise<void> {
+    const server = http2.createSecureServer({ ...tls, allowHTTP1: false });
+    server.on("session", (session) => {
+      this.#sessions.add(session);
+      session.on("close", () => this.#sessions.delete(session));
+      session.on("error", () => {});
+    });
+    server.on("stream", (stream, headers) => this.#onStream(stream, headers));
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(this.#port, this.hostname, () => {
+        server.off("error", reject);
+        resolve();
+      });
+    });
+    const address = server.address();
+    if (address && typeof address === "object") this.#port = address.port;
+    this.#server = server;
+  }
+
+  async #stopServer(): Promise<void> {
+    const server = this.#server;
+    this.#server = undefined;
+    if (!server) return;
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    for (const session of this.#sessions) session.destroy();
+    await closed;
+  }
+
+  #onStream(stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders): void {
+    const path = String(headers[":path"] ?? "");
+    const name = (Object.keys(TALOS_METHODS) as TalosMethodName[]).find((n) => TALOS_METHODS[n] === path);
+    const refusal = name ? this.#refusal(stream.session?.socket as TLSSocket) : undefined;
+    if (refusal !== undefined) {
+      // Real apid refuses such clients in the TLS handshake; the client sees the connection drop.
+      this.state.rejectedClients.push(refusal);
+      stream.session?.destroy();
+      return;
+    }
+    const cut = name ? this.faults.takeCut(name) : undefined;
+    serveGrpcStream(
+      stream,
+      headers,
+      name ? (request, call: RpcCall, send) => handleCall(this, name, request, call, send) : undefined,
+      cut,
+    );
+  }
+
+  /** Why the client certificate is refused in configured mode (undefined: accepted or not needed). */
+  #refusal(socket: TLSSocket): string | undefined {
+    if (this.state.mode !== "configured") return undefined;
+    const peer = socket.getPeerCertificate?.();
+    if (!peer || !peer.raw) return "no client certificate";
+    if (!socket.authorized) return `client certificate not signed by the OS CA: ${socket.authorizationError}`;
+    const cert = new x509.X509Certificate(new Uint8Array(peer.raw as Buffer));
+    const eku = cert.getExtension(x509.ExtendedKeyUsageExtension);
+    const usages = eku?.usages.map(String) ?? [];
+    if (usages.length !== 1 || usages[0] !== x509.ExtendedKeyUsage.clientAuth) {
+      return `certificate "${cert.subject}" is missing the client auth extended key usage`;
+    }
+    return undefined;
+  }
+}
+
+/** Organizations (roles) of the peer certificate; maintenance mode grants `os:reader` to everyone. */
+export function rolesOf(node: FakeTalosNodeCore, socket: TLSSocket): string[] {
+  if (node.state.mode !== "configured") return ["os:reader"];
+  const raw = socket.getPeerCertificate?.()?.raw;
+  if (!raw) return [];
+  const cert = new x509.X509Certificate(new Uint8Array(raw as Buffer));
+  return cert.subjectName.getField("O");
+}
+
+/** A new etcd member with a random 64-bit id, as etcd assigns. */
+export function newEtcdMember(name: string, address: string): EtcdMember {
+  const bytes = crypto.getRandomValues(new Uint8Array(8));
+  bytes[0] = (bytes[0]! | 0x10) & 0x7f; // non-zero, above 2^53 like real ids, below 2^63
+  const id = new DataView(bytes.buffer).getBigUint64(0);
+  const host = address.includes(":") ? `[${address}]` : address;
+  return {
+    id,
+    hostname: name,
+    peerUrls: [`https://${host}:2380`],
+    clientUrls: [`https://${host}:2379`],
+    isLearner: false,
+  };
+}
+
+function isIp(value: string): boolean {
+  return /^\d+\.\d+\.\d+\.\d+$/.test(value) || value.includes(":");
+}
+
+/** Waits `ms`, ending early (without error) when `signal` aborts. */
+export function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    signal.addEventListener("abort", done, { once: true });
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    }
+  });
+}
