@@ -10,6 +10,7 @@ import type { CliContext } from "./context.ts";
 import { registerVersion } from "./version.ts";
 import { registerCompletion } from "./completion.ts";
 import { registerInit } from "./init.ts";
+import { registerGenerate } from "./generate.ts";
 
 /** Creates the root command with every working subcommand registered. */
 export function createProgram(ctx: CliContext) {
@@ -27,5 +28,6 @@ export function createProgram(ctx: CliContext) {
   registerVersion(program, ctx);
   registerCompletion(program, ctx);
   registerInit(program, ctx);
+  registerGenerate(program, ctx);
   return program;
 }
