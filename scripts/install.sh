@@ -40,21 +40,25 @@ usage() {
 download() {
   if command -v curl >/dev/null 2>&1; then
     curl -fsSL --retry 3 -o "$2" "$1" || die "cannot download $1"
-  elif command -v wget >/dev/null 2>&1; then
-    wget -q -O "$2" "$1" || die "cannot download $1"
   else
-    die "neither curl nor wget is installed; install one of them and run this again"
+    wget -q -O "$2" "$1" || die "cannot download $1"
   fi
+}
+
+# require_tools: fails before any download when the installer could not finish.
+require_tools() {
+  command -v curl >/dev/null 2>&1 || command -v wget >/dev/null 2>&1 ||
+    die "neither curl nor wget is installed; install one of them and run this again"
+  command -v sha256sum >/dev/null 2>&1 || command -v shasum >/dev/null 2>&1 ||
+    die "neither sha256sum nor shasum is installed; cannot verify the download, so nothing was installed"
 }
 
 # sha256_of FILE: prints the lowercase hex SHA-256 of FILE.
 sha256_of() {
   if command -v sha256sum >/dev/null 2>&1; then
     sha256sum "$1" | awk '{ print $1 }'
-  elif command -v shasum >/dev/null 2>&1; then
-    shasum -a 256 "$1" | awk '{ print $1 }'
   else
-    die "neither sha256sum nor shasum is installed; cannot verify the download"
+    shasum -a 256 "$1" | awk '{ print $1 }'
   fi
 }
 
@@ -126,6 +130,7 @@ main() {
     *) die "unsupported CPU architecture \"$uname_m\" on $uname_s: k8zner publishes binaries for x86_64 and aarch64 (arm64)" ;;
   esac
   asset="k8zner-$os-$arch"
+  require_tools
 
   base_url=${K8ZNER_BASE_URL:-$K8ZNER_RELEASES}
   base_url=${base_url%/}

@@ -251,6 +251,51 @@ Deno.test("install.sh reports a missing release and a malformed --version clearl
   });
 });
 
+/** A PATH holding only the named tools (symlinks), to run the installer without the others. */
+async function toolPath(root: string, tools: string[]): Promise<string> {
+  const dir = `${root}/tools-${tools.join("-")}`;
+  await Deno.mkdir(dir, { recursive: true });
+  for (const tool of tools) {
+    const found = ["/usr/local/bin", "/usr/bin", "/bin"].map((d) => `${d}/${tool}`).find((p) => {
+      try {
+        return Deno.statSync(p).isFile;
+      } catch {
+        return false;
+      }
+    });
+    assertOk(found, `${tool} is not installed on this machine`);
+    await Deno.symlink(found, `${dir}/${tool}`);
+  }
+  return dir;
+}
+
+const BASE_TOOLS = ["sh", "mktemp", "awk", "rm", "mkdir", "cp", "chmod", "mv"];
+
+Deno.test("install.sh falls back to wget and shasum when curl and sha256sum are missing", async () => {
+  await withReleases([fakeRelease("1.2.3")], async (root, server) => {
+    const path = await toolPath(root, [...BASE_TOOLS, "wget", "shasum"]);
+    const r = await runInstaller(root, server.baseUrl, [], { PATH: path });
+    assertEquals(r.code, 0, r.stderr);
+    assertIncludes(r.stdout, "k8zner 1.2.3 (fake linux-x86_64)");
+    assertEquals(server.requests.length, 2);
+  });
+});
+
+Deno.test("install.sh stops with a clear message when no SHA-256 tool exists, installing nothing", async () => {
+  await withReleases([fakeRelease("1.2.3")], async (root, server) => {
+    const path = await toolPath(root, [...BASE_TOOLS, "curl"]);
+    const r = await runInstaller(root, server.baseUrl, [], { PATH: path });
+    assertEquals(r.code, 1);
+    assertEquals(
+      r.stderr,
+      "k8zner install: error: neither sha256sum nor shasum is installed; " +
+        "cannot verify the download, so nothing was installed\n",
+    );
+    assertEquals(server.requests, [], "nothing is downloaded that could not be verified");
+    assertEquals(await exists(`${root}/home/.local/bin`), false);
+  });
+});
+
 Deno.test("install.sh is clean under shellcheck as POSIX sh", async () => {
   let out: Deno.CommandOutput;
   try {
