@@ -186,7 +186,7 @@ async function exists(path: string): Promise<boolean> {
     return true;
   } catch (err) {
     if (err instanceof Deno.errors.NotFound) return false;
-    throw err;
+    throw new UserFacingError(`Cannot write "${path}"`, { hint: "check the path and its permissions", cause: err });
   }
 }
 
