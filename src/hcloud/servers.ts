@@ -177,21 +177,25 @@ export function createServersApi(t: Transport): ServersApi {
     },
     disableRescue: (id) => action(id, "disable_rescue"),
     async createImage(id, request) {
+      const path = `/servers/${id}/actions/create_image`;
+      const labels = request?.labels ?? {};
+      if (Object.keys(labels).length === 0) {
+        // Without labels a repeat could not be told apart from an older snapshot: never repeat.
+        const r = await t.request<{ image: Image; action: Action }>("POST", path, {
+          body: request ?? {},
+          idempotent: false,
+        });
+        return { image: r.image, action: r.action, recovered: false };
+      }
       const startedAt = t.clock();
-      const outcome = await t.create<{ image: Image; action: Action }, Image>(
-        `/servers/${id}/actions/create_image`,
-        request ?? {},
-        async () => {
-          // Without labels a second snapshot cannot be told apart from an older one.
-          if (!request?.labels || Object.keys(request.labels).length === 0) return undefined;
-          const images = await t.listAll<Image>("/images", "images", { labelSelector: selectorFor(request.labels) }, {
-            type: [request.type ?? "snapshot"],
-          });
-          // Allow for clock skew between us and the API when comparing creation times.
-          return images.filter((img) => img.created_from?.id === id && Date.parse(img.created) >= startedAt - 300_000)
-            .sort((a, b) => b.id - a.id)[0];
-        },
-      );
+      const outcome = await t.create<{ image: Image; action: Action }, Image>(path, request ?? {}, async () => {
+        const images = await t.listAll<Image>("/images", "images", { labelSelector: selectorFor(labels) }, {
+          type: [request?.type ?? "snapshot"],
+        });
+        // Allow for clock skew between us and the API when comparing creation times.
+        return images.filter((img) => img.created_from?.id === id && Date.parse(img.created) >= startedAt - 300_000)
+          .sort((a, b) => b.id - a.id)[0];
+      });
       if (outcome.recovered) return { image: outcome.found, action: undefined, recovered: true };
       return { image: outcome.response.image, action: outcome.response.action, recovered: false };
     },
