@@ -7,6 +7,7 @@
  */
 import type { Command } from "@commander-js/extra-typings";
 import type { CliContext } from "./context.ts";
+import { CONFIG_OPTION } from "./load_config.ts";
 
 /** Registers `k8zner generate talos`. */
 export function registerGenerate(program: Command, ctx: CliContext): void {
@@ -14,7 +15,7 @@ export function registerGenerate(program: Command, ctx: CliContext): void {
   generate
     .command("talos")
     .description("Write Talos secrets, controlplane.yaml, worker.yaml and talosconfig (like talosctl gen config)")
-    .option("-c, --config <file>", "the cluster's k8zner.yaml", "k8zner.yaml")
+    .option(CONFIG_OPTION.flags, CONFIG_OPTION.description)
     .requiredOption("-o, --output <dir>", "directory to write into (created with mode 0700)")
     .option("--endpoint <url>", "Kubernetes API endpoint (default: the API load balancer's private IP)")
     .action(async (opts) => {

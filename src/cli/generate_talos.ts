@@ -9,10 +9,7 @@
  * @module
  */
 import { isAbsolute, join, resolve } from "node:path";
-import { parseConfig } from "../config/parse.ts";
-import { ConfigError } from "../config/problems.ts";
-import type { Spec } from "../config/spec.ts";
-import { KUBERNETES_VERSION, TALOS_VERSION } from "../config/versions.ts";
+import { type DesiredState, expandSpec } from "../config/mod.ts";
 import { UsageError } from "../lib/errors.ts";
 import { ensureSecretDir, writeSecretFile } from "../lib/secure_files.ts";
 import { type ClusterConfigInput, renderRoleConfigYaml } from "../talos/machine_config.ts";
@@ -26,14 +23,7 @@ import {
 } from "../talos/secrets_bundle.ts";
 import { generateTalosconfig, parseTalosconfig } from "../talos/talosconfig.ts";
 import type { CliContext } from "./context.ts";
-
-/** The network layout k8zner creates (inventory §2.3); the API load balancer sits at 10.0.0.254. */
-export const DEFAULT_NETWORK = {
-  nodeCidr: "10.0.0.0/17",
-  podCidr: "10.0.128.0/17",
-  serviceCidr: "10.96.0.0/12",
-  apiLoadBalancerPrivateIp: "10.0.0.254",
-} as const;
+import { loadConfig } from "./load_config.ts";
 
 /** The flags of `k8zner generate talos`. */
 export interface GenerateTalosFlags {
@@ -53,8 +43,9 @@ export const GENERATED_FILES = {
 /** Runs `generate talos`: loads the config, reuses or creates the secrets, writes the files. */
 export async function runGenerateTalos(ctx: CliContext, flags: GenerateTalosFlags): Promise<void> {
   const now = ctx.now?.() ?? new Date();
-  const spec = await loadSpec(ctx, flags.config ?? "k8zner.yaml");
-  const endpoint = parseEndpoint(flags.endpoint);
+  const { spec } = await loadConfig({ config: flags.config, cwd: ctx.cwd, env: ctx.env });
+  const state = expandSpec(spec);
+  const endpoint = parseEndpoint(flags.endpoint, state);
   const dir = absolute(ctx, flags.output);
   await ensureSecretDir(dir, { tighten: true });
 
@@ -71,27 +62,29 @@ export async function runGenerateTalos(ctx: CliContext, flags: GenerateTalosFlag
   }
 
   const input: ClusterConfigInput = {
-    clusterName: spec.name,
+    clusterName: state.cluster.name,
     endpoint: endpoint.url,
-    talosVersion: TALOS_VERSION,
-    kubernetesVersion: KUBERNETES_VERSION,
+    talosVersion: state.versions.talos,
+    kubernetesVersion: state.versions.kubernetes,
     network: {
-      nodeCidr: DEFAULT_NETWORK.nodeCidr,
-      podCidr: DEFAULT_NETWORK.podCidr,
-      serviceCidr: DEFAULT_NETWORK.serviceCidr,
+      nodeCidr: state.kubernetes.nodeCidr,
+      podCidr: state.kubernetes.podCidr,
+      serviceCidr: state.kubernetes.serviceCidr,
     },
-    certSans: [...new Set([endpoint.host, DEFAULT_NETWORK.apiLoadBalancerPrivateIp])],
-    allowSchedulingOnControlPlanes: spec.mode === "dev",
+    certSans: [...new Set([endpoint.host, state.loadBalancer.privateIp])],
+    allowSchedulingOnControlPlanes: state.kubernetes.allowSchedulingOnControlPlanes,
+    installDisk: state.talos.installDisk,
+    dnsDomain: state.kubernetes.dnsDomain,
   };
   await writeSecretFile(join(dir, GENERATED_FILES.controlPlane), renderRoleConfigYaml(secrets, input, "controlplane"));
   await writeSecretFile(join(dir, GENERATED_FILES.worker), renderRoleConfigYaml(secrets, input, "worker"));
 
   const talosconfigPath = join(dir, GENERATED_FILES.talosconfig);
-  const kept = await keepTalosconfig(talosconfigPath, secrets, spec.name, [endpoint.host], now);
+  const kept = await keepTalosconfig(talosconfigPath, secrets, state.cluster.name, [endpoint.host], now);
   if (kept === undefined) {
     await writeSecretFile(
       talosconfigPath,
-      await generateTalosconfig(secrets, { clusterName: spec.name, endpoints: [endpoint.host], now }),
+      await generateTalosconfig(secrets, { clusterName: state.cluster.name, endpoints: [endpoint.host], now }),
     );
   } else {
     await writeSecretFile(talosconfigPath, kept);
@@ -102,23 +95,10 @@ export async function runGenerateTalos(ctx: CliContext, flags: GenerateTalosFlag
   ctx.io.out(dir);
 }
 
-async function loadSpec(ctx: CliContext, file: string): Promise<Spec> {
-  const path = absolute(ctx, file);
-  const text = await readIfExists(path);
-  if (text === undefined) {
-    throw new UsageError(`Cannot read config "${file}": file not found`, {
-      hint: "Create one with 'k8zner init' or pass its path with -c",
-    });
-  }
-  const result = parseConfig(text, file, { env: ctx.env });
-  if (!result.spec || result.problems.length > 0) throw new ConfigError(file, result.problems);
-  return result.spec;
-}
-
-function parseEndpoint(flag: string | undefined): { url: string; host: string } {
+/** The API endpoint: `--endpoint`, else the load balancer's private address (known before it exists). */
+function parseEndpoint(flag: string | undefined, state: DesiredState): { url: string; host: string } {
   if (flag === undefined) {
-    const host = DEFAULT_NETWORK.apiLoadBalancerPrivateIp;
-    return { url: `https://${host}:6443`, host };
+    return { url: state.loadBalancer.privateEndpoint, host: state.loadBalancer.privateIp };
   }
   let url: URL;
   try {

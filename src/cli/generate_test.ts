@@ -126,7 +126,7 @@ Deno.test("generate talos reports a broken secrets file with its path and field,
 Deno.test("generate talos reports a missing or invalid k8zner.yaml and a bad endpoint with exit code 2", async () => {
   await withProject("dev", async (root) => {
     await assertRejects(() => run(fakeContext(root), ["generate", "talos", "-c", "nope.yaml", "-o", "out"]), (err) => {
-      assertMatch((err as Error).message, /Cannot read config "nope.yaml": file not found/);
+      assertMatch((err as Error).message, /config file nope.yaml not found/);
       assertEquals(exitCodeFor(err), 2);
       return true;
     });
