@@ -161,8 +161,8 @@ export function createTalosClient(options: TalosClientOptions): TalosClient {
   return {
     endpoint: channel.endpoint.address,
     version: (o = {}) => rpc.unary(m.Version, EMPTY, decodeVersion, o),
-    applyConfiguration: (config, o) =>
-      rpc.unary(m.ApplyConfiguration, applyRequest(config, o), decodeApplyConfiguration, o),
+    applyConfiguration: async (config, o) =>
+      await rpc.unary(m.ApplyConfiguration, applyRequest(config, o), decodeApplyConfiguration, o),
     bootstrap: (o = {}) => rpc.unary(m.Bootstrap, encodeBootstrapRequest(o), decodeMetadataOnly, o),
     kubeconfig: async (o = {}) => {
       const chunks: Uint8Array[] = [];
@@ -171,20 +171,25 @@ export function createTalosClient(options: TalosClientOptions): TalosClient {
     },
     etcdMemberList: (o = {}) =>
       rpc.unary(m.EtcdMemberList, encodeEtcdMemberListRequest({ queryLocal: o.queryLocal }), decodeEtcdMembers, o),
-    etcdRemoveMemberById: (memberId, o = {}) => {
+    etcdRemoveMemberById: async (memberId, o = {}) => {
       if (typeof memberId !== "bigint" || memberId <= 0n) {
         throw new TypeError(`Cannot remove etcd member "${memberId}": the id must be a positive bigint`);
       }
-      return rpc.unary(m.EtcdRemoveMemberByID, encodeEtcdRemoveMemberByIdRequest({ memberId }), decodeMetadataOnly, o);
+      return await rpc.unary(
+        m.EtcdRemoveMemberByID,
+        encodeEtcdRemoveMemberByIdRequest({ memberId }),
+        decodeMetadataOnly,
+        o,
+      );
     },
     etcdForfeitLeadership: (o = {}) => rpc.unary(m.EtcdForfeitLeadership, EMPTY, decodeEtcdForfeitLeadership, o),
     etcdLeaveCluster: (o = {}) => rpc.unary(m.EtcdLeaveCluster, EMPTY, decodeMetadataOnly, o),
     serviceList: (o = {}) => rpc.unary(m.ServiceList, EMPTY, decodeServiceList, o),
     reboot: (o = {}) => rpc.unary(m.Reboot, encodeRebootRequest(o), decodeActorReply, o),
     reset: (o = {}) => rpc.unary(m.Reset, encodeResetRequest(o), decodeActorReply, o),
-    upgrade: (o) => {
+    upgrade: async (o) => {
       if (!o?.image) throw new TypeError("Cannot upgrade Talos node: image is empty");
-      return rpc.unary(m.Upgrade, encodeUpgradeRequest(o), decodeUpgrade, o);
+      return await rpc.unary(m.Upgrade, encodeUpgradeRequest(o), decodeUpgrade, o);
     },
     etcdSnapshot: (destination, o = {}) => writeStreamTo(destination, streamData(channel, m.EtcdSnapshot, EMPTY, o)),
     close: () => channel.close(),
@@ -202,8 +207,8 @@ export function createMaintenanceClient(options: MaintenanceClientOptions): Main
   return {
     endpoint: channel.endpoint.address,
     version: (o = {}) => rpc.unary(m.Version, EMPTY, decodeVersion, local(o)),
-    applyConfiguration: (config, o) =>
-      rpc.unary(m.ApplyConfiguration, applyRequest(config, o), decodeApplyConfiguration, local(o)),
+    applyConfiguration: async (config, o) =>
+      await rpc.unary(m.ApplyConfiguration, applyRequest(config, o), decodeApplyConfiguration, local(o)),
     serviceList: (o = {}) => rpc.unary(m.ServiceList, EMPTY, decodeServiceList, local(o)),
     close: () => channel.close(),
   };

@@ -93,7 +93,10 @@ export async function handleCall(
         const elements: Array<{ element: WithMetadata; failed: boolean }> = [];
         for (const target of targets.nodes) {
           try {
-            for (const element of (await unary.run(peer(node, target), request, ctx)) as WithMetadata[]) {
+            const forwardTo = peer(node, target);
+            const failure = forwardTo === node ? undefined : forwardTo.faults.takeFailure(name);
+            if (failure) throw new RpcError(failure.code, failure.message);
+            for (const element of (await unary.run(forwardTo, request, ctx)) as WithMetadata[]) {
               elements.push({ element: { ...element, metadata: { hostname: target } }, failed: false });
             }
           } catch (err) {

@@ -207,7 +207,9 @@ class GrpcCall implements AsyncIterableIterator<Uint8Array> {
         this.cancel(new TalosError(GrpcCode.INTERNAL, (err as Error).message, this.site, { cause: err }));
       }
     });
-    stream.on("error", (err) => {
+    stream.on("error", (err: Error & { code?: string }) => {
+      // A reset of this stream alone is judged by its RST code when the stream closes.
+      if (err?.code === "ERR_HTTP2_STREAM_ERROR" && !sessionError()) return;
       if (!this.#finished && status === undefined) this.finish(connectionError(sessionError() ?? err, this.site));
     });
     stream.on("close", () => {
