@@ -85,14 +85,22 @@ export function parseInitFlags(flags: InitFlags): { answers: InitAnswers; proble
   answers.region = parsed("--region", flags.region, parseRegion);
   answers.mode = parsed("--mode", flags.mode, parseMode);
   answers.workers = parsed("--workers", flags.workers, parseWorkerCount);
-  answers.workerSize = parsed("--worker-size", flags.workerSize, parseSize);
-  answers.controlPlaneSize = parsed("--control-plane-size", flags.controlPlaneSize, parseSize);
+  answers.workerSize = parsed("--worker-size", flags.workerSize, (v) => parseSize(v, "workers.size"));
+  answers.controlPlaneSize = parsed(
+    "--control-plane-size",
+    flags.controlPlaneSize,
+    (v) => parseSize(v, "control_plane.size"),
+  );
   if (flags.domain !== undefined) {
     answers.domain = flags.domain.trim() === "" ? "" : text("--domain", flags.domain.trim(), checkDomain);
   }
   answers.certEmail = text("--cert-email", flags.certEmail, checkEmail);
-  answers.argoSubdomain = text("--argo-subdomain", flags.argoSubdomain, checkSubdomain);
-  answers.grafanaSubdomain = text("--grafana-subdomain", flags.grafanaSubdomain, checkSubdomain);
+  answers.argoSubdomain = text("--argo-subdomain", flags.argoSubdomain, (v) => checkSubdomain(v, "argo_subdomain"));
+  answers.grafanaSubdomain = text(
+    "--grafana-subdomain",
+    flags.grafanaSubdomain,
+    (v) => checkSubdomain(v, "grafana_subdomain"),
+  );
   const needsDomain: [string, unknown][] = [
     ["--cert-email", flags.certEmail],
     ["--argo-subdomain", flags.argoSubdomain],
@@ -117,14 +125,27 @@ export function parseInitFlags(flags: InitFlags): { answers: InitAnswers; proble
 
 type ParsedLike<T> = { ok: true; value: T } | { ok: false; problem: string };
 
-/** Renders the file `init` writes. `yaml` is loaded here, not at start-up, to keep `--help` fast. */
-export async function renderInitFile(spec: Spec): Promise<string> {
-  const { stringify } = await import("yaml");
-  return [
-    "# k8zner cluster configuration, written by `k8zner init`.",
-    "# Reference: `k8zner config schema`; check it with `k8zner config validate`.",
-    stringify(spec, { lineWidth: 0 }),
-  ].join("\n");
+/**
+ * Renders the file `init` writes with the config's own renderer and validates the text again with
+ * the config's parser, so `init` never writes a file `config validate` would reject (this also
+ * applies cross-field rules, e.g. the shorter name limit with `backup`). Loaded lazily to keep
+ * `--help` fast.
+ */
+export async function renderInitFile(spec: Spec, target: string): Promise<string> {
+  const { formatProblems, parseConfig, renderSpecYaml } = await import("../config/mod.ts");
+  const text = renderSpecYaml(spec);
+  const { problems } = parseConfig(text, target);
+  if (problems.length > 0) {
+    throw new UsageError(
+      `Cannot write "${target}": the answers do not make a valid config:\n${
+        formatProblems(basename(target), problems)
+      }`,
+      {
+        hint: "change the answers named above and run k8zner init again",
+      },
+    );
+  }
+  return text;
 }
 
 /** Runs `k8zner init`. Exported for tests; the command wires it to commander. */
@@ -146,7 +167,7 @@ export async function runInit(flags: InitFlags, ctx: CliContext, deps: InitDeps)
     prompter = await deps.createPrompter();
     prompter.intro("k8zner init");
     spec = await runWizard(prompter, answers);
-    prompter.note((await renderInitFile(spec)).trimEnd(), basename(target));
+    prompter.note((await renderInitFile(spec, target)).trimEnd(), basename(target));
     const ok = await prompter.confirm({ message: `Write ${target}?`, initial: true });
     if (ok !== true) throw new WizardCancelledError();
   } else {
@@ -159,7 +180,7 @@ export async function runInit(flags: InitFlags, ctx: CliContext, deps: InitDeps)
     }
     spec = renderSpecFromAnswers(answers);
   }
-  await writeConfigFile(target, await renderInitFile(spec), Boolean(flags.force));
+  await writeConfigFile(target, await renderInitFile(spec, target), Boolean(flags.force));
   if (flags.json) {
     ctx.io.out(JSON.stringify({ path: target, spec }, null, 2));
     return;

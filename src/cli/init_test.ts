@@ -121,22 +121,24 @@ Deno.test("init reports every invalid flag at once, each with its flag and the a
   for (
     const expected of [
       `--name "Bad_Name"`,
-      `--region "ash": must be one of fsn1, nbg1, hel1`,
-      `--mode "prod": must be one of dev, ha`,
-      `--workers "9": must be a whole number from 1 to 5`,
-      `--worker-size "cax11": must be one of`,
+      `--region "ash": "ash" is not supported; allowed: fsn1, nbg1, hel1`,
+      `--mode "prod": "prod" is not supported; allowed: dev, ha`,
+      `--workers "9": is 9; must be from 1 to 5`,
+      `--worker-size "cax11": "cax11" is an ARM server type`,
       `--control-plane-size "cpx62"`,
       `--domain "nodot"`,
-      `"10.0.0.1/8" is not a CIDR`,
-      `"banana" is not a CIDR`,
+      `"10.0.0.1/8" is not a valid CIDR`,
+      `"banana" is not a valid CIDR`,
     ]
   ) assertIncludes(text, expected);
   assertEquals(problems.length, 8, text);
 });
 
 Deno.test("init accepts retired size names as the validator does and rejects subdomain flags without --domain", () => {
-  const ok = parseInitFlags({ workerSize: "CX22", controlPlaneSize: "cx42" });
+  const ok = parseInitFlags({ workerSize: "cx22", controlPlaneSize: "cx42" });
   assertEquals(ok, { answers: { workerSize: "cx23", controlPlaneSize: "cx43" }, problems: [] });
+  // Case matters in the file, so it matters in flags too.
+  assertIncludes(parseInitFlags({ workerSize: "CX22" }).problems.join(), `did you mean "cx22"?`);
   assertEquals(parseInitFlags({ argoSubdomain: "argo" }).problems, ["--argo-subdomain needs --domain"]);
 });
 
@@ -208,5 +210,33 @@ Deno.test("init -o into a missing directory is a usage error", async () => {
       runInit({ ...allFlags, output: "nope/k8zner.yaml" }, ctx, noPrompts),
       (e: unknown) => e instanceof UsageError && /does not exist/.test(e.message),
     );
+  });
+});
+
+Deno.test("the file init writes loads back through parseConfig to the same spec", async () => {
+  const { parseConfig } = await import("../config/mod.ts");
+  await withDir(false, async ({ ctx, dir }) => {
+    await runInit(
+      { ...allFlags, domain: "example.com", monitoring: true, backup: true, allowlist: "1.2.3.4" },
+      ctx,
+      noPrompts,
+    );
+    const text = await Deno.readTextFile(`${dir}/k8zner.yaml`);
+    const { spec, problems } = parseConfig(text, "k8zner.yaml");
+    assertEquals(problems, []);
+    assertEquals(spec?.api_allowlist, ["1.2.3.4/32"]);
+    assertEquals(spec?.grafana_subdomain, "grafana");
+    assertEquals(spec?.backup, true);
+  });
+});
+
+Deno.test("init refuses answers that only fail together (a long name with backup) and writes nothing", async () => {
+  await withDir(false, async ({ ctx, dir }) => {
+    const name = "a".repeat(55); // fine alone (<= 58), too long for the backup bucket name (<= 50)
+    const err = await runInit({ ...allFlags, name, backup: true }, ctx, noPrompts).then(() => undefined, (e) => e);
+    assertOk(err instanceof UsageError, `expected UsageError, got ${err}`);
+    assertIncludes(err.message, "the answers do not make a valid config");
+    assertIncludes(err.message, "name");
+    assertEquals(await listDir(dir), []);
   });
 });

@@ -238,7 +238,7 @@ export async function runWizard(prompter: Prompter, given: InitAnswers = {}): Pr
     a.argoSubdomain ??= (await ask(prompter.text({
       message: `Argo CD subdomain (<subdomain>.${domain})`,
       initial: "argo",
-      validate: (v) => checkSubdomain(v.trim()),
+      validate: (v) => checkSubdomain(v.trim(), "argo_subdomain"),
     }))).trim();
   }
   a.monitoring ??= await ask(prompter.confirm({
@@ -250,7 +250,7 @@ export async function runWizard(prompter: Prompter, given: InitAnswers = {}): Pr
     a.grafanaSubdomain ??= (await ask(prompter.text({
       message: `Grafana subdomain (<subdomain>.${domain})`,
       initial: "grafana",
-      validate: (v) => checkSubdomain(v.trim()),
+      validate: (v) => checkSubdomain(v.trim(), "grafana_subdomain"),
     }))).trim();
   }
   a.backup ??= await ask(prompter.confirm({
