@@ -187,17 +187,18 @@ export async function runInit(flags: InitFlags, ctx: CliContext, deps: InitDeps)
   }
   if (prompter) prompter.outro(`Wrote ${target}`);
   else ctx.io.out(`Wrote ${target}`);
-  ctx.io.err(renderNextSteps(spec));
+  ctx.io.err(renderNextSteps(spec, target, ctx.cwd));
 }
 
-function renderNextSteps(spec: Spec): string {
+function renderNextSteps(spec: Spec, target: string, cwd: string): string {
+  const configFlag = target === resolve(cwd, "k8zner.yaml") ? "" : ` -c ${target}`;
   const env = ["HCLOUD_TOKEN"];
   if (spec.domain) env.push("CF_API_TOKEN");
   if (spec.backup) env.push("HETZNER_S3_ACCESS_KEY", "HETZNER_S3_SECRET_KEY");
   return [
     "Next steps:",
     `  1. export ${env.map((e) => `${e}=…`).join(" ")}`,
-    "  2. k8zner config validate",
+    `  2. k8zner config validate${configFlag}`,
   ].join("\n");
 }
 
