@@ -34,6 +34,8 @@ export interface EnumType {
   legacy?: Readonly<Record<string, string>>;
   /** Shown in messages and docs; defaults to the values joined by ", ". */
   allowed?: string;
+  /** Why a known-but-refused value is refused (e.g. ARM server types), if there is a reason to tell. */
+  explainRefused?: (value: string) => string | undefined;
 }
 export interface IntegerType {
   kind: "integer";
@@ -117,9 +119,17 @@ const EMAIL_PATTERN = /^[^@\s]+@[^@\s.]+(?:\.[^@\s.]+)*\.[a-zA-Z]{2,}$/;
 const SUBDOMAIN_PATTERN =
   /^[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$/;
 
-function explainSubdomain(value: string): string {
-  if (value.includes(".") && value.split(".").some((p) => p === "")) return "has an empty part between dots";
-  return `is not a host-name prefix like "argo" (letters, digits and "-", not starting or ending with "-")`;
+function explainSubdomain(example: string): (value: string) => string {
+  return (value) => {
+    if (value.split(".").some((p) => p === "")) return "has an empty part between dots";
+    return `is not a host-name prefix like "${example}" (letters, digits and "-", not starting or ending with "-")`;
+  };
+}
+
+function explainRefusedSize(value: string): string | undefined {
+  if (/^cax\d/i.test(value)) return `"${value}" is an ARM server type; k8zner builds amd64 nodes only`;
+  if (/^ccx\d/i.test(value)) return `"${value}" is a dedicated-vCPU type; k8zner offers the shared CX and CPX types`;
+  return undefined;
 }
 
 const sizeList = SERVER_SIZES.map((s) => {
@@ -132,6 +142,7 @@ const SIZE_TYPE: EnumType = {
   values: SERVER_SIZES,
   legacy: LEGACY_SIZES,
   allowed: SERVER_SIZES.join(", "),
+  explainRefused: explainRefusedSize,
 };
 
 /** Every field of k8zner.yaml. Order here is the order of the docs, the schema and rendered files. */
@@ -228,7 +239,7 @@ export const SPEC_FIELDS: FieldTable = {
       pattern: SUBDOMAIN_PATTERN,
       maxLength: 63,
       allowed: `a host-name prefix like "argo"`,
-      explain: explainSubdomain,
+      explain: explainSubdomain("argo"),
     },
     required: false,
     default: "argo",
@@ -246,7 +257,7 @@ export const SPEC_FIELDS: FieldTable = {
       pattern: SUBDOMAIN_PATTERN,
       maxLength: 63,
       allowed: `a host-name prefix like "grafana"`,
-      explain: explainSubdomain,
+      explain: explainSubdomain("grafana"),
     },
     required: false,
     default: "grafana",

@@ -103,6 +103,9 @@ export function checkFieldValue(path: string, value: unknown): string | undefine
 }
 
 function yamlMessage(err: { message: string }): string {
+  if (err.message.startsWith("Source contains multiple documents")) {
+    return `the file must hold one YAML document; remove the "---" separator and what follows`;
+  }
   // With prettyErrors off the message has no location suffix; keep its first line only.
   return err.message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "");
 }
@@ -223,6 +226,8 @@ function checkValue(walk: Walk, def: FieldDef, node: Node | null, path: string, 
       if (type.values.includes(scalar)) return scalar;
       const successor = type.legacy?.[scalar];
       if (successor !== undefined) return successor;
+      const refused = type.explainRefused?.(scalar);
+      if (refused !== undefined) return problem(refused);
       const guess = suggest(scalar, [...type.values, ...Object.keys(type.legacy ?? {})]);
       return problem(`"${scalar}" is not supported${guess ? `; did you mean "${guess}"?` : ""}`);
     }

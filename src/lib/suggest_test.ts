@@ -1,8 +1,9 @@
 import { assertEquals } from "../../tests/assert.ts";
 import { levenshtein, suggest } from "./suggest.ts";
 
-Deno.test("levenshtein() counts insertions, deletions and substitutions", () => {
-  assertEquals(levenshtein("region", "regoin"), 2);
+Deno.test("levenshtein() counts insertions, deletions, substitutions and neighbour swaps", () => {
+  assertEquals(levenshtein("region", "regoin"), 1);
+  assertEquals(levenshtein("kitten", "sitting"), 3);
   assertEquals(levenshtein("count", "cont"), 1);
   assertEquals(levenshtein("", "abc"), 3);
   assertEquals(levenshtein("same", "same"), 0);
@@ -15,6 +16,7 @@ Deno.test("suggest() offers the nearest field for a typo and nothing for an unre
   assertEquals(suggest("controlplane", fields), "control_plane");
   assertEquals(suggest("api_allow_list", fields), "api_allowlist");
   assertEquals(suggest("banana", fields), undefined);
+  assertEquals(suggest("cuont", ["count", "size"]), "count");
 });
 
 Deno.test("suggest() matches values that differ only in case", () => {
