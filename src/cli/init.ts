@@ -26,7 +26,16 @@ import {
   parseSize,
   parseWorkerCount,
 } from "../config/wizard_rules.ts";
-import { MODES, REGIONS, SERVER_SIZES, type Spec } from "../config/spec.ts";
+import {
+  DEFAULT_CONTROL_PLANE_SIZE,
+  MAX_WORKERS,
+  MIN_WORKERS,
+  MODES,
+  REGIONS,
+  SERVER_SIZES,
+  type Spec,
+} from "../config/spec.ts";
+import { MAX_NAME_LENGTH } from "../config/fields.ts";
 import { UsageError, UserFacingError } from "../lib/errors.ts";
 import type { CliContext } from "./context.ts";
 
@@ -259,12 +268,18 @@ export function registerInit(program: Command, ctx: CliContext, deps: InitDeps =
     .option("--force", "overwrite the file if it exists")
     .option("-y, --yes", "do not ask; take defaults for optional answers (required flags must be given)")
     .option("--json", "print the written path and spec as JSON")
-    .option("--name <name>", "cluster name (DNS-safe, 1-63 characters)")
+    .option("--name <name>", `cluster name (DNS-safe, 1-${MAX_NAME_LENGTH} characters)`)
     .addOption(pick("--region <region>", "Hetzner location", REGIONS))
     .addOption(pick("--mode <mode>", "dev (1 control plane) or ha (3)", MODES))
-    .option("--workers <count>", "number of workers (1-5)")
+    .option("--workers <count>", `number of workers (${MIN_WORKERS}-${MAX_WORKERS})`)
     .addOption(pick("--worker-size <size>", "worker server type", SERVER_SIZES))
-    .addOption(pick("--control-plane-size <size>", "control-plane server type (default cx23)", SERVER_SIZES))
+    .addOption(
+      pick(
+        "--control-plane-size <size>",
+        `control-plane server type (default ${DEFAULT_CONTROL_PLANE_SIZE})`,
+        SERVER_SIZES,
+      ),
+    )
     .option("--domain <domain>", "domain for ingress, DNS and certificates (needs CF_API_TOKEN)")
     .option("--cert-email <email>", "Let's Encrypt contact (default admin@<domain>)")
     .option("--argo-subdomain <label>", "Argo CD host label (default argo)")
