@@ -1,0 +1,272 @@
+/**
+ * The `K8znerCluster` CustomResourceDefinition (`k8zner.io/v1alpha1`): the desired cluster in
+ * `spec` (written by `k8zner apply`), what the operator observed in `status`.
+ *
+ * Follows the earlier implementation's CRD (inventory §5.1) with its known defects fixed: network
+ * defaults match the CLI's plan (10.0.0.0/16, nodes 10.0.0.0/17, pods 10.0.128.0/17, services
+ * 10.96.0.0/12), `certEmail` and `apiAllowlist` exist, printer columns are integers, and the
+ * worker bounds match the config's.
+ *
+ * @module
+ */
+import type { KubeObject } from "../kube/types.ts";
+import { MAX_WORKERS, MIN_WORKERS, REGIONS, SERVER_SIZES } from "../config/spec.ts";
+import { NETWORK_CIDR, NODE_CIDR, POD_CIDR, SERVICE_CIDR } from "../config/expand.ts";
+
+export const K8ZNER_GROUP = "k8zner.io";
+export const K8ZNER_VERSION = "v1alpha1";
+export const K8ZNER_API_VERSION = `${K8ZNER_GROUP}/${K8ZNER_VERSION}`;
+export const K8ZNER_CLUSTER_KIND = "K8znerCluster";
+export const K8ZNER_CLUSTER_PLURAL = "k8znerclusters";
+/** Namespace of the operator and of every K8znerCluster object. */
+export const K8ZNER_NAMESPACE = "k8zner-system";
+
+/** Phases of `status.phase`. */
+export const CLUSTER_PHASES = ["Provisioning", "Running", "Degraded", "Healing", "Failed"] as const;
+/** Steps of `status.provisioningPhase`. */
+export const PROVISIONING_PHASES = [
+  "Infrastructure",
+  "Image",
+  "Compute",
+  "Bootstrap",
+  "CNI",
+  "Addons",
+  "Complete",
+] as const;
+/** Per-node phases in `status.controlPlanes.nodes[].phase`. */
+export const NODE_PHASES = [
+  "CreatingServer",
+  "WaitingForIP",
+  "WaitingForTalosAPI",
+  "ApplyingTalosConfig",
+  "RebootingWithConfig",
+  "WaitingForK8s",
+  "NodeInitializing",
+  "Ready",
+  "Unhealthy",
+  "Draining",
+  "RemovingFromEtcd",
+  "DeletingServer",
+  "Failed",
+] as const;
+/** Addon phases in `status.addons[name].phase`. */
+export const ADDON_PHASES = ["Pending", "Installing", "Installed", "Failed", "Upgrading"] as const;
+
+type Schema = Record<string, unknown>;
+
+const str = (extra: Schema = {}): Schema => ({ type: "string", ...extra });
+const bool = (extra: Schema = {}): Schema => ({ type: "boolean", ...extra });
+const int = (extra: Schema = {}): Schema => ({ type: "integer", format: "int32", ...extra });
+const time = (): Schema => ({ type: "string", format: "date-time" });
+const obj = (properties: Record<string, Schema>, extra: Schema = {}): Schema => ({
+  type: "object",
+  properties,
+  ...extra,
+});
+const cidr = (defaultValue: string): Schema =>
+  str({ default: defaultValue, pattern: "^([0-9]{1,3}\\.){3}[0-9]{1,3}/[0-9]{1,2}$" });
+const size = (): Schema => str({ enum: [...SERVER_SIZES], default: "cx23" });
+
+const specSchema: Schema = obj({
+  region: str({ enum: [...REGIONS], description: "Hetzner location of every server." }),
+  mode: str({ enum: ["dev", "ha"], description: "dev: one control plane; ha: three." }),
+  controlPlanes: obj({ count: int({ enum: [1, 3, 5], default: 1 }), size: size() }, { required: ["count"] }),
+  workers: obj({ count: int({ minimum: MIN_WORKERS, maximum: MAX_WORKERS }), size: size() }, {
+    required: ["count"],
+  }),
+  talos: obj({
+    version: str({ pattern: "^v\\d+\\.\\d+\\.\\d+$" }),
+    schematicID: str({ pattern: "^[0-9a-f]{64}$" }),
+    extensions: { type: "array", items: str() },
+  }, { required: ["version"] }),
+  kubernetes: obj({ version: str({ pattern: "^\\d+\\.\\d+\\.\\d+$" }) }, { required: ["version"] }),
+  network: obj({
+    ipv4CIDR: cidr(NETWORK_CIDR),
+    nodeIPv4CIDR: cidr(NODE_CIDR),
+    podCIDR: cidr(POD_CIDR),
+    serviceCIDR: cidr(SERVICE_CIDR),
+  }),
+  addons: obj({
+    metricsServer: bool({ default: true }),
+    certManager: bool({ default: true }),
+    traefik: bool({ default: true }),
+    externalDns: bool({ default: false }),
+    argocd: bool({ default: true }),
+    monitoring: bool({ default: false }),
+    argoSubdomain: str({ default: "argo" }),
+    grafanaSubdomain: str({ default: "grafana" }),
+  }),
+  domain: str({ maxLength: 253 }),
+  certEmail: str({ description: "ACME account e-mail; admin@<domain> when empty." }),
+  apiAllowlist: {
+    type: "array",
+    items: str(),
+    description: "CIDRs allowed to reach ports 6443 and 50000.",
+  },
+  backup: obj({
+    enabled: bool({ default: false }),
+    schedule: str({ default: "0 * * * *" }),
+    s3SecretRef: obj({ name: str() }, { required: ["name"] }),
+  }),
+  healthCheck: obj({
+    nodeNotReadyThreshold: str({ default: "3m", pattern: "^([0-9]+(ms|s|m|h))+$" }),
+    etcdUnhealthyThreshold: str({ default: "2m", pattern: "^([0-9]+(ms|s|m|h))+$" }),
+  }),
+  paused: bool({ default: false, description: "Skip reconciling while true." }),
+  credentialsRef: obj({ name: str({ minLength: 1 }) }, {
+    required: ["name"],
+    description: "Secret in the same namespace with keys hcloud-token, talos-secrets, talosconfig.",
+  }),
+  bootstrap: obj({
+    completed: bool(),
+    completedAt: time(),
+    bootstrapNode: str(),
+    bootstrapNodeID: { type: "integer", format: "int64" },
+    publicIP: str(),
+  }),
+}, {
+  required: ["region", "controlPlanes", "workers", "talos", "kubernetes", "credentialsRef"],
+});
+
+const nodeSchema: Schema = obj({
+  name: str(),
+  serverID: { type: "integer", format: "int64" },
+  privateIP: str(),
+  publicIP: str(),
+  phase: str({ enum: [...NODE_PHASES] }),
+  phaseReason: str(),
+  phaseTransitionTime: time(),
+  healthy: bool(),
+  unhealthyReason: str(),
+  unhealthySince: time(),
+  lastHealthCheck: time(),
+}, { required: ["name"] });
+
+const poolStatus: Schema = obj({
+  desired: int({ minimum: 0 }),
+  ready: int({ minimum: 0 }),
+  unhealthy: int({ minimum: 0 }),
+  nodes: { type: "array", items: nodeSchema },
+});
+
+/** `metav1.Condition`, field for field. */
+const conditionSchema: Schema = obj({
+  type: str({ maxLength: 316 }),
+  status: str({ enum: ["True", "False", "Unknown"] }),
+  observedGeneration: { type: "integer", format: "int64", minimum: 0 },
+  lastTransitionTime: time(),
+  reason: str({ maxLength: 1024, minLength: 1 }),
+  message: str({ maxLength: 32768 }),
+}, { required: ["type", "status", "lastTransitionTime", "reason", "message"] });
+
+const statusSchema: Schema = obj({
+  phase: str({ enum: [...CLUSTER_PHASES] }),
+  provisioningPhase: str({ enum: [...PROVISIONING_PHASES] }),
+  observedGeneration: { type: "integer", format: "int64" },
+  lastReconcileTime: time(),
+  phaseStartedAt: time(),
+  controlPlaneEndpoint: str(),
+  controlPlanes: poolStatus,
+  workers: poolStatus,
+  conditions: {
+    type: "array",
+    items: conditionSchema,
+    "x-kubernetes-list-type": "map",
+    "x-kubernetes-list-map-keys": ["type"],
+  },
+  addons: {
+    type: "object",
+    additionalProperties: obj({
+      installed: bool(),
+      version: str(),
+      healthy: bool(),
+      message: str(),
+      phase: str({ enum: [...ADDON_PHASES] }),
+      lastTransitionTime: time(),
+      installOrder: int(),
+      startedAt: time(),
+      duration: str(),
+      retryCount: int({ minimum: 0 }),
+      lastHealthCheck: time(),
+    }),
+  },
+  infrastructure: obj({
+    networkID: { type: "integer", format: "int64" },
+    firewallID: { type: "integer", format: "int64" },
+    loadBalancerID: { type: "integer", format: "int64" },
+    loadBalancerIP: str(),
+    loadBalancerPrivateIP: str(),
+    placementGroupIDs: { type: "array", items: { type: "integer", format: "int64" } },
+    snapshotID: { type: "integer", format: "int64" },
+    networkReady: bool(),
+    firewallReady: bool(),
+    loadBalancerReady: bool(),
+  }),
+  imageSnapshot: obj({
+    snapshotID: { type: "integer", format: "int64" },
+    version: str(),
+    schematicID: str(),
+    createdAt: time(),
+  }),
+  connectivity: obj({
+    kubeAPIReady: bool(),
+    metricsAPIReady: bool(),
+    endpoints: {
+      type: "array",
+      items: obj({ host: str(), dnsReady: bool(), tlsReady: bool(), httpReady: bool(), message: str() }),
+    },
+    lastCheck: time(),
+  }),
+  phaseHistory: {
+    type: "array",
+    items: obj({ phase: str(), startedAt: time(), endedAt: time(), duration: str(), error: str() }),
+  },
+  lastErrors: {
+    type: "array",
+    maxItems: 10,
+    items: obj({ time: time(), phase: str(), component: str(), message: str() }),
+  },
+});
+
+/** The openAPIV3Schema of a K8znerCluster (spec and status). */
+export const K8ZNER_CLUSTER_SCHEMA: Schema = obj({
+  apiVersion: str(),
+  kind: str(),
+  metadata: { type: "object" },
+  spec: specSchema,
+  status: statusSchema,
+}, { required: ["spec"] });
+
+/** Renders the K8znerCluster CRD. Pure. */
+export function renderK8znerClusterCrd(labels: Record<string, string> = {}): KubeObject {
+  return {
+    apiVersion: "apiextensions.k8s.io/v1",
+    kind: "CustomResourceDefinition",
+    metadata: { name: `${K8ZNER_CLUSTER_PLURAL}.${K8ZNER_GROUP}`, labels },
+    spec: {
+      group: K8ZNER_GROUP,
+      scope: "Namespaced",
+      names: {
+        kind: K8ZNER_CLUSTER_KIND,
+        listKind: `${K8ZNER_CLUSTER_KIND}List`,
+        plural: K8ZNER_CLUSTER_PLURAL,
+        singular: "k8znercluster",
+        shortNames: ["k8z"],
+        categories: ["k8zner"],
+      },
+      versions: [{
+        name: K8ZNER_VERSION,
+        served: true,
+        storage: true,
+        subresources: { status: {} },
+        additionalPrinterColumns: [
+          { name: "Phase", type: "string", jsonPath: ".status.phase" },
+          { name: "CPs", type: "integer", jsonPath: ".status.controlPlanes.ready" },
+          { name: "Workers", type: "integer", jsonPath: ".status.workers.ready" },
+          { name: "Age", type: "date", jsonPath: ".metadata.creationTimestamp" },
+        ],
+        schema: { openAPIV3Schema: K8ZNER_CLUSTER_SCHEMA },
+      }],
+    },
+  };
+}

@@ -1,0 +1,276 @@
+/**
+ * Everything `apply` installs to hand the cluster over to the operator, rendered in one place: the
+ * K8znerCluster CRD, namespace `k8zner-system`, service account, least-privilege RBAC, the
+ * credentials Secret, and the Deployment running this same binary as `k8zner operator` on the
+ * control planes. The operator work extends these objects rather than replacing them.
+ *
+ * Pure: no I/O, no clock, keys sorted. The credential values are inputs that end up only in the
+ * Secret's `data`; nothing here logs them.
+ *
+ * @module
+ */
+import { LABEL_KEYS, MANAGED_BY } from "../lib/labels.ts";
+import type { KubeObject } from "../kube/types.ts";
+import { K8ZNER_CLUSTER_PLURAL, K8ZNER_GROUP, K8ZNER_NAMESPACE, renderK8znerClusterCrd } from "./k8zner_crd.ts";
+import { CREDENTIALS_SECRET_NAME } from "./k8zner_cluster.ts";
+import { sortKeysDeep } from "./sort_keys.ts";
+
+/** Name of the operator's ServiceAccount, ClusterRole, Role, bindings and Deployment. */
+export const OPERATOR_NAME = "k8zner-operator";
+/** Port of `/healthz` and `/readyz` (on the host: the pods use host networking). */
+export const OPERATOR_HEALTH_PORT = 8081;
+/** Port of `/metrics` (on the host). */
+export const OPERATOR_METRICS_PORT = 8080;
+
+/** Inputs of {@link renderOperatorManifests}. */
+export interface OperatorManifestsInput {
+  clusterName: string;
+  /** Operator image reference, e.g. `operatorImage()` from operator_image.ts. */
+  image: string;
+  /** Operator replicas; at most one per control plane (host networking binds the same ports). */
+  replicas: number;
+  /** Hetzner Cloud API token (Secret key `hcloud-token`). */
+  hcloudToken?: string;
+  /** The Talos secrets bundle as YAML (Secret key `talos-secrets`). */
+  talosSecretsYaml?: string;
+  /** talosconfig YAML (Secret key `talosconfig`). */
+  talosconfig?: string;
+  /** Cloudflare API token for DNS and ACME (Secret key `cf-api-token`). */
+  cloudflareApiToken?: string;
+  /** Image pull policy. Default `IfNotPresent` (release tags are immutable). */
+  imagePullPolicy?: "Always" | "IfNotPresent" | "Never";
+}
+
+function base64(text: string): string {
+  const bytes = new TextEncoder().encode(text);
+  let binary = "";
+  for (const b of bytes) binary += String.fromCharCode(b);
+  return btoa(binary);
+}
+
+/** Labels on every object of the operator installation. */
+export function operatorLabels(clusterName: string): Record<string, string> {
+  return {
+    "app.kubernetes.io/name": OPERATOR_NAME,
+    "app.kubernetes.io/part-of": "k8zner",
+    "app.kubernetes.io/managed-by": MANAGED_BY,
+    [LABEL_KEYS.cluster]: clusterName,
+  };
+}
+
+/**
+ * Cluster-wide rights (inventory §5.2 narrowed): K8znerClusters without create/delete, nodes for
+ * scaling and healing, pods and evictions for drains, read-only health checks of addon workloads.
+ */
+function clusterRoleRules(): Record<string, unknown>[] {
+  return [
+    {
+      apiGroups: [K8ZNER_GROUP],
+      resources: [K8ZNER_CLUSTER_PLURAL],
+      verbs: ["get", "list", "watch", "update", "patch"],
+    },
+    { apiGroups: [K8ZNER_GROUP], resources: [`${K8ZNER_CLUSTER_PLURAL}/status`], verbs: ["get", "update", "patch"] },
+    { apiGroups: [K8ZNER_GROUP], resources: [`${K8ZNER_CLUSTER_PLURAL}/finalizers`], verbs: ["update"] },
+    { apiGroups: [""], resources: ["nodes"], verbs: ["get", "list", "watch", "update", "patch", "delete"] },
+    { apiGroups: [""], resources: ["pods"], verbs: ["get", "list", "watch", "delete"] },
+    { apiGroups: [""], resources: ["pods/eviction"], verbs: ["create"] },
+    { apiGroups: ["apps"], resources: ["deployments", "daemonsets", "statefulsets"], verbs: ["get", "list", "watch"] },
+    { apiGroups: ["batch"], resources: ["cronjobs"], verbs: ["get", "list", "watch"] },
+    { apiGroups: ["networking.k8s.io"], resources: ["ingresses"], verbs: ["get", "list", "watch"] },
+    { apiGroups: ["apiregistration.k8s.io"], resources: ["apiservices"], verbs: ["get", "list", "watch"] },
+  ];
+}
+
+/** Rights only inside k8zner-system: its credentials, its leader-election lease, its events. */
+function namespaceRoleRules(): Record<string, unknown>[] {
+  return [
+    { apiGroups: [""], resources: ["secrets"], verbs: ["get", "list", "watch"] },
+    { apiGroups: ["coordination.k8s.io"], resources: ["leases"], verbs: ["get", "create", "update"] },
+    { apiGroups: [""], resources: ["events"], verbs: ["create", "patch"] },
+    { apiGroups: ["events.k8s.io"], resources: ["events"], verbs: ["create", "patch"] },
+  ];
+}
+
+function renderDeployment(input: OperatorManifestsInput, labels: Record<string, string>): KubeObject {
+  const selector = { "app.kubernetes.io/name": OPERATOR_NAME };
+  const controlPlaneTaint = (key: string) => ({ key, operator: "Exists", effect: "NoSchedule" });
+  return {
+    apiVersion: "apps/v1",
+    kind: "Deployment",
+    metadata: { name: OPERATOR_NAME, namespace: K8ZNER_NAMESPACE, labels },
+    spec: {
+      replicas: input.replicas,
+      selector: { matchLabels: selector },
+      // Host networking binds the probe and metrics ports on the node: a surge pod could never
+      // start next to the old one on a single control plane, so replace in place.
+      strategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: 0, maxUnavailable: 1 } },
+      template: {
+        metadata: { labels },
+        spec: {
+          serviceAccountName: OPERATOR_NAME,
+          // The operator installs the CNI, so it must run before pod networking exists.
+          hostNetwork: true,
+          dnsPolicy: "Default",
+          priorityClassName: "system-cluster-critical",
+          nodeSelector: { "node-role.kubernetes.io/control-plane": "" },
+          tolerations: [
+            controlPlaneTaint("node-role.kubernetes.io/control-plane"),
+            controlPlaneTaint("node.cloudprovider.kubernetes.io/uninitialized"),
+            controlPlaneTaint("node.kubernetes.io/not-ready"),
+            controlPlaneTaint("node.cilium.io/agent-not-ready"),
+          ],
+          affinity: {
+            podAntiAffinity: {
+              requiredDuringSchedulingIgnoredDuringExecution: [{
+                labelSelector: { matchLabels: selector },
+                topologyKey: "kubernetes.io/hostname",
+              }],
+            },
+          },
+          securityContext: {
+            runAsNonRoot: true,
+            runAsUser: 65532,
+            runAsGroup: 65532,
+            fsGroup: 65532,
+            seccompProfile: { type: "RuntimeDefault" },
+          },
+          containers: [{
+            name: "operator",
+            image: input.image,
+            imagePullPolicy: input.imagePullPolicy ?? "IfNotPresent",
+            command: ["/k8zner", "operator"],
+            args: [
+              `--health-probe-bind-address=:${OPERATOR_HEALTH_PORT}`,
+              `--metrics-bind-address=:${OPERATOR_METRICS_PORT}`,
+            ],
+            env: [
+              { name: "K8ZNER_CLUSTER", value: input.clusterName },
+              { name: "POD_NAMESPACE", valueFrom: { fieldRef: { fieldPath: "metadata.namespace" } } },
+              { name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
+              {
+                name: "HCLOUD_TOKEN",
+                valueFrom: { secretKeyRef: { name: CREDENTIALS_SECRET_NAME, key: "hcloud-token" } },
+              },
+              // With host networking and before kube-proxy/Cilium, the service IP is unreachable:
+              // talk to the API server on this control plane directly.
+              { name: "KUBERNETES_SERVICE_HOST", value: "localhost" },
+              { name: "KUBERNETES_SERVICE_PORT", value: "6443" },
+              { name: "TMPDIR", value: "/tmp" },
+            ],
+            ports: [
+              { name: "health", containerPort: OPERATOR_HEALTH_PORT, protocol: "TCP" },
+              { name: "metrics", containerPort: OPERATOR_METRICS_PORT, protocol: "TCP" },
+            ],
+            livenessProbe: {
+              httpGet: { path: "/healthz", port: "health" },
+              initialDelaySeconds: 15,
+              periodSeconds: 20,
+              failureThreshold: 3,
+            },
+            readinessProbe: {
+              httpGet: { path: "/readyz", port: "health" },
+              initialDelaySeconds: 5,
+              periodSeconds: 10,
+            },
+            resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { memory: "512Mi" } },
+            securityContext: {
+              allowPrivilegeEscalation: false,
+              readOnlyRootFilesystem: true,
+              runAsNonRoot: true,
+              capabilities: { drop: ["ALL"] },
+            },
+            volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
+          }],
+          volumes: [{ name: "tmp", emptyDir: { sizeLimit: "256Mi" } }],
+        },
+      },
+    },
+  };
+}
+
+/**
+ * Renders the operator installation in apply order: CRD, Namespace, ServiceAccount, ClusterRole,
+ * ClusterRoleBinding, Role, RoleBinding, Secret (when any credential is given), metrics Service,
+ * Deployment.
+ *
+ * @throws {RangeError} when `replicas` is not an integer from 1 to 5 or `image` is empty.
+ */
+export function renderOperatorManifests(input: OperatorManifestsInput): KubeObject[] {
+  if (!Number.isInteger(input.replicas) || input.replicas < 1 || input.replicas > 5) {
+    throw new RangeError(`Cannot render the operator with replicas ${input.replicas}: allowed are 1 to 5`);
+  }
+  if (input.image.trim() === "") throw new RangeError("Cannot render the operator without an image reference");
+  const labels = operatorLabels(input.clusterName);
+  const ns = K8ZNER_NAMESPACE;
+  const subject = [{ kind: "ServiceAccount", name: OPERATOR_NAME, namespace: ns }];
+  const objects: KubeObject[] = [
+    renderK8znerClusterCrd(labels),
+    {
+      apiVersion: "v1",
+      kind: "Namespace",
+      metadata: {
+        name: ns,
+        labels: {
+          ...labels,
+          // Host networking is outside the baseline and restricted Pod Security levels.
+          "pod-security.kubernetes.io/enforce": "privileged",
+        },
+      },
+    },
+    { apiVersion: "v1", kind: "ServiceAccount", metadata: { name: OPERATOR_NAME, namespace: ns, labels } },
+    {
+      apiVersion: "rbac.authorization.k8s.io/v1",
+      kind: "ClusterRole",
+      metadata: { name: OPERATOR_NAME, labels },
+      rules: clusterRoleRules(),
+    },
+    {
+      apiVersion: "rbac.authorization.k8s.io/v1",
+      kind: "ClusterRoleBinding",
+      metadata: { name: OPERATOR_NAME, labels },
+      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: OPERATOR_NAME },
+      subjects: subject,
+    },
+    {
+      apiVersion: "rbac.authorization.k8s.io/v1",
+      kind: "Role",
+      metadata: { name: OPERATOR_NAME, namespace: ns, labels },
+      rules: namespaceRoleRules(),
+    },
+    {
+      apiVersion: "rbac.authorization.k8s.io/v1",
+      kind: "RoleBinding",
+      metadata: { name: OPERATOR_NAME, namespace: ns, labels },
+      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: OPERATOR_NAME },
+      subjects: subject,
+    },
+  ];
+  const data: Record<string, string> = {};
+  if (input.hcloudToken !== undefined) data["hcloud-token"] = base64(input.hcloudToken);
+  if (input.talosSecretsYaml !== undefined) data["talos-secrets"] = base64(input.talosSecretsYaml);
+  if (input.talosconfig !== undefined) data["talosconfig"] = base64(input.talosconfig);
+  if (input.cloudflareApiToken !== undefined) data["cf-api-token"] = base64(input.cloudflareApiToken);
+  if (Object.keys(data).length > 0) {
+    objects.push({
+      apiVersion: "v1",
+      kind: "Secret",
+      metadata: { name: CREDENTIALS_SECRET_NAME, namespace: ns, labels },
+      type: "Opaque",
+      data,
+    });
+  }
+  objects.push(
+    {
+      apiVersion: "v1",
+      kind: "Service",
+      metadata: { name: `${OPERATOR_NAME}-metrics`, namespace: ns, labels },
+      spec: {
+        type: "ClusterIP",
+        selector: { "app.kubernetes.io/name": OPERATOR_NAME },
+        ports: [{ name: "metrics", port: OPERATOR_METRICS_PORT, targetPort: "metrics", protocol: "TCP" }],
+      },
+    },
+    renderDeployment(input, labels),
+  );
+  return objects.map(sortKeysDeep);
+}
