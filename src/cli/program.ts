@@ -11,6 +11,8 @@ import { registerVersion } from "./version.ts";
 import { registerCompletion } from "./completion.ts";
 import { registerInit } from "./init.ts";
 import { registerGenerate } from "./generate.ts";
+import { registerCost } from "./cost.ts";
+import { registerConfig } from "./config_cmd.ts";
 
 /** Creates the root command with every working subcommand registered. */
 export function createProgram(ctx: CliContext) {
@@ -29,5 +31,7 @@ export function createProgram(ctx: CliContext) {
   registerCompletion(program, ctx);
   registerInit(program, ctx);
   registerGenerate(program, ctx);
+  registerCost(program, ctx);
+  registerConfig(program, ctx);
   return program;
 }
