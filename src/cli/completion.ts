@@ -68,8 +68,16 @@ function describe(cmd: CommandUnknownOpts, parentPath: string[], inherited: Comp
     description: cmd.description(),
     options,
     argChoices: help.visibleArguments(cmd).flatMap((a) => a.argChoices ?? []).map(checkWord),
-    subcommands: help.visibleCommands(cmd).map((sub) => describe(sub, path, passDown)),
+    subcommands: withHelpTargets(help.visibleCommands(cmd).map((sub) => describe(sub, path, passDown))),
   };
+}
+
+/** commander's `help [command]` takes a sibling command's name: offer those. */
+function withHelpTargets(subcommands: CompletionCommand[]): CompletionCommand[] {
+  const names = subcommands.map((s) => s.name).filter((n) => n !== "help");
+  return subcommands.map((s) =>
+    s.name === "help" && s.subcommands.length === 0 && s.argChoices.length === 0 ? { ...s, argChoices: names } : s
+  );
 }
 
 function checkWord(word: string): string {

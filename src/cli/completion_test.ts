@@ -90,6 +90,7 @@ Deno.test("the bash script passes bash -n and completes commands, nested command
     return r.out.trim().split("\n").filter((l) => l !== "").sort();
   };
   assertEquals(await complete(["k8zner", "ve"]), ["version"]);
+  assertEquals(await complete(["k8zner", "help", "ve"]), ["version"]);
   assertEquals(await complete(["k8zner", "completion", ""]), ["bash", "fish", "zsh"]);
   assertEquals(await complete(["k8zner", "zzlate", "in"]), ["inner"]);
   assertEquals(await complete(["k8zner", "zzlate", "inner", "--colour", "r"]), ["red"]);
