@@ -1,0 +1,100 @@
+/**
+ * IPv4/IPv6 helpers for the simulator: CIDR parsing, containment, private-IP allocation inside
+ * subnets, and public addresses from the documentation ranges (RFC 5737, RFC 3849).
+ *
+ * @module
+ */
+
+/** A parsed IPv4 CIDR. */
+export interface Cidr4 {
+  base: number;
+  prefix: number;
+  size: number;
+}
+
+/** Parses `a.b.c.d` to an unsigned integer, or `undefined`. */
+export function parseIpv4(ip: string): number | undefined {
+  const m = ip.match(/^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/);
+  if (!m) return undefined;
+  const parts = m.slice(1).map(Number);
+  if (parts.some((p) => p > 255)) return undefined;
+  return ((parts[0]! << 24) >>> 0) + (parts[1]! << 16) + (parts[2]! << 8) + parts[3]!;
+}
+
+/** Formats an unsigned integer as `a.b.c.d`. */
+export function formatIpv4(n: number): string {
+  return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join(".");
+}
+
+/** Parses `a.b.c.d/p` (the base must be the network address), or `undefined`. */
+export function parseCidr4(cidr: string): Cidr4 | undefined {
+  const [ip, p] = cidr.split("/");
+  const base = ip === undefined ? undefined : parseIpv4(ip);
+  if (base === undefined || p === undefined || !/^\d{1,2}$/.test(p) || Number(p) > 32) return undefined;
+  const prefix = Number(p);
+  const size = 2 ** (32 - prefix);
+  if (base % size !== 0) return undefined;
+  return { base, prefix, size };
+}
+
+/** Whether `ip` (integer) lies in `cidr`. */
+export function cidrContains(cidr: Cidr4, ip: number): boolean {
+  return ip >= cidr.base && ip < cidr.base + cidr.size;
+}
+
+/** Whether two CIDRs overlap. */
+export function cidrOverlaps(a: Cidr4, b: Cidr4): boolean {
+  return a.base < b.base + b.size && b.base < a.base + a.size;
+}
+
+/** Whether `cidr` is inside an RFC 1918 range (Hetzner networks must be). */
+export function isRfc1918(cidr: Cidr4): boolean {
+  return ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"].some((r) => {
+    const range = parseCidr4(r)!;
+    return cidrContains(range, cidr.base) && cidrContains(range, cidr.base + cidr.size - 1);
+  });
+}
+
+/**
+ * First free host address of `subnet`, skipping the network and broadcast addresses, the network
+ * gateway and addresses in `used`; `undefined` when the subnet is full.
+ */
+export function firstFreeIp(subnet: Cidr4, gateway: number, used: Set<number>): number | undefined {
+  for (let ip = subnet.base + 1; ip < subnet.base + subnet.size - 1; ip++) {
+    if (ip !== gateway && !used.has(ip) && formatIpv4(ip) !== "172.31.1.1") return ip;
+  }
+  return undefined;
+}
+
+const PUBLIC_V4_POOLS = ["203.0.113.0/24", "198.51.100.0/24", "192.0.2.0/24"].map((c) => parseCidr4(c)!);
+
+/** Hands out public IPv4 addresses from the documentation ranges and IPv6 /64s from 2001:db8::/32. */
+export class PublicIpPool {
+  #v4 = new Set<number>();
+  #v6 = 0;
+
+  /** A free public IPv4 address. */
+  allocateV4(): string {
+    for (const pool of PUBLIC_V4_POOLS) {
+      for (let ip = pool.base + 1; ip < pool.base + pool.size - 1; ip++) {
+        if (!this.#v4.has(ip)) {
+          this.#v4.add(ip);
+          return formatIpv4(ip);
+        }
+      }
+    }
+    throw new Error("simulator public IPv4 pool exhausted (762 addresses)");
+  }
+
+  /** Returns an IPv4 address to the pool. */
+  releaseV4(ip: string): void {
+    const n = parseIpv4(ip);
+    if (n !== undefined) this.#v4.delete(n);
+  }
+
+  /** A fresh IPv6 /64 network, e.g. `2001:db8:0:3::/64`. */
+  allocateV6Net(): string {
+    this.#v6 += 1;
+    return `2001:db8:${(this.#v6 >>> 16).toString(16)}:${(this.#v6 & 0xffff).toString(16)}::/64`;
+  }
+}

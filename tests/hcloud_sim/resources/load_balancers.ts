@@ -1,0 +1,437 @@
+/**
+ * Load balancers: services, targets (server, label selector expanded to matching servers, IP),
+ * private network attachment, and target health answered by a pluggable probe (default:
+ * healthy when the server is running).
+ *
+ * @module
+ */
+import { byIdOrName, LOAD_BALANCER_TYPES, LOCATIONS } from "../catalog.ts";
+import { isoTime } from "../clock.ts";
+import { invalidField, notFound, SimError, uniquenessError, unprocessable } from "../errors.ts";
+import {
+  bodyObject,
+  idParam,
+  listResponse,
+  mustGet,
+  optionalArray,
+  optionalBool,
+  optionalString,
+  requireId,
+  requireString,
+  type Route,
+  validateName,
+} from "../http.ts";
+import { matchesSelector, parseLabelSelector, validateLabels } from "../label_selector.ts";
+import type { LbService, LbTarget, LoadBalancerRecord, ServerRecord, SimContext } from "../state.ts";
+import { allocatePrivateIp } from "./networks.ts";
+
+/** API shape of a load balancer (target health evaluated now). */
+export function renderLoadBalancer(ctx: SimContext, lb: LoadBalancerRecord) {
+  const creating = ctx.engine.isLocked("load_balancer", lb.id) &&
+    [...ctx.engine.actions.values()].some((a) =>
+      a.status === "running" && a.command === "create_load_balancer" && a.resources[0]?.id === lb.id
+    );
+  const serverTarget = (s: ServerRecord, usePrivateIp: boolean) => {
+    const ip = targetIp(ctx, lb, s, usePrivateIp);
+    return {
+      type: "server",
+      server: { id: s.id, ip: ip ?? "" },
+      health_status: lb.services.map((svc) => ({
+        listen_port: svc.listen_port,
+        status: creating || ip === undefined ? "unknown" as const : health(ctx, lb, s, ip, svc),
+      })),
+      use_private_ip: usePrivateIp,
+    };
+  };
+  const location = lb.location;
+  return {
+    id: lb.id,
+    name: lb.name,
+    public_net: {
+      enabled: lb.publicEnabled,
+      ipv4: {
+        ip: lb.ipv4,
+        dns_ptr: lb.ipv4 ? `static.${lb.ipv4.split(".").reverse().join(".")}.clients.your-server.de` : null,
+      },
+      ipv6: { ip: lb.ipv6, dns_ptr: null },
+    },
+    private_net: lb.privateNet.map((p) => ({ ...p })),
+    location: { ...location },
+    load_balancer_type: lb.type,
+    protection: { ...lb.protection },
+    labels: { ...lb.labels },
+    created: isoTime(lb.created),
+    services: lb.services.map((s) => structuredClone(s)),
+    targets: lb.targets.map((t) => {
+      if (t.type === "server") {
+        const s = ctx.state.servers.get(t.server);
+        return s
+          ? serverTarget(s, t.usePrivateIp)
+          : { type: "server", server: { id: t.server, ip: "" }, health_status: [], use_private_ip: t.usePrivateIp };
+      }
+      if (t.type === "label_selector") {
+        return {
+          type: "label_selector",
+          label_selector: { selector: t.selector },
+          targets: [...ctx.state.servers.values()].filter((s) => matchesSelector(s.labels, t.selector)).map((s) =>
+            serverTarget(s, t.usePrivateIp)
+          ),
+          use_private_ip: t.usePrivateIp,
+        };
+      }
+      return {
+        type: "ip",
+        ip: { ip: t.ip },
+        health_status: lb.services.map((svc) => ({ listen_port: svc.listen_port, status: "unknown" as const })),
+      };
+    }),
+    algorithm: { type: lb.algorithm },
+    outgoing_traffic: 0,
+    ingoing_traffic: 0,
+    included_traffic: lb.type.prices.find((p) => p.location === location.name)?.included_traffic ?? 0,
+  };
+}
+
+function targetIp(ctx: SimContext, lb: LoadBalancerRecord, s: ServerRecord, usePrivateIp: boolean): string | undefined {
+  if (usePrivateIp) {
+    return s.privateNet.find((p) => lb.privateNet.some((l) => l.network === p.network))?.ip;
+  }
+  return s.ipv4 === null ? undefined : ctx.state.primaryIps.get(s.ipv4)?.ip;
+}
+
+function health(ctx: SimContext, lb: LoadBalancerRecord, s: ServerRecord, ip: string, svc: LbService) {
+  const result = ctx.healthProbe()({
+    lb,
+    server: s,
+    ip,
+    listenPort: svc.listen_port,
+    destinationPort: svc.destination_port,
+  });
+  return result === true ? "healthy" : result === false ? "unhealthy" : result;
+}
+
+/** Load balancer ids that target a server (directly or through a selector). */
+export function lbIdsForServer(ctx: SimContext, s: ServerRecord): number[] {
+  return [...ctx.state.loadBalancers.values()].filter((lb) =>
+    lb.targets.some((t) =>
+      t.type === "server" ? t.server === s.id : t.type === "label_selector" && matchesSelector(s.labels, t.selector)
+    )
+  ).map((lb) => lb.id);
+}
+
+function port(v: unknown, field: string, fallback?: number): number {
+  if (v === undefined && fallback !== undefined) return fallback;
+  if (!Number.isInteger(v) || (v as number) < 1 || (v as number) > 65535) throw invalidField(field, "must be 1..65535");
+  return v as number;
+}
+
+/** Fills a service in with Hetzner's defaults; throws `invalid_input` naming the field. */
+export function parseService(raw: unknown, field: string): LbService {
+  if (typeof raw !== "object" || raw === null) throw invalidField(field, "must be an object");
+  // deno-lint-ignore no-explicit-any
+  const b = raw as Record<string, any>;
+  const protocol = requireString(b, "protocol");
+  if (!["tcp", "http", "https"].includes(protocol)) {
+    throw invalidField(`${field}.protocol`, "must be tcp, http or https");
+  }
+  const listen = port(
+    b.listen_port,
+    `${field}.listen_port`,
+    protocol === "https" ? 443 : protocol === "http" ? 80 : undefined,
+  );
+  const destination = port(b.destination_port, `${field}.destination_port`, protocol === "tcp" ? listen : 80);
+  const hc = (b.health_check ?? {}) as Record<string, unknown>;
+  const hcProtocol = (hc.protocol as string | undefined) ?? (protocol === "tcp" ? "tcp" : "http");
+  if (hcProtocol !== "tcp" && hcProtocol !== "http") {
+    throw invalidField(`${field}.health_check.protocol`, "must be tcp or http");
+  }
+  const healthCheck: Record<string, unknown> = {
+    protocol: hcProtocol,
+    port: port(hc.port, `${field}.health_check.port`, destination),
+    interval: hc.interval ?? 15,
+    timeout: hc.timeout ?? 10,
+    retries: hc.retries ?? 3,
+  };
+  if (hcProtocol === "http") {
+    const h = (hc.http ?? {}) as Record<string, unknown>;
+    healthCheck.http = {
+      domain: h.domain ?? null,
+      path: h.path ?? "/",
+      response: h.response ?? "",
+      status_codes: h.status_codes ?? ["2??", "3??"],
+      tls: h.tls ?? false,
+    };
+  }
+  const service: LbService = {
+    protocol,
+    listen_port: listen,
+    destination_port: destination,
+    proxyprotocol: b.proxyprotocol ?? false,
+    health_check: healthCheck,
+  };
+  if (protocol !== "tcp") {
+    const h = (b.http ?? {}) as Record<string, unknown>;
+    service.http = {
+      cookie_name: h.cookie_name ?? "HCLBSTICKY",
+      cookie_lifetime: h.cookie_lifetime ?? 300,
+      timeout_idle: h.timeout_idle ?? 60,
+      sticky_sessions: h.sticky_sessions ?? false,
+      ...(protocol === "https" ? { certificates: h.certificates ?? [], redirect_http: h.redirect_http ?? false } : {}),
+    };
+  }
+  return service;
+}
+
+function parseTarget(raw: unknown, field: string): LbTarget {
+  // deno-lint-ignore no-explicit-any
+  const b = (typeof raw === "object" && raw !== null ? raw : {}) as Record<string, any>;
+  const usePrivateIp = optionalBool(b, "use_private_ip", false);
+  if (b.type === "server" && Number.isSafeInteger(b.server?.id)) {
+    return { type: "server", server: b.server.id, usePrivateIp };
+  }
+  if (b.type === "label_selector" && typeof b.label_selector?.selector === "string") {
+    parseLabelSelector(b.label_selector.selector);
+    return { type: "label_selector", selector: b.label_selector.selector, usePrivateIp };
+  }
+  if (b.type === "ip" && typeof b.ip?.ip === "string") return { type: "ip", ip: b.ip.ip };
+  throw invalidField(field, "needs type server (server.id), label_selector (label_selector.selector) or ip (ip.ip)");
+}
+
+function addTarget(ctx: SimContext, lb: LoadBalancerRecord, t: LbTarget): void {
+  if (t.type === "server") {
+    const s = ctx.state.servers.get(t.server);
+    if (!s) throw notFound("server", t.server);
+    if (t.usePrivateIp) {
+      if (lb.privateNet.length === 0) {
+        throw unprocessable(
+          "load_balancer_not_attached_to_network",
+          `load balancer ${lb.id} is not attached to a network`,
+        );
+      }
+      if (targetIp(ctx, lb, s, true) === undefined) {
+        throw unprocessable(
+          "resolve_cloud_private_targets_error",
+          `server ${s.id} is not in the load balancer's network`,
+        );
+      }
+    } else if (s.ipv4 === null) {
+      throw unprocessable("resolve_cloud_public_targets_error", `server ${s.id} has no public IPv4`);
+    }
+  }
+  if (t.type === "label_selector" && t.usePrivateIp && lb.privateNet.length === 0) {
+    throw unprocessable("load_balancer_not_attached_to_network", `load balancer ${lb.id} is not attached to a network`);
+  }
+  const same = lb.targets.some((x) =>
+    JSON.stringify({ ...x, usePrivateIp: 0 }) === JSON.stringify({ ...t, usePrivateIp: 0 })
+  );
+  if (same) throw unprocessable("target_already_defined", "the target is already defined");
+  if (lb.targets.length >= lb.type.max_targets) {
+    throw unprocessable(
+      "resource_limit_exceeded",
+      `load balancer type ${lb.type.name} allows ${lb.type.max_targets} targets`,
+    );
+  }
+  lb.targets.push(t);
+}
+
+function addService(lb: LoadBalancerRecord, svc: LbService): void {
+  if (lb.services.some((s) => s.listen_port === svc.listen_port)) {
+    throw new SimError(412, "source_port_already_used", `listen port ${svc.listen_port} is already used`);
+  }
+  if (lb.services.length >= lb.type.max_services) {
+    throw unprocessable(
+      "resource_limit_exceeded",
+      `load balancer type ${lb.type.name} allows ${lb.type.max_services} services`,
+    );
+  }
+  lb.services.push(svc);
+}
+
+function attachNetwork(ctx: SimContext, lb: LoadBalancerRecord, networkId: number, ip?: string): void {
+  const network = ctx.state.networks.get(networkId);
+  if (!network) throw notFound("network", networkId);
+  if (lb.privateNet.length > 0) {
+    throw unprocessable("load_balancer_already_attached", `load balancer ${lb.id} is already attached to a network`);
+  }
+  lb.privateNet.push({ network: networkId, ip: allocatePrivateIp(ctx, network, lb.location.network_zone, ip) });
+}
+
+function uniqueName(ctx: SimContext, name: string, except?: number): string {
+  validateName(name, false);
+  for (const lb of ctx.state.loadBalancers.values()) {
+    if (lb.name === name && lb.id !== except) {
+      throw uniquenessError(`load balancer name "${name}" is already used`, ["name"]);
+    }
+  }
+  return name;
+}
+
+function lbAction(ctx: SimContext, lb: LoadBalancerRecord, command: string, undo?: () => void) {
+  const action = ctx.engine.start(command, [{ id: lb.id, type: "load_balancer" }], {
+    durationMs: ctx.durations[command] ?? 1500,
+    onError: undo,
+  });
+  return { status: 201, body: { action: ctx.engine.render(action) } };
+}
+
+function lbActionRoute(
+  command: string,
+  apply: (ctx: SimContext, lb: LoadBalancerRecord, body: Record<string, unknown>) => () => void,
+): Route {
+  return {
+    method: "POST",
+    pattern: `/load_balancers/{id}/actions/${command}`,
+    handler: (ctx, req) => {
+      const lb = mustGet(ctx.state.loadBalancers, idParam(req, "load_balancer"), "load_balancer");
+      ctx.engine.assertUnlocked("load_balancer", lb.id);
+      const undo = apply(ctx, lb, bodyObject(req));
+      ctx.emit({ type: "lb.updated", at: isoTime(ctx.clock.now()), lb: { id: lb.id, name: lb.name } });
+      return lbAction(ctx, lb, command, undo);
+    },
+  };
+}
+
+/** Routes for `/load_balancers`. */
+export const loadBalancerRoutes: Route[] = [
+  {
+    method: "GET",
+    pattern: "/load_balancers",
+    handler: (ctx, req) =>
+      listResponse(
+        ctx,
+        req,
+        "load_balancers",
+        ctx.state.loadBalancers.values(),
+        (lb) => renderLoadBalancer(ctx, lb),
+        undefined,
+        (
+          lb,
+        ) => lb.created,
+      ),
+  },
+  {
+    method: "POST",
+    pattern: "/load_balancers",
+    handler: (ctx, req) => {
+      const body = bodyObject(req);
+      const name = uniqueName(ctx, requireString(body, "name"));
+      const type = byIdOrName(LOAD_BALANCER_TYPES, body.load_balancer_type);
+      if (!type) throw invalidField("load_balancer_type", "load balancer type not found");
+      const zone = optionalString(body, "network_zone");
+      const location = body.location !== undefined
+        ? byIdOrName(LOCATIONS, body.location)
+        : LOCATIONS.find((l) => l.network_zone === zone);
+      if (!location) {
+        throw invalidField(body.location !== undefined ? "location" : "network_zone", "location not found");
+      }
+      const algorithm = (body.algorithm?.type ?? "round_robin") as LoadBalancerRecord["algorithm"];
+      if (!["round_robin", "least_connections"].includes(algorithm)) throw invalidField("algorithm.type", "is invalid");
+      const publicEnabled = optionalBool(body, "public_interface", true);
+      const lb: LoadBalancerRecord = {
+        id: 0,
+        name,
+        labels: validateLabels(body.labels),
+        created: ctx.clock.now(),
+        type,
+        location,
+        publicEnabled,
+        ipv4: null,
+        ipv6: null,
+        privateNet: [],
+        services: [],
+        targets: [],
+        algorithm,
+        protection: { delete: false },
+      };
+      if (body.network !== undefined && body.network !== null) attachNetwork(ctx, lb, requireId(body, "network"));
+      optionalArray(body, "services").forEach((s, i) => addService(lb, parseService(s, `services[${i}]`)));
+      optionalArray(body, "targets").forEach((t, i) => addTarget(ctx, lb, parseTarget(t, `targets[${i}]`)));
+      lb.id = ctx.nextId("load_balancer");
+      if (publicEnabled) {
+        lb.ipv4 = ctx.publicIps.allocateV4();
+        lb.ipv6 = `2001:db8:ffff::${lb.id.toString(16)}`;
+      }
+      ctx.state.loadBalancers.set(lb.id, lb);
+      const action = ctx.engine.start("create_load_balancer", [{ id: lb.id, type: "load_balancer" }], {
+        durationMs: ctx.durations.create_load_balancer!,
+        onSuccess: () =>
+          ctx.emit({ type: "lb.created", at: isoTime(ctx.clock.now()), lb: { id: lb.id, name: lb.name } }),
+      });
+      return { status: 201, body: { load_balancer: renderLoadBalancer(ctx, lb), action: ctx.engine.render(action) } };
+    },
+  },
+  {
+    method: "GET",
+    pattern: "/load_balancers/{id}",
+    handler: (ctx, req) => ({
+      status: 200,
+      body: {
+        load_balancer: renderLoadBalancer(
+          ctx,
+          mustGet(ctx.state.loadBalancers, idParam(req, "load_balancer"), "load_balancer"),
+        ),
+      },
+    }),
+  },
+  {
+    method: "PUT",
+    pattern: "/load_balancers/{id}",
+    handler: (ctx, req) => {
+      const lb = mustGet(ctx.state.loadBalancers, idParam(req, "load_balancer"), "load_balancer");
+      const body = bodyObject(req);
+      const name = optionalString(body, "name");
+      if (name !== undefined) lb.name = uniqueName(ctx, name, lb.id);
+      if (body.labels !== undefined) lb.labels = validateLabels(body.labels);
+      return { status: 200, body: { load_balancer: renderLoadBalancer(ctx, lb) } };
+    },
+  },
+  {
+    method: "DELETE",
+    pattern: "/load_balancers/{id}",
+    handler: (ctx, req) => {
+      const lb = mustGet(ctx.state.loadBalancers, idParam(req, "load_balancer"), "load_balancer");
+      ctx.engine.assertUnlocked("load_balancer", lb.id);
+      if (lb.protection.delete) throw new SimError(423, "protected", `load balancer ${lb.id} is delete-protected`);
+      if (lb.ipv4) ctx.publicIps.releaseV4(lb.ipv4);
+      ctx.state.loadBalancers.delete(lb.id);
+      ctx.emit({ type: "lb.deleted", at: isoTime(ctx.clock.now()), lb: { id: lb.id, name: lb.name } });
+      return { status: 204 };
+    },
+  },
+  lbActionRoute("add_service", (_ctx, lb, body) => {
+    const svc = parseService(body, "service");
+    addService(lb, svc);
+    return () => lb.services.splice(lb.services.indexOf(svc), 1);
+  }),
+  lbActionRoute("delete_service", (_ctx, lb, body) => {
+    const listen = port(body.listen_port, "listen_port");
+    const i = lb.services.findIndex((s) => s.listen_port === listen);
+    if (i < 0) throw notFound("service", listen);
+    const [svc] = lb.services.splice(i, 1);
+    return () => lb.services.push(svc!);
+  }),
+  lbActionRoute("add_target", (ctx, lb, body) => {
+    const t = parseTarget(body, "target");
+    addTarget(ctx, lb, t);
+    return () => lb.targets.splice(lb.targets.indexOf(t), 1);
+  }),
+  lbActionRoute("remove_target", (_ctx, lb, body) => {
+    const t = parseTarget(body, "target");
+    const key = (x: LbTarget) => JSON.stringify({ ...x, usePrivateIp: 0 });
+    const i = lb.targets.findIndex((x) => key(x) === key(t));
+    if (i < 0) throw notFound("target");
+    const [removed] = lb.targets.splice(i, 1);
+    return () => lb.targets.push(removed!);
+  }),
+  lbActionRoute("attach_to_network", (ctx, lb, body) => {
+    attachNetwork(ctx, lb, requireId(body, "network"), optionalString(body, "ip"));
+    return () => lb.privateNet.pop();
+  }),
+  lbActionRoute("detach_from_network", (_ctx, lb, body) => {
+    const network = requireId(body, "network");
+    const i = lb.privateNet.findIndex((p) => p.network === network);
+    if (i < 0) throw unprocessable("load_balancer_not_attached_to_network", `not attached to network ${network}`);
+    const [p] = lb.privateNet.splice(i, 1);
+    return () => lb.privateNet.push(p!);
+  }),
+];
