@@ -257,3 +257,53 @@ Deno.test("failNext() makes the next matching request fail once", () =>
     assertEquals((await call(api, "GET", "/api/v1/namespaces")).status, 503);
     assertEquals((await call(api, "GET", "/api/v1/namespaces")).status, 200);
   }));
+
+Deno.test("custom resources are checked against their CRD's openAPIV3Schema (422 Invalid naming the field)", () =>
+  withApi(async (api) => {
+    const crd = structuredClone(WIDGET_CRD);
+    crd.spec.versions[0]!.schema = {
+      openAPIV3Schema: {
+        type: "object",
+        properties: { spec: { type: "object", properties: { size: { type: "integer", minimum: 1 } } } },
+      },
+    } as never;
+    await call(api, "POST", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", crd);
+    const base = "/apis/example.com/v1/namespaces/default/widgets";
+    const bad = await call(api, "POST", base, {
+      apiVersion: "example.com/v1",
+      kind: "Widget",
+      metadata: { name: "w" },
+      spec: { size: 0 },
+    });
+    assertEquals([bad.status, bad.body.reason], [422, "Invalid"]);
+    assertOk(
+      String(bad.body.message).startsWith('Widget.example.com "w" is invalid: [spec.size: must be >= 1'),
+      String(bad.body.message),
+    );
+    const good = await call(api, "POST", base, {
+      apiVersion: "example.com/v1",
+      kind: "Widget",
+      metadata: { name: "w" },
+      spec: { size: 1 },
+    });
+    assertEquals(good.status, 201);
+    const badPatch = await call(api, "PATCH", `${base}/w`, { spec: { size: "big" } }, "application/merge-patch+json");
+    assertEquals(badPatch.status, 422);
+  }));
+
+Deno.test("leases support leader election: create, then update with the current resourceVersion only", () =>
+  withApi(async (api) => {
+    const path = "/apis/coordination.k8s.io/v1/namespaces/kube-system/leases";
+    const lease = await call(api, "POST", path, {
+      metadata: { name: "k8zner-operator" },
+      spec: { holderIdentity: "a", leaseDurationSeconds: 15 },
+    });
+    assertEquals(lease.status, 201);
+    const renewed = await call(api, "PUT", `${path}/k8zner-operator`, {
+      ...lease.body,
+      spec: { holderIdentity: "a", leaseDurationSeconds: 15, renewTime: "2026-01-01T00:00:01.000000Z" },
+    });
+    assertEquals(renewed.status, 200);
+    const stolen = await call(api, "PUT", `${path}/k8zner-operator`, { ...lease.body, spec: { holderIdentity: "b" } });
+    assertEquals([stolen.status, stolen.body.reason], [409, "Conflict"]);
+  }));

@@ -65,7 +65,8 @@ export function conflict(t: Target, name: string): KubeStatusError {
 }
 
 export function invalid(t: Target & { kind: string }, name: string, message: string): KubeStatusError {
-  return new KubeStatusError(422, "Invalid", `${t.kind} "${name}" is invalid: ${message}`, detailsOf(t, name));
+  const kind = t.group === "" ? t.kind : `${t.kind}.${t.group}`;
+  return new KubeStatusError(422, "Invalid", `${kind} "${name}" is invalid: ${message}`, detailsOf(t, name));
 }
 
 export function badRequest(message: string): KubeStatusError {

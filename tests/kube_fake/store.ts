@@ -15,6 +15,11 @@ import {
 } from "./resources.ts";
 import { alreadyExists, badRequest, conflict, invalid, KubeStatusError, notFound } from "./status.ts";
 import { applyMergePatch, stableStringify } from "./patch.ts";
+import ajvModule from "ajv/dist/2020";
+
+// ajv is CommonJS: the class is both `module.exports` and its `default`.
+const Ajv2020 = ajvModule.default ?? ajvModule;
+type Validator = ((data: unknown) => boolean) & { errors?: { instancePath: string; message?: string }[] | null };
 
 /** A Kubernetes object as JSON. */
 export type KubeObj = Record<string, unknown>;
@@ -113,6 +118,8 @@ export class FakeKubeStore {
   #log: LogEntry[] = [];
   #watchers = new Set<Watcher>();
   #now: () => Date;
+  /** Compiled openAPIV3Schema per served custom resource version (`<crd>/<version>`). */
+  #validators = new Map<string, Validator>();
 
   constructor(options: { now?: () => Date } = {}) {
     this.#now = options.now ?? (() => new Date());
@@ -265,6 +272,7 @@ export class FakeKubeStore {
     if (rt.hasStatus && options.subresource === undefined) delete obj.status;
     if (rt.kind === "Namespace" && rt.group === "") obj.status = { phase: "Active" };
     if (rt.kind === "CustomResourceDefinition") this.#validateCrd(rt, obj);
+    this.#validateCustom(rt, obj, name);
     meta.uid = crypto.randomUUID();
     meta.creationTimestamp = this.#timestamp();
     meta.generation = 1;
@@ -338,6 +346,7 @@ export class FakeKubeStore {
       nextMeta.generation = Number(oldMeta.generation ?? 0) + 1;
     }
     if (rt.kind === "CustomResourceDefinition" && options.subresource === undefined) this.#validateCrd(rt, next);
+    this.#validateCustom(rt, next, name);
     if (options.dryRun) return this.#stamp(rt, next);
     nextMeta.resourceVersion = this.#nextRv();
     const finalizers = nextMeta.finalizers as unknown[] | undefined;
@@ -468,6 +477,19 @@ export class FakeKubeStore {
     }
   }
 
+  /** Rejects a custom resource its CRD's schema refuses, as the API server does (422 Invalid). */
+  #validateCustom(rt: ResourceType, obj: KubeObj, name: string): void {
+    if (rt.crd === undefined) return;
+    const validate = this.#validators.get(`${rt.crd}/${rt.version}`);
+    if (!validate) return;
+    const { metadata: _m, ...rest } = obj;
+    if (validate({ ...rest, apiVersion: groupVersionOf(rt), kind: rt.kind })) return;
+    const problems = (validate.errors ?? []).map((e) =>
+      `${e.instancePath.slice(1).replaceAll("/", ".") || "<root>"}: ${e.message ?? "invalid"}`
+    );
+    throw invalid(rt, name, `[${problems.join(", ")}]`);
+  }
+
   /** Marks a CRD Established (as the apiextensions controllers would) and serves its types. */
   #activateCrd(crd: KubeObj): void {
     const spec = (crd.spec ?? {}) as Record<string, unknown>;
@@ -493,6 +515,14 @@ export class FakeKubeStore {
         },
       ],
     };
+    const name = String(metaOf(crd).name ?? "");
+    for (const key of [...this.#validators.keys()]) if (key.startsWith(`${name}/`)) this.#validators.delete(key);
+    for (const v of versions) {
+      const schema = (v.schema as { openAPIV3Schema?: unknown } | undefined)?.openAPIV3Schema;
+      if (!schema) continue;
+      const ajv = new Ajv2020({ strict: false, allErrors: true, validateFormats: false });
+      this.#validators.set(`${name}/${String(v.name)}`, ajv.compile(schema) as Validator);
+    }
     this.registry.addCrd(crd);
   }
 
