@@ -1,0 +1,70 @@
+/**
+ * Builds the Hetzner Cloud client the way the hcloud CLI's users expect: `HCLOUD_TOKEN`,
+ * `HCLOUD_ENDPOINT` for another API base URL, and the debug trace from `HCLOUD_DEBUG` /
+ * `HCLOUD_DEBUG_FILE`. Every command that talks to Hetzner uses this.
+ *
+ * @module
+ */
+import { createHcloudClient, createTraceWriter, type HcloudClient, type RateBudget } from "../hcloud/mod.ts";
+import { UserFacingError } from "../lib/errors.ts";
+import type { CliContext } from "./context.ts";
+
+/** Real-world dependencies; tests pass their own. */
+export interface HcloudDeps {
+  fetch?: typeof fetch;
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  clock?: () => number;
+  /** Appends one line to the `HCLOUD_DEBUG_FILE`. */
+  appendLine?: (path: string, line: string) => Promise<void>;
+  budget?: RateBudget;
+}
+
+/** A sleep on a real timer that stops early (rejecting) when the signal aborts. */
+export function realSleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal!.reason);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+async function appendTraceLine(path: string, line: string): Promise<void> {
+  // The trace is redacted, but still describes the project: keep it private like other credentials.
+  await Deno.writeTextFile(path, line, { append: true, mode: 0o600 });
+}
+
+/** Creates the client from `HCLOUD_TOKEN` and `HCLOUD_ENDPOINT`; a missing token is a clear error (exit 1). */
+export function hcloudClientFromEnv(ctx: CliContext, deps: HcloudDeps = {}): HcloudClient {
+  const token = ctx.env("HCLOUD_TOKEN");
+  if (token === undefined || token.trim() === "") {
+    throw new UserFacingError("HCLOUD_TOKEN is not set", {
+      hint: "Export an API token of your Hetzner Cloud project: Console > Security > API tokens.",
+    });
+  }
+  const endpoint = ctx.env("HCLOUD_ENDPOINT")?.trim() || undefined;
+  if (endpoint !== undefined && !/^https?:\/\/[^\s]+$/.test(endpoint)) {
+    throw new UserFacingError(`Cannot use HCLOUD_ENDPOINT "${endpoint}": not an http(s) URL`, {
+      hint: "Unset it for the real API, or set e.g. HCLOUD_ENDPOINT=http://127.0.0.1:8080/v1",
+    });
+  }
+  const trace = createTraceWriter(ctx.env, {
+    err: (text) => ctx.io.err(text),
+    appendLine: deps.appendLine ?? appendTraceLine,
+  });
+  return createHcloudClient({
+    token,
+    endpoint,
+    fetch: deps.fetch ?? globalThis.fetch,
+    sleep: deps.sleep ?? realSleep,
+    clock: deps.clock,
+    trace,
+    budget: deps.budget,
+  });
+}
