@@ -230,7 +230,7 @@ export const SPEC_FIELDS: FieldTable = {
       explain: () => `is not an e-mail address like "ops@example.com"`,
     },
     required: false,
-    defaultNote: "admin@<domain>",
+    defaultNote: "`admin@<domain>`",
     description: "Contact address for Let's Encrypt (used only with `domain`).",
   },
   argo_subdomain: {

@@ -14,13 +14,10 @@ function rows(fields: FieldTable, prefix = ""): string[] {
   const out: string[] = [];
   for (const [key, def] of Object.entries(fields)) {
     const path = prefix + key;
-    const fallback = def.default !== undefined ? `\`${String(def.default)}\`` : def.defaultNote ?? "";
-    const required = def.required ? "yes" : "no";
-    const cell = (s: string) => s.replaceAll("|", "\\|");
-    out.push(
-      `| \`${path}\` | ${required} | ${cell(fallback)} | ${cell(allowedText(def.type))} | ${cell(def.description)} |`,
-    );
-    if (def.type.kind === "object") out.push(...rows(def.type.fields, path + "."));
+    const fallback = def.default !== undefined ? `\`${String(def.default)}\`` : def.defaultNote;
+    const facts = [def.required ? "required" : "optional", ...(fallback ? [`default ${fallback}`] : [])].join(", ");
+    out.push(`- \`${path}\` (${facts}): ${def.description} Allowed: ${allowedText(def.type)}.`);
+    if (def.type.kind === "object") out.push(...rows(def.type.fields, path + ".").map((r) => "  " + r));
   }
   return out;
 }
@@ -32,8 +29,6 @@ export function renderConfigReference(): string {
     "`file:line:column`; `k8zner config schema` prints the JSON Schema (draft 2020-12) for editors, e.g. a first line",
     "`# yaml-language-server: $schema=k8zner.schema.json` after `k8zner config schema > k8zner.schema.json`.",
     "",
-    "| Field | Required | Default | Allowed | Description |",
-    "| --- | --- | --- | --- | --- |",
     ...rows(SPEC_FIELDS),
     "",
     'Unknown fields are errors (with a did-you-mean suggestion). Empty values (`domain:` or `domain: ""`) mean',
@@ -57,4 +52,16 @@ export function updateReadme(readme: string): string {
   }
   return readme.slice(0, start + REFERENCE_START.length) + "\n\n" + renderConfigReference() + "\n\n" +
     readme.slice(end);
+}
+
+/**
+ * True when the README's section says what {@link renderConfigReference} says. Whitespace and line
+ * breaks are ignored, because `deno fmt` re-wraps the README's prose after the script writes it.
+ */
+export function readmeReferenceIsCurrent(readme: string): boolean {
+  const start = readme.indexOf(REFERENCE_START);
+  const end = readme.indexOf(REFERENCE_END);
+  if (start === -1 || end === -1 || end < start) return false;
+  const squash = (t: string) => t.replace(/\s+/g, " ").trim();
+  return squash(readme.slice(start + REFERENCE_START.length, end)) === squash(renderConfigReference());
 }
