@@ -10,6 +10,8 @@ import { parseAllDocuments } from "yaml";
 import { assertEquals, assertIncludes, assertOk } from "../assert.ts";
 import { bundleCli } from "../../scripts/bundle.ts";
 
+const checkout = new URL("../../", import.meta.url).pathname.replace(/\/$/, "");
+
 const STAMP = {
   version: "3.4.5-rc.1",
   commit: "0123456789abcdef0123456789abcdef01234567",
@@ -36,13 +38,16 @@ Deno.test("the bundled CLI runs every release command from an empty directory", 
     const bundlePath = `${root}/k8zner.js`;
     const result = await bundleCli(bundlePath, STAMP);
     console.log(`bundle: ${(result.bytes / 1024).toFixed(0)} KiB in ${result.milliseconds} ms`);
+    const bundleText = await Deno.readTextFile(bundlePath);
+    assertEquals(bundleText.includes(checkout), false, "the bundle refers to a path inside the checkout");
 
     const workdir = `${root}/empty`;
     await Deno.mkdir(workdir);
     await Deno.mkdir(`${root}/deno_dir`);
     const k8zner = async (...args: string[]): Promise<Run> => {
       const out = await new Deno.Command(Deno.execPath(), {
-        args: ["run", "-A", "--no-config", "--no-npm", "--no-remote", bundlePath, ...args],
+        // -A as a user would run it, but reading the checkout is denied: nothing may come from it.
+        args: ["run", "-A", `--deny-read=${checkout}`, "--no-config", "--no-npm", "--no-remote", bundlePath, ...args],
         cwd: workdir,
         clearEnv: true,
         env: {
