@@ -4,7 +4,7 @@ import { scriptedPrompter, type Step } from "../../tests/cli/scripted_prompter.t
 import { CANCEL, type Prompter, WizardCancelledError } from "../config/wizard.ts";
 import { UsageError } from "../lib/errors.ts";
 import type { CliContext } from "./context.ts";
-import { type InitDeps, type InitFlags, parseInitFlags, runInit } from "./init.ts";
+import { type InitDeps, type InitFlags, parseInitFlags, runInit } from "./init_run.ts";
 
 interface Harness {
   ctx: CliContext;
