@@ -121,6 +121,9 @@ function createServer(ctx: SimContext, body: Record<string, unknown>) {
   const location = body.location === undefined
     ? LOCATIONS.find((l) => serverType.locations.some((x) => x.name === l.name && x.available))
     : byIdOrName(LOCATIONS, body.location);
+  if (!location && body.location === undefined) {
+    throw new SimError(412, "resource_unavailable", `server type ${serverType.name} is not available for order`);
+  }
   if (!location) throw invalidField("location", "location not found");
   if (!serverType.locations.some((x) => x.name === location.name && x.available)) {
     throw new SimError(
