@@ -8,8 +8,9 @@
 /**
  * Kinds of fault:
  * - `500`/`502`/`503`/`504` (`server_error`, `bad_gateway`, `unavailable`, `timeout`); `5xx` picks one of them;
- * - `429` (`rate_limit_exceeded`, bucket drained), `conflict` (409), `locked` (423);
- * - `timeout`: the response is held `delayMs` (longer than a client timeout) and then a 504 is sent;
+ * - `429` (`rate_limit_exceeded`, `RateLimit-Remaining: 0`, reset in a second), `conflict` (409), `locked` (423);
+ * - `timeout`: the response is held `delayMs` (longer than a client timeout; released at close) and then a 504
+ *   is sent;
  * - `action_error`: the request succeeds but the actions it starts end in `error` with `code`;
  * - `slow_action`: the actions it starts take `factor` times longer.
  */
@@ -34,7 +35,7 @@ export interface FaultSpec {
    * like a lost response (the create happened, the client saw an error). Default false.
    */
   processed?: boolean;
-  /** `timeout`: real milliseconds to hold the response (default 30000); the client aborting ends it early. */
+  /** `timeout`: real milliseconds to hold the response (default 30000; `close()` releases it). */
   delayMs?: number;
   /** `action_error`: the action error code (default `action_failed`) and message. */
   code?: string;

@@ -214,17 +214,16 @@ export async function startHcloudSimulator(opts: HcloudSimulatorOptions = {}): P
     rateLimiter,
     requests,
     afterRequest: arm,
-    hold: (ms, signal) =>
+    now: realNow,
+    hold: (ms) =>
       new Promise<void>((resolve) => {
-        if (closed || signal.aborted) return resolve();
+        if (closed) return resolve();
         const done = () => {
           clearTimeout(t);
-          signal.removeEventListener("abort", done);
           holds.delete(done);
           resolve();
         };
         const t = setTimeout(done, ms);
-        signal.addEventListener("abort", done);
         holds.add(done);
       }),
   });

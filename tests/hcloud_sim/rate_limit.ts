@@ -46,13 +46,6 @@ export class RateLimiter {
     return { allowed, headers: this.#headers(bucket.tokens) };
   }
 
-  /** Empties a bucket (used by the 429 fault so headers tell the same story as the status). */
-  drain(key: string): Record<string, string> {
-    const bucket = this.#refill(key);
-    bucket.tokens = 0;
-    return this.#headers(0);
-  }
-
   /** Remaining whole tokens for `key`. */
   remaining(key: string): number {
     return Math.floor(this.#refill(key).tokens);

@@ -30,8 +30,10 @@ export interface RouterDeps {
   faults: Faults;
   rateLimiter: RateLimiter;
   requests: RequestRecord[];
-  /** Waits `ms` real milliseconds, or less when `signal` aborts or the simulator closes. */
-  hold(ms: number, signal: AbortSignal): Promise<void>;
+  /** Waits `ms` real milliseconds, or less when the simulator closes. */
+  hold(ms: number): Promise<void>;
+  /** Real clock (epoch ms), for rate-limit headers. */
+  now(): number;
   /** Called after every request (re-arms the action timer). */
   afterRequest(): void;
 }
@@ -112,7 +114,7 @@ export function createRouter(deps: RouterDeps): (request: Request) => Promise<Re
 
     const httpFault = fault && FAULT_STATUS[fault.kind] ? fault : undefined;
     if (httpFault && !httpFault.processed) {
-      return respond(await faultResponse(deps, httpFault, request, limit.headers, token));
+      return respond(await faultResponse(deps, httpFault, limit.headers));
     }
 
     const req: SimRequest = { method, path, url, params, body };
@@ -126,7 +128,7 @@ export function createRouter(deps: RouterDeps): (request: Request) => Promise<Re
     } finally {
       deps.ctx.engine.fault = undefined;
     }
-    if (httpFault) return respond(await faultResponse(deps, httpFault, request, limit.headers, token));
+    if (httpFault) return respond(await faultResponse(deps, httpFault, limit.headers));
     return respond(result, limit.headers);
   };
 }
@@ -134,15 +136,16 @@ export function createRouter(deps: RouterDeps): (request: Request) => Promise<Re
 async function faultResponse(
   deps: RouterDeps,
   fault: FaultSpec,
-  request: Request,
   headers: Record<string, string>,
-  token: string,
 ): Promise<SimResponse> {
   const [status, code, message] = FAULT_STATUS[fault.kind]!;
-  if (fault.kind === "timeout") await deps.hold(fault.delayMs ?? 30_000, request.signal);
+  if (fault.kind === "timeout") await deps.hold(fault.delayMs ?? 30_000);
   const res = errorResponse(new SimError(status, code, message));
-  if (fault.kind === "429") res.headers = deps.rateLimiter.drain(token);
-  else res.headers = headers;
+  // An injected 429 says "empty for a second" without emptying the real bucket, so a client that
+  // honours RateLimit-Reset waits about a second, not an hour.
+  res.headers = fault.kind === "429"
+    ? { ...headers, "RateLimit-Remaining": "0", "RateLimit-Reset": String(Math.ceil(deps.now() / 1000) + 1) }
+    : headers;
   return res;
 }
 

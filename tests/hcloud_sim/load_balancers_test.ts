@@ -1,0 +1,138 @@
+/** Load balancers: services, targets, network, and target health from the pluggable probe. */
+import { assertEquals } from "../assert.ts";
+import { startHcloudSimulator } from "./mod.ts";
+import { call } from "./test_client.ts";
+
+async function setup(url: string) {
+  const net = (await call(url, "POST", "/networks", {
+    name: "n",
+    ip_range: "10.0.0.0/16",
+    subnets: [{ type: "cloud", ip_range: "10.0.0.0/24", network_zone: "eu-central" }],
+  })).body.network.id;
+  const servers: number[] = [];
+  for (const name of ["cp-1", "cp-2"]) {
+    servers.push(
+      (await call(url, "POST", "/servers", {
+        name,
+        server_type: "cx23",
+        image: "debian-13",
+        networks: [net],
+        labels: { role: "cp" },
+      })).body.server.id,
+    );
+  }
+  return { net, servers };
+}
+
+const kubeService = { protocol: "tcp", listen_port: 6443, destination_port: 6443 };
+
+Deno.test("label-selector targets expand to matching servers and turn healthy when they run", async () => {
+  await using sim = await startHcloudSimulator();
+  const { net, servers } = await setup(sim.url);
+  const res = await call(sim.url, "POST", "/load_balancers", {
+    name: "kube",
+    load_balancer_type: "lb11",
+    location: "fsn1",
+    network: net,
+    services: [kubeService],
+    targets: [{ type: "label_selector", label_selector: { selector: "role=cp" }, use_private_ip: true }],
+  });
+  assertEquals(res.status, 201);
+  const lb = res.body.load_balancer;
+  assertEquals(
+    lb.private_net,
+    [{ network: net, ip: "10.0.0.4" }],
+    "the first free IP after gateway .1 and servers .2/.3",
+  );
+  sim.advance(8_000);
+  const unhealthy = (await call(sim.url, "GET", `/load_balancers/${lb.id}`)).body.load_balancer.targets[0];
+  assertEquals(
+    unhealthy.targets.map((t: { server: { id: number; ip: string }; health_status: unknown[] }) => [
+      t.server.id,
+      t.server.ip,
+      t.health_status,
+    ]),
+    [
+      [servers[0], "10.0.0.2", [{ listen_port: 6443, status: "unhealthy" }]],
+      [servers[1], "10.0.0.3", [{ listen_port: 6443, status: "unhealthy" }]],
+    ],
+  );
+  sim.advance(60_000);
+  const healthy = (await call(sim.url, "GET", `/load_balancers/${lb.id}`)).body.load_balancer.targets[0];
+  assertEquals(healthy.targets.map((t: { health_status: { status: string }[] }) => t.health_status[0]!.status), [
+    "healthy",
+    "healthy",
+  ]);
+  sim.setTargetHealthProbe(({ server, destinationPort }) => server.name === "cp-1" && destinationPort === 6443);
+  const probed = (await call(sim.url, "GET", `/load_balancers/${lb.id}`)).body.load_balancer.targets[0];
+  assertEquals(probed.targets.map((t: { health_status: { status: string }[] }) => t.health_status[0]!.status), [
+    "healthy",
+    "unhealthy",
+  ]);
+  assertEquals((await call(sim.url, "GET", `/servers/${servers[0]}`)).body.server.load_balancers, [lb.id]);
+});
+
+Deno.test("services and targets are validated with Hetzner's operation-specific errors", async () => {
+  await using sim = await startHcloudSimulator();
+  const { net, servers } = await setup(sim.url);
+  const lb = (await call(sim.url, "POST", "/load_balancers", {
+    name: "lb",
+    load_balancer_type: "lb11",
+    location: "fsn1",
+    services: [kubeService],
+  })).body.load_balancer;
+  sim.advance(8_000);
+  const action = (path: string, body: unknown) =>
+    call(sim.url, "POST", `/load_balancers/${lb.id}/actions/${path}`, body);
+  const port = await action("add_service", kubeService);
+  assertEquals([port.status, port.body.error.code], [412, "source_port_already_used"]);
+  const noNet = await action("add_target", { type: "server", server: { id: servers[0] }, use_private_ip: true });
+  assertEquals(noNet.body.error.code, "load_balancer_not_attached_to_network");
+  assertEquals((await action("attach_to_network", { network: net })).status, 201);
+  assertEquals((await action("add_target", { type: "server", server: { id: servers[0] } })).body.error.code, "locked");
+  sim.advance(3_000);
+  assertEquals((await action("attach_to_network", { network: net })).body.error.code, "load_balancer_already_attached");
+  assertEquals(
+    (await action("add_target", { type: "server", server: { id: servers[0] }, use_private_ip: true })).status,
+    201,
+  );
+  sim.advance(2_000);
+  const dup = await action("add_target", { type: "server", server: { id: servers[0] }, use_private_ip: true });
+  assertEquals(dup.body.error.code, "target_already_defined");
+  const http = await action("add_service", { protocol: "http", listen_port: 80, destination_port: 8080 });
+  assertEquals(http.status, 201);
+  sim.advance(2_000);
+  const got = (await call(sim.url, "GET", `/load_balancers/${lb.id}`)).body.load_balancer;
+  assertEquals(got.services[1].http.cookie_name, "HCLBSTICKY");
+  assertEquals(got.services[1].health_check.http.path, "/");
+  assertEquals(got.public_net.enabled, true);
+  const dupName = await call(sim.url, "POST", "/load_balancers", {
+    name: "lb",
+    load_balancer_type: "lb11",
+    location: "fsn1",
+  });
+  assertEquals(dupName.body.error.code, "uniqueness_error");
+  const type = await call(sim.url, "POST", "/load_balancers", {
+    name: "x",
+    load_balancer_type: "lb99",
+    location: "fsn1",
+  });
+  assertEquals(type.body.error.details.fields[0].name, "load_balancer_type");
+});
+
+Deno.test("lb.created and lb.deleted events fire; delete frees the load balancer", async () => {
+  await using sim = await startHcloudSimulator();
+  const events: string[] = [];
+  sim.onEvent((e) => events.push(e.type));
+  const lb = (await call(sim.url, "POST", "/load_balancers", {
+    name: "lb",
+    load_balancer_type: "lb21",
+    network_zone: "eu-central",
+  }))
+    .body.load_balancer;
+  assertEquals(lb.location.network_zone, "eu-central");
+  sim.advance(8_000);
+  assertEquals((await call(sim.url, "DELETE", `/load_balancers/${lb.id}`)).status, 204);
+  assertEquals(events, ["lb.created", "lb.deleted"]);
+  assertEquals((await call(sim.url, "GET", `/load_balancers/${lb.id}`)).status, 404);
+});
