@@ -34,7 +34,7 @@ import {
   encodeUpgrade,
 } from "../../src/talos/messages/lifecycle.ts";
 import { type RpcCall, RpcError } from "./grpc_server.ts";
-import { readAppliedConfig } from "./machine_config.ts";
+import { readAppliedConfig, resolveOsCaKey } from "./machine_config.ts";
 import { packKubeconfigArchive } from "./archive.ts";
 import { type FakeTalosNodeCore, newEtcdMember, rolesOf, sleep } from "./node.ts";
 
@@ -217,6 +217,7 @@ const UNARY = {
       const req = decodeApplyConfigurationRequest(request);
       const text = new TextDecoder().decode(req.data);
       const config = readAppliedConfig(text);
+      config.osCaKeyPem = resolveOsCaKey(config, node.network.nodes.values());
       const inMaintenance = node.inMaintenance;
       node.state.applyHistory.push({ mode: req.mode, dryRun: req.dryRun === true, inMaintenance });
       // In maintenance mode Talos turns REBOOT into NO_REBOOT: the node then boots on with the config.

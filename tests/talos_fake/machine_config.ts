@@ -3,17 +3,23 @@
  * base64 PEM), machine type, hostname (v1.13 `HostnameConfig` document, or the legacy
  * `machine.network.hostname`), and certificate SANs.
  *
+ * Workers carry only the OS CA certificate (Talos gives them no CA key): a real worker asks trustd on a
+ * control plane for its API certificate. The fake does the same through its network: it borrows the key
+ * from a configured control plane with the same CA ({@linkcode resolveOsCaKey}).
+ *
  * @module
  */
 import { parseAllDocuments } from "yaml";
 import { GrpcCode } from "../../src/talos/grpc/errors.ts";
+import { toPkcs8KeyPem } from "../../src/talos/pki.ts";
 import { RpcError } from "./grpc_server.ts";
 
 /** The parts of a machine config the fake acts on. */
 export interface AppliedConfig {
   machineType: "controlplane" | "worker" | "init";
   osCaCertPem: string;
-  osCaKeyPem: string;
+  /** PKCS#8 PEM; absent in worker configs until {@linkcode resolveOsCaKey} finds it on a control plane. */
+  osCaKeyPem: string | undefined;
   hostname: string | undefined;
   certSans: string[];
   installImage: string | undefined;
@@ -40,7 +46,10 @@ export function readAppliedConfig(text: string): AppliedConfig {
   }
   const ca = (machine.ca ?? {}) as Record<string, unknown>;
   const osCaCertPem = decodePemField(ca.crt, "machine.ca.crt", "CERTIFICATE");
-  const osCaKeyPem = decodePemField(ca.key, "machine.ca.key", "PRIVATE KEY");
+  // Talos writes the Ed25519 key as `ED25519 PRIVATE KEY` (PKCS#8 inside); the fake works with plain PKCS#8.
+  const osCaKeyPem = ca.key === undefined && type === "worker"
+    ? undefined
+    : toPkcs8KeyPem(decodePemField(ca.key, "machine.ca.key", "PRIVATE KEY"));
   const hostnameDoc = values.find((v) => v.kind === "HostnameConfig");
   const network = (machine.network ?? {}) as Record<string, unknown>;
   const hostname = typeof hostnameDoc?.hostname === "string"
@@ -74,4 +83,21 @@ function decodePemField(value: unknown, field: string, kind: string): string {
 
 function invalid(message: string): RpcError {
   return new RpcError(GrpcCode.INVALID_ARGUMENT, message);
+}
+
+/**
+ * The OS CA key for a config: its own, or (worker) the key of a configured node on `nodes` whose config has
+ * the same CA certificate, like trustd issuing the worker's certificate. Throws `FAILED_PRECONDITION` when no
+ * such node exists.
+ */
+export function resolveOsCaKey(config: AppliedConfig, nodes: Iterable<{ state: { config?: AppliedConfig } }>): string {
+  if (config.osCaKeyPem !== undefined) return config.osCaKeyPem;
+  for (const node of nodes) {
+    const other = node.state.config;
+    if (other?.osCaKeyPem !== undefined && other.osCaCertPem === config.osCaCertPem) return other.osCaKeyPem;
+  }
+  throw new RpcError(
+    GrpcCode.FAILED_PRECONDITION,
+    "no configured control plane with this OS CA is reachable (trustd) to issue the node certificate",
+  );
 }

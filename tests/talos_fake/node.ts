@@ -14,7 +14,7 @@ import { TALOS_METHODS, type TalosMethodName } from "../../src/talos/api_methods
 import type { ApplyMode } from "../../src/talos/messages/apply.ts";
 import type { EtcdMember } from "../../src/talos/messages/etcd.ts";
 import { type RpcCall, serveGrpcStream } from "./grpc_server.ts";
-import { type AppliedConfig, readAppliedConfig } from "./machine_config.ts";
+import { type AppliedConfig, readAppliedConfig, resolveOsCaKey } from "./machine_config.ts";
 import { FakeTalosFaults } from "./faults.ts";
 import { handleCall } from "./handlers.ts";
 
@@ -237,7 +237,10 @@ export class FakeTalosNodeCore {
       });
       tls = { key: cert.keyPem, cert: cert.certPem, requestCert: false };
     } else {
-      const ca = { certPem: config.osCaCertPem, keyPem: config.osCaKeyPem };
+      const ca = {
+        certPem: config.osCaCertPem,
+        keyPem: config.osCaKeyPem ?? resolveOsCaKey(config, this.network.nodes.values()),
+      };
       for (const san of config.certSans) (isIp(san) ? sans.ipAddresses : sans.dnsNames).push(san);
       const cert = await issueCertificate(ca, {
         algorithm: "Ed25519",
