@@ -241,6 +241,22 @@ Deno.test({
     done();
     await ok("DELETE", `/primary_ips/${pip.id}`, undefined, 422);
 
+    // Per-resource action lists.
+    for (
+      const path of [
+        `/servers/${server.id}/actions?status=success&sort=id:desc&per_page=5`,
+        `/networks/${net.id}/actions`,
+        `/firewalls/${fw.id}/actions`,
+        `/load_balancers/${lb.id}/actions`,
+        `/volumes/${vol.id}/actions`,
+        `/primary_ips/${pip.id}/actions`,
+        `/images/${img.image.id}/actions`,
+      ]
+    ) {
+      const listed = await ok("GET", path, undefined, 200);
+      assertOk(listed.actions.length > 0, path);
+    }
+
     // Errors and teardown.
     await ok("GET", "/servers/999", undefined, 404);
     const unauthorized = await call(sim.url, "GET", "/servers", undefined, { fetch: f, token: null });

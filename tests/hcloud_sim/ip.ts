@@ -68,14 +68,40 @@ export function firstFreeIp(subnet: Cidr4, gateway: number, used: Set<number>): 
 
 const PUBLIC_V4_POOLS = ["203.0.113.0/24", "198.51.100.0/24", "192.0.2.0/24"].map((c) => parseCidr4(c)!);
 
+/** What a public IPv4 address is for: a server (primary IP) or a load balancer. */
+export type PublicIpv4Kind = "server" | "load_balancer";
+
+/**
+ * Ranges (CIDRs) public IPv4 addresses are taken from, per kind; a kind left out uses the
+ * documentation ranges. The local cloud passes loopback ranges (e.g. `127.0.1.0/24`) so that
+ * fakes can listen at the addresses the simulator hands out.
+ */
+export type PublicIpv4Ranges = Partial<Record<PublicIpv4Kind, string[]>>;
+
 /** Hands out public IPv4 addresses from the documentation ranges and IPv6 /64s from 2001:db8::/32. */
 export class PublicIpPool {
   #v4 = new Set<number>();
   #v6 = 0;
+  #pools: Record<PublicIpv4Kind, Cidr4[]>;
 
-  /** A free public IPv4 address. */
-  allocateV4(): string {
-    for (const pool of PUBLIC_V4_POOLS) {
+  /** Throws `TypeError` when a range is not a valid IPv4 CIDR. */
+  constructor(ranges: PublicIpv4Ranges = {}) {
+    const parse = (kind: PublicIpv4Kind) => {
+      const given = ranges[kind];
+      if (given === undefined) return PUBLIC_V4_POOLS;
+      if (given.length === 0) throw new TypeError(`Cannot use public IPv4 ranges for ${kind}: the list is empty`);
+      return given.map((c) => {
+        const cidr = parseCidr4(c);
+        if (!cidr) throw new TypeError(`Cannot use public IPv4 range "${c}" for ${kind}: not an IPv4 CIDR`);
+        return cidr;
+      });
+    };
+    this.#pools = { server: parse("server"), load_balancer: parse("load_balancer") };
+  }
+
+  /** A free public IPv4 address for `kind` (default: a server's). */
+  allocateV4(kind: PublicIpv4Kind = "server"): string {
+    for (const pool of this.#pools[kind]) {
       for (let ip = pool.base + 1; ip < pool.base + pool.size - 1; ip++) {
         if (!this.#v4.has(ip)) {
           this.#v4.add(ip);
@@ -83,7 +109,7 @@ export class PublicIpPool {
         }
       }
     }
-    throw new Error("simulator public IPv4 pool exhausted (762 addresses)");
+    throw new Error(`simulator public IPv4 pool for ${kind} exhausted`);
   }
 
   /** Returns an IPv4 address to the pool. */

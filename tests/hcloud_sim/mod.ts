@@ -17,7 +17,7 @@ import { ActionEngine } from "./actions.ts";
 import { createSimClock, isoTime } from "./clock.ts";
 import { Faults, mulberry32 } from "./faults.ts";
 import type { Route } from "./http.ts";
-import { PublicIpPool } from "./ip.ts";
+import { PublicIpPool, type PublicIpv4Ranges } from "./ip.ts";
 import { RateLimiter, type RateLimitOptions } from "./rate_limit.ts";
 import { seedSystemImages } from "./resources/images.ts";
 import { ROUTES } from "./routes.ts";
@@ -47,6 +47,7 @@ export type {
   TargetHealthProbe,
 } from "./state.ts";
 export type { RateLimitOptions } from "./rate_limit.ts";
+export type { PublicIpv4Kind, PublicIpv4Ranges } from "./ip.ts";
 export { simulatedOperations } from "./routes.ts";
 
 /** Simulated durations (ms) of each action command; `shutdown_os` is the OS's ACPI power-off delay. */
@@ -99,6 +100,11 @@ export interface HcloudSimulatorOptions {
   seed?: number;
   /** Real clock (injected for tests of the clock itself). */
   realNow?: () => number;
+  /**
+   * Where public IPv4 addresses come from, per kind (default: the documentation ranges). The local
+   * cloud gives loopback ranges so each server's address is one a fake can listen on.
+   */
+  publicIpv4Ranges?: PublicIpv4Ranges;
 }
 
 /** A running simulator. */
@@ -168,7 +174,7 @@ export async function startHcloudSimulator(opts: HcloudSimulatorOptions = {}): P
     state,
     clock,
     engine,
-    publicIps: new PublicIpPool(),
+    publicIps: new PublicIpPool(opts.publicIpv4Ranges),
     durations: { ...DEFAULT_DURATIONS, ...opts.durations } as Durations,
     nextId,
     emit: (event) => {

@@ -4,7 +4,7 @@
  * @module
  */
 import type { Route } from "./http.ts";
-import { catalogRoutes } from "./resources/catalog_routes.ts";
+import { catalogRoutes, resourceActionRoutes } from "./resources/catalog_routes.ts";
 import { firewallRoutes } from "./resources/firewalls.ts";
 import { imageRoutes } from "./resources/images.ts";
 import { loadBalancerRoutes } from "./resources/load_balancers.ts";
@@ -29,6 +29,7 @@ export const ROUTES: readonly Route[] = [
   ...volumeRoutes,
   ...primaryIpRoutes,
   ...catalogRoutes,
+  ...resourceActionRoutes,
 ];
 
 /** The simulated operations as `METHOD /template` (the OpenAPI document's spelling). */

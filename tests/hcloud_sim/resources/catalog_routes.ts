@@ -6,7 +6,38 @@
  */
 import { LOAD_BALANCER_TYPES, LOCATIONS, renderPricing, SERVER_TYPES } from "../catalog.ts";
 import { invalidField, notFound } from "../errors.ts";
-import { idParam, listResponse, type Route } from "../http.ts";
+import { idParam, listResponse, mustGet, type Route } from "../http.ts";
+import type { SimContext } from "../state.ts";
+
+/** `GET /<kind>s/{id}/actions`: the resource's actions, filterable by status, sorted and paged. */
+function resourceActionsRoute(plural: string, kind: string, records: (ctx: SimContext) => Map<number, unknown>): Route {
+  return {
+    method: "GET",
+    pattern: `/${plural}/{id}/actions`,
+    handler: (ctx, req) => {
+      const id = idParam(req, kind);
+      mustGet(records(ctx), id, kind);
+      const actions = [...ctx.engine.actions.values()].filter((a) =>
+        a.resources.some((r) => r.type === kind && r.id === id)
+      );
+      return listResponse(ctx, req, "actions", actions, (a) => ctx.engine.render(a), (a, q) => {
+        const statuses = q.getAll("status");
+        return statuses.length === 0 || statuses.includes(a.status);
+      }, (a) => a.started);
+    },
+  };
+}
+
+/** Per-resource action lists. */
+export const resourceActionRoutes: Route[] = [
+  resourceActionsRoute("servers", "server", (ctx) => ctx.state.servers),
+  resourceActionsRoute("networks", "network", (ctx) => ctx.state.networks),
+  resourceActionsRoute("firewalls", "firewall", (ctx) => ctx.state.firewalls),
+  resourceActionsRoute("load_balancers", "load_balancer", (ctx) => ctx.state.loadBalancers),
+  resourceActionsRoute("volumes", "volume", (ctx) => ctx.state.volumes),
+  resourceActionsRoute("primary_ips", "primary_ip", (ctx) => ctx.state.primaryIps),
+  resourceActionsRoute("images", "image", (ctx) => ctx.state.images),
+];
 
 /** Routes for the catalog and actions. */
 export const catalogRoutes: Route[] = [

@@ -348,7 +348,7 @@ export const loadBalancerRoutes: Route[] = [
       optionalArray(body, "targets").forEach((t, i) => addTarget(ctx, lb, parseTarget(t, `targets[${i}]`)));
       lb.id = ctx.nextId("load_balancer");
       if (publicEnabled) {
-        lb.ipv4 = ctx.publicIps.allocateV4();
+        lb.ipv4 = ctx.publicIps.allocateV4("load_balancer");
         lb.ipv6 = `2001:db8:ffff::${lb.id.toString(16)}`;
       }
       ctx.state.loadBalancers.set(lb.id, lb);
