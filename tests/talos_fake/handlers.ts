@@ -351,7 +351,7 @@ const UNARY = {
 const STREAMS = {
   Kubeconfig: async (node: FakeTalosNodeCore) => {
     requireControlPlane(node, "kubeconfig");
-    const kubeconfig = node.options.kubeconfig?.() ?? defaultKubeconfig(node);
+    const kubeconfig = (await node.options.kubeconfig?.()) ?? defaultKubeconfig(node);
     return await packKubeconfigArchive(kubeconfig, node.clock());
   },
   EtcdSnapshot: (node: FakeTalosNodeCore) => {

@@ -37,8 +37,11 @@ export interface FakeTalosNodeOptions {
   port?: number;
   /** Node name (defaults to the config's hostname, else the address). */
   nodeName?: string;
-  /** The kubeconfig the Kubeconfig RPC returns. */
-  kubeconfig?: () => string;
+  /**
+   * The kubeconfig the Kubeconfig RPC returns (may be async: the local cloud issues an admin certificate
+   * from the cluster's Kubernetes CA per call, as Talos does).
+   */
+  kubeconfig?: () => string | Promise<string>;
   /** The clock for certificates and event times. */
   clock?: () => Date;
   network?: FakeTalosNetwork;
