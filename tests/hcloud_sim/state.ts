@@ -25,6 +25,11 @@ export interface ServerRecord {
   rescueEnabled: boolean;
   /** Whether the current boot is the rescue system. */
   inRescue: boolean;
+  /**
+   * What `enable_rescue` set up for the rescue system's root login: the OpenSSH public keys it named
+   * (captured then, as Hetzner does) and the root password it returned. Undefined before any enable_rescue.
+   */
+  rescueLogin?: { authorizedKeys: string[]; rootPassword: string };
   ipv4: number | null;
   ipv6: number | null;
   privateNet: { network: number; ip: string; alias_ips: string[]; mac_address: string }[];

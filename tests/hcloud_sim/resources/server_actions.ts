@@ -93,13 +93,17 @@ export const serverActionRoutes: Route[] = [
     const body = bodyObject(req);
     const type = optionalString(body, "type") ?? "linux64";
     if (type !== "linux64") throw invalidField("type", 'must be "linux64"');
-    optionalArray(body, "ssh_keys").forEach((ref) => {
-      if (!resolveSshKey(ctx, ref)) throw invalidField("ssh_keys", `SSH key ${JSON.stringify(ref)} not found`);
+    const authorizedKeys = optionalArray(body, "ssh_keys").map((ref) => {
+      const key = resolveSshKey(ctx, ref);
+      if (!key) throw invalidField("ssh_keys", `SSH key ${JSON.stringify(ref)} not found`);
+      return key.publicKey;
     });
+    const password = rootPassword(ctx);
     return {
-      root_password: rootPassword(ctx),
+      root_password: password,
       action: run(ctx, s, "enable_rescue", () => {
         s.rescueEnabled = true;
+        s.rescueLogin = { authorizedKeys, rootPassword: password };
       }),
     };
   }),
