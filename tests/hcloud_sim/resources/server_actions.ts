@@ -21,7 +21,7 @@ import { validateLabels } from "../label_selector.ts";
 import type { ImageRecord, ServerRecord, SimContext } from "../state.ts";
 import { renderImage } from "./images.ts";
 import { bootServer, emitServer, powerOffServer } from "./server_lifecycle.ts";
-import { attachServerToNetwork, rootPassword } from "./servers.ts";
+import { attachServerToNetwork, rootPassword } from "./server_create.ts";
 import { resolveSshKey } from "./ssh_keys.ts";
 
 type ActionHandler = (ctx: SimContext, s: ServerRecord, req: SimRequest) => Record<string, unknown>;
