@@ -1,0 +1,173 @@
+import { join } from "node:path";
+import { assertEquals, assertMatch, assertRejects } from "../../tests/assert.ts";
+import { seededRandom } from "../../tests/seeded_random.ts";
+import { generateSecretsBundle, SecretsBundleError } from "../talos/secrets_bundle.ts";
+import { generateAdminKubeconfig } from "../talos/kubeconfig.ts";
+import { parseTalosconfig } from "../talos/talosconfig.ts";
+import { UserFacingError } from "../lib/errors.ts";
+import {
+  clusterSecretsDir,
+  ensureClusterSecrets,
+  ensureKubeconfig,
+  ensureTalosconfig,
+  readKubeconfigFacts,
+  writeClientConfigs,
+} from "./credentials.ts";
+
+const NOW = new Date("2026-03-01T00:00:00Z");
+
+async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
+  const root = await Deno.makeTempDir({ prefix: "k8zner-cred-" });
+  try {
+    await fn(clusterSecretsDir(root, "demo"));
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+}
+
+const mode = async (path: string) => (await Deno.stat(path)).mode! & 0o777;
+
+Deno.test("ensureClusterSecrets() generates secrets.yaml once (0600 in a 0700 dir) and loads the same bundle on re-run", async () => {
+  await withDir(async (dir) => {
+    const first = await ensureClusterSecrets({ dir, now: NOW, random: seededRandom(1) });
+    assertEquals(first.created, true);
+    assertEquals(first.path, join(dir, "secrets.yaml"));
+    assertEquals(await mode(first.path), 0o600);
+    assertEquals(await mode(dir), 0o700);
+    const text = await Deno.readTextFile(first.path);
+    const later = new Date(NOW.getTime() + 86_400_000);
+    const second = await ensureClusterSecrets({ dir, now: later, random: seededRandom(2) });
+    assertEquals(second.created, false);
+    assertEquals(second.bundle.certs.os.certPem, first.bundle.certs.os.certPem);
+    assertEquals(second.bundle.trustdToken, first.bundle.trustdToken);
+    assertEquals(await Deno.readTextFile(first.path), text);
+  });
+});
+
+Deno.test("ensureClusterSecrets() refuses a damaged secrets.yaml, names the field and leaves the file alone", async () => {
+  await withDir(async (dir) => {
+    const { path } = await ensureClusterSecrets({ dir, now: NOW, random: seededRandom(1) });
+    const damaged = (await Deno.readTextFile(path)).replace(/token: \S+/, "token: nope");
+    await Deno.writeTextFile(path, damaged, { mode: 0o644 });
+    await Deno.chmod(path, 0o644);
+    await assertRejects(
+      () => ensureClusterSecrets({ dir, now: NOW }),
+      (err: unknown) => {
+        assertEquals(err instanceof SecretsBundleError, true);
+        assertMatch((err as Error).message, /secrets\.yaml.*secrets\.bootstraptoken.*never regenerated/s);
+        return true;
+      },
+    );
+    assertEquals(await Deno.readTextFile(path), damaged);
+    // A credential file others could read is narrowed even when it cannot be used.
+    assertEquals(await mode(path), 0o600);
+  });
+});
+
+Deno.test("ensureTalosconfig() keeps the client certificate across runs and only rewrites changed endpoints", async () => {
+  await withDir(async (dir) => {
+    const { bundle } = await ensureClusterSecrets({ dir, now: NOW, random: seededRandom(3) });
+    const base = { dir, clusterName: "demo", bundle, now: NOW };
+    const created = await ensureTalosconfig({ ...base, endpoints: ["203.0.113.5"] });
+    assertEquals(created.outcome, "created");
+    assertEquals(await mode(created.path), 0o600);
+    const again = await ensureTalosconfig({ ...base, endpoints: ["203.0.113.5"], now: new Date(NOW.getTime() + 1000) });
+    assertEquals(again.outcome, "unchanged");
+    assertEquals(again.text, created.text);
+    const moved = await ensureTalosconfig({ ...base, endpoints: ["203.0.113.5", "203.0.113.6"] });
+    assertEquals(moved.outcome, "updated");
+    const before = parseTalosconfig(created.text);
+    const after = parseTalosconfig(await Deno.readTextFile(moved.path));
+    assertEquals(after.endpoints, ["203.0.113.5", "203.0.113.6"]);
+    assertEquals(after.certPem, before.certPem);
+    // Close to expiry (a year later), a new certificate from the same CA.
+    const renewed = await ensureTalosconfig({
+      ...base,
+      endpoints: ["203.0.113.5"],
+      now: new Date("2027-02-28T12:00:00Z"),
+    });
+    assertEquals(renewed.outcome, "updated");
+    assertEquals(parseTalosconfig(renewed.text).certPem === before.certPem, false);
+  });
+});
+
+Deno.test("ensureTalosconfig() refuses to overwrite another cluster's talosconfig", async () => {
+  await withDir(async (dir) => {
+    const { bundle } = await ensureClusterSecrets({ dir, now: NOW, random: seededRandom(4) });
+    const other = await generateSecretsBundle({ now: NOW, random: seededRandom(5) });
+    const foreign = await ensureTalosconfig({
+      dir,
+      clusterName: "demo",
+      bundle: other,
+      endpoints: ["1.2.3.4"],
+      now: NOW,
+    });
+    await assertRejects(
+      () => ensureTalosconfig({ dir, clusterName: "demo", bundle, endpoints: ["1.2.3.4"], now: NOW }),
+      (err: unknown) => err instanceof UserFacingError && /another Talos OS CA.*Move it away/.test(err.message),
+    );
+    assertEquals(await Deno.readTextFile(foreign.path), foreign.text);
+  });
+});
+
+Deno.test("ensureKubeconfig() fetches once, reuses a valid file, and rejects kubeconfigs of another cluster CA", async () => {
+  await withDir(async (dir) => {
+    const { bundle } = await ensureClusterSecrets({ dir, now: NOW, random: seededRandom(6) });
+    const mine = await generateAdminKubeconfig(bundle, {
+      clusterName: "demo",
+      endpoint: "https://203.0.113.9:6443",
+      now: NOW,
+    });
+    let fetches = 0;
+    const fetch = () => {
+      fetches++;
+      return Promise.resolve(mine);
+    };
+    const first = await ensureKubeconfig({ dir, bundle, now: NOW, fetch });
+    assertEquals([first.outcome, fetches], ["created", 1]);
+    assertEquals(await mode(first.path), 0o600);
+    const second = await ensureKubeconfig({ dir, bundle, now: NOW, fetch });
+    assertEquals([second.outcome, fetches], ["unchanged", 1]);
+    assertEquals(readKubeconfigFacts(second.text)?.server, "https://203.0.113.9:6443");
+
+    const other = await generateSecretsBundle({ now: NOW, random: seededRandom(7) });
+    const theirs = await generateAdminKubeconfig(other, {
+      clusterName: "x",
+      endpoint: "https://198.51.100.1:6443",
+      now: NOW,
+    });
+    await Deno.remove(first.path);
+    await assertRejects(
+      () => ensureKubeconfig({ dir, bundle, now: NOW, fetch: () => Promise.resolve(theirs) }),
+      (err: unknown) => err instanceof UserFacingError && /another cluster/.test(err.message),
+    );
+    assertEquals(await Deno.stat(first.path).then(() => true, () => false), false);
+    await Deno.writeTextFile(first.path, theirs);
+    await assertRejects(
+      () => ensureKubeconfig({ dir, bundle, now: NOW, fetch }),
+      (err: unknown) => err instanceof UserFacingError && /not this cluster's Kubernetes CA/.test(err.message),
+    );
+    assertEquals(await Deno.readTextFile(first.path), theirs);
+  });
+});
+
+Deno.test("writeClientConfigs() writes talosconfig and kubeconfig side by side", async () => {
+  await withDir(async (dir) => {
+    const { bundle } = await ensureClusterSecrets({ dir, now: NOW, random: seededRandom(8) });
+    const kubeconfig = await generateAdminKubeconfig(bundle, {
+      clusterName: "demo",
+      endpoint: "https://10.0.0.1:6443",
+      now: NOW,
+    });
+    const result = await writeClientConfigs({
+      dir,
+      clusterName: "demo",
+      bundle,
+      endpoints: ["203.0.113.5"],
+      now: NOW,
+      fetchKubeconfig: () => Promise.resolve(kubeconfig),
+    });
+    assertEquals([result.talosconfig.outcome, result.kubeconfig?.outcome], ["created", "created"]);
+    assertEquals([...Deno.readDirSync(dir)].map((e) => e.name).sort(), ["kubeconfig", "secrets.yaml", "talosconfig"]);
+  });
+});
