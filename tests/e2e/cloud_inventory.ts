@@ -10,6 +10,8 @@ import type { RequestRecord, SimState } from "../hcloud_sim/mod.ts";
 /** Label keys of ownership (mirrors `src/lib/labels.ts`, which tests must not need to agree with by import). */
 export const CLUSTER_LABEL = "k8zner.io/cluster";
 export const MANAGED_BY_LABEL = "k8zner.io/managed-by";
+/** Marks the image build's temporary server and SSH key. */
+export const PURPOSE_LABEL = "k8zner.io/purpose";
 
 /** One resource in the simulated project. */
 export interface CloudResource {
@@ -96,8 +98,9 @@ export function countMutating(requests: readonly RequestRecord[]): number {
 
 /**
  * Problems that mean a run leaked or duplicated something: a resource without the managed-by
- * label, a name used twice within a kind, an SSH key or a server that is not a cluster node left
- * behind (the image build's temporary server and key), a primary IP nobody uses.
+ * label, a name used twice within a kind (snapshots: the same labels twice), the image build's
+ * temporary server or SSH key left behind (or any server that is not a cluster node, any key of no
+ * cluster), a primary IP nobody uses.
  */
 export function findLeaks(state: Readonly<SimState>): string[] {
   const problems: string[] = [];
@@ -112,7 +115,9 @@ export function findLeaks(state: Readonly<SimState>): string[] {
       : `${r.kind}/${r.name}`;
     if (seen.has(key)) problems.push(`${label} duplicates ${r.kind} ${seen.get(key)!.id}`);
     seen.set(key, r);
-    if (r.kind === "ssh_keys") problems.push(`${label} left behind (temporary build key)`);
+    if (r.kind === "ssh_keys" && (r.labels[PURPOSE_LABEL] === "image-build" || !r.labels[CLUSTER_LABEL])) {
+      problems.push(`${label} left behind (temporary build key)`);
+    }
     if (r.kind === "primary_ips") problems.push(`${label} is not assigned to a server`);
     if (r.kind === "servers" && !isClusterNode(r)) problems.push(`${label} is not a cluster node (build server?)`);
   }
@@ -121,5 +126,6 @@ export function findLeaks(state: Readonly<SimState>): string[] {
 
 function isClusterNode(r: CloudResource): boolean {
   const role = r.labels["k8zner.io/role"];
-  return r.labels[CLUSTER_LABEL] !== undefined && (role === "control-plane" || role === "worker");
+  return r.labels[CLUSTER_LABEL] !== undefined && r.labels[PURPOSE_LABEL] === undefined &&
+    (role === "control-plane" || role === "worker");
 }

@@ -17,8 +17,11 @@ Deno.test("findLeaks() names unlabelled resources, leftover build servers and ke
   assertEquals(findLeaks(sim.state), []);
   await call(base, "POST", "/networks", { name: "a", ip_range: "10.0.0.0/16", labels: OWNED });
   assertEquals(findLeaks(sim.state), []);
+  await call(base, "POST", "/ssh_keys", { name: "a-default", public_key: fakeEd25519Key(2), labels: OWNED });
+  assertEquals(findLeaks(sim.state), []);
   await call(base, "POST", "/firewalls", { name: "stray" });
-  await call(base, "POST", "/ssh_keys", { name: "a-build", public_key: fakeEd25519Key(1), labels: OWNED });
+  const buildLabels = { "k8zner.io/managed-by": "k8zner", "k8zner.io/purpose": "image-build" };
+  await call(base, "POST", "/ssh_keys", { name: "k8zner-image", public_key: fakeEd25519Key(1), labels: buildLabels });
   const cp = await call(base, "POST", "/servers", {
     name: "a-cp-1",
     server_type: "cx23",
@@ -27,11 +30,11 @@ Deno.test("findLeaks() names unlabelled resources, leftover build servers and ke
     labels: { ...OWNED, "k8zner.io/role": "control-plane" },
   });
   const build = await call(base, "POST", "/servers", {
-    name: "a-image-build",
+    name: "k8zner-image",
     server_type: "cx23",
     image: "debian-12",
     location: "fsn1",
-    labels: { ...OWNED, "k8zner.io/role": "image-builder" },
+    labels: buildLabels,
   });
   await waitForActions(base, [cp.body.action.id, build.body.action.id]);
   const talos = { "k8zner.io/managed-by": "k8zner", "k8zner.io/image": "talos" };
@@ -41,11 +44,13 @@ Deno.test("findLeaks() names unlabelled resources, leftover build servers and ke
   assertEquals(problems.length, 4, problems.join("\n"));
   assertEquals(problems.some((p) => p.startsWith(`firewalls`) && p.includes("no k8zner.io/managed-by")), true);
   assertEquals(problems.some((p) => p.startsWith(`ssh_keys`) && p.includes("left behind")), true);
-  assertEquals(problems.some((p) => p.includes(`"a-image-build" is not a cluster node`)), true);
+  assertEquals(
+    problems.some((p) => p.startsWith("servers") && p.includes(`"k8zner-image" is not a cluster node`)),
+    true,
+  );
   assertEquals(problems.some((p) => p.startsWith("images") && p.includes("duplicates")), true);
   assertEquals(listClusterResources(sim.state, "a").map((r) => r.kind).sort(), [
     "networks",
-    "servers",
     "servers",
     "ssh_keys",
   ]);
