@@ -1,0 +1,343 @@
+/**
+ * `ensureTalosImage`: find the Talos snapshot for a version, schematic and architecture, or build
+ * it. A build boots a temporary server into Hetzner's rescue system with a temporary SSH key,
+ * streams the Image Factory's `hcloud` disk image onto its disk, powers it off and snapshots it.
+ * The build server and key have deterministic names, so a run that crashed mid-build is found
+ * again and cleaned up; they are deleted whatever happens to the build.
+ *
+ * Snapshots carry no cluster label: they are shared by every cluster of the project and survive
+ * `destroy`.
+ *
+ * @module
+ */
+import type { HcloudClient, Image } from "../hcloud/mod.ts";
+import { UserFacingError } from "../lib/errors.ts";
+import { hasLabels } from "../hcloud/mod.ts";
+import type { TaskHandle } from "../lib/progress.ts";
+import { generateSshKeyPair, type SshKeyPair } from "../lib/ssh.ts";
+import { selectorFor } from "../lib/labels.ts";
+import { cleanUpBuild, createBuildServer, deleteBuildServer, type ImageBuildContext } from "./image_build.ts";
+import {
+  DEFAULT_IMAGE_FACTORY,
+  defaultBuildServerType,
+  hetznerArchitecture,
+  IMAGE_LABEL_KEYS,
+  renderImageFactoryUrl,
+  renderTalosImageNames,
+  renderWriteImageCommand,
+  type TalosImageIdentity,
+  type TalosImageNames,
+} from "./image_naming.ts";
+import type { ImageBuildSsh } from "./image_ssh.ts";
+
+/** What `ensureTalosImage` needs from the outside world. */
+export interface TalosImageDeps {
+  hcloud: Pick<HcloudClient, "images" | "servers" | "sshKeys" | "waitForActions">;
+  ssh: ImageBuildSsh;
+  sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** Default: a fresh Ed25519 pair from `src/lib/ssh.ts`. */
+  generateKeyPair?: (comment: string) => SshKeyPair;
+  /** SSH port of the rescue system (default 22; the local cloud may differ). */
+  sshPort?: number;
+  /** Poll interval of short actions (default 2000 ms). */
+  pollIntervalMs?: number;
+  /** Poll interval while a snapshot is being made, which takes minutes (default 10000 ms). */
+  snapshotPollIntervalMs?: number;
+  /** How long to wait for a snapshot an earlier run left `creating` (default 30 min). */
+  creatingTimeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+/** The image wanted, and where to build it if it does not exist. */
+export interface EnsureTalosImageOptions extends TalosImageIdentity {
+  /** Preferred builder location (the cluster's); falls back through nbg1, fsn1, hel1 on capacity errors. */
+  location: string;
+  /** Build server type (default cx23 for amd64, cax11 for arm64). */
+  serverType?: string;
+  /** Image Factory base URL (default https://factory.talos.dev). */
+  imageUrlBase?: string;
+}
+
+/** The snapshot to boot Talos servers from. */
+export interface TalosImageResult {
+  imageId: number;
+  /** True when no build server was created by this call (an existing or finishing snapshot was used). */
+  reused: boolean;
+}
+
+/** Steps of a build, named in errors. */
+export type ImageBuildStep =
+  | "find snapshot"
+  | "clean up earlier build"
+  | "create ssh key"
+  | "create build server"
+  | "rescue boot"
+  | "writing image"
+  | "power off"
+  | "snapshotting"
+  | "clean up build";
+
+/** A failed image lookup or build; `step` says where. Exit code 1, with a hint. */
+export class ImageBuildError extends UserFacingError {
+  override name = "ImageBuildError";
+  constructor(
+    readonly step: ImageBuildStep,
+    message: string,
+    options: { hint?: string; cause?: unknown } = {},
+  ) {
+    super(message, options);
+  }
+}
+
+/** Finds the newest available snapshot for the identity, or builds one. */
+export async function ensureTalosImage(
+  deps: TalosImageDeps,
+  options: EnsureTalosImageOptions,
+  task: TaskHandle,
+): Promise<TalosImageResult> {
+  const names = renderTalosImageNames(options);
+  const imageUrl = renderImageFactoryUrl(options, options.imageUrlBase ?? DEFAULT_IMAGE_FACTORY);
+  if (!/^[a-z0-9-]+$/.test(options.location)) {
+    throw new TypeError(`Cannot use location "${options.location}": expected a Hetzner location name like fsn1`);
+  }
+  const ctx: ImageBuildContext = {
+    deps,
+    names,
+    pollIntervalMs: deps.pollIntervalMs ?? 2000,
+  };
+  task.start("looking for a snapshot");
+
+  let snapshots: Image[];
+  try {
+    snapshots = await deps.hcloud.images.listSnapshots(
+      selectorFor(names.snapshotLabels),
+      hetznerArchitecture(options.arch),
+    );
+  } catch (err) {
+    throw fail(task, asBuildError("find snapshot", "Cannot look up Talos snapshots", err));
+  }
+  // The API filters by selector; check again so a loose fake or a relabelled image never slips in.
+  const matching = snapshots.filter((s) => s.type === "snapshot" && hasLabels(s.labels, names.snapshotLabels));
+  const available = newestFirst(matching.filter((s) => s.status === "available"))[0];
+  if (available) {
+    task.skip(`snapshot ${available.id} reused`);
+    return { imageId: available.id, reused: true };
+  }
+
+  // An earlier run crashed after asking for the snapshot: let it finish rather than build again.
+  for (const creating of newestFirst(matching.filter((s) => s.status === "creating"))) {
+    task.update(`waiting for snapshot ${creating.id} an earlier run started`);
+    let done: Image | undefined;
+    try {
+      done = await waitForSnapshot(deps, creating.id);
+    } catch (err) {
+      throw fail(task, asBuildError("snapshotting", `Cannot wait for snapshot ${creating.id}`, err));
+    }
+    if (done) {
+      await removeLeftovers(ctx, task);
+      task.done(`snapshot ${done.id} finished`);
+      return { imageId: done.id, reused: true };
+    }
+  }
+
+  await removeLeftovers(ctx, task);
+  const imageId = await build(ctx, options, imageUrl, task);
+  task.done(`snapshot ${imageId} built (${names.description})`);
+  return { imageId, reused: false };
+}
+
+/** Where a build stands, so a failure names its step and cleanup knows what exists. */
+interface BuildState {
+  step: ImageBuildStep;
+  keyId?: number;
+  serverId?: number;
+}
+
+async function build(
+  ctx: ImageBuildContext,
+  options: EnsureTalosImageOptions,
+  imageUrl: string,
+  task: TaskHandle,
+): Promise<number> {
+  const { names } = ctx;
+  const state: BuildState = { step: "create ssh key" };
+  let imageId: number | undefined;
+  let failure: ImageBuildError | undefined;
+  try {
+    imageId = await runBuildSteps(ctx, options, imageUrl, task, state);
+  } catch (err) {
+    failure = new ImageBuildError(
+      state.step,
+      `Cannot build Talos image ${names.description}: ${state.step} failed: ${messageOf(err)}`,
+      { cause: err, hint: "Run the command again: the next run cleans up this build and starts over." },
+    );
+  }
+  // Runs whatever happened above (cleanUpBuild never throws): the build server costs money.
+  const problems = await cleanUpBuild(ctx, {
+    serverId: state.serverId,
+    keyId: state.keyId,
+    lookUpServer: state.step !== "create ssh key",
+  });
+  if (problems.length > 0) {
+    const text = problems.join("; ");
+    task.update(`cleanup failed: ${text}`);
+    if (failure) {
+      // The build's own error stays the one thrown; the leftovers are named beside it.
+      failure.message += ` (cleanup also failed: ${text})`;
+    } else {
+      failure = new ImageBuildError("clean up build", `Talos image ${names.description} was built, but ${text}`, {
+        hint: `Delete the leftovers named "${names.buildServerName}" in the Hetzner Console.`,
+      });
+    }
+  }
+  if (failure) throw fail(task, failure);
+  return imageId!;
+}
+
+async function runBuildSteps(
+  ctx: ImageBuildContext,
+  options: EnsureTalosImageOptions,
+  imageUrl: string,
+  task: TaskHandle,
+  state: BuildState,
+): Promise<number> {
+  const { deps, names } = ctx;
+  const { hcloud } = deps;
+  const wait = (ids: number[], pollInterval = ctx.pollIntervalMs) =>
+    hcloud.waitForActions(ids, { pollInterval, signal: deps.signal });
+
+  state.step = "create ssh key";
+  const keys = (deps.generateKeyPair ?? generateSshKeyPair)(names.sshKeyName);
+  task.update("building: creating temporary ssh key");
+  deps.signal?.throwIfAborted();
+  const key = await hcloud.sshKeys.create({
+    name: names.sshKeyName,
+    public_key: keys.publicKey,
+    labels: names.buildLabels,
+  });
+  state.keyId = key.sshKey.id;
+
+  state.step = "create build server";
+  const server = await createBuildServer(
+    ctx,
+    {
+      keyId: state.keyId,
+      location: options.location,
+      serverType: options.serverType ?? defaultBuildServerType(options.arch),
+    },
+    task,
+    (id) => (state.serverId = id),
+  );
+  const host = server.public_net.ipv4?.ip;
+  if (!host) throw new Error(`build server ${server.id} has no public IPv4 address`);
+
+  state.step = "rescue boot";
+  task.update("building: rescue boot");
+  deps.signal?.throwIfAborted();
+  await wait([(await hcloud.servers.enableRescue(server.id, { type: "linux64", ssh_keys: [state.keyId] })).action.id]);
+  const current = await hcloud.servers.get(server.id);
+  // A server created powered off boots straight into rescue; one that is running needs a reset.
+  const boot = current?.status === "off"
+    ? await hcloud.servers.poweron(server.id)
+    : await hcloud.servers.reset(server.id);
+  await wait([boot.id]);
+  const target = { host, port: deps.sshPort ?? 22, privateKey: keys.privateKey };
+  await deps.ssh.waitReady(target, deps.signal);
+
+  state.step = "writing image";
+  task.update("building: writing image");
+  const result = await deps.ssh.exec(target, renderWriteImageCommand(imageUrl), { signal: deps.signal });
+  if (result.exitCode !== 0) {
+    const tail = result.stderrTail.trim().split("\n").slice(-3).join(" | ");
+    throw new Error(`the image write exited with ${result.exitCode ?? "no status"}${tail ? `: ${tail}` : ""}`);
+  }
+
+  state.step = "power off";
+  task.update("building: powering off");
+  await wait([(await hcloud.servers.poweroff(server.id)).id]);
+
+  state.step = "snapshotting";
+  task.update("building: snapshotting");
+  const created = await hcloud.servers.createImage(server.id, {
+    type: "snapshot",
+    description: names.description,
+    labels: names.snapshotLabels,
+  });
+  if (created.action) {
+    await wait([created.action.id], deps.snapshotPollIntervalMs ?? 10_000);
+  } else if (!(await waitForSnapshot(deps, created.image.id))) {
+    throw new Error(`snapshot ${created.image.id} disappeared while being created`);
+  }
+  return created.image.id;
+}
+
+/** Deletes a build server and key an interrupted run left behind (found by their deterministic names). */
+async function removeLeftovers(ctx: ImageBuildContext, task: TaskHandle): Promise<void> {
+  const { hcloud } = ctx.deps;
+  const { names } = ctx;
+  try {
+    const server = await hcloud.servers.findByName(names.buildServerName);
+    if (server) {
+      assertOwned(server.labels, `server "${names.buildServerName}" (${server.id})`);
+      task.update(`removing build server ${server.id} left by an interrupted run`);
+      await deleteBuildServer(ctx, server.id);
+    }
+    const key = await hcloud.sshKeys.findByName(names.sshKeyName);
+    if (key) {
+      assertOwned(key.labels, `SSH key "${names.sshKeyName}" (${key.id})`);
+      await hcloud.sshKeys.delete(key.id);
+    }
+  } catch (err) {
+    throw fail(task, asBuildError("clean up earlier build", "Cannot remove an interrupted image build", err));
+  }
+}
+
+function assertOwned(labels: Record<string, string>, what: string): void {
+  if (labels[IMAGE_LABEL_KEYS.purpose] !== "image-build") {
+    throw new ImageBuildError(
+      "clean up earlier build",
+      `Cannot build the Talos image: ${what} exists but was not created by k8zner (no label ${IMAGE_LABEL_KEYS.purpose}=image-build)`,
+      { hint: "k8zner never deletes resources it did not create: rename or delete it, then run again." },
+    );
+  }
+}
+
+/** Polls a snapshot until it is available (returns it) or gone (returns undefined). */
+async function waitForSnapshot(deps: TalosImageDeps, id: number): Promise<Image | undefined> {
+  const interval = deps.snapshotPollIntervalMs ?? 10_000;
+  const deadline = deps.creatingTimeoutMs ?? 30 * 60_000;
+  for (let waited = 0;; waited += interval) {
+    const image = await deps.hcloud.images.get(id);
+    if (!image || image.status === "unavailable") return undefined;
+    if (image.status === "available") return image;
+    if (waited >= deadline) {
+      throw new ImageBuildError(
+        "snapshotting",
+        `Snapshot ${id} is still being created after ${Math.round(deadline / 60_000)} min`,
+        { hint: "Check the snapshot in the Hetzner Console; delete it if it is stuck, then run again." },
+      );
+    }
+    await deps.sleep(interval, deps.signal);
+  }
+}
+
+function newestFirst(images: Image[]): Image[] {
+  return [...images].sort((a, b) => Date.parse(b.created) - Date.parse(a.created) || b.id - a.id);
+}
+
+function fail(task: TaskHandle, err: ImageBuildError): ImageBuildError {
+  task.fail(err.message);
+  return err;
+}
+
+/** `err` itself when it already is an ImageBuildError, else wrapped as `<prefix>: <message>`. */
+function asBuildError(step: ImageBuildStep, prefix: string, err: unknown): ImageBuildError {
+  if (err instanceof ImageBuildError) return err;
+  return new ImageBuildError(step, `${prefix}: ${messageOf(err)}`, { cause: err });
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+export type { TalosImageNames };

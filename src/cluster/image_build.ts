@@ -1,0 +1,145 @@
+/**
+ * The Hetzner side of an image build: the temporary server (with its location fallback) and its
+ * deletion, which must succeed even when the server is still busy with an action.
+ *
+ * @module
+ */
+import { type HcloudClient, isHcloudError, type Server } from "../hcloud/mod.ts";
+import type { TaskHandle } from "../lib/progress.ts";
+import type { TalosImageDeps } from "./image.ts";
+import { IMAGE_BUILD_PURPOSE, IMAGE_LABEL_KEYS, type TalosImageNames } from "./image_naming.ts";
+
+/** What the build helpers share. */
+export interface ImageBuildContext {
+  deps: TalosImageDeps;
+  names: TalosImageNames;
+  pollIntervalMs: number;
+}
+
+/** Locations tried after the preferred one when it has no capacity, in order. */
+export const BUILDER_FALLBACK_LOCATIONS = ["nbg1", "fsn1", "hel1"] as const;
+
+/** Base image of the build server; it never runs: the server boots straight into rescue. */
+export const BUILD_BASE_IMAGE = "debian-12";
+
+/** Error codes meaning "no capacity here, try another location". */
+const CAPACITY_CODES = ["resource_unavailable", "placement_error"];
+
+/** The preferred location first, then the fallbacks, without repeats. */
+export function builderLocations(preferred: string): string[] {
+  return [...new Set([preferred, ...BUILDER_FALLBACK_LOCATIONS])];
+}
+
+/**
+ * Creates the build server powered off (so its first boot is the rescue system) and waits for it.
+ * Tries the next location when one has no capacity; `onCreated` records the id as soon as it exists.
+ */
+export async function createBuildServer(
+  ctx: ImageBuildContext,
+  request: { keyId: number; location: string; serverType: string },
+  task: TaskHandle,
+  onCreated: (id: number) => void,
+): Promise<Server> {
+  const { hcloud } = ctx.deps;
+  const locations = builderLocations(request.location);
+  const refused: string[] = [];
+  for (const location of locations) {
+    ctx.deps.signal?.throwIfAborted();
+    task.update(`building: creating build server (${request.serverType} in ${location})`);
+    try {
+      const created = await hcloud.servers.create({
+        name: ctx.names.buildServerName,
+        server_type: request.serverType,
+        image: BUILD_BASE_IMAGE,
+        location,
+        start_after_create: false,
+        // Given at creation too, so Hetzner does not mail a root password.
+        ssh_keys: [String(request.keyId)],
+        labels: ctx.names.buildLabels,
+      });
+      onCreated(created.server.id);
+      await hcloud.waitForActions(created.actions.map((a) => a.id), {
+        pollInterval: ctx.pollIntervalMs,
+        signal: ctx.deps.signal,
+      });
+      return created.server;
+    } catch (err) {
+      if (!isHcloudError(err, ...CAPACITY_CODES)) throw err;
+      refused.push(`${location}: ${err.apiMessage}`);
+    }
+  }
+  throw new Error(`no capacity for ${request.serverType} in ${locations.join(", ")} (${refused.join("; ")})`);
+}
+
+/** Deletes a build server and waits until it is gone; waits out running actions when it is locked. */
+export async function deleteBuildServer(ctx: ImageBuildContext, id: number): Promise<void> {
+  const { hcloud } = ctx.deps;
+  // No abort signal here: cleanup must finish even when the build was cancelled.
+  const wait = (ids: number[]) => hcloud.waitForActions(ids, { pollInterval: ctx.pollIntervalMs });
+  for (let attempt = 1;; attempt++) {
+    try {
+      const action = await hcloud.servers.delete(id);
+      if (action) await wait([action.id]);
+      return;
+    } catch (err) {
+      if (!isHcloudError(err, "locked") || attempt >= 3) throw err;
+      const running = await hcloud.servers.listRunningActions(id);
+      if (running.length > 0) await wait(running.map((a) => a.id)).catch(() => undefined);
+      else await ctx.deps.sleep(ctx.pollIntervalMs);
+    }
+  }
+}
+
+/**
+ * Deletes this build's server and SSH key. Never throws: returns what could not be deleted, so the
+ * caller reports it next to (never instead of) the build's own error. When a create call itself
+ * failed (perhaps after the API carried it out), the server or key is looked up by its name.
+ */
+export async function cleanUpBuild(
+  ctx: ImageBuildContext,
+  built: { serverId: number | undefined; keyId: number | undefined; lookUpServer: boolean },
+): Promise<string[]> {
+  const { hcloud } = ctx.deps;
+  const problems: string[] = [];
+  const describe = (err: unknown) => (err instanceof Error ? err.message : String(err));
+  let serverId = built.serverId;
+  if (serverId === undefined && built.lookUpServer) {
+    try {
+      serverId = (await findOwnedServer(hcloud, ctx.names))?.id;
+    } catch (err) {
+      problems.push(`cannot look up build server "${ctx.names.buildServerName}": ${describe(err)}`);
+    }
+  }
+  if (serverId !== undefined) {
+    try {
+      await deleteBuildServer(ctx, serverId);
+    } catch (err) {
+      problems.push(`cannot delete build server "${ctx.names.buildServerName}" (${serverId}): ${describe(err)}`);
+    }
+  }
+  let keyId = built.keyId;
+  if (keyId === undefined) {
+    try {
+      const key = await hcloud.sshKeys.findByName(ctx.names.sshKeyName);
+      keyId = key?.labels[IMAGE_LABEL_KEYS.purpose] === IMAGE_BUILD_PURPOSE ? key.id : undefined;
+    } catch (err) {
+      problems.push(`cannot look up SSH key "${ctx.names.sshKeyName}": ${describe(err)}`);
+    }
+  }
+  if (keyId !== undefined) {
+    try {
+      await hcloud.sshKeys.delete(keyId);
+    } catch (err) {
+      problems.push(`cannot delete SSH key "${ctx.names.sshKeyName}" (${keyId}): ${describe(err)}`);
+    }
+  }
+  return problems;
+}
+
+async function findOwnedServer(
+  hcloud: Pick<HcloudClient, "servers">,
+  names: TalosImageNames,
+): Promise<Server | undefined> {
+  const server = await hcloud.servers.findByName(names.buildServerName);
+  return server?.labels[IMAGE_LABEL_KEYS.purpose] === IMAGE_BUILD_PURPOSE ? server : undefined;
+}
