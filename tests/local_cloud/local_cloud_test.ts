@@ -1,0 +1,206 @@
+/**
+ * The local cloud end to end with the project's real clients: a Talos server comes alive at its public
+ * IPv4, takes a control-plane config rendered by src/talos, bootstraps, hands out a kubeconfig that
+ * reaches the fake Kubernetes API through the load balancer; a worker joins; power cycles keep state;
+ * deletion and close() leave nothing listening.
+ */
+import { assertEquals, assertMatch, assertRejects } from "../assert.ts";
+import { createKubeClient } from "../../src/kube/mod.ts";
+import { createMaintenanceClient, createTalosClient } from "../../src/talos/api_client.ts";
+import { type ClusterConfigInput, renderNodeConfigYaml } from "../../src/talos/machine_config.ts";
+import { generateSecretsBundle } from "../../src/talos/secrets_bundle.ts";
+import { generateTalosconfig, parseTalosconfig } from "../../src/talos/talosconfig.ts";
+import { parseCertificate } from "../../src/talos/pki.ts";
+import { parse } from "yaml";
+import { startLocalCloud } from "./mod.ts";
+import { hcloud, isRefused, waitFor, waitForAction } from "./test_helpers.ts";
+
+const CLUSTER = "demo";
+const CP_SELECTOR = `k8zner.io/cluster=${CLUSTER},k8zner.io/role=control-plane`;
+
+async function createServer(url: string, name: string, image: number, network: number, role: string) {
+  const { body } = await hcloud(url, "POST", "/servers", {
+    name,
+    server_type: "cx23",
+    image,
+    location: "nbg1",
+    networks: [network],
+    labels: { "k8zner.io/cluster": CLUSTER, "k8zner.io/role": role },
+  });
+  return {
+    id: body.server.id as number,
+    ip: body.server.public_net.ipv4.ip as string,
+    privateIp: body.server.private_net[0].ip as string,
+  };
+}
+
+Deno.test("a Talos server boots at its loopback IPv4, bootstraps, and its kubeconfig reaches the API through the load balancer", async () => {
+  await using cloud = await startLocalCloud({ speed: 1000 });
+  const url = cloud.hcloudUrl;
+  const snapshot = cloud.sim.addSnapshot({ description: "talos", labels: { os: "talos", "talos-version": "v1.13.9" } });
+  const network = (await hcloud(url, "POST", "/networks", {
+    name: CLUSTER,
+    ip_range: "10.0.0.0/16",
+    subnets: [{ type: "cloud", ip_range: "10.0.1.0/24", network_zone: "eu-central" }],
+  })).body.network.id as number;
+  const lbRes = await hcloud(url, "POST", "/load_balancers", {
+    name: `${CLUSTER}-kube`,
+    load_balancer_type: "lb11",
+    location: "nbg1",
+    network,
+    services: [
+      { protocol: "tcp", listen_port: 6443, destination_port: 6443 },
+      { protocol: "tcp", listen_port: 50000, destination_port: 50000 },
+    ],
+    targets: [{ type: "label_selector", label_selector: { selector: CP_SELECTOR }, use_private_ip: true }],
+  });
+  const lbId = lbRes.body.load_balancer.id as number;
+  const lbIp = lbRes.body.load_balancer.public_net.ipv4.ip as string;
+  assertMatch(lbIp, /^127\.0\.200\.\d+$/);
+
+  const cp = await createServer(url, `${CLUSTER}-cp-1`, snapshot.id, network, "control-plane");
+  assertMatch(cp.ip, /^127\.0\.[1-9]\.\d+$/);
+  const node = await waitFor(
+    "the control plane's Talos API",
+    () => cloud.talosNodes.get(cp.id)?.state.mode === "maintenance" && cloud.talosNodes.get(cp.id),
+  );
+  assertEquals(node.endpoint, `${cp.ip}:50000`);
+
+  const maintenance = createMaintenanceClient({ endpoint: cp.ip });
+  try {
+    assertEquals((await maintenance.version())[0]?.version?.tag, "v1.13.9");
+  } finally {
+    await maintenance.close();
+  }
+
+  const now = new Date();
+  const secrets = await generateSecretsBundle({ now });
+  const input: ClusterConfigInput = {
+    clusterName: CLUSTER,
+    endpoint: `https://${lbIp}:6443`,
+    talosVersion: "v1.13.9",
+    kubernetesVersion: "1.32.0",
+    network: { nodeCidr: "10.0.1.0/24", podCidr: "10.244.0.0/16", serviceCidr: "10.96.0.0/12" },
+    certSans: [lbIp],
+  };
+  const cpConfig = renderNodeConfigYaml(secrets, input, {
+    hostname: `${CLUSTER}-cp-1`,
+    serverId: cp.id,
+    privateIp: cp.privateIp,
+    role: "controlplane",
+  });
+  const apply = createMaintenanceClient({ endpoint: cp.ip });
+  try {
+    await apply.applyConfiguration(cpConfig, { mode: "AUTO" });
+  } finally {
+    await apply.close();
+  }
+
+  const creds = parseTalosconfig(await generateTalosconfig(secrets, { clusterName: CLUSTER, endpoints: [cp.ip], now }));
+  const talos = createTalosClient({
+    endpoint: cp.ip,
+    caPem: creds.caPem,
+    certPem: creds.certPem,
+    keyPem: creds.keyPem,
+  });
+  try {
+    await waitFor("the configured Talos API", async () => (await talos.version()).length === 1);
+    await talos.bootstrap();
+    await waitFor("the Kubernetes API on the load balancer", () => cloud.kubeApis.get(lbId));
+
+    const kubeconfigYaml = await talos.kubeconfig();
+    const kubeconfig = parse(kubeconfigYaml);
+    assertEquals(kubeconfig.clusters[0].cluster.server, `https://${lbIp}:6443`);
+    const clientCert = parseCertificate(atob(kubeconfig.users[0].user["client-certificate-data"]));
+    assertEquals(clientCert.organizations, ["system:masters"]);
+
+    const kube = await createKubeClient({ kubeconfigYaml });
+    try {
+      assertEquals((await kube.waitForApi({ timeoutMs: 3_000, intervalMs: 20 })).gitVersion, "v1.32.0");
+      await kube.create({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "hello", namespace: "default" } });
+      assertEquals((await kube.get("v1", "ConfigMap", "hello", "default"))?.metadata?.name, "hello");
+    } finally {
+      kube.close();
+    }
+
+    const health = (await hcloud(url, "GET", `/load_balancers/${lbId}`)).body.load_balancer.targets[0].targets[0];
+    assertEquals(health.health_status, [{ listen_port: 6443, status: "healthy" }, {
+      listen_port: 50000,
+      status: "healthy",
+    }]);
+
+    // A worker carries only the OS CA certificate; it gets its API certificate on the same network.
+    const worker = await createServer(url, `${CLUSTER}-w-1`, snapshot.id, network, "worker");
+    await waitFor("the worker's Talos API", () => cloud.talosNodes.get(worker.id)?.state.mode === "maintenance");
+    const workerApply = createMaintenanceClient({ endpoint: worker.ip });
+    try {
+      await workerApply.applyConfiguration(
+        renderNodeConfigYaml(secrets, input, {
+          hostname: `${CLUSTER}-w-1`,
+          serverId: worker.id,
+          privateIp: worker.privateIp,
+          role: "worker",
+        }),
+        { mode: "AUTO" },
+      );
+    } finally {
+      await workerApply.close();
+    }
+    const workerTalos = createTalosClient({ endpoint: worker.ip, ...creds });
+    try {
+      await waitFor("the worker's configured Talos API", async () => (await workerTalos.version()).length === 1);
+    } finally {
+      await workerTalos.close();
+    }
+
+    // Power off and on: the node keeps its config and etcd membership; the API comes back.
+    await waitForAction(url, (await hcloud(url, "POST", `/servers/${cp.id}/actions/poweroff`)).body.action.id);
+    await waitFor("the control plane's Talos API to stop", async () => await isRefused(cp.ip, 50000));
+    await waitFor("the Kubernetes API to stop without a ready target", () => !cloud.kubeApis.has(lbId));
+    await waitForAction(url, (await hcloud(url, "POST", `/servers/${cp.id}/actions/poweron`)).body.action.id);
+    await waitFor("the configured Talos API after power-on", async () => (await talos.version()).length === 1);
+    assertEquals(node.state.mode, "configured");
+    const members = await talos.etcdMemberList();
+    assertEquals(members[0]?.members.length, 1);
+    const kubeAgain = await createKubeClient({ kubeconfigYaml });
+    try {
+      await kubeAgain.waitForApi({ timeoutMs: 3_000, intervalMs: 20 });
+      assertEquals((await kubeAgain.get("v1", "ConfigMap", "hello", "default"))?.metadata?.name, "hello");
+    } finally {
+      kubeAgain.close();
+    }
+  } finally {
+    await talos.close();
+  }
+
+  // Deleting the server closes its node.
+  await waitForAction(url, (await hcloud(url, "DELETE", `/servers/${cp.id}`)).body.action.id);
+  await waitFor("the node to go with its server", () => !cloud.talosNodes.has(cp.id));
+  assertEquals(await isRefused(cp.ip, 50000), true);
+  assertEquals(cloud.errors.map((e) => e.message), []);
+});
+
+Deno.test("startLocalCloud() serves the caller IP, and close() leaves no listener behind", async () => {
+  const cloud = await startLocalCloud({ speed: 1000 });
+  const echo = await fetch(cloud.ipEchoUrl);
+  assertEquals([echo.status, await echo.text()], [200, "203.0.113.10\n"]);
+  assertEquals(cloud.callerIp, "203.0.113.10");
+  const snapshot = cloud.sim.addSnapshot({ description: "talos", labels: { os: "talos" } });
+  const { body } = await hcloud(cloud.hcloudUrl, "POST", "/servers", {
+    name: "lone",
+    server_type: "cx23",
+    image: snapshot.id,
+  });
+  const ip = body.server.public_net.ipv4.ip as string;
+  await waitFor("the Talos API", () => cloud.talosNodes.get(body.server.id)?.state.mode === "maintenance");
+  assertEquals(await isRefused(ip, 50000), false);
+
+  await cloud.close();
+  const hcloudPort = Number(new URL(cloud.hcloudUrl).port);
+  const echoPort = Number(new URL(cloud.ipEchoUrl).port);
+  assertEquals(
+    [await isRefused("127.0.0.1", hcloudPort), await isRefused("127.0.0.1", echoPort), await isRefused(ip, 50000)],
+    [true, true, true],
+  );
+  await assertRejects(() => fetch(cloud.ipEchoUrl));
+});

@@ -1,0 +1,168 @@
+/**
+ * The local cloud: everything `k8zner apply/destroy` talks to, on loopback, for the demo and the
+ * end-to-end tests.
+ *
+ * - the Hetzner simulator on 127.0.0.1, handing out public IPv4 addresses on loopback (servers
+ *   127.0.1.1–127.0.9.254, load balancers 127.0.200.1–127.0.200.254), so the CLI reaches each fake at
+ *   the address the API reports;
+ * - a fake Talos node at `<server ipv4>:50000` for every server that boots Talos (from a snapshot
+ *   labelled `os=talos`, or one made from a disk the image build wrote Talos onto);
+ * - a rescue system with SSH at `<server ipv4>:22` for servers booted into rescue;
+ * - the cluster's fake Kubernetes API at `https://<lb ipv4>:6443` once a control plane behind the API
+ *   load balancer is bootstrapped;
+ * - an IP echo endpoint standing in for `https://ipv4.icanhazip.com`.
+ *
+ * ```ts
+ * await using cloud = await startLocalCloud({ speed: 200 });
+ * // HCLOUD_ENDPOINT=cloud.hcloudUrl, K8ZNER_IP_URL=cloud.ipEchoUrl, HCLOUD_TOKEN=anything
+ * ```
+ *
+ * @module
+ */
+import {
+  type HcloudSimulator,
+  type PublicIpv4Ranges,
+  type RandomFaults,
+  startHcloudSimulator,
+} from "../hcloud_sim/mod.ts";
+import type { FakeKubeApi } from "../kube_fake/mod.ts";
+import type { FakeTalosNetwork, FakeTalosNode } from "../talos_fake/mod.ts";
+import { readKubeClusterFacts, renderAdminKubeconfig } from "./cluster_pki.ts";
+import { DEFAULT_CALLER_IP, startIpEcho } from "./ip_echo.ts";
+import { KUBE_API_PORT, KubeApis } from "./kube_apis.ts";
+import { Machines, TALOS_API_PORT } from "./machines.ts";
+import type { RescueSsh } from "./rescue_ssh.ts";
+
+export { KUBE_API_PORT, TALOS_API_PORT };
+export type { ImageWrite } from "./image_write.ts";
+export type { RescueSsh } from "./rescue_ssh.ts";
+
+/** Where the simulator takes public IPv4 addresses from in the local cloud. */
+export const LOCAL_PUBLIC_IPV4_RANGES: Readonly<Required<PublicIpv4Ranges>> = {
+  server: Array.from({ length: 9 }, (_, i) => `127.0.${i + 1}.0/24`),
+  load_balancer: ["127.0.200.0/24"],
+};
+
+/** Options of {@link startLocalCloud}. */
+export interface LocalCloudOptions {
+  /** Simulated time runs this many times faster than real time (default 200). */
+  speed?: number;
+  /** Seed of the simulator's randomness and of random faults (default 1). */
+  seed?: number;
+  /** Random Hetzner API faults (e.g. `{ rate: 0.05, kinds: ["5xx", "429", "timeout", "locked"] }`). */
+  faults?: RandomFaults;
+  /** Start rescue SSH servers on port 22 (default true; needs root). */
+  rescueSsh?: boolean;
+  /** Background failures (a server event that could not be acted on); default prints to stderr. */
+  onError?: (err: Error) => void;
+}
+
+/** A running local cloud. */
+export interface LocalCloud extends AsyncDisposable {
+  /** Hetzner API base URL (`HCLOUD_ENDPOINT`), e.g. `http://127.0.0.1:41234/v1`. */
+  readonly hcloudUrl: string;
+  /** Caller-IP endpoint (`K8ZNER_IP_URL`), e.g. `http://127.0.0.1:41235/ip`. */
+  readonly ipEchoUrl: string;
+  /** The public IPv4 the echo endpoint reports (`203.0.113.10`). */
+  readonly callerIp: string;
+  readonly speed: number;
+  readonly sim: HcloudSimulator;
+  /** Fake Talos nodes by server id (also powered-off ones; removed when the server is deleted). */
+  readonly talosNodes: ReadonlyMap<number, FakeTalosNode>;
+  /** Fake Talos networks (one per Hetzner network) by key `network:<id>`. */
+  readonly talosNetworks: ReadonlyMap<string, FakeTalosNetwork>;
+  /** Running fake Kubernetes APIs by load balancer id. */
+  readonly kubeApis: ReadonlyMap<number, FakeKubeApi>;
+  /** Rescue SSH servers by server id, while the server runs its rescue system. */
+  readonly rescueServers: ReadonlyMap<number, RescueSsh>;
+  /** Background failures seen so far (also reported through `onError`). */
+  readonly errors: readonly Error[];
+  /** Resolves when every server event so far has been acted on and the load balancers were looked at. */
+  idle(): Promise<void>;
+  /** Stops everything (simulator, nodes, APIs, SSH, echo); afterwards nothing listens. */
+  close(): Promise<void>;
+}
+
+/** Starts a local cloud. Throws when port 22 cannot be bound on loopback (unless `rescueSsh: false`). */
+export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<LocalCloud> {
+  const speed = options.speed ?? 200;
+  if (!(speed > 0)) throw new RangeError(`Cannot start a local cloud with speed ${speed}: must be > 0`);
+  const rescueSsh = options.rescueSsh ?? true;
+  if (rescueSsh) checkPort22(LOCAL_PUBLIC_IPV4_RANGES.server[0]!.replace(/0\/24$/, "255"));
+  const errors: Error[] = [];
+  const onError = (err: Error) => {
+    errors.push(err);
+    (options.onError ?? ((e) => console.error(e.message)))(err);
+  };
+  const realMs = (simulatedMs: number) => Math.max(0, Math.ceil(simulatedMs / speed));
+
+  const sim = await startHcloudSimulator({
+    hostname: "127.0.0.1",
+    speed,
+    seed: options.seed ?? 1,
+    publicIpv4Ranges: LOCAL_PUBLIC_IPV4_RANGES,
+  });
+  if (options.faults) sim.faults.setRandom({ seed: options.seed ?? 1, ...options.faults });
+  const ipEcho = await startIpEcho({ callerIp: DEFAULT_CALLER_IP });
+
+  const machines: Machines = new Machines({
+    sim,
+    realMs,
+    rescueSsh,
+    onError,
+    kubeconfig: async (node) => {
+      const facts = readKubeClusterFacts(node.state.appliedConfig ?? "");
+      if (!facts) throw new Error("the applied config has no cluster.ca key or cluster.controlPlane.endpoint");
+      return await renderAdminKubeconfig(facts, new Date());
+    },
+  });
+  const unsubscribe = sim.onEvent((event) => machines.onEvent(event));
+  const kubeApis = new KubeApis({ sim, talosNodes: machines.talosNodes, realMs, onError });
+  sim.setTargetHealthProbe(kubeApis.probe);
+
+  let closed: Promise<void> | undefined;
+  const cloud: LocalCloud = {
+    hcloudUrl: sim.url,
+    ipEchoUrl: ipEcho.url,
+    callerIp: DEFAULT_CALLER_IP,
+    speed,
+    sim,
+    talosNodes: machines.talosNodes,
+    talosNetworks: machines.talosNetworks,
+    kubeApis: kubeApis.running,
+    rescueServers: machines.rescueServers,
+    errors,
+    idle: async () => {
+      await machines.idle();
+      await kubeApis.reconcile();
+    },
+    close: () => {
+      closed ??= (async () => {
+        unsubscribe();
+        await sim.close();
+        await kubeApis.close();
+        await machines.close();
+        await ipEcho.close();
+      })();
+      return closed;
+    },
+    [Symbol.asyncDispose]: () => cloud.close(),
+  };
+  return cloud;
+}
+
+/** Fails early and clearly when rescue SSH could not listen on port 22 of a loopback address. */
+function checkPort22(hostname: string): void {
+  try {
+    Deno.listen({ hostname, port: 22 }).close();
+  } catch (err) {
+    const why = err instanceof Deno.errors.PermissionDenied
+      ? "binding ports below 1024 needs root (or CAP_NET_BIND_SERVICE)"
+      : (err as Error).message;
+    throw new Error(
+      `Cannot start the local cloud: rescue SSH servers listen on <server ip>:22 and ${hostname}:22 cannot be bound: ${why}. ` +
+        "Run as root, or pass rescueSsh: false when no image build is needed.",
+      { cause: err },
+    );
+  }
+}
