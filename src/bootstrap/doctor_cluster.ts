@@ -1,0 +1,216 @@
+/**
+ * `k8zner doctor` once a cluster exists: the `K8znerCluster` object's status (phase, conditions,
+ * control planes and workers ready of desired, nodes, addons, endpoints) turned into checks.
+ * The conversion is pure; {@link readK8znerCluster} is the one read.
+ *
+ * @module
+ */
+import { ADDON_PHASES, K8ZNER_API_VERSION, K8ZNER_CLUSTER_KIND, K8ZNER_NAMESPACE } from "../addons/k8zner_crd.ts";
+import type { KubeClient, KubeObject } from "../kube/mod.ts";
+import type { CheckStatus, DoctorCheck, DoctorNode } from "./doctor_report.ts";
+
+/** Reads the cluster's K8znerCluster object; undefined when it (or its CRD) does not exist. */
+export function readK8znerCluster(kube: KubeClient, name: string): Promise<KubeObject | undefined> {
+  return kube.get(K8ZNER_API_VERSION, K8ZNER_CLUSTER_KIND, name, K8ZNER_NAMESPACE);
+}
+
+interface PoolStatus {
+  desired?: number;
+  ready?: number;
+  unhealthy?: number;
+  nodes?: {
+    name: string;
+    phase?: string;
+    healthy?: boolean;
+    unhealthyReason?: string;
+    privateIP?: string;
+    publicIP?: string;
+  }[];
+}
+
+interface Condition {
+  type: string;
+  status: "True" | "False" | "Unknown";
+  reason?: string;
+  message?: string;
+}
+
+interface AddonStatus {
+  installed?: boolean;
+  healthy?: boolean;
+  phase?: string;
+  version?: string;
+  message?: string;
+  installOrder?: number;
+}
+
+/** The `status` fields doctor reads (see src/addons/k8zner_crd.ts for the schema). */
+export interface K8znerClusterStatus {
+  phase?: string;
+  provisioningPhase?: string;
+  controlPlaneEndpoint?: string;
+  controlPlanes?: PoolStatus;
+  workers?: PoolStatus;
+  conditions?: Condition[];
+  addons?: Record<string, AddonStatus>;
+  connectivity?: {
+    kubeAPIReady?: boolean;
+    metricsAPIReady?: boolean;
+    endpoints?: { host: string; dnsReady?: boolean; tlsReady?: boolean; httpReady?: boolean; message?: string }[];
+  };
+  lastErrors?: { time?: string; phase?: string; component?: string; message?: string }[];
+}
+
+/** What doctor takes from the object. */
+export interface ClusterStatusChecks {
+  phase: string;
+  checks: DoctorCheck[];
+  nodes: DoctorNode[];
+}
+
+/** Addons in the order the operator installs them (inventory §5.1); others follow by name. */
+export const ADDON_ORDER = [
+  "cilium",
+  "hcloud-ccm",
+  "hcloud-csi",
+  "metrics-server",
+  "cert-manager",
+  "traefik",
+  "external-dns",
+  "argocd",
+  "monitoring",
+  "talos-backup",
+];
+
+/** Turns a K8znerCluster object into doctor's phase, checks and nodes. Pure. */
+export function checkClusterStatus(object: KubeObject): ClusterStatusChecks {
+  const status = (object.status ?? {}) as K8znerClusterStatus;
+  const spec = (object.spec ?? {}) as { controlPlanes?: { count?: number }; workers?: { count?: number } };
+  const checks: DoctorCheck[] = [];
+  const phase = status.phase ?? "Unknown";
+  const provisioning = status.provisioningPhase && status.provisioningPhase !== "Complete"
+    ? ` (provisioning step ${status.provisioningPhase})`
+    : "";
+  const phaseStatus: CheckStatus = phase === "Running"
+    ? "ok"
+    : phase === "Failed" || phase === "Degraded"
+    ? "fail"
+    : "warn";
+  // While the operator is still building (or healing) the cluster, nodes not ready yet and
+  // conditions still False are progress, not failures: they warn, and doctor exits 0.
+  const inProgress = status.phase === undefined || status.phase === "Provisioning" || status.phase === "Healing";
+  const notYet: CheckStatus = inProgress ? "warn" : "fail";
+  checks.push({
+    id: "cluster.phase",
+    section: "Cluster",
+    title: "Phase",
+    status: phaseStatus,
+    detail: status.phase ? `${phase}${provisioning}` : "no status yet (the operator has not reported)",
+    ...(phaseStatus === "ok" ? {} : { hint: "Follow it with `k8zner doctor --watch`." }),
+  });
+  for (const c of status.conditions ?? []) {
+    const s: CheckStatus = c.status === "True" ? "ok" : c.status === "False" ? notYet : "warn";
+    checks.push({
+      id: `cluster.condition.${c.type}`,
+      section: "Conditions",
+      title: c.type,
+      status: s,
+      detail: [c.status, c.reason, c.message].filter((x) => x !== undefined && x !== "").join(": "),
+    });
+  }
+  for (
+    const [key, title, pool, desired] of [
+      ["control_planes", "Control planes", status.controlPlanes, spec.controlPlanes?.count],
+      ["workers", "Workers", status.workers, spec.workers?.count],
+    ] as const
+  ) {
+    const want = pool?.desired ?? desired;
+    const ready = pool?.ready ?? 0;
+    const unhealthy = pool?.unhealthy ?? 0;
+    const ok = want !== undefined && ready >= want && unhealthy === 0;
+    checks.push({
+      id: `cluster.${key}`,
+      section: "Cluster",
+      title,
+      status: ok ? "ok" : unhealthy > 0 ? "fail" : notYet,
+      detail: `${ready}/${want ?? "?"} ready${unhealthy ? `, ${unhealthy} unhealthy` : ""}`,
+    });
+  }
+  const addons = Object.entries(status.addons ?? {}).sort(([a, x], [b, y]) =>
+    orderOf(a, x) - orderOf(b, y) || a.localeCompare(b)
+  );
+  for (const [name, a] of addons) {
+    const phaseKnown = a.phase !== undefined && (ADDON_PHASES as readonly string[]).includes(a.phase);
+    const s: CheckStatus = a.phase === "Failed" || a.healthy === false
+      ? "fail"
+      : a.phase === "Installed" || (a.installed && !phaseKnown)
+      ? "ok"
+      : "warn";
+    const detail = [a.phase ?? (a.installed ? "Installed" : "Pending"), a.version, a.message]
+      .filter((x) => x !== undefined && x !== "").join(", ");
+    checks.push({ id: `addon.${name}`, section: "Addons", title: name, status: s, detail });
+  }
+  const conn = status.connectivity;
+  if (status.controlPlaneEndpoint || conn) {
+    checks.push({
+      id: "endpoint.kube_api",
+      section: "Endpoints",
+      title: "Kubernetes API",
+      status: conn?.kubeAPIReady === false ? "fail" : "ok",
+      detail: `${status.controlPlaneEndpoint ? `https://${status.controlPlaneEndpoint}:6443` : "endpoint unknown"}${
+        conn?.kubeAPIReady === false ? ", not answering (operator's last check)" : ""
+      }`,
+    });
+  }
+  if (conn?.metricsAPIReady !== undefined) {
+    checks.push({
+      id: "endpoint.metrics_api",
+      section: "Endpoints",
+      title: "Metrics API",
+      status: conn.metricsAPIReady ? "ok" : "warn",
+      detail: conn.metricsAPIReady ? "serving" : "not serving yet",
+    });
+  }
+  for (const e of conn?.endpoints ?? []) {
+    const missing = [["DNS", e.dnsReady], ["TLS", e.tlsReady], ["HTTP", e.httpReady]]
+      .filter(([, ready]) => ready !== true).map(([what]) => what);
+    checks.push({
+      id: `endpoint.${e.host}`,
+      section: "Endpoints",
+      title: e.host,
+      status: missing.length === 0 ? "ok" : "warn",
+      detail: missing.length === 0
+        ? "DNS, TLS and HTTP ready"
+        : `missing ${missing.join(", ")}${e.message ? ` (${e.message})` : ""}`,
+    });
+  }
+  const lastError = status.lastErrors?.at(-1);
+  if (lastError?.message && phaseStatus !== "ok") {
+    checks.push({
+      id: "cluster.last_error",
+      section: "Cluster",
+      title: "Last error",
+      status: "warn",
+      detail: `${lastError.component ?? lastError.phase ?? "operator"}: ${lastError.message}`,
+    });
+  }
+  const nodes: DoctorNode[] = [
+    ...(status.controlPlanes?.nodes ?? []).map((n) => node(n, "control-plane")),
+    ...(status.workers?.nodes ?? []).map((n) => node(n, "worker")),
+  ];
+  return { phase, checks, nodes };
+}
+
+function node(n: NonNullable<PoolStatus["nodes"]>[number], role: DoctorNode["role"]): DoctorNode {
+  const out: DoctorNode = { name: n.name, role };
+  if (n.phase !== undefined) out.phase = n.phase;
+  if (n.healthy !== undefined) out.healthy = n.healthy;
+  if (n.privateIP !== undefined) out.privateIP = n.privateIP;
+  if (n.publicIP !== undefined) out.publicIP = n.publicIP;
+  return out;
+}
+
+function orderOf(name: string, a: AddonStatus): number {
+  const i = ADDON_ORDER.indexOf(name);
+  return i >= 0 ? i : 100 + (a.installOrder ?? 0);
+}
