@@ -50,15 +50,17 @@ export async function executeDestroy(
     finish(task, items.length, result.failures.length - before);
   };
 
+  /** Deletes are repeatable: a repeat of a delete that went through answers 404, counted as done. */
+  const del = <T>(request: () => Promise<T>) => mutate(deps, request, [], { repeatable: true });
   const wait = async (action: Action | undefined) => {
     if (action) await deps.actions.wait([action]);
   };
 
   await each("Servers", "server", plan.servers, async (s) => {
-    await wait(await mutate(deps, () => deps.hc.servers.delete(s.id)));
+    await wait(await del(() => deps.hc.servers.delete(s.id)));
   });
   await each("Load balancers", "load_balancer", plan.loadBalancers, async (lb) => {
-    await mutate(deps, () => deps.hc.loadBalancers.delete(lb.id));
+    await del(() => deps.hc.loadBalancers.delete(lb.id));
   });
   await each("Firewalls", "firewall", plan.firewalls, async (fw) => {
     const current = await deps.hc.firewalls.get(fw.id);
@@ -76,7 +78,7 @@ export async function executeDestroy(
       );
       await deps.actions.wait(actions ?? []);
     }
-    await mutate(deps, () => deps.hc.firewalls.delete(fw.id));
+    await del(() => deps.hc.firewalls.delete(fw.id));
   });
   await each("Volumes", "volume", plan.volumes, async (v) => {
     const current = await deps.hc.volumes.get(v.id);
@@ -93,7 +95,7 @@ export async function executeDestroy(
         ),
       );
     }
-    await mutate(deps, () => deps.hc.volumes.delete(v.id));
+    await del(() => deps.hc.volumes.delete(v.id));
   });
   await each("Primary IPs", "primary_ip", plan.primaryIps, async (p) => {
     const current = await deps.hc.primaryIps.get(p.id);
@@ -104,16 +106,16 @@ export async function executeDestroy(
         `Primary IP ${p.ip} is still assigned to server ${current.assignee_id}, which is not this cluster's`,
       );
     }
-    await mutate(deps, () => deps.hc.primaryIps.delete(p.id));
+    await del(() => deps.hc.primaryIps.delete(p.id));
   });
   await each("Placement groups", "placement_group", plan.placementGroups, async (g) => {
-    await mutate(deps, () => deps.hc.placementGroups.delete(g.id));
+    await del(() => deps.hc.placementGroups.delete(g.id));
   });
   await each("Networks", "network", plan.networks, async (n) => {
-    await mutate(deps, () => deps.hc.networks.delete(n.id));
+    await del(() => deps.hc.networks.delete(n.id));
   });
   await each("SSH keys", "ssh_key", plan.sshKeys, async (k) => {
-    await mutate(deps, () => deps.hc.sshKeys.delete(k.id));
+    await del(() => deps.hc.sshKeys.delete(k.id));
   });
 
   if (result.failures.length > 0) {

@@ -30,19 +30,24 @@ const LOCKED_ATTEMPTS = 10;
 /**
  * Runs a mutating request; when the resource is locked by a running action (the API did nothing),
  * waits and tries again. Answers whose code is in `alreadyDone` mean an earlier attempt already
- * did it: they resolve to undefined.
+ * did it: they resolve to undefined. With `repeatable` (deletes, where a repeat is harmless and a
+ * 404 means done), server errors and lost responses are tried again too, beyond the client's own
+ * retries.
  */
 export async function mutate<T>(
   deps: Pick<ClusterDeps, "sleep">,
   request: () => Promise<T>,
   alreadyDone: readonly string[] = [],
+  options: { repeatable?: boolean } = {},
 ): Promise<T | undefined> {
   for (let attempt = 1;; attempt++) {
     try {
       return await request();
     } catch (err) {
       if (alreadyDone.length > 0 && isHcloudError(err, ...alreadyDone)) return undefined;
-      if (!isHcloudError(err, "locked") || attempt >= LOCKED_ATTEMPTS) throw err;
+      const again = isHcloudError(err) &&
+        (err.code === "locked" || (options.repeatable === true && (err.status >= 500 || err.status === 0)));
+      if (!again || attempt >= LOCKED_ATTEMPTS) throw err;
       await deps.sleep(Math.min(1000 * attempt, 5000));
     }
   }

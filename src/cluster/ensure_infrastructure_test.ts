@@ -52,7 +52,10 @@ Deno.test("apply's infrastructure and servers converge, and a re-run sends zero 
 
   // Second run: the plan is empty and nothing but GETs go out.
   const before = env.mutatingRequests().length;
+  const requestsBefore = env.sim.requests.length;
   const again = await discoverCluster(env.hc, "demo", { desired });
+  // One discovery pass: 8 label-selector lists and the cloud controller's load balancers.
+  assertEquals(env.sim.requests.length - requestsBefore, 9);
   assertEquals(planInfrastructure(desired, again, { callerIp: CALLER }), []);
   const infra2 = await ensureInfrastructure(env.deps, desired, again, recordingProgress(), { callerIp: CALLER });
   await ensureServers(env.deps, desired, again, infra2, { imageId: image.id }, recordingProgress().task("Servers"));
