@@ -12,7 +12,7 @@ import type { KubeClient } from "../kube/mod.ts";
 import { checkClusterStatus, readK8znerCluster } from "./doctor_cluster.ts";
 import { runPreClusterChecks } from "./doctor_precluster.ts";
 import type { DoctorCheck, DoctorReport } from "./doctor_report.ts";
-import { type ListedResource, listObservedResources } from "./resource_listing.ts";
+import { type DestroyItem, destroyItems, planDestroy } from "../cluster/destroy_plan.ts";
 
 /** Dependencies of {@link runDoctor}. */
 export interface DoctorDeps {
@@ -145,7 +145,7 @@ async function checkKubernetes(
 async function discover(
   hc: HcloudClient,
   desired: DesiredState,
-): Promise<{ checks: DoctorCheck[]; inventory: ListedResource[] | undefined }> {
+): Promise<{ checks: DoctorCheck[]; inventory: DestroyItem[] | undefined }> {
   try {
     const observed = await discoverCluster(hc, desired.cluster.name, { desired });
     const checks: DoctorCheck[] = observed.conflicts.map((c) => ({
@@ -156,7 +156,7 @@ async function discover(
       detail: `id ${c.id} is ${c.owner}`,
       hint: "k8zner never adopts or deletes it: rename or remove it, or choose another cluster name.",
     }));
-    return { checks, inventory: listObservedResources(observed) };
+    return { checks, inventory: destroyItems(planDestroy(observed)) };
   } catch (err) {
     const unauthorized = isHcloudError(err, "unauthorized");
     return {

@@ -8,10 +8,8 @@
 import type { DesiredState } from "../config/mod.ts";
 import { type HcloudClient, HcloudError, isHcloudError, type ServerType } from "../hcloud/mod.ts";
 import type { Location } from "../hcloud/mod.ts";
+import { UserFacingError } from "../lib/errors.ts";
 import type { DoctorCheck } from "./doctor_report.ts";
-
-/** Where doctor looks up the caller's public IPv4 when `api_allowlist` is empty (`K8ZNER_IP_URL` overrides). */
-export const DEFAULT_IP_URL = "https://api.ipify.org";
 
 /** Dependencies of {@link runPreClusterChecks}. */
 export interface PreClusterDeps {
@@ -214,27 +212,12 @@ async function checkAllowlist(deps: PreClusterDeps, desired: DesiredState): Prom
     return {
       ...base,
       status: "fail",
-      detail: `api_allowlist is empty and your public IPv4 could not be detected via ${deps.ipUrl}: ${describe(err)}`,
-      hint: "Set api_allowlist in k8zner.yaml (e.g. [203.0.113.7/32]), or point K8ZNER_IP_URL at a service " +
-        "that answers with your IPv4 address.",
+      detail: `api_allowlist is empty and apply could not detect your public IPv4: ${describe(err)}`,
+      hint: hintOf(err) ??
+        "Set api_allowlist in k8zner.yaml (e.g. [203.0.113.7/32]), or point K8ZNER_IP_URL at a service " +
+          "that answers with your IPv4 address.",
     };
   }
-}
-
-/**
- * Asks `url` for the caller's public IPv4 (a plain-text answer such as `203.0.113.7`). Throws a
- * clear Error when the answer is not an IPv4 address.
- */
-export async function detectPublicIpv4(fetchFn: typeof fetch, url: string, timeoutMs = 10_000): Promise<string> {
-  const res = await fetchFn(url, { signal: AbortSignal.timeout(timeoutMs) });
-  const body = (await res.text()).trim();
-  if (!res.ok) throw new Error(`HTTP ${res.status}`);
-  const ip = body.split(/\s+/)[0] ?? "";
-  const octets = ip.split(".");
-  if (octets.length !== 4 || !octets.every((o) => /^\d{1,3}$/.test(o) && Number(o) <= 255)) {
-    throw new Error(`the answer is not an IPv4 address: "${body.slice(0, 40)}"`);
-  }
-  return ip;
 }
 
 function describe(err: unknown): string {
@@ -243,5 +226,5 @@ function describe(err: unknown): string {
 }
 
 function hintOf(err: unknown): string | undefined {
-  return err instanceof HcloudError ? err.hint : undefined;
+  return err instanceof HcloudError || err instanceof UserFacingError ? err.hint : undefined;
 }

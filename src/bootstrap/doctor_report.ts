@@ -5,8 +5,20 @@
  *
  * @module
  */
-import type { ListedResource } from "./resource_listing.ts";
-import { KIND_LABEL } from "./resource_listing.ts";
+import type { DestroyItem } from "../cluster/destroy_plan.ts";
+import type { ResourceKind } from "../cluster/observed.ts";
+
+/** Human names of the resource kinds, singular. */
+export const KIND_LABEL: Record<ResourceKind, string> = {
+  server: "server",
+  volume: "volume",
+  load_balancer: "load balancer",
+  primary_ip: "primary IP",
+  firewall: "firewall",
+  network: "network",
+  placement_group: "placement group",
+  ssh_key: "SSH key",
+};
 
 /** Outcome of one check. `fail` makes doctor exit 1; `warn` and `skip` do not. */
 export type CheckStatus = "ok" | "warn" | "fail" | "skip";
@@ -50,7 +62,7 @@ export interface DoctorReport {
   checks: DoctorCheck[];
   nodes: DoctorNode[];
   /** Objects with the cluster's labels in the Hetzner project; undefined when not looked up. */
-  inventory: ListedResource[] | undefined;
+  inventory: DestroyItem[] | undefined;
   /** When the checks ran (ISO 8601). */
   checkedAt: string;
 }
@@ -98,7 +110,9 @@ export function renderDoctorText(report: DoctorReport, color: boolean): string {
   if (report.inventory !== undefined) {
     out.push("", bold(`Hetzner resources labelled k8zner.io/cluster=${report.cluster}`));
     if (report.inventory.length === 0) out.push("  (none)");
-    for (const r of report.inventory) out.push(`  ${KIND_LABEL[r.kind]} ${r.name} (id ${r.id}): ${r.detail}`);
+    for (const r of report.inventory) {
+      out.push(`  ${KIND_LABEL[r.kind]} ${r.name} (id ${r.id})${r.detail ? `: ${r.detail}` : ""}`);
+    }
   }
   const failed = report.checks.filter((c) => c.status === "fail").length;
   const warned = report.checks.filter((c) => c.status === "warn").length;

@@ -7,8 +7,8 @@
  */
 import { join } from "node:path";
 import { runDoctor } from "../bootstrap/doctor.ts";
-import { DEFAULT_IP_URL, detectPublicIpv4 } from "../bootstrap/doctor_precluster.ts";
 import { type DoctorReport, isHealthy, renderDoctorJson, renderDoctorText } from "../bootstrap/doctor_report.ts";
+import { DEFAULT_CALLER_IP_URL, detectCallerIp } from "../cluster/caller_ip.ts";
 import { expandSpec } from "../config/mod.ts";
 import type { HcloudClient } from "../hcloud/mod.ts";
 import { createKubeClient, type KubeClient } from "../kube/mod.ts";
@@ -91,7 +91,7 @@ export async function runDoctorCommand(
   const desired = expandSpec(spec);
   const hasToken = (ctx.env("HCLOUD_TOKEN") ?? "").trim() !== "";
   const hc: HcloudClient | undefined = hasToken ? hcloudClientFromEnv(ctx, deps) : undefined;
-  const ipUrl = ctx.env("K8ZNER_IP_URL")?.trim() || DEFAULT_IP_URL;
+  const ipUrl = ctx.env("K8ZNER_IP_URL")?.trim() || DEFAULT_CALLER_IP_URL;
   const sleep = deps.watchSleep ?? ((ms: number) => realSleep(ms));
   const now = ctx.now ?? (() => new Date());
   let report: DoctorReport;
@@ -100,7 +100,7 @@ export async function runDoctorCommand(
       hc,
       kubeconfig: await findKubeconfig(ctx, spec.name),
       createKube: deps.createKube ?? ((yaml) => createKubeClient({ kubeconfigYaml: yaml })),
-      detectCallerIp: () => detectPublicIpv4(deps.ipFetch ?? globalThis.fetch, ipUrl),
+      detectCallerIp: () => detectCallerIp(deps.ipFetch ?? globalThis.fetch, ipUrl),
       ipUrl,
       now,
     }, desired);

@@ -113,7 +113,8 @@ Deno.test("doctor reads a Running K8znerCluster from ./secrets/<cluster>/kubecon
     assertIncludes(text, "  ✔ hcloud-ccm: Installed, 1.22.0");
     assertIncludes(text, "  ✔ Kubernetes API: https://203.0.113.10:6443");
     assertIncludes(text, "  ✔ demo-w-2   worker         Ready");
-    assertIncludes(text, `  server ${cp.name} (id ${created.server.id}): cx23 in fsn1, running, control-plane`);
+    const ip = (await hc.servers.get(created.server.id))?.public_net.ipv4?.ip;
+    assertIncludes(text, `  server ${cp.name} (id ${created.server.id}): cx23, ${ip}`);
     assertIncludes(text, "✔ all checks passed");
     assertEquals(sim.requests.filter((r) => r.method !== "GET").length, 1, "only the test's own server create");
   });
