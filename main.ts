@@ -6,7 +6,7 @@
 import { CommanderError } from "commander";
 import { createProgram } from "./src/cli/program.ts";
 import { type CliContext, shouldUseColor } from "./src/cli/context.ts";
-import { ExitCode, exitCodeFor, formatError } from "./src/lib/errors.ts";
+import { ExitCode, exitCodeFor, ExitStatus, formatError } from "./src/lib/errors.ts";
 
 const encoder = new TextEncoder();
 const env = (name: string) => Deno.env.get(name);
@@ -34,6 +34,8 @@ try {
     // commander already printed its `error: …` line; help and version are successes.
     code = err.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
     if (code !== ExitCode.ok && err.code !== "commander.help") ctx.io.err(`hint: see "k8zner --help" for usage`);
+  } else if (err instanceof ExitStatus) {
+    code = err.exitCode;
   } else {
     ctx.io.err(formatError(err, verbose));
     code = exitCodeFor(err);

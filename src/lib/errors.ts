@@ -33,6 +33,17 @@ export class UserFacingError extends Error {
   }
 }
 
+/**
+ * Ends a command with an exit code that is an answer, not a failure (e.g. `plan --exit-code` gives 10
+ * when changes are pending): `main.ts` exits with it and prints nothing.
+ */
+export class ExitStatus extends Error {
+  override name = "ExitStatus";
+  constructor(readonly exitCode: number) {
+    super(`exit status ${exitCode}`);
+  }
+}
+
 /** Maps an error to the process exit code. Errors may declare their own `exitCode`. */
 export function exitCodeFor(err: unknown): number {
   if (err instanceof UsageError) return ExitCode.usage;
