@@ -7,6 +7,7 @@
  */
 import { ActionError, type HcloudClient } from "../hcloud/mod.ts";
 import type { Action } from "../hcloud/mod.ts";
+import { isTransientHcloudError } from "./ensure_common.ts";
 
 /** Waits for actions. */
 export interface ActionWaiter {
@@ -26,6 +27,8 @@ export interface ActionWaiterOptions {
 }
 
 const IDS_PER_REQUEST = 25;
+/** Consecutive failed polls before the waiting callers are given the error. */
+const MAX_FAILED_POLLS = 5;
 
 interface Waiter {
   remaining: Set<number>;
@@ -39,6 +42,7 @@ export function createActionWaiter(hc: Pick<HcloudClient, "actions">, options: A
   const waiters = new Set<Waiter>();
   let loop: Promise<void> | undefined;
   let polls = 0;
+  let failedPolls = 0;
 
   const fail = (ids: Set<number>, err: unknown) => {
     for (const w of [...waiters]) {
@@ -58,9 +62,12 @@ export function createActionWaiter(hc: Pick<HcloudClient, "actions">, options: A
         polls++;
         found = await hc.actions.list(batch);
       } catch (err) {
+        // A poll is only a read: a transient failure is tried again at the next poll.
+        if (isTransientHcloudError(err) && ++failedPolls < MAX_FAILED_POLLS) continue;
         fail(new Set(batch), err);
         continue;
       }
+      failedPolls = 0;
       const byId = new Map(found.map((a) => [a.id, a]));
       for (const id of batch) {
         const action = byId.get(id);

@@ -8,6 +8,7 @@
  */
 import { clusterSelector, type DesiredState, LABEL_KEYS } from "../config/mod.ts";
 import type { HcloudClient, LoadBalancer, Volume } from "../hcloud/mod.ts";
+import { readWithRetry } from "./ensure_common.ts";
 import {
   CCM_SERVICE_UID_LABEL,
   type Conflict,
@@ -22,14 +23,17 @@ import {
 export interface DiscoverOptions {
   /** With a desired state, its deterministic names are checked for same-named foreign objects. */
   desired?: DesiredState;
+  /** Waits between retries of a failed read (default: a timer). */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 /** Finds everything of cluster `name`. Read-only: only `GET` requests. */
 export async function discoverCluster(
-  hc: HcloudClient,
+  client: HcloudClient,
   name: string,
   options: DiscoverOptions = {},
 ): Promise<ObservedCluster> {
+  const hc = retryingReads(client, options.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms))));
   const labelSelector = clusterSelector(name);
   const [servers, networks, firewalls, loadBalancers, placementGroups, sshKeys, volumes, primaryIps, ccm] =
     await Promise.all([
@@ -179,4 +183,30 @@ async function findConflicts(
     return found.map((o): Conflict => ({ kind, name: o.name, id: o.id, owner: ownerOf(o.labels) }));
   });
   return (await Promise.all(lookups)).flat();
+}
+
+/** The client's list and lookup calls, each retried on transient failures (they only read). */
+function retryingReads(hc: HcloudClient, sleep: (ms: number) => Promise<void>): HcloudClient {
+  const wrap = <A extends { listAll: unknown; findByName: unknown }>(api: A): A => {
+    const a = api as unknown as {
+      listAll: (...args: unknown[]) => Promise<unknown>;
+      findByName: (...args: unknown[]) => Promise<unknown>;
+    };
+    return {
+      ...api,
+      listAll: (...args: unknown[]) => readWithRetry(sleep, () => a.listAll(...args)),
+      findByName: (...args: unknown[]) => readWithRetry(sleep, () => a.findByName(...args)),
+    } as A;
+  };
+  return {
+    ...hc,
+    servers: wrap(hc.servers),
+    networks: wrap(hc.networks),
+    firewalls: wrap(hc.firewalls),
+    loadBalancers: wrap(hc.loadBalancers),
+    placementGroups: wrap(hc.placementGroups),
+    sshKeys: wrap(hc.sshKeys),
+    volumes: { ...hc.volumes, listAll: (o) => readWithRetry(sleep, () => hc.volumes.listAll(o)) },
+    primaryIps: { ...hc.primaryIps, listAll: (o) => readWithRetry(sleep, () => hc.primaryIps.listAll(o)) },
+  };
 }

@@ -69,3 +69,25 @@ export async function runTask<T>(
     throw err;
   }
 }
+
+/**
+ * True for failures where the API did nothing lasting or a repeat is harmless for a read: server
+ * errors, lost responses, `locked`, `conflict`, `rate_limit_exceeded`. A driver can re-run
+ * discovery and the ensure steps after such a failure (ADR 0002: the next pass resumes).
+ */
+export function isTransientHcloudError(err: unknown): boolean {
+  return isHcloudError(err) &&
+    (err.status >= 500 || err.status === 0 || ["locked", "conflict", "rate_limit_exceeded"].includes(err.code));
+}
+
+/** Runs a read (GETs only), trying again up to 5 times on transient failures. */
+export async function readWithRetry<T>(sleep: (ms: number) => Promise<void>, read: () => Promise<T>): Promise<T> {
+  for (let attempt = 1;; attempt++) {
+    try {
+      return await read();
+    } catch (err) {
+      if (!isTransientHcloudError(err) || attempt >= 5) throw err;
+      await sleep(Math.min(500 * 2 ** (attempt - 1), 5000));
+    }
+  }
+}
