@@ -343,3 +343,25 @@ Deno.test("ensureTalosImage() keeps the build's own error when cleanup fails too
   assertIncludes(err.message, `cleanup also failed: cannot delete SSH key "${NAMES.sshKeyName}"`);
   assertEquals(sim.state.servers.size, 0);
 });
+
+Deno.test("ensureTalosImage() still deletes server and key when the run is cancelled mid-write", async () => {
+  await using sim = await startHcloudSimulator({ speed: 1000 });
+  const controller = new AbortController();
+  const { ssh } = fakeSsh(sim, () => {
+    controller.abort(new Error("interrupted by the user"));
+    return Promise.reject(new Error("ssh to 127.0.0.1 aborted"));
+  });
+
+  await assertRejects(
+    () =>
+      ensureTalosImage(
+        { ...depsFor(sim, ssh), signal: controller.signal },
+        OPTIONS,
+        recordingProgress().task("Image"),
+      ),
+    (e: unknown) => e instanceof ImageBuildError && e.step === "writing image",
+  );
+  assertEquals(sim.state.servers.size, 0);
+  assertEquals(sim.state.sshKeys.size, 0);
+  assertEquals(sim.requests.filter((r) => r.path.endsWith("/actions/create_image")), []);
+});
