@@ -12,11 +12,16 @@ import { generateSecretsBundle } from "../../src/talos/secrets_bundle.ts";
 import { generateTalosconfig, parseTalosconfig } from "../../src/talos/talosconfig.ts";
 import { parseCertificate } from "../../src/talos/pki.ts";
 import { parse } from "yaml";
-import { startLocalCloud } from "./mod.ts";
+import { type LocalCloud, startLocalCloud } from "./mod.ts";
 import { hcloud, isRefused, waitFor, waitForAction } from "./test_helpers.ts";
 
 const CLUSTER = "demo";
 const CP_SELECTOR = `k8zner.io/cluster=${CLUSTER},k8zner.io/role=control-plane`;
+
+/** The second octet of the cloud's loopback block. */
+function cloudBlock(cloud: LocalCloud): number {
+  return Number(cloud.publicIpv4Ranges.server[0]!.split(".")[1]);
+}
 
 async function createServer(url: string, name: string, image: number, network: number, role: string) {
   const { body } = await hcloud(url, "POST", "/servers", {
@@ -56,10 +61,12 @@ Deno.test("a Talos server boots at its loopback IPv4, bootstraps, and its kubeco
   });
   const lbId = lbRes.body.load_balancer.id as number;
   const lbIp = lbRes.body.load_balancer.public_net.ipv4.ip as string;
-  assertMatch(lbIp, /^127\.0\.200\.\d+$/);
+  assertMatch(lbIp, /^127\.\d+\.200\.\d+$/);
+  assertEquals(lbIp.split(".")[1], String(cloudBlock(cloud)));
 
   const cp = await createServer(url, `${CLUSTER}-cp-1`, snapshot.id, network, "control-plane");
-  assertMatch(cp.ip, /^127\.0\.[1-9]\.\d+$/);
+  assertMatch(cp.ip, /^127\.\d+\.[1-9]\.\d+$/);
+  assertEquals(cp.ip.split(".")[1], String(cloudBlock(cloud)));
   const node = await waitFor(
     "the control plane's Talos API",
     () => cloud.talosNodes.get(cp.id)?.state.mode === "maintenance" && cloud.talosNodes.get(cp.id),
@@ -203,4 +210,25 @@ Deno.test("startLocalCloud() serves the caller IP, and close() leaves no listene
     [true, true, true],
   );
   await assertRejects(() => fetch(cloud.ipEchoUrl));
+});
+
+Deno.test("two local clouds at once take different loopback blocks, and a closed cloud's block is reused", async () => {
+  const first = await startLocalCloud({ speed: 1000, rescueSsh: false });
+  let firstClosed = false;
+  try {
+    await using second = await startLocalCloud({ speed: 1000, rescueSsh: false });
+    const [a, b] = [cloudBlock(first), cloudBlock(second)];
+    assertEquals(a === b, false);
+    const image = (cloud: LocalCloud) => cloud.sim.addSnapshot({ description: "talos", labels: { os: "talos" } }).id;
+    const ipOf = async (cloud: LocalCloud) =>
+      (await hcloud(cloud.hcloudUrl, "POST", "/servers", { name: "s", server_type: "cx23", image: image(cloud) }))
+        .body.server.public_net.ipv4.ip as string;
+    assertEquals([await ipOf(first), await ipOf(second)], [`127.${a}.1.1`, `127.${b}.1.1`]);
+    await first.close();
+    firstClosed = true;
+    await using third = await startLocalCloud({ speed: 1000, rescueSsh: false });
+    assertEquals(cloudBlock(third), a);
+  } finally {
+    if (!firstClosed) await first.close();
+  }
 });

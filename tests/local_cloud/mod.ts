@@ -3,8 +3,8 @@
  * end-to-end tests.
  *
  * - the Hetzner simulator on 127.0.0.1, handing out public IPv4 addresses on loopback (servers
- *   127.0.1.1–127.0.9.254, load balancers 127.0.200.1–127.0.200.254), so the CLI reaches each fake at
- *   the address the API reports;
+ *   127.B.1.1–127.B.9.254, load balancers 127.B.200.1–127.B.200.254, B = 0 unless another local cloud
+ *   holds it, see `address_block.ts`), so the CLI reaches each fake at the address the API reports;
  * - a fake Talos node at `<server ipv4>:50000` for every server that boots Talos (from a snapshot
  *   labelled `os=talos`, or one made from a disk the image build wrote Talos onto);
  * - a rescue system with SSH at `<server ipv4>:22` for servers booted into rescue;
@@ -27,6 +27,7 @@ import {
 } from "../hcloud_sim/mod.ts";
 import type { FakeKubeApi } from "../kube_fake/mod.ts";
 import type { FakeTalosNetwork, FakeTalosNode } from "../talos_fake/mod.ts";
+import { type AddressBlock, claimAddressBlock } from "./address_block.ts";
 import { readKubeClusterFacts, renderAdminKubeconfig } from "./cluster_pki.ts";
 import { DEFAULT_CALLER_IP, startIpEcho } from "./ip_echo.ts";
 import { KUBE_API_PORT, KubeApis } from "./kube_apis.ts";
@@ -34,14 +35,9 @@ import { Machines, TALOS_API_PORT } from "./machines.ts";
 import type { RescueSsh } from "./rescue_ssh.ts";
 
 export { KUBE_API_PORT, TALOS_API_PORT };
+export { blockRanges, LOCK_PORT } from "./address_block.ts";
 export type { ImageWrite } from "./image_write.ts";
 export type { RescueSsh } from "./rescue_ssh.ts";
-
-/** Where the simulator takes public IPv4 addresses from in the local cloud. */
-export const LOCAL_PUBLIC_IPV4_RANGES: Readonly<Required<PublicIpv4Ranges>> = {
-  server: Array.from({ length: 9 }, (_, i) => `127.0.${i + 1}.0/24`),
-  load_balancer: ["127.0.200.0/24"],
-};
 
 /** Options of {@link startLocalCloud}. */
 export interface LocalCloudOptions {
@@ -75,6 +71,8 @@ export interface LocalCloud extends AsyncDisposable {
   readonly kubeApis: ReadonlyMap<number, FakeKubeApi>;
   /** Rescue SSH servers by server id, while the server runs its rescue system. */
   readonly rescueServers: ReadonlyMap<number, RescueSsh>;
+  /** Where public IPv4s come from (this cloud's loopback block). */
+  readonly publicIpv4Ranges: Required<PublicIpv4Ranges>;
   /** Background failures seen so far (also reported through `onError`). */
   readonly errors: readonly Error[];
   /** Resolves when every server event so far has been acted on and the load balancers were looked at. */
@@ -88,7 +86,22 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   const speed = options.speed ?? 200;
   if (!(speed > 0)) throw new RangeError(`Cannot start a local cloud with speed ${speed}: must be > 0`);
   const rescueSsh = options.rescueSsh ?? true;
-  if (rescueSsh) checkPort22(LOCAL_PUBLIC_IPV4_RANGES.server[0]!.replace(/0\/24$/, "255"));
+  const block = claimAddressBlock();
+  try {
+    if (rescueSsh) checkPort22(`127.${block.block}.1.255`);
+    return await start(options, speed, rescueSsh, block);
+  } catch (err) {
+    block.release();
+    throw err;
+  }
+}
+
+async function start(
+  options: LocalCloudOptions,
+  speed: number,
+  rescueSsh: boolean,
+  block: AddressBlock,
+): Promise<LocalCloud> {
   const errors: Error[] = [];
   const onError = (err: Error) => {
     errors.push(err);
@@ -100,7 +113,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     hostname: "127.0.0.1",
     speed,
     seed: options.seed ?? 1,
-    publicIpv4Ranges: LOCAL_PUBLIC_IPV4_RANGES,
+    publicIpv4Ranges: block.ranges,
   });
   if (options.faults) sim.faults.setRandom({ seed: options.seed ?? 1, ...options.faults });
   const ipEcho = await startIpEcho({ callerIp: DEFAULT_CALLER_IP });
@@ -131,6 +144,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     talosNetworks: machines.talosNetworks,
     kubeApis: kubeApis.running,
     rescueServers: machines.rescueServers,
+    publicIpv4Ranges: block.ranges,
     errors,
     idle: async () => {
       await machines.idle();
@@ -143,6 +157,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
         await kubeApis.close();
         await machines.close();
         await ipEcho.close();
+        block.release();
       })();
       return closed;
     },
