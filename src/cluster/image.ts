@@ -11,17 +11,22 @@
  * @module
  */
 import type { HcloudClient, Image } from "../hcloud/mod.ts";
-import { UserFacingError } from "../lib/errors.ts";
 import { hasLabels } from "../hcloud/mod.ts";
 import type { TaskHandle } from "../lib/progress.ts";
 import { generateSshKeyPair, type SshKeyPair } from "../lib/ssh.ts";
 import { selectorFor } from "../lib/labels.ts";
-import { cleanUpBuild, createBuildServer, deleteBuildServer, type ImageBuildContext } from "./image_build.ts";
+import {
+  cleanUpBuild,
+  createBuildServer,
+  type ImageBuildContext,
+  removeLeftovers,
+  waitForSnapshot,
+} from "./image_build.ts";
+import { asBuildError, fail, ImageBuildError, type ImageBuildStep, messageOf } from "./image_errors.ts";
 import {
   DEFAULT_IMAGE_FACTORY,
   defaultBuildServerType,
   hetznerArchitecture,
-  IMAGE_LABEL_KEYS,
   renderImageFactoryUrl,
   renderTalosImageNames,
   renderWriteImageCommand,
@@ -63,30 +68,6 @@ export interface TalosImageResult {
   imageId: number;
   /** True when no build server was created by this call (an existing or finishing snapshot was used). */
   reused: boolean;
-}
-
-/** Steps of a build, named in errors. */
-export type ImageBuildStep =
-  | "find snapshot"
-  | "clean up earlier build"
-  | "create ssh key"
-  | "create build server"
-  | "rescue boot"
-  | "writing image"
-  | "power off"
-  | "snapshotting"
-  | "clean up build";
-
-/** A failed image lookup or build; `step` says where. Exit code 1, with a hint. */
-export class ImageBuildError extends UserFacingError {
-  override name = "ImageBuildError";
-  constructor(
-    readonly step: ImageBuildStep,
-    message: string,
-    options: { hint?: string; cause?: unknown } = {},
-  ) {
-    super(message, options);
-  }
 }
 
 /** Finds the newest available snapshot for the identity, or builds one. */
@@ -271,73 +252,8 @@ async function runBuildSteps(
   return created.image.id;
 }
 
-/** Deletes a build server and key an interrupted run left behind (found by their deterministic names). */
-async function removeLeftovers(ctx: ImageBuildContext, task: TaskHandle): Promise<void> {
-  const { hcloud } = ctx.deps;
-  const { names } = ctx;
-  try {
-    const server = await hcloud.servers.findByName(names.buildServerName);
-    if (server) {
-      assertOwned(server.labels, `server "${names.buildServerName}" (${server.id})`);
-      task.update(`removing build server ${server.id} left by an interrupted run`);
-      await deleteBuildServer(ctx, server.id);
-    }
-    const key = await hcloud.sshKeys.findByName(names.sshKeyName);
-    if (key) {
-      assertOwned(key.labels, `SSH key "${names.sshKeyName}" (${key.id})`);
-      await hcloud.sshKeys.delete(key.id);
-    }
-  } catch (err) {
-    throw fail(task, asBuildError("clean up earlier build", "Cannot remove an interrupted image build", err));
-  }
-}
-
-function assertOwned(labels: Record<string, string>, what: string): void {
-  if (labels[IMAGE_LABEL_KEYS.purpose] !== "image-build") {
-    throw new ImageBuildError(
-      "clean up earlier build",
-      `Cannot build the Talos image: ${what} exists but was not created by k8zner (no label ${IMAGE_LABEL_KEYS.purpose}=image-build)`,
-      { hint: "k8zner never deletes resources it did not create: rename or delete it, then run again." },
-    );
-  }
-}
-
-/** Polls a snapshot until it is available (returns it) or gone (returns undefined). */
-async function waitForSnapshot(deps: TalosImageDeps, id: number): Promise<Image | undefined> {
-  const interval = deps.snapshotPollIntervalMs ?? 10_000;
-  const deadline = deps.creatingTimeoutMs ?? 30 * 60_000;
-  for (let waited = 0;; waited += interval) {
-    const image = await deps.hcloud.images.get(id);
-    if (!image || image.status === "unavailable") return undefined;
-    if (image.status === "available") return image;
-    if (waited >= deadline) {
-      throw new ImageBuildError(
-        "snapshotting",
-        `Snapshot ${id} is still being created after ${Math.round(deadline / 60_000)} min`,
-        { hint: "Check the snapshot in the Hetzner Console; delete it if it is stuck, then run again." },
-      );
-    }
-    await deps.sleep(interval, deps.signal);
-  }
-}
-
 function newestFirst(images: Image[]): Image[] {
   return [...images].sort((a, b) => Date.parse(b.created) - Date.parse(a.created) || b.id - a.id);
 }
 
-function fail(task: TaskHandle, err: ImageBuildError): ImageBuildError {
-  task.fail(err.message);
-  return err;
-}
-
-/** `err` itself when it already is an ImageBuildError, else wrapped as `<prefix>: <message>`. */
-function asBuildError(step: ImageBuildStep, prefix: string, err: unknown): ImageBuildError {
-  if (err instanceof ImageBuildError) return err;
-  return new ImageBuildError(step, `${prefix}: ${messageOf(err)}`, { cause: err });
-}
-
-function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
-
-export type { TalosImageNames };
+export { ImageBuildError, type ImageBuildStep, type TalosImageNames };

@@ -1,12 +1,14 @@
 /**
- * The Hetzner side of an image build: the temporary server (with its location fallback) and its
- * deletion, which must succeed even when the server is still busy with an action.
+ * The Hetzner side of an image build: the temporary server (with its location fallback), its
+ * deletion (which must succeed even when the server is still busy with an action), the cleanup of
+ * an interrupted build, and waiting for a snapshot.
  *
  * @module
  */
-import { type HcloudClient, isHcloudError, type Server } from "../hcloud/mod.ts";
+import { type HcloudClient, type Image, isHcloudError, type Server } from "../hcloud/mod.ts";
 import type { TaskHandle } from "../lib/progress.ts";
 import type { TalosImageDeps } from "./image.ts";
+import { asBuildError, fail, ImageBuildError } from "./image_errors.ts";
 import { IMAGE_BUILD_PURPOSE, IMAGE_LABEL_KEYS, type TalosImageNames } from "./image_naming.ts";
 
 /** What the build helpers share. */
@@ -142,4 +144,54 @@ async function findOwnedServer(
 ): Promise<Server | undefined> {
   const server = await hcloud.servers.findByName(names.buildServerName);
   return server?.labels[IMAGE_LABEL_KEYS.purpose] === IMAGE_BUILD_PURPOSE ? server : undefined;
+}
+
+/** Deletes a build server and key an interrupted run left behind (found by their deterministic names). */
+export async function removeLeftovers(ctx: ImageBuildContext, task: TaskHandle): Promise<void> {
+  const { hcloud } = ctx.deps;
+  const { names } = ctx;
+  try {
+    const server = await hcloud.servers.findByName(names.buildServerName);
+    if (server) {
+      assertOwned(server.labels, `server "${names.buildServerName}" (${server.id})`);
+      task.update(`removing build server ${server.id} left by an interrupted run`);
+      await deleteBuildServer(ctx, server.id);
+    }
+    const key = await hcloud.sshKeys.findByName(names.sshKeyName);
+    if (key) {
+      assertOwned(key.labels, `SSH key "${names.sshKeyName}" (${key.id})`);
+      await hcloud.sshKeys.delete(key.id);
+    }
+  } catch (err) {
+    throw fail(task, asBuildError("clean up earlier build", "Cannot remove an interrupted image build", err));
+  }
+}
+
+function assertOwned(labels: Record<string, string>, what: string): void {
+  if (labels[IMAGE_LABEL_KEYS.purpose] !== IMAGE_BUILD_PURPOSE) {
+    throw new ImageBuildError(
+      "clean up earlier build",
+      `Cannot build the Talos image: ${what} exists but was not created by k8zner (no label ${IMAGE_LABEL_KEYS.purpose}=image-build)`,
+      { hint: "k8zner never deletes resources it did not create: rename or delete it, then run again." },
+    );
+  }
+}
+
+/** Polls a snapshot until it is available (returns it) or gone (returns undefined). */
+export async function waitForSnapshot(deps: TalosImageDeps, id: number): Promise<Image | undefined> {
+  const interval = deps.snapshotPollIntervalMs ?? 10_000;
+  const deadline = deps.creatingTimeoutMs ?? 30 * 60_000;
+  for (let waited = 0;; waited += interval) {
+    const image = await deps.hcloud.images.get(id);
+    if (!image || image.status === "unavailable") return undefined;
+    if (image.status === "available") return image;
+    if (waited >= deadline) {
+      throw new ImageBuildError(
+        "snapshotting",
+        `Snapshot ${id} is still being created after ${Math.round(deadline / 60_000)} min`,
+        { hint: "Check the snapshot in the Hetzner Console; delete it if it is stuck, then run again." },
+      );
+    }
+    await deps.sleep(interval, deps.signal);
+  }
 }
