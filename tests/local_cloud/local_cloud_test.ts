@@ -167,6 +167,12 @@ Deno.test("a Talos server boots at its loopback IPv4, bootstraps, and its kubeco
     await waitForAction(url, (await hcloud(url, "POST", `/servers/${cp.id}/actions/poweron`)).body.action.id);
     await waitFor("the configured Talos API after power-on", async () => (await talos.version()).length === 1);
     assertEquals(node.state.mode, "configured");
+    // A reboot through the API takes the Talos API down briefly and keeps the config.
+    const reboots = node.state.rebootCount;
+    await waitForAction(url, (await hcloud(url, "POST", `/servers/${cp.id}/actions/reboot`)).body.action.id);
+    await waitFor("the reboot", () => node.state.rebootCount === reboots + 1);
+    await waitFor("the configured Talos API after the reboot", async () => (await talos.version()).length === 1);
+    assertEquals(node.state.mode, "configured");
     const members = await talos.etcdMemberList();
     assertEquals(members[0]?.members.length, 1);
     const kubeAgain = await createKubeClient({ kubeconfigYaml });
@@ -231,4 +237,12 @@ Deno.test("two local clouds at once take different loopback blocks, and a closed
   } finally {
     if (!firstClosed) await first.close();
   }
+});
+
+Deno.test("startLocalCloud() passes random faults to the simulator, seeded", async () => {
+  await using cloud = await startLocalCloud({ speed: 1000, rescueSsh: false, faults: { rate: 1, kinds: ["503"] } });
+  const res = await fetch(`${cloud.hcloudUrl}/servers`, { headers: { Authorization: "Bearer t" } });
+  await res.body?.cancel();
+  assertEquals(res.status, 503);
+  assertEquals(cloud.sim.faults.injected.map((f) => [f.kind, f.source]), [["503", "random"]]);
 });
