@@ -13,6 +13,8 @@ import { registerInit } from "./init.ts";
 import { registerGenerate } from "./generate.ts";
 import { registerCost } from "./cost.ts";
 import { registerConfig } from "./config_cmd.ts";
+import { registerApply } from "./apply.ts";
+import { registerPlan } from "./plan.ts";
 
 /** Creates the root command with every working subcommand registered. */
 export function createProgram(ctx: CliContext) {
@@ -33,5 +35,7 @@ export function createProgram(ctx: CliContext) {
   registerGenerate(program, ctx);
   registerCost(program, ctx);
   registerConfig(program, ctx);
+  registerPlan(program, ctx);
+  registerApply(program, ctx);
   return program;
 }

@@ -1,0 +1,448 @@
+/**
+ * `runApply()`: from a validated spec to a bootstrapped Talos cluster handed over to its operator
+ * (ADR 0002), or, for a cluster already handed over, an update of its `K8znerCluster` spec.
+ *
+ * Order of a first run: the secrets bundle (before any request that creates anything), one
+ * discovery pass, the caller's IP when the allowlist is empty; then the Talos image in parallel with
+ * the infrastructure (network → firewall, load balancer, placement groups, SSH key); the first
+ * control plane from the snapshot with its planned private IP; its machine config over the Talos
+ * API in maintenance mode; etcd bootstrapped exactly once (detected, not remembered); talosconfig
+ * and kubeconfig; the Kubernetes API through the load balancer; the operator; the `K8znerCluster`.
+ * Every step finds its work done on a re-run, so a killed apply simply runs again. Nothing is torn
+ * down on failure.
+ *
+ * @module
+ */
+import { type DesiredState, expandSpec, type Spec } from "../config/mod.ts";
+import type { LoadBalancer, Server } from "../hcloud/mod.ts";
+import type { KubeClient, KubeObject } from "../kube/mod.ts";
+import type { ProgressSink } from "../lib/progress.ts";
+import { UsageError } from "../lib/errors.ts";
+import { parseTalosconfig } from "../talos/talosconfig.ts";
+import type { SecretsBundle } from "../talos/secrets_bundle.ts";
+import { type K8znerClusterSpec } from "../addons/k8zner_cluster.ts";
+import { ensureClusterSecrets, ensureKubeconfig, ensureTalosconfig } from "../cluster/credentials.ts";
+import { discoverCluster } from "../cluster/discover.ts";
+import { assertNoConflicts, runTask } from "../cluster/ensure_common.ts";
+import { ensureInfrastructure, type InfrastructureResult } from "../cluster/ensure_infrastructure.ts";
+import { ensureServers } from "../cluster/ensure_servers.ts";
+import {
+  ensureK8znerCluster,
+  findK8znerCluster,
+  followClusterStatus,
+  installOperator,
+  renderHandoverManifests,
+  renderInitialClusterStatus,
+  waitForKubeApi,
+} from "../cluster/handover.ts";
+import { ensureTalosImage, type TalosImageResult } from "../cluster/image.ts";
+import type { ObservedCluster } from "../cluster/observed.ts";
+import { bootstrapFirstControlPlane, fetchKubeconfig } from "../cluster/talos_bootstrap.ts";
+import type { ApplyDeps } from "./apply_deps.ts";
+import { ApplyFailedError } from "./apply_errors.ts";
+import {
+  type ApplyPlan,
+  buildApplyPlan,
+  firstControlPlaneName,
+  planClusterSpec,
+  renderDesiredClusterSpec,
+} from "./apply_plan.ts";
+import { findLiveCluster } from "./live_cluster.ts";
+import { renderFirstControlPlaneConfig, SCHEMATIC_ID } from "./node_config.ts";
+import { renderApplyPlan } from "./render_apply_plan.ts";
+
+/** Options of {@link runApply}. */
+export interface ApplyOptions {
+  spec: Spec;
+  /** The config file as shown to the user. */
+  configPath: string;
+  /** `./secrets/<cluster>` (created 0700). */
+  secretsDir: string;
+  /** Confirmations answered yes. */
+  yes: boolean;
+  /** Follow the cluster's status until Ready after the hand-over. */
+  wait: boolean;
+  /** Asks the user to confirm a change to a running cluster (the plan is shown first). Without it and `yes`, apply refuses. */
+  confirm?: (question: string) => Promise<boolean>;
+  /** Shows the plan of an update (text, never secrets). */
+  showPlan?: (text: string) => void;
+  /** Cloudflare token for the operator's Secret (when `domain` is set). */
+  cloudflareApiToken?: string;
+}
+
+/** What a run did. */
+export interface ApplyResult {
+  cluster: string;
+  /** `bootstrapped`: the pipeline ran (first run or resume); `updated`/`unchanged`: a handed-over cluster. */
+  outcome: "bootstrapped" | "updated" | "unchanged" | "declined";
+  kubeconfigPath?: string;
+  talosconfigPath?: string;
+  /** Kubernetes API URL through the load balancer. */
+  apiEndpoint?: string;
+  /** The plan of an update (handed-over cluster). */
+  plan?: ApplyPlan;
+}
+
+/** Runs `apply`. Errors after the first possible change are {@link ApplyFailedError}s. */
+export async function runApply(deps: ApplyDeps, options: ApplyOptions, progress: ProgressSink): Promise<ApplyResult> {
+  const desired = expandSpec(options.spec);
+  const name = desired.cluster.name;
+  const secretsTask = progress.task("Secrets");
+  const secrets = await runTask(secretsTask, async () => {
+    const s = await ensureClusterSecrets({ dir: options.secretsDir, now: deps.now() });
+    return { result: s, changed: s.created, detail: s.created ? `generated ${s.path}` : `reusing ${s.path}` };
+  });
+  const live = await findLiveCluster(deps, options.secretsDir, name);
+  try {
+    const discoverTask = progress.task("Discovery");
+    const observed = await runTask(discoverTask, async () => {
+      const o = await discoverCluster(deps.hc, name, { desired });
+      return { result: o, changed: true, detail: describeObserved(o) };
+    });
+    let callerIp: string | undefined;
+    if (desired.firewall.needsCallerIp) {
+      callerIp = await runTask(progress.task("Caller IP"), async () => {
+        const ip = await deps.detectCallerIp();
+        return {
+          result: ip,
+          changed: true,
+          detail: `${ip} (api_allowlist is empty: only this address may reach the APIs)`,
+        };
+      });
+    }
+    if (live.object) {
+      return await updateHandedOver(deps, options, progress, {
+        desired,
+        observed,
+        callerIp,
+        live: live.object,
+        kube: live.kube!,
+      });
+    }
+    if (live.note) progress.note(`note: ${live.note}; continuing with the bootstrap`);
+    return await bootstrap(deps, options, progress, { desired, observed, callerIp, bundle: secrets.bundle });
+  } finally {
+    live.kube?.close();
+  }
+}
+
+interface RunContext {
+  desired: DesiredState;
+  observed: ObservedCluster;
+  callerIp: string | undefined;
+}
+
+/** The cluster exists and the operator owns it: fix shared infrastructure, update the spec. */
+async function updateHandedOver(
+  deps: ApplyDeps,
+  options: ApplyOptions,
+  progress: ProgressSink,
+  ctx: RunContext & { live: KubeObject; kube: KubeClient },
+): Promise<ApplyResult> {
+  const { desired } = ctx;
+  const name = desired.cluster.name;
+  const desiredSpec = renderDesiredClusterSpec(desired, ctx.callerIp);
+  const plan = buildApplyPlan(desired, ctx.observed, {
+    ...(ctx.callerIp ? { callerIp: ctx.callerIp } : {}),
+    cluster: planClusterSpec(desiredSpec, ctx.live),
+  });
+  if (!plan.pending) {
+    progress.note(`Cluster "${name}" is up to date: nothing to change.`);
+    return { cluster: name, outcome: "unchanged", plan };
+  }
+  options.showPlan?.(renderApplyPlan(plan, name));
+  if (!options.yes) {
+    if (!options.confirm) {
+      throw new UsageError(`Cannot change cluster "${name}" without confirmation: no terminal to ask on`, {
+        hint: "Review the plan (k8zner plan) and run again with --yes",
+      });
+    }
+    if (!(await options.confirm(`Apply these changes to cluster "${name}"?`))) {
+      progress.note("Nothing changed.");
+      return { cluster: name, outcome: "declined", plan };
+    }
+  }
+  const existing: string[] = [];
+  await guard("Infrastructure", existing, async () => {
+    if (plan.infrastructure.length === 0) return;
+    await ensureInfrastructure(deps.cluster, desired, ctx.observed, progress, optionalCallerIp(ctx.callerIp));
+  });
+  await guard("Cluster spec", existing, () =>
+    runTask(progress.task("Cluster spec"), async () => {
+      const spec = keepUnmanagedFields(desiredSpec, ctx.live);
+      const r = await ensureK8znerCluster(ctx.kube, { name, spec, status: {} });
+      return {
+        result: r,
+        changed: r.action !== "unchanged",
+        detail: r.action === "unchanged"
+          ? "as configured"
+          : `updated ${r.changes.length} field(s); the operator does the rest`,
+      };
+    }));
+  if (options.wait) await followReady(deps, ctx.kube, name, progress);
+  return { cluster: name, outcome: "updated", plan };
+}
+
+/** The bootstrap pipeline: first run, or a resume after a crash. */
+async function bootstrap(
+  deps: ApplyDeps,
+  options: ApplyOptions,
+  progress: ProgressSink,
+  ctx: RunContext & { bundle: SecretsBundle },
+): Promise<ApplyResult> {
+  const { desired, observed } = ctx;
+  const name = desired.cluster.name;
+  // Every same-named foreign object is reported before the first mutating request of any step.
+  assertNoConflicts(observed);
+  const existing: string[] = describeExisting(observed);
+  const imageTask = progress.task("Talos image");
+  const [imageResult, infraResult] = await Promise.allSettled([
+    ensureTalosImage(
+      { ...deps.image, hcloud: deps.hc },
+      {
+        talosVersion: desired.talos.version,
+        schematicId: SCHEMATIC_ID,
+        arch: desired.talos.arch,
+        location: desired.cluster.region,
+      },
+      imageTask,
+    ),
+    ensureInfrastructure(deps.cluster, desired, observed, progress, optionalCallerIp(ctx.callerIp)),
+  ]);
+  if (infraResult.status === "fulfilled") existing.push(...describeInfra(infraResult.value));
+  if (imageResult.status === "fulfilled") existing.push(`snapshot ${imageResult.value.imageId}`);
+  if (imageResult.status === "rejected") {
+    throw new ApplyFailedError("Talos image", unique(existing), imageResult.reason);
+  }
+  if (infraResult.status === "rejected") {
+    throw new ApplyFailedError("Infrastructure", unique(existing), infraResult.reason);
+  }
+  const infra = infraResult.value;
+  const image: TalosImageResult = imageResult.value;
+  const lbIp = infra.loadBalancer.public_net.ipv4.ip;
+
+  const firstName = firstControlPlaneName(desired);
+  const server = await guard("First control plane", existing, async () => {
+    const [s] = await ensureServers(deps.cluster, desired, observed, infra, {
+      imageId: image.imageId,
+      only: [firstName],
+    }, progress.task("First control plane"));
+    return s!;
+  });
+  existing.push(`server ${server.name}`);
+  const serverIp = publicIpv4(server);
+  if (!lbIp) throw new ApplyFailedError("API load balancer", unique(existing), new Error("it has no public IPv4"));
+
+  const talosconfig = await guard("Credentials", existing, () =>
+    ensureTalosconfig({
+      dir: options.secretsDir,
+      clusterName: name,
+      bundle: ctx.bundle,
+      endpoints: [serverIp],
+      now: deps.now(),
+    }));
+  const credentials = parseTalosconfig(talosconfig.text, name);
+  const talos = deps.talos(credentials);
+  const tasks = { configure: progress.task("Machine config"), etcd: progress.task("etcd bootstrap") };
+  const common = { intervalMs: deps.intervals.talosMs };
+  await guard("Talos bootstrap", existing, () =>
+    bootstrapFirstControlPlane({
+      endpoint: serverIp,
+      configYaml: renderFirstControlPlaneConfig(ctx.bundle, desired, { lbPublicIpv4: lbIp, serverId: server.id }),
+      deps: talos,
+      tasks,
+      ...common,
+      timeouts: {
+        configureMs: deps.timeouts.talosMs,
+        readyMs: deps.timeouts.talosMs,
+        etcdMs: deps.timeouts.talosMs,
+      },
+      skipKubeconfig: true,
+    }));
+  const kubeconfigTask = progress.task("Kubeconfig");
+  const kubeconfig = await guard("Kubeconfig", existing, () =>
+    runTask(kubeconfigTask, async () => {
+      const client = talos.talosClient(serverIp);
+      try {
+        const file = await ensureKubeconfig({
+          dir: options.secretsDir,
+          bundle: ctx.bundle,
+          now: deps.now(),
+          fetch: () => fetchKubeconfig(client, { deps: talos, task: kubeconfigTask, ...common }),
+        });
+        return {
+          result: file,
+          changed: file.outcome !== "unchanged",
+          detail: `${file.outcome === "unchanged" ? "kept" : "wrote"} ${file.path} and ${talosconfig.path}`,
+        };
+      } finally {
+        await client.close();
+      }
+    }));
+
+  const kube = await deps.kube(kubeconfig.text);
+  try {
+    await guard("Kubernetes API", existing, () =>
+      runTask(progress.task("Kubernetes API"), async () => {
+        const version = await waitForKubeApi(kube, {
+          timeoutMs: deps.timeouts.kubeApiMs,
+          intervalMs: deps.intervals.kubeMs,
+        });
+        return { result: version, changed: true, detail: `${version} answers at ${kube.server}` };
+      }));
+    const operatorTask = progress.task("Operator");
+    await guard("Operator", existing, () =>
+      runTask(operatorTask, async () => {
+        const manifests = renderHandoverManifests({
+          clusterName: name,
+          controlPlaneCount: desired.kubernetes.controlPlaneCount,
+          hcloudToken: deps.hcloudToken,
+          bundle: ctx.bundle,
+          talosconfig: talosconfig.text,
+          ...(options.cloudflareApiToken ? { cloudflareApiToken: options.cloudflareApiToken } : {}),
+        });
+        const r = await installOperator(kube, manifests, { task: operatorTask });
+        return {
+          result: r,
+          changed: r.applied.length > 0,
+          detail: r.applied.length > 0
+            ? `applied ${r.applied.length} object(s) in k8zner-system`
+            : `all ${r.unchanged.length} objects as rendered`,
+        };
+      }));
+    existing.push("the operator");
+    await guard("Cluster object", existing, () =>
+      runTask(progress.task("Cluster object"), async () => {
+        const live = await findK8znerCluster(kube, name);
+        const now = deps.now();
+        const base = renderDesiredClusterSpec(desired, ctx.callerIp);
+        const spec: K8znerClusterSpec = live ? keepUnmanagedFields(base, live) : {
+          ...base,
+          bootstrap: {
+            completed: true,
+            completedAt: now.toISOString().replace(/\.\d{3}Z$/, "Z"),
+            bootstrapNode: server.name,
+            bootstrapNodeID: server.id,
+            publicIP: serverIp,
+          },
+        };
+        const status = renderInitialClusterStatus({
+          controlPlanes: desired.kubernetes.controlPlaneCount,
+          workers: desired.kubernetes.workerCount,
+          bootstrapNode: {
+            name: server.name,
+            serverId: server.id,
+            privateIp: desired.servers.find((s) => s.name === server.name)!.privateIp,
+            publicIp: serverIp,
+          },
+          infrastructure: {
+            networkId: infra.network.id,
+            firewallId: infra.firewall.id,
+            loadBalancerId: infra.loadBalancer.id,
+            loadBalancerIp: lbIp,
+            loadBalancerPrivateIp: desired.loadBalancer.privateIp,
+            placementGroupIds: [...infra.placementGroups.values()].map((g) => g.id),
+            snapshotId: image.imageId,
+          },
+          controlPlaneEndpoint: lbIp,
+          image: { snapshotId: image.imageId, version: desired.talos.version, schematicId: SCHEMATIC_ID },
+          now,
+        });
+        const r = await ensureK8znerCluster(kube, { name, spec, status });
+        return {
+          result: r,
+          changed: r.action !== "unchanged" || r.statusWritten,
+          detail: `K8znerCluster ${name} ${r.action}; the operator takes over`,
+        };
+      }));
+    if (options.wait) await followReady(deps, kube, name, progress);
+  } finally {
+    kube.close();
+  }
+  return {
+    cluster: name,
+    outcome: "bootstrapped",
+    kubeconfigPath: kubeconfig.path,
+    talosconfigPath: talosconfig.path,
+    apiEndpoint: kube.server,
+  };
+}
+
+/** `--wait`: follows the status until Ready, one progress line per change. */
+async function followReady(deps: ApplyDeps, kube: KubeClient, name: string, progress: ProgressSink): Promise<void> {
+  const task = progress.task("Cluster ready");
+  await runTask(task, async () => {
+    await followClusterStatus(kube, name, (summary) => task.update(summary.line), {
+      timeoutMs: deps.timeouts.waitReadyMs,
+      intervalMs: deps.intervals.kubeMs,
+      sleep: deps.sleep,
+    });
+    return { result: undefined, changed: true, detail: "Running and Ready" };
+  });
+}
+
+/** Runs a step; a failure becomes an {@link ApplyFailedError} listing what exists. */
+async function guard<T>(step: string, existing: readonly string[], fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof ApplyFailedError) throw err;
+    throw new ApplyFailedError(step, unique(existing), err);
+  }
+}
+
+/** Spec fields the config does not drive are kept as they are on the live object. */
+function keepUnmanagedFields(spec: K8znerClusterSpec, live: KubeObject): K8znerClusterSpec {
+  const current = (live.spec ?? {}) as Record<string, unknown>;
+  const out: Record<string, unknown> = { ...spec };
+  for (const field of ["bootstrap", "paused", "healthCheck"]) {
+    if (current[field] !== undefined) out[field] = current[field];
+  }
+  return out as unknown as K8znerClusterSpec;
+}
+
+function optionalCallerIp(callerIp: string | undefined): { callerIp?: string } {
+  return callerIp === undefined ? {} : { callerIp };
+}
+
+function publicIpv4(server: Server): string {
+  const ip = server.public_net.ipv4?.ip;
+  if (!ip) throw new TypeError(`Cannot reach server "${server.name}": it has no public IPv4`);
+  return ip;
+}
+
+function describeObserved(o: ObservedCluster): string {
+  const parts: string[] = [];
+  const add = (n: number, what: string) => n > 0 && parts.push(`${n} ${what}${n > 1 ? "s" : ""}`);
+  add(o.servers.length, "server");
+  add(o.networks.length, "network");
+  add(o.firewalls.length, "firewall");
+  add(o.loadBalancers.length, "load balancer");
+  add(o.placementGroups.length, "placement group");
+  add(o.conflicts.length, "conflict");
+  return parts.length > 0 ? `found ${parts.join(", ")}` : "nothing exists yet";
+}
+
+function describeExisting(o: ObservedCluster): string[] {
+  return [
+    ...o.networks.map((n) => `network ${n.name}`),
+    ...o.firewalls.map((f) => `firewall ${f.name}`),
+    ...o.loadBalancers.map((l) => `load balancer ${l.name}`),
+    ...o.placementGroups.map((p) => `placement group ${p.name}`),
+    ...o.servers.map((s) => `server ${s.name}`),
+  ];
+}
+
+function describeInfra(infra: InfrastructureResult): string[] {
+  const lb: LoadBalancer = infra.loadBalancer;
+  return [
+    `network ${infra.network.name}`,
+    `firewall ${infra.firewall.name}`,
+    `load balancer ${lb.name}`,
+    ...[...infra.placementGroups.values()].map((p) => `placement group ${p.name}`),
+  ];
+}
+
+function unique(items: readonly string[]): string[] {
+  return [...new Set(items)];
+}

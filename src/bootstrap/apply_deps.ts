@@ -1,0 +1,106 @@
+/**
+ * What `apply` and `plan` need from the outside world, injected: the Hetzner client and the clients
+ * built from the cluster's credentials (Talos, Kubernetes), timers, the caller-IP lookup and the
+ * image build's SSH. {@link createApplyDeps} wires the real ones; tests swap single members.
+ *
+ * @module
+ */
+import type { HcloudClient } from "../hcloud/mod.ts";
+import { createKubeClient, type KubeClient } from "../kube/mod.ts";
+import { createActionWaiter } from "../cluster/action_waiter.ts";
+import { DEFAULT_CALLER_IP_URL, detectCallerIp } from "../cluster/caller_ip.ts";
+import type { ClusterDeps } from "../cluster/deps.ts";
+import type { TalosImageDeps } from "../cluster/image.ts";
+import { createSshRunner } from "../cluster/image_ssh.ts";
+import { createTalosDeps, type TalosCredentialsPem, type TalosDeps } from "../cluster/talos_deps.ts";
+
+/** Poll intervals (real milliseconds). */
+export interface PollIntervals {
+  /** Hetzner actions (one `GET /actions?id=…` per poll for all running actions). */
+  actionsMs: number;
+  /** Talos API probes (configure, etcd, kubeconfig). */
+  talosMs: number;
+  /** Kubernetes API probes and status polls. */
+  kubeMs: number;
+  /** A snapshot being made (minutes on Hetzner). */
+  snapshotMs: number;
+}
+
+/** Defaults for the real cloud. */
+export const DEFAULT_POLL_INTERVALS: Readonly<PollIntervals> = {
+  actionsMs: 1000,
+  talosMs: 2000,
+  kubeMs: 2000,
+  snapshotMs: 10_000,
+};
+
+/** The dependencies of `runApply` and `computeApplyPlan`. */
+export interface ApplyDeps {
+  hc: HcloudClient;
+  /** Steps of `src/cluster/` (shares `hc` and one action waiter). */
+  cluster: ClusterDeps;
+  /** The image build's extra needs (SSH to the rescue system). */
+  image: Omit<TalosImageDeps, "hcloud">;
+  /** A Talos toolkit authenticated with the cluster's talosconfig credentials. */
+  talos(credentials: TalosCredentialsPem): TalosDeps;
+  /** A Kubernetes client for a kubeconfig (YAML). */
+  kube(kubeconfigYaml: string): Promise<KubeClient>;
+  /** The caller's public IPv4 (for the firewall when `api_allowlist` is empty). */
+  detectCallerIp(): Promise<string>;
+  /** Wall clock (certificates, timestamps in the cluster status). */
+  now(): Date;
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+  /** The Hetzner API token, handed to the operator in its Secret (never printed). */
+  hcloudToken: string;
+  intervals: PollIntervals;
+  /** Overall timeouts (real ms) of the long waits. */
+  timeouts: { talosMs: number; kubeApiMs: number; waitReadyMs: number };
+}
+
+/** Inputs of {@link createApplyDeps}. */
+export interface RealApplyDepsOptions {
+  hc: HcloudClient;
+  hcloudToken: string;
+  fetch: typeof fetch;
+  sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** Where the caller's IPv4 is asked (`K8ZNER_IP_URL`); default icanhazip. */
+  callerIpUrl?: string;
+  /** Overrides every poll interval (a local cloud with simulated time runs much faster than Hetzner). */
+  pollIntervalMs?: number;
+  /** `--wait` timeout in ms (default 30 min). */
+  waitTimeoutMs?: number;
+  now?: () => Date;
+}
+
+/** The real dependencies. */
+export function createApplyDeps(options: RealApplyDepsOptions): ApplyDeps {
+  const p = options.pollIntervalMs;
+  const intervals: PollIntervals = p === undefined
+    ? { ...DEFAULT_POLL_INTERVALS }
+    : { actionsMs: p, talosMs: p, kubeMs: p, snapshotMs: p };
+  const sleep = options.sleep;
+  const clock = Date.now;
+  return {
+    hc: options.hc,
+    cluster: {
+      hc: options.hc,
+      actions: createActionWaiter(options.hc, { sleep, pollIntervalMs: intervals.actionsMs }),
+      sleep,
+      clock,
+    },
+    image: {
+      ssh: createSshRunner({ sleep, delayMs: Math.min(5000, intervals.talosMs) }),
+      sleep,
+      pollIntervalMs: intervals.actionsMs,
+      snapshotPollIntervalMs: intervals.snapshotMs,
+    },
+    talos: (credentials) => createTalosDeps(credentials, { sleep, now: clock }),
+    kube: (kubeconfigYaml) => createKubeClient({ kubeconfigYaml, sleep, now: clock }),
+    detectCallerIp: () => detectCallerIp(options.fetch, options.callerIpUrl ?? DEFAULT_CALLER_IP_URL),
+    now: options.now ?? (() => new Date()),
+    sleep,
+    hcloudToken: options.hcloudToken,
+    intervals,
+    timeouts: { talosMs: 600_000, kubeApiMs: 900_000, waitReadyMs: options.waitTimeoutMs ?? 30 * 60_000 },
+  };
+}

@@ -1,0 +1,111 @@
+/**
+ * What `apply` would do, in two parts: the Hetzner infrastructure `apply` itself creates or fixes
+ * (network, firewall, API load balancer, placement groups, SSH key, the first control plane), and
+ * the `K8znerCluster` spec it writes for the operator. Servers beyond the first control plane are the
+ * operator's: they are listed, but never count as pending for `apply`. Pure.
+ *
+ * @module
+ */
+import type { DesiredState } from "../config/mod.ts";
+import { renderK8znerClusterSpec } from "../addons/k8zner_cluster.ts";
+import type { Change } from "../cluster/change.ts";
+import { diffClusterSpec, type SpecChange } from "../cluster/handover_diff.ts";
+import type { ObservedCluster } from "../cluster/observed.ts";
+import { planInfrastructure } from "../cluster/plan.ts";
+import type { KubeObject } from "../kube/mod.ts";
+import { SCHEMATIC_ID } from "./node_config.ts";
+
+/** The state of the cluster's `K8znerCluster` object as far as `apply` can tell. */
+export type ClusterSpecState =
+  /** No kubeconfig yet, or the object does not exist: `apply` creates it. */
+  | "create"
+  /** The object exists and matches the config. */
+  | "unchanged"
+  /** The object exists and differs: `apply` updates it after confirmation. */
+  | "update";
+
+/** The cluster spec part of a plan. */
+export interface ClusterSpecPlan {
+  state: ClusterSpecState;
+  changes: SpecChange[];
+  /** Why the state is `create` when a kubeconfig exists (e.g. the API did not answer). */
+  note?: string;
+}
+
+/** Everything `apply` would change. */
+export interface ApplyPlan {
+  /** Hetzner changes `apply` makes itself (conflicts included: they block it). */
+  infrastructure: Change[];
+  /** Server changes the operator makes after the hand-over (for information). */
+  operator: Change[];
+  cluster: ClusterSpecPlan;
+  /** True when `apply` has something to do. */
+  pending: boolean;
+}
+
+/** Top-level spec fields the config does not drive (set by apply's bootstrap or by hand): never diffed. */
+const UNMANAGED_SPEC_FIELDS = ["bootstrap", "paused", "healthCheck"] as const;
+
+/** The first control plane: the only server `apply` creates. */
+export function firstControlPlaneName(desired: DesiredState): string {
+  const first = desired.servers.find((s) => s.role === "control-plane");
+  if (!first) throw new TypeError("Cannot plan: the desired state has no control plane");
+  return first.name;
+}
+
+/**
+ * The address list the cluster keeps in its spec and firewall: the config's `api_allowlist`, or
+ * the caller's address when it is empty.
+ */
+export function effectiveAllowlist(desired: DesiredState, callerIp: string | undefined): string[] | undefined {
+  if (!desired.firewall.needsCallerIp) return undefined;
+  if (callerIp === undefined) return undefined;
+  return [callerIp.includes("/") ? callerIp : `${callerIp}/${callerIp.includes(":") ? 128 : 32}`];
+}
+
+/** The `K8znerCluster` spec `apply` writes. */
+export function renderDesiredClusterSpec(desired: DesiredState, callerIp: string | undefined) {
+  const apiAllowlist = effectiveAllowlist(desired, callerIp);
+  return renderK8znerClusterSpec(desired, { schematicId: SCHEMATIC_ID, ...(apiAllowlist ? { apiAllowlist } : {}) });
+}
+
+/** Compares the live `K8znerCluster` (if any) with the spec `apply` would write. */
+export function planClusterSpec(
+  desiredSpec: object,
+  live: KubeObject | undefined,
+  note?: string,
+): ClusterSpecPlan {
+  if (live === undefined) return { state: "create", changes: [], ...(note ? { note } : {}) };
+  const liveSpec = { ...(live.spec as Record<string, unknown> | undefined ?? {}) };
+  for (const field of UNMANAGED_SPEC_FIELDS) delete liveSpec[field];
+  const changes = diffClusterSpec(liveSpec, desiredSpec);
+  return { state: changes.length === 0 ? "unchanged" : "update", changes };
+}
+
+/** Builds the plan from one discovery pass and the live cluster object. */
+export function buildApplyPlan(
+  desired: DesiredState,
+  observed: ObservedCluster,
+  options: { callerIp?: string; cluster: ClusterSpecPlan },
+): ApplyPlan {
+  const first = firstControlPlaneName(desired);
+  const all = planInfrastructure(desired, observed, options.callerIp ? { callerIp: options.callerIp } : {});
+  const infrastructure: Change[] = [];
+  const operator: Change[] = [];
+  for (const change of all) {
+    const operatorsServer = change.kind === "server" && change.action !== "conflict" && change.name !== first;
+    (operatorsServer ? operator : infrastructure).push(change);
+  }
+  // Once the operator owns the cluster, even the first control plane is its to replace.
+  const handedOver = options.cluster.state !== "create";
+  const mine = handedOver
+    ? infrastructure.filter((c) => c.kind !== "server" || c.action === "conflict")
+    : infrastructure;
+  if (handedOver) operator.unshift(...infrastructure.filter((c) => !mine.includes(c)));
+  return {
+    infrastructure: mine,
+    operator,
+    cluster: options.cluster,
+    pending: mine.length > 0 || options.cluster.state !== "unchanged",
+  };
+}

@@ -1,0 +1,65 @@
+/**
+ * Finding the cluster's `K8znerCluster` through the kubeconfig in `./secrets/<cluster>/`: present
+ * means the cluster was handed over, and `apply` only updates its spec. A missing kubeconfig, an
+ * API that does not answer or a missing object mean the hand-over has not happened (yet).
+ *
+ * @module
+ */
+import { join } from "node:path";
+import type { KubeClient, KubeObject } from "../kube/mod.ts";
+import { CREDENTIAL_FILES } from "../cluster/credentials.ts";
+import { findK8znerCluster } from "../cluster/handover.ts";
+import type { ApplyDeps } from "./apply_deps.ts";
+
+/** What was found. `kube` (when set) must be closed by the caller. */
+export interface LiveCluster {
+  kubeconfig?: string;
+  kube?: KubeClient;
+  object?: KubeObject;
+  /** Why no object was found although a kubeconfig exists. */
+  note?: string;
+}
+
+/** How long the lookup waits for the API before treating the cluster as not handed over. */
+export const LIVE_LOOKUP_TIMEOUT_MS = 10_000;
+
+/** Reads `<secretsDir>/kubeconfig` and looks the cluster object up with it. Never throws for an unreachable API. */
+export async function findLiveCluster(
+  deps: Pick<ApplyDeps, "kube" | "sleep">,
+  secretsDir: string,
+  clusterName: string,
+  timeoutMs = LIVE_LOOKUP_TIMEOUT_MS,
+): Promise<LiveCluster> {
+  let kubeconfig: string;
+  try {
+    kubeconfig = await Deno.readTextFile(join(secretsDir, CREDENTIAL_FILES.kubeconfig));
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) return {};
+    throw err;
+  }
+  let kube: KubeClient;
+  try {
+    kube = await deps.kube(kubeconfig);
+  } catch (err) {
+    return { kubeconfig, note: `the kubeconfig cannot be used: ${messageOf(err)}` };
+  }
+  const timer = new AbortController();
+  try {
+    const object = await Promise.race([
+      findK8znerCluster(kube, clusterName),
+      deps.sleep(timeoutMs, timer.signal).then(() => {
+        throw new Error(`no answer within ${Math.round(timeoutMs / 1000)} s`);
+      }),
+    ]);
+    if (object) return { kubeconfig, kube, object };
+    return { kubeconfig, kube, note: "the Kubernetes API answers but has no K8znerCluster yet" };
+  } catch (err) {
+    return { kubeconfig, kube, note: `the Kubernetes API at ${kube.server} did not answer (${messageOf(err)})` };
+  } finally {
+    timer.abort();
+  }
+}
+
+function messageOf(err: unknown): string {
+  return (err instanceof Error ? err.message : String(err)).split("\n")[0]!.slice(0, 200);
+}

@@ -1,0 +1,132 @@
+/**
+ * The work of `k8zner apply` (registered in `apply.ts`): reads the config (exit 2 on problems) and
+ * the token (exit 1 when missing), both before any request; builds the real dependencies; shows live
+ * progress on stderr; prints where the credentials are on stdout.
+ *
+ * @module
+ */
+import { runApply } from "../bootstrap/apply.ts";
+import { type ApplyDeps, createApplyDeps } from "../bootstrap/apply_deps.ts";
+import { clusterSecretsDir } from "../cluster/credentials.ts";
+import { UsageError } from "../lib/errors.ts";
+import type { ProgressSink } from "../lib/progress.ts";
+import type { CliContext } from "./context.ts";
+import { hcloudClientFromEnv, type HcloudDeps, realSleep } from "./hcloud_env.ts";
+import { loadConfig } from "./load_config.ts";
+import { createProgressView } from "./progress_view.ts";
+import { displayPath } from "./load_config.ts";
+
+/** Flags of `k8zner apply`. */
+export interface ApplyFlags {
+  config?: string;
+  yes?: boolean;
+  wait?: boolean;
+}
+
+/** What tests may replace. */
+export interface ApplyCommandDeps extends HcloudDeps {
+  /** Asks a yes/no question; default: a terminal prompt when stdin is a TTY, else none. */
+  confirm?: (question: string) => Promise<boolean>;
+  /** Changes the real dependencies before the run (e.g. faster polls). */
+  adjust?: (deps: ApplyDeps) => ApplyDeps;
+}
+
+/** Environment variable overriding every poll interval (ms): a local cloud's simulated time runs fast. */
+export const POLL_INTERVAL_ENV = "K8ZNER_POLL_INTERVAL_MS";
+/** Environment variable naming the caller-IP service (answers the public IPv4 as text). */
+export const IP_URL_ENV = "K8ZNER_IP_URL";
+
+/** Builds the real dependencies of apply and plan from the environment. Throws before any request. */
+export function applyDepsFromEnv(ctx: CliContext, deps: ApplyCommandDeps = {}): ApplyDeps {
+  const hc = hcloudClientFromEnv(ctx, deps);
+  const poll = ctx.env(POLL_INTERVAL_ENV)?.trim();
+  let pollIntervalMs: number | undefined;
+  if (poll) {
+    pollIntervalMs = Number(poll);
+    if (!Number.isInteger(pollIntervalMs) || pollIntervalMs < 10 || pollIntervalMs > 60_000) {
+      throw new UsageError(`${POLL_INTERVAL_ENV}="${poll}" is not a whole number of milliseconds from 10 to 60000`);
+    }
+  }
+  const ipUrl = ctx.env(IP_URL_ENV)?.trim() || undefined;
+  if (ipUrl !== undefined && !/^https?:\/\/\S+$/.test(ipUrl)) {
+    throw new UsageError(`${IP_URL_ENV}="${ipUrl}" is not an http(s) URL`);
+  }
+  const applyDeps = createApplyDeps({
+    hc,
+    hcloudToken: ctx.env("HCLOUD_TOKEN")!.trim(),
+    fetch: deps.fetch ?? globalThis.fetch,
+    sleep: deps.sleep ?? realSleep,
+    ...(ipUrl ? { callerIpUrl: ipUrl } : {}),
+    ...(pollIntervalMs ? { pollIntervalMs } : {}),
+    ...(ctx.now ? { now: ctx.now } : {}),
+  });
+  return deps.adjust ? deps.adjust(applyDeps) : applyDeps;
+}
+
+/** The progress view of long commands: live on a terminal, plain timestamped lines otherwise (CI, NO_COLOR, pipes). */
+export function createCliProgress(ctx: CliContext): ProgressSink {
+  return createProgressView({
+    write: (text) => ctx.io.err(text.replace(/\n$/, "")),
+    live: ctx.color,
+    color: ctx.color,
+  });
+}
+
+/** The terminal prompt, only when there is a terminal to ask on. */
+function terminalConfirm(ctx: CliContext): ((question: string) => Promise<boolean>) | undefined {
+  if (!ctx.io.stdinIsTty) return undefined;
+  return async (question) => {
+    const { createClackPrompter } = await import("./prompter_clack.ts");
+    const answer = await createClackPrompter().confirm({ message: question, initial: false });
+    return answer === true;
+  };
+}
+
+/** Runs `k8zner apply`. */
+export async function runApplyCommand(ctx: CliContext, flags: ApplyFlags, deps: ApplyCommandDeps = {}) {
+  const loaded = await loadConfig({ config: flags.config, cwd: ctx.cwd, env: ctx.env, requireEnv: true });
+  const applyDeps = applyDepsFromEnv(ctx, deps);
+  const secretsDir = clusterSecretsDir(ctx.cwd, loaded.spec.name);
+  const cloudflareApiToken = loaded.spec.domain ? ctx.env("CF_API_TOKEN")?.trim() : undefined;
+  const confirm = deps.confirm ?? terminalConfirm(ctx);
+  ctx.io.err(
+    `Applying ${loaded.displayPath} (cluster "${loaded.spec.name}", ${loaded.spec.mode}, ${loaded.spec.region})`,
+  );
+  const progress = createCliProgress(ctx);
+  let result;
+  try {
+    result = await runApply(applyDeps, {
+      spec: loaded.spec,
+      configPath: loaded.displayPath,
+      secretsDir,
+      yes: flags.yes === true,
+      wait: flags.wait === true,
+      ...(confirm ? { confirm } : {}),
+      showPlan: (text) => progress.note(text),
+      ...(cloudflareApiToken ? { cloudflareApiToken } : {}),
+    }, progress);
+  } finally {
+    progress.close();
+  }
+  const shown = (p: string) => displayPath(p, ctx.cwd);
+  if (result.outcome === "bootstrapped") {
+    ctx.io.out(
+      [
+        `Cluster "${result.cluster}" is bootstrapped and handed over to its operator.`,
+        `  kubeconfig:  ${shown(result.kubeconfigPath!)}`,
+        `  talosconfig: ${shown(result.talosconfigPath!)}`,
+        `  API:         ${result.apiEndpoint}`,
+        flags.wait
+          ? "The cluster is Ready."
+          : "The operator now installs the CNI, the other nodes and the addons. Follow it with: k8zner doctor --watch",
+      ].join("\n"),
+    );
+  } else if (result.outcome === "updated") {
+    ctx.io.out(`Cluster "${result.cluster}" updated; the operator reconciles the changes (k8zner doctor --watch).`);
+  } else if (result.outcome === "unchanged") {
+    ctx.io.out(`Cluster "${result.cluster}" is up to date.`);
+  } else {
+    ctx.io.out(`Nothing changed.`);
+  }
+  return result;
+}
