@@ -1,0 +1,177 @@
+/**
+ * `k8zner destroy` as one function: one discovery pass by the cluster's labels (plus the cloud
+ * controller's load balancers and CSI volumes proven to be this cluster's), the listing with the
+ * monthly cost it frees, the user's confirmation, the deletion in dependency order, a second
+ * discovery proving the cloud is clean, and only then (when asked) the local credentials.
+ *
+ * Nothing without this cluster's label is ever touched: the earlier implementation deleted every
+ * cloud-controller load balancer in the project (inventory §10).
+ *
+ * @module
+ */
+import type { ClusterDeps } from "../cluster/deps.ts";
+import { type CostLine, type Money } from "../cluster/cost.ts";
+import { executeDestroy } from "../cluster/destroy.ts";
+import {
+  type DestroyItem,
+  destroyItems,
+  type DestroyPlan,
+  freedMonthlyCost,
+  planDestroy,
+} from "../cluster/destroy_plan.ts";
+import { discoverCluster } from "../cluster/discover.ts";
+import { UserFacingError } from "../lib/errors.ts";
+import type { ProgressSink } from "../lib/progress.ts";
+
+/** The monthly cost the deletion frees, from live prices. */
+export interface FreedCost {
+  currency: string;
+  lines: CostLine[];
+  total: Money;
+}
+
+/** What destroy found and would delete. */
+export interface DestroyListing {
+  cluster: string;
+  plan: DestroyPlan;
+  /** Everything to delete, in deletion order. */
+  items: DestroyItem[];
+  /** Undefined when there is nothing to delete or the price list could not be read (see notes). */
+  cost: FreedCost | undefined;
+  notes: string[];
+  /** The cluster's local credentials directory. */
+  secretsDir: string;
+  secretsDirExists: boolean;
+}
+
+/** How a destroy run ended. */
+export type DestroyStatus = "nothing-to-delete" | "deleted" | "dry-run";
+
+/** The result of {@link runDestroy}. */
+export interface DestroyOutcome {
+  status: DestroyStatus;
+  listing: DestroyListing;
+  /** Objects deleted by this run. */
+  deleted: number;
+  /** What happened to `./secrets/<cluster>/`. */
+  secrets: "kept" | "removed" | "absent";
+}
+
+/** Dependencies of {@link runDestroy}. */
+export interface DestroyDeps {
+  /** The Hetzner client, action waiter, sleep and clock of the delete steps. */
+  cluster: ClusterDeps;
+  progress: ProgressSink;
+  /** Shows the listing before anything is deleted (the CLI prints it). */
+  show(listing: DestroyListing): void;
+  /**
+   * Asks to go ahead (the CLI: `--yes`, or the user typing the cluster name). Resolving false or
+   * throwing deletes nothing. Not called when there is nothing to delete.
+   */
+  confirm(listing: DestroyListing): Promise<boolean>;
+  /** True when the directory exists. */
+  exists(path: string): Promise<boolean>;
+  /** Removes a directory and its content. */
+  removeDir(path: string): Promise<void>;
+}
+
+/** Options of {@link runDestroy}. */
+export interface DestroyOptions {
+  cluster: string;
+  secretsDir: string;
+  /** Remove `secretsDir` once the cloud holds nothing of the cluster. */
+  purgeSecrets: boolean;
+  /** List only; never ask, never delete. */
+  dryRun: boolean;
+}
+
+/** Thrown when the user does not confirm: nothing was deleted (exit 1). */
+export class DestroyNotConfirmedError extends UserFacingError {
+  override name = "DestroyNotConfirmedError";
+}
+
+/** Discovers the cluster and prices what would be deleted. Read-only (GETs only). */
+export async function listDestroy(
+  deps: Pick<DestroyDeps, "cluster" | "exists">,
+  options: Pick<DestroyOptions, "cluster" | "secretsDir">,
+): Promise<DestroyListing> {
+  const observed = await discoverCluster(deps.cluster.hc, options.cluster);
+  const plan = planDestroy(observed);
+  const items = destroyItems(plan);
+  const notes: string[] = [];
+  let cost: FreedCost | undefined;
+  if (items.length > 0) {
+    try {
+      const pricing = await deps.cluster.hc.pricing.get();
+      const freed = freedMonthlyCost(plan, pricing);
+      notes.push(...freed.notes);
+      const sum = (pick: (m: Money) => number) =>
+        Math.round(freed.lines.reduce((s, l) => s + pick(l.monthly), 0) * 10_000) / 10_000;
+      cost = {
+        currency: pricing.currency,
+        lines: freed.lines,
+        total: { net: sum((m) => m.net), gross: sum((m) => m.gross) },
+      };
+    } catch (err) {
+      // Pricing is information; it must never stand between the user and deleting what costs money.
+      notes.push(`The freed cost is unknown: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+  return {
+    cluster: options.cluster,
+    plan,
+    items,
+    cost,
+    notes,
+    secretsDir: options.secretsDir,
+    secretsDirExists: await deps.exists(options.secretsDir),
+  };
+}
+
+/**
+ * Lists, confirms, deletes, verifies, and (with `purgeSecrets`) removes the credentials. Throws
+ * {@link DestroyNotConfirmedError} when not confirmed, and the delete step's UserFacingError
+ * (naming what is left) when a deletion failed; the credentials are kept in both cases.
+ */
+export async function runDestroy(deps: DestroyDeps, options: DestroyOptions): Promise<DestroyOutcome> {
+  const listing = await listDestroy(deps, options);
+  deps.show(listing);
+  if (options.dryRun) {
+    return {
+      status: "dry-run",
+      listing,
+      deleted: 0,
+      secrets: listing.secretsDirExists ? "kept" : "absent",
+    };
+  }
+  let deleted = 0;
+  if (listing.items.length > 0) {
+    if (!(await deps.confirm(listing))) {
+      throw new DestroyNotConfirmedError(
+        `Cannot destroy cluster "${options.cluster}": not confirmed; nothing was deleted`,
+        {
+          hint: `Type the cluster name exactly (${options.cluster}) when asked, or pass --yes.`,
+        },
+      );
+    }
+    try {
+      deleted = (await executeDestroy(deps.cluster, listing.plan, deps.progress)).deleted;
+    } finally {
+      deps.progress.close();
+    }
+    const left = destroyItems(planDestroy(await discoverCluster(deps.cluster.hc, options.cluster)));
+    if (left.length > 0) {
+      throw new UserFacingError(
+        `Cannot finish destroying cluster "${options.cluster}": ${left.length} resource(s) still carry its label ` +
+          `(${left.map((i) => `${i.kind} ${i.name}`).join(", ")}); the credentials were kept`,
+        { hint: "Something may have created them meanwhile (an operator still running?). Run destroy again." },
+      );
+    }
+  }
+  let secrets: DestroyOutcome["secrets"] = listing.secretsDirExists ? "kept" : "absent";
+  if (options.purgeSecrets && listing.secretsDirExists) {
+    await deps.removeDir(options.secretsDir);
+    secrets = "removed";
+  }
+  return { status: listing.items.length > 0 ? "deleted" : "nothing-to-delete", listing, deleted, secrets };
+}

@@ -1,0 +1,96 @@
+/**
+ * How `k8zner destroy` shows what it will delete and what it did: a table of kind, name, id and
+ * detail, the monthly cost freed, and what is kept; or one JSON document. Pure.
+ *
+ * @module
+ */
+import { LABEL_KEYS } from "../config/mod.ts";
+import type { DestroyListing, DestroyOutcome } from "./destroy_command.ts";
+import { KIND_LABEL } from "./doctor_report.ts";
+
+const money = (n: number) => n.toFixed(2);
+
+/** The listing for a person. `secretsPath` is the credentials directory as shown (e.g. relative). */
+export function renderDestroyListing(listing: DestroyListing, secretsPath: string): string {
+  const selector = `${LABEL_KEYS.cluster}=${listing.cluster}`;
+  if (listing.items.length === 0) {
+    return `Nothing to delete: no Hetzner resources labelled ${selector}.`;
+  }
+  const rows = [
+    ["KIND", "NAME", "ID", "DETAIL"],
+    ...listing.items.map((i) => [KIND_LABEL[i.kind], i.name, String(i.id), i.detail]),
+  ];
+  const widths = [0, 1, 2].map((c) => Math.max(...rows.map((r) => r[c]!.length)));
+  const out = [
+    `Cluster "${listing.cluster}": ${listing.items.length} resource(s) labelled ${selector} will be deleted:`,
+    "",
+    ...rows.map((r) => `  ${r.map((cell, c) => (c < 3 ? cell.padEnd(widths[c]!) : cell)).join("  ")}`.trimEnd()),
+    "",
+  ];
+  if (listing.cost) {
+    const c = listing.cost;
+    out.push(
+      `Monthly cost freed: ${c.currency} ${money(c.total.net)} net (${money(c.total.gross)} gross), ` +
+        "from live Hetzner prices:",
+    );
+    for (const l of c.lines) {
+      out.push(
+        `  ${l.resource}${l.detail ? `, ${l.detail}` : ""}: ${l.count} x ${money(l.unit.net)} = ${
+          money(l.monthly.net)
+        } net`,
+      );
+    }
+    out.push("");
+  }
+  for (const note of listing.notes) out.push(`note: ${note}`);
+  out.push(
+    "Kept: Talos snapshots (shared by clusters of the same Talos version)" +
+      (listing.secretsDirExists ? `, and ${secretsPath}/ (credentials; --purge-secrets removes them)` : "") + ".",
+  );
+  return out.join("\n");
+}
+
+/** The result line after deleting. */
+export function renderDestroyResult(outcome: DestroyOutcome, secretsPath: string): string {
+  const lines: string[] = [];
+  if (outcome.status === "deleted") {
+    lines.push(`Cluster "${outcome.listing.cluster}" destroyed: ${outcome.deleted} resource(s) deleted.`);
+  }
+  if (outcome.secrets === "removed") lines.push(`Removed ${secretsPath}/.`);
+  else if (outcome.secrets === "kept" && outcome.status !== "dry-run") {
+    lines.push(`Kept ${secretsPath}/ (pass --purge-secrets to remove it).`);
+  }
+  return lines.join("\n");
+}
+
+/** The `--json` document: what was (or would be) deleted, the freed cost, and what happened. */
+export function renderDestroyJson(outcome: DestroyOutcome, secretsPath: string): string {
+  const l = outcome.listing;
+  const cents = (n: number) => Math.round(n * 100) / 100;
+  return JSON.stringify(
+    {
+      cluster: l.cluster,
+      status: outcome.status,
+      items: l.items.map((i) => ({ kind: i.kind, name: i.name, id: i.id, detail: i.detail })),
+      monthly_cost_freed: l.cost
+        ? {
+          currency: l.cost.currency,
+          net: cents(l.cost.total.net),
+          gross: cents(l.cost.total.gross),
+          lines: l.cost.lines.map((x) => ({
+            resource: x.resource,
+            detail: x.detail,
+            count: x.count,
+            monthly_net: cents(x.monthly.net),
+            monthly_gross: cents(x.monthly.gross),
+          })),
+        }
+        : null,
+      deleted: outcome.deleted,
+      secrets: { path: secretsPath, action: outcome.secrets },
+      notes: l.notes,
+    },
+    null,
+    2,
+  );
+}

@@ -1,0 +1,108 @@
+/**
+ * The work of `k8zner destroy`: load the config (environment checks off: destroying must not need
+ * `CF_API_TOKEN`), build the Hetzner client, and run the destroy with the listing on stdout,
+ * progress on stderr, and the confirmation asked on the terminal (or `--yes`).
+ *
+ * @module
+ */
+import { type DestroyListing, type DestroyOutcome, runDestroy } from "../bootstrap/destroy_command.ts";
+import { renderDestroyJson, renderDestroyListing, renderDestroyResult } from "../bootstrap/destroy_listing.ts";
+import { createActionWaiter } from "../cluster/action_waiter.ts";
+import { clusterSecretsDir } from "../cluster/credentials.ts";
+import { CANCEL, type Prompter } from "../config/wizard.ts";
+import { UsageError } from "../lib/errors.ts";
+import type { CliContext } from "./context.ts";
+import { hcloudClientFromEnv, type HcloudDeps, realSleep } from "./hcloud_env.ts";
+import { displayPath, loadConfig } from "./load_config.ts";
+import { createProgressView } from "./progress_view.ts";
+
+/** Flags of `k8zner destroy`. */
+export interface DestroyFlags {
+  config?: string;
+  yes?: boolean;
+  json?: boolean;
+  purgeSecrets?: boolean;
+  dryRun?: boolean;
+}
+
+/** Injected dependencies (tests replace them). */
+export interface DestroyCommandDeps extends HcloudDeps {
+  /** The terminal prompter, created only when a question is asked. */
+  createPrompter?: () => Promise<Prompter>;
+  /** Milliseconds between action polls (default 1000). */
+  actionPollMs?: number;
+}
+
+/** The user pressed Ctrl-C or Escape at the prompt: nothing was deleted (exit 130). */
+export class DestroyCancelledError extends Error {
+  override name = "DestroyCancelledError";
+  readonly exitCode = 130;
+}
+
+/** Runs `k8zner destroy`. */
+export async function runDestroyCommand(
+  ctx: CliContext,
+  flags: DestroyFlags,
+  deps: DestroyCommandDeps = {},
+): Promise<DestroyOutcome> {
+  if (flags.json && !flags.yes && !flags.dryRun) {
+    throw new UsageError("Cannot ask for confirmation with --json: the prompt would mix with the JSON output", {
+      hint: "Add --yes to destroy, or --dry-run to only list what would be deleted.",
+    });
+  }
+  const { spec } = await loadConfig({ config: flags.config, cwd: ctx.cwd, env: ctx.env, requireEnv: false });
+  const name = spec.name;
+  const hc = hcloudClientFromEnv(ctx, deps);
+  const sleep = deps.sleep ?? realSleep;
+  const secretsDir = clusterSecretsDir(ctx.cwd, name);
+  const shownDir = `./${displayPath(secretsDir, ctx.cwd)}`;
+  const confirm = async (listing: DestroyListing): Promise<boolean> => {
+    if (flags.yes) return true;
+    if (!ctx.io.stdinIsTty) {
+      throw new UsageError(
+        `Cannot ask to confirm destroying cluster "${name}": stdin is not a terminal; nothing was deleted`,
+        { hint: "Check the list above, then pass --yes to destroy without asking." },
+      );
+    }
+    const prompter = await (deps.createPrompter ??
+      (async () => (await import("./prompter_clack.ts")).createClackPrompter()))();
+    const answer = await prompter.text({
+      message: `Type the cluster name to delete these ${listing.items.length} resource(s)`,
+      placeholder: name,
+    });
+    if (answer === CANCEL) throw new DestroyCancelledError("destroy cancelled; nothing was deleted");
+    return answer.trim() === name;
+  };
+  const outcome = await runDestroy({
+    cluster: {
+      hc,
+      actions: createActionWaiter(hc, { sleep, pollIntervalMs: deps.actionPollMs }),
+      sleep,
+      clock: deps.clock ?? Date.now,
+    },
+    progress: createProgressView({
+      write: (text) => ctx.io.err(text.replace(/\n$/, "")),
+      live: ctx.color,
+      color: ctx.color,
+    }),
+    show: (listing) => {
+      if (!flags.json) ctx.io.out(renderDestroyListing(listing, shownDir));
+    },
+    confirm,
+    exists: async (path) => {
+      try {
+        return (await Deno.stat(path)).isDirectory;
+      } catch (err) {
+        if (err instanceof Deno.errors.NotFound) return false;
+        throw err;
+      }
+    },
+    removeDir: (path) => Deno.remove(path, { recursive: true }),
+  }, { cluster: name, secretsDir, purgeSecrets: flags.purgeSecrets ?? false, dryRun: flags.dryRun ?? false });
+  if (flags.json) ctx.io.out(renderDestroyJson(outcome, shownDir));
+  else {
+    const result = renderDestroyResult(outcome, shownDir);
+    if (result) ctx.io.out(result);
+  }
+  return outcome;
+}
