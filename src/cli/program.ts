@@ -15,6 +15,8 @@ import { registerCost } from "./cost.ts";
 import { registerConfig } from "./config_cmd.ts";
 import { registerApply } from "./apply.ts";
 import { registerPlan } from "./plan.ts";
+import { registerDestroy } from "./destroy.ts";
+import { registerDoctor } from "./doctor.ts";
 
 /** Creates the root command with every working subcommand registered. */
 export function createProgram(ctx: CliContext) {
@@ -37,5 +39,7 @@ export function createProgram(ctx: CliContext) {
   registerConfig(program, ctx);
   registerPlan(program, ctx);
   registerApply(program, ctx);
+  registerDestroy(program, ctx);
+  registerDoctor(program, ctx);
   return program;
 }
