@@ -80,6 +80,12 @@ Deno.test("a Talos server boots at its loopback IPv4, bootstraps, and its kubeco
     await maintenance.close();
   }
 
+  // Before bootstrap the Talos API answers the LB's health check but no Kubernetes API does.
+  assertEquals(
+    (await hcloud(url, "GET", `/load_balancers/${lbId}`)).body.load_balancer.targets[0].targets[0].health_status,
+    [{ listen_port: 6443, status: "unhealthy" }, { listen_port: 50000, status: "healthy" }],
+  );
+
   const now = new Date();
   const secrets = await generateSecretsBundle({ now });
   const input: ClusterConfigInput = {
@@ -128,6 +134,18 @@ Deno.test("a Talos server boots at its loopback IPv4, bootstraps, and its kubeco
       assertEquals((await kube.get("v1", "ConfigMap", "hello", "default"))?.metadata?.name, "hello");
     } finally {
       kube.close();
+    }
+
+    // The API's certificate chains to the cluster CA only: a kubeconfig trusting another CA fails.
+    const wrongCa = kubeconfigYaml.replace(
+      kubeconfig.clusters[0].cluster["certificate-authority-data"],
+      btoa(secrets.certs.os.certPem),
+    );
+    const distrustful = await createKubeClient({ kubeconfigYaml: wrongCa });
+    try {
+      await assertRejects(() => distrustful.waitForApi({ timeoutMs: 300, intervalMs: 50 }));
+    } finally {
+      distrustful.close();
     }
 
     const health = (await hcloud(url, "GET", `/load_balancers/${lbId}`)).body.load_balancer.targets[0].targets[0];

@@ -7,6 +7,7 @@ import { assertEquals, assertIncludes, assertRejects } from "../assert.ts";
 import { generateSshKeyPair, SshError, sshExec } from "../../src/lib/ssh.ts";
 import { createMaintenanceClient } from "../../src/talos/api_client.ts";
 import { startLocalCloud } from "./mod.ts";
+import { startRescueSsh } from "./rescue_ssh.ts";
 import { hcloud, isRefused, waitFor, waitForAction } from "./test_helpers.ts";
 
 const SCHEMATIC = "376567988ad370138ad8b2698212367b8edcb69b5fd68c80be1f2ec7d603b4ba";
@@ -89,4 +90,27 @@ Deno.test("a rescue-booted server accepts SSH with the enable_rescue key, writes
     await client.close();
   }
   assertEquals(cloud.errors.map((e) => e.message), []);
+});
+
+Deno.test("startRescueSsh() names the address when it cannot listen", async () => {
+  const taken = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (taken.addr as Deno.NetAddr).port;
+  try {
+    await assertRejects(
+      () =>
+        startRescueSsh({
+          hostname: "127.0.0.1",
+          port,
+          authorizedKeys: [],
+          writeDelayMs: 0,
+          onImageWritten: () => {},
+        }),
+      new RegExp(
+        `Cannot start the rescue SSH server at 127\\.0\\.0\\.1:${port}: .*(EADDRINUSE|address already in use)`,
+        "i",
+      ),
+    );
+  } finally {
+    taken.close();
+  }
 });
