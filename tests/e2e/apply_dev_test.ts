@@ -1,0 +1,91 @@
+/**
+ * The main job through the real CLI against a local cloud: `plan --exit-code` says 10, `apply`
+ * bootstraps a dev cluster and hands it to the operator, a second `apply` sends only GETs and no
+ * Talos Bootstrap, and `plan --exit-code` then says 0.
+ *
+ * @module
+ */
+import { assertEquals, assertIncludes, assertOk } from "../assert.ts";
+import { startLocalCloud } from "../local_cloud/mod.ts";
+import { findLeaks } from "./cloud_inventory.ts";
+import {
+  bootstrapCalls,
+  byMethod,
+  handoverObjects,
+  k8zner,
+  makeWorkdir,
+  modeOf,
+  mutating,
+  renderConfig,
+} from "./apply_harness.ts";
+
+Deno.test("apply bootstraps a dev cluster through the real CLI, a re-run changes nothing, plan agrees", async (t) => {
+  const cloud = await startLocalCloud({ speed: 200 });
+  const dir = await makeWorkdir(renderConfig("dev1", "dev"));
+  try {
+    await t.step("plan --exit-code answers 10 before the first apply and sends only GETs", async () => {
+      const r = await k8zner(cloud, dir, ["plan", "--exit-code"]);
+      assertEquals(r.code, 10, r.stderr);
+      assertIncludes(r.stdout, "+ network");
+      assertIncludes(r.stdout, "dev1-cp-1");
+      assertIncludes(r.stdout, "Monthly cost");
+      assertEquals(mutating(r.requests).length, 0);
+    });
+
+    await t.step("apply reaches a bootstrapped cluster with the operator installed", async () => {
+      const r = await k8zner(cloud, dir, ["apply"]);
+      assertEquals(r.code, 0, `${r.stdout}\n${r.stderr}`);
+      console.log(`dev apply: ${r.ms} ms, Hetzner requests ${JSON.stringify(byMethod(r.requests))}`);
+      assertIncludes(r.stdout, `Cluster "dev1" is bootstrapped`);
+      assertEquals(bootstrapCalls(cloud), 1);
+      const objects = handoverObjects(cloud, "dev1");
+      assertOk(objects.apiRunning, "the Kubernetes API behind the load balancer runs");
+      assertOk(objects.crd, "K8znerCluster CRD installed");
+      assertOk(objects.deployment, "operator Deployment installed");
+      assertOk(objects.secret, "credentials Secret installed");
+      assertOk(objects.cluster, "K8znerCluster created");
+      const spec = objects.cluster!.spec as Record<string, unknown>;
+      assertEquals((spec.workers as { count: number }).count, 2);
+      assertEquals(spec.apiAllowlist, [`${cloud.callerIp}/32`]);
+      assertEquals((objects.cluster!.status as { phase: string }).phase, "Provisioning");
+      const secretData = objects.secret!.data as Record<string, string>;
+      assertEquals(atob(secretData["hcloud-token"]!), "x");
+      assertEquals(await modeOf(`${dir}/secrets/dev1`), 0o700);
+      for (const file of ["secrets.yaml", "talosconfig", "kubeconfig"]) {
+        assertEquals(await modeOf(`${dir}/secrets/dev1/${file}`), 0o600, file);
+      }
+      const created = mutating(r.requests).filter((q) => q.method === "POST" && /^\/[a-z_]+$/.test(q.path));
+      assertEquals(created.filter((q) => q.path === "/servers").length, 2, "build server and dev1-cp-1");
+      assertEquals(findLeaks(cloud.sim.state), []);
+      // Nothing secret in the output: no private key, no certificate, no machine config.
+      for (const secret of ["PRIVATE KEY", "BEGIN CERTIFICATE", "machine:\n", "client-key-data"]) {
+        assertOk(!r.stdout.includes(secret) && !r.stderr.includes(secret), `output holds "${secret}"`);
+      }
+    });
+
+    await t.step("a second apply makes zero mutating requests and no Talos Bootstrap call", async () => {
+      const r = await k8zner(cloud, dir, ["apply"]);
+      assertEquals(r.code, 0, `${r.stdout}\n${r.stderr}`);
+      console.log(`converged re-run: ${r.ms} ms, Hetzner requests ${JSON.stringify(byMethod(r.requests))}`);
+      assertEquals(mutating(r.requests).map((q) => `${q.method} ${q.path}`), []);
+      assertEquals(bootstrapCalls(cloud), 1);
+      assertIncludes(r.stdout, "is up to date");
+    });
+
+    await t.step("plan --exit-code answers 0 once applied", async () => {
+      const r = await k8zner(cloud, dir, ["plan", "--exit-code"]);
+      assertEquals(r.code, 0, `${r.stdout}\n${r.stderr}`);
+      assertIncludes(r.stdout, "Nothing to do");
+      assertIncludes(r.stdout, "dev1-w-1");
+      const json = await k8zner(cloud, dir, ["plan", "--json"]);
+      assertEquals(json.code, 0, json.stderr);
+      const doc = JSON.parse(json.stdout);
+      assertEquals(doc.pending, false);
+      assertEquals(doc.cluster.state, "unchanged");
+      assertEquals(doc.infrastructure.changes, []);
+    });
+  } finally {
+    await cloud.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});

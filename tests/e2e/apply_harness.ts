@@ -1,0 +1,104 @@
+/**
+ * Shared setup of the `apply`/`plan` end-to-end tests: a working directory with a `k8zner.yaml`,
+ * the environment that points the real CLI at a local cloud, and readings of the fakes (Talos
+ * Bootstrap calls, the objects in the cluster's fake Kubernetes API).
+ *
+ * @module
+ */
+import type { LocalCloud } from "../local_cloud/mod.ts";
+import type { RequestRecord } from "../hcloud_sim/mod.ts";
+import { type K8znerResult, runK8zner } from "./k8zner_process.ts";
+
+/** Poll interval handed to the CLI: the local cloud's simulated time runs much faster than Hetzner's. */
+export const E2E_POLL_MS = "100";
+
+/** A `k8zner.yaml` for cluster `name`. */
+export function renderConfig(name: string, mode: "dev" | "ha", workers = 2): string {
+  return [
+    `name: ${name}`,
+    "region: fsn1",
+    `mode: ${mode}`,
+    "workers:",
+    `  count: ${workers}`,
+    "  size: cx33",
+    "",
+  ].join("\n");
+}
+
+/** A temporary working directory holding `k8zner.yaml`. */
+export async function makeWorkdir(config: string): Promise<string> {
+  const dir = await Deno.makeTempDir({ prefix: "k8zner-e2e-" });
+  await Deno.writeTextFile(`${dir}/k8zner.yaml`, config);
+  return dir;
+}
+
+/** The environment that points the CLI at `cloud` (plain output, as in CI). */
+export function cloudEnv(cloud: LocalCloud, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    HCLOUD_ENDPOINT: cloud.hcloudUrl,
+    HCLOUD_TOKEN: "x",
+    K8ZNER_IP_URL: cloud.ipEchoUrl,
+    K8ZNER_POLL_INTERVAL_MS: E2E_POLL_MS,
+    CI: "1",
+    ...extra,
+  };
+}
+
+/** Runs the CLI in `dir` against `cloud`; returns the result and the Hetzner requests it made. */
+export async function k8zner(
+  cloud: LocalCloud,
+  dir: string,
+  args: string[],
+  env: Record<string, string> = cloudEnv(cloud),
+): Promise<K8znerResult & { requests: RequestRecord[] }> {
+  const before = cloud.sim.requests.length;
+  const result = await runK8zner(args, { cwd: dir, env });
+  return { ...result, requests: cloud.sim.requests.slice(before) };
+}
+
+/** Requests that change something (anything but GET/HEAD). */
+export function mutating(requests: readonly RequestRecord[]): RequestRecord[] {
+  return requests.filter((r) => r.method !== "GET" && r.method !== "HEAD");
+}
+
+/** Successful Talos `Bootstrap` calls over every node of the cloud (alive now). */
+export function bootstrapCalls(cloud: LocalCloud): number {
+  let n = 0;
+  for (const node of cloud.talosNodes.values()) {
+    n += node.state.calls.filter((c) => c.method === "Bootstrap" && c.code === 0).length;
+  }
+  return n;
+}
+
+/** Every `Bootstrap` call, failed ones included. */
+export function bootstrapAttempts(cloud: LocalCloud): number {
+  let n = 0;
+  for (const node of cloud.talosNodes.values()) n += node.state.calls.filter((c) => c.method === "Bootstrap").length;
+  return n;
+}
+
+/** The cluster's hand-over objects in the fake Kubernetes API behind its load balancer. */
+export function handoverObjects(cloud: LocalCloud, cluster: string) {
+  const lb = [...cloud.sim.state.loadBalancers.values()].find((l) => l.name === `${cluster}-kube`);
+  const api = lb ? cloud.kubeApis.get(lb.id) : undefined;
+  const store = api?.store;
+  return {
+    apiRunning: api !== undefined,
+    crd: store?.getObject("apiextensions.k8s.io/v1", "CustomResourceDefinition", "k8znerclusters.k8zner.io"),
+    deployment: store?.getObject("apps/v1", "Deployment", "k8zner-operator", "k8zner-system"),
+    secret: store?.getObject("v1", "Secret", "k8zner-credentials", "k8zner-system"),
+    cluster: store?.getObject("k8zner.io/v1alpha1", "K8znerCluster", cluster, "k8zner-system"),
+  };
+}
+
+/** File mode bits (e.g. 0o600). */
+export async function modeOf(path: string): Promise<number> {
+  return (await Deno.stat(path)).mode! & 0o777;
+}
+
+/** Counts by method, e.g. `{GET: 30, POST: 17}`. */
+export function byMethod(requests: readonly RequestRecord[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const r of requests) counts[r.method] = (counts[r.method] ?? 0) + 1;
+  return counts;
+}
