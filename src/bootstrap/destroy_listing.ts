@@ -29,10 +29,11 @@ export function renderDestroyListing(listing: DestroyListing, secretsPath: strin
   ];
   if (listing.cost) {
     const c = listing.cost;
-    out.push(
-      `Monthly cost freed: ${c.currency} ${money(c.total.net)} net (${money(c.total.gross)} gross), ` +
-        "from live Hetzner prices:",
-    );
+    if (c.lines.length === 0) out.push(`Monthly cost freed: ${c.currency} 0.00 (nothing in the list is billed).`);
+    else {out.push(
+        `Monthly cost freed: ${c.currency} ${money(c.total.net)} net (${money(c.total.gross)} gross), ` +
+          "from live Hetzner prices:",
+      );}
     for (const l of c.lines) {
       out.push(
         `  ${l.resource}${l.detail ? `, ${l.detail}` : ""}: ${l.count} x ${money(l.unit.net)} = ${
