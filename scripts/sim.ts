@@ -7,7 +7,8 @@
  * ```
  *
  * Point the CLI at it with `HCLOUD_ENDPOINT=<hcloud> K8ZNER_IP_URL=<ipEcho> HCLOUD_TOKEN=<anything>`.
- * Options: `--speed N` (simulated time runs N times faster, default 200), `--seed N`.
+ * Options: `--speed N` (simulated time runs N times faster, default 200), `--seed N`. What comes up or
+ * goes away (Talos nodes, rescue systems, Kubernetes APIs) is noted on stderr.
  *
  * @module
  */
@@ -53,7 +54,11 @@ async function main(): Promise<number> {
     console.error(`sim: ${(err as Error).message}`);
     return 2;
   }
-  const cloud = await startLocalCloud({ speed: args.speed, ...(args.seed === undefined ? {} : { seed: args.seed }) });
+  const cloud = await startLocalCloud({
+    speed: args.speed,
+    ...(args.seed === undefined ? {} : { seed: args.seed }),
+    onLog: (line) => console.error(`${new Date().toISOString()} ${line}`),
+  });
   const { promise: stopped, resolve: stop } = Promise.withResolvers<Deno.Signal>();
   const signals: Deno.Signal[] = ["SIGINT", "SIGTERM"];
   const handlers = signals.map((signal) => {

@@ -25,6 +25,8 @@ export interface KubeApisDeps {
   /** Simulated milliseconds to real ones. */
   realMs: (simulatedMs: number) => number;
   onError: (err: Error) => void;
+  /** Notes APIs starting and stopping. */
+  log: (line: string) => void;
   /** Real milliseconds between two looks at the load balancers (default 25). */
   pollMs?: number;
 }
@@ -120,7 +122,10 @@ export class KubeApis {
       try {
         entry.api = await this.#start(lb, ready, entry.store);
         if (this.#closed) await entry.api.close();
-        else this.running.set(lb.id, entry.api);
+        else {
+          this.running.set(lb.id, entry.api);
+          this.#deps.log(`load balancer ${lb.name}: Kubernetes API at ${entry.api.url}`);
+        }
       } catch (err) {
         entry.readySince = undefined;
         this.#deps.onError(
@@ -153,6 +158,7 @@ export class KubeApis {
     entry.api = undefined;
     this.running.delete(id);
     await api.close();
+    this.#deps.log(`load balancer ${id}: Kubernetes API at ${api.url} stopped`);
   }
 
   #targetNodes(lb: LoadBalancerRecord): FakeTalosNode[] {

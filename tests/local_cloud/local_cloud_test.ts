@@ -40,7 +40,8 @@ async function createServer(url: string, name: string, image: number, network: n
 }
 
 Deno.test("a Talos server boots at its loopback IPv4, bootstraps, and its kubeconfig reaches the API through the load balancer", async () => {
-  await using cloud = await startLocalCloud({ speed: 1000 });
+  const log: string[] = [];
+  await using cloud = await startLocalCloud({ speed: 1000, onLog: (line) => log.push(line) });
   const url = cloud.hcloudUrl;
   const snapshot = cloud.sim.addSnapshot({ description: "talos", labels: { os: "talos", "talos-version": "v1.13.9" } });
   const network = (await hcloud(url, "POST", "/networks", {
@@ -209,6 +210,10 @@ Deno.test("a Talos server boots at its loopback IPv4, bootstraps, and its kubeco
   await waitFor("the node to go with its server", () => !cloud.talosNodes.has(cp.id));
   assertEquals(await isRefused(cp.ip, 50000), true);
   assertEquals(cloud.errors.map((e) => e.message), []);
+  assertEquals(log.slice(0, 2), [
+    `server ${CLUSTER}-cp-1: Talos v1.13.9 API at ${cp.ip}:50000 (maintenance)`,
+    `load balancer ${CLUSTER}-kube: Kubernetes API at https://${lbIp}:6443`,
+  ]);
 });
 
 Deno.test("startLocalCloud() serves the caller IP, and close() leaves no listener behind", async () => {

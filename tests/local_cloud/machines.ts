@@ -41,6 +41,8 @@ export interface MachinesDeps {
   rescueSsh: boolean;
   /** Reports a failure of a background step (a server event could not be acted on). */
   onError: (err: Error) => void;
+  /** Notes what came up or went away (one line each). */
+  log: (line: string) => void;
 }
 
 /** Simulated time a Talos reboot keeps the API down. */
@@ -179,6 +181,9 @@ export class Machines {
     });
     this.talosNodes.set(info.id, node);
     this.#registerPrivateIps(info);
+    this.#deps.log(
+      `server ${info.name}: Talos ${node.state.talosVersion} API at ${node.endpoint} (${node.state.mode})`,
+    );
   }
 
   async #stopTalos(serverId: number): Promise<void> {
@@ -206,9 +211,11 @@ export class Machines {
       onImageWritten: (write: ImageWrite) => {
         const disk = this.#disks.get(info.id);
         if (disk) Object.assign(disk, { talos: true, talosVersion: write.talosVersion });
+        this.#deps.log(`server ${info.name}: wrote Talos ${write.talosVersion} (${write.arch}) to ${write.device}`);
       },
     });
     this.rescueServers.set(info.id, ssh);
+    this.#deps.log(`server ${info.name}: rescue system, SSH at ${ip}:${ssh.port}`);
   }
 
   async #stopRescue(serverId: number): Promise<void> {

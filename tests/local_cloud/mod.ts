@@ -51,6 +51,8 @@ export interface LocalCloudOptions {
   rescueSsh?: boolean;
   /** Background failures (a server event that could not be acted on); default prints to stderr. */
   onError?: (err: Error) => void;
+  /** Notes what came up or went away (Talos nodes, rescue systems, Kubernetes APIs); default silent. */
+  onLog?: (line: string) => void;
 }
 
 /** A running local cloud. */
@@ -108,6 +110,7 @@ async function start(
     (options.onError ?? ((e) => console.error(e.message)))(err);
   };
   const realMs = (simulatedMs: number) => Math.max(0, Math.ceil(simulatedMs / speed));
+  const log = options.onLog ?? (() => {});
 
   const sim = await startHcloudSimulator({
     hostname: "127.0.0.1",
@@ -123,6 +126,7 @@ async function start(
     realMs,
     rescueSsh,
     onError,
+    log,
     kubeconfig: async (node) => {
       const facts = readKubeClusterFacts(node.state.appliedConfig ?? "");
       if (!facts) throw new Error("the applied config has no cluster.ca key or cluster.controlPlane.endpoint");
@@ -130,7 +134,7 @@ async function start(
     },
   });
   const unsubscribe = sim.onEvent((event) => machines.onEvent(event));
-  const kubeApis = new KubeApis({ sim, talosNodes: machines.talosNodes, realMs, onError });
+  const kubeApis = new KubeApis({ sim, talosNodes: machines.talosNodes, realMs, onError, log });
   sim.setTargetHealthProbe(kubeApis.probe);
 
   let closed: Promise<void> | undefined;
