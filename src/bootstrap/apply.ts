@@ -148,6 +148,7 @@ async function updateHandedOver(
   });
   if (!plan.pending) {
     progress.note(`Cluster "${name}" is up to date: nothing to change.`);
+    if (options.wait) await followReady(deps, ctx.kube, name, progress);
     return { cluster: name, outcome: "unchanged", plan };
   }
   options.showPlan?.(renderApplyPlan(plan, name));

@@ -19,6 +19,7 @@ export function registerApply(program: Command, ctx: CliContext, deps: ApplyComm
     .option(CONFIG_OPTION.flags, CONFIG_OPTION.description)
     .option("-y, --yes", "apply changes to a running cluster without asking")
     .option("--wait", "after the hand-over, follow the cluster's status until it is Ready")
+    .option("--timeout <duration>", "how long --wait follows the status, e.g. 90s, 45m, 2h", "30m")
     .action(async (opts) => {
       const { runApplyCommand } = await import("./apply_run.ts");
       await runApplyCommand(ctx, opts, deps);

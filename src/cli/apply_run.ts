@@ -21,6 +21,20 @@ export interface ApplyFlags {
   config?: string;
   yes?: boolean;
   wait?: boolean;
+  /** `--timeout` of `--wait`, e.g. `30m`. */
+  timeout?: string;
+}
+
+/** Parses `90s`, `45m` or `2h` into milliseconds; UsageError otherwise. */
+export function parseDuration(text: string, flag: string): number {
+  const m = /^(\d+)(s|m|h)$/.exec(text.trim());
+  const n = m ? Number(m[1]) * { s: 1000, m: 60_000, h: 3_600_000 }[m[2] as "s" | "m" | "h"] : NaN;
+  if (!(n > 0)) {
+    throw new UsageError(`${flag} "${text}" is not a duration`, {
+      hint: "Use a number with s, m or h, e.g. 90s, 45m, 2h",
+    });
+  }
+  return n;
 }
 
 /** What tests may replace. */
@@ -85,7 +99,9 @@ function terminalConfirm(ctx: CliContext): ((question: string) => Promise<boolea
 /** Runs `k8zner apply`. */
 export async function runApplyCommand(ctx: CliContext, flags: ApplyFlags, deps: ApplyCommandDeps = {}) {
   const loaded = await loadConfig({ config: flags.config, cwd: ctx.cwd, env: ctx.env, requireEnv: true });
+  const waitTimeoutMs = flags.timeout === undefined ? undefined : parseDuration(flags.timeout, "--timeout");
   const applyDeps = applyDepsFromEnv(ctx, deps);
+  if (waitTimeoutMs !== undefined) applyDeps.timeouts.waitReadyMs = waitTimeoutMs;
   const secretsDir = clusterSecretsDir(ctx.cwd, loaded.spec.name);
   const cloudflareApiToken = loaded.spec.domain ? ctx.env("CF_API_TOKEN")?.trim() : undefined;
   const confirm = deps.confirm ?? terminalConfirm(ctx);
