@@ -5,7 +5,6 @@
  *
  * @module
  */
-import { join } from "node:path";
 import { runDoctor } from "../bootstrap/doctor.ts";
 import { type DoctorReport, isHealthy, renderDoctorJson, renderDoctorText } from "../bootstrap/doctor_report.ts";
 import { DEFAULT_CALLER_IP_URL, detectCallerIp } from "../cluster/caller_ip.ts";
@@ -15,6 +14,7 @@ import { createKubeClient, type KubeClient } from "../kube/mod.ts";
 import { UsageError, UserFacingError } from "../lib/errors.ts";
 import type { CliContext } from "./context.ts";
 import { hcloudClientFromEnv, type HcloudDeps, realSleep } from "./hcloud_env.ts";
+import { findKubeconfig } from "./cluster_kubeconfig.ts";
 import { loadConfig } from "./load_config.ts";
 
 /** Flags of `k8zner doctor`. */
@@ -56,28 +56,6 @@ export function parseWatch(value: string | boolean | undefined): number | undefi
     });
   }
   return n;
-}
-
-/**
- * The kubeconfig to use: `KUBECONFIG` when set (first existing file of the list), else
- * `./secrets/<cluster>/kubeconfig`; undefined when none exists (the cluster is not created yet).
- */
-export async function findKubeconfig(
-  ctx: CliContext,
-  cluster: string,
-): Promise<{ path: string; yaml: string } | undefined> {
-  const fromEnv = ctx.env("KUBECONFIG")?.split(":").filter((p) => p.trim() !== "") ?? [];
-  const candidates = fromEnv.length > 0
-    ? fromEnv.map((p) => (p.startsWith("/") ? p : join(ctx.cwd, p)))
-    : [join(ctx.cwd, "secrets", cluster, "kubeconfig")];
-  for (const path of candidates) {
-    try {
-      return { path, yaml: await Deno.readTextFile(path) };
-    } catch (err) {
-      if (!(err instanceof Deno.errors.NotFound)) throw err;
-    }
-  }
-  return undefined;
 }
 
 /** Runs `k8zner doctor`; returns the last report. Throws {@link DoctorFailedError} when a check failed. */
