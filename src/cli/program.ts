@@ -17,6 +17,7 @@ import { registerApply } from "./apply.ts";
 import { registerPlan } from "./plan.ts";
 import { registerDestroy } from "./destroy.ts";
 import { registerDoctor } from "./doctor.ts";
+import { registerSecrets } from "./secrets.ts";
 
 /** Creates the root command with every working subcommand registered. */
 export function createProgram(ctx: CliContext) {
@@ -41,5 +42,6 @@ export function createProgram(ctx: CliContext) {
   registerApply(program, ctx);
   registerDestroy(program, ctx);
   registerDoctor(program, ctx);
+  registerSecrets(program, ctx);
   return program;
 }
