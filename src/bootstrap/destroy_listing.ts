@@ -34,7 +34,8 @@ export function renderDestroyListing(listing: DestroyListing, secretsPath: strin
         `Monthly cost freed: ${c.currency} ${money(c.total.net)} net (${money(c.total.gross)} gross), ` +
           "from live Hetzner prices:",
       );}
-    for (const l of c.lines) {
+    // Free items (IPv6 addresses) would only add noise to what the deletion saves.
+    for (const l of c.lines.filter((x) => x.monthly.net !== 0 || x.monthly.gross !== 0)) {
       out.push(
         `  ${l.resource}${l.detail ? `, ${l.detail}` : ""}: ${l.count} x ${money(l.unit.net)} = ${
           money(l.monthly.net)

@@ -97,7 +97,7 @@ export function renderDoctorText(report: DoctorReport, color: boolean): string {
     out.push("", bold("Nodes"));
     const width = Math.max(...report.nodes.map((n) => n.name.length));
     for (const n of report.nodes) {
-      const status: CheckStatus = n.healthy === false ? "fail" : n.phase === "Ready" || n.healthy ? "ok" : "warn";
+      const status: CheckStatus = n.healthy === false ? "fail" : n.phase === "Ready" ? "ok" : "warn";
       const ips = [n.privateIP, n.publicIP].filter(Boolean).join(", ");
       out.push(paint(
         status,
