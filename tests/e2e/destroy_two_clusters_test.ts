@@ -270,3 +270,25 @@ Deno.test("without a terminal and without --yes destroy exits 2 naming --yes; --
     assertEquals(mutating(p), []);
   });
 });
+
+Deno.test("a deletion that keeps failing stops destroy with what is left and keeps the credentials; the next run finishes", async () => {
+  await withProject(async (p) => {
+    p.env.sim.faults.failNext({ method: "DELETE", path: /^\/networks\//, times: 1000 }, { kind: "500" });
+    const first = cli(p);
+    const err = await runDestroyCommand(first.ctx, { yes: true, purgeSecrets: true }, FAST).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    assertOk(err instanceof Error && err.name === "UserFacingError", String(err));
+    assertIncludes(err.message, 'Cannot finish destroying cluster "demo": 1 deletion(s) failed (9 done)');
+    assertIncludes(err.message, "network demo");
+    assertEquals((await Deno.stat(`${p.dir}/secrets/demo/secrets.yaml`)).isFile, true);
+    assertEquals(listClusterResources(p.env.sim.state, "demo").map((r) => `${r.kind} ${r.name}`), ["networks demo"]);
+
+    p.env.sim.faults.clear();
+    const second = cli(p);
+    const outcome = await runDestroyCommand(second.ctx, { yes: true, purgeSecrets: true }, FAST);
+    assertEquals([outcome.status, outcome.deleted, outcome.secrets], ["deleted", 1, "removed"]);
+    assertEquals(remaining(p), p.survivors());
+  });
+});
