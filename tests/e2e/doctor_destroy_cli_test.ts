@@ -35,7 +35,7 @@ Deno.test("doctor exits 0 before a cluster exists; destroy without --yes and no 
 
     const refused = await runK8zner(["destroy"], { cwd: dir, env });
     assertEquals(refused.code, 2, refused.stderr);
-    assertMatch(refused.stdout, /^  network  demo  \d+  10\.0\.0\.0\/16$/m);
+    assertMatch(refused.stdout, /^ {2}network {2}demo {2}\d+ {2}10\.0\.0\.0\/16$/m);
     assertIncludes(refused.stdout, "Monthly cost freed: EUR 0.00 (nothing in the list is billed).");
     assertMatch(refused.stderr, /^error: Cannot ask to confirm destroying cluster "demo": stdin is not a terminal/m);
     assertMatch(refused.stderr, /^hint: .*--yes/m);
