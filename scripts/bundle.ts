@@ -28,6 +28,9 @@ export async function bundleCli(output: string, stamp: BuildStamp): Promise<Bund
       args: [
         "bundle",
         "--platform=deno",
+        // ssh2 and cpu-features try to load optional native addons inside try/catch and fall back
+        // to pure JavaScript; the bundle leaves them out rather than failing to resolve them.
+        "--external=*.node",
         "--import-map",
         importMap,
         "-o",
