@@ -14,7 +14,7 @@ export const DENO_JSON = new URL("../../deno.json", import.meta.url).pathname;
 export interface K8znerProcessOptions {
   /** Working directory (where `k8zner.yaml` and `./secrets/` live). */
   cwd: string;
-  /** Environment on top of PATH, HOME and DENO_DIR (nothing else is inherited). */
+  /** Environment on top of PATH, HOME and DENO_DIR (and TERM, NO_COLOR when inheriting; nothing else is inherited). */
   env?: Record<string, string>;
   /** Receives each output line as it arrives. */
   onLine?: (line: string, stream: "stdout" | "stderr") => void;
@@ -45,8 +45,12 @@ export interface K8znerProcess {
 export function startK8zner(args: readonly string[], options: K8znerProcessOptions): K8znerProcess {
   const started = performance.now();
   const baseEnv: Record<string, string> = { PATH: Deno.env.get("PATH") ?? "", HOME: Deno.env.get("HOME") ?? "/tmp" };
-  const denoDir = Deno.env.get("DENO_DIR");
-  if (denoDir) baseEnv.DENO_DIR = denoDir;
+  // On a shared terminal the CLI draws as it would for the user (TERM, the user's NO_COLOR); piped, plain.
+  for (const name of options.inherit ? ["DENO_DIR", "TERM", "NO_COLOR"] : ["DENO_DIR"]) {
+    const value = Deno.env.get(name);
+    if (value) baseEnv[name] = value;
+  }
+  if (!options.inherit) baseEnv.NO_COLOR = "1";
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", "--config", DENO_JSON, MAIN_TS, ...args],
     cwd: options.cwd,
@@ -54,7 +58,7 @@ export function startK8zner(args: readonly string[], options: K8znerProcessOptio
     stdout: options.inherit ? "inherit" : "piped",
     stderr: options.inherit ? "inherit" : "piped",
     clearEnv: true,
-    env: { ...baseEnv, NO_COLOR: "1", RUST_BACKTRACE: "0", ...options.env },
+    env: { ...baseEnv, RUST_BACKTRACE: "0", ...options.env },
   }).spawn();
   let exited = false;
   const read = (stream: ReadableStream<Uint8Array> | null, name: "stdout" | "stderr") =>
