@@ -114,9 +114,11 @@ export class Faults {
       if (scripted.left <= 0) this.#scripted = this.#scripted.filter((f) => f !== scripted);
       spec = scripted.spec;
     } else if (this.#random && matches(this.#random, method, path) && this.#random.next() < this.#random.rate) {
-      const kinds = this.#random.kinds;
-      spec = toSpec(kinds[Math.floor(this.#random.next() * kinds.length)]!);
-      source = "random";
+      const kinds = this.#random.kinds.filter((k) => canHappen(toSpec(k).kind, method, path));
+      if (kinds.length > 0) {
+        spec = toSpec(kinds[Math.floor(this.#random.next() * kinds.length)]!);
+        source = "random";
+      }
     }
     if (!spec) return undefined;
     if (spec.kind === "5xx") {
@@ -126,6 +128,20 @@ export class Faults {
     this.injected.push({ method, path, kind: spec.kind, source });
     return spec;
   }
+}
+
+/**
+ * Whether Hetzner can answer this request with this fault: `locked` (an action already runs on
+ * the resource) only concerns requests that act on an existing resource (action POSTs, PUT,
+ * DELETE), never reads or creates; failing or slow actions need a request that starts one.
+ * Random faults respect this so a reliability test does not meet answers the real API never gives.
+ */
+function canHappen(kind: FaultKind, method: string, path: string): boolean {
+  const actsOnResource = (method === "POST" && path.includes("/actions/")) || method === "PUT" ||
+    method === "DELETE";
+  if (kind === "locked") return actsOnResource;
+  if (kind === "action_error" || kind === "slow_action") return method === "POST" || method === "DELETE";
+  return true;
 }
 
 function toSpec(fault: FaultKind | FaultSpec): FaultSpec {

@@ -111,3 +111,15 @@ Deno.test("random faults are reproducible for a seed and respect the rate", asyn
   assertEquals(failed > 8 && failed < 30, true, `${failed} of 60 failed at rate 0.3`);
   assertEquals(a.every((s) => [200, 409, 429, 500, 502, 503, 504].includes(s)), true);
 });
+
+Deno.test("random locked faults only hit requests that act on an existing resource, as on Hetzner", async () => {
+  await using sim = await startHcloudSimulator({ speed: 10_000 });
+  sim.faults.setRandom({ rate: 1, kinds: ["locked"], seed: 7 });
+  assertEquals((await call(sim.url, "GET", "/servers")).status, 200, "reads are never locked");
+  const created = await call(sim.url, "POST", "/servers", server);
+  assertEquals(created.status, 201, "creates are never locked");
+  const id = created.body.server.id;
+  const poweroff = await call(sim.url, "POST", `/servers/${id}/actions/poweroff`);
+  assertEquals([poweroff.status, poweroff.body.error.code], [423, "locked"]);
+  assertEquals(sim.faults.injected.map((f) => `${f.method} ${f.path}`), [`POST /servers/${id}/actions/poweroff`]);
+});
