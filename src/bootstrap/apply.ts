@@ -14,7 +14,7 @@
  * @module
  */
 import { type DesiredState, expandSpec, type Spec } from "../config/mod.ts";
-import type { LoadBalancer, Server } from "../hcloud/mod.ts";
+import type { Server } from "../hcloud/mod.ts";
 import type { KubeClient, KubeObject } from "../kube/mod.ts";
 import type { ProgressSink } from "../lib/progress.ts";
 import { UsageError } from "../lib/errors.ts";
@@ -24,8 +24,7 @@ import { type K8znerClusterSpec } from "../addons/k8zner_cluster.ts";
 import { ensureClusterSecrets, ensureKubeconfig, ensureTalosconfig } from "../cluster/credentials.ts";
 import { discoverCluster } from "../cluster/discover.ts";
 import { assertNoConflicts, runTask } from "../cluster/ensure_common.ts";
-import { ensureInfrastructure, type InfrastructureResult } from "../cluster/ensure_infrastructure.ts";
-import { ensureServers } from "../cluster/ensure_servers.ts";
+import { ensureInfrastructure } from "../cluster/ensure_infrastructure.ts";
 import {
   ensureK8znerCluster,
   findK8znerCluster,
@@ -35,21 +34,15 @@ import {
   renderInitialClusterStatus,
   waitForKubeApi,
 } from "../cluster/handover.ts";
-import { ensureTalosImage, type TalosImageResult } from "../cluster/image.ts";
 import type { ObservedCluster } from "../cluster/observed.ts";
 import { bootstrapFirstControlPlane, fetchKubeconfig } from "../cluster/talos_bootstrap.ts";
 import type { ApplyDeps } from "./apply_deps.ts";
 import { ApplyFailedError } from "./apply_errors.ts";
-import {
-  type ApplyPlan,
-  buildApplyPlan,
-  firstControlPlaneName,
-  planClusterSpec,
-  renderDesiredClusterSpec,
-} from "./apply_plan.ts";
+import { type ApplyPlan, buildApplyPlan, planClusterSpec, renderDesiredClusterSpec } from "./apply_plan.ts";
 import { findLiveCluster } from "./live_cluster.ts";
 import { renderFirstControlPlaneConfig, SCHEMATIC_ID } from "./node_config.ts";
 import { renderApplyPlan } from "./render_apply_plan.ts";
+import { provisionCloud } from "./provision_cloud.ts";
 
 /** Options of {@link runApply}. */
 export interface ApplyOptions {
@@ -196,41 +189,13 @@ async function bootstrap(
   // Every same-named foreign object is reported before the first mutating request of any step.
   assertNoConflicts(observed);
   const existing: string[] = describeExisting(observed);
-  const imageTask = progress.task("Talos image");
-  const [imageResult, infraResult] = await Promise.allSettled([
-    ensureTalosImage(
-      { ...deps.image, hcloud: deps.hc },
-      {
-        talosVersion: desired.talos.version,
-        schematicId: SCHEMATIC_ID,
-        arch: desired.talos.arch,
-        location: desired.cluster.region,
-      },
-      imageTask,
-    ),
-    ensureInfrastructure(deps.cluster, desired, observed, progress, optionalCallerIp(ctx.callerIp)),
-  ]);
-  if (infraResult.status === "fulfilled") existing.push(...describeInfra(infraResult.value));
-  if (imageResult.status === "fulfilled") existing.push(`snapshot ${imageResult.value.imageId}`);
-  if (imageResult.status === "rejected") {
-    throw new ApplyFailedError("Talos image", unique(existing), imageResult.reason);
-  }
-  if (infraResult.status === "rejected") {
-    throw new ApplyFailedError("Infrastructure", unique(existing), infraResult.reason);
-  }
-  const infra = infraResult.value;
-  const image: TalosImageResult = imageResult.value;
-  const lbIp = infra.loadBalancer.public_net.ipv4.ip;
-
-  const firstName = firstControlPlaneName(desired);
-  const server = await guard("First control plane", existing, async () => {
-    const [s] = await ensureServers(deps.cluster, desired, observed, infra, {
-      imageId: image.imageId,
-      only: [firstName],
-    }, progress.task("First control plane"));
-    return s!;
+  const { infra, image, server } = await provisionCloud(deps, progress, {
+    desired,
+    observed,
+    callerIp: ctx.callerIp,
+    existing,
   });
-  existing.push(`server ${server.name}`);
+  const lbIp = infra.loadBalancer.public_net.ipv4.ip;
   const serverIp = publicIpv4(server);
   if (!lbIp) throw new ApplyFailedError("API load balancer", unique(existing), new Error("it has no public IPv4"));
 
@@ -431,16 +396,6 @@ function describeExisting(o: ObservedCluster): string[] {
     ...o.loadBalancers.map((l) => `load balancer ${l.name}`),
     ...o.placementGroups.map((p) => `placement group ${p.name}`),
     ...o.servers.map((s) => `server ${s.name}`),
-  ];
-}
-
-function describeInfra(infra: InfrastructureResult): string[] {
-  const lb: LoadBalancer = infra.loadBalancer;
-  return [
-    `network ${infra.network.name}`,
-    `firewall ${infra.firewall.name}`,
-    `load balancer ${lb.name}`,
-    ...[...infra.placementGroups.values()].map((p) => `placement group ${p.name}`),
   ];
 }
 
