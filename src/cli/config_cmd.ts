@@ -4,7 +4,6 @@
  * @module
  */
 import type { Command } from "@commander-js/extra-typings";
-import { ConfigError, configJsonSchema, parseConfig } from "../config/mod.ts";
 import { UsageError } from "../lib/errors.ts";
 import type { CliContext } from "./context.ts";
 import { CONFIG_OPTION, type ConfigFs, denoConfigFs, displayPath, resolveConfigPath } from "./load_config.ts";
@@ -23,6 +22,7 @@ export function registerConfig(program: Command, ctx: CliContext, fs: ConfigFs =
       const path = await resolveConfigPath({ config: opts.config, cwd: ctx.cwd, env: ctx.env, fs });
       const shown = displayPath(path, ctx.cwd);
       const text = await fs.readTextFile(path);
+      const { ConfigError, parseConfig } = await import("../config/mod.ts");
       const result = parseConfig(text, shown, { env: ctx.env, requireEnv: opts.requireEnv ?? false });
       if (opts.json) {
         ctx.io.out(
@@ -40,7 +40,8 @@ export function registerConfig(program: Command, ctx: CliContext, fs: ConfigFs =
   config
     .command("schema")
     .description("Print the JSON Schema (draft 2020-12) of k8zner.yaml, for editors")
-    .action(() => {
+    .action(async () => {
+      const { configJsonSchema } = await import("../config/mod.ts");
       ctx.io.out(JSON.stringify(configJsonSchema(), null, 2));
     });
 }

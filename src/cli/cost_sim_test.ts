@@ -8,7 +8,7 @@ import { startHcloudSimulator } from "../../tests/hcloud_sim/mod.ts";
 import { expandSpec } from "../config/mod.ts";
 import { createHcloudClient } from "../hcloud/mod.ts";
 import type { CliContext } from "./context.ts";
-import { runCost } from "./cost.ts";
+import { runCost } from "./cost_run.ts";
 import { realSleep } from "./hcloud_env.ts";
 
 Deno.test("k8zner cost prices a partly provisioned cluster in the simulator", async () => {

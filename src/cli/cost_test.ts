@@ -4,7 +4,7 @@ import { PRICING } from "../../tests/hcloud_pricing_fixture.ts";
 import { createScriptedFetch, type ScriptedExchange } from "../../tests/scripted_fetch.ts";
 import { exitCodeFor, formatError } from "../lib/errors.ts";
 import type { CliContext } from "./context.ts";
-import { runCost } from "./cost.ts";
+import { runCost } from "./cost_run.ts";
 
 const YAML = "name: demo\nregion: fsn1\nmode: dev\nworkers:\n  count: 1\n  size: cx33\n";
 const TOKEN = "cost-test-token-0123456789";

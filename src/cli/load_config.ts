@@ -5,7 +5,7 @@
  * @module
  */
 import { dirname, isAbsolute, join, resolve } from "node:path";
-import { ConfigError, parseConfig, type Spec } from "../config/mod.ts";
+import type { Spec } from "../config/mod.ts";
 import { UsageError } from "../lib/errors.ts";
 
 /** The file name looked for. */
@@ -106,6 +106,8 @@ export async function loadConfig(opts: LoadConfigOptions): Promise<LoadedConfig>
       cause: err,
     });
   }
+  // Loaded here, not at the top: every command imports this file, and --help must stay fast.
+  const { ConfigError, parseConfig } = await import("../config/mod.ts");
   const result = parseConfig(text, shown, { env: opts.env, requireEnv: opts.requireEnv ?? false });
   if (result.spec === undefined) throw new ConfigError(shown, result.problems);
   return { spec: result.spec, path, displayPath: shown };

@@ -21,7 +21,8 @@ const RUNS = 7;
 const ROUNDS = 3;
 const BUDGET_MS = 100;
 /** Lazily imported only: loading any of these at start-up costs tens to hundreds of milliseconds. */
-const HEAVY = ["@kubernetes/client-node", "@clack/prompts", "@grpc/grpc-js", "@peculiar/x509", "ssh2", "ajv"];
+// yaml costs 15–45 ms to load: commands import it inside their actions, never at start-up.
+const HEAVY = ["@kubernetes/client-node", "@clack/prompts", "@grpc/grpc-js", "@peculiar/x509", "ssh2", "ajv", "yaml"];
 
 interface InfoModule {
   specifier: string;
