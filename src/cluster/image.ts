@@ -15,11 +15,15 @@ import { hasLabels } from "../hcloud/mod.ts";
 import type { TaskHandle } from "../lib/progress.ts";
 import { generateSshKeyPair, type SshKeyPair } from "../lib/ssh.ts";
 import { selectorFor } from "../lib/labels.ts";
+import { readWithRetry } from "./ensure_common.ts";
+import { runBuildServerAction } from "./image_actions.ts";
 import {
   cleanUpBuild,
   createBuildServer,
+  createRepeatable,
   type ImageBuildContext,
   removeLeftovers,
+  removeLeftoversByLabel,
   waitForSnapshot,
 } from "./image_build.ts";
 import { asBuildError, fail, ImageBuildError, type ImageBuildStep, messageOf } from "./image_errors.ts";
@@ -90,10 +94,11 @@ export async function ensureTalosImage(
 
   let snapshots: Image[];
   try {
-    snapshots = await deps.hcloud.images.listSnapshots(
-      selectorFor(names.snapshotLabels),
-      hetznerArchitecture(options.arch),
-    );
+    snapshots = await readWithRetry(deps.sleep, () =>
+      deps.hcloud.images.listSnapshots(
+        selectorFor(names.snapshotLabels),
+        hetznerArchitecture(options.arch),
+      ));
   } catch (err) {
     throw fail(task, asBuildError("find snapshot", "Cannot look up Talos snapshots", err));
   }
@@ -101,7 +106,9 @@ export async function ensureTalosImage(
   const matching = snapshots.filter((s) => s.type === "snapshot" && hasLabels(s.labels, names.snapshotLabels));
   const available = newestFirst(matching.filter((s) => s.status === "available"))[0];
   if (available) {
-    task.skip(`snapshot ${available.id} reused`);
+    const removed = await removeLeftoversByLabel(ctx, task);
+    const cleaned = removed.length > 0 ? ` (removed ${removed.join(", ")} of an interrupted build)` : "";
+    task.skip(`snapshot ${available.id} reused${cleaned}`);
     return { imageId: available.id, reused: true };
   }
 
@@ -184,18 +191,17 @@ async function runBuildSteps(
 ): Promise<number> {
   const { deps, names } = ctx;
   const { hcloud } = deps;
-  const wait = (ids: number[], pollInterval = ctx.pollIntervalMs) =>
-    hcloud.waitForActions(ids, { pollInterval, signal: deps.signal });
 
   state.step = "create ssh key";
   const keys = (deps.generateKeyPair ?? generateSshKeyPair)(names.sshKeyName);
   task.update("building: creating temporary ssh key");
   deps.signal?.throwIfAborted();
-  const key = await hcloud.sshKeys.create({
-    name: names.sshKeyName,
-    public_key: keys.publicKey,
-    labels: names.buildLabels,
-  });
+  const key = await createRepeatable(ctx, () =>
+    hcloud.sshKeys.create({
+      name: names.sshKeyName,
+      public_key: keys.publicKey,
+      labels: names.buildLabels,
+    }));
   state.keyId = key.sshKey.id;
 
   state.step = "create build server";
@@ -214,14 +220,24 @@ async function runBuildSteps(
 
   state.step = "rescue boot";
   task.update("building: rescue boot");
-  deps.signal?.throwIfAborted();
-  await wait([(await hcloud.servers.enableRescue(server.id, { type: "linux64", ssh_keys: [state.keyId] })).action.id]);
-  const current = await hcloud.servers.get(server.id);
-  // A server created powered off boots straight into rescue; one that is running needs a reset.
-  const boot = current?.status === "off"
-    ? await hcloud.servers.poweron(server.id)
-    : await hcloud.servers.reset(server.id);
-  await wait([boot.id]);
+  const keyId = state.keyId;
+  await runBuildServerAction(ctx, server.id, {
+    what: "enable rescue",
+    start: async () => (await hcloud.servers.enableRescue(server.id, { type: "linux64", ssh_keys: [keyId] })).action,
+    done: (s) => s.rescue_enabled,
+  });
+  await runBuildServerAction(ctx, server.id, {
+    what: "boot into rescue",
+    start: async () => {
+      const current = await readWithRetry(deps.sleep, () => hcloud.servers.get(server.id));
+      // A server created powered off boots straight into rescue; one that is running needs a reset.
+      return current?.status === "off"
+        ? await hcloud.servers.poweron(server.id)
+        : await hcloud.servers.reset(server.id);
+    },
+    // Hetzner disables rescue mode when the server boots into it.
+    done: (s) => !s.rescue_enabled && s.status !== "off",
+  });
   const target = { host, port: deps.sshPort ?? 22, privateKey: keys.privateKey };
   await deps.ssh.waitReady(target, deps.signal);
 
@@ -235,21 +251,56 @@ async function runBuildSteps(
 
   state.step = "power off";
   task.update("building: powering off");
-  await wait([(await hcloud.servers.poweroff(server.id)).id]);
+  await runBuildServerAction(ctx, server.id, {
+    what: "power off",
+    start: () => hcloud.servers.poweroff(server.id),
+    done: (s) => s.status === "off",
+  });
 
   state.step = "snapshotting";
   task.update("building: snapshotting");
-  const created = await hcloud.servers.createImage(server.id, {
-    type: "snapshot",
-    description: names.description,
-    labels: names.snapshotLabels,
+  return await createSnapshot(ctx, server.id);
+}
+
+/**
+ * Snapshots the powered-off build server and waits until the snapshot is available. `create_image`
+ * after a lost response is looked up by labels (in the client, and here again after `locked` or a
+ * failed lookup), so a retry never makes a second snapshot.
+ */
+async function createSnapshot(ctx: ImageBuildContext, serverId: number): Promise<number> {
+  const { deps, names } = ctx;
+  const { hcloud } = deps;
+  let imageId: number | undefined;
+  // True when the create_image action was waited for, so the snapshot is known to be available.
+  let waitedForAction = false;
+  await runBuildServerAction(ctx, serverId, {
+    what: "create snapshot",
+    pollIntervalMs: deps.snapshotPollIntervalMs ?? 10_000,
+    start: async () => {
+      const created = await hcloud.servers.createImage(serverId, {
+        type: "snapshot",
+        description: names.description,
+        labels: names.snapshotLabels,
+      });
+      imageId = created.image.id;
+      waitedForAction = created.action !== undefined;
+      return created.action;
+    },
+    done: async () => {
+      const snapshots = await readWithRetry(
+        deps.sleep,
+        () => hcloud.images.listSnapshots(selectorFor(names.snapshotLabels)),
+      );
+      const mine = snapshots.filter((i) => i.created_from?.id === serverId && i.status !== "unavailable");
+      imageId = newestFirst(mine)[0]?.id;
+      return imageId !== undefined;
+    },
   });
-  if (created.action) {
-    await wait([created.action.id], deps.snapshotPollIntervalMs ?? 10_000);
-  } else if (!(await waitForSnapshot(deps, created.image.id))) {
-    throw new Error(`snapshot ${created.image.id} disappeared while being created`);
+  if (imageId === undefined) throw new Error(`the snapshot of build server ${serverId} was not created`);
+  if (!waitedForAction && !(await waitForSnapshot(deps, imageId))) {
+    throw new Error(`snapshot ${imageId} disappeared while being created`);
   }
-  return created.image.id;
+  return imageId;
 }
 
 function newestFirst(images: Image[]): Image[] {

@@ -1,12 +1,15 @@
 /**
  * The Hetzner side of an image build: the temporary server (with its location fallback), its
- * deletion (which must succeed even when the server is still busy with an action), the cleanup of
- * an interrupted build, and waiting for a snapshot.
+ * deletion (which must succeed even when the server is still busy with an action or the API
+ * stumbles), the cleanup of an interrupted build (also when its snapshot already exists), and
+ * waiting for a snapshot.
  *
  * @module
  */
-import { type HcloudClient, type Image, isHcloudError, type Server } from "../hcloud/mod.ts";
+import { hasLabels, type HcloudClient, type Image, isHcloudError, selectorFor, type Server } from "../hcloud/mod.ts";
 import type { TaskHandle } from "../lib/progress.ts";
+import { isTransientHcloudError, mutate, readWithRetry } from "./ensure_common.ts";
+import { BUILD_ACTION_ATTEMPTS, waitForBuildActions, waitForRunningActions } from "./image_actions.ts";
 import type { TalosImageDeps } from "./image.ts";
 import { asBuildError, fail, ImageBuildError } from "./image_errors.ts";
 import { IMAGE_BUILD_PURPOSE, IMAGE_LABEL_KEYS, type TalosImageNames } from "./image_naming.ts";
@@ -49,21 +52,21 @@ export async function createBuildServer(
     ctx.deps.signal?.throwIfAborted();
     task.update(`building: creating build server (${request.serverType} in ${location})`);
     try {
-      const created = await hcloud.servers.create({
-        name: ctx.names.buildServerName,
-        server_type: request.serverType,
-        image: BUILD_BASE_IMAGE,
-        location,
-        start_after_create: false,
-        // Given at creation too, so Hetzner does not mail a root password.
-        ssh_keys: [String(request.keyId)],
-        labels: ctx.names.buildLabels,
-      });
+      // Safe to repeat after a 5xx: the client looked the server up by name before giving up, and
+      // server names are unique in a project, so a repeat can never make a second build server.
+      const created = await createRepeatable(ctx, () =>
+        hcloud.servers.create({
+          name: ctx.names.buildServerName,
+          server_type: request.serverType,
+          image: BUILD_BASE_IMAGE,
+          location,
+          start_after_create: false,
+          // Given at creation too, so Hetzner does not mail a root password.
+          ssh_keys: [String(request.keyId)],
+          labels: ctx.names.buildLabels,
+        }));
       onCreated(created.server.id);
-      await hcloud.waitForActions(created.actions.map((a) => a.id), {
-        pollInterval: ctx.pollIntervalMs,
-        signal: ctx.deps.signal,
-      });
+      await waitForBuildActions(ctx, created.actions.map((a) => a.id));
       return created.server;
     } catch (err) {
       if (!isHcloudError(err, ...CAPACITY_CODES)) throw err;
@@ -73,23 +76,38 @@ export async function createBuildServer(
   throw new Error(`no capacity for ${request.serverType} in ${locations.join(", ")} (${refused.join("; ")})`);
 }
 
-/** Deletes a build server and waits until it is gone; waits out running actions when it is locked. */
+/**
+ * Runs a create of the build (server or SSH key) again after a transient failure. The client's create
+ * already looked the object up after an ambiguous failure and only gives up when it is not there;
+ * Hetzner refuses a second object of the same name, so a repeat never duplicates one.
+ */
+export async function createRepeatable<T>(ctx: ImageBuildContext, create: () => Promise<T>): Promise<T> {
+  return (await mutate(ctx.deps, create, [], { repeatable: true }))!;
+}
+
+/**
+ * Deletes a build server and waits until it is gone. A repeat is harmless (a 404 means gone), so
+ * `locked` (waits out the server's running actions), 5xx and lost responses are tried again, bounded.
+ */
 export async function deleteBuildServer(ctx: ImageBuildContext, id: number): Promise<void> {
   const { hcloud } = ctx.deps;
   // No abort signal here: cleanup must finish even when the build was cancelled.
-  const wait = (ids: number[]) => hcloud.waitForActions(ids, { pollInterval: ctx.pollIntervalMs });
   for (let attempt = 1;; attempt++) {
     try {
       const action = await hcloud.servers.delete(id);
-      if (action) await wait([action.id]);
+      if (action) await waitForBuildActions(ctx, [action.id], ctx.pollIntervalMs, { signal: undefined });
       return;
     } catch (err) {
-      if (!isHcloudError(err, "locked") || attempt >= 3) throw err;
-      const running = await hcloud.servers.listRunningActions(id);
-      if (running.length > 0) await wait(running.map((a) => a.id)).catch(() => undefined);
+      if (!isTransientHcloudError(err) || attempt >= BUILD_ACTION_ATTEMPTS) throw err;
+      if (isHcloudError(err, "locked")) await waitForRunningActions(ctx, id, undefined);
       else await ctx.deps.sleep(ctx.pollIntervalMs);
     }
   }
+}
+
+/** Deletes a build SSH key; 5xx, lost responses and `locked` are tried again (a 404 means gone). */
+export async function deleteBuildKey(ctx: ImageBuildContext, id: number): Promise<void> {
+  await mutate(ctx.deps, () => ctx.deps.hcloud.sshKeys.delete(id), [], { repeatable: true });
 }
 
 /**
@@ -107,7 +125,7 @@ export async function cleanUpBuild(
   let serverId = built.serverId;
   if (serverId === undefined && built.lookUpServer) {
     try {
-      serverId = (await findOwnedServer(hcloud, ctx.names))?.id;
+      serverId = (await readWithRetry(ctx.deps.sleep, () => findOwnedServer(hcloud, ctx.names)))?.id;
     } catch (err) {
       problems.push(`cannot look up build server "${ctx.names.buildServerName}": ${describe(err)}`);
     }
@@ -122,7 +140,7 @@ export async function cleanUpBuild(
   let keyId = built.keyId;
   if (keyId === undefined) {
     try {
-      const key = await hcloud.sshKeys.findByName(ctx.names.sshKeyName);
+      const key = await readWithRetry(ctx.deps.sleep, () => hcloud.sshKeys.findByName(ctx.names.sshKeyName));
       keyId = key?.labels[IMAGE_LABEL_KEYS.purpose] === IMAGE_BUILD_PURPOSE ? key.id : undefined;
     } catch (err) {
       problems.push(`cannot look up SSH key "${ctx.names.sshKeyName}": ${describe(err)}`);
@@ -130,7 +148,7 @@ export async function cleanUpBuild(
   }
   if (keyId !== undefined) {
     try {
-      await hcloud.sshKeys.delete(keyId);
+      await deleteBuildKey(ctx, keyId);
     } catch (err) {
       problems.push(`cannot delete SSH key "${ctx.names.sshKeyName}" (${keyId}): ${describe(err)}`);
     }
@@ -150,21 +168,54 @@ async function findOwnedServer(
 export async function removeLeftovers(ctx: ImageBuildContext, task: TaskHandle): Promise<void> {
   const { hcloud } = ctx.deps;
   const { names } = ctx;
+  const read = <T>(fn: () => Promise<T>) => readWithRetry(ctx.deps.sleep, fn);
   try {
-    const server = await hcloud.servers.findByName(names.buildServerName);
+    const server = await read(() => hcloud.servers.findByName(names.buildServerName));
     if (server) {
       assertOwned(server.labels, `server "${names.buildServerName}" (${server.id})`);
       task.update(`removing build server ${server.id} left by an interrupted run`);
       await deleteBuildServer(ctx, server.id);
     }
-    const key = await hcloud.sshKeys.findByName(names.sshKeyName);
+    const key = await read(() => hcloud.sshKeys.findByName(names.sshKeyName));
     if (key) {
       assertOwned(key.labels, `SSH key "${names.sshKeyName}" (${key.id})`);
-      await hcloud.sshKeys.delete(key.id);
+      await deleteBuildKey(ctx, key.id);
     }
   } catch (err) {
     throw fail(task, asBuildError("clean up earlier build", "Cannot remove an interrupted image build", err));
   }
+}
+
+/**
+ * Deletes build servers and SSH keys that carry this image's build labels, for when the snapshot is
+ * already there: a run killed after the snapshot became available (before its cleanup) left them,
+ * and nothing else would ever remove them. One GET each for servers and keys; nothing is sent
+ * when nothing is left. Returns what was deleted, for the progress line.
+ */
+export async function removeLeftoversByLabel(ctx: ImageBuildContext, task: TaskHandle): Promise<string[]> {
+  const { hcloud } = ctx.deps;
+  const selector = selectorFor(ctx.names.buildLabels);
+  const read = <T>(fn: () => Promise<T>) => readWithRetry(ctx.deps.sleep, fn);
+  const removed: string[] = [];
+  try {
+    const [servers, keys] = await Promise.all([
+      read(() => hcloud.servers.list({ labelSelector: selector })),
+      read(() => hcloud.sshKeys.list({ labelSelector: selector })),
+    ]);
+    // The API filters by selector; check again so a loose answer never deletes someone else's object.
+    for (const server of servers.items.filter((s) => hasLabels(s.labels, ctx.names.buildLabels))) {
+      task.update(`removing build server ${server.id} left by an interrupted run`);
+      await deleteBuildServer(ctx, server.id);
+      removed.push(`build server ${server.id}`);
+    }
+    for (const key of keys.items.filter((k) => hasLabels(k.labels, ctx.names.buildLabels))) {
+      await deleteBuildKey(ctx, key.id);
+      removed.push(`build key ${key.id}`);
+    }
+  } catch (err) {
+    throw fail(task, asBuildError("clean up earlier build", "Cannot remove an interrupted image build", err));
+  }
+  return removed;
 }
 
 function assertOwned(labels: Record<string, string>, what: string): void {
@@ -182,7 +233,7 @@ export async function waitForSnapshot(deps: TalosImageDeps, id: number): Promise
   const interval = deps.snapshotPollIntervalMs ?? 10_000;
   const deadline = deps.creatingTimeoutMs ?? 30 * 60_000;
   for (let waited = 0;; waited += interval) {
-    const image = await deps.hcloud.images.get(id);
+    const image = await readWithRetry(deps.sleep, () => deps.hcloud.images.get(id));
     if (!image || image.status === "unavailable") return undefined;
     if (image.status === "available") return image;
     if (waited >= deadline) {

@@ -4,86 +4,14 @@
  */
 import { assertEquals, assertIncludes, assertOk, assertRejects, fail } from "../../tests/assert.ts";
 import { type HcloudSimulator, startHcloudSimulator } from "../../tests/hcloud_sim/mod.ts";
-import { createHcloudClient, type HcloudClient } from "../hcloud/mod.ts";
+import { depsFor, fakePublicKey, fakeSsh, NAMES, OPTIONS, simClient } from "../../tests/image_build_fakes.ts";
 import { recordingProgress } from "../lib/progress.ts";
 import { VANILLA_SCHEMATIC_ID } from "../talos/machine_config.ts";
-import { ensureTalosImage, ImageBuildError, type TalosImageDeps } from "./image.ts";
-import { renderTalosImageNames } from "./image_naming.ts";
-import type { ImageBuildSsh, SshCommandResult, SshTarget } from "./image_ssh.ts";
-
-const OPTIONS = {
-  talosVersion: "v1.13.9",
-  schematicId: VANILLA_SCHEMATIC_ID,
-  arch: "amd64" as const,
-  location: "fsn1",
-};
-const NAMES = renderTalosImageNames(OPTIONS);
-const PRIVATE_KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nnot-a-real-key-but-secret\n-----END OPENSSH PRIVATE KEY-----";
-
-/** A fake SSH runner: records calls and, at each call, whether the target is a server in rescue. */
-function fakeSsh(
-  sim: HcloudSimulator,
-  exec: (command: string) => SshCommandResult | Promise<SshCommandResult> = () => ({ exitCode: 0, stderrTail: "" }),
-) {
-  const calls: { kind: "waitReady" | "exec"; host: string; inRescue: boolean; command?: string }[] = [];
-  const rescueAt = (target: SshTarget) => {
-    for (const s of sim.state.servers.values()) {
-      const ip = s.ipv4 === null ? undefined : sim.state.primaryIps.get(s.ipv4)?.ip;
-      if (ip === target.host) return s.inRescue && s.status === "running";
-    }
-    return false;
-  };
-  const ssh: ImageBuildSsh = {
-    waitReady(target) {
-      calls.push({ kind: "waitReady", host: target.host, inRescue: rescueAt(target) });
-      assertEquals(target.privateKey, PRIVATE_KEY);
-      return Promise.resolve();
-    },
-    async exec(target, command) {
-      calls.push({ kind: "exec", host: target.host, inRescue: rescueAt(target), command });
-      return await exec(command);
-    },
-  };
-  return { ssh, calls };
-}
-
-function depsFor(sim: HcloudSimulator, ssh: ImageBuildSsh, client = simClient(sim)): TalosImageDeps {
-  return {
-    hcloud: client,
-    ssh,
-    sleep: (ms) => new Promise((r) => setTimeout(r, Math.min(ms, 5))),
-    generateKeyPair: () => ({ publicKey: fakePublicKey(), privateKey: PRIVATE_KEY }),
-    pollIntervalMs: 5,
-    snapshotPollIntervalMs: 5,
-  };
-}
-
-function simClient(sim: HcloudSimulator): HcloudClient {
-  return createHcloudClient({
-    token: "sim-token",
-    endpoint: sim.url,
-    fetch,
-    sleep: (ms) => new Promise((r) => setTimeout(r, Math.min(ms, 5))),
-  });
-}
-
-let keySeed = 0;
-/** A syntactically valid ed25519 public key line, different each call (Hetzner keys are unique). */
-function fakePublicKey(): string {
-  const type = new TextEncoder().encode("ssh-ed25519");
-  const blob = new Uint8Array(4 + type.length + 4 + 32);
-  const view = new DataView(blob.buffer);
-  view.setUint32(0, type.length);
-  blob.set(type, 4);
-  view.setUint32(4 + type.length, 32);
-  keySeed++;
-  for (let i = 0; i < 32; i++) blob[8 + type.length + i] = (keySeed * 31 + i * 7) & 255;
-  return `ssh-ed25519 ${btoa(String.fromCharCode(...blob))} k8zner-image-build`;
-}
+import { ensureTalosImage, ImageBuildError } from "./image.ts";
 
 const mutating = (sim: HcloudSimulator) => sim.requests.filter((r) => r.method !== "GET");
 
-Deno.test("ensureTalosImage() reuses the newest matching snapshot with one GET and no mutating call", async () => {
+Deno.test("ensureTalosImage() reuses the newest matching snapshot with three GETs and no mutating call", async () => {
   await using sim = await startHcloudSimulator({ speed: 1000 });
   const older = sim.addSnapshot({ description: "talos old", labels: NAMES.snapshotLabels });
   sim.advance(60_000);
@@ -107,10 +35,17 @@ Deno.test("ensureTalosImage() reuses the newest matching snapshot with one GET a
 
   assertEquals(result, { imageId: newer.id, reused: true });
   assertOk(newer.id !== older.id);
-  assertEquals(sim.requests.length, 1);
-  assertEquals(sim.requests[0]!.method, "GET");
-  assertEquals(sim.requests[0]!.path, "/images");
-  const query = new URLSearchParams(sim.requests[0]!.query);
+  // One GET finds the snapshot; one each for servers and SSH keys finds no build leftovers.
+  assertEquals(sim.requests.map((r) => `${r.method} ${r.path}`).sort(), [
+    "GET /images",
+    "GET /servers",
+    "GET /ssh_keys",
+  ]);
+  const buildSelector = Object.entries(NAMES.buildLabels).map(([k, v]) => `${k}=${v}`).sort();
+  for (const r of sim.requests.filter((r) => r.path !== "/images")) {
+    assertEquals(new URLSearchParams(r.query).get("label_selector")!.split(",").sort(), buildSelector);
+  }
+  const query = new URLSearchParams(sim.requests.find((r) => r.path === "/images")!.query);
   assertEquals(query.get("type"), "snapshot");
   assertEquals(query.get("architecture"), "x86");
   assertEquals(
@@ -168,7 +103,7 @@ Deno.test("ensureTalosImage() builds through rescue mode, writes the factory ima
     imageId: result.imageId,
     reused: true,
   });
-  assertEquals(sim.requests.length - before, 1);
+  assertEquals(sim.requests.slice(before).map((r) => r.method), ["GET", "GET", "GET"]);
 });
 
 Deno.test("ensureTalosImage() deletes server and key when the image write fails, and names the step", async () => {
@@ -309,7 +244,8 @@ Deno.test("ensureTalosImage() waits for a snapshot a crashed run left creating i
 
 Deno.test("ensureTalosImage() reports a build server it could not delete after a successful build", async () => {
   await using sim = await startHcloudSimulator({ speed: 1000 });
-  sim.faults.failNext({ method: "DELETE", path: /^\/servers\/\d+$/ }, "500");
+  // More failures than cleanup tries: the deletion keeps failing.
+  sim.faults.failNext({ method: "DELETE", path: /^\/servers\/\d+$/, times: 20 }, "500");
   const { ssh } = fakeSsh(sim);
 
   const err = await ensureTalosImage(depsFor(sim, ssh), OPTIONS, recordingProgress().task("Image")).then(
@@ -329,7 +265,7 @@ Deno.test("ensureTalosImage() reports a build server it could not delete after a
 
 Deno.test("ensureTalosImage() keeps the build's own error when cleanup fails too", async () => {
   await using sim = await startHcloudSimulator({ speed: 1000 });
-  sim.faults.failNext({ method: "DELETE", path: /^\/ssh_keys\/\d+$/ }, "500");
+  sim.faults.failNext({ method: "DELETE", path: /^\/ssh_keys\/\d+$/, times: 20 }, "500");
   const { ssh } = fakeSsh(sim, () => ({ exitCode: 1, stderrTail: "dd: error writing '/dev/sda': No space left" }));
 
   const err = await ensureTalosImage(depsFor(sim, ssh), OPTIONS, recordingProgress().task("Image")).then(
