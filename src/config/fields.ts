@@ -93,7 +93,8 @@ function explainName(value: string): string {
   }
   const bad = [...value].find((c) => !/[a-z0-9-]/.test(c));
   if (bad !== undefined) {
-    const hint = /[A-Z]/.test(bad) ? ` (use lowercase: "${value.toLowerCase()}")` : "";
+    const safe = value.toLowerCase().replace(/[^a-z0-9-]+/g, "-").replace(/-{2,}/g, "-").replace(/^[^a-z]+|-+$/g, "");
+    const hint = NAME_PATTERN.test(safe) ? ` (e.g. "${safe}")` : "";
     return `contains "${bad}"; only lowercase letters, digits and "-" are allowed${hint}`;
   }
   if (!/^[a-z]/.test(value)) return "must start with a lowercase letter";
