@@ -8,6 +8,7 @@
 import { createHcloudClient, createTraceWriter, type HcloudClient, type RateBudget } from "../hcloud/mod.ts";
 import { UserFacingError } from "../lib/errors.ts";
 import type { CliContext } from "./context.ts";
+import { sleep as realSleep } from "../lib/sleep.ts";
 
 /** Real-world dependencies; tests pass their own. */
 export interface HcloudDeps {
@@ -20,20 +21,7 @@ export interface HcloudDeps {
 }
 
 /** A sleep on a real timer that stops early (rejecting) when the signal aborts. */
-export function realSleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal!.reason);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
-}
+export { realSleep };
 
 async function appendTraceLine(path: string, line: string): Promise<void> {
   // The trace is redacted, but still describes the project: keep it private like other credentials.

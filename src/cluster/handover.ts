@@ -21,6 +21,7 @@ import { UserFacingError } from "../lib/errors.ts";
 import { stableJson } from "../lib/stable_json.ts";
 import { diffClusterSpec, isContainedIn, renderMergePatch, type SpecChange } from "./handover_diff.ts";
 import { type ClusterStatusSummary, summarizeClusterStatus } from "./handover_status.ts";
+import { sleep as realSleep } from "../lib/sleep.ts";
 
 export { diffClusterSpec, formatSpecChanges, type SpecChange } from "./handover_diff.ts";
 export {
@@ -212,7 +213,7 @@ export async function followClusterStatus(
   onUpdate: (summary: ClusterStatusSummary) => void,
   options: FollowOptions = {},
 ): Promise<KubeObject> {
-  const sleep = options.sleep ?? defaultSleep;
+  const sleep = options.sleep ?? realSleep;
   const now = options.now ?? Date.now;
   const timeoutMs = options.timeoutMs ?? 30 * 60_000;
   const intervalMs = options.intervalMs ?? 3_000;
@@ -245,19 +246,4 @@ export async function followClusterStatus(
     }
     await sleep(intervalMs, options.signal);
   }
-}
-
-function defaultSleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal!.reason);
-    };
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
 }

@@ -15,6 +15,7 @@ import {
   TalosError,
 } from "../talos/api_client.ts";
 import { UserFacingError } from "../lib/errors.ts";
+import { sleep as realSleep } from "../lib/sleep.ts";
 
 /** Injected dependencies of the Talos steps. */
 export interface TalosDeps {
@@ -38,7 +39,7 @@ export interface TalosCredentialsPem {
 /** Real dependencies: timers, `Date.now` and the gRPC clients of `src/talos/`. */
 export function createTalosDeps(credentials: TalosCredentialsPem, overrides: Partial<TalosDeps> = {}): TalosDeps {
   return {
-    sleep: abortableSleep,
+    sleep: realSleep,
     now: Date.now,
     talosClient: (endpoint) => createTalosClient({ endpoint, ...credentials }),
     maintenanceClient: (endpoint) => createMaintenanceClient({ endpoint }),
@@ -100,19 +101,4 @@ export function reasonOf(err: unknown): string {
   const talos = err instanceof TalosError ? err : err instanceof NodeError ? err.cause : undefined;
   const text = talos ? `${talos.codeName}: ${talos.details}` : err instanceof Error ? err.message : String(err);
   return text.split("\n")[0]!.slice(0, 200);
-}
-
-function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal!.reason);
-    };
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
 }

@@ -11,6 +11,7 @@ import type * as K8s from "@kubernetes/client-node";
 import { KubeError, toKubeError } from "./errors.ts";
 import { findKnownResource, renderResourcePath, type ResourceInfo, splitApiVersion } from "./kinds.ts";
 import type { KubeObject, WatchEventType } from "./types.ts";
+import { sleep as realSleep } from "../lib/sleep.ts";
 
 /** Options of {@link createKubeClient}. */
 export interface KubeClientOptions {
@@ -92,21 +93,6 @@ export interface KubeClient {
   close(): void;
 }
 
-function defaultSleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal!.reason);
-    };
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
-}
-
 function describe(kind: string, name: string, namespace?: string): string {
   return namespace ? `${kind} "${namespace}/${name}"` : `${kind} "${name}"`;
 }
@@ -118,7 +104,7 @@ export async function createKubeClient(options: KubeClientOptions): Promise<Kube
   const { default: process } = await import("node:process");
   process.noDeprecation = true;
   const k8s: typeof K8s = await import("@kubernetes/client-node");
-  const sleep = options.sleep ?? defaultSleep;
+  const sleep = options.sleep ?? realSleep;
   const now = options.now ?? Date.now;
   const kc = new k8s.KubeConfig();
   try {
