@@ -11,7 +11,7 @@
 import { isAbsolute, join, resolve } from "node:path";
 import { type DesiredState, expandSpec } from "../config/mod.ts";
 import { UsageError } from "../lib/errors.ts";
-import { ensureSecretDir, writeSecretFile } from "../lib/secure_files.ts";
+import { ensureSecretDir, readTextIfExists, writeSecretFile } from "../lib/secure_files.ts";
 import { type ClusterConfigInput, renderRoleConfigYaml } from "../talos/machine_config.ts";
 import { parseCertificate, verifyIssuedBy } from "../talos/pki.ts";
 import {
@@ -50,7 +50,7 @@ export async function runGenerateTalos(ctx: CliContext, flags: GenerateTalosFlag
   await ensureSecretDir(dir, { tighten: true });
 
   const secretsPath = join(dir, GENERATED_FILES.secrets);
-  const existing = await readIfExists(secretsPath);
+  const existing = await readTextIfExists(secretsPath);
   let secrets: SecretsBundle;
   if (existing === undefined) {
     secrets = await generateSecretsBundle({ now });
@@ -139,7 +139,7 @@ async function keepTalosconfig(
   endpoints: string[],
   now: Date,
 ): Promise<string | undefined> {
-  const text = await readIfExists(path);
+  const text = await readTextIfExists(path);
   if (text === undefined) return undefined;
   try {
     const creds = parseTalosconfig(text, clusterName);
@@ -152,15 +152,6 @@ async function keepTalosconfig(
     return fits ? text : undefined;
   } catch {
     return undefined;
-  }
-}
-
-async function readIfExists(path: string): Promise<string | undefined> {
-  try {
-    return await Deno.readTextFile(path);
-  } catch (err) {
-    if (err instanceof Deno.errors.NotFound) return undefined;
-    throw err;
   }
 }
 

@@ -11,7 +11,7 @@
 import { join } from "node:path";
 import { parse } from "yaml";
 import { Buffer } from "node:buffer";
-import { ensureSecretDir, SECRET_FILE_MODE, writeSecretFile } from "../lib/secure_files.ts";
+import { ensureSecretDir, readTextIfExists, SECRET_FILE_MODE, writeSecretFile } from "../lib/secure_files.ts";
 import { parseCertificate, type RandomSource, verifyIssuedBy } from "../talos/pki.ts";
 import {
   generateSecretsBundle,
@@ -57,7 +57,7 @@ export async function ensureClusterSecrets(
 ): Promise<ClusterSecrets> {
   const path = join(options.dir, CREDENTIAL_FILES.secrets);
   await ensureSecretDir(options.dir, { tighten: true });
-  const text = await readIfExists(path);
+  const text = await readTextIfExists(path);
   if (text !== undefined) {
     await tightenFile(path);
     try {
@@ -111,7 +111,7 @@ export interface TalosconfigFileOptions {
  */
 export async function ensureTalosconfig(options: TalosconfigFileOptions): Promise<ClientConfigFile> {
   const path = join(options.dir, CREDENTIAL_FILES.talosconfig);
-  const existing = await readIfExists(path);
+  const existing = await readTextIfExists(path);
   const osCa = options.bundle.certs.os.certPem;
   if (existing !== undefined) {
     let credentials;
@@ -158,7 +158,7 @@ export interface KubeconfigFileOptions {
 export async function ensureKubeconfig(options: KubeconfigFileOptions): Promise<ClientConfigFile> {
   const path = join(options.dir, CREDENTIAL_FILES.kubeconfig);
   const k8sCa = options.bundle.certs.k8s.certPem;
-  const existing = await readIfExists(path);
+  const existing = await readTextIfExists(path);
   if (existing !== undefined) {
     const facts = readKubeconfigFacts(existing);
     if (!facts) throw foreignFile(path, "it is not a kubeconfig with a current context");
@@ -249,15 +249,6 @@ function samePem(a: string, b: string): boolean {
 
 function foreignFile(path: string, why: string, cause?: unknown): UserFacingError {
   return new UserFacingError(`Cannot use "${path}": ${why}. Move it away to let apply write a new one`, { cause });
-}
-
-async function readIfExists(path: string): Promise<string | undefined> {
-  try {
-    return await Deno.readTextFile(path);
-  } catch (err) {
-    if (err instanceof Deno.errors.NotFound) return undefined;
-    throw err;
-  }
 }
 
 async function tightenFile(path: string): Promise<void> {

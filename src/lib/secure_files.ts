@@ -60,3 +60,13 @@ export async function writeSecretFile(path: string, data: string | Uint8Array): 
     throw err;
   }
 }
+
+/** Reads a text file, or returns undefined when it does not exist (other errors propagate). */
+export async function readTextIfExists(path: string): Promise<string | undefined> {
+  try {
+    return await Deno.readTextFile(path);
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) return undefined;
+    throw err;
+  }
+}
