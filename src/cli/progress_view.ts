@@ -4,7 +4,10 @@
  *
  * @module
  */
+import { formatElapsed } from "../lib/duration.ts";
 import type { ProgressSink, TaskHandle, TaskState } from "../lib/progress.ts";
+
+export { formatElapsed };
 
 const SPINNER = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
 const ICON: Record<TaskState, string> = { pending: "·", running: "", done: "✔", skipped: "↷", failed: "✖" };
@@ -24,14 +27,6 @@ export interface TaskRow {
   detail: string;
   startedAt?: number;
   endedAt?: number;
-}
-
-/** Formats milliseconds as `4.2s` or `1m05s`. */
-export function formatElapsed(ms: number): string {
-  const s = Math.max(0, ms) / 1000;
-  if (s < 60) return `${s.toFixed(1)}s`;
-  const m = Math.floor(s / 60);
-  return `${m}m${String(Math.floor(s % 60)).padStart(2, "0")}s`;
 }
 
 /** Renders the task list as it looks at `now` (pure; `frame` picks the spinner glyph). */

@@ -22,6 +22,7 @@ import { stableJson } from "../lib/stable_json.ts";
 import { diffClusterSpec, isContainedIn, renderMergePatch, type SpecChange } from "./handover_diff.ts";
 import { type ClusterStatusSummary, summarizeClusterStatus } from "./handover_status.ts";
 import { sleep as realSleep } from "../lib/sleep.ts";
+import { formatElapsed } from "../lib/duration.ts";
 
 export { diffClusterSpec, formatSpecChanges, type SpecChange } from "./handover_diff.ts";
 export {
@@ -240,7 +241,7 @@ export async function followClusterStatus(
     }
     if (now() + intervalMs > deadline) {
       throw new UserFacingError(
-        `Cluster "${name}" is not Ready after ${Math.round(timeoutMs / 60_000)} min: ${summary.line}`,
+        `Cluster "${name}" is not Ready after ${formatElapsed(timeoutMs)}: ${summary.line}`,
         { hint: "The operator keeps working; follow it with `k8zner doctor --watch`" },
       );
     }

@@ -224,7 +224,7 @@ Deno.test("followClusterStatus() stops on phase Failed with the last error, and 
           sleep: (ms) => Promise.resolve(void (clock += ms)),
         }),
       (err: unknown) =>
-        err instanceof UserFacingError && /not Ready after 1 min: Provisioning \(CNI\)/.test(err.message),
+        err instanceof UserFacingError && /not Ready after 1m00s: Provisioning \(CNI\)/.test(err.message),
     );
     await kube.patchStatus("k8zner.io/v1alpha1", "K8znerCluster", "demo", "k8zner-system", {
       phase: "Failed",
