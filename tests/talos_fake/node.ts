@@ -6,6 +6,7 @@
  */
 import "reflect-metadata";
 import http2 from "node:http2";
+import type { Socket } from "node:net";
 import type { TLSSocket } from "node:tls";
 import { Buffer } from "node:buffer";
 import * as x509 from "@peculiar/x509";
@@ -86,6 +87,8 @@ export interface FakeNodeState {
   calls: FakeCallRecord[];
   /** Client connections refused (no/foreign certificate, wrong key usage), with the reason. */
   rejectedClients: string[];
+  /** GOAWAY frames received from clients (ours end sessions without one; see `src/talos/grpc/channel.ts`). */
+  goawaysReceived: number;
 }
 
 /** The node object handlers work on. */
@@ -100,7 +103,12 @@ export class FakeTalosNodeCore {
   maintenanceCaPem = "";
   #port: number;
   #server: http2.Http2SecureServer | undefined;
-  #sessions = new Set<http2.ServerHttp2Session>();
+  /** Open sessions, each with its peer's `address:port`. */
+  #sessions = new Map<http2.ServerHttp2Session, string>();
+  /** The TLS socket of each connection, by the peer's `address:port`. */
+  #sockets = new Map<string, TLSSocket>();
+  /** Every TCP connection of the current server. */
+  #connections = new Set<Socket>();
   #life = new AbortController();
   #booting: Promise<void> = Promise.resolve();
   #snapshot: Uint8Array | undefined;
@@ -126,6 +134,7 @@ export class FakeTalosNodeCore {
       applyHistory: [],
       calls: [],
       rejectedClients: [],
+      goawaysReceived: 0,
     };
   }
 
@@ -270,10 +279,32 @@ export class FakeTalosNodeCore {
 
   async #startServer(tls: http2.SecureServerOptions): Promise<void> {
     const server = http2.createSecureServer({ ...tls, allowHTTP1: false });
+    // Each session's TLS socket, matched by the peer's address: the session only exposes a proxy of it,
+    // and Deno may announce the session before the socket.
+    const live = () => this.#server === server;
+    // A connection that arrives while the node goes down is dropped at once (server.close() waits for it).
+    server.on("connection", (socket: Socket) => {
+      if (!live()) {
+        socket.destroy();
+        return;
+      }
+      this.#connections.add(socket);
+      socket.once("close", () => this.#connections.delete(socket));
+    });
+    server.on("secureConnection", (socket: TLSSocket) => {
+      if (!live()) {
+        socket.destroy();
+        return;
+      }
+      const key = `${socket.remoteAddress}:${socket.remotePort}`;
+      this.#sockets.set(key, socket);
+      socket.once("close", () => this.#sockets.get(key) === socket && this.#sockets.delete(key));
+    });
     server.on("session", (session) => {
-      this.#sessions.add(session);
+      this.#sessions.set(session, `${session.socket.remoteAddress}:${session.socket.remotePort}`);
       session.on("close", () => this.#sessions.delete(session));
       session.on("error", () => {});
+      session.on("goaway", () => this.state.goawaysReceived++);
     });
     server.on("stream", (stream, headers) => this.#onStream(stream, headers));
     await new Promise<void>((resolve, reject) => {
@@ -288,23 +319,47 @@ export class FakeTalosNodeCore {
     this.#server = server;
   }
 
+  /**
+   * Takes the API down like a machine that reboots: connections drop without a GOAWAY (clients see
+   * UNAVAILABLE). Sockets go first, then sessions, then the listener: `session.destroy()` and
+   * `server.close()` would each send a GOAWAY, and a Deno client that receives one can abort in nghttp2
+   * (denoland/deno#36788).
+   */
   async #stopServer(): Promise<void> {
     const server = this.#server;
     this.#server = undefined;
     if (!server) return;
-    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-    for (const session of this.#sessions) session.destroy();
-    await closed;
+    // Replies already sent (an ApplyConfiguration answered just before its reboot) must reach the client.
+    await Promise.all([...this.#sessions.keys()].map(flushSession));
+    for (const socket of [...this.#sockets.values()]) socket.destroy();
+    for (const session of [...this.#sessions.keys()]) this.#dropSession(session);
+    // Connections still in their TLS handshake carry no HTTP/2 yet.
+    for (const socket of [...this.#connections]) socket.destroy();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  /** Drops one session without a GOAWAY: its TLS socket first, then the session. */
+  #dropSession(session: http2.ServerHttp2Session): void {
+    const key = this.#sessions.get(session);
+    const socket = key === undefined ? undefined : this.#sockets.get(key);
+    if (socket && !socket.destroyed) socket.destroy();
+    if (!session.destroyed) session.destroy();
   }
 
   #onStream(stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders): void {
+    if (!this.#server) {
+      // Going down: refuse new calls (clients see UNAVAILABLE) instead of starting what gets cut.
+      stream.on("error", () => {});
+      stream.close(http2.constants.NGHTTP2_REFUSED_STREAM);
+      return;
+    }
     const path = String(headers[":path"] ?? "");
     const name = (Object.keys(TALOS_METHODS) as TalosMethodName[]).find((n) => TALOS_METHODS[n] === path);
     const refusal = name ? this.#refusal(stream.session?.socket as TLSSocket) : undefined;
     if (refusal !== undefined) {
       // Real apid refuses such clients in the TLS handshake; the client sees the connection drop.
       this.state.rejectedClients.push(refusal);
-      stream.session?.destroy();
+      if (stream.session) this.#dropSession(stream.session as http2.ServerHttp2Session);
       return;
     }
     const cut = name ? this.faults.takeCut(name) : undefined;
@@ -370,6 +425,26 @@ export function sleep(ms: number, signal: AbortSignal): Promise<void> {
       clearTimeout(timer);
       signal.removeEventListener("abort", done);
       resolve();
+    }
+  });
+}
+
+/**
+ * Waits until the client acknowledged a PING sent after everything queued on the session (frames go out
+ * in order), so destroying the socket next loses no reply. Gives up after 200 ms (a client that is gone).
+ */
+function flushSession(session: http2.ServerHttp2Session): Promise<void> {
+  if (session.closed || session.destroyed) return Promise.resolve();
+  return new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, 200);
+    const done = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    try {
+      if (!session.ping(done)) done();
+    } catch {
+      done();
     }
   });
 }

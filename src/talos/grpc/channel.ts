@@ -4,9 +4,20 @@
  * went away, closed by {@linkcode GrpcChannel.close}. Unary and server-streaming calls; deadlines travel as
  * `grpc-timeout` and are enforced locally too; an `AbortSignal` cancels a call (RST_STREAM CANCEL).
  *
+ * Sessions end without a GOAWAY frame: Deno 2.9's nghttp2 can abort the whole process that receives a
+ * GOAWAY (denoland/deno#36788, an assertion in `find_stream_on_goaway_func`, before any JavaScript runs),
+ * and the peer may be a Deno process too (the local cloud's fake Talos nodes). `session.close()` and
+ * `session.destroy()` both send one, so the channel owns the TLS socket under each session and destroys it
+ * first. Idle sessions are dropped after `idleTimeoutMs`, so a server's GOAWAY after a long idle period
+ * (the trigger in that issue) meets no open session on our side. A server's GOAWAY while calls still run
+ * is answered by node:http2 itself (it closes the session, sending one back); those calls finish first and
+ * the session is then dropped.
+ *
  * @module
  */
 import http2 from "node:http2";
+import { isIP } from "node:net";
+import tls from "node:tls";
 import { Buffer } from "node:buffer";
 import { decodeGrpcMessage, encodeGrpcFrame, encodeGrpcTimeout, GrpcFrameDecoder } from "./framing.ts";
 import { GrpcCode, TalosError } from "./errors.ts";
@@ -31,6 +42,8 @@ export interface GrpcChannelOptions {
   /** `host`, `host:port` or `[v6]:port`; port 50000 when omitted. */
   endpoint: string;
   tls: ChannelTls;
+  /** An unused session is dropped after this long (default 30 s); the next call connects again. */
+  idleTimeoutMs?: number;
 }
 
 /** Per-call options. */
@@ -43,11 +56,32 @@ export interface GrpcCallOptions {
   signal?: AbortSignal;
 }
 
+/** One HTTP/2 session and the TLS socket under it (kept so the session can end without a GOAWAY). */
+interface Connection {
+  session: http2.ClientHttp2Session;
+  socket: tls.TLSSocket;
+  /** Calls in flight. */
+  active: number;
+  /** Takes no new calls (the peer sent GOAWAY); dropped when its last call ends. */
+  retired: boolean;
+  /** The first connection-level error, reported to the calls it breaks. */
+  error: unknown;
+  idleTimer: ReturnType<typeof setTimeout> | undefined;
+  closed: Promise<void>;
+}
+
+/** Default of {@linkcode GrpcChannelOptions.idleTimeoutMs}. */
+export const DEFAULT_IDLE_TIMEOUT_MS = 30_000;
+
 /** A connection to one gRPC server. */
 export class GrpcChannel {
   readonly endpoint: Endpoint;
   readonly #tls: ChannelTls;
-  #session: http2.ClientHttp2Session | undefined;
+  readonly #idleTimeoutMs: number;
+  /** The connection new calls use. */
+  #current: Connection | undefined;
+  /** Every connection not closed yet (the current one and retired ones finishing their calls). */
+  #open = new Set<Connection>();
   #closed = false;
 
   constructor(options: GrpcChannelOptions) {
@@ -55,7 +89,10 @@ export class GrpcChannel {
     if (options.tls.verifyServer && !options.tls.caPem) {
       throw new TypeError("Cannot create gRPC channel: tls.caPem is required when the server is verified");
     }
+    const idle = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
+    if (!(idle > 0)) throw new RangeError(`Cannot use idleTimeoutMs ${idle}: must be > 0`);
     this.#tls = options.tls;
+    this.#idleTimeoutMs = idle;
   }
 
   /** Sends one request and returns the one response message. */
@@ -96,55 +133,112 @@ export class GrpcChannel {
     for (const [key, value] of Object.entries(options.metadata ?? {})) headers[key.toLowerCase()] = value;
     if (options.timeoutMs !== undefined) headers["grpc-timeout"] = encodeGrpcTimeout(options.timeoutMs);
     call.arm(options);
+    let conn: Connection;
     let stream: http2.ClientHttp2Stream;
     try {
-      stream = this.#getSession().request(headers);
+      conn = this.#connection();
+      stream = conn.session.request(headers);
     } catch (err) {
       call.finish(connectionError(err, call.site));
       return call;
     }
-    call.attach(stream, () => this.#sessionError);
+    this.#track(conn, stream);
+    call.attach(stream, () => conn.error, () => conn.socket.destroyed || conn.session.destroyed);
     stream.end(encodeGrpcFrame(request));
     return call;
   }
 
-  /** Closes the connection; calls still running fail with `UNAVAILABLE`/`CANCELLED`. */
+  /** Closes the connection (without a GOAWAY); calls still running fail with `UNAVAILABLE`/`CANCELLED`. */
   async close(): Promise<void> {
     this.#closed = true;
-    const session = this.#session;
-    this.#session = undefined;
-    if (!session || session.destroyed) return;
-    await new Promise<void>((resolve) => {
-      session.once("close", () => resolve());
-      session.close();
-    });
+    this.#current = undefined;
+    const open = [...this.#open];
+    for (const conn of open) dropConnection(conn);
+    await Promise.all(open.map((conn) => conn.closed));
   }
 
-  #sessionError: unknown;
-
-  #getSession(): http2.ClientHttp2Session {
-    const current = this.#session;
-    if (current && !current.closed && !current.destroyed) return current;
-    const tls = this.#tls;
-    const options: http2.SecureClientSessionOptions = { rejectUnauthorized: tls.verifyServer };
-    if (tls.caPem) options.ca = tls.caPem;
-    if (tls.certPem) options.cert = tls.certPem;
-    if (tls.keyPem) options.key = tls.keyPem;
-    if (tls.servername) options.servername = tls.servername;
-    this.#sessionError = undefined;
-    const session = http2.connect(this.endpoint.url, options);
-    // Without a listener a connection error would be thrown as an uncaught exception.
-    session.on("error", (err) => {
-      this.#sessionError = err;
-    });
-    const forget = () => {
-      if (this.#session === session) this.#session = undefined;
+  /** The current connection, or a new one when there is none or it went away. */
+  #connection(): Connection {
+    const current = this.#current;
+    if (current && !current.retired && !current.session.closed && !current.session.destroyed) return current;
+    const tlsOptions = this.#tls;
+    const { host, port } = this.endpoint;
+    const socketOptions: tls.ConnectionOptions = {
+      host,
+      port,
+      ALPNProtocols: ["h2"],
+      rejectUnauthorized: tlsOptions.verifyServer,
     };
-    session.on("goaway", forget);
-    session.on("close", forget);
-    this.#session = session;
-    return session;
+    if (tlsOptions.caPem) socketOptions.ca = tlsOptions.caPem;
+    if (tlsOptions.certPem) socketOptions.cert = tlsOptions.certPem;
+    if (tlsOptions.keyPem) socketOptions.key = tlsOptions.keyPem;
+    // SNI carries host names only; certificates of IP endpoints are checked against the IP.
+    const servername = tlsOptions.servername ?? (isIP(host) ? undefined : host);
+    if (servername) socketOptions.servername = servername;
+    const socket = tls.connect(socketOptions);
+    const session = http2.connect(this.endpoint.url, { createConnection: () => socket });
+    const { promise: closed, resolve } = Promise.withResolvers<void>();
+    const conn: Connection = {
+      session,
+      socket,
+      active: 0,
+      retired: false,
+      error: undefined,
+      idleTimer: undefined,
+      closed,
+    };
+    // Without listeners a connection error would be thrown as an uncaught exception.
+    const onError = (err: unknown) => {
+      conn.error ??= err;
+    };
+    socket.on("error", onError);
+    session.on("error", onError);
+    session.on("goaway", () => {
+      // Runs before node:http2 answers the GOAWAY by closing the session (which would send one back):
+      // with no call left, the socket goes first and nothing more is written.
+      this.#retire(conn);
+    });
+    session.on("close", () => {
+      clearTimeout(conn.idleTimer);
+      conn.retired = true;
+      if (this.#current === conn) this.#current = undefined;
+      this.#open.delete(conn);
+      if (!socket.destroyed) socket.destroy();
+      resolve();
+    });
+    this.#current = conn;
+    this.#open.add(conn);
+    return conn;
   }
+
+  /** Counts a call on its connection; a retired or idle connection is dropped once its last call ended. */
+  #track(conn: Connection, stream: http2.ClientHttp2Stream): void {
+    conn.active++;
+    clearTimeout(conn.idleTimer);
+    conn.idleTimer = undefined;
+    stream.once("close", () => {
+      conn.active--;
+      if (conn.active > 0) return;
+      if (conn.retired) return dropConnection(conn);
+      conn.idleTimer = setTimeout(() => this.#retire(conn), this.#idleTimeoutMs);
+    });
+  }
+
+  /** No new calls on `conn`; dropped now when nothing runs on it, else when its last call ends. */
+  #retire(conn: Connection): void {
+    conn.retired = true;
+    if (this.#current === conn) this.#current = undefined;
+    if (conn.active === 0) dropConnection(conn);
+  }
+}
+
+/** Ends a connection without a GOAWAY: the TLS socket first, so the session has nothing left to write to. */
+function dropConnection(conn: Connection): void {
+  clearTimeout(conn.idleTimer);
+  conn.idleTimer = undefined;
+  conn.retired = true;
+  if (!conn.socket.destroyed) conn.socket.destroy();
+  if (!conn.session.destroyed) conn.session.destroy();
 }
 
 type CallSite = { method: string; endpoint: string };
@@ -180,7 +274,11 @@ class GrpcCall implements AsyncIterableIterator<Uint8Array> {
     }
   }
 
-  attach(stream: http2.ClientHttp2Stream, sessionError: () => unknown): void {
+  /**
+   * Follows `stream` to its end. `sessionError` is the connection's error, if any; `connectionLost` says
+   * whether the connection is gone (node:http2 then closes the streams as if cancelled).
+   */
+  attach(stream: http2.ClientHttp2Stream, sessionError: () => unknown, connectionLost: () => boolean): void {
     this.#stream = stream;
     const decoder = new GrpcFrameDecoder();
     let status: { code: number; message: string } | undefined;
@@ -228,6 +326,9 @@ class GrpcCall implements AsyncIterableIterator<Uint8Array> {
         return this.finish(new TalosError(codeForHttpStatus(httpStatus), `HTTP status ${httpStatus}`, this.site));
       }
       const rst = stream.rstCode;
+      if (connectionLost() && rst !== http2.constants.NGHTTP2_REFUSED_STREAM) {
+        return this.finish(new TalosError(GrpcCode.UNAVAILABLE, "the connection was lost", this.site));
+      }
       if (rst === http2.constants.NGHTTP2_REFUSED_STREAM) {
         return this.finish(new TalosError(GrpcCode.UNAVAILABLE, "the server refused the stream", this.site));
       }
