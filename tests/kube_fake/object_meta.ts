@@ -1,0 +1,58 @@
+/**
+ * Pure helpers over one stored object of the fake Kubernetes API: its metadata, how it is stamped
+ * for a reader, what counts as a change, and the write-time normalisations the API server applies.
+ *
+ * @module
+ */
+import { groupVersionOf, type ResourceType } from "./resources.ts";
+import { stableStringify } from "./patch.ts";
+
+/** A Kubernetes object as JSON. */
+export type KubeObj = Record<string, unknown>;
+
+/** The object's `metadata`, created empty when missing (mutable: writes go to the object). */
+export function metaOf(obj: KubeObj): Record<string, unknown> {
+  if (typeof obj.metadata !== "object" || obj.metadata === null) obj.metadata = {};
+  return obj.metadata as Record<string, unknown>;
+}
+
+/** The object without metadata, status, apiVersion and kind: what bumps `generation` when it changes. */
+export function withoutMetaAndStatus(obj: KubeObj): unknown {
+  const { metadata: _m, status: _s, apiVersion: _a, kind: _k, ...rest } = obj;
+  return rest;
+}
+
+/** A canonical text of the object minus server-set bookkeeping, to tell a no-op write from a change. */
+export function comparable(obj: KubeObj): string {
+  const copy = structuredClone(obj);
+  const meta = metaOf(copy);
+  delete meta.resourceVersion;
+  delete meta.managedFields;
+  delete meta.generation;
+  delete copy.apiVersion;
+  delete copy.kind;
+  return stableStringify(copy);
+}
+
+/** True when the generation-relevant parts (everything but metadata and status) of two objects differ. */
+export function specChanged(next: KubeObj, old: KubeObj): boolean {
+  return stableStringify(withoutMetaAndStatus(next)) !== stableStringify(withoutMetaAndStatus(old));
+}
+
+/** A copy of a stored object with the apiVersion and kind of the type it is read as (listed first). */
+export function stampObject(rt: ResourceType, obj: KubeObj): KubeObj {
+  const { apiVersion: _a, kind: _k, ...rest } = structuredClone(obj);
+  return { apiVersion: groupVersionOf(rt), kind: rt.kind, ...rest };
+}
+
+/** Folds a Secret's `stringData` into base64 `data`, as the API server does on every write. */
+export function normalizeSecret(rt: ResourceType, obj: KubeObj): void {
+  if (rt.group !== "" || rt.kind !== "Secret" || typeof obj.stringData !== "object" || obj.stringData === null) return;
+  const data = { ...(obj.data as Record<string, string> | undefined) };
+  for (const [key, value] of Object.entries(obj.stringData as Record<string, unknown>)) {
+    const bytes = new TextEncoder().encode(String(value));
+    data[key] = btoa(Array.from(bytes, (b) => String.fromCharCode(b)).join(""));
+  }
+  obj.data = data;
+  delete obj.stringData;
+}

@@ -1,0 +1,162 @@
+/**
+ * Storage and versioning of the fake Kubernetes API: objects per storage key, the global
+ * resourceVersion counter, change recording for watches, and the cascades a removal sets off
+ * (a Namespace takes its contents, a CRD its custom resources). No REST rules: those live in
+ * {@link FakeKubeStore}.
+ *
+ * @module
+ */
+import { qualifiedResource, type ResourceRegistry, type ResourceType, storageKeyOf } from "./resources.ts";
+import { KubeStatusError, notFound } from "./status.ts";
+import { type KubeObj, metaOf, stampObject } from "./object_meta.ts";
+import { type ChangeType, type WatchEvent, WatchHub } from "./watch_hub.ts";
+import { CrdSchemas } from "./crd_schemas.ts";
+
+/** The objects of one fake cluster, keyed by storage key and `<namespace>/<name>`. */
+export class ObjectTable {
+  readonly registry: ResourceRegistry;
+  /** Schemas of the served custom resource versions. */
+  readonly crds = new CrdSchemas();
+  #objects = new Map<string, Map<string, KubeObj>>();
+  #rv = 0;
+  #hub = new WatchHub();
+  #now: () => Date;
+
+  constructor(registry: ResourceRegistry, now: () => Date) {
+    this.registry = registry;
+    this.#now = now;
+  }
+
+  /** The current global resourceVersion (the rv of the last write). */
+  get resourceVersion(): string {
+    return String(this.#rv);
+  }
+
+  /** The clock's time as the API server writes it (seconds precision). */
+  timestamp(): string {
+    return this.#now().toISOString().replace(/\.\d{3}Z$/, "Z");
+  }
+
+  /** Advances and returns the global resourceVersion. */
+  nextRv(): string {
+    this.#rv += 1;
+    return String(this.#rv);
+  }
+
+  #bucket(rt: ResourceType): Map<string, KubeObj> {
+    const key = storageKeyOf(rt);
+    let bucket = this.#objects.get(key);
+    if (!bucket) this.#objects.set(key, bucket = new Map());
+    return bucket;
+  }
+
+  /** The stored object itself (not a copy) under a resolved namespace ("" when cluster-scoped), or undefined. */
+  stored(rt: ResourceType, ns: string, name: string): KubeObj | undefined {
+    return this.#bucket(rt).get(`${ns}/${name}`);
+  }
+
+  /** Reads one object (a copy), or undefined. */
+  get(rt: ResourceType, namespace: string | undefined, name: string): KubeObj | undefined {
+    const obj = this.stored(rt, rt.namespaced ? namespace ?? "" : "", name);
+    return obj ? stampObject(rt, obj) : undefined;
+  }
+
+  /** Lists objects of a type, in one namespace or all, sorted by namespace and name. */
+  list(rt: ResourceType, namespace: string | undefined, matches: (obj: KubeObj) => boolean = () => true): KubeObj[] {
+    const out: KubeObj[] = [];
+    const keys = [...this.#bucket(rt).keys()].sort();
+    for (const key of keys) {
+      const obj = this.#bucket(rt).get(key)!;
+      if (rt.namespaced && namespace !== undefined && metaOf(obj).namespace !== namespace) continue;
+      const stamped = stampObject(rt, obj);
+      if (matches(stamped)) out.push(stamped);
+    }
+    return out;
+  }
+
+  /** Stores `obj` (already versioned) and tells the watches. */
+  set(rt: ResourceType, type: "ADDED" | "MODIFIED", ns: string, name: string, obj: KubeObj): void {
+    this.#bucket(rt).set(`${ns}/${name}`, obj);
+    this.#record(rt, type, ns, obj);
+  }
+
+  #record(rt: ResourceType, type: ChangeType, namespace: string, obj: KubeObj): void {
+    this.#hub.record(this.#rv, rt, type, namespace, obj);
+  }
+
+  /** Rejects a write into a namespace that is missing (404) or terminating (403). */
+  requireNamespace(rt: ResourceType, namespace: string): void {
+    if (!rt.namespaced) return;
+    const ns = this.#objects.get("namespaces.")?.get(`/${namespace}`);
+    if (!ns) throw notFound({ group: "", resource: "namespaces" }, namespace);
+    if (metaOf(ns).deletionTimestamp) {
+      throw new KubeStatusError(
+        403,
+        "Forbidden",
+        `${qualifiedResource(rt)} is forbidden: unable to create new content in namespace ${namespace} ` +
+          "because it is being terminated",
+      );
+    }
+  }
+
+  /** Marks a CRD Established and serves its types. */
+  activateCrd(crd: KubeObj): void {
+    this.crds.activate(crd, this.timestamp());
+    this.registry.addCrd(crd);
+  }
+
+  /** Removes a stored object (`last` is its final state, already versioned), with the cascades it sets off. */
+  remove(rt: ResourceType, ns: string, name: string, last: KubeObj): void {
+    this.#bucket(rt).delete(`${ns}/${name}`);
+    this.#record(rt, "DELETED", ns, last);
+    if (rt.kind === "Namespace" && rt.group === "") {
+      // The namespace controller's job, done at once: everything inside goes with it.
+      for (const type of this.#storageTypes()) {
+        if (!type.namespaced) continue;
+        for (const obj of this.list(type, name)) {
+          const meta = metaOf(obj);
+          meta.resourceVersion = this.nextRv();
+          this.#bucket(type).delete(`${name}/${String(meta.name)}`);
+          this.#record(type, "DELETED", name, obj);
+        }
+      }
+    }
+    if (rt.kind === "CustomResourceDefinition") {
+      for (const type of this.registry.all().filter((t) => t.crd === name).slice(0, 1)) {
+        for (const obj of this.list(type, undefined)) {
+          const meta = metaOf(obj);
+          meta.resourceVersion = this.nextRv();
+          this.#bucket(type).delete(`${String(meta.namespace ?? "")}/${String(meta.name)}`);
+          this.#record(type, "DELETED", String(meta.namespace ?? ""), obj);
+        }
+      }
+      this.registry.removeCrd(name);
+    }
+  }
+
+  /** One resource type per storage key (CRD versions share storage). */
+  #storageTypes(): ResourceType[] {
+    const seen = new Map<string, ResourceType>();
+    for (const t of this.registry.all()) if (!seen.has(storageKeyOf(t))) seen.set(storageKeyOf(t), t);
+    return [...seen.values()];
+  }
+
+  /**
+   * Subscribes to changes of a type. Without `sinceRv` (or "0") the current objects arrive first as
+   * ADDED; with it, every recorded change after that resourceVersion is replayed.
+   */
+  watch(
+    rt: ResourceType,
+    namespace: string | undefined,
+    matches: (obj: KubeObj) => boolean,
+    sinceRv: string | undefined,
+    send: (event: WatchEvent) => void,
+  ): () => void {
+    return this.#hub.subscribe(rt, namespace, matches, sinceRv, send, () => this.list(rt, namespace, matches));
+  }
+
+  /** Ends every watch (the server is closing). */
+  dropWatchers(): void {
+    this.#hub.dropAll();
+  }
+}
