@@ -6,19 +6,10 @@
  * @module
  */
 import { isoTime } from "../clock.ts";
-import { invalidField, SimError, uniquenessError, unprocessable } from "../errors.ts";
-import {
-  bodyObject,
-  idParam,
-  listResponse,
-  mustGet,
-  optionalArray,
-  optionalString,
-  requireString,
-  type Route,
-  validateName,
-} from "../http.ts";
+import { invalidField, SimError, unprocessable } from "../errors.ts";
+import { bodyObject, listResponse, optionalArray, optionalString, requireString, type Route } from "../http.ts";
 import { matchesSelector, parseLabelSelector, validateLabels } from "../label_selector.ts";
+import { NamedResource } from "./named_resource.ts";
 import type { ActionRecord } from "../actions.ts";
 import type { FirewallRecord, FirewallRule, ServerRecord, SimContext } from "../state.ts";
 
@@ -145,15 +136,11 @@ function applyTargets(ctx: SimContext, fw: FirewallRecord, targets: Target[]): A
   });
 }
 
-function uniqueName(ctx: SimContext, name: string, except?: number): string {
-  validateName(name, false);
-  for (const fw of ctx.state.firewalls.values()) {
-    if (fw.name === name && fw.id !== except) {
-      throw uniquenessError(`firewall name "${name}" is already used`, ["name"]);
-    }
-  }
-  return name;
-}
+const firewalls = new NamedResource<FirewallRecord>({
+  kind: "firewall",
+  noun: "firewall",
+  records: (ctx) => ctx.state.firewalls,
+});
 
 /** Routes for `/firewalls`. */
 export const firewallRoutes: Route[] = [
@@ -172,7 +159,7 @@ export const firewallRoutes: Route[] = [
       const body = bodyObject(req);
       const fw: FirewallRecord = {
         id: 0,
-        name: uniqueName(ctx, requireString(body, "name")),
+        name: firewalls.uniqueName(ctx, requireString(body, "name")),
         labels: validateLabels(body.labels),
         created: ctx.clock.now(),
         rules: parseRules(optionalArray(body, "rules")),
@@ -199,32 +186,13 @@ export const firewallRoutes: Route[] = [
       };
     },
   },
-  {
-    method: "GET",
-    pattern: "/firewalls/{id}",
-    handler: (ctx, req) => ({
-      status: 200,
-      body: { firewall: renderFirewall(ctx, mustGet(ctx.state.firewalls, idParam(req, "firewall"), "firewall")) },
-    }),
-  },
-  {
-    method: "PUT",
-    pattern: "/firewalls/{id}",
-    handler: (ctx, req) => {
-      const fw = mustGet(ctx.state.firewalls, idParam(req, "firewall"), "firewall");
-      const body = bodyObject(req);
-      const name = optionalString(body, "name");
-      if (name !== undefined) fw.name = uniqueName(ctx, name, fw.id);
-      if (body.labels !== undefined) fw.labels = validateLabels(body.labels);
-      return { status: 200, body: { firewall: renderFirewall(ctx, fw) } };
-    },
-  },
+  firewalls.getRoute("/firewalls", renderFirewall),
+  firewalls.updateRoute("/firewalls", renderFirewall),
   {
     method: "DELETE",
     pattern: "/firewalls/{id}",
     handler: (ctx, req) => {
-      const fw = mustGet(ctx.state.firewalls, idParam(req, "firewall"), "firewall");
-      ctx.engine.assertUnlocked("firewall", fw.id);
+      const fw = firewalls.fromPathUnlocked(ctx, req);
       if (fw.appliedTo.length > 0) {
         throw unprocessable("resource_in_use", `firewall ${fw.id} is still applied to resources`);
       }
@@ -236,8 +204,7 @@ export const firewallRoutes: Route[] = [
     method: "POST",
     pattern: "/firewalls/{id}/actions/set_rules",
     handler: (ctx, req) => {
-      const fw = mustGet(ctx.state.firewalls, idParam(req, "firewall"), "firewall");
-      ctx.engine.assertUnlocked("firewall", fw.id);
+      const fw = firewalls.fromPathUnlocked(ctx, req);
       const body = bodyObject(req);
       if (!Array.isArray(body.rules)) throw invalidField("rules", "is required");
       const previous = fw.rules;
@@ -263,8 +230,7 @@ export const firewallRoutes: Route[] = [
     method: "POST",
     pattern: "/firewalls/{id}/actions/apply_to_resources",
     handler: (ctx, req) => {
-      const fw = mustGet(ctx.state.firewalls, idParam(req, "firewall"), "firewall");
-      ctx.engine.assertUnlocked("firewall", fw.id);
+      const fw = firewalls.fromPathUnlocked(ctx, req);
       const body = bodyObject(req);
       if (!Array.isArray(body.apply_to)) throw invalidField("apply_to", "is required");
       const actions = applyTargets(ctx, fw, parseTargets(body.apply_to, "apply_to"));
@@ -275,8 +241,7 @@ export const firewallRoutes: Route[] = [
     method: "POST",
     pattern: "/firewalls/{id}/actions/remove_from_resources",
     handler: (ctx, req) => {
-      const fw = mustGet(ctx.state.firewalls, idParam(req, "firewall"), "firewall");
-      ctx.engine.assertUnlocked("firewall", fw.id);
+      const fw = firewalls.fromPathUnlocked(ctx, req);
       const body = bodyObject(req);
       if (!Array.isArray(body.remove_from)) throw invalidField("remove_from", "is required");
       const targets = parseTargets(body.remove_from, "remove_from");

@@ -8,9 +8,12 @@
 import { SYSTEM_IMAGES } from "../catalog.ts";
 import { isoTime } from "../clock.ts";
 import { invalidField, SimError } from "../errors.ts";
-import { bodyObject, idParam, listResponse, mustGet, optionalString, type Route } from "../http.ts";
+import { bodyObject, listResponse, optionalString, type Route } from "../http.ts";
 import { validateLabels } from "../label_selector.ts";
+import { NamedResource } from "./named_resource.ts";
 import type { ImageRecord, SimContext, SimState } from "../state.ts";
+
+const images = new NamedResource<ImageRecord>({ kind: "image", noun: "image", records: (ctx) => ctx.state.images });
 
 /** Puts the catalog's system images into a fresh state. */
 export function seedSystemImages(state: SimState): void {
@@ -87,19 +90,12 @@ export const imageRoutes: Route[] = [
         return true;
       }, (img) => img.created),
   },
-  {
-    method: "GET",
-    pattern: "/images/{id}",
-    handler: (ctx, req) => ({
-      status: 200,
-      body: { image: renderImage(mustGet(ctx.state.images, idParam(req, "image"), "image")) },
-    }),
-  },
+  images.getRoute("/images", (_ctx, img) => renderImage(img)),
   {
     method: "PUT",
     pattern: "/images/{id}",
     handler: (ctx, req) => {
-      const img = mustGet(ctx.state.images, idParam(req, "image"), "image");
+      const img = images.fromPath(ctx, req);
       if (img.type === "system") throw new SimError(403, "forbidden", "system images cannot be modified");
       const body = bodyObject(req);
       const description = optionalString(body, "description");
@@ -118,10 +114,10 @@ export const imageRoutes: Route[] = [
     method: "DELETE",
     pattern: "/images/{id}",
     handler: (ctx, req) => {
-      const id = idParam(req, "image");
-      const img = mustGet(ctx.state.images, id, "image");
+      const img = images.fromPath(ctx, req);
+      const id = img.id;
       if (img.type === "system") throw new SimError(403, "forbidden", "system images cannot be deleted");
-      if (img.protection.delete) throw new SimError(423, "protected", `image ${id} is delete-protected`);
+      images.assertNotProtected(img);
       ctx.engine.assertUnlocked("image", id);
       ctx.state.images.delete(id);
       ctx.emit({ type: "image.deleted", at: isoTime(ctx.clock.now()), image: { id, labels: { ...img.labels } } });

@@ -7,21 +7,19 @@
  */
 import { byIdOrName, LOAD_BALANCER_TYPES, LOCATIONS } from "../catalog.ts";
 import { isoTime } from "../clock.ts";
-import { invalidField, notFound, SimError, uniquenessError, unprocessable } from "../errors.ts";
+import { invalidField, notFound, SimError, unprocessable } from "../errors.ts";
 import {
   bodyObject,
-  idParam,
   listResponse,
-  mustGet,
   optionalArray,
   optionalBool,
   optionalString,
   requireId,
   requireString,
   type Route,
-  validateName,
 } from "../http.ts";
 import { matchesSelector, validateLabels } from "../label_selector.ts";
+import { NamedResource } from "./named_resource.ts";
 import { parseService, parseTarget, port } from "./load_balancer_specs.ts";
 import type { LbService, LbTarget, LoadBalancerRecord, ServerRecord, SimContext } from "../state.ts";
 import { allocatePrivateIp } from "./networks.ts";
@@ -179,15 +177,11 @@ function attachNetwork(ctx: SimContext, lb: LoadBalancerRecord, networkId: numbe
   lb.privateNet.push({ network: networkId, ip: allocatePrivateIp(ctx, network, lb.location.network_zone, ip) });
 }
 
-function uniqueName(ctx: SimContext, name: string, except?: number): string {
-  validateName(name, false);
-  for (const lb of ctx.state.loadBalancers.values()) {
-    if (lb.name === name && lb.id !== except) {
-      throw uniquenessError(`load balancer name "${name}" is already used`, ["name"]);
-    }
-  }
-  return name;
-}
+const loadBalancers = new NamedResource<LoadBalancerRecord>({
+  kind: "load_balancer",
+  noun: "load balancer",
+  records: (ctx) => ctx.state.loadBalancers,
+});
 
 function lbAction(ctx: SimContext, lb: LoadBalancerRecord, command: string, undo?: () => void) {
   const action = ctx.engine.start(command, [{ id: lb.id, type: "load_balancer" }], {
@@ -205,8 +199,7 @@ function lbActionRoute(
     method: "POST",
     pattern: `/load_balancers/{id}/actions/${command}`,
     handler: (ctx, req) => {
-      const lb = mustGet(ctx.state.loadBalancers, idParam(req, "load_balancer"), "load_balancer");
-      ctx.engine.assertUnlocked("load_balancer", lb.id);
+      const lb = loadBalancers.fromPathUnlocked(ctx, req);
       const undo = apply(ctx, lb, bodyObject(req));
       ctx.emit({ type: "lb.updated", at: isoTime(ctx.clock.now()), lb: { id: lb.id, name: lb.name } });
       return lbAction(ctx, lb, command, undo);
@@ -237,7 +230,7 @@ export const loadBalancerRoutes: Route[] = [
     pattern: "/load_balancers",
     handler: (ctx, req) => {
       const body = bodyObject(req);
-      const name = uniqueName(ctx, requireString(body, "name"));
+      const name = loadBalancers.uniqueName(ctx, requireString(body, "name"));
       const type = byIdOrName(LOAD_BALANCER_TYPES, body.load_balancer_type);
       if (!type) throw invalidField("load_balancer_type", "load balancer type not found");
       const zone = optionalString(body, "network_zone");
@@ -283,38 +276,14 @@ export const loadBalancerRoutes: Route[] = [
       return { status: 201, body: { load_balancer: renderLoadBalancer(ctx, lb), action: ctx.engine.render(action) } };
     },
   },
-  {
-    method: "GET",
-    pattern: "/load_balancers/{id}",
-    handler: (ctx, req) => ({
-      status: 200,
-      body: {
-        load_balancer: renderLoadBalancer(
-          ctx,
-          mustGet(ctx.state.loadBalancers, idParam(req, "load_balancer"), "load_balancer"),
-        ),
-      },
-    }),
-  },
-  {
-    method: "PUT",
-    pattern: "/load_balancers/{id}",
-    handler: (ctx, req) => {
-      const lb = mustGet(ctx.state.loadBalancers, idParam(req, "load_balancer"), "load_balancer");
-      const body = bodyObject(req);
-      const name = optionalString(body, "name");
-      if (name !== undefined) lb.name = uniqueName(ctx, name, lb.id);
-      if (body.labels !== undefined) lb.labels = validateLabels(body.labels);
-      return { status: 200, body: { load_balancer: renderLoadBalancer(ctx, lb) } };
-    },
-  },
+  loadBalancers.getRoute("/load_balancers", renderLoadBalancer),
+  loadBalancers.updateRoute("/load_balancers", renderLoadBalancer),
   {
     method: "DELETE",
     pattern: "/load_balancers/{id}",
     handler: (ctx, req) => {
-      const lb = mustGet(ctx.state.loadBalancers, idParam(req, "load_balancer"), "load_balancer");
-      ctx.engine.assertUnlocked("load_balancer", lb.id);
-      if (lb.protection.delete) throw new SimError(423, "protected", `load balancer ${lb.id} is delete-protected`);
+      const lb = loadBalancers.fromPathUnlocked(ctx, req);
+      loadBalancers.assertNotProtected(lb);
       if (lb.ipv4) ctx.publicIps.releaseV4(lb.ipv4);
       ctx.state.loadBalancers.delete(lb.id);
       ctx.emit({ type: "lb.deleted", at: isoTime(ctx.clock.now()), lb: { id: lb.id, name: lb.name } });

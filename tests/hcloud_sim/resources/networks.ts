@@ -5,21 +5,19 @@
  * @module
  */
 import { isoTime } from "../clock.ts";
-import { invalidField, notFound, SimError, uniquenessError, unprocessable } from "../errors.ts";
+import { invalidField, notFound, SimError, unprocessable } from "../errors.ts";
 import {
   bodyObject,
-  idParam,
   listResponse,
-  mustGet,
   optionalArray,
   optionalBool,
   optionalString,
   requireString,
   type Route,
-  validateName,
 } from "../http.ts";
 import { cidrContains, cidrOverlaps, firstFreeIp, formatIpv4, isRfc1918, parseCidr4, parseIpv4 } from "../ip.ts";
 import { validateLabels } from "../label_selector.ts";
+import { NamedResource } from "./named_resource.ts";
 import type { NetworkRecord, SimContext, SubnetRecord } from "../state.ts";
 import { LOCATIONS } from "../catalog.ts";
 
@@ -131,13 +129,11 @@ function parseSubnet(raw: unknown, network: { ipRange: string; subnets: SubnetRe
   };
 }
 
-function networkName(ctx: SimContext, name: string, except?: number): string {
-  validateName(name, false);
-  for (const n of ctx.state.networks.values()) {
-    if (n.name === name && n.id !== except) throw uniquenessError(`network name "${name}" is already used`, ["name"]);
-  }
-  return name;
-}
+const networks = new NamedResource<NetworkRecord>({
+  kind: "network",
+  noun: "network",
+  records: (ctx) => ctx.state.networks,
+});
 
 /** Routes for `/networks`. */
 export const networkRoutes: Route[] = [
@@ -160,7 +156,7 @@ export const networkRoutes: Route[] = [
     pattern: "/networks",
     handler: (ctx, req) => {
       const body = bodyObject(req);
-      const name = networkName(ctx, requireString(body, "name"));
+      const name = networks.uniqueName(ctx, requireString(body, "name"));
       const ipRange = requireString(body, "ip_range");
       const cidr = parseCidr4(ipRange);
       if (!cidr || !isRfc1918(cidr) || cidr.prefix > 24) {
@@ -190,35 +186,17 @@ export const networkRoutes: Route[] = [
       return { status: 201, body: { network: renderNetwork(ctx, network) } };
     },
   },
-  {
-    method: "GET",
-    pattern: "/networks/{id}",
-    handler: (ctx, req) => ({
-      status: 200,
-      body: { network: renderNetwork(ctx, mustGet(ctx.state.networks, idParam(req, "network"), "network")) },
-    }),
-  },
-  {
-    method: "PUT",
-    pattern: "/networks/{id}",
-    handler: (ctx, req) => {
-      const network = mustGet(ctx.state.networks, idParam(req, "network"), "network");
-      const body = bodyObject(req);
-      const name = optionalString(body, "name");
-      if (name !== undefined) network.name = networkName(ctx, name, network.id);
-      if (body.labels !== undefined) network.labels = validateLabels(body.labels);
-      network.exposeRoutesToVswitch = optionalBool(body, "expose_routes_to_vswitch", network.exposeRoutesToVswitch);
-      return { status: 200, body: { network: renderNetwork(ctx, network) } };
-    },
-  },
+  networks.getRoute("/networks", renderNetwork),
+  networks.updateRoute("/networks", renderNetwork, (network, body) => {
+    network.exposeRoutesToVswitch = optionalBool(body, "expose_routes_to_vswitch", network.exposeRoutesToVswitch);
+  }),
   {
     method: "DELETE",
     pattern: "/networks/{id}",
     handler: (ctx, req) => {
-      const id = idParam(req, "network");
-      const network = mustGet(ctx.state.networks, id, "network");
-      ctx.engine.assertUnlocked("network", id);
-      if (network.protection.delete) throw new SimError(423, "protected", `network ${id} is delete-protected`);
+      const network = networks.fromPathUnlocked(ctx, req);
+      const id = network.id;
+      networks.assertNotProtected(network);
       const rendered = renderNetwork(ctx, network);
       if (rendered.servers.length > 0 || rendered.load_balancers.length > 0) {
         throw unprocessable("resource_in_use", `network ${id} still has attached servers or load balancers`);
@@ -231,9 +209,8 @@ export const networkRoutes: Route[] = [
     method: "POST",
     pattern: "/networks/{id}/actions/add_subnet",
     handler: (ctx, req) => {
-      const id = idParam(req, "network");
-      const network = mustGet(ctx.state.networks, id, "network");
-      ctx.engine.assertUnlocked("network", id);
+      const network = networks.fromPathUnlocked(ctx, req);
+      const id = network.id;
       const subnet = parseSubnet(bodyObject(req), network, "subnet");
       network.subnets.push(subnet);
       const action = ctx.engine.start("add_subnet", [{ id, type: "network" }], {
@@ -247,9 +224,8 @@ export const networkRoutes: Route[] = [
     method: "POST",
     pattern: "/networks/{id}/actions/delete_subnet",
     handler: (ctx, req) => {
-      const id = idParam(req, "network");
-      const network = mustGet(ctx.state.networks, id, "network");
-      ctx.engine.assertUnlocked("network", id);
+      const network = networks.fromPathUnlocked(ctx, req);
+      const id = network.id;
       const range = requireString(bodyObject(req), "ip_range");
       const subnet = network.subnets.find((s) => s.ip_range === range);
       if (!subnet) throw notFound("subnet", range);

@@ -4,18 +4,10 @@
  * @module
  */
 import { isoTime } from "../clock.ts";
-import { invalidField, uniquenessError, unprocessable } from "../errors.ts";
-import {
-  bodyObject,
-  idParam,
-  listResponse,
-  mustGet,
-  optionalString,
-  requireString,
-  type Route,
-  validateName,
-} from "../http.ts";
+import { invalidField, unprocessable } from "../errors.ts";
+import { bodyObject, listResponse, requireString, type Route } from "../http.ts";
 import { validateLabels } from "../label_selector.ts";
+import { NamedResource } from "./named_resource.ts";
 import type { PlacementGroupRecord, SimContext } from "../state.ts";
 
 /** Maximum servers in one spread group. */
@@ -33,15 +25,11 @@ export function renderPlacementGroup(ctx: SimContext, pg: PlacementGroupRecord) 
   };
 }
 
-function uniqueName(ctx: SimContext, name: string, except?: number): string {
-  validateName(name, false);
-  for (const pg of ctx.state.placementGroups.values()) {
-    if (pg.name === name && pg.id !== except) {
-      throw uniquenessError(`placement group name "${name}" is already used`, ["name"]);
-    }
-  }
-  return name;
-}
+const placementGroups = new NamedResource<PlacementGroupRecord>({
+  kind: "placement_group",
+  noun: "placement group",
+  records: (ctx) => ctx.state.placementGroups,
+});
 
 /** Routes for `/placement_groups`. */
 export const placementGroupRoutes: Route[] = [
@@ -64,7 +52,7 @@ export const placementGroupRoutes: Route[] = [
     pattern: "/placement_groups",
     handler: (ctx, req) => {
       const body = bodyObject(req);
-      const name = uniqueName(ctx, requireString(body, "name"));
+      const name = placementGroups.uniqueName(ctx, requireString(body, "name"));
       const type = requireString(body, "type");
       if (type !== "spread") throw invalidField("type", 'must be "spread"');
       const pg: PlacementGroupRecord = {
@@ -78,37 +66,14 @@ export const placementGroupRoutes: Route[] = [
       return { status: 201, body: { placement_group: renderPlacementGroup(ctx, pg), action: null } };
     },
   },
-  {
-    method: "GET",
-    pattern: "/placement_groups/{id}",
-    handler: (ctx, req) => ({
-      status: 200,
-      body: {
-        placement_group: renderPlacementGroup(
-          ctx,
-          mustGet(ctx.state.placementGroups, idParam(req, "placement_group"), "placement_group"),
-        ),
-      },
-    }),
-  },
-  {
-    method: "PUT",
-    pattern: "/placement_groups/{id}",
-    handler: (ctx, req) => {
-      const pg = mustGet(ctx.state.placementGroups, idParam(req, "placement_group"), "placement_group");
-      const body = bodyObject(req);
-      const name = optionalString(body, "name");
-      if (name !== undefined) pg.name = uniqueName(ctx, name, pg.id);
-      if (body.labels !== undefined) pg.labels = validateLabels(body.labels);
-      return { status: 200, body: { placement_group: renderPlacementGroup(ctx, pg) } };
-    },
-  },
+  placementGroups.getRoute("/placement_groups", renderPlacementGroup),
+  placementGroups.updateRoute("/placement_groups", renderPlacementGroup),
   {
     method: "DELETE",
     pattern: "/placement_groups/{id}",
     handler: (ctx, req) => {
-      const id = idParam(req, "placement_group");
-      const pg = mustGet(ctx.state.placementGroups, id, "placement_group");
+      const pg = placementGroups.fromPath(ctx, req);
+      const id = pg.id;
       // Not confirmed against the real API: we refuse while servers are members so teardown order bugs surface.
       if (renderPlacementGroup(ctx, pg).servers.length > 0) {
         throw unprocessable("resource_in_use", `placement group ${id} still contains servers`);

@@ -6,20 +6,10 @@
  */
 import { byIdOrName, LOCATIONS } from "../catalog.ts";
 import { isoTime } from "../clock.ts";
-import { invalidField, notFound, SimError, uniquenessError, unprocessable } from "../errors.ts";
-import {
-  bodyObject,
-  idParam,
-  listResponse,
-  mustGet,
-  optionalBool,
-  optionalString,
-  requireId,
-  requireString,
-  type Route,
-  validateName,
-} from "../http.ts";
+import { invalidField, notFound, unprocessable } from "../errors.ts";
+import { bodyObject, listResponse, optionalBool, requireId, requireString, type Route } from "../http.ts";
 import { validateLabels } from "../label_selector.ts";
+import { NamedResource } from "./named_resource.ts";
 import type { Location } from "../catalog.ts";
 import type { PrimaryIpRecord, SimContext } from "../state.ts";
 
@@ -77,15 +67,11 @@ export function deletePrimaryIp(ctx: SimContext, p: PrimaryIpRecord): void {
   if (p.type === "ipv4") ctx.publicIps.releaseV4(p.ip);
 }
 
-function uniqueName(ctx: SimContext, name: string, except?: number): string {
-  validateName(name, false);
-  for (const p of ctx.state.primaryIps.values()) {
-    if (p.name === name && p.id !== except) {
-      throw uniquenessError(`primary IP name "${name}" is already used`, ["name"]);
-    }
-  }
-  return name;
-}
+const primaryIps = new NamedResource<PrimaryIpRecord>({
+  kind: "primary_ip",
+  noun: "primary IP",
+  records: (ctx) => ctx.state.primaryIps,
+});
 
 function mustBeStopped(ctx: SimContext, serverId: number): void {
   const s = ctx.state.servers.get(serverId);
@@ -108,7 +94,7 @@ export const primaryIpRoutes: Route[] = [
     pattern: "/primary_ips",
     handler: (ctx, req) => {
       const body = bodyObject(req);
-      const name = uniqueName(ctx, requireString(body, "name"));
+      const name = primaryIps.uniqueName(ctx, requireString(body, "name"));
       const type = requireString(body, "type");
       if (type !== "ipv4" && type !== "ipv6") throw invalidField("type", "must be ipv4 or ipv6");
       const assigneeId = body.assignee_id ?? null;
@@ -145,33 +131,16 @@ export const primaryIpRoutes: Route[] = [
       return { status: 201, body: { primary_ip: renderPrimaryIp(p), action } };
     },
   },
-  {
-    method: "GET",
-    pattern: "/primary_ips/{id}",
-    handler: (ctx, req) => ({
-      status: 200,
-      body: { primary_ip: renderPrimaryIp(mustGet(ctx.state.primaryIps, idParam(req, "primary_ip"), "primary_ip")) },
-    }),
-  },
-  {
-    method: "PUT",
-    pattern: "/primary_ips/{id}",
-    handler: (ctx, req) => {
-      const p = mustGet(ctx.state.primaryIps, idParam(req, "primary_ip"), "primary_ip");
-      const body = bodyObject(req);
-      const name = optionalString(body, "name");
-      if (name !== undefined) p.name = uniqueName(ctx, name, p.id);
-      if (body.labels !== undefined) p.labels = validateLabels(body.labels);
-      p.autoDelete = optionalBool(body, "auto_delete", p.autoDelete);
-      return { status: 200, body: { primary_ip: renderPrimaryIp(p) } };
-    },
-  },
+  primaryIps.getRoute("/primary_ips", (_ctx, p) => renderPrimaryIp(p)),
+  primaryIps.updateRoute("/primary_ips", (_ctx, p) => renderPrimaryIp(p), (p, body) => {
+    p.autoDelete = optionalBool(body, "auto_delete", p.autoDelete);
+  }),
   {
     method: "DELETE",
     pattern: "/primary_ips/{id}",
     handler: (ctx, req) => {
-      const p = mustGet(ctx.state.primaryIps, idParam(req, "primary_ip"), "primary_ip");
-      if (p.protection.delete) throw new SimError(423, "protected", `primary IP ${p.id} is delete-protected`);
+      const p = primaryIps.fromPath(ctx, req);
+      primaryIps.assertNotProtected(p);
       if (p.assigneeId !== null) throw unprocessable("must_be_unassigned", `primary IP ${p.id} is still assigned`);
       deletePrimaryIp(ctx, p);
       return { status: 204 };
@@ -181,8 +150,7 @@ export const primaryIpRoutes: Route[] = [
     method: "POST",
     pattern: "/primary_ips/{id}/actions/unassign",
     handler: (ctx, req) => {
-      const p = mustGet(ctx.state.primaryIps, idParam(req, "primary_ip"), "primary_ip");
-      ctx.engine.assertUnlocked("primary_ip", p.id);
+      const p = primaryIps.fromPathUnlocked(ctx, req);
       const serverId = p.assigneeId;
       if (serverId !== null) {
         mustBeStopped(ctx, serverId);
@@ -202,8 +170,7 @@ export const primaryIpRoutes: Route[] = [
     method: "POST",
     pattern: "/primary_ips/{id}/actions/assign",
     handler: (ctx, req) => {
-      const p = mustGet(ctx.state.primaryIps, idParam(req, "primary_ip"), "primary_ip");
-      ctx.engine.assertUnlocked("primary_ip", p.id);
+      const p = primaryIps.fromPathUnlocked(ctx, req);
       const body = bodyObject(req);
       const serverId = requireId(body, "assignee_id");
       const server = ctx.state.servers.get(serverId);

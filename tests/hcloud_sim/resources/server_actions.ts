@@ -7,21 +7,12 @@
  */
 import { isoTime } from "../clock.ts";
 import { invalidField, notFound } from "../errors.ts";
-import {
-  bodyObject,
-  idParam,
-  mustGet,
-  optionalArray,
-  optionalString,
-  requireId,
-  type Route,
-  type SimRequest,
-} from "../http.ts";
+import { bodyObject, optionalArray, optionalString, requireId, type Route, type SimRequest } from "../http.ts";
 import { validateLabels } from "../label_selector.ts";
 import type { ImageRecord, ServerRecord, SimContext } from "../state.ts";
 import { renderImage } from "./images.ts";
 import { bootServer, emitServer, powerOffServer } from "./server_lifecycle.ts";
-import { attachServerToNetwork, rootPassword } from "./server_create.ts";
+import { attachServerToNetwork, rootPassword, servers } from "./server_create.ts";
 import { resolveSshKey } from "./ssh_keys.ts";
 
 type ActionHandler = (ctx: SimContext, s: ServerRecord, req: SimRequest) => Record<string, unknown>;
@@ -31,8 +22,7 @@ function serverAction(name: string, handler: ActionHandler): Route {
     method: "POST",
     pattern: `/servers/{id}/actions/${name}`,
     handler: (ctx, req) => {
-      const s = mustGet(ctx.state.servers, idParam(req, "server"), "server");
-      ctx.engine.assertUnlocked("server", s.id);
+      const s = servers.fromPathUnlocked(ctx, req);
       return { status: 201, body: handler(ctx, s, req) };
     },
   };

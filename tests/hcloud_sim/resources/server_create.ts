@@ -6,9 +6,10 @@
  * @module
  */
 import { byIdOrName, LOCATIONS, SERVER_TYPES } from "../catalog.ts";
-import { invalidField, SimError, uniquenessError, unprocessable } from "../errors.ts";
-import { optionalArray, optionalBool, optionalString, requireString, validateName } from "../http.ts";
+import { invalidField, SimError, unprocessable } from "../errors.ts";
+import { optionalArray, optionalBool, optionalString, requireString } from "../http.ts";
 import { validateLabels } from "../label_selector.ts";
+import { NamedResource } from "./named_resource.ts";
 import type { ServerRecord, SimContext } from "../state.ts";
 import { resolveImage } from "./images.ts";
 import { allocatePrivateIp } from "./networks.ts";
@@ -17,6 +18,14 @@ import { createPrimaryIp } from "./primary_ips.ts";
 import { bootServer, emitServer, removeServer } from "./server_lifecycle.ts";
 import { renderServer } from "./server_render.ts";
 import { resolveSshKey } from "./ssh_keys.ts";
+
+/** Servers as a named resource: hostnames, unique among servers. */
+export const servers = new NamedResource<ServerRecord>({
+  kind: "server",
+  noun: "server",
+  records: (ctx) => ctx.state.servers,
+  hostname: true,
+});
 
 const USER_DATA_MAX = 32 * 1024;
 
@@ -57,10 +66,7 @@ export function attachServerToNetwork(
 
 /** `POST /servers`: validates like the API, allocates addresses, starts create_server (+ start_server). */
 export function createServer(ctx: SimContext, body: Record<string, unknown>) {
-  const name = validateName(requireString(body, "name"), true);
-  if ([...ctx.state.servers.values()].some((s) => s.name === name)) {
-    throw uniquenessError(`server name "${name}" is already used`, ["name"]);
-  }
+  const name = servers.uniqueName(ctx, requireString(body, "name"));
   const serverType = byIdOrName(SERVER_TYPES, body.server_type);
   if (!serverType) {
     throw invalidField("server_type", body.server_type === undefined ? "is required" : "server type not found");

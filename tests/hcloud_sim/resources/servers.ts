@@ -4,10 +4,8 @@
  *
  * @module
  */
-import { notFound, SimError, uniquenessError } from "../errors.ts";
-import { bodyObject, idParam, listResponse, mustGet, optionalString, type Route, validateName } from "../http.ts";
-import { validateLabels } from "../label_selector.ts";
-import { createServer } from "./server_create.ts";
+import { bodyObject, listResponse, type Route } from "../http.ts";
+import { createServer, servers } from "./server_create.ts";
 import { removeServer } from "./server_lifecycle.ts";
 import { renderServer } from "./server_render.ts";
 
@@ -29,40 +27,15 @@ export const serverRoutes: Route[] = [
     pattern: "/servers",
     handler: (ctx, req) => ({ status: 201, body: createServer(ctx, bodyObject(req)) }),
   },
-  {
-    method: "GET",
-    pattern: "/servers/{id}",
-    handler: (ctx, req) => ({
-      status: 200,
-      body: { server: renderServer(ctx, mustGet(ctx.state.servers, idParam(req, "server"), "server")) },
-    }),
-  },
-  {
-    method: "PUT",
-    pattern: "/servers/{id}",
-    handler: (ctx, req) => {
-      const s = mustGet(ctx.state.servers, idParam(req, "server"), "server");
-      const body = bodyObject(req);
-      const name = optionalString(body, "name");
-      if (name !== undefined) {
-        validateName(name, true);
-        if ([...ctx.state.servers.values()].some((x) => x.name === name && x.id !== s.id)) {
-          throw uniquenessError(`server name "${name}" is already used`, ["name"]);
-        }
-        s.name = name;
-      }
-      if (body.labels !== undefined) s.labels = validateLabels(body.labels);
-      return { status: 200, body: { server: renderServer(ctx, s) } };
-    },
-  },
+  servers.getRoute("/servers", renderServer),
+  servers.updateRoute("/servers", renderServer),
   {
     method: "DELETE",
     pattern: "/servers/{id}",
     handler: (ctx, req) => {
-      const id = idParam(req, "server");
-      const s = ctx.state.servers.get(id);
-      if (!s) throw notFound("server", id);
-      if (s.protection.delete) throw new SimError(423, "protected", `server ${id} is delete-protected`);
+      const s = servers.fromPath(ctx, req);
+      const id = s.id;
+      servers.assertNotProtected(s);
       ctx.engine.assertUnlocked("server", id);
       s.status = "deleting";
       const action = ctx.engine.start("delete_server", [{ id, type: "server" }], {

@@ -6,17 +6,9 @@
 import { createHash } from "node:crypto";
 import { isoTime } from "../clock.ts";
 import { invalidField, uniquenessError } from "../errors.ts";
-import {
-  bodyObject,
-  idParam,
-  listResponse,
-  mustGet,
-  optionalString,
-  requireString,
-  type Route,
-  validateName,
-} from "../http.ts";
+import { bodyObject, listResponse, requireString, type Route } from "../http.ts";
 import { validateLabels } from "../label_selector.ts";
+import { NamedResource } from "./named_resource.ts";
 import type { SimContext, SshKeyRecord } from "../state.ts";
 
 const KEY =
@@ -53,13 +45,11 @@ export function resolveSshKey(ctx: SimContext, ref: unknown): SshKeyRecord | und
   return [...ctx.state.sshKeys.values()].find((k) => k.name === ref);
 }
 
-function uniqueName(ctx: SimContext, name: string, except?: number): string {
-  validateName(name, false);
-  for (const k of ctx.state.sshKeys.values()) {
-    if (k.name === name && k.id !== except) throw uniquenessError(`SSH key name "${name}" is already used`, ["name"]);
-  }
-  return name;
-}
+const sshKeys = new NamedResource<SshKeyRecord>({
+  kind: "ssh_key",
+  noun: "SSH key",
+  records: (ctx) => ctx.state.sshKeys,
+});
 
 /** Routes for `/ssh_keys`. */
 export const sshKeyRoutes: Route[] = [
@@ -77,7 +67,7 @@ export const sshKeyRoutes: Route[] = [
     pattern: "/ssh_keys",
     handler: (ctx, req) => {
       const body = bodyObject(req);
-      const name = uniqueName(ctx, requireString(body, "name"));
+      const name = sshKeys.uniqueName(ctx, requireString(body, "name"));
       const publicKey = requireString(body, "public_key").trim();
       const fingerprint = sshFingerprint(publicKey);
       if (!fingerprint) throw invalidField("public_key", "is not a valid OpenSSH public key");
@@ -96,33 +86,13 @@ export const sshKeyRoutes: Route[] = [
       return { status: 201, body: { ssh_key: renderSshKey(key) } };
     },
   },
-  {
-    method: "GET",
-    pattern: "/ssh_keys/{id}",
-    handler: (ctx, req) => ({
-      status: 200,
-      body: { ssh_key: renderSshKey(mustGet(ctx.state.sshKeys, idParam(req, "ssh_key"), "ssh_key")) },
-    }),
-  },
-  {
-    method: "PUT",
-    pattern: "/ssh_keys/{id}",
-    handler: (ctx, req) => {
-      const key = mustGet(ctx.state.sshKeys, idParam(req, "ssh_key"), "ssh_key");
-      const body = bodyObject(req);
-      const name = optionalString(body, "name");
-      if (name !== undefined) key.name = uniqueName(ctx, name, key.id);
-      if (body.labels !== undefined) key.labels = validateLabels(body.labels);
-      return { status: 200, body: { ssh_key: renderSshKey(key) } };
-    },
-  },
+  sshKeys.getRoute("/ssh_keys", (_ctx, key) => renderSshKey(key)),
+  sshKeys.updateRoute("/ssh_keys", (_ctx, key) => renderSshKey(key)),
   {
     method: "DELETE",
     pattern: "/ssh_keys/{id}",
     handler: (ctx, req) => {
-      const id = idParam(req, "ssh_key");
-      mustGet(ctx.state.sshKeys, id, "ssh_key");
-      ctx.state.sshKeys.delete(id);
+      ctx.state.sshKeys.delete(sshKeys.fromPath(ctx, req).id);
       return { status: 204 };
     },
   },

@@ -6,20 +6,11 @@
  */
 import { byIdOrName, LOCATIONS } from "../catalog.ts";
 import { isoTime } from "../clock.ts";
-import { invalidField, notFound, SimError, uniquenessError, unprocessable } from "../errors.ts";
-import {
-  bodyObject,
-  idParam,
-  listResponse,
-  mustGet,
-  optionalString,
-  requireId,
-  requireString,
-  type Route,
-  validateName,
-} from "../http.ts";
+import { invalidField, notFound, unprocessable } from "../errors.ts";
+import { bodyObject, listResponse, optionalString, requireId, requireString, type Route } from "../http.ts";
 import { validateLabels } from "../label_selector.ts";
-import type { SimContext, VolumeRecord } from "../state.ts";
+import { NamedResource } from "./named_resource.ts";
+import type { VolumeRecord } from "../state.ts";
 
 /** API shape of a volume. */
 export function renderVolume(v: VolumeRecord) {
@@ -38,13 +29,11 @@ export function renderVolume(v: VolumeRecord) {
   };
 }
 
-function uniqueName(ctx: SimContext, name: string, except?: number): string {
-  validateName(name, false);
-  for (const v of ctx.state.volumes.values()) {
-    if (v.name === name && v.id !== except) throw uniquenessError(`volume name "${name}" is already used`, ["name"]);
-  }
-  return name;
-}
+const volumes = new NamedResource<VolumeRecord>({
+  kind: "volume",
+  noun: "volume",
+  records: (ctx) => ctx.state.volumes,
+});
 
 /** Routes for `/volumes`. */
 export const volumeRoutes: Route[] = [
@@ -62,7 +51,7 @@ export const volumeRoutes: Route[] = [
     pattern: "/volumes",
     handler: (ctx, req) => {
       const body = bodyObject(req);
-      const name = uniqueName(ctx, requireString(body, "name"));
+      const name = volumes.uniqueName(ctx, requireString(body, "name"));
       const size = body.size;
       if (!Number.isInteger(size) || size < 10 || size > 10240) throw invalidField("size", "must be 10..10240 (GB)");
       const server = body.server === undefined || body.server === null
@@ -114,33 +103,14 @@ export const volumeRoutes: Route[] = [
       };
     },
   },
-  {
-    method: "GET",
-    pattern: "/volumes/{id}",
-    handler: (ctx, req) => ({
-      status: 200,
-      body: { volume: renderVolume(mustGet(ctx.state.volumes, idParam(req, "volume"), "volume")) },
-    }),
-  },
-  {
-    method: "PUT",
-    pattern: "/volumes/{id}",
-    handler: (ctx, req) => {
-      const v = mustGet(ctx.state.volumes, idParam(req, "volume"), "volume");
-      const body = bodyObject(req);
-      const name = optionalString(body, "name");
-      if (name !== undefined) v.name = uniqueName(ctx, name, v.id);
-      if (body.labels !== undefined) v.labels = validateLabels(body.labels);
-      return { status: 200, body: { volume: renderVolume(v) } };
-    },
-  },
+  volumes.getRoute("/volumes", (_ctx, v) => renderVolume(v)),
+  volumes.updateRoute("/volumes", (_ctx, v) => renderVolume(v)),
   {
     method: "DELETE",
     pattern: "/volumes/{id}",
     handler: (ctx, req) => {
-      const v = mustGet(ctx.state.volumes, idParam(req, "volume"), "volume");
-      ctx.engine.assertUnlocked("volume", v.id);
-      if (v.protection.delete) throw new SimError(423, "protected", `volume ${v.id} is delete-protected`);
+      const v = volumes.fromPathUnlocked(ctx, req);
+      volumes.assertNotProtected(v);
       if (v.server !== null) throw unprocessable("service_error", `volume ${v.id} is still attached to a server`);
       ctx.state.volumes.delete(v.id);
       return { status: 204 };
@@ -150,8 +120,7 @@ export const volumeRoutes: Route[] = [
     method: "POST",
     pattern: "/volumes/{id}/actions/attach",
     handler: (ctx, req) => {
-      const v = mustGet(ctx.state.volumes, idParam(req, "volume"), "volume");
-      ctx.engine.assertUnlocked("volume", v.id);
+      const v = volumes.fromPathUnlocked(ctx, req);
       const serverId = requireId(bodyObject(req), "server");
       const server = ctx.state.servers.get(serverId);
       if (!server) throw notFound("server", serverId);
@@ -173,8 +142,7 @@ export const volumeRoutes: Route[] = [
     method: "POST",
     pattern: "/volumes/{id}/actions/detach",
     handler: (ctx, req) => {
-      const v = mustGet(ctx.state.volumes, idParam(req, "volume"), "volume");
-      ctx.engine.assertUnlocked("volume", v.id);
+      const v = volumes.fromPathUnlocked(ctx, req);
       const serverId = v.server;
       if (serverId !== null) {
         const server = ctx.state.servers.get(serverId);
