@@ -11,7 +11,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { resolveBuildStamp, runCommand, writeStampedImportMap } from "./build_stamp.ts";
+import { cleanDenoError, resolveTaskStamp, runDeno, stripAnsi, withStampedImportMap } from "./deno_build.ts";
 
 /** A platform we publish a binary for: our asset name and Deno's target triple. */
 export interface CompileTarget {
@@ -114,16 +114,6 @@ export function renderRuntimeDownloadFailure(target: CompileTarget, stderr: stri
   ].join("\n");
 }
 
-/** Deno's error output without colours and without the Rust backtrace block. */
-export function cleanDenoError(stderr: string): string {
-  return stripAnsi(stderr).replace(/\n*Stack backtrace:[\s\S]*$/, "").trim();
-}
-
-function stripAnsi(text: string): string {
-  // deno-lint-ignore no-control-regex
-  return text.replace(/\x1b\[[0-9;]*m/g, "");
-}
-
 async function main(args: string[]): Promise<number> {
   let options: CompileOptions;
   try {
@@ -133,45 +123,27 @@ async function main(args: string[]): Promise<number> {
     console.error(`error: ${err.message}`);
     return 2;
   }
-  let stamp;
-  try {
-    stamp = await resolveBuildStamp({
-      version: options.version ?? Deno.env.get("K8ZNER_VERSION"),
-      sourceDateEpoch: Deno.env.get("SOURCE_DATE_EPOCH"),
-      run: runCommand,
-      now: () => new Date(),
-    });
-  } catch (err) {
-    if (!(err instanceof RangeError)) throw err;
-    console.error(`error: ${err.message}`);
-    return 2;
-  }
+  const stamp = await resolveTaskStamp(options.version);
+  if (!stamp) return 2;
   const entry = new URL("../main.ts", import.meta.url).pathname;
   await Deno.mkdir(options.outDir, { recursive: true });
-  const stampDir = await Deno.makeTempDir({ prefix: "k8zner-stamp-" });
-  try {
-    const importMap = await writeStampedImportMap(stampDir, stamp);
+  return await withStampedImportMap(stamp, async (importMap) => {
     console.error(`compiling k8zner ${stamp.version} (commit ${stamp.commit}, built ${stamp.date})`);
     for (const target of options.targets) {
       const output = `${options.outDir}/${assetName(target)}`;
       const started = performance.now();
-      const result = await new Deno.Command(Deno.execPath(), {
-        args: [
-          "compile",
-          "--target",
-          target.triple,
-          "--output",
-          output,
-          "--import-map",
-          importMap,
-          ...RUNTIME_PERMISSIONS,
-          entry,
-        ],
-        stdout: "piped",
-        stderr: "piped",
-        env: { RUST_BACKTRACE: "0", NO_COLOR: "1" },
-      }).output();
-      const stderr = new TextDecoder().decode(result.stderr);
+      const result = await runDeno([
+        "compile",
+        "--target",
+        target.triple,
+        "--output",
+        output,
+        "--import-map",
+        importMap,
+        ...RUNTIME_PERMISSIONS,
+        entry,
+      ]);
+      const stderr = result.stderr;
       if (!result.success) {
         console.error(
           isRuntimeDownloadFailure(stderr)
@@ -185,9 +157,7 @@ async function main(args: string[]): Promise<number> {
       console.error(`built ${output} (${(size / 1024 / 1024).toFixed(1)} MiB, ${seconds}s)`);
     }
     return 0;
-  } finally {
-    await Deno.remove(stampDir, { recursive: true });
-  }
+  });
 }
 
 if (import.meta.main) {

@@ -1,7 +1,6 @@
 import { assertEquals, assertIncludes, assertNotMatch, assertThrows } from "../tests/assert.ts";
 import {
   assetName,
-  cleanDenoError,
   CompileUsageError,
   isRuntimeDownloadFailure,
   parseCompileArgs,
@@ -9,6 +8,7 @@ import {
   RUNTIME_PERMISSIONS,
   TARGETS,
 } from "./compile.ts";
+import { cleanDenoError } from "./deno_build.ts";
 
 /** What deno 2.9.6 printed here when dl.deno.land was unreachable (NO_COLOR). */
 const OFFLINE_STDERR = `Check main.ts
