@@ -7,6 +7,7 @@
 import { assertEquals } from "./assert.ts";
 import type { HcloudSimulator } from "./hcloud_sim/mod.ts";
 import { createHcloudClient, type HcloudClient } from "../src/hcloud/mod.ts";
+import { fakeEd25519Key } from "./hcloud_sim/test_client.ts";
 import { VANILLA_SCHEMATIC_ID } from "../src/talos/machine_config.ts";
 import type { TalosImageDeps } from "../src/cluster/image.ts";
 import { renderTalosImageNames } from "../src/cluster/image_naming.ts";
@@ -77,13 +78,34 @@ export function simClient(sim: HcloudSimulator): HcloudClient {
 let keySeed = 0;
 /** A syntactically valid ed25519 public key line, different each call (Hetzner keys are unique). */
 export function fakePublicKey(): string {
-  const type = new TextEncoder().encode("ssh-ed25519");
-  const blob = new Uint8Array(4 + type.length + 4 + 32);
-  const view = new DataView(blob.buffer);
-  view.setUint32(0, type.length);
-  blob.set(type, 4);
-  view.setUint32(4 + type.length, 32);
   keySeed++;
-  for (let i = 0; i < 32; i++) blob[8 + type.length + i] = (keySeed * 31 + i * 7) & 255;
-  return `ssh-ed25519 ${btoa(String.fromCharCode(...blob))} k8zner-image-build`;
+  return fakeEd25519Key(keySeed, "k8zner-image-build");
+}
+
+/** What a leftover build resource is created with; every field defaults to this image's build. */
+export interface LeftoverOptions {
+  name?: string;
+  labels?: Record<string, string>;
+  /** Servers only; default `fsn1`. */
+  location?: string;
+}
+
+/** Creates an SSH key as a crashed build run leaves it (name and labels of this image's build). */
+export function createLeftoverKey(client: HcloudClient, options: LeftoverOptions = {}) {
+  return client.sshKeys.create({
+    name: options.name ?? NAMES.sshKeyName,
+    public_key: fakePublicKey(),
+    labels: options.labels ?? NAMES.buildLabels,
+  });
+}
+
+/** Creates a cx23 Debian server as a crashed build run leaves it; its actions are not waited for. */
+export function createLeftoverServer(client: HcloudClient, options: LeftoverOptions = {}) {
+  return client.servers.create({
+    name: options.name ?? NAMES.buildServerName,
+    server_type: "cx23",
+    image: "debian-12",
+    location: options.location ?? "fsn1",
+    labels: options.labels ?? NAMES.buildLabels,
+  });
 }

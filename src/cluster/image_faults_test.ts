@@ -6,7 +6,15 @@
  */
 import { assertEquals, assertOk } from "../../tests/assert.ts";
 import { type HcloudSimulator, startHcloudSimulator } from "../../tests/hcloud_sim/mod.ts";
-import { depsFor, fakePublicKey, fakeSsh, NAMES, OPTIONS, simClient } from "../../tests/image_build_fakes.ts";
+import {
+  createLeftoverKey,
+  createLeftoverServer,
+  depsFor,
+  fakeSsh,
+  NAMES,
+  OPTIONS,
+  simClient,
+} from "../../tests/image_build_fakes.ts";
 import { recordingProgress } from "../lib/progress.ts";
 import { ensureTalosImage, ImageBuildError } from "./image.ts";
 
@@ -26,32 +34,13 @@ function recordBoots(sim: HcloudSimulator) {
 Deno.test("ensureTalosImage() reusing a snapshot deletes the build server and key a run killed after the snapshot left, and nothing else", async () => {
   await using sim = await startHcloudSimulator({ speed: 1000 });
   const client = simClient(sim);
-  const key = await client.sshKeys.create({
-    name: NAMES.sshKeyName,
-    public_key: fakePublicKey(),
-    labels: NAMES.buildLabels,
-  });
-  const leftover = await client.servers.create({
-    name: NAMES.buildServerName,
-    server_type: "cx23",
-    image: "debian-12",
-    location: "fsn1",
-    labels: NAMES.buildLabels,
-  });
+  const key = await createLeftoverKey(client);
+  const leftover = await createLeftoverServer(client);
   // The build of another Talos version, and a server k8zner does not own: neither is touched.
   const otherLabels = { ...NAMES.buildLabels, "k8zner.io/talos-version": "v1.12.0" };
-  const other = await client.servers.create({
-    name: "k8zner-image-v1.12.0-amd64-37656798",
-    server_type: "cx23",
-    image: "debian-12",
-    location: "fsn1",
-    labels: otherLabels,
-  });
-  const otherKey = await client.sshKeys.create({
-    name: "k8zner-image-v1.12.0-amd64-37656798",
-    public_key: fakePublicKey(),
-    labels: otherLabels,
-  });
+  const otherName = "k8zner-image-v1.12.0-amd64-37656798";
+  const other = await createLeftoverServer(client, { name: otherName, labels: otherLabels });
+  const otherKey = await createLeftoverKey(client, { name: otherName, labels: otherLabels });
   const foreign = await client.servers.create({ name: "web", server_type: "cx23", image: "debian-12" });
   await client.waitForActions([leftover, other, foreign].flatMap((c) => c.actions.map((a) => a.id)), {
     pollInterval: 5,

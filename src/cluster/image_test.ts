@@ -4,7 +4,15 @@
  */
 import { assertEquals, assertIncludes, assertOk, assertRejects, fail } from "../../tests/assert.ts";
 import { type HcloudSimulator, startHcloudSimulator } from "../../tests/hcloud_sim/mod.ts";
-import { depsFor, fakePublicKey, fakeSsh, NAMES, OPTIONS, simClient } from "../../tests/image_build_fakes.ts";
+import {
+  createLeftoverKey,
+  createLeftoverServer,
+  depsFor,
+  fakeSsh,
+  NAMES,
+  OPTIONS,
+  simClient,
+} from "../../tests/image_build_fakes.ts";
 import { recordingProgress } from "../lib/progress.ts";
 import { VANILLA_SCHEMATIC_ID } from "../talos/machine_config.ts";
 import { ensureTalosImage, ImageBuildError } from "./image.ts";
@@ -143,18 +151,8 @@ Deno.test("ensureTalosImage() still cleans up when the SSH connection itself fai
 Deno.test("ensureTalosImage() removes a build server and key left by a crashed run, then builds", async () => {
   await using sim = await startHcloudSimulator({ speed: 1000 });
   const client = simClient(sim);
-  const key = await client.sshKeys.create({
-    name: NAMES.sshKeyName,
-    public_key: fakePublicKey(),
-    labels: NAMES.buildLabels,
-  });
-  const leftover = await client.servers.create({
-    name: NAMES.buildServerName,
-    server_type: "cx23",
-    image: "debian-12",
-    location: "nbg1",
-    labels: NAMES.buildLabels,
-  });
+  const key = await createLeftoverKey(client);
+  const leftover = await createLeftoverServer(client, { location: "nbg1" });
   await client.waitForActions(leftover.actions.map((a) => a.id), { pollInterval: 5 });
   const { ssh, calls } = fakeSsh(sim);
 
@@ -173,13 +171,7 @@ Deno.test("ensureTalosImage() removes a build server and key left by a crashed r
 Deno.test("ensureTalosImage() never deletes a same-named server that k8zner did not label as a build", async () => {
   await using sim = await startHcloudSimulator({ speed: 1000 });
   const client = simClient(sim);
-  const foreign = await client.servers.create({
-    name: NAMES.buildServerName,
-    server_type: "cx23",
-    image: "debian-12",
-    location: "nbg1",
-    labels: { owner: "someone-else" },
-  });
+  const foreign = await createLeftoverServer(client, { location: "nbg1", labels: { owner: "someone-else" } });
   await client.waitForActions(foreign.actions.map((a) => a.id), { pollInterval: 5 });
   const { ssh } = fakeSsh(sim);
 
@@ -217,13 +209,7 @@ Deno.test("ensureTalosImage() builds arm64 on cax11 and falls back to nbg1 when 
 Deno.test("ensureTalosImage() waits for a snapshot a crashed run left creating instead of building again", async () => {
   await using sim = await startHcloudSimulator({ speed: 1000 });
   const client = simClient(sim);
-  const leftover = await client.servers.create({
-    name: NAMES.buildServerName,
-    server_type: "cx23",
-    image: "debian-12",
-    location: "fsn1",
-    labels: NAMES.buildLabels,
-  });
+  const leftover = await createLeftoverServer(client);
   await client.waitForActions(leftover.actions.map((a) => a.id), { pollInterval: 5 });
   const snap = await client.servers.createImage(leftover.server.id, {
     type: "snapshot",

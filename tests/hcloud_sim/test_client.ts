@@ -47,7 +47,7 @@ export async function waitForActions(base: string, ids: number[], opts: { fetch?
 }
 
 /** A syntactically valid ed25519 public key line derived from `seed` (not a usable key pair). */
-export function fakeEd25519Key(seed: number): string {
+export function fakeEd25519Key(seed: number, comment = `test-${seed}`): string {
   const type = new TextEncoder().encode("ssh-ed25519");
   const blob = new Uint8Array(4 + type.length + 4 + 32);
   const view = new DataView(blob.buffer);
@@ -55,5 +55,5 @@ export function fakeEd25519Key(seed: number): string {
   blob.set(type, 4);
   view.setUint32(4 + type.length, 32);
   for (let i = 0; i < 32; i++) blob[8 + type.length + i] = (seed * 31 + i * 7) & 255;
-  return `ssh-ed25519 ${btoa(String.fromCharCode(...blob))} test-${seed}`;
+  return `ssh-ed25519 ${btoa(String.fromCharCode(...blob))} ${comment}`;
 }
