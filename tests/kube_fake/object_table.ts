@@ -9,7 +9,7 @@
 import { qualifiedResource, type ResourceRegistry, type ResourceType, storageKeyOf } from "./resources.ts";
 import { KubeStatusError, notFound } from "./status.ts";
 import { type KubeObj, metaOf, stampObject } from "./object_meta.ts";
-import { type ChangeType, type WatchEvent, WatchHub } from "./watch_hub.ts";
+import { type ChangeType, WatchHub } from "./watch_hub.ts";
 import { CrdSchemas } from "./crd_schemas.ts";
 
 /** The objects of one fake cluster, keyed by storage key and `<namespace>/<name>`. */
@@ -19,7 +19,8 @@ export class ObjectTable {
   readonly crds = new CrdSchemas();
   #objects = new Map<string, Map<string, KubeObj>>();
   #rv = 0;
-  #hub = new WatchHub();
+  /** Change history and open watches; every write here is recorded in it. */
+  readonly watches = new WatchHub();
   #now: () => Date;
 
   constructor(registry: ResourceRegistry, now: () => Date) {
@@ -81,7 +82,7 @@ export class ObjectTable {
   }
 
   #record(rt: ResourceType, type: ChangeType, namespace: string, obj: KubeObj): void {
-    this.#hub.record(this.#rv, rt, type, namespace, obj);
+    this.watches.record(this.#rv, rt, type, namespace, obj);
   }
 
   /** Rejects a write into a namespace that is missing (404) or terminating (403). */
@@ -139,24 +140,5 @@ export class ObjectTable {
     const seen = new Map<string, ResourceType>();
     for (const t of this.registry.all()) if (!seen.has(storageKeyOf(t))) seen.set(storageKeyOf(t), t);
     return [...seen.values()];
-  }
-
-  /**
-   * Subscribes to changes of a type. Without `sinceRv` (or "0") the current objects arrive first as
-   * ADDED; with it, every recorded change after that resourceVersion is replayed.
-   */
-  watch(
-    rt: ResourceType,
-    namespace: string | undefined,
-    matches: (obj: KubeObj) => boolean,
-    sinceRv: string | undefined,
-    send: (event: WatchEvent) => void,
-  ): () => void {
-    return this.#hub.subscribe(rt, namespace, matches, sinceRv, send, () => this.list(rt, namespace, matches));
-  }
-
-  /** Ends every watch (the server is closing). */
-  dropWatchers(): void {
-    this.#hub.dropAll();
   }
 }

@@ -227,7 +227,14 @@ export class FakeKubeStore {
     sinceRv: string | undefined,
     send: (event: WatchEvent) => void,
   ): () => void {
-    return this.#table.watch(rt, namespace, matches, sinceRv, send);
+    return this.#table.watches.subscribe(
+      rt,
+      namespace,
+      matches,
+      sinceRv,
+      send,
+      () => this.list(rt, namespace, matches),
+    );
   }
 
   // Convenience for tests and the local cloud: by apiVersion and kind, no REST rules.
@@ -287,6 +294,6 @@ export class FakeKubeStore {
 
   /** Ends every watch (the server is closing). */
   dropWatchers(): void {
-    this.#table.dropWatchers();
+    this.#table.watches.dropAll();
   }
 }
