@@ -15,12 +15,10 @@ import { isTransientTalosError, pollUntil, reasonOf, type TalosDeps } from "./ta
 /** How {@linkcode configureNode} left the node. */
 export type ConfigureOutcome = "applied" | "already-configured";
 
-/** Options of {@linkcode configureNode}. */
-export interface ConfigureNodeOptions {
+/** Options of {@linkcode waitForConfigured}: which node, and how patiently to poll it. */
+export interface WaitForConfiguredOptions {
   /** The node's Talos API endpoint (`ip` or `ip:port`; port 50000 when absent). */
   endpoint: string;
-  /** The rendered machine config (a secret). */
-  configYaml: string;
   deps: TalosDeps;
   task?: TaskHandle;
   /** How long to wait for the node to answer at all (default 10 min: a fresh server is still booting). */
@@ -30,6 +28,12 @@ export interface ConfigureNodeOptions {
   /** Deadline of each probe call (default 10 s). */
   callTimeoutMs?: number;
   signal?: AbortSignal;
+}
+
+/** Options of {@linkcode configureNode}: the node and polling of {@linkcode waitForConfigured}, plus the config. */
+export interface ConfigureNodeOptions extends WaitForConfiguredOptions {
+  /** The rendered machine config (a secret). */
+  configYaml: string;
 }
 
 /**
@@ -85,19 +89,6 @@ export async function configureNode(options: ConfigureNodeOptions): Promise<Conf
   } finally {
     await Promise.all([authenticated.close(), maintenance.close()]);
   }
-}
-
-/** Options of {@linkcode waitForConfigured}. */
-export interface WaitForConfiguredOptions {
-  endpoint: string;
-  deps: TalosDeps;
-  task?: TaskHandle;
-  /** Default 10 min. */
-  timeoutMs?: number;
-  /** Default 5 s. */
-  intervalMs?: number;
-  callTimeoutMs?: number;
-  signal?: AbortSignal;
 }
 
 /**
