@@ -24,6 +24,8 @@ export interface KubeClusterFacts {
   ca: CertificateAuthority;
   /** `cluster.apiServer.certSANs`. */
   certSans: string[];
+  /** The version tag of `cluster.apiServer.image` (e.g. `v1.36.3`), what `/version` reports. */
+  kubernetesVersion: string | undefined;
 }
 
 /**
@@ -49,6 +51,9 @@ export function readKubeClusterFacts(configYaml: string): KubeClusterFacts | und
     endpoint,
     ca: { certPem, keyPem },
     certSans: Array.isArray(apiServer.certSANs) ? apiServer.certSANs.map(String) : [],
+    kubernetesVersion: typeof apiServer.image === "string"
+      ? apiServer.image.match(/:(v\d+\.\d+\.\d+)$/)?.[1]
+      : undefined,
   };
 }
 

@@ -149,7 +149,13 @@ export class KubeApis {
     const host = endpointHost(facts.endpoint);
     if (host) addresses.push(host);
     const cert = await issueApiServingCert(facts.ca, addresses, new Date());
-    return await startFakeKubeApi({ hostname: lb.ipv4!, port: KUBE_API_PORT, tls: cert, store });
+    return await startFakeKubeApi({
+      hostname: lb.ipv4!,
+      port: KUBE_API_PORT,
+      tls: cert,
+      store,
+      ...(facts.kubernetesVersion ? { kubernetesVersion: facts.kubernetesVersion } : {}),
+    });
   }
 
   async #stop(id: number, entry: LbApi): Promise<void> {

@@ -93,7 +93,7 @@ Deno.test("a Talos server boots at its loopback IPv4, bootstraps, and its kubeco
     clusterName: CLUSTER,
     endpoint: `https://${lbIp}:6443`,
     talosVersion: "v1.13.9",
-    kubernetesVersion: "1.32.0",
+    kubernetesVersion: "1.34.2",
     network: { nodeCidr: "10.0.1.0/24", podCidr: "10.244.0.0/16", serviceCidr: "10.96.0.0/12" },
     certSans: [lbIp],
   };
@@ -130,7 +130,7 @@ Deno.test("a Talos server boots at its loopback IPv4, bootstraps, and its kubeco
 
     const kube = await createKubeClient({ kubeconfigYaml });
     try {
-      assertEquals((await kube.waitForApi({ timeoutMs: 3_000, intervalMs: 20 })).gitVersion, "v1.32.0");
+      assertEquals((await kube.waitForApi({ timeoutMs: 3_000, intervalMs: 20 })).gitVersion, "v1.34.2");
       await kube.create({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "hello", namespace: "default" } });
       assertEquals((await kube.get("v1", "ConfigMap", "hello", "default"))?.metadata?.name, "hello");
     } finally {
