@@ -81,6 +81,7 @@ export type PublicIpv4Ranges = Partial<Record<PublicIpv4Kind, string[]>>;
 /** Hands out public IPv4 addresses from the documentation ranges and IPv6 /64s from 2001:db8::/32. */
 export class PublicIpPool {
   #v4 = new Set<number>();
+  #released = new Set<number>();
   #v6 = 0;
   #pools: Record<PublicIpv4Kind, Cidr4[]>;
 
@@ -99,11 +100,16 @@ export class PublicIpPool {
     this.#pools = { server: parse("server"), load_balancer: parse("load_balancer") };
   }
 
-  /** A free public IPv4 address for `kind` (default: a server's). */
+  /**
+   * A free public IPv4 address for `kind` (default: a server's). Addresses never used before come
+   * first: a released address is handed out again only when the pool has no fresh one left, so a
+   * new server does not inherit the address (and the local cloud's listeners) of one just deleted.
+   */
   allocateV4(kind: PublicIpv4Kind = "server"): string {
-    for (const pool of this.#pools[kind]) {
-      for (let ip = pool.base + 1; ip < pool.base + pool.size - 1; ip++) {
-        if (!this.#v4.has(ip)) {
+    for (const fresh of [true, false]) {
+      for (const pool of this.#pools[kind]) {
+        for (let ip = pool.base + 1; ip < pool.base + pool.size - 1; ip++) {
+          if (this.#v4.has(ip) || (fresh && this.#released.has(ip))) continue;
           this.#v4.add(ip);
           return formatIpv4(ip);
         }
@@ -115,7 +121,9 @@ export class PublicIpPool {
   /** Returns an IPv4 address to the pool. */
   releaseV4(ip: string): void {
     const n = parseIpv4(ip);
-    if (n !== undefined) this.#v4.delete(n);
+    if (n === undefined) return;
+    this.#v4.delete(n);
+    this.#released.add(n);
   }
 
   /** A fresh IPv6 /64 network, e.g. `2001:db8:0:3::/64`. */
