@@ -89,7 +89,7 @@ export function createApplyDeps(options: RealApplyDepsOptions): ApplyDeps {
       clock,
     },
     image: {
-      ssh: createSshRunner({ sleep, delayMs: Math.min(5000, intervals.talosMs) }),
+      ssh: createSshRunner({ sleep, delayMs: sshDelayMs(intervals), attempts: sshAttempts(intervals) }),
       sleep,
       pollIntervalMs: intervals.actionsMs,
       snapshotPollIntervalMs: intervals.snapshotMs,
@@ -103,4 +103,17 @@ export function createApplyDeps(options: RealApplyDepsOptions): ApplyDeps {
     intervals,
     timeouts: { talosMs: 600_000, kubeApiMs: 900_000, waitReadyMs: options.waitTimeoutMs ?? 30 * 60_000 },
   };
+}
+
+/** Rescue SSH is polled at the Talos interval, at most every 5 s. */
+function sshDelayMs(intervals: PollIntervals): number {
+  return Math.min(5000, intervals.talosMs);
+}
+
+/**
+ * A rescue system takes a while to boot whatever the poll interval: wait for SSH by time (at least
+ * 2 minutes; 60 attempts at the default 5 s), not by a fixed count that a short interval shrinks.
+ */
+function sshAttempts(intervals: PollIntervals): number {
+  return Math.max(60, Math.ceil(120_000 / sshDelayMs(intervals)));
 }
