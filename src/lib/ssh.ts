@@ -13,10 +13,33 @@ export interface SshKeyPair {
   privateKey: string;
 }
 
-/** Generates a fresh Ed25519 key pair (used once, for one build server, then deleted). */
+/**
+ * Generates a fresh Ed25519 key pair (used once, for one build server, then deleted).
+ *
+ * Under Deno 2.9.6 about 1 in 200 keys from `generateKeyPairSync("ed25519")` comes out with a
+ * 31-byte public key (a leading zero byte dropped on export), which ssh2 itself then refuses to
+ * parse ("Malformed OpenSSH private key") and Hetzner would store as a broken key. Such a pair is
+ * thrown away and generated again.
+ */
 export function generateSshKeyPair(comment: string): SshKeyPair {
-  const pair = ssh2.utils.generateKeyPairSync("ed25519", { comment });
-  return { publicKey: pair.public.trim(), privateKey: pair.private };
+  for (let attempt = 1; attempt <= MAX_KEY_ATTEMPTS; attempt++) {
+    const pair = ssh2.utils.generateKeyPairSync("ed25519", { comment });
+    if (isWellFormedEd25519(pair.private, pair.public)) {
+      return { publicKey: pair.public.trim(), privateKey: pair.private };
+    }
+  }
+  throw new Error(`Cannot generate an SSH key: ${MAX_KEY_ATTEMPTS} Ed25519 keys in a row were malformed`);
+}
+
+const MAX_KEY_ATTEMPTS = 20;
+
+/** True when ssh2 parses the private key and the public key carries a 32-byte Ed25519 point. */
+export function isWellFormedEd25519(privateKey: string, publicKey: string): boolean {
+  const parsed = ssh2.utils.parseKey(privateKey);
+  if (parsed instanceof Error || Array.isArray(parsed)) return false;
+  const blob = Buffer.from(publicKey.trim().split(/\s+/)[1] ?? "", "base64");
+  // Wire format: string "ssh-ed25519" (4 + 11 bytes), then string key (4 + 32 bytes).
+  return blob.length === 51 && blob.readUInt32BE(15) === 32;
 }
 
 /** Options for {@link sshExec}. */

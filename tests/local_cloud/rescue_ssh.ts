@@ -11,6 +11,7 @@
 import ssh2 from "ssh2";
 import { Buffer } from "node:buffer";
 import { timingSafeEqual } from "node:crypto";
+import { generateSshKeyPair } from "../../src/lib/ssh.ts";
 import {
   commandName,
   type ImageWrite,
@@ -46,7 +47,8 @@ export interface RescueSsh {
 
 /** Starts the rescue SSH server; rejects with a message naming the address when it cannot listen. */
 export async function startRescueSsh(options: RescueSshOptions): Promise<RescueSsh> {
-  const hostKey = ssh2.utils.generateKeyPairSync("ed25519").private;
+  // generateSshKeyPair() discards the malformed Ed25519 keys Deno sometimes produces.
+  const hostKey = generateSshKeyPair("rescue host key").privateKey;
   const allowed = options.authorizedKeys.map((line) => {
     const key = ssh2.utils.parseKey(line);
     if (key instanceof Error) throw new TypeError(`Cannot use rescue SSH key "${line.slice(0, 30)}…": ${key.message}`);
