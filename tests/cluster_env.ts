@@ -7,6 +7,12 @@
 import { createHcloudClient, type HcloudClient } from "../src/hcloud/mod.ts";
 import { type ActionWaiter, createActionWaiter } from "../src/cluster/action_waiter.ts";
 import type { ClusterDeps } from "../src/cluster/deps.ts";
+import { discoverCluster } from "../src/cluster/discover.ts";
+import { ensureInfrastructure, type InfrastructureResult } from "../src/cluster/ensure_infrastructure.ts";
+import { ensureServers } from "../src/cluster/ensure_servers.ts";
+import { type DesiredState, expandSpec } from "../src/config/mod.ts";
+import type { Server } from "../src/hcloud/mod.ts";
+import { recordingProgress } from "../src/lib/progress.ts";
 import { type HcloudSimulator, startHcloudSimulator } from "./hcloud_sim/mod.ts";
 import { fakeEd25519Key } from "./hcloud_sim/test_client.ts";
 
@@ -49,4 +55,33 @@ export async function startClusterEnv(options: { speed?: number; keySeed?: numbe
     mutatingRequests: () => sim.requests.filter((r) => r.method !== "GET").map((r) => `${r.method} ${r.path}`),
     [Symbol.asyncDispose]: () => sim.close(),
   };
+}
+
+/**
+ * Provisions a small dev cluster `name` (1 control plane, 1 cx33 worker, allowlist 198.51.100.0/24)
+ * through the real ensure steps, with servers from snapshot `imageId`.
+ */
+export async function provisionTestCluster(
+  env: ClusterEnv,
+  name: string,
+  imageId: number,
+): Promise<{ desired: DesiredState; infra: InfrastructureResult; servers: Server[] }> {
+  const desired = expandSpec({
+    name,
+    region: "fsn1",
+    mode: "dev",
+    workers: { count: 1, size: "cx33" },
+    api_allowlist: ["198.51.100.0/24"],
+  });
+  const observed = await discoverCluster(env.hc, name, { desired });
+  const infra = await ensureInfrastructure(env.deps, desired, observed, recordingProgress());
+  const servers = await ensureServers(
+    env.deps,
+    desired,
+    observed,
+    infra,
+    { imageId },
+    recordingProgress().task("servers"),
+  );
+  return { desired, infra, servers };
 }

@@ -1,27 +1,10 @@
 import { assertEquals, assertMatch } from "../../tests/assert.ts";
-import { type ClusterEnv, startClusterEnv } from "../../tests/cluster_env.ts";
+import { type ClusterEnv, provisionTestCluster, startClusterEnv } from "../../tests/cluster_env.ts";
 import { call } from "../../tests/hcloud_sim/test_client.ts";
-import { expandSpec } from "../config/mod.ts";
 import { recordingProgress } from "../lib/progress.ts";
 import { destroyItems, planDestroy } from "./destroy_plan.ts";
 import { executeDestroy } from "./destroy.ts";
 import { discoverCluster } from "./discover.ts";
-import { ensureInfrastructure } from "./ensure_infrastructure.ts";
-import { ensureServers } from "./ensure_servers.ts";
-
-async function createCluster(env: ClusterEnv, name: string, imageId: number) {
-  const desired = expandSpec({
-    name,
-    region: "fsn1",
-    mode: "dev",
-    workers: { count: 1, size: "cx33" },
-    api_allowlist: ["198.51.100.0/24"],
-  });
-  const observed = await discoverCluster(env.hc, name, { desired });
-  const infra = await ensureInfrastructure(env.deps, desired, observed, recordingProgress());
-  const servers = await ensureServers(env.deps, desired, observed, infra, { imageId }, recordingProgress().task("s"));
-  return { desired, infra, servers };
-}
 
 async function post(env: ClusterEnv, path: string, body: unknown) {
   const res = await call(env.sim.url, "POST", path, body);
@@ -32,8 +15,8 @@ async function post(env: ClusterEnv, path: string, body: unknown) {
 Deno.test("destroy removes one cluster and its CCM/CSI objects, and leaves a second cluster and unlabelled objects alone", async () => {
   await using env = await startClusterEnv();
   const image = env.sim.addSnapshot({ description: "talos", labels: { "k8zner.io/image": "talos" } });
-  const demo = await createCluster(env, "demo", image.id);
-  const other = await createCluster(env, "demo-2", image.id);
+  const demo = await provisionTestCluster(env, "demo", image.id);
+  const other = await provisionTestCluster(env, "demo-2", image.id);
   const ours = demo.servers.map((s) => s.id);
   const theirs = other.servers.map((s) => s.id);
   const ccm = { "hcloud-ccm/service-uid": "0b0e" };
@@ -104,7 +87,7 @@ Deno.test("destroy removes one cluster and its CCM/CSI objects, and leaves a sec
 Deno.test("destroy survives faults: a 503 and a locked answer are retried, a lost response counts as done", async () => {
   await using env = await startClusterEnv();
   const image = env.sim.addSnapshot({ description: "talos", labels: { "k8zner.io/image": "talos" } });
-  await createCluster(env, "demo", image.id);
+  await provisionTestCluster(env, "demo", image.id);
   await env.sim.settle();
   env.sim.faults.failNext({ method: "DELETE", path: /^\/servers\// }, { kind: "503" });
   env.sim.faults.failNext({ method: "DELETE", path: /^\/networks\// }, { kind: "locked" });

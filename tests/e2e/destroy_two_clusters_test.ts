@@ -6,37 +6,19 @@
  * credentials unless `--purge-secrets`; a second run is a no-op with zero mutating requests.
  */
 import { assertEquals, assertIncludes, assertMatch, assertOk } from "../assert.ts";
-import { type ClusterEnv, startClusterEnv } from "../cluster_env.ts";
+import { type ClusterEnv, provisionTestCluster, startClusterEnv } from "../cluster_env.ts";
 import { call } from "../hcloud_sim/test_client.ts";
 import { scriptedPrompter } from "../cli/scripted_prompter.ts";
 import { listClusterResources, listResources } from "./cloud_inventory.ts";
 import type { CliContext } from "../../src/cli/context.ts";
 import { type DestroyCommandDeps, runDestroyCommand } from "../../src/cli/destroy_run.ts";
 import { DestroyNotConfirmedError } from "../../src/bootstrap/destroy_command.ts";
-import { discoverCluster } from "../../src/cluster/discover.ts";
-import { ensureInfrastructure } from "../../src/cluster/ensure_infrastructure.ts";
-import { ensureServers } from "../../src/cluster/ensure_servers.ts";
 import { serverPrice } from "../../src/cluster/cost.ts";
-import { expandSpec } from "../../src/config/mod.ts";
-import { recordingProgress } from "../../src/lib/progress.ts";
 import type { Server } from "../../src/hcloud/mod.ts";
 
 // `domain` without CF_API_TOKEN: destroying must not need the tokens apply needs.
 const DEMO_YAML = "name: demo\nregion: fsn1\nmode: dev\nworkers:\n  count: 1\n  size: cx33\n" +
   "domain: example.com\napi_allowlist:\n  - 198.51.100.0/24\n";
-
-async function createCluster(env: ClusterEnv, name: string, imageId: number): Promise<Server[]> {
-  const desired = expandSpec({
-    name,
-    region: "fsn1",
-    mode: "dev",
-    workers: { count: 1, size: "cx33" },
-    api_allowlist: ["198.51.100.0/24"],
-  });
-  const observed = await discoverCluster(env.hc, name, { desired });
-  const infra = await ensureInfrastructure(env.deps, desired, observed, recordingProgress());
-  return await ensureServers(env.deps, desired, observed, infra, { imageId }, recordingProgress().task("servers"));
-}
 
 async function post(env: ClusterEnv, path: string, body: unknown): Promise<Record<string, { id: number }>> {
   const res = await call(env.sim.url, "POST", path, body);
@@ -59,8 +41,8 @@ interface Project {
 async function withProject(fn: (p: Project) => Promise<void>): Promise<void> {
   await using env = await startClusterEnv();
   const image = env.sim.addSnapshot({ description: "talos", labels: { "k8zner.io/image": "talos" } });
-  const demoServers = await createCluster(env, "demo", image.id);
-  const otherServers = await createCluster(env, "other", image.id);
+  const demoServers = (await provisionTestCluster(env, "demo", image.id)).servers;
+  const otherServers = (await provisionTestCluster(env, "other", image.id)).servers;
   const ccm = { "hcloud-ccm/service-uid": "3f1c2a" };
   const ccmLb = (name: string, server: Server) =>
     post(env, "/load_balancers", {
