@@ -8,11 +8,13 @@
  */
 import { BUILD_INFO } from "../src/build_info.ts";
 
-/** The three facts a release build carries. */
+/** The facts a release build carries. */
 export interface BuildStamp {
   version: string;
   commit: string;
   date: string;
+  /** The operator image's manifest digest (`sha256:` and 64 hex digits), when the release pushed it first. */
+  operatorImageDigest?: string;
 }
 
 /** Runs a command and returns its exit code and trimmed stdout (injected so tests need no git). */
@@ -24,6 +26,8 @@ export interface StampSources {
   version?: string | undefined;
   /** Seconds since the epoch, for reproducible builds (`SOURCE_DATE_EPOCH`). */
   sourceDateEpoch?: string | undefined;
+  /** `--image-digest` flag or `K8ZNER_OPERATOR_IMAGE_DIGEST`: the pushed operator image's digest. */
+  operatorImageDigest?: string | undefined;
   run: RunCommand;
   now: () => Date;
 }
@@ -33,6 +37,9 @@ export interface StampSources {
  * image tag and `+` is not allowed in an OCI tag.
  */
 export const VERSION_PATTERN = /^\d+\.\d+\.\d+(-[0-9A-Za-z][0-9A-Za-z.-]*)?$/;
+
+/** An OCI manifest digest as registries report it. */
+export const IMAGE_DIGEST_PATTERN = /^sha256:[0-9a-f]{64}$/;
 
 /**
  * Works out the stamp: the given version (else the source default), `git rev-parse HEAD` with a
@@ -55,7 +62,18 @@ export async function resolveBuildStamp(src: StampSources): Promise<BuildStamp> 
   } else {
     date = src.now();
   }
-  return { version, commit: await gitCommit(src.run), date: date.toISOString().replace(/\.\d{3}Z$/, "Z") };
+  const digest = src.operatorImageDigest?.trim() || undefined;
+  if (digest !== undefined && !IMAGE_DIGEST_PATTERN.test(digest)) {
+    throw new RangeError(
+      `Cannot stamp operator image digest "${digest}": expected sha256: and 64 lowercase hex digits (docker buildx's digest output)`,
+    );
+  }
+  return {
+    version,
+    commit: await gitCommit(src.run),
+    date: date.toISOString().replace(/\.\d{3}Z$/, "Z"),
+    ...(digest ? { operatorImageDigest: digest } : {}),
+  };
 }
 
 async function gitCommit(run: RunCommand): Promise<string> {
@@ -76,6 +94,7 @@ export function renderBuildInfo(stamp: BuildStamp): string {
     `  version: ${JSON.stringify(stamp.version)},`,
     `  commit: ${JSON.stringify(stamp.commit)},`,
     `  date: ${JSON.stringify(stamp.date)},`,
+    `  operatorImageDigest: ${JSON.stringify(stamp.operatorImageDigest ?? "")},`,
     "} as const;",
     "",
   ].join("\n");

@@ -63,11 +63,33 @@ Deno.test("renderBuildInfo() produces a module with exactly the exports and keys
   const real = await import("../src/build_info.ts") as Record<string, unknown>;
   assertEquals(Object.keys(stamped).sort(), Object.keys(real).sort());
   assertEquals(Object.keys(stamped.BUILD_INFO as object).sort(), Object.keys(BUILD_INFO).sort());
-  assertEquals(stamped.BUILD_INFO, { version: "2.0.0", commit: HEAD, date: "2026-01-02T03:04:05Z" });
+  assertEquals(stamped.BUILD_INFO, {
+    version: "2.0.0",
+    commit: HEAD,
+    date: "2026-01-02T03:04:05Z",
+    operatorImageDigest: "",
+  });
 });
 
 Deno.test("renderImportMap() keeps every project import and redirects only src/build_info.ts", () => {
   const map = JSON.parse(renderImportMap({ yaml: "npm:yaml@2.9.1" }, "file:///tmp/x/build_info.ts"));
   assertEquals(map, { imports: { yaml: "npm:yaml@2.9.1", [BUILD_INFO_URL]: "file:///tmp/x/build_info.ts" } });
   assertMatch(BUILD_INFO_URL, /^file:\/\/\/.*\/src\/build_info\.ts$/);
+});
+
+Deno.test("resolveBuildStamp() stamps a well-formed operator image digest and refuses anything else", async () => {
+  const digest = `sha256:${"0f".repeat(32)}`;
+  const run = fakeGit({ code: 0, stdout: HEAD });
+  const stamp = await resolveBuildStamp({ version: "1.0.0", operatorImageDigest: digest, run, now: fixedNow });
+  assertEquals(stamp.operatorImageDigest, digest);
+  assertEquals(renderBuildInfo(stamp).includes(`operatorImageDigest: "${digest}",`), true);
+  const none = await resolveBuildStamp({ version: "1.0.0", operatorImageDigest: "", run, now: fixedNow });
+  assertEquals(none.operatorImageDigest, undefined);
+  assertEquals(renderBuildInfo(none).includes(`operatorImageDigest: "",`), true);
+  for (const bad of ["sha256:1234", `${"0f".repeat(32)}`, `sha256:${"0F".repeat(32)}`]) {
+    await assertRejects(
+      () => resolveBuildStamp({ version: "1.0.0", operatorImageDigest: bad, run, now: fixedNow }),
+      (err: unknown) => err instanceof RangeError && err.message.includes(`"${bad}"`),
+    );
+  }
 });

@@ -4,7 +4,7 @@
  * and proves what `deno compile` would embed: the bundle runs from an empty directory with
  * `deno run -A dist/k8zner.js`.
  *
- * Usage: `deno task bundle [--version 1.2.3] [--out dist/k8zner.js]`
+ * Usage: `deno task bundle [--version 1.2.3] [--image-digest sha256:…] [--out dist/k8zner.js]`
  *
  * @module
  */
@@ -19,12 +19,29 @@ export interface BundleResult {
   milliseconds: number;
 }
 
+/**
+ * Lines put before the bundled code. esbuild emits ESM, where CommonJS's `__dirname` and
+ * `__filename` do not exist, but bundled CommonJS packages still name them: ssh2's Poly1305
+ * (an Emscripten module whose WebAssembly is inlined, so the directory is only a prefix it never
+ * reads) and its Pageant agent (Windows only, never used by k8zner). Without these, every command
+ * that loads ssh2 (`plan`, `apply`, …) dies with `__dirname is not defined`.
+ * `deno bundle` has no banner option, so the task prepends them; declarations above the
+ * (hoisted) imports are valid ESM.
+ */
+export const BUNDLE_PRELUDE = [
+  "// Added by scripts/bundle.ts: CommonJS names that bundled npm packages expect.",
+  'var __filename = import.meta.filename ?? "/k8zner.js";',
+  'var __dirname = import.meta.dirname ?? "/";',
+  "",
+].join("\n");
+
 /** Bundles `main.ts` with the given stamp into `output`; throws with Deno's message on failure. */
 export async function bundleCli(output: string, stamp: BuildStamp): Promise<BundleResult> {
   return await withStampedImportMap(stamp, async (importMap) => {
     const started = performance.now();
     const result = await runDeno([
       "bundle",
+      "--frozen",
       "--platform=deno",
       // ssh2 and cpu-features try to load optional native addons inside try/catch and fall back
       // to pure JavaScript; the bundle leaves them out rather than failing to resolve them.
@@ -35,10 +52,11 @@ export async function bundleCli(output: string, stamp: BuildStamp): Promise<Bund
       output,
       new URL("../main.ts", import.meta.url).pathname,
     ]);
-    const milliseconds = Math.round(performance.now() - started);
     if (!result.success) {
       throw new Error(`Cannot bundle the CLI into "${output}": deno bundle failed:\n${cleanDenoError(result.stderr)}`);
     }
+    await Deno.writeTextFile(output, BUNDLE_PRELUDE + await Deno.readTextFile(output));
+    const milliseconds = Math.round(performance.now() - started);
     const { size } = await Deno.stat(output);
     return { output, bytes: size, milliseconds };
   });
@@ -49,14 +67,18 @@ async function main(args: string[]): Promise<number> {
   try {
     ({ values } = parseArgs({
       args,
-      options: { version: { type: "string" }, out: { type: "string", default: "dist/k8zner.js" } },
+      options: {
+        version: { type: "string" },
+        "image-digest": { type: "string" },
+        out: { type: "string", default: "dist/k8zner.js" },
+      },
       strict: true,
     }));
   } catch (err) {
     console.error(`error: ${err instanceof Error ? err.message : String(err)}`);
     return 2;
   }
-  const stamp = await resolveTaskStamp(values.version);
+  const stamp = await resolveTaskStamp(values.version, values["image-digest"]);
   if (!stamp) return 2;
   const output = values.out ?? "dist/k8zner.js";
   const dir = output.includes("/") ? output.slice(0, output.lastIndexOf("/")) : ".";

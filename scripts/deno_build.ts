@@ -8,14 +8,19 @@
 import { type BuildStamp, resolveBuildStamp, runCommand, writeStampedImportMap } from "./build_stamp.ts";
 
 /**
- * The stamp of a build task: `version` (the `--version` flag, else `K8ZNER_VERSION`),
- * `SOURCE_DATE_EPOCH`, git and the clock. A bad version or epoch is printed as `error: …` and
- * gives undefined: the task then exits 2.
+ * The stamp of a build task: `version` (the `--version` flag, else `K8ZNER_VERSION`), the
+ * operator image digest (`--image-digest`, else `K8ZNER_OPERATOR_IMAGE_DIGEST`),
+ * `SOURCE_DATE_EPOCH`, git and the clock. A bad value is printed as `error: …` and gives
+ * undefined: the task then exits 2.
  */
-export async function resolveTaskStamp(version: string | undefined): Promise<BuildStamp | undefined> {
+export async function resolveTaskStamp(
+  version: string | undefined,
+  imageDigest?: string | undefined,
+): Promise<BuildStamp | undefined> {
   try {
     return await resolveBuildStamp({
       version: version ?? Deno.env.get("K8ZNER_VERSION"),
+      operatorImageDigest: imageDigest ?? Deno.env.get("K8ZNER_OPERATOR_IMAGE_DIGEST"),
       sourceDateEpoch: Deno.env.get("SOURCE_DATE_EPOCH"),
       run: runCommand,
       now: () => new Date(),

@@ -4,11 +4,17 @@
  * remote imports and a fresh DENO_DIR. Whatever a command needs at run time must be inside the
  * bundle (imported), not read from the repository; `deno compile` embeds the same module graph.
  *
- * The commands below are the ones the release promises; each must work from the bundle.
+ * The bundle runs with exactly the permissions the compiled binary gets (`RUNTIME_PERMISSIONS`),
+ * so a command that needed more (a subprocess, system information) fails here. Every command of
+ * the release must work from the bundle: the offline ones, and the whole cluster story (`init`,
+ * `plan`, `apply`, `doctor`, `destroy`) against a local cloud on loopback addresses.
  */
 import { parseAllDocuments } from "yaml";
 import { assertEquals, assertIncludes, assertOk } from "../assert.ts";
 import { bundleCli } from "../../scripts/bundle.ts";
+import { RUNTIME_PERMISSIONS } from "../../scripts/compile.ts";
+import { startLocalCloud } from "../local_cloud/mod.ts";
+import { findLeaks, listClusterResources } from "../e2e/cloud_inventory.ts";
 
 const checkout = new URL("../../", import.meta.url).pathname.replace(/\/$/, "");
 
@@ -34,6 +40,7 @@ interface Run {
 
 Deno.test("the bundled CLI runs every release command from an empty directory", async (t) => {
   const root = await Deno.makeTempDir({ prefix: "k8zner-bundle-test-" });
+  const cloud = await startLocalCloud({ speed: 200 });
   try {
     const bundlePath = `${root}/k8zner.js`;
     const result = await bundleCli(bundlePath, STAMP);
@@ -44,25 +51,36 @@ Deno.test("the bundled CLI runs every release command from an empty directory", 
     const workdir = `${root}/empty`;
     await Deno.mkdir(workdir);
     await Deno.mkdir(`${root}/deno_dir`);
-    const k8zner = async (...args: string[]): Promise<Run> => {
+    const run = async (cwd: string, args: string[], env: Record<string, string> = {}): Promise<Run> => {
       const out = await new Deno.Command(Deno.execPath(), {
-        // -A as a user would run it, but reading the checkout is denied: nothing may come from it.
-        args: ["run", "-A", `--deny-read=${checkout}`, "--no-config", "--no-npm", "--no-remote", bundlePath, ...args],
-        cwd: workdir,
+        // The binary's permissions, but reading the checkout is denied: nothing may come from it.
+        args: [
+          "run",
+          ...RUNTIME_PERMISSIONS,
+          `--deny-read=${checkout}`,
+          "--no-config",
+          "--no-npm",
+          "--no-remote",
+          bundlePath,
+          ...args,
+        ],
+        cwd,
         clearEnv: true,
         env: {
           PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
-          HOME: workdir,
+          HOME: cwd,
           DENO_DIR: `${root}/deno_dir`,
           NO_COLOR: "1",
+          ...env,
         },
         stdout: "piped",
         stderr: "piped",
-        signal: AbortSignal.timeout(30_000),
+        signal: AbortSignal.timeout(60_000),
       }).output();
       const decode = (b: Uint8Array) => new TextDecoder().decode(b);
       return { code: out.code, stdout: decode(out.stdout), stderr: decode(out.stderr) };
     };
+    const k8zner = (...args: string[]) => run(workdir, args);
     const explain = (r: Run) => `exit ${r.code}\nstdout:\n${r.stdout}\nstderr:\n${r.stderr}`;
 
     await t.step("version prints the stamped version, commit and date", async () => {
@@ -106,7 +124,54 @@ Deno.test("the bundled CLI runs every release command from an empty directory", 
       const types = [docs].flat().map((d) => (d.toJS() as { machine?: { type?: string } } | null)?.machine?.type);
       assertOk(types.includes("controlplane"), `controlplane.yaml has no machine.type controlplane: ${types}`);
     });
+
+    const clusterDir = `${root}/cluster`;
+    await Deno.mkdir(clusterDir);
+    const cloudEnv = {
+      HCLOUD_ENDPOINT: cloud.hcloudUrl,
+      HCLOUD_TOKEN: "bundle-token",
+      K8ZNER_IP_URL: cloud.ipEchoUrl,
+      K8ZNER_POLL_INTERVAL_MS: "100",
+      CI: "1",
+    };
+    const inCluster = (...args: string[]) => run(clusterDir, args, cloudEnv);
+
+    await t.step("init writes k8zner.yaml into an empty directory", async () => {
+      const r = await inCluster(
+        "init",
+        "--yes",
+        ...["--name", "bundle1", "--region", "fsn1", "--mode", "dev", "--workers", "1", "--worker-size", "cx33"],
+      );
+      assertEquals(r.code, 0, explain(r));
+      assertIncludes(await Deno.readTextFile(`${clusterDir}/k8zner.yaml`), "name: bundle1");
+    });
+
+    await t.step("plan --exit-code answers 10: everything is still to be created", async () => {
+      const r = await inCluster("plan", "--exit-code");
+      assertEquals(r.code, 10, explain(r));
+      assertIncludes(r.stdout, "bundle1-cp-1");
+    });
+
+    await t.step("apply bootstraps the cluster", async () => {
+      const r = await inCluster("apply", "--yes");
+      assertEquals(r.code, 0, explain(r));
+      assertIncludes(r.stdout, `Cluster "bundle1" is bootstrapped`);
+      assertOk(listClusterResources(cloud.sim.state, "bundle1").length > 0, "apply created nothing");
+    });
+
+    await t.step("doctor passes on the running cluster", async () => {
+      const r = await inCluster("doctor");
+      assertEquals(r.code, 0, explain(r));
+    });
+
+    await t.step("destroy removes everything the cluster owned", async () => {
+      const r = await inCluster("destroy", "--yes");
+      assertEquals(r.code, 0, explain(r));
+      assertEquals(listClusterResources(cloud.sim.state, "bundle1"), []);
+      assertEquals(findLeaks(cloud.sim.state), []);
+    });
   } finally {
+    await cloud.close();
     await Deno.remove(root, { recursive: true });
   }
 });
