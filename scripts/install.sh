@@ -9,7 +9,8 @@
 #           --prefix DIR      install into DIR (default: $HOME/.local/bin)
 # Environment:
 #   K8ZNER_BASE_URL   releases URL laid out like GitHub's (default https://github.com/k8zner/k8zner/releases):
-#                     <base>/latest/download/<asset> and <base>/download/v<version>/<asset>
+#                     <base>/latest/download/<asset> and <base>/download/v<version>/<asset>;
+#                     https only (plain http is accepted for 127.0.0.0/8, localhost and [::1]: the tests)
 #   K8ZNER_VERSION    same as --version
 #   K8ZNER_UNAME_S, K8ZNER_UNAME_M   override `uname -s` / `uname -m` (for tests)
 #
@@ -36,13 +37,42 @@ usage() {
   say "  piped: curl -fsSL $K8ZNER_RELEASES/latest/download/install.sh | sh -s -- --version X.Y.Z"
 }
 
-# download URL FILE: fetches with curl or wget, failing on HTTP errors.
+# download URL FILE: fetches with curl or wget, failing on HTTP errors. curl may follow redirects
+# only to https (GitHub sends release assets to another host) and speaks TLS 1.2 or later.
 download() {
   if command -v curl >/dev/null 2>&1; then
-    curl -fsSL --retry 3 -o "$2" "$1" || die "cannot download $1"
+    curl --proto "$curl_proto" --tlsv1.2 -fsSL --retry 3 -o "$2" "$1" || die "cannot download $1"
   else
-    wget -q -O "$2" "$1" || die "cannot download $1"
+    wget -q --secure-protocol=TLSv1_2 -O "$2" "$1" || die "cannot download $1"
   fi
+}
+
+# is_loopback_host HOST[:PORT]: true for localhost, [::1] and 127.x.y.z.
+is_loopback_host() {
+  case $1 in
+    "[::1]" | "[::1]:"*) return 0 ;;
+  esac
+  host=${1%%:*}
+  case $host in
+    localhost) return 0 ;;
+    *[!0-9.]* | *.*.*.*.* | *..* | .* | *.) return 1 ;;
+    127.*.*.*) return 0 ;;
+  esac
+  return 1
+}
+
+# check_base_url URL: sets curl_proto; refuses anything but https, except plain http to this machine.
+check_base_url() {
+  case $1 in
+    https://?*) curl_proto="=https" ;;
+    http://?*)
+      rest=${1#http://}
+      is_loopback_host "${rest%%/*}" ||
+        die "K8ZNER_BASE_URL \"$1\" is plain http; use https (plain http only to 127.0.0.1, localhost or [::1])" 2
+      curl_proto="=http,https"
+      ;;
+    *) die "K8ZNER_BASE_URL \"$1\" is not an https URL" 2 ;;
+  esac
 }
 
 # require_tools: fails before any download when the installer could not finish.
@@ -134,6 +164,7 @@ main() {
 
   base_url=${K8ZNER_BASE_URL:-$K8ZNER_RELEASES}
   base_url=${base_url%/}
+  check_base_url "$base_url"
   if [ -z "$version" ]; then
     release_url="$base_url/latest/download"
     release_name="the latest release"

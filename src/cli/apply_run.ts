@@ -11,6 +11,7 @@ import { clusterSecretsDir } from "../cluster/credentials.ts";
 import { UsageError } from "../lib/errors.ts";
 import type { ProgressSink } from "../lib/progress.ts";
 import type { CliContext } from "./context.ts";
+import { checkEndpointUrl } from "./endpoint_url.ts";
 import { hcloudClientFromEnv, type HcloudDeps, realSleep } from "./hcloud_env.ts";
 import { loadConfig } from "./load_config.ts";
 import { createProgressView } from "./progress_view.ts";
@@ -61,10 +62,8 @@ export function applyDepsFromEnv(ctx: CliContext, deps: ApplyCommandDeps = {}): 
       throw new UsageError(`${POLL_INTERVAL_ENV}="${poll}" is not a whole number of milliseconds from 10 to 60000`);
     }
   }
-  const ipUrl = ctx.env(IP_URL_ENV)?.trim() || undefined;
-  if (ipUrl !== undefined && !/^https?:\/\/\S+$/.test(ipUrl)) {
-    throw new UsageError(`${IP_URL_ENV}="${ipUrl}" is not an http(s) URL`);
-  }
+  const rawIpUrl = ctx.env(IP_URL_ENV)?.trim() || undefined;
+  const ipUrl = rawIpUrl === undefined ? undefined : checkEndpointUrl(IP_URL_ENV, rawIpUrl);
   const applyDeps = createApplyDeps({
     hc,
     hcloudToken: ctx.env("HCLOUD_TOKEN")!.trim(),

@@ -12,6 +12,7 @@ import { expandSpec } from "../config/mod.ts";
 import type { HcloudClient } from "../hcloud/mod.ts";
 import { createKubeClient, type KubeClient } from "../kube/mod.ts";
 import { UsageError, UserFacingError } from "../lib/errors.ts";
+import { checkEndpointUrl } from "./endpoint_url.ts";
 import type { CliContext } from "./context.ts";
 import { hcloudClientFromEnv, type HcloudDeps, realSleep } from "./hcloud_env.ts";
 import { findKubeconfig } from "./cluster_kubeconfig.ts";
@@ -69,7 +70,8 @@ export async function runDoctorCommand(
   const desired = expandSpec(spec);
   const hasToken = (ctx.env("HCLOUD_TOKEN") ?? "").trim() !== "";
   const hc: HcloudClient | undefined = hasToken ? hcloudClientFromEnv(ctx, deps) : undefined;
-  const ipUrl = ctx.env("K8ZNER_IP_URL")?.trim() || DEFAULT_CALLER_IP_URL;
+  const rawIpUrl = ctx.env("K8ZNER_IP_URL")?.trim() || undefined;
+  const ipUrl = rawIpUrl === undefined ? DEFAULT_CALLER_IP_URL : checkEndpointUrl("K8ZNER_IP_URL", rawIpUrl);
   const sleep = deps.watchSleep ?? ((ms: number) => realSleep(ms));
   const now = ctx.now ?? (() => new Date());
   let report: DoctorReport;

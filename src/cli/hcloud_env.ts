@@ -8,6 +8,7 @@
 import { createHcloudClient, createTraceWriter, type HcloudClient, type RateBudget } from "../hcloud/mod.ts";
 import { UserFacingError } from "../lib/errors.ts";
 import type { CliContext } from "./context.ts";
+import { checkEndpointUrl } from "./endpoint_url.ts";
 import { sleep as realSleep } from "../lib/sleep.ts";
 
 /** Real-world dependencies; tests pass their own. */
@@ -28,7 +29,10 @@ async function appendTraceLine(path: string, line: string): Promise<void> {
   await Deno.writeTextFile(path, line, { append: true, mode: 0o600 });
 }
 
-/** Creates the client from `HCLOUD_TOKEN` and `HCLOUD_ENDPOINT`; a missing token is a clear error (exit 1). */
+/**
+ * Creates the client from `HCLOUD_TOKEN` and `HCLOUD_ENDPOINT`; a missing token is a clear error
+ * (exit 1), an endpoint that is not https (plain http only to loopback) a usage error (exit 2).
+ */
 export function hcloudClientFromEnv(ctx: CliContext, deps: HcloudDeps = {}): HcloudClient {
   const token = ctx.env("HCLOUD_TOKEN");
   if (token === undefined || token.trim() === "") {
@@ -36,12 +40,9 @@ export function hcloudClientFromEnv(ctx: CliContext, deps: HcloudDeps = {}): Hcl
       hint: "Export an API token of your Hetzner Cloud project: Console > Security > API tokens.",
     });
   }
-  const endpoint = ctx.env("HCLOUD_ENDPOINT")?.trim() || undefined;
-  if (endpoint !== undefined && !/^https?:\/\/[^\s]+$/.test(endpoint)) {
-    throw new UserFacingError(`Cannot use HCLOUD_ENDPOINT "${endpoint}": not an http(s) URL`, {
-      hint: "Unset it for the real API, or set e.g. HCLOUD_ENDPOINT=http://127.0.0.1:8080/v1",
-    });
-  }
+  const raw = ctx.env("HCLOUD_ENDPOINT")?.trim() || undefined;
+  // The token goes with every request: https, or plain http only to a local simulator.
+  const endpoint = raw === undefined ? undefined : checkEndpointUrl("HCLOUD_ENDPOINT", raw);
   const trace = createTraceWriter(ctx.env, {
     err: (text) => ctx.io.err(text),
     appendLine: deps.appendLine ?? appendTraceLine,

@@ -24,7 +24,7 @@ export function createProgram(ctx: CliContext) {
   const program = new Command()
     .name("k8zner")
     .description("Production-grade Kubernetes on Hetzner Cloud with Talos Linux, from one small YAML file")
-    .version(BUILD_INFO.version, "-V, --version-short", "print the version number")
+    .version(BUILD_INFO.version, "-V, --version", "print the version number")
     .option("-v, --verbose", "show the cause chain of errors")
     .showSuggestionAfterError(true)
     .configureOutput({

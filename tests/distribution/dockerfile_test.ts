@@ -50,9 +50,19 @@ const all = stages(instructions);
 const final = all.at(-1)!;
 
 Deno.test("the operator image runs on distroless cc (glibc) as numeric non-root uid 65532", () => {
-  assertEquals(final[0]!.args, "gcr.io/distroless/cc-debian12:nonroot");
+  assertMatch(final[0]!.args, /^gcr\.io\/distroless\/cc-debian12:nonroot@sha256:[0-9a-f]{64}$/);
   const users = final.filter((i) => i.keyword === "USER").map((i) => i.args);
   assertEquals(users, ["65532:65532"], "kubelet can verify runAsNonRoot only for a numeric user");
+});
+
+Deno.test("every FROM names scratch, an earlier stage, or an image pinned by sha256 digest", () => {
+  const stageNames = new Set<string>();
+  for (const stage of all) {
+    const [image, as, name] = stage[0]!.args.split(/\s+/);
+    const local = image === "scratch" || stageNames.has(image!) || /^binary-\$\{TARGETARCH\}$/.test(image!);
+    assertOk(local || /@sha256:[0-9a-f]{64}$/.test(image!), `FROM ${image} is not pinned by digest`);
+    if (as?.toUpperCase() === "AS" && name) stageNames.add(name);
+  }
 });
 
 Deno.test("the operator image's entrypoint is `/k8zner operator` in exec form", () => {

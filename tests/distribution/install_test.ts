@@ -308,3 +308,59 @@ Deno.test("install.sh is clean under shellcheck as POSIX sh", async () => {
   }
   assertEquals(out.code, 0, new TextDecoder().decode(out.stdout));
 });
+
+Deno.test("install.sh refuses a plain http base URL to another host before downloading anything", async () => {
+  await withReleases([fakeRelease("1.2.3")], async (root, server) => {
+    const port = new URL(server.baseUrl).port;
+    for (
+      const bad of [
+        "http://example.invalid/releases",
+        `http://127.0.0.1.example.invalid:${port}/releases`,
+        `http://127.0.0.1@example.invalid:${port}/releases`,
+        `http://10.0.0.1:${port}/releases`,
+        `http://[::2]:${port}/releases`,
+        "ftp://127.0.0.1/releases",
+      ]
+    ) {
+      const r = await runInstaller(root, bad);
+      assertEquals(r.code, 2, `${bad}: ${r.stderr}`);
+      assertIncludes(r.stderr, `K8ZNER_BASE_URL "${bad}"`);
+    }
+    assertEquals(server.requests, []);
+    assertEquals(await exists(`${root}/home/.local`), false);
+  });
+});
+
+Deno.test("install.sh accepts plain http to loopback hosts (its own tests) by name and address", async () => {
+  await withReleases([fakeRelease("1.2.3")], async (root, server) => {
+    const port = new URL(server.baseUrl).port;
+    for (const base of [`http://localhost:${port}/releases`, `http://127.0.0.1:${port}/releases`]) {
+      const r = await runInstaller(root, base, ["--prefix", `${root}/bin`]);
+      assertEquals(r.code, 0, `${base}: ${r.stderr}`);
+      assertIncludes(r.stdout, "k8zner 1.2.3 (fake linux-x86_64)");
+    }
+    // Nothing listens on [::1] here: accepted means it tries to download (exit 1), not a refusal (exit 2).
+    const v6 = await runInstaller(root, "http://[::1]:9/releases", ["--prefix", `${root}/bin`]);
+    assertEquals(v6.code, 1, v6.stderr);
+    assertIncludes(v6.stderr, "cannot download http://[::1]:9/releases/latest/download/k8zner-linux-x86_64");
+  });
+});
+
+Deno.test("install.sh downloads over https only: curl gets --proto =https and --tlsv1.2", async () => {
+  await withReleases([fakeRelease("1.2.3")], async (root, server) => {
+    const path = await toolPath(root, [...BASE_TOOLS, "sha256sum"]);
+    // A curl that records its arguments and fails like an unreachable host.
+    await Deno.writeTextFile(`${path}/curl`, `#!/bin/sh\nprintf '%s\\n' "$@" >> "${root}/curl-args"\nexit 6\n`, {
+      mode: 0o755,
+    });
+    const r = await runInstaller(root, "https://releases.example.invalid/k8zner", [], { PATH: path });
+    assertEquals(r.code, 1);
+    assertIncludes(
+      r.stderr,
+      "cannot download https://releases.example.invalid/k8zner/latest/download/k8zner-linux-x86_64",
+    );
+    const args = (await Deno.readTextFile(`${root}/curl-args`)).split("\n");
+    assertEquals(args.slice(0, 3), ["--proto", "=https", "--tlsv1.2"]);
+    assertEquals(server.requests, []);
+  });
+});

@@ -12,10 +12,12 @@ import { OPERATOR_IMAGE_REPOSITORY } from "../../src/addons/operator_image.ts";
 const repo = new URL("../../", import.meta.url);
 
 interface Step {
+  id?: string;
   name?: string;
   uses?: string;
   run?: string;
   with?: Record<string, string | boolean | number>;
+  env?: Record<string, string>;
   "working-directory"?: string;
 }
 interface Job {
@@ -55,7 +57,12 @@ Deno.test("release.yml runs on version tags and publishes only after the tests p
   assertEquals((release.on.push as { tags: string[] }).tags, ["v*"]);
   const publish = release.jobs.publish!;
   assertEquals([publish.needs].flat(), ["test"]);
-  assertEquals(publish.permissions, { contents: "write", packages: "write" });
+  assertEquals(publish.permissions, {
+    contents: "write",
+    packages: "write",
+    "id-token": "write",
+    attestations: "write",
+  });
   assertIncludes(runText({ ...release, jobs: { test: release.jobs.test! } }), "npx --yes deno@2.9.6 task test");
 });
 
@@ -81,7 +88,7 @@ Deno.test("release.yml ships every compiled platform, the installer, completions
   const text = runText(release);
   for (const target of TARGETS) assertIncludes(text, `dist/${assetName(target)}`);
   assertIncludes(text, "cp scripts/install.sh dist/release/install.sh");
-  for (const shell of ["bash", "zsh", "fish"]) {
+  for (const shell of ["bash", "zsh", "fish", "powershell"]) {
     assertMatch(text, new RegExp(`k8zner-linux-x86_64 completion ${shell} >`));
   }
   const checksums = steps(release).find((s) => s.run?.includes("checksums.txt"));
@@ -100,15 +107,52 @@ Deno.test("release.yml pushes the multi-arch operator image the CLI of the same 
   assertEquals(build.with.tags, "${{ env.IMAGE }}:${{ env.VERSION }}");
   assertEquals(build.with["build-args"], "VERSION=${{ env.VERSION }}");
   assertEquals(build.with.push, true);
-  const compile = steps(release).find((s) => s.run?.includes("task compile"));
-  assertIncludes(compile!.run!, `--version "$VERSION"`);
+  const compiles = steps(release).filter((s) => s.run?.includes("task compile"));
+  assertEquals(compiles.length, 2, "one compile for the image, one for the release assets");
+  for (const compile of compiles) assertIncludes(compile.run!, `--version "$VERSION"`);
   assertIncludes(runText(release), `echo "VERSION=\${GITHUB_REF_NAME#v}" >> "$GITHUB_ENV"`);
 });
 
-Deno.test("every action is pinned to a major version or a commit", () => {
-  for (const step of [...steps(ci), ...steps(release)]) {
-    if (step.uses !== undefined) assertMatch(step.uses, /^[\w-]+\/[\w-]+@(v\d+|[0-9a-f]{40})$/);
+/** Every `uses:` line of a workflow file, as written (comments kept). */
+async function usesLines(name: string): Promise<string[]> {
+  const text = await Deno.readTextFile(new URL(`.github/workflows/${name}`, repo));
+  return [...text.matchAll(/^\s*(?:-\s+)?uses:\s*(.+)$/gm)].map((m) => m[1]!.trim());
+}
+
+/** A `uses:` value pinned to a full commit SHA with the tag it came from in a comment. */
+const PINNED_USES = /^[\w-]+\/[\w-]+@[0-9a-f]{40} # v\d+(\.\d+){0,2}$/;
+
+Deno.test("every action is pinned to a full commit SHA, its tag named in a comment", async () => {
+  for (const name of ["ci.yml", "release.yml"]) {
+    const lines = await usesLines(name);
+    assertOk(lines.length > 0, `${name} has no uses: lines`);
+    for (const line of lines) assertMatch(line, PINNED_USES, `${name}: "${line}" is not pinned to a commit`);
   }
+  for (const unpinned of ["actions/checkout@v4", "actions/checkout@main", "actions/checkout@v4.2.2"]) {
+    assertEquals(PINNED_USES.test(unpinned), false, `the pin rule lets "${unpinned}" through`);
+  }
+});
+
+Deno.test("release.yml signs the image by digest and the binaries and checksums it publishes", () => {
+  const all = steps(release);
+  const attests = all.filter((s) => s.uses?.startsWith("actions/attest-build-provenance@"));
+  const image = all.find((s) => s.id === "image");
+  assertOk(image?.uses?.startsWith("docker/build-push-action@"), "the image build has no id: image");
+  const imageAttest = attests.find((s) => s.with?.["subject-digest"] !== undefined);
+  assertOk(imageAttest?.with, "no attestation of the image");
+  assertEquals(imageAttest.with["subject-name"], "${{ env.IMAGE }}");
+  assertEquals(imageAttest.with["subject-digest"], "${{ steps.image.outputs.digest }}");
+  assertEquals(imageAttest.with["push-to-registry"], true);
+  const fileAttest = attests.find((s) => s.with?.["subject-path"] !== undefined);
+  assertEquals(fileAttest?.with?.["subject-path"], "dist/release/*");
+  const order = (pred: (s: Step) => boolean) => all.findIndex(pred);
+  const checksums = order((s) => s.run?.includes("> checksums.txt") === true);
+  assertOk(checksums >= 0 && checksums < all.indexOf(fileAttest!), "checksums.txt is written after the attestation");
+  assertOk(all.indexOf(fileAttest!) < order((s) => s.run?.includes("gh release create") === true));
+  const stamped = all.find((s) => s.run?.includes("--image-digest"));
+  assertEquals(stamped?.env?.IMAGE_DIGEST, "${{ steps.image.outputs.digest }}");
+  assertIncludes(stamped!.run!, `--image-digest "$IMAGE_DIGEST"`);
+  assertOk(all.indexOf(image!) < all.indexOf(stamped!), "binaries are compiled before the image digest exists");
 });
 
 Deno.test("every run block of the workflows is clean under shellcheck", async () => {

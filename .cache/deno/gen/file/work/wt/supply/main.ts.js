@@ -1,0 +1,44 @@
+/**
+ * Composition root: builds the real dependencies, runs the CLI, and is the only place that exits.
+ *
+ * @module
+ */ import { CommanderError } from "commander";
+import { createProgram } from "./src/cli/program.ts";
+import { shouldUseColor } from "./src/cli/context.ts";
+import { ExitCode, exitCodeFor, ExitStatus, formatError } from "./src/lib/errors.ts";
+const encoder = new TextEncoder();
+const env = (name)=>Deno.env.get(name);
+const stdoutIsTty = Deno.stdout.isTerminal();
+const ctx = {
+  io: {
+    out: (text)=>Deno.stdout.writeSync(encoder.encode(text + "\n")),
+    err: (text)=>Deno.stderr.writeSync(encoder.encode(text + "\n")),
+    stdoutIsTty,
+    stdinIsTty: Deno.stdin.isTerminal()
+  },
+  env,
+  cwd: Deno.cwd(),
+  color: shouldUseColor(stdoutIsTty, env)
+};
+const program = createProgram(ctx);
+const verbose = Deno.args.includes("-v") || Deno.args.includes("--verbose");
+let code = ExitCode.ok;
+try {
+  await program.parseAsync(Deno.args, {
+    from: "user"
+  });
+} catch (err) {
+  if (err instanceof CommanderError) {
+    // commander already printed its `error: …` line; help and version are successes.
+    code = err.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
+    if (code !== ExitCode.ok && err.code !== "commander.help") ctx.io.err(`hint: see "k8zner --help" for usage`);
+  } else if (err instanceof ExitStatus) {
+    code = err.exitCode;
+  } else {
+    ctx.io.err(formatError(err, verbose));
+    code = exitCodeFor(err);
+  }
+}
+Deno.exit(code);
+//# sourceMappingURL=data:application/json;base64,eyJ2ZXJzaW9uIjozLCJzb3VyY2VzIjpbImZpbGU6Ly8vd29yay93dC9zdXBwbHkvbWFpbi50cyJdLCJzb3VyY2VzQ29udGVudCI6WyIvKipcbiAqIENvbXBvc2l0aW9uIHJvb3Q6IGJ1aWxkcyB0aGUgcmVhbCBkZXBlbmRlbmNpZXMsIHJ1bnMgdGhlIENMSSwgYW5kIGlzIHRoZSBvbmx5IHBsYWNlIHRoYXQgZXhpdHMuXG4gKlxuICogQG1vZHVsZVxuICovXG5pbXBvcnQgeyBDb21tYW5kZXJFcnJvciB9IGZyb20gXCJjb21tYW5kZXJcIjtcbmltcG9ydCB7IGNyZWF0ZVByb2dyYW0gfSBmcm9tIFwiLi9zcmMvY2xpL3Byb2dyYW0udHNcIjtcbmltcG9ydCB7IHR5cGUgQ2xpQ29udGV4dCwgc2hvdWxkVXNlQ29sb3IgfSBmcm9tIFwiLi9zcmMvY2xpL2NvbnRleHQudHNcIjtcbmltcG9ydCB7IEV4aXRDb2RlLCBleGl0Q29kZUZvciwgRXhpdFN0YXR1cywgZm9ybWF0RXJyb3IgfSBmcm9tIFwiLi9zcmMvbGliL2Vycm9ycy50c1wiO1xuXG5jb25zdCBlbmNvZGVyID0gbmV3IFRleHRFbmNvZGVyKCk7XG5jb25zdCBlbnYgPSAobmFtZTogc3RyaW5nKSA9PiBEZW5vLmVudi5nZXQobmFtZSk7XG5jb25zdCBzdGRvdXRJc1R0eSA9IERlbm8uc3Rkb3V0LmlzVGVybWluYWwoKTtcblxuY29uc3QgY3R4OiBDbGlDb250ZXh0ID0ge1xuICBpbzoge1xuICAgIG91dDogKHRleHQpID0+IERlbm8uc3Rkb3V0LndyaXRlU3luYyhlbmNvZGVyLmVuY29kZSh0ZXh0ICsgXCJcXG5cIikpLFxuICAgIGVycjogKHRleHQpID0+IERlbm8uc3RkZXJyLndyaXRlU3luYyhlbmNvZGVyLmVuY29kZSh0ZXh0ICsgXCJcXG5cIikpLFxuICAgIHN0ZG91dElzVHR5LFxuICAgIHN0ZGluSXNUdHk6IERlbm8uc3RkaW4uaXNUZXJtaW5hbCgpLFxuICB9LFxuICBlbnYsXG4gIGN3ZDogRGVuby5jd2QoKSxcbiAgY29sb3I6IHNob3VsZFVzZUNvbG9yKHN0ZG91dElzVHR5LCBlbnYpLFxufTtcblxuY29uc3QgcHJvZ3JhbSA9IGNyZWF0ZVByb2dyYW0oY3R4KTtcbmNvbnN0IHZlcmJvc2UgPSBEZW5vLmFyZ3MuaW5jbHVkZXMoXCItdlwiKSB8fCBEZW5vLmFyZ3MuaW5jbHVkZXMoXCItLXZlcmJvc2VcIik7XG5sZXQgY29kZTogbnVtYmVyID0gRXhpdENvZGUub2s7XG50cnkge1xuICBhd2FpdCBwcm9ncmFtLnBhcnNlQXN5bmMoRGVuby5hcmdzLCB7IGZyb206IFwidXNlclwiIH0pO1xufSBjYXRjaCAoZXJyKSB7XG4gIGlmIChlcnIgaW5zdGFuY2VvZiBDb21tYW5kZXJFcnJvcikge1xuICAgIC8vIGNvbW1hbmRlciBhbHJlYWR5IHByaW50ZWQgaXRzIGBlcnJvcjog4oCmYCBsaW5lOyBoZWxwIGFuZCB2ZXJzaW9uIGFyZSBzdWNjZXNzZXMuXG4gICAgY29kZSA9IGVyci5leGl0Q29kZSA9PT0gMCA/IEV4aXRDb2RlLm9rIDogRXhpdENvZGUudXNhZ2U7XG4gICAgaWYgKGNvZGUgIT09IEV4aXRDb2RlLm9rICYmIGVyci5jb2RlICE9PSBcImNvbW1hbmRlci5oZWxwXCIpIGN0eC5pby5lcnIoYGhpbnQ6IHNlZSBcIms4em5lciAtLWhlbHBcIiBmb3IgdXNhZ2VgKTtcbiAgfSBlbHNlIGlmIChlcnIgaW5zdGFuY2VvZiBFeGl0U3RhdHVzKSB7XG4gICAgY29kZSA9IGVyci5leGl0Q29kZTtcbiAgfSBlbHNlIHtcbiAgICBjdHguaW8uZXJyKGZvcm1hdEVycm9yKGVyciwgdmVyYm9zZSkpO1xuICAgIGNvZGUgPSBleGl0Q29kZUZvcihlcnIpO1xuICB9XG59XG5EZW5vLmV4aXQoY29kZSk7XG4iXSwibmFtZXMiOltdLCJtYXBwaW5ncyI6IkFBQUE7Ozs7Q0FJQyxHQUNELFNBQVMsY0FBYyxRQUFRLFlBQVk7QUFDM0MsU0FBUyxhQUFhLFFBQVEsdUJBQXVCO0FBQ3JELFNBQTBCLGNBQWMsUUFBUSx1QkFBdUI7QUFDdkUsU0FBUyxRQUFRLEVBQUUsV0FBVyxFQUFFLFVBQVUsRUFBRSxXQUFXLFFBQVEsc0JBQXNCO0FBRXJGLE1BQU0sVUFBVSxJQUFJO0FBQ3BCLE1BQU0sTUFBTSxDQUFDLE9BQWlCLEtBQUssR0FBRyxDQUFDLEdBQUcsQ0FBQztBQUMzQyxNQUFNLGNBQWMsS0FBSyxNQUFNLENBQUMsVUFBVTtBQUUxQyxNQUFNLE1BQWtCO0VBQ3RCLElBQUk7SUFDRixLQUFLLENBQUMsT0FBUyxLQUFLLE1BQU0sQ0FBQyxTQUFTLENBQUMsUUFBUSxNQUFNLENBQUMsT0FBTztJQUMzRCxLQUFLLENBQUMsT0FBUyxLQUFLLE1BQU0sQ0FBQyxTQUFTLENBQUMsUUFBUSxNQUFNLENBQUMsT0FBTztJQUMzRDtJQUNBLFlBQVksS0FBSyxLQUFLLENBQUMsVUFBVTtFQUNuQztFQUNBO0VBQ0EsS0FBSyxLQUFLLEdBQUc7RUFDYixPQUFPLGVBQWUsYUFBYTtBQUNyQztBQUVBLE1BQU0sVUFBVSxjQUFjO0FBQzlCLE1BQU0sVUFBVSxLQUFLLElBQUksQ0FBQyxRQUFRLENBQUMsU0FBUyxLQUFLLElBQUksQ0FBQyxRQUFRLENBQUM7QUFDL0QsSUFBSSxPQUFlLFNBQVMsRUFBRTtBQUM5QixJQUFJO0VBQ0YsTUFBTSxRQUFRLFVBQVUsQ0FBQyxLQUFLLElBQUksRUFBRTtJQUFFLE1BQU07RUFBTztBQUNyRCxFQUFFLE9BQU8sS0FBSztFQUNaLElBQUksZUFBZSxnQkFBZ0I7SUFDakMsaUZBQWlGO0lBQ2pGLE9BQU8sSUFBSSxRQUFRLEtBQUssSUFBSSxTQUFTLEVBQUUsR0FBRyxTQUFTLEtBQUs7SUFDeEQsSUFBSSxTQUFTLFNBQVMsRUFBRSxJQUFJLElBQUksSUFBSSxLQUFLLGtCQUFrQixJQUFJLEVBQUUsQ0FBQyxHQUFHLENBQUMsQ0FBQyxtQ0FBbUMsQ0FBQztFQUM3RyxPQUFPLElBQUksZUFBZSxZQUFZO0lBQ3BDLE9BQU8sSUFBSSxRQUFRO0VBQ3JCLE9BQU87SUFDTCxJQUFJLEVBQUUsQ0FBQyxHQUFHLENBQUMsWUFBWSxLQUFLO0lBQzVCLE9BQU8sWUFBWTtFQUNyQjtBQUNGO0FBQ0EsS0FBSyxJQUFJLENBQUMifQ==
+// denoCacheMetadata=11834822468801456780,2199754074193572944

@@ -1,0 +1,15 @@
+/**
+ * Version facts stamped into release builds. `scripts/compile.ts` (and the release workflow)
+ * rewrite the values before bundling; a source checkout reports a development build.
+ * `operatorImageDigest` is the pushed operator image's `sha256:…` when the release stamps one
+ * (then the CLI installs the image by digest), else empty.
+ *
+ * @module
+ */ export const BUILD_INFO = {
+  version: "0.1.0-dev",
+  commit: "unknown",
+  date: "unknown",
+  operatorImageDigest: ""
+};
+//# sourceMappingURL=data:application/json;base64,eyJ2ZXJzaW9uIjozLCJzb3VyY2VzIjpbImZpbGU6Ly8vd29yay93dC9zdXBwbHkvc3JjL2J1aWxkX2luZm8udHMiXSwic291cmNlc0NvbnRlbnQiOlsiLyoqXG4gKiBWZXJzaW9uIGZhY3RzIHN0YW1wZWQgaW50byByZWxlYXNlIGJ1aWxkcy4gYHNjcmlwdHMvY29tcGlsZS50c2AgKGFuZCB0aGUgcmVsZWFzZSB3b3JrZmxvdylcbiAqIHJld3JpdGUgdGhlIHZhbHVlcyBiZWZvcmUgYnVuZGxpbmc7IGEgc291cmNlIGNoZWNrb3V0IHJlcG9ydHMgYSBkZXZlbG9wbWVudCBidWlsZC5cbiAqIGBvcGVyYXRvckltYWdlRGlnZXN0YCBpcyB0aGUgcHVzaGVkIG9wZXJhdG9yIGltYWdlJ3MgYHNoYTI1NjrigKZgIHdoZW4gdGhlIHJlbGVhc2Ugc3RhbXBzIG9uZVxuICogKHRoZW4gdGhlIENMSSBpbnN0YWxscyB0aGUgaW1hZ2UgYnkgZGlnZXN0KSwgZWxzZSBlbXB0eS5cbiAqXG4gKiBAbW9kdWxlXG4gKi9cbmV4cG9ydCBjb25zdCBCVUlMRF9JTkZPID0ge1xuICB2ZXJzaW9uOiBcIjAuMS4wLWRldlwiLFxuICBjb21taXQ6IFwidW5rbm93blwiLFxuICBkYXRlOiBcInVua25vd25cIixcbiAgb3BlcmF0b3JJbWFnZURpZ2VzdDogXCJcIixcbn0gYXMgY29uc3Q7XG4iXSwibmFtZXMiOltdLCJtYXBwaW5ncyI6IkFBQUE7Ozs7Ozs7Q0FPQyxHQUNELE9BQU8sTUFBTSxhQUFhO0VBQ3hCLFNBQVM7RUFDVCxRQUFRO0VBQ1IsTUFBTTtFQUNOLHFCQUFxQjtBQUN2QixFQUFXIn0=
+// denoCacheMetadata=235501496029013188,3735752732164721282

@@ -1,0 +1,43 @@
+/**
+ * `k8zner config validate` and `k8zner config schema`.
+ *
+ * @module
+ */ import { UsageError } from "../lib/errors.ts";
+import { CONFIG_OPTION, denoConfigFs, displayPath, resolveConfigPath } from "./load_config.ts";
+/** Registers the `config` command group. `fs` is injectable for tests. */ export function registerConfig(program, ctx, fs = denoConfigFs) {
+  const config = program.command("config").description("Check k8zner.yaml or print its JSON Schema");
+  config.command("validate").description("Check k8zner.yaml and report every problem with line and column (exit 2 when invalid)").option(CONFIG_OPTION.flags, CONFIG_OPTION.description).option("--json", "print the result as JSON").option("--require-env", "also check the environment variables that domain and backup need").action(async (opts)=>{
+    const path = await resolveConfigPath({
+      config: opts.config,
+      cwd: ctx.cwd,
+      env: ctx.env,
+      fs
+    });
+    const shown = displayPath(path, ctx.cwd);
+    const text = await fs.readTextFile(path);
+    const { ConfigError, parseConfig } = await import("../config/mod.ts");
+    const result = parseConfig(text, shown, {
+      env: ctx.env,
+      requireEnv: opts.requireEnv ?? false
+    });
+    if (opts.json) {
+      ctx.io.out(JSON.stringify({
+        file: shown,
+        valid: result.problems.length === 0,
+        problems: result.problems
+      }, null, 2));
+      if (result.problems.length > 0) {
+        throw new UsageError(`${shown} is not valid (${result.problems.length} problems, listed above)`);
+      }
+      return;
+    }
+    if (result.problems.length > 0) throw new ConfigError(shown, result.problems);
+    ctx.io.out(`${shown} is valid`);
+  });
+  config.command("schema").description("Print the JSON Schema (draft 2020-12) of k8zner.yaml, for editors").action(async ()=>{
+    const { configJsonSchema } = await import("../config/mod.ts");
+    ctx.io.out(JSON.stringify(configJsonSchema(), null, 2));
+  });
+}
+//# sourceMappingURL=data:application/json;base64,eyJ2ZXJzaW9uIjozLCJzb3VyY2VzIjpbImZpbGU6Ly8vd29yay93dC9zdXBwbHkvc3JjL2NsaS9jb25maWdfY21kLnRzIl0sInNvdXJjZXNDb250ZW50IjpbIi8qKlxuICogYGs4em5lciBjb25maWcgdmFsaWRhdGVgIGFuZCBgazh6bmVyIGNvbmZpZyBzY2hlbWFgLlxuICpcbiAqIEBtb2R1bGVcbiAqL1xuaW1wb3J0IHR5cGUgeyBDb21tYW5kIH0gZnJvbSBcIkBjb21tYW5kZXItanMvZXh0cmEtdHlwaW5nc1wiO1xuaW1wb3J0IHsgVXNhZ2VFcnJvciB9IGZyb20gXCIuLi9saWIvZXJyb3JzLnRzXCI7XG5pbXBvcnQgdHlwZSB7IENsaUNvbnRleHQgfSBmcm9tIFwiLi9jb250ZXh0LnRzXCI7XG5pbXBvcnQgeyBDT05GSUdfT1BUSU9OLCB0eXBlIENvbmZpZ0ZzLCBkZW5vQ29uZmlnRnMsIGRpc3BsYXlQYXRoLCByZXNvbHZlQ29uZmlnUGF0aCB9IGZyb20gXCIuL2xvYWRfY29uZmlnLnRzXCI7XG5cbi8qKiBSZWdpc3RlcnMgdGhlIGBjb25maWdgIGNvbW1hbmQgZ3JvdXAuIGBmc2AgaXMgaW5qZWN0YWJsZSBmb3IgdGVzdHMuICovXG5leHBvcnQgZnVuY3Rpb24gcmVnaXN0ZXJDb25maWcocHJvZ3JhbTogQ29tbWFuZCwgY3R4OiBDbGlDb250ZXh0LCBmczogQ29uZmlnRnMgPSBkZW5vQ29uZmlnRnMpOiB2b2lkIHtcbiAgY29uc3QgY29uZmlnID0gcHJvZ3JhbS5jb21tYW5kKFwiY29uZmlnXCIpLmRlc2NyaXB0aW9uKFwiQ2hlY2sgazh6bmVyLnlhbWwgb3IgcHJpbnQgaXRzIEpTT04gU2NoZW1hXCIpO1xuXG4gIGNvbmZpZ1xuICAgIC5jb21tYW5kKFwidmFsaWRhdGVcIilcbiAgICAuZGVzY3JpcHRpb24oXCJDaGVjayBrOHpuZXIueWFtbCBhbmQgcmVwb3J0IGV2ZXJ5IHByb2JsZW0gd2l0aCBsaW5lIGFuZCBjb2x1bW4gKGV4aXQgMiB3aGVuIGludmFsaWQpXCIpXG4gICAgLm9wdGlvbihDT05GSUdfT1BUSU9OLmZsYWdzLCBDT05GSUdfT1BUSU9OLmRlc2NyaXB0aW9uKVxuICAgIC5vcHRpb24oXCItLWpzb25cIiwgXCJwcmludCB0aGUgcmVzdWx0IGFzIEpTT05cIilcbiAgICAub3B0aW9uKFwiLS1yZXF1aXJlLWVudlwiLCBcImFsc28gY2hlY2sgdGhlIGVudmlyb25tZW50IHZhcmlhYmxlcyB0aGF0IGRvbWFpbiBhbmQgYmFja3VwIG5lZWRcIilcbiAgICAuYWN0aW9uKGFzeW5jIChvcHRzKSA9PiB7XG4gICAgICBjb25zdCBwYXRoID0gYXdhaXQgcmVzb2x2ZUNvbmZpZ1BhdGgoeyBjb25maWc6IG9wdHMuY29uZmlnLCBjd2Q6IGN0eC5jd2QsIGVudjogY3R4LmVudiwgZnMgfSk7XG4gICAgICBjb25zdCBzaG93biA9IGRpc3BsYXlQYXRoKHBhdGgsIGN0eC5jd2QpO1xuICAgICAgY29uc3QgdGV4dCA9IGF3YWl0IGZzLnJlYWRUZXh0RmlsZShwYXRoKTtcbiAgICAgIGNvbnN0IHsgQ29uZmlnRXJyb3IsIHBhcnNlQ29uZmlnIH0gPSBhd2FpdCBpbXBvcnQoXCIuLi9jb25maWcvbW9kLnRzXCIpO1xuICAgICAgY29uc3QgcmVzdWx0ID0gcGFyc2VDb25maWcodGV4dCwgc2hvd24sIHsgZW52OiBjdHguZW52LCByZXF1aXJlRW52OiBvcHRzLnJlcXVpcmVFbnYgPz8gZmFsc2UgfSk7XG4gICAgICBpZiAob3B0cy5qc29uKSB7XG4gICAgICAgIGN0eC5pby5vdXQoXG4gICAgICAgICAgSlNPTi5zdHJpbmdpZnkoeyBmaWxlOiBzaG93biwgdmFsaWQ6IHJlc3VsdC5wcm9ibGVtcy5sZW5ndGggPT09IDAsIHByb2JsZW1zOiByZXN1bHQucHJvYmxlbXMgfSwgbnVsbCwgMiksXG4gICAgICAgICk7XG4gICAgICAgIGlmIChyZXN1bHQucHJvYmxlbXMubGVuZ3RoID4gMCkge1xuICAgICAgICAgIHRocm93IG5ldyBVc2FnZUVycm9yKGAke3Nob3dufSBpcyBub3QgdmFsaWQgKCR7cmVzdWx0LnByb2JsZW1zLmxlbmd0aH0gcHJvYmxlbXMsIGxpc3RlZCBhYm92ZSlgKTtcbiAgICAgICAgfVxuICAgICAgICByZXR1cm47XG4gICAgICB9XG4gICAgICBpZiAocmVzdWx0LnByb2JsZW1zLmxlbmd0aCA+IDApIHRocm93IG5ldyBDb25maWdFcnJvcihzaG93biwgcmVzdWx0LnByb2JsZW1zKTtcbiAgICAgIGN0eC5pby5vdXQoYCR7c2hvd259IGlzIHZhbGlkYCk7XG4gICAgfSk7XG5cbiAgY29uZmlnXG4gICAgLmNvbW1hbmQoXCJzY2hlbWFcIilcbiAgICAuZGVzY3JpcHRpb24oXCJQcmludCB0aGUgSlNPTiBTY2hlbWEgKGRyYWZ0IDIwMjAtMTIpIG9mIGs4em5lci55YW1sLCBmb3IgZWRpdG9yc1wiKVxuICAgIC5hY3Rpb24oYXN5bmMgKCkgPT4ge1xuICAgICAgY29uc3QgeyBjb25maWdKc29uU2NoZW1hIH0gPSBhd2FpdCBpbXBvcnQoXCIuLi9jb25maWcvbW9kLnRzXCIpO1xuICAgICAgY3R4LmlvLm91dChKU09OLnN0cmluZ2lmeShjb25maWdKc29uU2NoZW1hKCksIG51bGwsIDIpKTtcbiAgICB9KTtcbn1cbiJdLCJuYW1lcyI6W10sIm1hcHBpbmdzIjoiQUFBQTs7OztDQUlDLEdBRUQsU0FBUyxVQUFVLFFBQVEsbUJBQW1CO0FBRTlDLFNBQVMsYUFBYSxFQUFpQixZQUFZLEVBQUUsV0FBVyxFQUFFLGlCQUFpQixRQUFRLG1CQUFtQjtBQUU5Ryx3RUFBd0UsR0FDeEUsT0FBTyxTQUFTLGVBQWUsT0FBZ0IsRUFBRSxHQUFlLEVBQUUsS0FBZSxZQUFZO0VBQzNGLE1BQU0sU0FBUyxRQUFRLE9BQU8sQ0FBQyxVQUFVLFdBQVcsQ0FBQztFQUVyRCxPQUNHLE9BQU8sQ0FBQyxZQUNSLFdBQVcsQ0FBQyx5RkFDWixNQUFNLENBQUMsY0FBYyxLQUFLLEVBQUUsY0FBYyxXQUFXLEVBQ3JELE1BQU0sQ0FBQyxVQUFVLDRCQUNqQixNQUFNLENBQUMsaUJBQWlCLG9FQUN4QixNQUFNLENBQUMsT0FBTztJQUNiLE1BQU0sT0FBTyxNQUFNLGtCQUFrQjtNQUFFLFFBQVEsS0FBSyxNQUFNO01BQUUsS0FBSyxJQUFJLEdBQUc7TUFBRSxLQUFLLElBQUksR0FBRztNQUFFO0lBQUc7SUFDM0YsTUFBTSxRQUFRLFlBQVksTUFBTSxJQUFJLEdBQUc7SUFDdkMsTUFBTSxPQUFPLE1BQU0sR0FBRyxZQUFZLENBQUM7SUFDbkMsTUFBTSxFQUFFLFdBQVcsRUFBRSxXQUFXLEVBQUUsR0FBRyxNQUFNLE1BQU0sQ0FBQztJQUNsRCxNQUFNLFNBQVMsWUFBWSxNQUFNLE9BQU87TUFBRSxLQUFLLElBQUksR0FBRztNQUFFLFlBQVksS0FBSyxVQUFVLElBQUk7SUFBTTtJQUM3RixJQUFJLEtBQUssSUFBSSxFQUFFO01BQ2IsSUFBSSxFQUFFLENBQUMsR0FBRyxDQUNSLEtBQUssU0FBUyxDQUFDO1FBQUUsTUFBTTtRQUFPLE9BQU8sT0FBTyxRQUFRLENBQUMsTUFBTSxLQUFLO1FBQUcsVUFBVSxPQUFPLFFBQVE7TUFBQyxHQUFHLE1BQU07TUFFeEcsSUFBSSxPQUFPLFFBQVEsQ0FBQyxNQUFNLEdBQUcsR0FBRztRQUM5QixNQUFNLElBQUksV0FBVyxHQUFHLE1BQU0sZUFBZSxFQUFFLE9BQU8sUUFBUSxDQUFDLE1BQU0sQ0FBQyx3QkFBd0IsQ0FBQztNQUNqRztNQUNBO0lBQ0Y7SUFDQSxJQUFJLE9BQU8sUUFBUSxDQUFDLE1BQU0sR0FBRyxHQUFHLE1BQU0sSUFBSSxZQUFZLE9BQU8sT0FBTyxRQUFRO0lBQzVFLElBQUksRUFBRSxDQUFDLEdBQUcsQ0FBQyxHQUFHLE1BQU0sU0FBUyxDQUFDO0VBQ2hDO0VBRUYsT0FDRyxPQUFPLENBQUMsVUFDUixXQUFXLENBQUMscUVBQ1osTUFBTSxDQUFDO0lBQ04sTUFBTSxFQUFFLGdCQUFnQixFQUFFLEdBQUcsTUFBTSxNQUFNLENBQUM7SUFDMUMsSUFBSSxFQUFFLENBQUMsR0FBRyxDQUFDLEtBQUssU0FBUyxDQUFDLG9CQUFvQixNQUFNO0VBQ3REO0FBQ0oifQ==
+// denoCacheMetadata=11370787780983526945,4155051219223157413

@@ -1,0 +1,85 @@
+/**
+ * The user's `k8zner.yaml`: its fields and the values each may take. This is the one source the
+ * validator, the JSON Schema (`k8zner config schema`) and the `init` wizard are built from.
+ *
+ * Fields follow the earlier implementation (inventory §2.1) so every existing file loads unchanged;
+ * `api_allowlist` is new.
+ *
+ * @module
+ */ /** Hetzner locations k8zner supports (EU, where the CX and CPX types exist). */ export const REGIONS = [
+  "fsn1",
+  "nbg1",
+  "hel1"
+];
+/** Human names for the regions, for prompts and tables. */ export const REGION_NAMES = {
+  fsn1: "Falkenstein",
+  nbg1: "Nuremberg",
+  hel1: "Helsinki"
+};
+export const MODES = [
+  "dev",
+  "ha"
+];
+/** Server types k8zner accepts for nodes (x86, shared vCPU). */ export const SERVER_SIZES = [
+  "cx23",
+  "cx33",
+  "cx43",
+  "cx53",
+  "cpx22",
+  "cpx32",
+  "cpx42",
+  "cpx52"
+];
+/** Retired names Hetzner replaced; accepted and normalised (inventory §2.1). */ export const LEGACY_SIZES = {
+  cx22: "cx23",
+  cx32: "cx33",
+  cx42: "cx43",
+  cx52: "cx53"
+};
+/** vCPU, RAM (GB) and disk (GB) of each size, for prompts and docs. */ export const SIZE_SPECS = {
+  cx23: {
+    cores: 2,
+    memoryGb: 4,
+    diskGb: 40
+  },
+  cpx22: {
+    cores: 2,
+    memoryGb: 4,
+    diskGb: 40
+  },
+  cx33: {
+    cores: 4,
+    memoryGb: 8,
+    diskGb: 80
+  },
+  cpx32: {
+    cores: 4,
+    memoryGb: 8,
+    diskGb: 80
+  },
+  cx43: {
+    cores: 8,
+    memoryGb: 16,
+    diskGb: 160
+  },
+  cpx42: {
+    cores: 8,
+    memoryGb: 16,
+    diskGb: 160
+  },
+  cx53: {
+    cores: 16,
+    memoryGb: 32,
+    diskGb: 320
+  },
+  cpx52: {
+    cores: 16,
+    memoryGb: 32,
+    diskGb: 320
+  }
+};
+export const MIN_WORKERS = 1;
+export const MAX_WORKERS = 5;
+export const DEFAULT_CONTROL_PLANE_SIZE = "cx23";
+//# sourceMappingURL=data:application/json;base64,eyJ2ZXJzaW9uIjozLCJzb3VyY2VzIjpbImZpbGU6Ly8vd29yay93dC9zdXBwbHkvc3JjL2NvbmZpZy9zcGVjLnRzIl0sInNvdXJjZXNDb250ZW50IjpbIi8qKlxuICogVGhlIHVzZXIncyBgazh6bmVyLnlhbWxgOiBpdHMgZmllbGRzIGFuZCB0aGUgdmFsdWVzIGVhY2ggbWF5IHRha2UuIFRoaXMgaXMgdGhlIG9uZSBzb3VyY2UgdGhlXG4gKiB2YWxpZGF0b3IsIHRoZSBKU09OIFNjaGVtYSAoYGs4em5lciBjb25maWcgc2NoZW1hYCkgYW5kIHRoZSBgaW5pdGAgd2l6YXJkIGFyZSBidWlsdCBmcm9tLlxuICpcbiAqIEZpZWxkcyBmb2xsb3cgdGhlIGVhcmxpZXIgaW1wbGVtZW50YXRpb24gKGludmVudG9yeSDCpzIuMSkgc28gZXZlcnkgZXhpc3RpbmcgZmlsZSBsb2FkcyB1bmNoYW5nZWQ7XG4gKiBgYXBpX2FsbG93bGlzdGAgaXMgbmV3LlxuICpcbiAqIEBtb2R1bGVcbiAqL1xuXG4vKiogSGV0em5lciBsb2NhdGlvbnMgazh6bmVyIHN1cHBvcnRzIChFVSwgd2hlcmUgdGhlIENYIGFuZCBDUFggdHlwZXMgZXhpc3QpLiAqL1xuZXhwb3J0IGNvbnN0IFJFR0lPTlMgPSBbXCJmc24xXCIsIFwibmJnMVwiLCBcImhlbDFcIl0gYXMgY29uc3Q7XG5leHBvcnQgdHlwZSBSZWdpb24gPSB0eXBlb2YgUkVHSU9OU1tudW1iZXJdO1xuXG4vKiogSHVtYW4gbmFtZXMgZm9yIHRoZSByZWdpb25zLCBmb3IgcHJvbXB0cyBhbmQgdGFibGVzLiAqL1xuZXhwb3J0IGNvbnN0IFJFR0lPTl9OQU1FUzogUmVjb3JkPFJlZ2lvbiwgc3RyaW5nPiA9IHtcbiAgZnNuMTogXCJGYWxrZW5zdGVpblwiLFxuICBuYmcxOiBcIk51cmVtYmVyZ1wiLFxuICBoZWwxOiBcIkhlbHNpbmtpXCIsXG59O1xuXG5leHBvcnQgY29uc3QgTU9ERVMgPSBbXCJkZXZcIiwgXCJoYVwiXSBhcyBjb25zdDtcbmV4cG9ydCB0eXBlIE1vZGUgPSB0eXBlb2YgTU9ERVNbbnVtYmVyXTtcblxuLyoqIFNlcnZlciB0eXBlcyBrOHpuZXIgYWNjZXB0cyBmb3Igbm9kZXMgKHg4Niwgc2hhcmVkIHZDUFUpLiAqL1xuZXhwb3J0IGNvbnN0IFNFUlZFUl9TSVpFUyA9IFtcImN4MjNcIiwgXCJjeDMzXCIsIFwiY3g0M1wiLCBcImN4NTNcIiwgXCJjcHgyMlwiLCBcImNweDMyXCIsIFwiY3B4NDJcIiwgXCJjcHg1MlwiXSBhcyBjb25zdDtcbmV4cG9ydCB0eXBlIFNlcnZlclNpemUgPSB0eXBlb2YgU0VSVkVSX1NJWkVTW251bWJlcl07XG5cbi8qKiBSZXRpcmVkIG5hbWVzIEhldHpuZXIgcmVwbGFjZWQ7IGFjY2VwdGVkIGFuZCBub3JtYWxpc2VkIChpbnZlbnRvcnkgwqcyLjEpLiAqL1xuZXhwb3J0IGNvbnN0IExFR0FDWV9TSVpFUzogUmVjb3JkPHN0cmluZywgU2VydmVyU2l6ZT4gPSB7XG4gIGN4MjI6IFwiY3gyM1wiLFxuICBjeDMyOiBcImN4MzNcIixcbiAgY3g0MjogXCJjeDQzXCIsXG4gIGN4NTI6IFwiY3g1M1wiLFxufTtcblxuLyoqIHZDUFUsIFJBTSAoR0IpIGFuZCBkaXNrIChHQikgb2YgZWFjaCBzaXplLCBmb3IgcHJvbXB0cyBhbmQgZG9jcy4gKi9cbmV4cG9ydCBjb25zdCBTSVpFX1NQRUNTOiBSZWNvcmQ8U2VydmVyU2l6ZSwgeyBjb3JlczogbnVtYmVyOyBtZW1vcnlHYjogbnVtYmVyOyBkaXNrR2I6IG51bWJlciB9PiA9IHtcbiAgY3gyMzogeyBjb3JlczogMiwgbWVtb3J5R2I6IDQsIGRpc2tHYjogNDAgfSxcbiAgY3B4MjI6IHsgY29yZXM6IDIsIG1lbW9yeUdiOiA0LCBkaXNrR2I6IDQwIH0sXG4gIGN4MzM6IHsgY29yZXM6IDQsIG1lbW9yeUdiOiA4LCBkaXNrR2I6IDgwIH0sXG4gIGNweDMyOiB7IGNvcmVzOiA0LCBtZW1vcnlHYjogOCwgZGlza0diOiA4MCB9LFxuICBjeDQzOiB7IGNvcmVzOiA4LCBtZW1vcnlHYjogMTYsIGRpc2tHYjogMTYwIH0sXG4gIGNweDQyOiB7IGNvcmVzOiA4LCBtZW1vcnlHYjogMTYsIGRpc2tHYjogMTYwIH0sXG4gIGN4NTM6IHsgY29yZXM6IDE2LCBtZW1vcnlHYjogMzIsIGRpc2tHYjogMzIwIH0sXG4gIGNweDUyOiB7IGNvcmVzOiAxNiwgbWVtb3J5R2I6IDMyLCBkaXNrR2I6IDMyMCB9LFxufTtcblxuZXhwb3J0IGNvbnN0IE1JTl9XT1JLRVJTID0gMTtcbmV4cG9ydCBjb25zdCBNQVhfV09SS0VSUyA9IDU7XG5leHBvcnQgY29uc3QgREVGQVVMVF9DT05UUk9MX1BMQU5FX1NJWkU6IFNlcnZlclNpemUgPSBcImN4MjNcIjtcblxuLyoqIFRoZSB1c2VyJ3MgY29uZmlndXJhdGlvbiBhcyB3cml0dGVuIGluIGs4em5lci55YW1sIChzbmFrZV9jYXNlLCBhcyBpbiB0aGUgZmlsZSkuICovXG5leHBvcnQgaW50ZXJmYWNlIFNwZWMge1xuICBuYW1lOiBzdHJpbmc7XG4gIHJlZ2lvbjogUmVnaW9uO1xuICBtb2RlOiBNb2RlO1xuICB3b3JrZXJzOiB7IGNvdW50OiBudW1iZXI7IHNpemU6IFNlcnZlclNpemUgfTtcbiAgY29udHJvbF9wbGFuZT86IHsgc2l6ZT86IFNlcnZlclNpemUgfTtcbiAgZG9tYWluPzogc3RyaW5nO1xuICBjZXJ0X2VtYWlsPzogc3RyaW5nO1xuICBhcmdvX3N1YmRvbWFpbj86IHN0cmluZztcbiAgbW9uaXRvcmluZz86IGJvb2xlYW47XG4gIGdyYWZhbmFfc3ViZG9tYWluPzogc3RyaW5nO1xuICBiYWNrdXA/OiBib29sZWFuO1xuICAvKiogQ0lEUnMgYWxsb3dlZCB0byByZWFjaCB0aGUgS3ViZXJuZXRlcyBBUEkgKDY0NDMpIGFuZCBUYWxvcyBBUEkgKDUwMDAwKS4gKi9cbiAgYXBpX2FsbG93bGlzdD86IHN0cmluZ1tdO1xufVxuIl0sIm5hbWVzIjpbXSwibWFwcGluZ3MiOiJBQUFBOzs7Ozs7OztDQVFDLEdBRUQsOEVBQThFLEdBQzlFLE9BQU8sTUFBTSxVQUFVO0VBQUM7RUFBUTtFQUFRO0NBQU8sQ0FBVTtBQUd6RCx5REFBeUQsR0FDekQsT0FBTyxNQUFNLGVBQXVDO0VBQ2xELE1BQU07RUFDTixNQUFNO0VBQ04sTUFBTTtBQUNSLEVBQUU7QUFFRixPQUFPLE1BQU0sUUFBUTtFQUFDO0VBQU87Q0FBSyxDQUFVO0FBRzVDLDhEQUE4RCxHQUM5RCxPQUFPLE1BQU0sZUFBZTtFQUFDO0VBQVE7RUFBUTtFQUFRO0VBQVE7RUFBUztFQUFTO0VBQVM7Q0FBUSxDQUFVO0FBRzFHLDhFQUE4RSxHQUM5RSxPQUFPLE1BQU0sZUFBMkM7RUFDdEQsTUFBTTtFQUNOLE1BQU07RUFDTixNQUFNO0VBQ04sTUFBTTtBQUNSLEVBQUU7QUFFRixxRUFBcUUsR0FDckUsT0FBTyxNQUFNLGFBQXNGO0VBQ2pHLE1BQU07SUFBRSxPQUFPO0lBQUcsVUFBVTtJQUFHLFFBQVE7RUFBRztFQUMxQyxPQUFPO0lBQUUsT0FBTztJQUFHLFVBQVU7SUFBRyxRQUFRO0VBQUc7RUFDM0MsTUFBTTtJQUFFLE9BQU87SUFBRyxVQUFVO0lBQUcsUUFBUTtFQUFHO0VBQzFDLE9BQU87SUFBRSxPQUFPO0lBQUcsVUFBVTtJQUFHLFFBQVE7RUFBRztFQUMzQyxNQUFNO0lBQUUsT0FBTztJQUFHLFVBQVU7SUFBSSxRQUFRO0VBQUk7RUFDNUMsT0FBTztJQUFFLE9BQU87SUFBRyxVQUFVO0lBQUksUUFBUTtFQUFJO0VBQzdDLE1BQU07SUFBRSxPQUFPO0lBQUksVUFBVTtJQUFJLFFBQVE7RUFBSTtFQUM3QyxPQUFPO0lBQUUsT0FBTztJQUFJLFVBQVU7SUFBSSxRQUFRO0VBQUk7QUFDaEQsRUFBRTtBQUVGLE9BQU8sTUFBTSxjQUFjLEVBQUU7QUFDN0IsT0FBTyxNQUFNLGNBQWMsRUFBRTtBQUM3QixPQUFPLE1BQU0sNkJBQXlDLE9BQU8ifQ==
+// denoCacheMetadata=4763839666445352027,10306934366116711755
