@@ -12,6 +12,7 @@ const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 const dec = new TextDecoder();
 
 async function k8zner(args: string[], cwd: string, env: Record<string, string> = {}) {
+  const denoDir = Deno.env.get("DENO_DIR");
   const r = await new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", MAIN, ...args],
     cwd,
@@ -19,14 +20,21 @@ async function k8zner(args: string[], cwd: string, env: Record<string, string> =
     stdout: "piped",
     stderr: "piped",
     clearEnv: true,
-    env: { PATH: Deno.env.get("PATH") ?? "", HOME: cwd, NO_COLOR: "1", ...env },
+    // HOME is the caller's: Deno keeps its cache under it when DENO_DIR is unset.
+    env: {
+      PATH: Deno.env.get("PATH") ?? "",
+      HOME: Deno.env.get("HOME") ?? "/tmp",
+      ...(denoDir ? { DENO_DIR: denoDir } : {}),
+      NO_COLOR: "1",
+      ...env,
+    },
   }).output();
   return { code: r.code, stdout: dec.decode(r.stdout), stderr: dec.decode(r.stderr) };
 }
 
 Deno.test("k8zner --version and -V print the version number and exit 0", async () => {
   for (const flag of ["--version", "-V"]) {
-    const r = await k8zner([flag], Deno.cwd());
+    const r = await k8zner([flag], "/");
     assertEquals(r.code, 0, r.stderr);
     assertEquals(r.stdout.trim(), BUILD_INFO.version);
   }
