@@ -9,10 +9,13 @@
  * Environment: `HCLOUD_TOKEN` is used when set (the simulator accepts any non-empty token; the demo
  * never prints it), `HCLOUD_DEBUG_FILE` is passed through to every command, so a trace of the demo
  * shows exactly what a real run would send. Flags: `--speed N` (simulated time factor),
- * `--summary-json FILE` (the summary as JSON, for tests), `--keep` (keep the working directory).
+ * `--summary-json FILE` (the summary as JSON, for tests), `--keep` (keep the working directory and
+ * say where it is). Relative paths (`HCLOUD_DEBUG_FILE`, `--summary-json`) are the caller's: the
+ * CLI runs in a temporary directory, and `deno task` itself runs in the checkout.
  *
  * @module
  */
+import { isAbsolute, join } from "node:path";
 import { startLocalCloud } from "../tests/local_cloud/mod.ts";
 import { type CloudResource, countByMethod, countCreated, listClusterResources } from "../tests/e2e/cloud_inventory.ts";
 import { startK8zner } from "../tests/e2e/k8zner_process.ts";
@@ -165,8 +168,18 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
     return summary;
   } finally {
     await cloud.close();
-    if (!options.keepDir) await Deno.remove(dir, { recursive: true }).catch(() => {});
+    if (options.keepDir) print(`kept the working directory: ${dir}`);
+    else await Deno.remove(dir, { recursive: true }).catch(() => {});
   }
+}
+
+/**
+ * A path the caller typed, made absolute against the caller's directory: `deno task` runs scripts
+ * in the checkout and sets INIT_CWD to where the user was, and the CLI itself runs in the demo's
+ * temporary directory, where a relative trace file would be deleted with it. Pure.
+ */
+export function resolveCallerPath(path: string, callerDir: string): string {
+  return isAbsolute(path) ? path : join(callerDir, path);
 }
 
 /** The summary as the lines the demo prints. Pure. */
@@ -227,13 +240,17 @@ if (import.meta.main) {
     Deno.exit(2);
   }
   const token = Deno.env.get("HCLOUD_TOKEN")?.trim() || undefined;
+  const callerDir = Deno.env.get("INIT_CWD") || Deno.cwd();
+  const debugFile = Deno.env.get("HCLOUD_DEBUG_FILE") || undefined;
   const summary = await runDemo({
     speed: args.speed,
     token,
-    debugFile: Deno.env.get("HCLOUD_DEBUG_FILE") || undefined,
+    debugFile: debugFile === undefined ? undefined : resolveCallerPath(debugFile, callerDir),
     tty: Deno.stdout.isTerminal() && !Deno.env.get("CI"),
     keepDir: args.keep,
   });
-  if (args.summaryJson) await Deno.writeTextFile(args.summaryJson, JSON.stringify(summary, null, 2) + "\n");
+  if (args.summaryJson) {
+    await Deno.writeTextFile(resolveCallerPath(args.summaryJson, callerDir), JSON.stringify(summary, null, 2) + "\n");
+  }
   Deno.exit(summary.ok ? 0 : 1);
 }

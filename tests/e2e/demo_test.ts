@@ -2,11 +2,13 @@
  * `deno task demo` end to end, as a user runs it: the task in a subprocess with a token of its own
  * and a debug trace file. Every step succeeds, resources were created and the destroy left nothing of
  * the cluster, it stays inside its 90 s promise, and neither its output nor the trace shows the token.
+ * The trace and summary paths are relative, as the README writes them: they land in the caller's
+ * directory, not in the demo's temporary one; `--keep` keeps that one and says where.
  *
  * @module
  */
 import { assertEquals, assertOk } from "../assert.ts";
-import type { DemoSummary } from "../../scripts/demo.ts";
+import { type DemoSummary, resolveCallerPath } from "../../scripts/demo.ts";
 import { DENO_JSON } from "./k8zner_process.ts";
 
 const TOKEN = "demo-test-token-7f3a9c2e51b84d06";
@@ -17,7 +19,8 @@ Deno.test("deno task demo runs init, apply, doctor and destroy, summarises them 
     const summaryPath = `${dir}/summary.json`;
     const tracePath = `${dir}/trace.jsonl`;
     const out = await new Deno.Command(Deno.execPath(), {
-      args: ["task", "--config", DENO_JSON, "demo", "--summary-json", summaryPath],
+      args: ["task", "--config", DENO_JSON, "demo", "--summary-json", "summary.json", "--keep"],
+      cwd: dir,
       stdin: "null",
       stdout: "piped",
       stderr: "piped",
@@ -28,12 +31,15 @@ Deno.test("deno task demo runs init, apply, doctor and destroy, summarises them 
         ...(Deno.env.get("DENO_DIR") ? { DENO_DIR: Deno.env.get("DENO_DIR")! } : {}),
         NO_COLOR: "1",
         HCLOUD_TOKEN: TOKEN,
-        HCLOUD_DEBUG_FILE: tracePath,
+        HCLOUD_DEBUG_FILE: "trace.jsonl",
       },
     }).output();
     const stdout = new TextDecoder().decode(out.stdout);
     const stderr = new TextDecoder().decode(out.stderr);
+    const kept = stdout.match(/^kept the working directory: (\S+)$/m)?.[1];
+    if (kept) await Deno.remove(kept, { recursive: true });
     assertEquals(out.code, 0, `demo failed:\n${stdout.slice(-4000)}\n${stderr.slice(-2000)}`);
+    assertOk(kept?.includes("k8zner-demo-"), "--keep does not say where it kept the working directory");
 
     const summary: DemoSummary = JSON.parse(await Deno.readTextFile(summaryPath));
     assertOk(summary.ok, "summary.ok");
@@ -69,4 +75,10 @@ Deno.test("deno task demo runs init, apply, doctor and destroy, summarises them 
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("resolveCallerPath() keeps absolute paths and joins relative ones to the caller's directory", () => {
+  assertEquals(resolveCallerPath("/var/tmp/trace.jsonl", "/home/u/work"), "/var/tmp/trace.jsonl");
+  assertEquals(resolveCallerPath("trace.jsonl", "/home/u/work"), "/home/u/work/trace.jsonl");
+  assertEquals(resolveCallerPath("../t/trace.jsonl", "/home/u/work"), "/home/u/t/trace.jsonl");
 });
