@@ -61,7 +61,7 @@ Deno.test("describeCommandTree() lists every registered command, including ones 
     assertOk(paths.includes(p), `missing ${p} in ${paths.join(", ")}`);
   }
   const completion = listCommands(tree).find((c) => c.name === "completion")!;
-  assertEquals(completion.argChoices, ["bash", "zsh", "fish"]);
+  assertEquals(completion.argChoices, ["bash", "zsh", "fish", "powershell"]);
   const inner = listCommands(tree).find((c) => c.name === "inner")!;
   const colour = inner.options.find((o) => o.long === "--colour")!;
   assertEquals(colour.choices, ["red", "blue"]);
@@ -91,7 +91,7 @@ Deno.test("the bash script passes bash -n and completes commands, nested command
   };
   assertEquals(await complete(["k8zner", "ve"]), ["version"]);
   assertEquals(await complete(["k8zner", "help", "ve"]), ["version"]);
-  assertEquals(await complete(["k8zner", "completion", ""]), ["bash", "fish", "zsh"]);
+  assertEquals(await complete(["k8zner", "completion", ""]), ["bash", "fish", "powershell", "zsh"]);
   assertEquals(await complete(["k8zner", "zzlate", "in"]), ["inner"]);
   assertEquals(await complete(["k8zner", "zzlate", "inner", "--colour", "r"]), ["red"]);
   // A value after a value-taking option is not mistaken for a subcommand.
@@ -120,7 +120,7 @@ Deno.test({
       return r.out.trim().split("\n").map((l) => l.split("\t")[0]!).sort();
     };
     assertEquals(await complete("k8zner ve"), ["version"]);
-    assertEquals(await complete("k8zner completion "), ["bash", "fish", "zsh"]);
+    assertEquals(await complete("k8zner completion "), ["bash", "fish", "powershell", "zsh"]);
     assertEquals(await complete("k8zner zzlate "), ["help", "inner"]);
     assertEquals(await complete("k8zner zzlate inner --colour "), ["blue", "red"]);
   },
