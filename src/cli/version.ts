@@ -1,5 +1,6 @@
 import type { Command } from "@commander-js/extra-typings";
 import { BUILD_INFO } from "../build_info.ts";
+import { operatorImage } from "../addons/operator_image.ts";
 import type { CliContext } from "./context.ts";
 
 /** The facts `k8zner version` reports. */
@@ -7,6 +8,8 @@ export interface VersionFacts {
   version: string;
   commit: string;
   buildDate: string;
+  /** The operator image `apply` installs: this version's tag, and its digest in a release build. */
+  operatorImage: string;
   deno: string;
   v8: string;
   typescript: string;
@@ -18,6 +21,7 @@ export function versionFacts(): VersionFacts {
     version: BUILD_INFO.version,
     commit: BUILD_INFO.commit,
     buildDate: BUILD_INFO.date,
+    operatorImage: operatorImage(),
     deno: Deno.version.deno,
     v8: Deno.version.v8,
     typescript: Deno.version.typescript,
@@ -30,6 +34,7 @@ export function renderVersion(f: VersionFacts): string {
     `k8zner ${f.version}`,
     `  commit: ${f.commit}`,
     `  built:  ${f.buildDate}`,
+    `  operator image: ${f.operatorImage}`,
     `  deno:   ${f.deno} (v8 ${f.v8}, typescript ${f.typescript})`,
   ].join("\n");
 }
@@ -38,7 +43,7 @@ export function renderVersion(f: VersionFacts): string {
 export function registerVersion(program: Command, ctx: CliContext): void {
   program
     .command("version")
-    .description("Print the version, commit, build date and Deno version")
+    .description("Print the version, commit, build date, operator image and Deno version")
     .option("--json", "print as JSON")
     .action((opts) => {
       const facts = versionFacts();

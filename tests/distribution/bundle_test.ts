@@ -22,6 +22,7 @@ const STAMP = {
   version: "3.4.5-rc.1",
   commit: "0123456789abcdef0123456789abcdef01234567",
   date: "2026-02-03T04:05:06Z",
+  operatorImageDigest: `sha256:${"5e".repeat(32)}`,
 };
 
 const K8ZNER_YAML = `name: bundle-check
@@ -83,12 +84,15 @@ Deno.test("the bundled CLI runs every release command from an empty directory", 
     const k8zner = (...args: string[]) => run(workdir, args);
     const explain = (r: Run) => `exit ${r.code}\nstdout:\n${r.stdout}\nstderr:\n${r.stderr}`;
 
-    await t.step("version prints the stamped version, commit and date", async () => {
+    await t.step("version prints the stamped version, commit, date and the operator image by digest", async () => {
       const r = await k8zner("version");
       assertEquals(r.code, 0, explain(r));
       assertIncludes(r.stdout, `k8zner ${STAMP.version}`);
       assertIncludes(r.stdout, STAMP.commit);
       assertIncludes(r.stdout, STAMP.date);
+      assertIncludes(r.stdout, `ghcr.io/k8zner/k8zner-operator:${STAMP.version}@${STAMP.operatorImageDigest}`);
+      const short = await k8zner("--version");
+      assertEquals([short.code, short.stdout.trim()], [0, STAMP.version], explain(short));
     });
 
     await t.step("--help lists the release commands", async () => {
@@ -157,6 +161,18 @@ Deno.test("the bundled CLI runs every release command from an empty directory", 
       assertEquals(r.code, 0, explain(r));
       assertIncludes(r.stdout, `Cluster "bundle1" is bootstrapped`);
       assertOk(listClusterResources(cloud.sim.state, "bundle1").length > 0, "apply created nothing");
+      const lb = [...cloud.sim.state.loadBalancers.values()].find((l) => l.name === "bundle1-kube");
+      const deployment = lb && cloud.kubeApis.get(lb.id)?.store.getObject(
+        "apps/v1",
+        "Deployment",
+        "k8zner-operator",
+        "k8zner-system",
+      ) as { spec?: { template?: { spec?: { containers?: { image?: string }[] } } } } | undefined;
+      assertEquals(
+        deployment?.spec?.template?.spec?.containers?.[0]?.image,
+        `ghcr.io/k8zner/k8zner-operator:${STAMP.version}@${STAMP.operatorImageDigest}`,
+        "the operator is installed by the stamped digest",
+      );
     });
 
     await t.step("doctor passes on the running cluster", async () => {
