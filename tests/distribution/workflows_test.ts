@@ -149,6 +149,12 @@ Deno.test("release.yml signs the image by digest and the binaries and checksums 
   const checksums = order((s) => s.run?.includes("> checksums.txt") === true);
   assertOk(checksums >= 0 && checksums < all.indexOf(fileAttest!), "checksums.txt is written after the attestation");
   assertOk(all.indexOf(fileAttest!) < order((s) => s.run?.includes("gh release create") === true));
+  const check = all.find((s) => s.run?.includes('version | grep -F "$IMAGE:$VERSION@$IMAGE_DIGEST"'));
+  assertEquals(
+    check?.env?.IMAGE_DIGEST,
+    "${{ steps.image.outputs.digest }}",
+    "no check that the binary pins the image",
+  );
   const stamped = all.find((s) => s.run?.includes("--image-digest"));
   assertEquals(stamped?.env?.IMAGE_DIGEST, "${{ steps.image.outputs.digest }}");
   assertIncludes(stamped!.run!, `--image-digest "$IMAGE_DIGEST"`);
