@@ -4,6 +4,7 @@
  *
  * @module
  */
+import process from "node:process";
 import * as clack from "@clack/prompts";
 import { type Answer, CANCEL, type Prompter, type SelectQuestion } from "../config/wizard.ts";
 
@@ -16,6 +17,11 @@ export function createClackPrompter(): Prompter {
   return {
     intro: (title) => clack.intro(title),
     note: (message, title) => clack.note(message, title),
+    warn: (message) => clack.log.warn(message),
+    // clack's note box takes 6 columns of the terminal (80 when the width is unknown).
+    get noteWidth() {
+      return (typeof process.stdout.columns === "number" ? process.stdout.columns : 80) - 6;
+    },
     outro: (message) => clack.outro(message),
     text: async (q) =>
       answer<string>(
