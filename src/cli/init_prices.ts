@@ -34,7 +34,8 @@ export interface PriceLookupOptions extends HcloudDeps {
 export async function lookUpSizePrices(ctx: CliContext, options: PriceLookupOptions = {}): Promise<PriceLookup> {
   const timeoutMs = options.timeoutMs ?? PRICE_TIMEOUT_MS;
   try {
-    const client = hcloudClientFromEnv(ctx, options);
+    // One retry at most: the user is waiting at the menu, and prices are a nicety.
+    const client = hcloudClientFromEnv(ctx, { retry: { maxAttempts: 2 }, ...options });
     const { pricing } = await client.request<{ pricing: Pricing }>("GET", "/pricing", {
       signal: AbortSignal.timeout(timeoutMs),
     });
@@ -45,6 +46,7 @@ export async function lookUpSizePrices(ctx: CliContext, options: PriceLookupOpti
     }
     // Client errors never carry the token; keep the first line, the menu needs one short reason.
     const message = err instanceof Error ? err.message : String(err);
-    return { ok: false, reason: `Hetzner API: ${message.split("\n")[0]!.slice(0, 160)}` };
+    const line = message.split("\n")[0]!;
+    return { ok: false, reason: `Hetzner API: ${line.length > 100 ? line.slice(0, 99) + "…" : line}` };
   }
 }

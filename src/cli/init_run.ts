@@ -6,7 +6,7 @@
  * @module
  */
 import { basename, dirname, resolve } from "node:path";
-import { wrapYamlComments } from "../config/render.ts";
+import { COMMENT_WIDTH } from "../config/render.ts";
 import {
   CANCEL,
   type InitAnswers,
@@ -130,11 +130,11 @@ type ParsedLike<T> = { ok: true; value: T } | { ok: false; problem: string };
  * Renders the file `init` writes with the config's own renderer and validates the text again with
  * the config's parser, so `init` never writes a file `config validate` would reject (this also
  * applies cross-field rules, e.g. the shorter name limit with `backup`). Loaded lazily to keep
- * `--help` fast.
+ * `--help` fast. `commentWidth` narrows the comments (for the preview in a terminal).
  */
-export async function renderInitFile(spec: Spec, target: string): Promise<string> {
+export async function renderInitFile(spec: Spec, target: string, commentWidth?: number): Promise<string> {
   const { formatProblems, parseConfig, renderSpecYaml } = await import("../config/mod.ts");
-  const text = renderSpecYaml(spec);
+  const text = renderSpecYaml(spec, { commentWidth });
   const { problems } = parseConfig(text, target);
   if (problems.length > 0) {
     throw new UsageError(
@@ -168,8 +168,9 @@ export async function runInit(flags: InitFlags, ctx: CliContext, deps: InitDeps)
     prompter = await deps.createPrompter();
     prompter.intro("k8zner init");
     spec = await runWizard(prompter, answers, { prices: startPriceLookup(ctx, answers, deps) });
-    const preview = (await renderInitFile(spec, target)).trimEnd();
-    prompter.note(prompter.noteWidth ? wrapYamlComments(preview, prompter.noteWidth) : preview, basename(target));
+    // The preview's comments are wrapped to fit the note: clack would wrap them itself, without "#".
+    const width = Math.min(prompter.noteWidth ?? COMMENT_WIDTH, COMMENT_WIDTH);
+    prompter.note((await renderInitFile(spec, target, width)).trimEnd(), basename(target));
     const ok = await prompter.confirm({ message: `Write ${target}?`, initial: true });
     if (ok === CANCEL) throw new WizardCancelledError();
     if (!ok) {

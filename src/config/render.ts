@@ -5,6 +5,7 @@
  * @module
  */
 import { Document, isMap, isPair, isScalar } from "yaml";
+import { wrapWords } from "../lib/wrap_words.ts";
 import { type FieldDef, type FieldTable, SPEC_FIELDS } from "./fields.ts";
 import type { Spec } from "./spec.ts";
 
@@ -18,9 +19,10 @@ export const COMMENT_WIDTH = 100;
 
 /**
  * Renders `spec` as YAML: stable key order (the field table's), first-sentence comments (for a
- * choice, what the chosen value means) wrapped at {@link COMMENT_WIDTH}, no nulls.
+ * choice, what the chosen value means) wrapped at `commentWidth` (default {@link COMMENT_WIDTH}),
+ * no nulls.
  */
-export function renderSpecYaml(spec: Spec): string {
+export function renderSpecYaml(spec: Spec, options: { commentWidth?: number } = {}): string {
   const ordered = orderLike(spec as unknown as Record<string, unknown>, SPEC_FIELDS);
   const doc = new Document(ordered);
   doc.commentBefore = HEADER;
@@ -31,7 +33,7 @@ export function renderSpecYaml(spec: Spec): string {
       if (def) pair.key.commentBefore = " " + commentFor(def, isScalar(pair.value) ? pair.value.value : undefined);
     }
   }
-  return wrapYamlComments(doc.toString({ lineWidth: 0 }), COMMENT_WIDTH);
+  return wrapYamlComments(doc.toString({ lineWidth: 0 }), options.commentWidth ?? COMMENT_WIDTH);
 }
 
 /** A field's comment: what the chosen value means when the field has meanings, else its first sentence. */
@@ -54,18 +56,7 @@ export function wrapYamlComments(text: string, width: number): string {
     const m = line.match(/^(\s*#\s?)(.*)$/);
     if (!m || line.length <= width) return [line];
     const prefix = m[1]!.endsWith(" ") ? m[1]! : m[1]! + " ";
-    const room = Math.max(width - prefix.length, 10);
-    const out: string[] = [];
-    let current = "";
-    for (const word of m[2]!.split(/ +/)) {
-      if (current !== "" && current.length + 1 + word.length > room) {
-        out.push(prefix + current);
-        current = word;
-      } else {
-        current = current === "" ? word : `${current} ${word}`;
-      }
-    }
-    out.push(prefix + current);
+    const out = wrapWords(m[2]!, Math.max(width - prefix.length, 10)).map((l) => prefix + l);
     out[0] = m[1]! + out[0]!.slice(prefix.length);
     return out;
   }).join("\n");

@@ -191,7 +191,8 @@ export function listSizesBySpec(): ServerSize[] {
 
 /**
  * The size menu: specs and, when known, the monthly price in the chosen region, in aligned columns
- * (`cx33   4 vCPU, 8 GB RAM, 80 GB disk       EUR  6.53/month`).
+ * (`cx33   4 vCPU, 8 GB RAM, 80 GB disk      EUR  6.53`; the question says "monthly price"). Short
+ * enough that clack's "(recommended)" hint still fits beside it on an 80-column terminal.
  */
 export function sizeChoices(
   recommended: ServerSize,
@@ -205,7 +206,7 @@ export function sizeChoices(
   const amountWidth = Math.max(0, ...amounts.map((a) => a?.length ?? 0));
   return sizes.map((size, i) => {
     const amount = amounts[i];
-    const price = amount === undefined ? "" : `  ${prices!.currency} ${amount.padStart(amountWidth)}/month`;
+    const price = amount === undefined ? "" : `  ${prices!.currency} ${amount.padStart(amountWidth)}`;
     const label = `${size.padEnd(6)} ${price ? specs[i]!.padEnd(specWidth) : specs[i]!}${price}`;
     return { value: size, label, ...(size === recommended ? { hint: "recommended" } : {}) };
   });
@@ -216,7 +217,7 @@ async function lookUpPrices(prompter: Prompter, lookup: Promise<PriceLookup> | u
   if (lookup === undefined) return undefined;
   const result = await lookup;
   if (result.ok) return result.prices;
-  prompter.warn(`Live prices unavailable (${result.reason}); the size menus show no prices.`);
+  prompter.warn(`No live prices: ${result.reason}`);
   return undefined;
 }
 
@@ -266,14 +267,18 @@ export async function runWizard(
   const prices = a.workerSize === undefined || a.controlPlaneSize === undefined
     ? await lookUpPrices(prompter, options.prices)
     : undefined;
-  const priceNote = prices ? ` (monthly price per server incl. VAT in ${a.region}, live from Hetzner)` : "";
+  const priceNote = prices ? `monthly price per server incl. VAT in ${a.region}, live from Hetzner` : undefined;
+  const sizeQuestion = (what: string, ...notes: (string | undefined)[]) => {
+    const given = notes.filter((n) => n !== undefined);
+    return given.length === 0 ? what : `${what} (${given.join("; ")})`;
+  };
   a.workerSize ??= await ask(prompter.select<ServerSize>({
-    message: `Worker size${priceNote}`,
+    message: sizeQuestion("Worker size", priceNote),
     choices: sizeChoices(DEFAULT_WORKER_SIZE, a.region, prices),
     initial: DEFAULT_WORKER_SIZE,
   }));
   a.controlPlaneSize ??= await ask(prompter.select<ServerSize>({
-    message: `${a.mode === "ha" ? "Control-plane size (each of 3)" : "Control-plane size"}${priceNote}`,
+    message: sizeQuestion("Control-plane size", a.mode === "ha" ? "each of 3" : undefined, priceNote),
     choices: sizeChoices(DEFAULT_CONTROL_PLANE_SIZE, a.region, prices),
     initial: DEFAULT_CONTROL_PLANE_SIZE,
   }));
