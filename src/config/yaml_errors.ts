@@ -72,6 +72,34 @@ function badIndent(lines: SourceLine[], line: SourceLine): string | undefined {
   }`;
 }
 
+/** "this field follows a list item (line 6) at the same indentation; …", when that is the mistake. */
+function mixedBlock(lines: SourceLine[], line: SourceLine): string | undefined {
+  for (let n = line.number - 1; n >= 1; n--) {
+    const prev = lines[n - 1]!;
+    if (prev.empty) continue;
+    if (prev.indent < line.indent) return undefined;
+    if (prev.indent > line.indent) continue;
+    if (isListItem(prev) === isListItem(line)) return undefined;
+    const what = (l: SourceLine) => isListItem(l) ? "list item" : "field";
+    return `this ${what(line)} follows a ${what(prev)} (line ${prev.number}) at the same indentation; a block holds ` +
+      `either fields ("name: value") or list items ("- value"), not both`;
+  }
+  return undefined;
+}
+
+/** "… has no colon after the field name; write it as "region: fsn1"", or undefined when it has one. */
+function missingColon(line: SourceLine): string | undefined {
+  const content = line.text.slice(line.indent).replace(/^-\s+/, "").trim();
+  if (content === "" || content === "-") return undefined;
+  if (/^[^\s:#]+:\S/.test(content)) {
+    return `"${content}" needs a space after the colon ("${content.replace(":", ": ")}")`;
+  }
+  if (/:(\s|$)/.test(content)) return undefined;
+  const words = content.split(/\s+/);
+  const example = words.length > 1 ? `${words[0]}: ${words.slice(1).join(" ")}` : `${words[0]}:`;
+  return `"${content}" has no colon after the field name; write it as "${example}"`;
+}
+
 /** True when `key` names a field that holds other fields (workers, control_plane). */
 function isObjectField(key: string): boolean {
   const def = Object.hasOwn(SPEC_FIELDS, key) ? SPEC_FIELDS[key] : undefined;
@@ -118,7 +146,10 @@ function findOpening(
   return undefined;
 }
 
-function explainOne(err: YAMLError, lines: SourceLine[], lc: LineCounter, text: string): ConfigProblem {
+/** A problem; `unexplained` when only the parser's own words were found for it. */
+type Explained = ConfigProblem & { unexplained?: true };
+
+function explainOne(err: YAMLError, lines: SourceLine[], lc: LineCounter, text: string): Explained {
   const at = lc.linePos(err.pos[0]);
   const line = lines[at.line - 1] ?? lines.at(-1)!;
   const problem = (l: SourceLine, message: string, column = l.indent + 1): ConfigProblem => ({
@@ -130,9 +161,24 @@ function explainOne(err: YAMLError, lines: SourceLine[], lc: LineCounter, text: 
   const parserWords = err.message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "");
 
   switch (err.code) {
+    case "UNEXPECTED_TOKEN":
+      if (err.message.startsWith("Unexpected scalar at node end")) {
+        const mixed = mixedBlock(lines, line);
+        if (mixed) return problem(line, mixed);
+        return problem(
+          line,
+          "there is more text after the value ends (after its closing quote or bracket); quote the whole value",
+          at.col,
+        );
+      }
+      break;
     case "TAB_AS_INDENT":
       return problem(line, "this line is indented with a tab; YAML allows only spaces for indentation", 1);
     case "MISSING_CHAR": {
+      if (err.message.startsWith("Implicit map keys need to be followed by map values")) {
+        const message = missingColon(line);
+        if (message) return problem(line, message);
+      }
       const quote = err.message.match(/Missing closing (["'])quote/)?.[1];
       if (quote !== undefined) {
         const opening = findOpening(lines, at.line, quote);
@@ -171,20 +217,16 @@ function explainOne(err: YAMLError, lines: SourceLine[], lc: LineCounter, text: 
       if (err.message.startsWith("A block sequence")) {
         return problem(
           line,
-          badIndent(lines, line) ??
+          badIndent(lines, line) ?? mixedBlock(lines, line) ??
             `a list item ("- …") cannot stand among fields; remove the "- ", or put the list under a field of its own`,
         );
       }
       const before = line.text.slice(0, at.col - 1);
       if (before.trim() === "" || /^\s*-\s*$/.test(before)) {
         // The scalar starts where a field name belongs: a field name without its ": ".
-        const content = line.text.slice(line.indent);
-        if (/^[^\s:#]+:\S/.test(content)) {
-          return problem(line, `"${content.trim()}" needs a space after the colon ("${content.replace(":", ": ")}")`);
-        }
-        const words = content.trim().split(/\s+/);
-        const example = words.length > 1 ? `"${words[0]}: ${words.slice(1).join(" ")}"` : `"field: value"`;
-        return problem(line, `"${content.trim()}" has no colon after the field name; write it as ${example}`);
+        const message = missingColon(line);
+        if (message) return problem(line, message);
+        break;
       }
       // The value after "key: " runs on: find the line holding the ": " that YAML choked on.
       const rest = text.slice(err.pos[0]);
@@ -204,16 +246,31 @@ function explainOne(err: YAMLError, lines: SourceLine[], lc: LineCounter, text: 
       return problem(colonLine, explainContinuation(line, colonLine, folded));
     }
   }
-  const indent = badIndent(lines, line);
-  return problem(line, indent ?? parserWords, indent ? line.indent + 1 : at.col);
+  if (/^ *\t/.test(line.text)) {
+    return problem(line, "this line is indented with a tab; YAML allows only spaces for indentation", 1);
+  }
+  const plain = badIndent(lines, line) ?? mixedBlock(lines, line);
+  return plain ? problem(line, plain) : { ...problem(line, parserWords, at.col), unexplained: true };
 }
 
 /**
  * Explains the parser's errors in plain words, on the line to fix. Errors that land on a line
- * already explained (the parser often reports one mistake two or three times) are dropped.
+ * already explained (the parser often reports one mistake two or three times) are dropped, and so
+ * are errors after the first that only have the parser's words: they follow from the first.
  */
 export function explainYamlErrors(text: string, errors: readonly YAMLError[], lc: LineCounter): ConfigProblem[] {
   const lines = splitLines(text);
+  // An indented first field makes every later top-level field look wrong: report only that.
+  const first = lines.find((l) => !l.empty);
+  if (errors.length > 0 && first !== undefined && first.indent > 0 && !/^ *\t/.test(first.text)) {
+    return [{
+      path: "",
+      line: first.number,
+      column: first.indent + 1,
+      message: `invalid YAML: the first field is indented ${spaces(first.indent)}; top-level fields start at the ` +
+        `beginning of the line`,
+    }];
+  }
   const out: ConfigProblem[] = [];
   for (const err of errors) {
     if (err.code === "MULTIPLE_DOCS" || err.message.startsWith("Source contains multiple documents")) {
@@ -226,7 +283,8 @@ export function explainYamlErrors(text: string, errors: readonly YAMLError[], lc
       });
       continue;
     }
-    const p = explainOne(err, lines, lc, text);
+    const { unexplained, ...p } = explainOne(err, lines, lc, text);
+    if (unexplained && out.length > 0) continue;
     if (!out.some((q) => q.line === p.line)) out.push(p);
   }
   return out;

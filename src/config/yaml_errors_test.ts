@@ -44,8 +44,8 @@ const cases: [string, string, string][] = [
   [
     "a list item among fields is explained",
     head + "workers:\n  count: 2\n  - size: cx33\n",
-    `k8zner.yaml:6:3: invalid YAML: a list item ("- …") cannot stand among fields; remove the "- ", or put the list ` +
-    `under a field of its own`,
+    `k8zner.yaml:6:3: invalid YAML: this list item follows a field (line 5) at the same indentation; a block holds ` +
+    `either fields ("name: value") or list items ("- value"), not both`,
   ],
   [
     "a missing colon suggests the fixed line",
@@ -73,6 +73,24 @@ const cases: [string, string, string][] = [
     `k8zner.yaml:1:7: invalid YAML: the value "a: b" contains ": ", which YAML reads as another field; put the value ` +
     `in quotes`,
   ],
+  [
+    "an indented first field is the one mistake reported, not every field after it",
+    " name: demo\nregion: fsn1\nmode: dev\nworkers:\n  count: 2\n",
+    "k8zner.yaml:1:2: invalid YAML: the first field is indented 1 space; top-level fields start at the beginning of " +
+    "the line",
+  ],
+  [
+    "a field after a list item at the same indentation is explained, once",
+    head + "workers:\n  - 203.0.113.0/24\n  count: 4\n  size: cx43\n",
+    `k8zner.yaml:6:3: invalid YAML: this field follows a list item (line 5) at the same indentation; a block holds ` +
+    `either fields ("name: value") or list items ("- value"), not both`,
+  ],
+  [
+    "text after a closing quote is named",
+    'name: "demo"x\n',
+    "k8zner.yaml:1:13: invalid YAML: there is more text after the value ends (after its closing quote or bracket); " +
+    "quote the whole value",
+  ],
 ];
 
 for (const [name, text, expected] of cases) {
@@ -88,4 +106,38 @@ for (const [name, text, expected] of cases) {
 Deno.test("parseConfig() reports one mistake once even when the parser reports it twice", () => {
   const problems = parseConfig(head + "workers:\n  count: 2\n   size: cx33\n", "k8zner.yaml").problems;
   assertEquals(problems.map((p) => p.line), [6]);
+});
+
+Deno.test("every one-line slip in the valid fixtures gets a message in range and in plain words", () => {
+  const slips: ((line: string) => string)[] = [
+    (l) => " " + l,
+    (l) => l.replace(/^ /, ""),
+    (l) => "\t" + l,
+    (l) => l.replace(":", ""),
+    (l) => l.replace(": ", ":"),
+    (l) => "- " + l,
+    (l) => l.replace(": ", ': "'),
+    (l) => l + ": x",
+    (l) => "   " + l,
+    (l) => l.replace(": ", ": ["),
+    (l) => l.replace(/^(\s*)/, "$1$1"),
+    (l) => l + "\n  - 192.0.2.0/24",
+  ];
+  const dir = new URL("../../tests/config/valid/", import.meta.url);
+  let checked = 0;
+  for (const entry of Deno.readDirSync(dir)) {
+    const lines = Deno.readTextFileSync(new URL(entry.name, dir)).split("\n");
+    for (let i = 0; i < lines.length; i++) {
+      for (const slip of slips) {
+        const text = lines.map((l, j) => j === i ? slip(l) : l).join("\n");
+        const count = text.split("\n").length;
+        for (const p of parseConfig(text, "k8zner.yaml").problems) {
+          checked++;
+          assertOk(p.line >= 1 && p.line <= count && p.column >= 1, `${JSON.stringify(text)}: ${JSON.stringify(p)}`);
+          assertOk(!/compact mapping|[Ii]mplicit (map )?key|block sequence|same column/.test(p.message), p.message);
+        }
+      }
+    }
+  }
+  assertOk(checked > 500, `only ${checked} problems checked`);
 });
