@@ -31,9 +31,9 @@ try {
   await program.parseAsync(Deno.args, { from: "user" });
 } catch (err) {
   if (err instanceof CommanderError) {
-    // commander already printed its `error: …` line; help and version are successes.
+    // commander already printed its `error: …` line and the failing command's help hint
+    // (usage_hints.ts); help and version are successes.
     code = err.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
-    if (code !== ExitCode.ok && err.code !== "commander.help") ctx.io.err(`hint: see "k8zner --help" for usage`);
   } else if (err instanceof ExitStatus) {
     code = err.exitCode;
   } else {

@@ -117,6 +117,49 @@ Deno.test("config validate without any k8zner.yaml says so with the init hint an
   }
 });
 
+Deno.test("config validate -c DIR says the path is a directory, and points at the k8zner.yaml inside", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.mkdir(join(dir, "empty"));
+    await Deno.mkdir(join(dir, "prod"));
+    await Deno.writeTextFile(join(dir, "prod", "k8zner.yaml"), valid);
+    const empty = await run(["config", "validate", "-c", "empty"], dir).then(() => undefined, (e) => e);
+    assertEquals(exitCodeFor(empty), 2);
+    assertEquals(
+      formatError(empty, false),
+      "error: config file empty is a directory, not a YAML file\nhint: pass the path of a k8zner.yaml file to -c/--config",
+    );
+    const prod = await run(["config", "validate", "-c", "prod"], dir).then(() => undefined, (e) => e);
+    assertEquals(
+      formatError(prod, false),
+      "error: config file prod is a directory, not a YAML file\nhint: pass the file inside it: -c prod/k8zner.yaml",
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a config with thousands of problems prints the first 50 and a count; --json lists them all", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const items = Array.from({ length: 3000 }, (_, i) => `  - not-a-cidr-${i}\n`).join("");
+    await Deno.writeTextFile(join(dir, "k8zner.yaml"), valid + "api_allowlist:\n" + items);
+    const err = await run(["config", "validate"], dir).then(() => undefined, (e) => e);
+    assertOk(err instanceof ConfigError);
+    assertEquals(err.problems.length, 3000);
+    const lines = formatError(err, false).split("\n");
+    assertEquals(lines[0], "error: k8zner.yaml has 3000 problems:");
+    assertEquals(lines.filter((l) => l.startsWith("k8zner.yaml:")).length, 50);
+    assertIncludes(lines[50]!, "k8zner.yaml:57:5: api_allowlist[49]: ");
+    assertEquals(lines[51], "… and 2950 more problems ('k8zner config validate --json' lists all)");
+    const f = fakeCtx(dir);
+    await createProgram(f.ctx).parseAsync(["config", "validate", "--json"], { from: "user" }).catch(() => {});
+    assertEquals(JSON.parse(f.out.join("\n")).problems.length, 3000);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("config schema prints a JSON Schema document", async () => {
   const { out } = await run(["config", "schema"], "/");
   const schema = JSON.parse(out.join("\n"));

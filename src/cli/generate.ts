@@ -16,7 +16,7 @@ export function registerGenerate(program: Command, ctx: CliContext): void {
     .command("talos")
     .description("Write Talos secrets, controlplane.yaml, worker.yaml and talosconfig (like talosctl gen config)")
     .option(CONFIG_OPTION.flags, CONFIG_OPTION.description)
-    .requiredOption("-o, --output <dir>", "directory to write into (created with mode 0700)")
+    .requiredOption("-o, --output <dir>", "required: the directory to write into (created with mode 0700)")
     .option("--endpoint <url>", "Kubernetes API endpoint (default: the API load balancer's private IP)")
     .action(async (opts) => {
       const { runGenerateTalos } = await import("./generate_talos.ts");

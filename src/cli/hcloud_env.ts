@@ -5,7 +5,13 @@
  *
  * @module
  */
-import { createHcloudClient, createTraceWriter, type HcloudClient, type RateBudget } from "../hcloud/mod.ts";
+import {
+  createHcloudClient,
+  createTraceWriter,
+  type HcloudClient,
+  type RateBudget,
+  type RetryOptions,
+} from "../hcloud/mod.ts";
 import { UserFacingError } from "../lib/errors.ts";
 import type { CliContext } from "./context.ts";
 import { checkEndpointUrl } from "./endpoint_url.ts";
@@ -19,6 +25,8 @@ export interface HcloudDeps {
   /** Appends one line to the `HCLOUD_DEBUG_FILE`. */
   appendLine?: (path: string, line: string) => Promise<void>;
   budget?: RateBudget;
+  /** Overrides of the retry policy (e.g. fewer attempts for a lookup the user is waiting on). */
+  retry?: Partial<RetryOptions>;
 }
 
 /** A sleep on a real timer that stops early (rejecting) when the signal aborts. */
@@ -55,5 +63,6 @@ export function hcloudClientFromEnv(ctx: CliContext, deps: HcloudDeps = {}): Hcl
     clock: deps.clock,
     trace,
     budget: deps.budget,
+    retry: deps.retry,
   });
 }

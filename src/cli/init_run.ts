@@ -6,9 +6,12 @@
  * @module
  */
 import { basename, dirname, resolve } from "node:path";
+import { COMMENT_WIDTH } from "../config/render.ts";
 import {
+  CANCEL,
   type InitAnswers,
   listMissingFlags,
+  type PriceLookup,
   type Prompter,
   renderSpecFromAnswers,
   runWizard,
@@ -29,6 +32,7 @@ import {
 import type { Spec } from "../config/spec.ts";
 import { UsageError, UserFacingError } from "../lib/errors.ts";
 import type { CliContext } from "./context.ts";
+import type { PriceLookupOptions } from "./init_prices.ts";
 
 /** The flags of `k8zner init`, as commander hands them over (raw strings). */
 export interface InitFlags {
@@ -55,6 +59,8 @@ export interface InitFlags {
 export interface InitDeps {
   /** Creates the interactive prompter; called only when prompting is allowed. */
   createPrompter(): Promise<Prompter>;
+  /** fetch, sleep and timeout of the price lookup (tests); the lookup runs only with HCLOUD_TOKEN set. */
+  prices?: PriceLookupOptions;
 }
 
 /**
@@ -124,11 +130,11 @@ type ParsedLike<T> = { ok: true; value: T } | { ok: false; problem: string };
  * Renders the file `init` writes with the config's own renderer and validates the text again with
  * the config's parser, so `init` never writes a file `config validate` would reject (this also
  * applies cross-field rules, e.g. the shorter name limit with `backup`). Loaded lazily to keep
- * `--help` fast.
+ * `--help` fast. `commentWidth` narrows the comments (for the preview in a terminal).
  */
-export async function renderInitFile(spec: Spec, target: string): Promise<string> {
+export async function renderInitFile(spec: Spec, target: string, commentWidth?: number): Promise<string> {
   const { formatProblems, parseConfig, renderSpecYaml } = await import("../config/mod.ts");
-  const text = renderSpecYaml(spec);
+  const text = renderSpecYaml(spec, { commentWidth });
   const { problems } = parseConfig(text, target);
   if (problems.length > 0) {
     throw new UsageError(
@@ -161,10 +167,17 @@ export async function runInit(flags: InitFlags, ctx: CliContext, deps: InitDeps)
   if (interactive) {
     prompter = await deps.createPrompter();
     prompter.intro("k8zner init");
-    spec = await runWizard(prompter, answers);
-    prompter.note((await renderInitFile(spec, target)).trimEnd(), basename(target));
+    spec = await runWizard(prompter, answers, { prices: startPriceLookup(ctx, answers, deps) });
+    // The preview's comments are wrapped to fit the note: clack would wrap them itself, without "#".
+    const width = Math.min(prompter.noteWidth ?? COMMENT_WIDTH, COMMENT_WIDTH);
+    prompter.note((await renderInitFile(spec, target, width)).trimEnd(), basename(target));
     const ok = await prompter.confirm({ message: `Write ${target}?`, initial: true });
-    if (ok !== true) throw new WizardCancelledError();
+    if (ok === CANCEL) throw new WizardCancelledError();
+    if (!ok) {
+      // A considered "no" is an answer, not an interruption: exit 0.
+      prompter.outro(`Nothing was written to ${target}`);
+      return;
+    }
   } else {
     const missing = listMissingFlags(answers);
     if (missing.length > 0) {
@@ -185,7 +198,18 @@ export async function runInit(flags: InitFlags, ctx: CliContext, deps: InitDeps)
   ctx.io.err(renderNextSteps(spec, target, ctx.cwd));
 }
 
-function renderNextSteps(spec: Spec, target: string, cwd: string): string {
+/**
+ * Starts fetching live prices for the size menus, only when a size will be asked and a token is set
+ * (without one no request is made). The wizard awaits the promise when it reaches the menu.
+ */
+function startPriceLookup(ctx: CliContext, answers: InitAnswers, deps: InitDeps): Promise<PriceLookup> | undefined {
+  if (answers.workerSize !== undefined && answers.controlPlaneSize !== undefined) return undefined;
+  if ((ctx.env("HCLOUD_TOKEN") ?? "").trim() === "") return undefined;
+  return import("./init_prices.ts").then((m) => m.lookUpSizePrices(ctx, deps.prices));
+}
+
+/** What to run after `init`, in order; `-c` is added when the file is not the default one. */
+export function renderNextSteps(spec: Spec, target: string, cwd: string): string {
   const configFlag = target === resolve(cwd, "k8zner.yaml") ? "" : ` -c ${target}`;
   const env = ["HCLOUD_TOKEN"];
   if (spec.domain) env.push("CF_API_TOKEN");
@@ -194,6 +218,8 @@ function renderNextSteps(spec: Spec, target: string, cwd: string): string {
     "Next steps:",
     `  1. export ${env.map((e) => `${e}=…`).join(" ")}`,
     `  2. k8zner config validate${configFlag}`,
+    `  3. k8zner plan${configFlag}     # what apply would create, with monthly costs`,
+    `  4. k8zner apply${configFlag}    # create the cluster`,
   ].join("\n");
 }
 

@@ -164,22 +164,27 @@ Deno.test("init on a terminal asks only what the flags leave open, shows the fil
   });
 });
 
+/** Every question of a full interactive run, ending with the answer to "Write …?". */
+function fullScript(write: boolean | typeof CANCEL, mode = "dev"): Step[] {
+  return [
+    { text: /Cluster name/, answers: ["demo"] },
+    { select: /Region/, answer: "fsn1" },
+    { select: /Mode/, answer: mode },
+    { select: /Number of workers/, answer: 1 },
+    { select: /Worker size/, answer: "cx23" },
+    { select: /Control-plane size/, answer: "cx23" },
+    { text: /Domain/, answers: [""] },
+    { confirm: /monitoring/, answer: false },
+    { confirm: /Back up/, answer: false },
+    { text: /CIDRs/, answers: [""] },
+    { confirm: /Write/, answer: write },
+  ];
+}
+
 for (
   const [where, steps] of [
     ["at the first question", [{ text: /Cluster name/, answers: [CANCEL] }]],
-    ["by answering no to the final confirmation", [
-      { text: /Cluster name/, answers: ["demo"] },
-      { select: /Region/, answer: "fsn1" },
-      { select: /Mode/, answer: "dev" },
-      { select: /Number of workers/, answer: 1 },
-      { select: /Worker size/, answer: "cx23" },
-      { select: /Control-plane size/, answer: "cx23" },
-      { text: /Domain/, answers: [""] },
-      { confirm: /monitoring/, answer: false },
-      { confirm: /Back up/, answer: false },
-      { text: /CIDRs/, answers: [""] },
-      { confirm: /Write/, answer: false },
-    ]],
+    ["at the final confirmation (Ctrl-C)", fullScript(CANCEL)],
   ] as [string, Step[]][]
 ) {
   Deno.test(`init cancelled ${where} exits 130 and writes nothing`, async () => {
@@ -193,6 +198,84 @@ for (
     });
   });
 }
+
+Deno.test("init answered 'no' at 'Write …?' ends normally (exit 0) saying nothing was written", async () => {
+  await withDir(true, async ({ ctx, out, err, dir }) => {
+    const p = scriptedPrompter(fullScript(false));
+    await runInit({}, ctx, withPrompter(p));
+    p.assertDone();
+    assertEquals(p.transcript.outros, [`Nothing was written to ${dir}/k8zner.yaml`]);
+    assertEquals(await listDir(dir), []);
+    assertEquals([...out, ...err], [], "no 'Wrote' line and no next steps");
+  });
+});
+
+Deno.test("init writes the meaning of the chosen mode above 'mode: ha', not the text of dev", async () => {
+  await withDir(true, async ({ ctx, dir }) => {
+    const p = scriptedPrompter(fullScript(true, "ha"));
+    await runInit({}, ctx, withPrompter(p));
+    const text = await Deno.readTextFile(`${dir}/k8zner.yaml`);
+    const lines = text.split("\n");
+    const at = lines.indexOf("mode: ha");
+    assertEquals(
+      lines[at - 1],
+      "# ha: three control planes spread over hosts (dev: one control plane that also runs workloads).",
+    );
+    const labels = p.transcript.labels.get("Mode")!;
+    assertEquals(labels, [
+      "Development: 1 control plane (also runs workloads)",
+      "High availability: 3 control planes across hosts",
+    ]);
+    assertEquals(p.transcript.questions.includes("Control-plane size (each of 3)"), true);
+  });
+});
+
+Deno.test("init's next steps name validate, plan and apply, with -c for a file other than ./k8zner.yaml", async () => {
+  await withDir(false, async ({ ctx, err, dir }) => {
+    await runInit({ ...allFlags, output: "prod.yaml" }, ctx, noPrompts);
+    assertEquals(
+      err.join("\n"),
+      [
+        "Next steps:",
+        "  1. export HCLOUD_TOKEN=…",
+        `  2. k8zner config validate -c ${dir}/prod.yaml`,
+        `  3. k8zner plan -c ${dir}/prod.yaml     # what apply would create, with monthly costs`,
+        `  4. k8zner apply -c ${dir}/prod.yaml    # create the cluster`,
+      ].join("\n"),
+    );
+  });
+});
+
+Deno.test("init's preview wraps long comments inside the note and keeps their '#'", async () => {
+  await withDir(true, async ({ ctx, dir }) => {
+    const p = scriptedPrompter(
+      [
+        { select: /Control-plane size/, answer: "cx23" },
+        { text: /Domain/, answers: ["example.com"] },
+        { text: /Email/, answers: ["admin@example.com"] },
+        { text: /Argo CD/, answers: ["argo"] },
+        { confirm: /monitoring/, answer: true },
+        { text: /Grafana/, answers: ["grafana"] },
+        { confirm: /Back up/, answer: false },
+        { text: /CIDRs/, answers: [""] },
+        { confirm: /Write/, answer: true },
+      ],
+      { noteWidth: 60 },
+    );
+    const { yes: _, ...flags } = allFlags;
+    await runInit(flags, ctx, withPrompter(p));
+    const preview = p.transcript.notes[0]!;
+    const written = await Deno.readTextFile(`${dir}/k8zner.yaml`);
+    assertOk(written.split("\n").some((l) => l.startsWith("#") && l.length > 60), "the case needs a long comment");
+    for (const line of preview.split("\n")) {
+      assertOk(line.length <= 60, `preview line longer than the note: ${line}`);
+    }
+    // Same lines once comments are dropped: only comments were wrapped, each continuation still a comment.
+    const code = (t: string) => t.split("\n").filter((l) => !/^\s*#/.test(l) && l !== "").join("\n");
+    assertEquals(code(preview), code(written));
+    assertEquals(parse(preview), parse(written));
+  });
+});
 
 Deno.test("init --json prints the path and spec as JSON only", async () => {
   await withDir(false, async ({ ctx, out, dir }) => {

@@ -21,20 +21,25 @@ export interface ConfigFs {
   readTextFile(path: string): Promise<string>;
   /** True when `path` exists and is a file. */
   isFile(path: string): Promise<boolean>;
+  /** True when `path` exists and is a directory (to say so instead of "not found"). */
+  isDirectory?(path: string): Promise<boolean>;
 }
 
 /** The real file system. */
 export const denoConfigFs: ConfigFs = {
   readTextFile: (path) => Deno.readTextFile(path),
-  isFile: async (path) => {
-    try {
-      return (await Deno.stat(path)).isFile;
-    } catch (err) {
-      if (err instanceof Deno.errors.NotFound || err instanceof Deno.errors.NotADirectory) return false;
-      throw err;
-    }
-  },
+  isFile: async (path) => (await statOrUndefined(path))?.isFile ?? false,
+  isDirectory: async (path) => (await statOrUndefined(path))?.isDirectory ?? false,
 };
+
+async function statOrUndefined(path: string): Promise<Deno.FileInfo | undefined> {
+  try {
+    return await Deno.stat(path);
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound || err instanceof Deno.errors.NotADirectory) return undefined;
+    throw err;
+  }
+}
 
 /** Options of {@link loadConfig}. */
 export interface LoadConfigOptions {
@@ -76,6 +81,14 @@ export async function resolveConfigPath(opts: LoadConfigOptions): Promise<string
   if (opts.config !== undefined) {
     const path = isAbsolute(opts.config) ? opts.config : resolve(opts.cwd, opts.config);
     if (!(await fs.isFile(path))) {
+      if (await fs.isDirectory?.(path)) {
+        const inside = join(opts.config, CONFIG_FILE_NAME);
+        throw new UsageError(`config file ${opts.config} is a directory, not a YAML file`, {
+          hint: await fs.isFile(join(path, CONFIG_FILE_NAME))
+            ? `pass the file inside it: -c ${inside}`
+            : "pass the path of a k8zner.yaml file to -c/--config",
+        });
+      }
       throw new UsageError(`config file ${opts.config} not found`, { hint: "Check the -c/--config path" });
     }
     return path;

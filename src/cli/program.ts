@@ -18,6 +18,7 @@ import { registerPlan } from "./plan.ts";
 import { registerDestroy } from "./destroy.ts";
 import { registerDoctor } from "./doctor.ts";
 import { registerSecrets } from "./secrets.ts";
+import { addHelpHints } from "./usage_hints.ts";
 
 /** Creates the root command with every working subcommand registered. */
 export function createProgram(ctx: CliContext) {
@@ -43,5 +44,6 @@ export function createProgram(ctx: CliContext) {
   registerDestroy(program, ctx);
   registerDoctor(program, ctx);
   registerSecrets(program, ctx);
+  addHelpHints(program);
   return program;
 }

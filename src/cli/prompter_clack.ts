@@ -4,8 +4,15 @@
  *
  * @module
  */
+import process from "node:process";
 import * as clack from "@clack/prompts";
 import { type Answer, CANCEL, type Prompter, type SelectQuestion } from "../config/wizard.ts";
+import { wrapWords } from "../lib/wrap_words.ts";
+
+/** Terminal width as clack sees it (80 when unknown). */
+function columns(): number {
+  return typeof process.stdout.columns === "number" ? process.stdout.columns : 80;
+}
 
 function answer<T>(value: T | symbol): Answer<T> {
   return clack.isCancel(value) ? CANCEL : value as T;
@@ -16,6 +23,12 @@ export function createClackPrompter(): Prompter {
   return {
     intro: (title) => clack.intro(title),
     note: (message, title) => clack.note(message, title),
+    // clack prefixes each line of a message with its bar, but lines it wraps itself lose it.
+    warn: (message) => clack.log.warn(wrapWords(message, columns() - 4).join("\n")),
+    // clack's note box takes 6 columns of the terminal.
+    get noteWidth() {
+      return columns() - 6;
+    },
     outro: (message) => clack.outro(message),
     text: async (q) =>
       answer<string>(

@@ -36,6 +36,8 @@ export interface EnumType {
   allowed?: string;
   /** Why a known-but-refused value is refused (e.g. ARM server types), if there is a reason to tell. */
   explainRefused?: (value: string) => string | undefined;
+  /** What each value means, for the comment `init` writes above the chosen one. */
+  meanings?: Readonly<Record<string, string>>;
 }
 export interface IntegerType {
   kind: "integer";
@@ -138,6 +140,11 @@ const sizeList = SERVER_SIZES.map((s) => {
   return `${s} (${spec.cores} vCPU, ${spec.memoryGb} GB)`;
 }).join(", ");
 
+const MODE_MEANINGS: Record<typeof MODES[number], string> = {
+  dev: "one control plane that also runs workloads",
+  ha: "three control planes spread over hosts",
+};
+
 const SIZE_TYPE: EnumType = {
   kind: "enum",
   values: SERVER_SIZES,
@@ -171,9 +178,14 @@ export const SPEC_FIELDS: FieldTable = {
     description: "Hetzner location of all servers and the load balancer (EU locations, where CX/CPX types exist).",
   },
   mode: {
-    type: { kind: "enum", values: MODES, allowed: "dev (1 control plane), ha (3 control planes)" },
+    type: {
+      kind: "enum",
+      values: MODES,
+      allowed: "dev (1 control plane), ha (3 control planes)",
+      meanings: MODE_MEANINGS,
+    },
     required: true,
-    description: "`dev`: one control plane that also runs workloads. `ha`: three control planes spread over hosts.",
+    description: MODES.map((m) => `\`${m}\`: ${MODE_MEANINGS[m]}.`).join(" "),
   },
   workers: {
     type: {

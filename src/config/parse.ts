@@ -22,6 +22,7 @@ import {
 } from "./fields.ts";
 import type { ConfigProblem } from "./problems.ts";
 import type { Spec } from "./spec.ts";
+import { explainContinuation, explainYamlErrors, type SourceLine, sourceLines } from "./yaml_errors.ts";
 
 /** Options of {@link parseConfig}. */
 export interface ParseOptions {
@@ -48,6 +49,8 @@ interface Walk {
   problems: ConfigProblem[];
   /** Position of each field's key, by dotted path. */
   keys: Map<string, Position>;
+  /** The source's lines, when there is a source (not for {@link checkFieldValue}). */
+  lines?: SourceLine[];
 }
 
 /**
@@ -58,14 +61,8 @@ interface Walk {
 export function parseConfig(text: string, _file: string, opts: ParseOptions = {}): ParseResult {
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, uniqueKeys: false, prettyErrors: false });
-  const walk: Walk = { lc, doc, problems: [], keys: new Map() };
-  if (doc.errors.length > 0) {
-    for (const err of doc.errors) {
-      const at = lc.linePos(err.pos[0]);
-      walk.problems.push({ path: "", line: at.line, column: at.col, message: `invalid YAML: ${yamlMessage(err)}` });
-    }
-    return { problems: walk.problems };
-  }
+  const walk: Walk = { lc, doc, problems: [], keys: new Map(), lines: sourceLines(text) };
+  if (doc.errors.length > 0) return { problems: explainYamlErrors(text, doc.errors, lc) };
   const contents = doc.contents as Node | null;
   let spec: Record<string, unknown> | undefined;
   if (contents === null || (isScalar(contents) && contents.value === null)) {
@@ -100,14 +97,6 @@ export function checkFieldValue(path: string, value: unknown): string | undefine
   checkValue(walk, def, resolve(walk, doc.contents), path, { line: 1, column: 1 });
   const first = walk.problems[0];
   return first === undefined ? undefined : `${first.path === path ? "" : first.path + ": "}${first.message}`;
-}
-
-function yamlMessage(err: { message: string }): string {
-  if (err.message.startsWith("Source contains multiple documents")) {
-    return `the file must hold one YAML document; remove the "---" separator and what follows`;
-  }
-  // With prettyErrors off the message has no location suffix; keep its first line only.
-  return err.message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "");
 }
 
 function positionOf(walk: Walk, node: Node | null | undefined, fallback: Position = { line: 1, column: 1 }): Position {
@@ -206,6 +195,7 @@ function checkValue(walk: Walk, def: FieldDef, node: Node | null, path: string, 
   if (isNull(node)) {
     return def.required ? problem("is required but empty") : undefined;
   }
+  if (reportContinuation(walk, node, path, keyAt)) return undefined;
   const type: FieldType = def.type;
   const scalar = isScalar(node) ? node.value : undefined;
   switch (type.kind) {
@@ -276,6 +266,7 @@ function checkCidrList(walk: Walk, node: Node | null, path: string, at: Position
       ok = false;
       walk.problems.push({ path: itemPath, ...itemAt, message, ...(allowed ? { allowed } : {}) });
     };
+    if (reportContinuation(walk, item, itemPath, itemAt)) return void (ok = false);
     const value = isScalar(item) ? item.value : undefined;
     if (typeof value !== "string") {
       return fail(`must be a CIDR text like "203.0.113.0/24", not ${describe(walk, item)}`);
@@ -293,6 +284,27 @@ function checkCidrList(walk: Walk, node: Node | null, path: string, at: Position
     if (!out.includes(parsed.normalized)) out.push(parsed.normalized);
   });
   return ok ? out : undefined;
+}
+
+/**
+ * A plain value that spans lines is almost always a mis-indented line that YAML folded into the
+ * value above it (`region: fsn1` then `  - x` reads as "fsn1 - x"); no field takes such text.
+ * Reports it on the folded line, which is the one to fix. Returns true when it reported.
+ */
+function reportContinuation(walk: Walk, node: Node | null, path: string, startAt: Position): boolean {
+  if (!isScalar(node) || node.type !== "PLAIN" || !node.range || walk.lines === undefined) return false;
+  const first = walk.lc.linePos(node.range[0]).line;
+  const last = walk.lc.linePos(node.range[1]).line;
+  if (last <= first) return false;
+  const next = walk.lines.slice(first, last).find((l) => !l.empty) ?? walk.lines[last - 1]!;
+  const start = walk.lines[Math.min(startAt.line, first) - 1]!;
+  walk.problems.push({
+    path,
+    line: next.number,
+    column: next.indent + 1,
+    message: explainContinuation(start, next, String(node.value)),
+  });
+  return true;
 }
 
 /** Rules spanning two fields; mirrored in the schema's `if`/`then` (schema.ts). */

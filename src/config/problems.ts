@@ -25,9 +25,21 @@ export function formatProblem(file: string, p: ConfigProblem): string {
   return `${where}: ${subject}${p.message}${allowed}`;
 }
 
-/** Renders problems one per line, in file order. */
+/**
+ * How many problems are printed; a generated or badly broken file can have thousands, and a
+ * terminal full of them hides the first (usually the cause of the rest).
+ */
+export const MAX_PROBLEMS_SHOWN = 50;
+
+/** Renders problems one per line, in file order: the first {@link MAX_PROBLEMS_SHOWN}, then a count of the rest. */
 export function formatProblems(file: string, problems: readonly ConfigProblem[]): string {
-  return sortProblems(problems).map((p) => formatProblem(file, p)).join("\n");
+  const sorted = sortProblems(problems);
+  const lines = sorted.slice(0, MAX_PROBLEMS_SHOWN).map((p) => formatProblem(file, p));
+  const rest = sorted.length - MAX_PROBLEMS_SHOWN;
+  if (rest > 0) {
+    lines.push(`… and ${rest} more ${rest === 1 ? "problem" : "problems"} ('k8zner config validate --json' lists all)`);
+  }
+  return lines.join("\n");
 }
 
 /** Orders problems by line, then column, then path. */

@@ -60,10 +60,34 @@ export interface ConfirmQuestion {
 export interface Prompter {
   intro(title: string): void;
   note(message: string, title?: string): void;
+  /** A one-line warning between questions. */
+  warn(message: string): void;
+  /** Columns a note's line can use before the terminal wraps it; undefined when unknown. */
+  readonly noteWidth?: number;
   text(question: TextQuestion): Promise<Answer<string>>;
   select<T>(question: SelectQuestion<T>): Promise<Answer<T>>;
   confirm(question: ConfirmQuestion): Promise<Answer<boolean>>;
   outro(message: string): void;
+}
+
+/** Monthly prices of the server sizes, from a live price list. */
+export interface SizePrices {
+  /** Currency of the amounts, e.g. "EUR". */
+  currency: string;
+  /** Gross (VAT included) monthly price of one server of `size` in `region`; undefined when not listed. */
+  monthlyGross(size: ServerSize, region: Region): number | undefined;
+}
+
+/** The outcome of looking prices up: the prices, or why there are none (shown once as a warning). */
+export type PriceLookup = { ok: true; prices: SizePrices } | { ok: false; reason: string };
+
+/** Options of {@link runWizard}. */
+export interface WizardOptions {
+  /**
+   * Prices for the size menus, usually already being fetched while the first questions are asked.
+   * Absent: the menus list sizes without prices.
+   */
+  prices?: Promise<PriceLookup>;
 }
 
 /** The user cancelled a prompt; nothing was written. Exit code 130, as for an interrupted command. */
@@ -165,19 +189,47 @@ export function listSizesBySpec(): ServerSize[] {
   );
 }
 
-function sizeChoices(recommended: ServerSize): Choice<ServerSize>[] {
-  return listSizesBySpec().map((size) => ({
-    value: size,
-    label: `${size.padEnd(6)} ${describeSize(size)}`,
-    ...(size === recommended ? { hint: "recommended" } : {}),
-  }));
+/**
+ * The size menu: specs and, when known, the monthly price in the chosen region, in aligned columns
+ * (`cx33   4 vCPU, 8 GB RAM, 80 GB disk      EUR  6.53`; the question says "monthly price"). Short
+ * enough that clack's "(recommended)" hint still fits beside it on an 80-column terminal.
+ */
+export function sizeChoices(
+  recommended: ServerSize,
+  region: Region,
+  prices?: SizePrices,
+): Choice<ServerSize>[] {
+  const sizes = listSizesBySpec();
+  const specs = sizes.map((size) => describeSize(size));
+  const amounts = sizes.map((size) => prices?.monthlyGross(size, region)?.toFixed(2));
+  const specWidth = Math.max(...specs.map((s) => s.length));
+  const amountWidth = Math.max(0, ...amounts.map((a) => a?.length ?? 0));
+  return sizes.map((size, i) => {
+    const amount = amounts[i];
+    const price = amount === undefined ? "" : `  ${prices!.currency} ${amount.padStart(amountWidth)}`;
+    const label = `${size.padEnd(6)} ${price ? specs[i]!.padEnd(specWidth) : specs[i]!}${price}`;
+    return { value: size, label, ...(size === recommended ? { hint: "recommended" } : {}) };
+  });
+}
+
+/** Waits for the price lookup; a failure is shown once and the menus go on without prices. */
+async function lookUpPrices(prompter: Prompter, lookup: Promise<PriceLookup> | undefined) {
+  if (lookup === undefined) return undefined;
+  const result = await lookup;
+  if (result.ok) return result.prices;
+  prompter.warn(`No live prices: ${result.reason}`);
+  return undefined;
 }
 
 /**
  * Asks every question the answers leave open and returns the spec. Throws
  * {@link WizardCancelledError} when the user cancels any prompt.
  */
-export async function runWizard(prompter: Prompter, given: InitAnswers = {}): Promise<Spec> {
+export async function runWizard(
+  prompter: Prompter,
+  given: InitAnswers = {},
+  options: WizardOptions = {},
+): Promise<Spec> {
   const a: InitAnswers = { ...given };
   const ask = async <T>(answer: Promise<Answer<T>>): Promise<T> => {
     const value = await answer;
@@ -197,9 +249,10 @@ export async function runWizard(prompter: Prompter, given: InitAnswers = {}): Pr
   }));
   a.mode ??= await ask(prompter.select<Mode>({
     message: "Mode",
+    // The counts are in the labels: a hint shows only next to the highlighted entry.
     choices: [
-      { value: "dev", label: "Development", hint: "1 control plane" },
-      { value: "ha", label: "High availability", hint: "3 control planes across hosts" },
+      { value: "dev", label: "Development: 1 control plane (also runs workloads)" },
+      { value: "ha", label: "High availability: 3 control planes across hosts" },
     ],
     initial: "dev",
   }));
@@ -211,14 +264,22 @@ export async function runWizard(prompter: Prompter, given: InitAnswers = {}): Pr
     }),
     initial: DEFAULT_WORKER_COUNT,
   }));
+  const prices = a.workerSize === undefined || a.controlPlaneSize === undefined
+    ? await lookUpPrices(prompter, options.prices)
+    : undefined;
+  const priceNote = prices ? `monthly price per server incl. VAT in ${a.region}, live from Hetzner` : undefined;
+  const sizeQuestion = (what: string, ...notes: (string | undefined)[]) => {
+    const given = notes.filter((n) => n !== undefined);
+    return given.length === 0 ? what : `${what} (${given.join("; ")})`;
+  };
   a.workerSize ??= await ask(prompter.select<ServerSize>({
-    message: "Worker size",
-    choices: sizeChoices(DEFAULT_WORKER_SIZE),
+    message: sizeQuestion("Worker size", priceNote),
+    choices: sizeChoices(DEFAULT_WORKER_SIZE, a.region, prices),
     initial: DEFAULT_WORKER_SIZE,
   }));
   a.controlPlaneSize ??= await ask(prompter.select<ServerSize>({
-    message: a.mode === "ha" ? "Control-plane size (each of 3)" : "Control-plane size",
-    choices: sizeChoices(DEFAULT_CONTROL_PLANE_SIZE),
+    message: sizeQuestion("Control-plane size", a.mode === "ha" ? "each of 3" : undefined, priceNote),
+    choices: sizeChoices(DEFAULT_CONTROL_PLANE_SIZE, a.region, prices),
     initial: DEFAULT_CONTROL_PLANE_SIZE,
   }));
   if (a.domain === undefined) {

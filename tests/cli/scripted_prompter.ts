@@ -22,11 +22,27 @@ export interface Transcript {
   initials: Map<string, string | undefined>;
   /** Initial choices of select and confirm questions, keyed by message. */
   defaults: Map<string, unknown>;
+  /** The labels a select question showed, keyed by message. */
+  labels: Map<string, string[]>;
+  warnings: string[];
+  outros: string[];
 }
 
-export function scriptedPrompter(steps: Step[]): Prompter & { transcript: Transcript; assertDone(): void } {
+/** `noteWidth` plays a terminal of that many columns inside a note (undefined: unknown width). */
+export function scriptedPrompter(
+  steps: Step[],
+  options: { noteWidth?: number } = {},
+): Prompter & { transcript: Transcript; assertDone(): void } {
   const queue = [...steps];
-  const transcript: Transcript = { questions: [], notes: [], initials: new Map(), defaults: new Map() };
+  const transcript: Transcript = {
+    questions: [],
+    notes: [],
+    initials: new Map(),
+    defaults: new Map(),
+    labels: new Map(),
+    warnings: [],
+    outros: [],
+  };
   const next = (kind: "text" | "select" | "confirm", message: string) => {
     transcript.questions.push(message);
     const step = queue.shift();
@@ -40,8 +56,10 @@ export function scriptedPrompter(steps: Step[]): Prompter & { transcript: Transc
   return {
     transcript,
     intro: () => {},
-    outro: () => {},
+    outro: (message) => void transcript.outros.push(message),
     note: (message) => void transcript.notes.push(message),
+    warn: (message) => void transcript.warnings.push(message),
+    noteWidth: options.noteWidth,
     text: (q): Promise<Answer<string>> => {
       const step = next("text", q.message) as Extract<Step, { text: RegExp }>;
       transcript.initials.set(q.message, q.initial);
@@ -58,9 +76,10 @@ export function scriptedPrompter(steps: Step[]): Prompter & { transcript: Transc
       }
       return fail("text step without answers");
     },
-    select: <T>(q: { message: string; choices: { value: T }[]; initial?: T }): Promise<Answer<T>> => {
+    select: <T>(q: { message: string; choices: { value: T; label: string }[]; initial?: T }): Promise<Answer<T>> => {
       const step = next("select", q.message) as Extract<Step, { select: RegExp }>;
       transcript.defaults.set(q.message, q.initial);
+      transcript.labels.set(q.message, q.choices.map((c) => c.label));
       const values = q.choices.map((c) => c.value);
       if (step.expectChoices && JSON.stringify(values) !== JSON.stringify(step.expectChoices)) {
         fail(
