@@ -1,14 +1,20 @@
 /**
  * The test task: runs `deno test` over the repository with a JUnit report beside the normal
- * output, then prints the plain closing line CI reads: `N passed, N failed` (Deno's own summary
- * line is not in that form). Extra arguments are passed to `deno test` (e.g. a file filter).
+ * output, then prints the plain closing line CI reads: `N passed, N failed`, counting tests, not
+ * their steps (Deno's own summary line is not in that form). Before it, it lists the tests skipped
+ * because something outside the repository is missing (see `tests/requirements.ts`), with the
+ * reason. Extra arguments are passed to `deno test` (e.g. a file filter).
  *
  * @module
  */
+import { countJunit, type JunitTest } from "./junit_counts.ts";
+
 const reportDir = ".test-results";
 const junitPath = `${reportDir}/junit.xml`;
+const skipsPath = `${Deno.cwd()}/${reportDir}/skips.jsonl`;
 await Deno.mkdir(reportDir, { recursive: true });
 await Deno.remove(junitPath).catch(() => {});
+await Deno.remove(skipsPath).catch(() => {});
 
 const args = [
   "test",
@@ -22,16 +28,17 @@ const child = new Deno.Command(Deno.execPath(), {
   args,
   stdout: "inherit",
   stderr: "inherit",
-  env: { NO_COLOR: "1", RUST_BACKTRACE: "0" },
+  env: { NO_COLOR: "1", RUST_BACKTRACE: "0", K8ZNER_TEST_SKIPS: skipsPath },
 }).spawn();
 const status = await child.status;
 
-const counts = await countResults(junitPath);
-if (counts === undefined) {
+const xml = await Deno.readTextFile(junitPath).catch(() => undefined);
+if (xml === undefined) {
   console.log(`deno test exited with code ${status.code} before writing a report (type or load error above)`);
   console.log("0 passed, 1 failed");
   Deno.exit(status.code || 1);
 }
+const counts = countJunit(xml);
 let { passed, failed } = counts;
 // A failure Deno reports outside any test case (an uncaught error, a leak) still fails the run.
 if (status.code !== 0 && failed === 0) failed = 1;
@@ -39,23 +46,26 @@ if (passed + failed === 0) {
   console.log("no tests ran");
   failed = 1;
 }
-console.log(`${passed} passed, ${failed} failed${counts.skipped ? `, ${counts.skipped} skipped` : ""}`);
+const missing = await skippedForMissing(counts.tests);
+if (missing.length > 0) {
+  console.log(`\n${missing.length} skipped because something is missing (.ci/run installs it and allows no skip):`);
+  for (const line of missing) console.log(`  ${line}`);
+}
+const otherSkips = counts.skipped - missing.length;
+if (otherSkips > 0) console.log(`${otherSkips} ignored by the tests themselves (ignore: true)`);
+console.log(`${passed} passed, ${failed} failed`);
 Deno.exit(failed > 0 ? 1 : 0);
 
-/** Counts top-level test cases in Deno's JUnit report; steps are reported inside their test. */
-async function countResults(path: string) {
-  let xml: string;
-  try {
-    xml = await Deno.readTextFile(path);
-  } catch {
-    return undefined;
+/** `<file>: <test>: <reason>` for each skipped test that `tests/requirements.ts` recorded a reason for. */
+async function skippedForMissing(tests: JunitTest[]): Promise<string[]> {
+  const text = await Deno.readTextFile(skipsPath).catch(() => "");
+  const reasons = new Map<string, string>();
+  for (const line of text.split("\n")) {
+    if (line.trim() === "") continue;
+    const record = JSON.parse(line) as { test: string; reasons: string[] };
+    reasons.set(record.test, record.reasons.join("; "));
   }
-  let passed = 0, failed = 0, skipped = 0;
-  for (const match of xml.matchAll(/<testcase\b[^>]*?(\/>|>([\s\S]*?)<\/testcase>)/g)) {
-    const body = match[2] ?? "";
-    if (/<failure\b|<error\b/.test(body)) failed++;
-    else if (/<skipped\b/.test(body)) skipped++;
-    else passed++;
-  }
-  return { passed, failed, skipped };
+  return tests
+    .filter((t) => t.outcome === "skipped" && reasons.has(t.name))
+    .map((t) => `${t.file}: ${t.name}: ${reasons.get(t.name)}`);
 }
