@@ -8,9 +8,12 @@
  */
 import Ajv2020 from "ajv/dist/2020";
 import { parseAllDocuments } from "yaml";
+import { type Requirement, sharedFile } from "./requirements.ts";
 
 /** Where the schema lives: `<repo>/../shared/contracts/`. */
 export const TALOS_SCHEMA_URL = new URL("../../shared/contracts/talos-config.schema.json", import.meta.url);
+/** The schema as a test requirement: `requires([TALOS_SCHEMA], …)` skips when `../shared` is absent. */
+export const TALOS_SCHEMA: Requirement = sharedFile("contracts/talos-config.schema.json");
 
 /** Kind -> schema definition name, as the schema structures them. */
 const KIND_DEFINITIONS: Record<string, string> = {
@@ -23,15 +26,10 @@ const KIND_DEFINITIONS: Record<string, string> = {
 /** Validates every document of a multi-document YAML string and returns the problems found. */
 export type TalosSchemaCheck = (yamlText: string) => string[];
 
-/** Loads the schema and compiles it once; `undefined` (with a printed reason) when it is absent. */
-export async function loadTalosSchemaCheck(who: string): Promise<TalosSchemaCheck | undefined> {
-  let text: string;
-  try {
-    text = await Deno.readTextFile(TALOS_SCHEMA_URL);
-  } catch {
-    console.log(`${who}: schema tests skipped, ${TALOS_SCHEMA_URL.pathname} is absent`);
-    return undefined;
-  }
+/** Loads the schema and compiles it once; `undefined` when it is absent ({@link TALOS_SCHEMA} says why). */
+export async function loadTalosSchemaCheck(): Promise<TalosSchemaCheck | undefined> {
+  if (TALOS_SCHEMA.missing) return undefined;
+  const text = await Deno.readTextFile(TALOS_SCHEMA.path);
   const schema = JSON.parse(text);
   // deno-lint-ignore no-explicit-any
   const ajv = new (Ajv2020 as any)({ strict: false, allErrors: true });

@@ -10,6 +10,7 @@ import {
   SHELLS,
 } from "./completion.ts";
 import type { CliContext } from "./context.ts";
+import { binary, requires } from "../../tests/requirements.ts";
 import { createProgram } from "./program.ts";
 
 function fakeContext(out: string[] = []): CliContext {
@@ -31,10 +32,8 @@ function programWithLateCommand() {
   return program;
 }
 
-function which(bin: string): boolean {
-  const r = new Deno.Command("sh", { args: ["-c", `command -v ${bin}`], stdout: "null", stderr: "null" }).outputSync();
-  return r.success;
-}
+const ZSH = binary("zsh");
+const FISH = binary("fish");
 
 async function runShell(bin: string, args: string[], script: string): Promise<{ code: number; out: string }> {
   const dir = await Deno.makeTempDir();
@@ -99,23 +98,21 @@ Deno.test("the bash script passes bash -n and completes commands, nested command
   assertIncludes((await complete(["k8zner", "version", "--"])).join(" "), "--json");
 });
 
-Deno.test({
+Deno.test(requires([ZSH], {
   name: "the zsh script passes zsh -n",
-  ignore: !which("zsh"),
   fn: async () => {
     const script = renderZshCompletion(describeCommandTree(programWithLateCommand()));
-    assertEquals(await runShell("zsh", ["-n", "$FILE"], script), { code: 0, out: "" });
+    assertEquals(await runShell(ZSH.path, ["-n", "$FILE"], script), { code: 0, out: "" });
   },
-});
+}));
 
-Deno.test({
+Deno.test(requires([FISH], {
   name: "the fish script passes fish -n and completes commands and option choices",
-  ignore: !which("fish"),
   fn: async () => {
     const script = renderFishCompletion(describeCommandTree(programWithLateCommand()));
-    assertEquals(await runShell("fish", ["-n", "$FILE"], script), { code: 0, out: "" });
+    assertEquals(await runShell(FISH.path, ["-n", "$FILE"], script), { code: 0, out: "" });
     const complete = async (line: string) => {
-      const r = await runShell("fish", ["-c", `source $FILE; complete -C '${line}'`], script);
+      const r = await runShell(FISH.path, ["-c", `source $FILE; complete -C '${line}'`], script);
       assertEquals(r.code, 0, r.out);
       return r.out.trim().split("\n").map((l) => l.split("\t")[0]!).sort();
     };
@@ -124,10 +121,7 @@ Deno.test({
     assertEquals(await complete("k8zner zzlate "), ["help", "inner"]);
     assertEquals(await complete("k8zner zzlate inner --colour "), ["blue", "red"]);
   },
-});
-
-if (!which("zsh")) console.log("completion_test: zsh not installed, skipping zsh -n");
-if (!which("fish")) console.log("completion_test: fish not installed, skipping fish -n");
+}));
 
 Deno.test("k8zner completion prints the script for the chosen shell and rejects unknown shells with exit 2", async () => {
   const out: string[] = [];

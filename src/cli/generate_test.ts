@@ -1,6 +1,7 @@
 import { Buffer } from "node:buffer";
 import { assertEquals, assertIncludes, assertMatch, assertOk, assertRejects } from "../../tests/assert.ts";
-import { loadTalosSchemaCheck } from "../../tests/talos_schema.ts";
+import { loadTalosSchemaCheck, TALOS_SCHEMA } from "../../tests/talos_schema.ts";
+import { requires } from "../../tests/requirements.ts";
 import { exitCodeFor } from "../lib/errors.ts";
 import { parseTalosconfig } from "../talos/talosconfig.ts";
 import { parseCertificate } from "../talos/pki.ts";
@@ -8,7 +9,7 @@ import type { CliContext } from "./context.ts";
 import { createProgram } from "./program.ts";
 
 const NOW = new Date("2026-03-01T12:00:00Z");
-const check = await loadTalosSchemaCheck("generate_test");
+const check = await loadTalosSchemaCheck();
 
 function fakeContext(cwd: string, now = NOW): CliContext & { out: string[]; err: string[] } {
   const out: string[] = [];
@@ -68,9 +69,8 @@ Deno.test("generate talos writes secrets, both role configs and a talosconfig, a
   });
 });
 
-Deno.test({
+Deno.test(requires([TALOS_SCHEMA], {
   name: "generate talos output passes the Talos v1.13 schema check",
-  ignore: check === undefined,
   fn: async () => {
     for (const mode of ["dev", "ha"] as const) {
       await withProject(mode, async (root) => {
@@ -83,7 +83,7 @@ Deno.test({
       });
     }
   },
-});
+}));
 
 Deno.test("generate talos is byte-identical on a second run with the same secrets and clock", async () => {
   await withProject("ha", async (root) => {

@@ -5,6 +5,9 @@
 import { assertEquals, assertIncludes, assertMatch, assertOk, assertThrows } from "../../tests/assert.ts";
 import { isValidLabelKey, isValidLabelValue } from "../lib/labels.ts";
 import { VANILLA_SCHEMATIC_ID } from "../talos/machine_config.ts";
+import { binary, requires } from "../../tests/requirements.ts";
+
+const XZ = binary("xz", { apt: "xz-utils" });
 import {
   renderImageFactoryUrl,
   renderTalosImageNames,
@@ -86,7 +89,8 @@ Deno.test("renderImageFactoryUrl() points at the hcloud disk image of the schema
 async function stubBin(dir: string, opts: { curl: boolean; disks: string }): Promise<string> {
   const bin = `${dir}/bin`;
   await Deno.mkdir(bin);
-  for (const tool of ["bash", "xz", "awk", "cat"]) {
+  await Deno.symlink(XZ.path, `${bin}/xz`);
+  for (const tool of ["bash", "awk", "cat"]) {
     const path = ["/usr/bin", "/bin"].map((d) => `${d}/${tool}`).find((p) => {
       try {
         return Deno.statSync(p).isFile;
@@ -132,7 +136,7 @@ async function withImage(fn: (dir: string, raw: Uint8Array) => Promise<void>) {
   try {
     const raw = new Uint8Array(256 * 1024).map((_, i) => (i * 7) % 13);
     await Deno.writeFile(`${dir}/image.raw`, raw);
-    const xz = await new Deno.Command("xz", { args: ["-z", "-k", `${dir}/image.raw`] }).output();
+    const xz = await new Deno.Command(XZ.path, { args: ["-z", "-k", `${dir}/image.raw`] }).output();
     assertOk(xz.success, "xz -z failed");
     await fn(dir, raw);
   } finally {
@@ -140,45 +144,57 @@ async function withImage(fn: (dir: string, raw: Uint8Array) => Promise<void>) {
   }
 }
 
-Deno.test("the write script streams the image through xz into the first disk lsblk lists, then syncs", async () => {
-  await withImage(async (dir, raw) => {
-    const bin = await stubBin(dir, { curl: true, disks: "loop0 loop\\nsr0 rom\\nsda disk\\nsdb disk\\n" });
-    const { code, stderr, url } = await runScript(bin);
-    assertEquals(code, 0, stderr);
-    assertEquals(await Deno.readFile(`${dir}/disk-sda`), raw);
-    assertEquals((await Deno.readTextFile(`${dir}/downloads`)).trim(), `-fsSL ${url}`);
-    assertEquals((await Deno.readTextFile(`${dir}/dd_args`)).trim(), "of=/dev/sda bs=4M oflag=direct status=none");
-    assertEquals((await Deno.readTextFile(`${dir}/synced`)).trim(), "synced");
-    assertIncludes(stderr, "k8zner: image written to /dev/sda");
-  });
-});
+Deno.test(requires([XZ], {
+  name: "the write script streams the image through xz into the first disk lsblk lists, then syncs",
+  fn: async () => {
+    await withImage(async (dir, raw) => {
+      const bin = await stubBin(dir, { curl: true, disks: "loop0 loop\\nsr0 rom\\nsda disk\\nsdb disk\\n" });
+      const { code, stderr, url } = await runScript(bin);
+      assertEquals(code, 0, stderr);
+      assertEquals(await Deno.readFile(`${dir}/disk-sda`), raw);
+      assertEquals((await Deno.readTextFile(`${dir}/downloads`)).trim(), `-fsSL ${url}`);
+      assertEquals((await Deno.readTextFile(`${dir}/dd_args`)).trim(), "of=/dev/sda bs=4M oflag=direct status=none");
+      assertEquals((await Deno.readTextFile(`${dir}/synced`)).trim(), "synced");
+      assertIncludes(stderr, "k8zner: image written to /dev/sda");
+    });
+  },
+}));
 
-Deno.test("the write script falls back to wget when curl is missing", async () => {
-  await withImage(async (dir, raw) => {
-    const bin = await stubBin(dir, { curl: false, disks: "vda disk\\n" });
-    const { code, stderr, url } = await runScript(bin);
-    assertEquals(code, 0, stderr);
-    assertEquals(await Deno.readFile(`${dir}/disk-vda`), raw);
-    assertEquals((await Deno.readTextFile(`${dir}/downloads`)).trim(), `-qO- ${url}`);
-  });
-});
+Deno.test(requires([XZ], {
+  name: "the write script falls back to wget when curl is missing",
+  fn: async () => {
+    await withImage(async (dir, raw) => {
+      const bin = await stubBin(dir, { curl: false, disks: "vda disk\\n" });
+      const { code, stderr, url } = await runScript(bin);
+      assertEquals(code, 0, stderr);
+      assertEquals(await Deno.readFile(`${dir}/disk-vda`), raw);
+      assertEquals((await Deno.readTextFile(`${dir}/downloads`)).trim(), `-qO- ${url}`);
+    });
+  },
+}));
 
-Deno.test("the write script fails (pipefail) when the download fails, and never syncs a half-written disk", async () => {
-  await withImage(async (dir) => {
-    const bin = await stubBin(dir, { curl: true, disks: "sda disk\\n" });
-    const { code, stderr } = await runScript(bin, { FAIL_DOWNLOAD: "1" });
-    assertOk(code !== 0, `exit code ${code}`);
-    assertIncludes(stderr, "404 Not Found");
-    assertEquals(await Deno.stat(`${dir}/synced`).then(() => true, () => false), false);
-  });
-});
+Deno.test(requires([XZ], {
+  name: "the write script fails (pipefail) when the download fails, and never syncs a half-written disk",
+  fn: async () => {
+    await withImage(async (dir) => {
+      const bin = await stubBin(dir, { curl: true, disks: "sda disk\\n" });
+      const { code, stderr } = await runScript(bin, { FAIL_DOWNLOAD: "1" });
+      assertOk(code !== 0, `exit code ${code}`);
+      assertIncludes(stderr, "404 Not Found");
+      assertEquals(await Deno.stat(`${dir}/synced`).then(() => true, () => false), false);
+    });
+  },
+}));
 
-Deno.test("the write script stops with a clear message when lsblk lists no disk", async () => {
-  await withImage(async (dir) => {
-    const bin = await stubBin(dir, { curl: true, disks: "loop0 loop\\nsr0 rom\\n" });
-    const { code, stderr } = await runScript(bin);
-    assertEquals(code, 3);
-    assertIncludes(stderr, "lsblk found no disk");
-    assertEquals(await Deno.stat(`${dir}/downloads`).then(() => true, () => false), false);
-  });
-});
+Deno.test(requires([XZ], {
+  name: "the write script stops with a clear message when lsblk lists no disk",
+  fn: async () => {
+    await withImage(async (dir) => {
+      const bin = await stubBin(dir, { curl: true, disks: "loop0 loop\\nsr0 rom\\n" });
+      const { code, stderr } = await runScript(bin);
+      assertEquals(code, 3);
+      assertIncludes(stderr, "lsblk found no disk");
+      assertEquals(await Deno.stat(`${dir}/downloads`).then(() => true, () => false), false);
+    });
+  },
+}));

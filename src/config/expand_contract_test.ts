@@ -4,18 +4,15 @@
  * printed reason when the contracts folder is absent.
  */
 import Ajv2020 from "ajv/dist/2020";
-import { fileURLToPath } from "node:url";
 import { assertEquals } from "../../tests/assert.ts";
 import { expandSpec } from "./expand.ts";
 import type { Spec } from "./spec.ts";
+import { requires, sharedFile } from "../../tests/requirements.ts";
 
-const contractPath = fileURLToPath(new URL("../../../shared/contracts/hcloud-openapi.json", import.meta.url));
-let openapi: Record<string, unknown> | undefined;
-try {
-  openapi = JSON.parse(Deno.readTextFileSync(contractPath));
-} catch {
-  console.log(`skipping Hetzner OpenAPI contract tests: ${contractPath} is not present`);
-}
+const HCLOUD_OPENAPI = sharedFile("contracts/hcloud-openapi.json");
+const openapi: Record<string, unknown> | undefined = HCLOUD_OPENAPI.missing
+  ? undefined
+  : JSON.parse(Deno.readTextFileSync(HCLOUD_OPENAPI.path));
 
 function requestValidator(path: string) {
   // deno-lint-ignore no-explicit-any
@@ -33,9 +30,8 @@ const spec: Spec = {
   api_allowlist: ["203.0.113.0/24"],
 };
 
-Deno.test({
+Deno.test(requires([HCLOUD_OPENAPI], {
   name: "network, firewall, load balancer and placement group bodies validate against Hetzner's OpenAPI",
-  ignore: openapi === undefined,
   fn() {
     const state = expandSpec(spec);
     const bodies: Array<[string, unknown]> = [
@@ -50,11 +46,10 @@ Deno.test({
       assertEquals(ok, true, `${path}: ${JSON.stringify(validate.errors)}`);
     }
   },
-});
+}));
 
-Deno.test({
+Deno.test(requires([HCLOUD_OPENAPI], {
   name: "a server plan plus image, network and placement group IDs is a valid POST /servers body",
-  ignore: openapi === undefined,
   fn() {
     const validate = requestValidator("/servers");
     for (const s of expandSpec(spec).servers) {
@@ -71,4 +66,4 @@ Deno.test({
       assertEquals(validate(body), true, `${s.name}: ${JSON.stringify(validate.errors)}`);
     }
   },
-});
+}));

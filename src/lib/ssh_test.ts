@@ -3,9 +3,12 @@
  * loopback for the test): key auth, streaming a compressed image through `xz -d | dd`, exit codes.
  */
 import { assertEquals, assertIncludes, assertOk, assertRejects } from "../../tests/assert.ts";
+import { binary, requires } from "../../tests/requirements.ts";
 import { generateSshKeyPair, isWellFormedEd25519, SshError, sshExec, waitForSsh } from "./ssh.ts";
 
-const SSHD = "/usr/sbin/sshd";
+const SSHD = binary("sshd", { sbin: true, apt: "openssh-server" });
+const SSH_KEYGEN = binary("ssh-keygen", { apt: "openssh-client" });
+const XZ = binary("xz", { apt: "xz-utils" });
 
 function freePort(): number {
   const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
@@ -21,11 +24,8 @@ async function run(cmd: string, args: string[]): Promise<void> {
 
 /** Starts sshd on 127.0.0.1 trusting `publicKey`; returns its port and a stop function. */
 async function startSshd(dir: string, publicKey: string) {
-  await Deno.stat(SSHD).catch(() => {
-    throw new Error(`${SSHD} is missing: install Debian's openssh-server (.ci/run does)`);
-  });
   await Deno.mkdir("/run/sshd", { recursive: true });
-  await run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", `${dir}/host_key`]);
+  await run(SSH_KEYGEN.path, ["-q", "-t", "ed25519", "-N", "", "-f", `${dir}/host_key`]);
   await Deno.writeTextFile(`${dir}/authorized_keys`, publicKey + "\n", { mode: 0o600 });
   const port = freePort();
   await Deno.writeTextFile(
@@ -44,7 +44,7 @@ async function startSshd(dir: string, publicKey: string) {
       "",
     ].join("\n"),
   );
-  const child = new Deno.Command(SSHD, { args: ["-D", "-e", "-f", `${dir}/sshd_config`], stderr: "null" }).spawn();
+  const child = new Deno.Command(SSHD.path, { args: ["-D", "-e", "-f", `${dir}/sshd_config`], stderr: "null" }).spawn();
   // Wait until it accepts TCP connections.
   for (let i = 0; i < 100; i++) {
     try {
@@ -68,56 +68,62 @@ async function sha256Hex(path: string): Promise<string> {
   return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-Deno.test("sshExec() streams an xz image through dd on a real OpenSSH server and reports exit codes", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "k8zner-ssh-" });
-  const keys = generateSshKeyPair("k8zner-test");
-  assertOk(keys.publicKey.startsWith("ssh-ed25519 "), keys.publicKey);
-  const sshd = await startSshd(dir, keys.publicKey);
-  try {
-    // A 3 MiB "disk image", compressed as the Image Factory serves it.
-    const raw = new Uint8Array(3 * 1024 * 1024);
-    for (let i = 0; i < raw.length; i += 65_536) crypto.getRandomValues(raw.subarray(i, i + 65_536));
-    for (let i = 0; i < raw.length; i++) raw[i] = raw[i]! % 7; // compressible, like a real disk image
-    await Deno.writeFile(`${dir}/image.raw`, raw);
-    await run("xz", ["-k", "-T1", "-0", `${dir}/image.raw`]);
+Deno.test(requires([SSHD, SSH_KEYGEN, XZ], {
+  name: "sshExec() streams an xz image through dd on a real OpenSSH server and reports exit codes",
+  fn: async () => {
+    const dir = await Deno.makeTempDir({ prefix: "k8zner-ssh-" });
+    const keys = generateSshKeyPair("k8zner-test");
+    assertOk(keys.publicKey.startsWith("ssh-ed25519 "), keys.publicKey);
+    const sshd = await startSshd(dir, keys.publicKey);
+    try {
+      // A 3 MiB "disk image", compressed as the Image Factory serves it.
+      const raw = new Uint8Array(3 * 1024 * 1024);
+      for (let i = 0; i < raw.length; i += 65_536) crypto.getRandomValues(raw.subarray(i, i + 65_536));
+      for (let i = 0; i < raw.length; i++) raw[i] = raw[i]! % 7; // compressible, like a real disk image
+      await Deno.writeFile(`${dir}/image.raw`, raw);
+      await run(XZ.path, ["-k", "-T1", "-0", `${dir}/image.raw`]);
 
-    const base = { host: "127.0.0.1", port: sshd.port, privateKey: keys.privateKey };
-    await waitForSsh({ ...base, attempts: 5, delayMs: 100, sleep: (ms) => new Promise((r) => setTimeout(r, ms)) });
-    let output = "";
-    const result = await sshExec({
-      ...base,
-      command: `set -e; cat ${dir}/image.raw.xz | xz -d | dd of=${dir}/disk.raw bs=4M 2>&1; sync`,
-      onOutput: (text) => output += text,
-    });
-    assertEquals(result.exitCode, 0);
-    assertIncludes(output, "records out");
-    assertEquals(await sha256Hex(`${dir}/disk.raw`), await sha256Hex(`${dir}/image.raw`));
-    assertOk(result.hostKeySha256 && result.hostKeySha256.length === 43, "host key fingerprint recorded");
+      const base = { host: "127.0.0.1", port: sshd.port, privateKey: keys.privateKey };
+      await waitForSsh({ ...base, attempts: 5, delayMs: 100, sleep: (ms) => new Promise((r) => setTimeout(r, ms)) });
+      let output = "";
+      const result = await sshExec({
+        ...base,
+        command: `set -e; cat ${dir}/image.raw.xz | xz -d | dd of=${dir}/disk.raw bs=4M 2>&1; sync`,
+        onOutput: (text) => output += text,
+      });
+      assertEquals(result.exitCode, 0);
+      assertIncludes(output, "records out");
+      assertEquals(await sha256Hex(`${dir}/disk.raw`), await sha256Hex(`${dir}/image.raw`));
+      assertOk(result.hostKeySha256 && result.hostKeySha256.length === 43, "host key fingerprint recorded");
 
-    const failed = await sshExec({ ...base, command: "echo 'no disk found' >&2; exit 3" });
-    assertEquals(failed.exitCode, 3);
-    assertIncludes(failed.stderrTail, "no disk found");
-  } finally {
-    await sshd.stop();
-    await Deno.remove(dir, { recursive: true });
-  }
-});
+      const failed = await sshExec({ ...base, command: "echo 'no disk found' >&2; exit 3" });
+      assertEquals(failed.exitCode, 3);
+      assertIncludes(failed.stderrTail, "no disk found");
+    } finally {
+      await sshd.stop();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+}));
 
-Deno.test("sshExec() rejects with an auth SshError when the server does not trust the key", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "k8zner-ssh-" });
-  const trusted = generateSshKeyPair("trusted");
-  const stranger = generateSshKeyPair("stranger");
-  const sshd = await startSshd(dir, trusted.publicKey);
-  try {
-    await assertRejects(
-      sshExec({ host: "127.0.0.1", port: sshd.port, privateKey: stranger.privateKey, command: "true" }),
-      (e: unknown) => e instanceof SshError && e.kind === "auth",
-    );
-  } finally {
-    await sshd.stop();
-    await Deno.remove(dir, { recursive: true });
-  }
-});
+Deno.test(requires([SSHD, SSH_KEYGEN], {
+  name: "sshExec() rejects with an auth SshError when the server does not trust the key",
+  fn: async () => {
+    const dir = await Deno.makeTempDir({ prefix: "k8zner-ssh-" });
+    const trusted = generateSshKeyPair("trusted");
+    const stranger = generateSshKeyPair("stranger");
+    const sshd = await startSshd(dir, trusted.publicKey);
+    try {
+      await assertRejects(
+        sshExec({ host: "127.0.0.1", port: sshd.port, privateKey: stranger.privateKey, command: "true" }),
+        (e: unknown) => e instanceof SshError && e.kind === "auth",
+      );
+    } finally {
+      await sshd.stop();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+}));
 
 Deno.test("waitForSsh() gives up after its attempts when nothing listens", async () => {
   const port = freePort();

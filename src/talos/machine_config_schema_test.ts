@@ -5,7 +5,8 @@
  */
 import { assertEquals, assertOk } from "../../tests/assert.ts";
 import { seededRandom } from "../../tests/seeded_random.ts";
-import { loadTalosSchemaCheck } from "../../tests/talos_schema.ts";
+import { loadTalosSchemaCheck, TALOS_SCHEMA } from "../../tests/talos_schema.ts";
+import { requires } from "../../tests/requirements.ts";
 import {
   type ClusterConfigInput,
   type NodeFacts,
@@ -14,7 +15,7 @@ import {
 } from "./machine_config.ts";
 import { generateSecretsBundle } from "./secrets_bundle.ts";
 
-const check = await loadTalosSchemaCheck("machine_config_schema_test");
+const check = await loadTalosSchemaCheck();
 
 const BASE: ClusterConfigInput = {
   clusterName: "demo",
@@ -43,9 +44,8 @@ const NODES: NodeFacts[] = [
   { hostname: "demo-w-fghij", serverId: 4343, privateIp: "10.0.1.2", role: "worker" },
 ];
 
-Deno.test({
+Deno.test(requires([TALOS_SCHEMA], {
   name: "every role config and node config variant validates against the Talos v1.13 schema",
-  ignore: check === undefined,
   fn: async () => {
     const secrets = await generateSecretsBundle({ now: new Date("2026-03-01T00:00:00Z"), random: seededRandom(3) });
     let checked = 0;
@@ -63,11 +63,10 @@ Deno.test({
     }
     assertEquals(checked, VARIANTS.length * 4);
   },
-});
+}));
 
-Deno.test({
+Deno.test(requires([TALOS_SCHEMA], {
   name: "the schema check catches a field Talos v1.13 removed (machine.network.hostname)",
-  ignore: check === undefined,
   fn: () => {
     const legacy = "version: v1alpha1\nmachine:\n    type: worker\n    network:\n        hostname: old-style\n";
     const problems = check!(legacy);
@@ -75,4 +74,4 @@ Deno.test({
     const badVolume = "apiVersion: v1alpha1\nkind: VolumeConfig\nname: STATE\nencryption:\n    provider: luks1\n";
     assertOk(check!(badVolume).length > 0, "luks1 must be rejected");
   },
-});
+}));

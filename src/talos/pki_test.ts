@@ -1,5 +1,6 @@
 import { Buffer } from "node:buffer";
 import { assertEquals, assertMatch, assertOk, assertThrows } from "../../tests/assert.ts";
+import { binary, requires } from "../../tests/requirements.ts";
 import {
   decodePem,
   generateCa,
@@ -19,22 +20,13 @@ function fixedRandom(fill: number) {
   return (bytes: Uint8Array) => bytes.fill(fill);
 }
 
-async function hasOpenssl(): Promise<boolean> {
-  try {
-    const out = await new Deno.Command("openssl", { args: ["version"], stdout: "null", stderr: "null" }).output();
-    return out.success;
-  } catch {
-    return false;
-  }
-}
-const OPENSSL = await hasOpenssl();
-if (!OPENSSL) console.log("pki_test: openssl not found, skipping the openssl cross-checks");
+const OPENSSL = binary("openssl");
 
 async function openssl(args: string[], files: Record<string, string>): Promise<{ ok: boolean; out: string }> {
   const dir = await Deno.makeTempDir();
   try {
     for (const [name, text] of Object.entries(files)) await Deno.writeTextFile(`${dir}/${name}`, text);
-    const out = await new Deno.Command("openssl", { args, cwd: dir, stdout: "piped", stderr: "piped" }).output();
+    const out = await new Deno.Command(OPENSSL.path, { args, cwd: dir, stdout: "piped", stderr: "piped" }).output();
     const text = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
     return { ok: out.success, out: text };
   } finally {
@@ -165,9 +157,8 @@ Deno.test("issueCertificate() accepts a CA key in Talos PEM form", async () => {
   assertEquals(await verifyIssuedBy(leaf.certPem, ca.certPem), true);
 });
 
-Deno.test({
+Deno.test(requires([OPENSSL], {
   name: "openssl verify accepts leaf certificates from Ed25519 and ECDSA CAs for their purposes",
-  ignore: !OPENSSL,
   fn: async () => {
     const verifyAt = String(Math.floor(NOW.getTime() / 1000) + 3600);
     for (const algorithm of ["Ed25519", "ECDSA-P256"] as const) {
@@ -209,11 +200,10 @@ Deno.test({
       assertEquals(expired.ok, false, `${algorithm}: expired certificate accepted`);
     }
   },
-});
+}));
 
-Deno.test({
+Deno.test(requires([OPENSSL], {
   name: "openssl reads the PKCS#8 keys and the SEC1 EC key and they match their certificates",
-  ignore: !OPENSSL,
   fn: async () => {
     const ca = await generateCa({ algorithm: "ECDSA-P256", commonName: "ca", notBefore: NOW, validityDays: 2 });
     const edCa = await generateCa({ algorithm: "Ed25519", commonName: "ca", notBefore: NOW, validityDays: 2 });
@@ -232,4 +222,4 @@ Deno.test({
     assertOk(edPub.ok, edPub.out);
     assertEquals(edPub.out, edCertPub.out);
   },
-});
+}));

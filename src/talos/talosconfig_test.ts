@@ -5,8 +5,10 @@ import { seededRandom } from "../../tests/seeded_random.ts";
 import { keyMatchesCertificate, parseCertificate, verifyIssuedBy } from "./pki.ts";
 import { generateSecretsBundle } from "./secrets_bundle.ts";
 import { generateTalosconfig, parseTalosconfig, renderTalosconfig } from "./talosconfig.ts";
+import { binary, requires } from "../../tests/requirements.ts";
 
 const NOW = new Date("2026-03-01T00:00:00Z");
+const OPENSSL = binary("openssl");
 const secrets = await generateSecretsBundle({ now: NOW, random: seededRandom(5) });
 
 Deno.test("generateTalosconfig() writes a talosctl context with an os:admin client certificate from the OS CA", async () => {
@@ -35,30 +37,34 @@ Deno.test("generateTalosconfig() writes a talosctl context with an os:admin clie
   assertEquals(await keyMatchesCertificate(creds.keyPem, creds.certPem), true);
 });
 
-Deno.test("the talosconfig client certificate has exactly the client-auth purpose apid requires", async () => {
-  const creds = parseTalosconfig(
-    await generateTalosconfig(secrets, { clusterName: "demo", endpoints: ["1.2.3.4"], now: NOW, roles: ["os:reader"] }),
-  );
-  assertEquals(parseCertificate(creds.certPem).organizations, ["os:reader"]);
-  const dir = await Deno.makeTempDir();
-  try {
-    await Deno.writeTextFile(`${dir}/ca.pem`, creds.caPem);
-    await Deno.writeTextFile(`${dir}/crt.pem`, creds.certPem);
-    const text = await new Deno.Command("openssl", {
-      args: ["x509", "-in", `${dir}/crt.pem`, "-noout", "-ext", "extendedKeyUsage"],
-      stdout: "piped",
-      stderr: "null",
-    }).output().then((o) => new TextDecoder().decode(o.stdout)).catch(() => undefined);
-    if (text === undefined) {
-      console.log("talosconfig_test: openssl not found, skipping the extended key usage check");
-      return;
+Deno.test(requires([OPENSSL], {
+  name: "the talosconfig client certificate has exactly the client-auth purpose apid requires",
+  fn: async () => {
+    const creds = parseTalosconfig(
+      await generateTalosconfig(secrets, {
+        clusterName: "demo",
+        endpoints: ["1.2.3.4"],
+        now: NOW,
+        roles: ["os:reader"],
+      }),
+    );
+    assertEquals(parseCertificate(creds.certPem).organizations, ["os:reader"]);
+    const dir = await Deno.makeTempDir();
+    try {
+      await Deno.writeTextFile(`${dir}/ca.pem`, creds.caPem);
+      await Deno.writeTextFile(`${dir}/crt.pem`, creds.certPem);
+      const text = await new Deno.Command(OPENSSL.path, {
+        args: ["x509", "-in", `${dir}/crt.pem`, "-noout", "-ext", "extendedKeyUsage"],
+        stdout: "piped",
+        stderr: "null",
+      }).output().then((o) => new TextDecoder().decode(o.stdout));
+      assertMatch(text, /TLS Web Client Authentication/);
+      assertOk(!text.includes("Server"), text);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
     }
-    assertMatch(text, /TLS Web Client Authentication/);
-    assertOk(!text.includes("Server"), text);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-});
+  },
+}));
 
 Deno.test("parseTalosconfig() names what is missing", async () => {
   const good = await generateTalosconfig(secrets, { clusterName: "demo", endpoints: ["1.2.3.4"], now: NOW });

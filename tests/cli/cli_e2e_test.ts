@@ -6,6 +6,7 @@
  * @module
  */
 import { assertEquals, assertIncludes, assertMatch, assertNotMatch, assertOk } from "../assert.ts";
+import { binary, requires } from "../requirements.ts";
 
 const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 const dec = new TextDecoder();
@@ -123,13 +124,12 @@ Deno.test("a failure that is not a usage error exits 1, and -v adds the cause ch
   assertMatch(verbose.stderr, /caused by: Not a directory/);
 });
 
-const hasScript = new Deno.Command("sh", { args: ["-c", "command -v script"], stdout: "null" }).outputSync().success;
-if (!hasScript) console.log("cli_e2e_test: util-linux `script` not installed, skipping the terminal colour test");
+const SCRIPT = binary("script", { apt: "bsdutils" });
 
 /** Runs `init` in a pseudo-terminal (util-linux `script`), presses Ctrl-C at the first prompt. */
 async function initInTerminal(env: Record<string, string>): Promise<{ code: number; screen: string }> {
   const cmd = `stty cols 100 rows 30; exec '${Deno.execPath()}' run -A '${MAIN}' init -o /nonexistent-dir/k.yaml`;
-  const child = new Deno.Command("script", {
+  const child = new Deno.Command(SCRIPT.path, {
     args: ["-qec", cmd, "/dev/null"],
     stdin: "piped",
     stdout: "piped",
@@ -161,9 +161,8 @@ async function initInTerminal(env: Record<string, string>): Promise<{ code: numb
 // deno-lint-ignore no-control-regex -- matching ANSI colour escapes is the point
 const SGR_COLOUR = /\x1b\[(3[0-9]|9[0-7]|2|7|9)m/;
 
-Deno.test({
+Deno.test(requires([SCRIPT], {
   name: "the interactive wizard uses colour on a terminal, none with NO_COLOR or CI, and Ctrl-C exits 130",
-  ignore: !hasScript,
   fn: async () => {
     const coloured = await initInTerminal({});
     assertIncludes(coloured.screen, "Cluster name");
@@ -177,4 +176,4 @@ Deno.test({
       assertEquals(plain.code, 130);
     }
   },
-});
+}));

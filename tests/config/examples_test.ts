@@ -6,18 +6,16 @@ import { fileURLToPath } from "node:url";
 import { expandSpec, parseConfig } from "../../src/config/mod.ts";
 import { formatProblems } from "../../src/config/problems.ts";
 import { assertEquals, assertOk } from "../assert.ts";
+import { requires, sharedFile } from "../requirements.ts";
 
+const EXAMPLES = sharedFile("reference/example-configs/full-production.yaml");
 const dir = fileURLToPath(new URL("../../../shared/reference/example-configs/", import.meta.url));
-let files: string[] = [];
-try {
-  files = [...Deno.readDirSync(dir)].filter((e) => e.name.endsWith(".yaml")).map((e) => e.name).sort();
-} catch {
-  console.log(`skipping example-config tests: ${dir} is not present`);
-}
+const files = EXAMPLES.missing
+  ? []
+  : [...Deno.readDirSync(dir)].filter((e) => e.name.endsWith(".yaml")).map((e) => e.name).sort();
 
-Deno.test({
+Deno.test(requires([EXAMPLES], {
   name: "the earlier implementation's example configs all load unchanged and expand",
-  ignore: files.length === 0,
   fn() {
     assertOk(files.length >= 5, `expected the five example configs, found ${files.join(", ")}`);
     for (const name of files) {
@@ -27,14 +25,13 @@ Deno.test({
       assertEquals(state.cluster.name, result.spec!.name);
     }
   },
-});
+}));
 
-Deno.test({
+Deno.test(requires([EXAMPLES], {
   name: "with requireEnv the domain and backup examples name the missing variables",
-  ignore: !files.includes("full-production.yaml"),
   fn() {
     const text = Deno.readTextFileSync(dir + "full-production.yaml");
     const result = parseConfig(text, "full-production.yaml", { requireEnv: true, env: () => undefined });
     assertEquals(result.problems.map((p) => p.path).sort(), ["backup", "domain"]);
   },
-});
+}));

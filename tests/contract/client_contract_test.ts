@@ -13,11 +13,9 @@ import {
 } from "../../src/hcloud/mod.ts";
 import { startHcloudSimulator } from "../hcloud_sim/mod.ts";
 import { fakeEd25519Key } from "../hcloud_sim/test_client.ts";
-import { contractAvailable, OPENAPI_URL, OpenApiContract } from "./openapi.ts";
+import { HCLOUD_OPENAPI, OpenApiContract } from "./openapi.ts";
+import { requires } from "../requirements.ts";
 import { ContractRecorder, createValidatingFetch } from "./validating_fetch.ts";
-
-const available = contractAvailable();
-if (!available) console.log(`hcloud contract tests skipped: ${OPENAPI_URL.pathname} is absent (../shared not mounted)`);
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -46,9 +44,8 @@ function clientFor(url: string, recorder: ContractRecorder): HcloudClient {
 
 const poll = { pollInterval: 5 };
 
-Deno.test({
+Deno.test(requires([HCLOUD_OPENAPI], {
   name: "every request of the real client and every simulator response match the OpenAPI document",
-  ignore: !available,
   fn: async () => {
     const recorder = new ContractRecorder(await OpenApiContract.load());
     await using sim = await startHcloudSimulator({ speed: 2000, rateLimit: false });
@@ -245,11 +242,10 @@ Deno.test({
     console.log(recorder.summary());
     recorder.assertNoMismatches();
   },
-});
+}));
 
-Deno.test({
+Deno.test(requires([HCLOUD_OPENAPI], {
   name: "the client does not repeat a create whose response was lost, and its error responses match the spec",
-  ignore: !available,
   fn: async () => {
     const recorder = new ContractRecorder(await OpenApiContract.load());
     await using sim = await startHcloudSimulator({ speed: 2000, rateLimit: false });
@@ -267,4 +263,4 @@ Deno.test({
     console.log(recorder.summary());
     recorder.assertNoMismatches();
   },
-});
+}));

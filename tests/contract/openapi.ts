@@ -11,6 +11,7 @@
  * @module
  */
 import ajv2020Module from "ajv/dist/2020";
+import { type Requirement, sharedFile } from "../requirements.ts";
 
 // ajv is CommonJS: the class is both `module.exports` and its `default`.
 const Ajv2020 = ajv2020Module.default;
@@ -18,15 +19,8 @@ type Ajv = InstanceType<typeof Ajv2020>;
 
 /** Where the contract lives relative to this file (`<repo>/../shared/contracts`). */
 export const OPENAPI_URL: URL = new URL("../../../shared/contracts/hcloud-openapi.json", import.meta.url);
-
-/** Whether the shared contract document is present (tests skip with a printed reason when it is not). */
-export function contractAvailable(url: URL = OPENAPI_URL): boolean {
-  try {
-    return Deno.statSync(url).isFile;
-  } catch {
-    return false;
-  }
-}
+/** The contract as a test requirement (`requires([HCLOUD_OPENAPI], …)` skips when `../shared` is absent). */
+export const HCLOUD_OPENAPI: Requirement = sharedFile("contracts/hcloud-openapi.json");
 
 /** One operation of the document (method + templated path). */
 export interface OpenApiOperation {

@@ -3,11 +3,9 @@
  * rejects (otherwise a green contract suite would mean nothing).
  */
 import { assertEquals, assertMatch, assertOk } from "../assert.ts";
-import { contractAvailable, OPENAPI_URL, OpenApiContract } from "./openapi.ts";
+import { HCLOUD_OPENAPI, OpenApiContract } from "./openapi.ts";
+import { requires } from "../requirements.ts";
 import { ContractRecorder, createValidatingFetch } from "./validating_fetch.ts";
-
-const available = contractAvailable();
-if (!available) console.log(`hcloud contract tests skipped: ${OPENAPI_URL.pathname} is absent (../shared not mounted)`);
 
 let loaded: Promise<OpenApiContract> | undefined;
 const contract = () => loaded ??= OpenApiContract.load();
@@ -24,9 +22,8 @@ const action = {
   error: null,
 };
 
-Deno.test({
+Deno.test(requires([HCLOUD_OPENAPI], {
   name: "findOperation() prefers static segments and strips the /v1 base path",
-  ignore: !available,
   fn: async () => {
     const c = await contract();
     assertEquals(c.operations.length, 189);
@@ -35,11 +32,10 @@ Deno.test({
     assertEquals(c.findOperation("POST", "/servers/42/actions/poweron")?.operationId, "poweron_server");
     assertEquals(c.findOperation("PATCH", "/v1/servers/42"), undefined);
   },
-});
+}));
 
-Deno.test({
+Deno.test(requires([HCLOUD_OPENAPI], {
   name: "validateResponse() accepts a valid action and rejects a wrong enum, a missing field and a bad date",
-  ignore: !available,
   fn: async () => {
     const c = await contract();
     assertEquals(c.validateResponse("GET", u("/actions/1"), 200, { action }).errors, []);
@@ -50,11 +46,10 @@ Deno.test({
     assertOk(wrong.some((e) => e.includes("resources")), wrong.join("\n"));
     assertOk(wrong.some((e) => e.includes("/action/started") && e.includes("date-time")), wrong.join("\n"));
   },
-});
+}));
 
-Deno.test({
+Deno.test(requires([HCLOUD_OPENAPI], {
   name: "validateResponse() falls back to the 4xx error schema and checks it",
-  ignore: !available,
   fn: async () => {
     const c = await contract();
     const good = { error: { code: "not_found", message: "nope", details: null } };
@@ -62,22 +57,20 @@ Deno.test({
     const bad = c.validateResponse("GET", u("/servers/1"), 404, { message: "nope" }).errors;
     assertMatch(bad.join("\n"), /must have required property 'error'/);
   },
-});
+}));
 
-Deno.test({
+Deno.test(requires([HCLOUD_OPENAPI], {
   name: "validateResponse() requires an empty body for 204 and a body where the spec has one",
-  ignore: !available,
   fn: async () => {
     const c = await contract();
     assertEquals(c.validateResponse("DELETE", u("/networks/1"), 204, undefined).errors, []);
     assertMatch(c.validateResponse("DELETE", u("/networks/1"), 204, {}).errors.join(), /has no body/);
     assertMatch(c.validateResponse("GET", u("/networks/1"), 200, undefined).errors.join(), /must have a JSON body/);
   },
-});
+}));
 
-Deno.test({
+Deno.test(requires([HCLOUD_OPENAPI], {
   name: "validateRequest() checks bodies, query parameter names and types, and path ids",
-  ignore: !available,
   fn: async () => {
     const c = await contract();
     assertEquals(
@@ -96,11 +89,10 @@ Deno.test({
     assertMatch(c.validateRequest("GET", u("/actions"), undefined).errors.join(), /id is required/);
     assertMatch(c.validateRequest("GET", u("/servers/abc"), undefined).errors.join(), /path parameter id/);
   },
-});
+}));
 
-Deno.test({
+Deno.test(requires([HCLOUD_OPENAPI], {
   name: "createValidatingFetch() records mismatches and unknown routes without changing the exchange",
-  ignore: !available,
   fn: async () => {
     const recorder = new ContractRecorder(await contract());
     const inner: typeof fetch = (input) => {
@@ -117,4 +109,4 @@ Deno.test({
     assertEquals(recorder.validated, []);
     assertMatch(recorder.summary(), /^hcloud contract: 1 operations exercised \/ 0 validated, 2 mismatches \(of 189/);
   },
-});
+}));

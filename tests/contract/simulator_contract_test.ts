@@ -7,25 +7,21 @@ import { assertEquals, assertOk } from "../assert.ts";
 import { simulatedOperations, startHcloudSimulator } from "../hcloud_sim/mod.ts";
 import { call } from "../hcloud_sim/test_client.ts";
 import { fakeEd25519Key } from "../hcloud_sim/test_client.ts";
-import { contractAvailable, OPENAPI_URL, OpenApiContract } from "./openapi.ts";
+import { HCLOUD_OPENAPI, OpenApiContract } from "./openapi.ts";
+import { requires } from "../requirements.ts";
 import { ContractRecorder, createValidatingFetch } from "./validating_fetch.ts";
 
-const available = contractAvailable();
-if (!available) console.log(`hcloud contract tests skipped: ${OPENAPI_URL.pathname} is absent (../shared not mounted)`);
-
-Deno.test({
+Deno.test(requires([HCLOUD_OPENAPI], {
   name: "every simulated operation exists in Hetzner's OpenAPI document",
-  ignore: !available,
   fn: async () => {
     const contract = await OpenApiContract.load();
     const missing = simulatedOperations().filter((op) => !contract.operations.some((o) => o.key === op));
     assertEquals(missing, []);
   },
-});
+}));
 
-Deno.test({
+Deno.test(requires([HCLOUD_OPENAPI], {
   name: "the simulator's requests and responses for all its operations match the OpenAPI document",
-  ignore: !available,
   fn: async () => {
     const contract = await OpenApiContract.load();
     const recorder = new ContractRecorder(contract);
@@ -282,4 +278,4 @@ Deno.test({
     assertEquals(notExercised, [], "every simulated operation is exercised");
     assertOk(recorder.validated.length === recorder.exercised.length);
   },
-});
+}));

@@ -5,8 +5,10 @@
  */
 import { assertEquals, assertIncludes, assertMatch, assertOk } from "../assert.ts";
 import { assetName, TARGETS } from "../../scripts/compile.ts";
+import { binary, requires } from "../requirements.ts";
 
 const installSh = new URL("../../scripts/install.sh", import.meta.url).pathname;
+const SHELLCHECK = binary("shellcheck");
 
 /** One release as the fake server publishes it. */
 interface FakeRelease {
@@ -296,18 +298,14 @@ Deno.test("install.sh stops with a clear message when no SHA-256 tool exists, in
   });
 });
 
-Deno.test("install.sh is clean under shellcheck as POSIX sh", async () => {
-  let out: Deno.CommandOutput;
-  try {
-    out = await new Deno.Command("shellcheck", { args: ["--shell=sh", "--severity=style", installSh] }).output();
-  } catch (err) {
-    if (err instanceof Deno.errors.NotFound) {
-      throw new Error("shellcheck is not installed (apt-get install shellcheck; .ci/run installs it)");
-    }
-    throw err;
-  }
-  assertEquals(out.code, 0, new TextDecoder().decode(out.stdout));
-});
+Deno.test(requires([SHELLCHECK], {
+  name: "install.sh is clean under shellcheck as POSIX sh",
+  fn: async () => {
+    const out = await new Deno.Command(SHELLCHECK.path, { args: ["--shell=sh", "--severity=style", installSh] })
+      .output();
+    assertEquals(out.code, 0, new TextDecoder().decode(out.stdout));
+  },
+}));
 
 Deno.test("install.sh refuses a plain http base URL to another host before downloading anything", async () => {
   await withReleases([fakeRelease("1.2.3")], async (root, server) => {

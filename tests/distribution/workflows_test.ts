@@ -8,8 +8,10 @@ import { parse } from "yaml";
 import { assertEquals, assertIncludes, assertMatch, assertOk } from "../assert.ts";
 import { assetName, TARGETS } from "../../scripts/compile.ts";
 import { OPERATOR_IMAGE_REPOSITORY } from "../../src/addons/operator_image.ts";
+import { binary, requires } from "../requirements.ts";
 
 const repo = new URL("../../", import.meta.url);
+const SHELLCHECK = binary("shellcheck");
 
 interface Step {
   id?: string;
@@ -161,27 +163,25 @@ Deno.test("release.yml signs the image by digest and the binaries and checksums 
   assertOk(all.indexOf(image!) < all.indexOf(stamped!), "binaries are compiled before the image digest exists");
 });
 
-Deno.test("every run block of the workflows is clean under shellcheck", async () => {
-  for (const [name, wf] of [["ci.yml", ci], ["release.yml", release]] as const) {
-    for (const step of steps(wf)) {
-      if (step.run === undefined) continue;
-      // GitHub substitutes ${{ … }} before the shell sees the script.
-      const script = `#!/bin/bash\nset -e\n${step.run.replace(/\$\{\{[^}]*\}\}/g, "1.2.3")}`;
-      let out: Deno.CommandOutput;
-      try {
-        const child = new Deno.Command("shellcheck", { args: ["--shell=bash", "-"], stdin: "piped", stdout: "piped" })
-          .spawn();
+Deno.test(requires([SHELLCHECK], {
+  name: "every run block of the workflows is clean under shellcheck",
+  fn: async () => {
+    for (const [name, wf] of [["ci.yml", ci], ["release.yml", release]] as const) {
+      for (const step of steps(wf)) {
+        if (step.run === undefined) continue;
+        // GitHub substitutes ${{ … }} before the shell sees the script.
+        const script = `#!/bin/bash\nset -e\n${step.run.replace(/\$\{\{[^}]*\}\}/g, "1.2.3")}`;
+        const child = new Deno.Command(SHELLCHECK.path, {
+          args: ["--shell=bash", "-"],
+          stdin: "piped",
+          stdout: "piped",
+        }).spawn();
         const writer = child.stdin.getWriter();
         await writer.write(new TextEncoder().encode(script));
         await writer.close();
-        out = await child.output();
-      } catch (err) {
-        if (err instanceof Deno.errors.NotFound) {
-          throw new Error("shellcheck is not installed (apt-get install shellcheck; .ci/run installs it)");
-        }
-        throw err;
+        const out = await child.output();
+        assertEquals(out.code, 0, `${name} step "${step.name ?? step.run}":\n${new TextDecoder().decode(out.stdout)}`);
       }
-      assertEquals(out.code, 0, `${name} step "${step.name ?? step.run}":\n${new TextDecoder().decode(out.stdout)}`);
     }
-  }
-});
+  },
+}));

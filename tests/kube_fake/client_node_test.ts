@@ -6,8 +6,10 @@ import * as k8s from "@kubernetes/client-node";
 import process from "node:process";
 import { assertEquals, assertOk } from "../assert.ts";
 import { startFakeKubeApi } from "./mod.ts";
+import { binary, requires } from "../requirements.ts";
 
 process.noDeprecation = true;
+const OPENSSL = binary("openssl");
 
 const CRD = {
   apiVersion: "apiextensions.k8s.io/v1",
@@ -72,58 +74,61 @@ Deno.test("client-node creates, reads, merge-patches and server-side applies typ
   }
 });
 
-Deno.test("client-node Watch receives events over HTTPS from a resourceVersion", async () => {
-  const dir = await Deno.makeTempDir();
-  const gen = await new Deno.Command("openssl", {
-    args: [
-      "req",
-      "-x509",
-      "-newkey",
-      "ec",
-      "-pkeyopt",
-      "ec_paramgen_curve:prime256v1",
-      "-nodes",
-      "-subj",
-      "/CN=127.0.0.1",
-      "-addext",
-      "subjectAltName=IP:127.0.0.1",
-      "-days",
-      "1",
-      "-keyout",
-      `${dir}/key.pem`,
-      "-out",
-      `${dir}/cert.pem`,
-    ],
-    stderr: "null",
-  }).output();
-  assertOk(gen.success, "openssl could not make a test certificate");
-  const api = await startFakeKubeApi({
-    tls: { certPem: await Deno.readTextFile(`${dir}/cert.pem`), keyPem: await Deno.readTextFile(`${dir}/key.pem`) },
-  });
-  try {
-    assertOk(api.url.startsWith("https://127.0.0.1:"));
-    const kc = new k8s.KubeConfig();
-    kc.loadFromString(api.kubeconfigYaml());
-    const core = kc.makeApiClient(k8s.CoreV1Api);
-    const list = await core.listNamespacedSecret({ namespace: "default" });
-    const events: string[] = [];
-    const { promise: gotTwo, resolve } = Promise.withResolvers<void>();
-    const controller = await new k8s.Watch(kc).watch(
-      "/api/v1/namespaces/default/secrets",
-      { resourceVersion: list.metadata?.resourceVersion },
-      (type: string, obj: { metadata: { name: string } }) => {
-        events.push(`${type} ${obj.metadata.name}`);
-        if (events.length === 2) resolve();
-      },
-      () => {},
-    );
-    await core.createNamespacedSecret({ namespace: "default", body: { metadata: { name: "s" } } });
-    await core.deleteNamespacedSecret({ namespace: "default", name: "s" });
-    await gotTwo;
-    controller.abort();
-    assertEquals(events, ["ADDED s", "DELETED s"]);
-  } finally {
-    await api.close();
-    await Deno.remove(dir, { recursive: true });
-  }
-});
+Deno.test(requires([OPENSSL], {
+  name: "client-node Watch receives events over HTTPS from a resourceVersion",
+  fn: async () => {
+    const dir = await Deno.makeTempDir();
+    const gen = await new Deno.Command(OPENSSL.path, {
+      args: [
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+        "-subj",
+        "/CN=127.0.0.1",
+        "-addext",
+        "subjectAltName=IP:127.0.0.1",
+        "-days",
+        "1",
+        "-keyout",
+        `${dir}/key.pem`,
+        "-out",
+        `${dir}/cert.pem`,
+      ],
+      stderr: "null",
+    }).output();
+    assertOk(gen.success, "openssl could not make a test certificate");
+    const api = await startFakeKubeApi({
+      tls: { certPem: await Deno.readTextFile(`${dir}/cert.pem`), keyPem: await Deno.readTextFile(`${dir}/key.pem`) },
+    });
+    try {
+      assertOk(api.url.startsWith("https://127.0.0.1:"));
+      const kc = new k8s.KubeConfig();
+      kc.loadFromString(api.kubeconfigYaml());
+      const core = kc.makeApiClient(k8s.CoreV1Api);
+      const list = await core.listNamespacedSecret({ namespace: "default" });
+      const events: string[] = [];
+      const { promise: gotTwo, resolve } = Promise.withResolvers<void>();
+      const controller = await new k8s.Watch(kc).watch(
+        "/api/v1/namespaces/default/secrets",
+        { resourceVersion: list.metadata?.resourceVersion },
+        (type: string, obj: { metadata: { name: string } }) => {
+          events.push(`${type} ${obj.metadata.name}`);
+          if (events.length === 2) resolve();
+        },
+        () => {},
+      );
+      await core.createNamespacedSecret({ namespace: "default", body: { metadata: { name: "s" } } });
+      await core.deleteNamespacedSecret({ namespace: "default", name: "s" });
+      await gotTwo;
+      controller.abort();
+      assertEquals(events, ["ADDED s", "DELETED s"]);
+    } finally {
+      await api.close();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+}));
