@@ -12,7 +12,7 @@ import { UsageError } from "../lib/errors.ts";
 import type { ProgressSink } from "../lib/progress.ts";
 import type { CliContext } from "./context.ts";
 import { checkEndpointUrl } from "./endpoint_url.ts";
-import { hcloudClientFromEnv, type HcloudDeps, realSleep } from "./hcloud_env.ts";
+import { hcloudClientFromEnv, type HcloudDeps, sleepFromEnv } from "./hcloud_env.ts";
 import { loadConfig } from "./load_config.ts";
 import { createProgressView } from "./progress_view.ts";
 import { displayPath } from "./load_config.ts";
@@ -68,7 +68,7 @@ export function applyDepsFromEnv(ctx: CliContext, deps: ApplyCommandDeps = {}): 
     hc,
     hcloudToken: ctx.env("HCLOUD_TOKEN")!.trim(),
     fetch: deps.fetch ?? globalThis.fetch,
-    sleep: deps.sleep ?? realSleep,
+    sleep: deps.sleep ?? sleepFromEnv(ctx),
     ...(ipUrl ? { callerIpUrl: ipUrl } : {}),
     ...(pollIntervalMs ? { pollIntervalMs } : {}),
     ...(ctx.now ? { now: ctx.now } : {}),

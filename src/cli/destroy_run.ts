@@ -12,7 +12,7 @@ import { clusterSecretsDir } from "../cluster/credentials.ts";
 import { CANCEL, type Prompter } from "../config/wizard.ts";
 import { UsageError } from "../lib/errors.ts";
 import type { CliContext } from "./context.ts";
-import { hcloudClientFromEnv, type HcloudDeps, realSleep } from "./hcloud_env.ts";
+import { hcloudClientFromEnv, type HcloudDeps, sleepFromEnv } from "./hcloud_env.ts";
 import { displayPath, loadConfig } from "./load_config.ts";
 import { createProgressView } from "./progress_view.ts";
 
@@ -53,7 +53,7 @@ export async function runDestroyCommand(
   const { spec } = await loadConfig({ config: flags.config, cwd: ctx.cwd, env: ctx.env, requireEnv: false });
   const name = spec.name;
   const hc = hcloudClientFromEnv(ctx, deps);
-  const sleep = deps.sleep ?? realSleep;
+  const sleep = deps.sleep ?? sleepFromEnv(ctx);
   const secretsDir = clusterSecretsDir(ctx.cwd, name);
   const shownDir = `./${displayPath(secretsDir, ctx.cwd)}`;
   const confirm = async (listing: DestroyListing): Promise<boolean> => {

@@ -12,7 +12,7 @@ import {
   type RateBudget,
   type RetryOptions,
 } from "../hcloud/mod.ts";
-import { UserFacingError } from "../lib/errors.ts";
+import { UsageError, UserFacingError } from "../lib/errors.ts";
 import type { CliContext } from "./context.ts";
 import { checkEndpointUrl } from "./endpoint_url.ts";
 import { sleep as realSleep } from "../lib/sleep.ts";
@@ -31,6 +31,25 @@ export interface HcloudDeps {
 
 /** A sleep on a real timer that stops early (rejecting) when the signal aborts. */
 export { realSleep };
+
+/**
+ * Test-only: no single wait of the CLI (retry backoff, the pause between apply passes, a poll)
+ * lasts longer than this many milliseconds. A local cloud answers in milliseconds and runs its
+ * simulated time fast, so backoff sized for Hetzner only slows its tests (five apply passes of real
+ * backoff took 3 minutes). Unset, waits are as designed.
+ */
+export const MAX_SLEEP_ENV = "K8ZNER_MAX_SLEEP_MS";
+
+/** The real sleep, capped by {@link MAX_SLEEP_ENV} when it is set. */
+export function sleepFromEnv(ctx: Pick<CliContext, "env">): (ms: number, signal?: AbortSignal) => Promise<void> {
+  const text = ctx.env(MAX_SLEEP_ENV)?.trim();
+  if (!text) return realSleep;
+  const cap = Number(text);
+  if (!Number.isInteger(cap) || cap < 1 || cap > 60_000) {
+    throw new UsageError(`${MAX_SLEEP_ENV}="${text}" is not a whole number of milliseconds from 1 to 60000`);
+  }
+  return (ms, signal) => realSleep(Math.min(ms, cap), signal);
+}
 
 async function appendTraceLine(path: string, line: string): Promise<void> {
   // The trace is redacted, but still describes the project: keep it private like other credentials.
@@ -59,7 +78,7 @@ export function hcloudClientFromEnv(ctx: CliContext, deps: HcloudDeps = {}): Hcl
     token,
     endpoint,
     fetch: deps.fetch ?? globalThis.fetch,
-    sleep: deps.sleep ?? realSleep,
+    sleep: deps.sleep ?? sleepFromEnv(ctx),
     clock: deps.clock,
     trace,
     budget: deps.budget,

@@ -53,9 +53,12 @@ Deno.test("apply that fails midway keeps what it created and says to run apply a
     // Every server create fails for good: the image build cannot start (no server), the network and
     // firewall are created in parallel and must survive the failure.
     cloud.sim.faults.failNext({ method: "POST", path: "/servers", times: 1000 }, "500");
-    const r = await k8zner(cloud, dir, ["apply"]);
+    // Each pass retries the create 10 times with backoff, then pauses before the next pass: over 3
+    // minutes of waiting that this fault needs none of. Capping every wait keeps all attempts.
+    const r = await k8zner(cloud, dir, ["apply"], cloudEnv(cloud, { K8ZNER_MAX_SLEEP_MS: "20" }));
     assertEquals(r.code, 1, r.stderr);
     assertIncludes(r.stderr, "apply stopped at");
+    assertIncludes(r.stderr, "(pass 5 of 5)");
     assertIncludes(r.stderr, 'run "k8zner apply" again to resume');
     const deletes = mutating(r.requests).filter((q) => q.method === "DELETE");
     const networks = [...cloud.sim.state.networks.values()].filter((n) => n.name === "midway");
