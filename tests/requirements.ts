@@ -38,7 +38,8 @@ export interface Requirement {
   readonly path: string;
 }
 
-function env(name: string): string | undefined {
+/** Reads the process environment; tests of this module pass their own. */
+export function processEnv(name: string): string | undefined {
   try {
     return Deno.env.get(name);
   } catch {
@@ -74,15 +75,18 @@ export interface BinaryOptions {
   apt?: string;
   /** False when `.ci/run` does not install it (the reason says so). Default true. */
   ciInstalls?: boolean;
+  /** The environment (PATH, K8ZNER_SBIN_DIRS); default: the process's. */
+  env?: (name: string) => string | undefined;
 }
 
 /** A program found on PATH (and, with `sbin`, in the sbin directories). */
 export function binary(name: string, options: BinaryOptions = {}): Requirement {
+  const env = options.env ?? processEnv;
   const dirs = (env("PATH") ?? "").split(":").filter((d) => d !== "");
   const sbin = options.sbin ? (env(SBIN_DIRS_ENV) ?? "/usr/sbin:/usr/local/sbin").split(":").filter((d) => d) : [];
   const searched = [...dirs, ...sbin];
   const path = searched.map((dir) => `${dir}/${name}`).find(isFile);
-  const where = options.sbin ? `PATH or ${sbin.join(":") || "(no sbin directories)"}` : "PATH";
+  const where = sbin.length > 0 ? `PATH or ${sbin.join(":")}` : "PATH";
   const ciInstalls = options.ciInstalls ?? true;
   const install = ciInstalls
     ? `apt-get install ${options.apt ?? name}; .ci/run installs it`
@@ -104,7 +108,7 @@ export function sharedFile(relative: string): Requirement {
   );
 }
 
-function recordSkip(test: string, reasons: string[]): void {
+function recordSkip(test: string, reasons: string[], env: (name: string) => string | undefined): void {
   console.log(`skip: ${test}: ${reasons.join("; ")}`);
   const file = env(SKIPS_ENV);
   if (!file) return;
@@ -116,7 +120,11 @@ function recordSkip(test: string, reasons: string[]): void {
  * The test definition, ignored when a requirement is missing (recorded with the reason), or, under
  * `K8ZNER_REQUIRE_ALL=1`, failing with the reason when a requirement CI installs is missing.
  */
-export function requires(needs: readonly Requirement[], definition: Deno.TestDefinition): Deno.TestDefinition {
+export function requires(
+  needs: readonly Requirement[],
+  definition: Deno.TestDefinition,
+  env: (name: string) => string | undefined = processEnv,
+): Deno.TestDefinition {
   const missing = needs.filter((n) => n.missing !== undefined);
   if (missing.length === 0 || definition.ignore === true) return definition;
   const reasons = missing.map((n) => n.missing!);
@@ -128,6 +136,6 @@ export function requires(needs: readonly Requirement[], definition: Deno.TestDef
       },
     };
   }
-  recordSkip(definition.name, reasons);
+  recordSkip(definition.name, reasons, env);
   return { ...definition, ignore: true };
 }
