@@ -48,7 +48,7 @@ if (passed + failed === 0) {
 }
 const missing = await skippedForMissing(counts.tests);
 if (missing.length > 0) {
-  console.log(`\n${missing.length} skipped because something is missing (K8ZNER_REQUIRE_ALL=1 fails them instead):`);
+  console.log(`\n${missing.length} skipped because something is missing:`);
   for (const line of missing) console.log(`  ${line}`);
 }
 const otherSkips = counts.skipped - missing.length;
