@@ -1,6 +1,7 @@
 /**
  * The API load balancer's difference: services compared by listen port and then by destination,
- * protocol and health check; targets by label selector (with `use_private_ip`); the private
+ * protocol and health check, and services on ports the plan does not have removed (an older k8zner
+ * forwarded the Talos API, 50000, which must not stay reachable through the load balancer); targets by label selector (with `use_private_ip`); the private
  * network attachment and its planned IP.
  *
  * @module
@@ -24,6 +25,8 @@ export type LoadBalancerDiff =
     missingServices: LoadBalancerService[];
     /** Services on the right port with other settings: replaced (delete, then add). */
     changedServices: LoadBalancerService[];
+    /** Listen ports of services the plan does not have: deleted. */
+    extraServicePorts: number[];
     /** True when not attached to the cluster network (attach with the planned IP). */
     attach: boolean;
     /** The private IP it has in the cluster network when that is not the planned one. */
@@ -62,6 +65,8 @@ export function diffLoadBalancer(desired: DesiredState, observed: ObservedCluste
     if (!found) missingServices.push(structuredClone(wanted));
     else if (!sameService(found, wanted)) changedServices.push(structuredClone(wanted));
   }
+  const planned = new Set(plan.request.services.map((s) => s.listen_port));
+  const extraServicePorts = lb.services.map((s) => s.listen_port).filter((p) => !planned.has(p));
   const network = byName(observed.networks, plan.network);
   const attachment = network ? lb.private_net.find((p) => p.network === network.id) : undefined;
   const missingTargets: LoadBalancerTargetRequest[] = [];
@@ -78,6 +83,7 @@ export function diffLoadBalancer(desired: DesiredState, observed: ObservedCluste
     loadBalancer: lb,
     missingServices,
     changedServices,
+    extraServicePorts,
     attach: attachment === undefined,
     ipMismatch: attachment && attachment.ip !== plan.privateIp ? attachment.ip : undefined,
     missingTargets,
@@ -116,6 +122,9 @@ export function loadBalancerChanges(desired: DesiredState, diff: LoadBalancerDif
   if (diff.missingServices.length > 0) update(`add service tcp ${ports(diff.missingServices)}`);
   if (diff.changedServices.length > 0) {
     update(`replace service tcp ${ports(diff.changedServices)} (health check or ports differ)`);
+  }
+  if (diff.extraServicePorts.length > 0) {
+    update(`delete service tcp ${diff.extraServicePorts.join(", ")} (not planned)`);
   }
   if (diff.attach) update(`attach to network ${plan.network} with IP ${plan.privateIp}`);
   for (const t of diff.missingTargets) {

@@ -42,7 +42,7 @@ Deno.test("apply's infrastructure and servers converge, and a re-run sends zero 
   assertEquals([lb.name, lb.privateNet[0]?.ip, lb.services.map((s) => s.listen_port)], [
     "demo-kube",
     "10.0.0.254",
-    [6443, 50000],
+    [6443],
   ]);
   const fw = [...state.firewalls.values()][0]!;
   assertEquals(fw.rules.map((r) => [r.port, r.source_ips]), [["6443", [`${CALLER}/32`]], ["50000", [`${CALLER}/32`]]]);
@@ -113,4 +113,35 @@ Deno.test("a same-named network of someone else is a conflict: apply stops befor
     (err: unknown) => err instanceof UserFacingError && /network demo: .*not created by k8zner/.test(err.message),
   );
   assertEquals(env.mutatingRequests().slice(before), []);
+});
+
+Deno.test("an API load balancer an older k8zner gave a Talos (50000) service loses it on the next apply", async () => {
+  await using env = await startClusterEnv();
+  const desired = expandSpec(ha);
+  await ensureInfrastructure(
+    env.deps,
+    desired,
+    await discoverCluster(env.hc, "demo", { desired }),
+    recordingProgress(),
+    {
+      callerIp: CALLER,
+    },
+  );
+  const lb = [...env.sim.state.loadBalancers.values()][0]!;
+  const res = await call(env.sim.url, "POST", `/load_balancers/${lb.id}/actions/add_service`, {
+    protocol: "tcp",
+    listen_port: 50000,
+    destination_port: 50000,
+    health_check: { protocol: "tcp", port: 50000, interval: 5, timeout: 3, retries: 2 },
+  });
+  assertEquals(res.status, 201);
+  await env.sim.settle();
+  assertEquals(lb.services.map((s) => s.listen_port), [6443, 50000]);
+
+  const progress = recordingProgress();
+  await ensureInfrastructure(env.deps, desired, await discoverCluster(env.hc, "demo", { desired }), progress, {
+    callerIp: CALLER,
+  });
+  assertEquals(lb.services.map((s) => s.listen_port), [6443]);
+  assertIncludes(progress.events.join("\n"), "deleted service 50000");
 });

@@ -63,6 +63,10 @@ export function ensureLoadBalancer(
       await step(() => lbs.addService(id, service));
       done.push(`replaced service ${service.listen_port}`);
     }
+    for (const port of diff.extraServicePorts) {
+      await step(() => deleteService(deps, id, port), ["not_found"]);
+      done.push(`deleted service ${port}`);
+    }
     for (const service of diff.missingServices) {
       await step(() => lbs.addService(id, service), ["source_port_already_used"]);
       done.push(`added service ${service.listen_port}`);
@@ -87,7 +91,7 @@ export function ensureLoadBalancer(
   });
 }
 
-/** `delete_service` (the client has no call for it: only a changed service needs it). */
+/** `delete_service` (the client has no call for it: only a changed or unplanned service needs it). */
 async function deleteService(deps: ClusterDeps, id: number, listenPort: LoadBalancerService["listen_port"]) {
   return (await deps.hc.request<{ action: Action }>("POST", `/load_balancers/${id}/actions/delete_service`, {
     body: { listen_port: listenPort },

@@ -66,14 +66,30 @@ Deno.test("planInfrastructure() compares each kind by what matters and ignores o
       const o = copy();
       const lb = o.loadBalancers[0]!;
       lb.services[0]!.health_check.interval = 15;
-      lb.services.pop();
       lb.targets = [];
       lb.private_net[0]!.ip = "10.0.0.200";
       assertEquals(planInfrastructure(desired, o, { callerIp: CALLER }).map(line), [
         "conflict load_balancer demo-kube: has private IP 10.0.0.200 in network demo, k8zner plans 10.0.0.254",
-        "update load_balancer demo-kube: add service tcp 50000",
         "update load_balancer demo-kube: replace service tcp 6443 (health check or ports differ)",
         "update load_balancer demo-kube: add target k8zner.io/cluster=demo,k8zner.io/role=control-plane",
+      ]);
+    },
+  );
+
+  await t.step(
+    "a service the plan does not have (an older k8zner's Talos 50000) is deleted, a missing one added",
+    () => {
+      const o = copy();
+      const kubeApi = o.loadBalancers[0]!.services.pop()!;
+      o.loadBalancers[0]!.services.push({
+        ...structuredClone(kubeApi),
+        listen_port: 50000,
+        destination_port: 50000,
+        health_check: { protocol: "tcp", port: 50000, interval: 5, timeout: 3, retries: 2 },
+      });
+      assertEquals(planInfrastructure(desired, o, { callerIp: CALLER }).map(line), [
+        "update load_balancer demo-kube: add service tcp 6443",
+        "update load_balancer demo-kube: delete service tcp 50000 (not planned)",
       ]);
     },
   );

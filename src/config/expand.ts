@@ -138,6 +138,10 @@ function expandLoadBalancer(spec: Spec): LoadBalancerPlan {
       algorithm: { type: "round_robin" },
       labels: roleLabels(name, "kube-api"),
       public_interface: true,
+      // Only the Kubernetes API. Talos (50000) must never be forwarded: the load balancer reaches
+      // the control planes' private IPs, where the firewall does not apply, and a node in
+      // maintenance mode accepts a machine config from anyone. Talos is reached on the nodes'
+      // public IPs, behind the firewall.
       services: [
         {
           protocol: "tcp",
@@ -154,13 +158,6 @@ function expandLoadBalancer(spec: Spec): LoadBalancerPlan {
             retries: 2,
             http: { domain: null, path: "/version", status_codes: ["401", "200"], tls: true },
           },
-        },
-        {
-          protocol: "tcp",
-          listen_port: TALOS_API_PORT,
-          destination_port: TALOS_API_PORT,
-          proxyprotocol: false,
-          health_check: { protocol: "tcp", port: TALOS_API_PORT, interval: 5, timeout: 3, retries: 2 },
         },
       ],
       targets: [{

@@ -130,11 +130,19 @@ Deno.test("the API load balancer targets the control planes over the private net
     lb.request.targets[0]!.label_selector.selector,
     "k8zner.io/cluster=large-prod,k8zner.io/role=control-plane",
   );
-  assertEquals(lb.request.services.map((s) => [s.listen_port, s.health_check.protocol]), [[6443, "http"], [
-    50000,
-    "tcp",
-  ]]);
+  assertEquals(lb.request.services.map((s) => [s.listen_port, s.health_check.protocol]), [[6443, "http"]]);
   assertOk(cidrContains(expandSpec(ha).network.cidrs.loadBalancerSubnet, `${lb.privateIp}/32`));
+});
+
+Deno.test("no load balancer service forwards the Talos API (50000) or trustd (50001), in any mode", () => {
+  // The load balancer reaches the control planes' private IPs, where the firewall does not apply.
+  for (const spec of [dev, ha, { ...ha, api_allowlist: ["198.51.100.0/24"] }]) {
+    const services = expandSpec(spec).loadBalancer.request.services;
+    const talos = services.filter((s) =>
+      [s.listen_port, s.destination_port, s.health_check.port].some((p) => p === 50000 || p === 50001)
+    );
+    assertEquals(talos, [], `${spec.name} (${spec.mode})`);
+  }
 });
 
 Deno.test("placement groups hold at most 10 servers and every server names an existing group", () => {

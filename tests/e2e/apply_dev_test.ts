@@ -17,6 +17,7 @@ import {
   modeOf,
   mutating,
   renderConfig,
+  talosServicesOnLoadBalancers,
 } from "./apply_harness.ts";
 
 Deno.test("apply bootstraps a dev cluster through the real CLI, a re-run changes nothing, plan agrees", async (t) => {
@@ -57,6 +58,8 @@ Deno.test("apply bootstraps a dev cluster through the real CLI, a re-run changes
       const created = mutating(r.requests).filter((q) => q.method === "POST" && /^\/[a-z_]+$/.test(q.path));
       assertEquals(created.filter((q) => q.path === "/servers").length, 2, "build server and dev1-cp-1");
       assertEquals(findLeaks(cloud.sim.state), []);
+      // Talos must never be reachable through a load balancer (it forwards to private IPs, past the firewall).
+      assertEquals(talosServicesOnLoadBalancers(cloud), []);
       // Nothing secret in the output: no private key, no certificate, no machine config.
       for (const secret of ["PRIVATE KEY", "BEGIN CERTIFICATE", "machine:\n", "client-key-data"]) {
         assertOk(!r.stdout.includes(secret) && !r.stderr.includes(secret), `output holds "${secret}"`);

@@ -102,3 +102,14 @@ export function byMethod(requests: readonly RequestRecord[]): Record<string, num
   for (const r of requests) counts[r.method] = (counts[r.method] ?? 0) + 1;
   return counts;
 }
+
+/** `<lb> <listen>-><destination>` for every load balancer service that touches Talos (50000) or trustd (50001). */
+export function talosServicesOnLoadBalancers(cloud: LocalCloud): string[] {
+  const talos = (port: unknown) => port === 50000 || port === 50001;
+  return [...cloud.sim.state.loadBalancers.values()].flatMap((lb) =>
+    lb.services.filter((s) =>
+      talos(s.listen_port) || talos(s.destination_port) ||
+      talos((s.health_check as { port?: number } | undefined)?.port)
+    ).map((s) => `${lb.name} ${s.listen_port}->${s.destination_port}`)
+  );
+}
