@@ -136,3 +136,36 @@ Deno.test("lb.created and lb.deleted events fire; delete frees the load balancer
   assertEquals(events, ["lb.created", "lb.deleted"]);
   assertEquals((await call(sim.url, "GET", `/load_balancers/${lb.id}`)).status, 404);
 });
+
+Deno.test("the public interface: off needs a network and private-IP targets only, and can be switched", async () => {
+  await using sim = await startHcloudSimulator();
+  const { net, servers } = await setup(sim.url);
+  const base = { load_balancer_type: "lb11", location: "fsn1", public_interface: false };
+  const noNet = await call(sim.url, "POST", "/load_balancers", { ...base, name: "a" });
+  assertEquals([noNet.status, noNet.body.error.code], [422, "load_balancer_not_attached_to_network"]);
+
+  const res = await call(sim.url, "POST", "/load_balancers", { ...base, name: "b", network: net });
+  assertEquals(res.status, 201);
+  const lb = res.body.load_balancer;
+  assertEquals(lb.public_net.enabled, false);
+  sim.advance(60_000);
+  const publicTarget = await call(sim.url, "POST", `/load_balancers/${lb.id}/actions/add_target`, {
+    type: "server",
+    server: { id: servers[0] },
+    use_private_ip: false,
+  });
+  assertEquals([publicTarget.status, publicTarget.body.error.code], [422, "load_balancer_public_interface_disabled"]);
+
+  const enable = await call(sim.url, "POST", `/load_balancers/${lb.id}/actions/enable_public_interface`);
+  assertEquals(enable.status, 201);
+  sim.advance(60_000);
+  assertEquals((await call(sim.url, "GET", `/load_balancers/${lb.id}`)).body.load_balancer.public_net.enabled, true);
+  await call(sim.url, "POST", `/load_balancers/${lb.id}/actions/add_target`, {
+    type: "server",
+    server: { id: servers[0] },
+    use_private_ip: false,
+  });
+  sim.advance(60_000);
+  const refused = await call(sim.url, "POST", `/load_balancers/${lb.id}/actions/disable_public_interface`);
+  assertEquals([refused.status, refused.body.error.code], [422, "targets_without_use_private_ip"]);
+});

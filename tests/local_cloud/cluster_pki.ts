@@ -8,6 +8,7 @@
  */
 import { Buffer } from "node:buffer";
 import { parseAllDocuments, stringify } from "yaml";
+import { cidrHost } from "../../src/lib/cidr.ts";
 import {
   type CertificateAndKey,
   type CertificateAuthority,
@@ -26,6 +27,10 @@ export interface KubeClusterFacts {
   certSans: string[];
   /** The version tag of `cluster.apiServer.image` (e.g. `v1.36.3`), what `/version` reports. */
   kubernetesVersion: string | undefined;
+  /** `cluster.network.dnsDomain` (default `cluster.local`). */
+  dnsDomain: string;
+  /** The first `cluster.network.serviceSubnets` entry (default `10.96.0.0/12`). */
+  serviceSubnet: string;
 }
 
 /**
@@ -46,6 +51,8 @@ export function readKubeClusterFacts(configYaml: string): KubeClusterFacts | und
   const certPem = decodePem(ca.crt, "cluster.ca.crt");
   const keyPem = toPkcs8KeyPem(decodePem(ca.key, "cluster.ca.key"));
   const apiServer = (cluster.apiServer ?? {}) as Record<string, unknown>;
+  const network = (cluster.network ?? {}) as Record<string, unknown>;
+  const serviceSubnets = Array.isArray(network.serviceSubnets) ? network.serviceSubnets.map(String) : [];
   return {
     clusterName: typeof cluster.clusterName === "string" ? cluster.clusterName : "kubernetes",
     endpoint,
@@ -54,16 +61,45 @@ export function readKubeClusterFacts(configYaml: string): KubeClusterFacts | und
     kubernetesVersion: typeof apiServer.image === "string"
       ? apiServer.image.match(/:(v\d+\.\d+\.\d+)$/)?.[1]
       : undefined,
+    dnsDomain: typeof network.dnsDomain === "string" ? network.dnsDomain : "cluster.local",
+    serviceSubnet: serviceSubnets[0] ?? "10.96.0.0/12",
   };
 }
 
-/** The API server's serving certificate for `addresses` (IPs and names), issued by the cluster CA. */
+/**
+ * The SANs a control plane's kube-apiserver certificate carries, as Talos builds them: the node's own
+ * addresses and hostname, `cluster.apiServer.certSANs`, the host of the cluster endpoint, the
+ * in-cluster names (`kubernetes`, `kubernetes.default`, `….svc`, `….svc.<dnsDomain>`), the first
+ * service IP, and `localhost`. Nothing else: a client that reaches the API at any other address fails
+ * TLS verification, as against a real cluster.
+ */
+export function apiServerCertSans(
+  facts: KubeClusterFacts,
+  node: { hostname: string; addresses: string[] },
+): string[] {
+  const host = endpointHost(facts.endpoint);
+  return [
+    ...new Set([
+      ...node.addresses,
+      node.hostname,
+      ...facts.certSans,
+      ...(host ? [host] : []),
+      "kubernetes",
+      "kubernetes.default",
+      "kubernetes.default.svc",
+      `kubernetes.default.svc.${facts.dnsDomain}`,
+      cidrHost(facts.serviceSubnet, 1),
+      "localhost",
+    ]),
+  ];
+}
+
+/** The API server's serving certificate for exactly `names` (IPs and DNS names), issued by the cluster CA. */
 export async function issueApiServingCert(
   ca: CertificateAuthority,
-  addresses: string[],
+  names: string[],
   now: Date,
 ): Promise<CertificateAndKey> {
-  const names = [...new Set(["kubernetes", "kubernetes.default", "kubernetes.default.svc", "localhost", ...addresses])];
   return await issueCertificate(ca, {
     algorithm: "ECDSA-P256",
     commonName: "kube-apiserver",

@@ -1,19 +1,20 @@
 /**
- * The Kubernetes API behind each API load balancer: once a control plane among the load balancer's
- * targets is bootstrapped (a configured control-plane fake Talos node that is an etcd member), a fake
- * Kubernetes API server starts at `https://<lb public ipv4>:6443`, its serving certificate issued by
- * the cluster's Kubernetes CA (from that node's applied config) with the LB address as SAN. When no
- * target is ready any more it stops (the LB has nothing to forward to) and comes back later on the
- * same store. It also answers the load balancer's health checks.
+ * The Kubernetes API servers of the local cloud, modelled as on a real cluster: every bootstrapped
+ * control plane (a configured control-plane fake Talos node that is an etcd member) runs its own
+ * kube-apiserver, reachable at `<its public ipv4>:6443` behind its firewalls (`public_network.ts`),
+ * with a serving certificate issued by the cluster's Kubernetes CA for exactly the SANs Talos would
+ * give it (`apiServerCertSans`). All API servers of one cluster share one store (etcd). A load
+ * balancer with a 6443 service forwards there only while a target's API answers its health check.
+ * An API server stops when its node stops serving and comes back later on the same store.
  *
  * @module
  */
-import type { HcloudSimulator, LoadBalancerRecord, ServerRecord, TargetHealthProbe } from "../hcloud_sim/mod.ts";
-import { matchesSelector } from "../hcloud_sim/label_selector.ts";
+import type { HcloudSimulator, TargetHealthProbe } from "../hcloud_sim/mod.ts";
 import { type FakeKubeApi, FakeKubeStore, startFakeKubeApi } from "../kube_fake/mod.ts";
-import type { FakeTalosNode } from "../talos_fake/mod.ts";
-import { endpointHost, issueApiServingCert, readKubeClusterFacts } from "./cluster_pki.ts";
+import type { FakeTalosNetwork, FakeTalosNode } from "../talos_fake/mod.ts";
+import { apiServerCertSans, issueApiServingCert, readKubeClusterFacts } from "./cluster_pki.ts";
 import { TALOS_API_PORT } from "./machines.ts";
+import { type PublicNetwork, targetsOf } from "./public_network.ts";
 
 /** Port of the Kubernetes API on the load balancer and the control planes. */
 export const KUBE_API_PORT = 6443;
@@ -22,32 +23,37 @@ export const KUBE_API_PORT = 6443;
 export interface KubeApisDeps {
   sim: HcloudSimulator;
   talosNodes: ReadonlyMap<number, FakeTalosNode>;
+  /** Public ports in front of the API servers. */
+  network: () => PublicNetwork;
   /** Simulated milliseconds to real ones. */
   realMs: (simulatedMs: number) => number;
   onError: (err: Error) => void;
   /** Notes APIs starting and stopping. */
   log: (line: string) => void;
-  /** Real milliseconds between two looks at the load balancers (default 25). */
+  /** Real milliseconds between two looks at the nodes (default 25). */
   pollMs?: number;
 }
 
 /** Simulated time from etcd bootstrap until the API server answers. */
 const API_START_MS = 30_000;
 
-interface LbApi {
-  store: FakeKubeStore;
-  /** Real time (ms) a ready control plane was first seen, while the API is down. */
+interface NodeApi {
+  /** Real time (ms) the node was first seen serving, while its API is down. */
   readySince: number | undefined;
   api: FakeKubeApi | undefined;
   starting: boolean;
 }
 
-/** The fake Kubernetes APIs of the local cloud, by load balancer id. */
+/** The fake Kubernetes API servers of the local cloud. */
 export class KubeApis {
-  /** Running APIs by load balancer id. */
+  /** The API server each load balancer forwards to now (a healthy target's), by load balancer id. */
   readonly running = new Map<number, FakeKubeApi>();
+  /** Running API servers by control-plane server id. */
+  readonly byServer = new Map<number, FakeKubeApi>();
   readonly #deps: KubeApisDeps;
-  readonly #byLb = new Map<number, LbApi>();
+  readonly #nodes = new Map<number, NodeApi>();
+  /** One store per cluster (the nodes of one Talos network share etcd). */
+  readonly #stores = new Map<FakeTalosNetwork, FakeKubeStore>();
   #timer: ReturnType<typeof setTimeout> | undefined;
   #pass: Promise<void> = Promise.resolve();
   #closed = false;
@@ -57,31 +63,32 @@ export class KubeApis {
     this.#schedule();
   }
 
-  /** The health probe the simulator's load balancers use. */
-  readonly probe: TargetHealthProbe = ({ lb, server, destinationPort }) => {
+  /** The health probe the simulator's load balancers use (on the service's destination port). */
+  readonly probe: TargetHealthProbe = ({ server, destinationPort }) => {
     if (server.status !== "running") return "unhealthy";
     const node = this.#deps.talosNodes.get(server.id);
     if (destinationPort === TALOS_API_PORT) {
       return node !== undefined && (node.state.mode === "maintenance" || node.state.mode === "configured");
     }
     if (destinationPort === KUBE_API_PORT) {
-      return node !== undefined && isServingControlPlane(node) && this.running.has(lb.id);
+      return node !== undefined && isServingControlPlane(node) && this.byServer.has(server.id);
     }
     return true;
   };
 
-  /** One pass over the load balancers: start, stop or restart APIs as their targets say. */
+  /** One pass over the nodes: start or stop API servers as the nodes say. */
   reconcile(): Promise<void> {
     this.#pass = this.#pass.then(() => this.#reconcile()).catch((err) => this.#deps.onError(err));
     return this.#pass;
   }
 
-  /** Stops the poller and every API. */
+  /** Stops the poller and every API server. */
   async close(): Promise<void> {
     this.#closed = true;
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     await this.#pass;
-    await Promise.allSettled([...this.running.values()].map((api) => api.close()));
+    await Promise.allSettled([...this.byServer.values()].map((api) => api.close()));
+    this.byServer.clear();
     this.running.clear();
   }
 
@@ -95,93 +102,99 @@ export class KubeApis {
 
   async #reconcile(): Promise<void> {
     if (this.#closed) return;
-    const lbs = this.#deps.sim.state.loadBalancers;
-    for (const [id, entry] of this.#byLb) {
-      if (!lbs.has(id)) {
-        this.#byLb.delete(id);
-        await this.#stop(id, entry);
-      }
+    const { sim, talosNodes } = this.#deps;
+    for (const [serverId, entry] of [...this.#nodes]) {
+      const server = sim.state.servers.get(serverId);
+      const node = talosNodes.get(serverId);
+      if (server?.status === "running" && node && isServingControlPlane(node)) continue;
+      entry.readySince = undefined;
+      await this.#stop(serverId, entry);
+      if (!server) this.#nodes.delete(serverId);
     }
-    for (const lb of lbs.values()) {
-      if (lb.ipv4 === null || !lb.services.some((s) => s.listen_port === KUBE_API_PORT)) continue;
-      let entry = this.#byLb.get(lb.id);
-      if (!entry) {
-        entry = { store: new FakeKubeStore(), readySince: undefined, api: undefined, starting: false };
-        this.#byLb.set(lb.id, entry);
-      }
-      const ready = this.#targetNodes(lb).find(isServingControlPlane);
-      if (!ready) {
-        entry.readySince = undefined;
-        await this.#stop(lb.id, entry);
-        continue;
-      }
+    for (const [serverId, node] of talosNodes) {
+      const server = sim.state.servers.get(serverId);
+      if (server?.status !== "running" || !isServingControlPlane(node)) continue;
+      let entry = this.#nodes.get(serverId);
+      if (!entry) this.#nodes.set(serverId, entry = { readySince: undefined, api: undefined, starting: false });
       if (entry.api || entry.starting) continue;
       entry.readySince ??= Date.now();
       if (Date.now() - entry.readySince < this.#deps.realMs(API_START_MS)) continue;
       entry.starting = true;
       try {
-        entry.api = await this.#start(lb, ready, entry.store);
-        if (this.#closed) await entry.api.close();
+        const api = await this.#start(serverId, node);
+        if (this.#closed) await api.close();
         else {
-          this.running.set(lb.id, entry.api);
-          this.#deps.log(`load balancer ${lb.name}: Kubernetes API at ${entry.api.url}`);
+          entry.api = api;
+          this.byServer.set(serverId, api);
+          this.#deps.log(`server ${server.name}: Kubernetes API at ${node.hostname}:${KUBE_API_PORT}`);
         }
       } catch (err) {
         entry.readySince = undefined;
         this.#deps.onError(
-          new Error(
-            `local cloud: cannot start the Kubernetes API of load balancer ${lb.name}: ${(err as Error).message}`,
-            {
-              cause: err,
-            },
-          ),
+          new Error(`local cloud: cannot start the Kubernetes API of ${server.name}: ${(err as Error).message}`, {
+            cause: err,
+          }),
         );
       } finally {
         entry.starting = false;
       }
     }
+    this.#updateLoadBalancerView();
   }
 
-  async #start(lb: LoadBalancerRecord, node: FakeTalosNode, store: FakeKubeStore): Promise<FakeKubeApi> {
+  async #start(serverId: number, node: FakeTalosNode): Promise<FakeKubeApi> {
     const facts = readKubeClusterFacts(node.state.appliedConfig ?? "");
     if (!facts) throw new Error(`the config of ${node.hostname} has no cluster.ca key or endpoint`);
-    const addresses = [lb.ipv4!, ...lb.privateNet.map((p) => p.ip), ...facts.certSans];
-    const host = endpointHost(facts.endpoint);
-    if (host) addresses.push(host);
-    const cert = await issueApiServingCert(facts.ca, addresses, new Date());
-    return await startFakeKubeApi({
-      hostname: lb.ipv4!,
-      port: KUBE_API_PORT,
+    const server = this.#deps.sim.state.servers.get(serverId)!;
+    const addresses = [node.hostname, ...server.privateNet.map((p) => p.ip)];
+    const sans = apiServerCertSans(facts, { hostname: node.nodeName, addresses });
+    const cert = await issueApiServingCert(facts.ca, sans, new Date());
+    let store = this.#stores.get(node.network);
+    if (!store) this.#stores.set(node.network, store = new FakeKubeStore());
+    const api = await startFakeKubeApi({
+      hostname: node.hostname,
+      port: 0,
       tls: cert,
       store,
       ...(facts.kubernetesVersion ? { kubernetesVersion: facts.kubernetesVersion } : {}),
     });
+    const port = Number(new URL(api.url).port);
+    try {
+      await this.#deps.network().openServerPort(serverId, node.hostname, KUBE_API_PORT, () => ({
+        hostname: node.hostname,
+        port,
+      }));
+    } catch (err) {
+      await api.close();
+      throw err;
+    }
+    return api;
   }
 
-  async #stop(id: number, entry: LbApi): Promise<void> {
+  async #stop(serverId: number, entry: NodeApi): Promise<void> {
     const api = entry.api;
     if (!api) return;
     entry.api = undefined;
-    this.running.delete(id);
+    this.byServer.delete(serverId);
+    await this.#deps.network().closeServerPort(serverId, KUBE_API_PORT);
     await api.close();
-    this.#deps.log(`load balancer ${id}: Kubernetes API at ${api.url} stopped`);
+    this.#deps.log(`server ${serverId}: Kubernetes API stopped`);
   }
 
-  #targetNodes(lb: LoadBalancerRecord): FakeTalosNode[] {
-    const servers: ServerRecord[] = [];
-    for (const t of lb.targets) {
-      if (t.type === "server") {
-        const s = this.#deps.sim.state.servers.get(t.server);
-        if (s) servers.push(s);
-      } else if (t.type === "label_selector") {
-        for (const s of this.#deps.sim.state.servers.values()) {
-          if (matchesSelector(s.labels, t.selector)) servers.push(s);
-        }
-      }
+  /** `running`: for each load balancer with a 6443 service, the API server of its first healthy target. */
+  #updateLoadBalancerView(): void {
+    const { sim } = this.#deps;
+    this.running.clear();
+    for (const lb of sim.state.loadBalancers.values()) {
+      const service = lb.services.find((s) => s.listen_port === KUBE_API_PORT);
+      if (!service) continue;
+      const target = targetsOf(sim, lb).find(({ server }) =>
+        this.probe({ lb, server, ip: "", listenPort: KUBE_API_PORT, destinationPort: service.destination_port }) ===
+          true
+      );
+      const api = target ? this.byServer.get(target.server.id) : undefined;
+      if (api) this.running.set(lb.id, api);
     }
-    return servers.filter((s) => s.status === "running").map((s) => this.#deps.talosNodes.get(s.id)).filter((
-      n,
-    ): n is FakeTalosNode => n !== undefined);
   }
 }
 

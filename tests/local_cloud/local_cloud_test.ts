@@ -11,6 +11,7 @@ import { type ClusterConfigInput, renderNodeConfigYaml } from "../../src/talos/m
 import { generateSecretsBundle } from "../../src/talos/secrets_bundle.ts";
 import { generateTalosconfig, parseTalosconfig } from "../../src/talos/talosconfig.ts";
 import { parseCertificate } from "../../src/talos/pki.ts";
+import tls from "node:tls";
 import { parse } from "yaml";
 import { type LocalCloud, startLocalCloud } from "./mod.ts";
 import { hcloud, isRefused, waitFor, waitForAction } from "./test_helpers.ts";
@@ -54,10 +55,7 @@ Deno.test("a Talos server boots at its loopback IPv4, bootstraps, and its kubeco
     load_balancer_type: "lb11",
     location: "nbg1",
     network,
-    services: [
-      { protocol: "tcp", listen_port: 6443, destination_port: 6443 },
-      { protocol: "tcp", listen_port: 50000, destination_port: 50000 },
-    ],
+    services: [{ protocol: "tcp", listen_port: 6443, destination_port: 6443 }],
     targets: [{ type: "label_selector", label_selector: { selector: CP_SELECTOR }, use_private_ip: true }],
   });
   const lbId = lbRes.body.load_balancer.id as number;
@@ -72,7 +70,7 @@ Deno.test("a Talos server boots at its loopback IPv4, bootstraps, and its kubeco
     "the control plane's Talos API",
     () => cloud.talosNodes.get(cp.id)?.state.mode === "maintenance" && cloud.talosNodes.get(cp.id),
   );
-  assertEquals(node.endpoint, `${cp.ip}:50000`);
+  assertEquals(node.hostname, cp.ip);
 
   const maintenance = createMaintenanceClient({ endpoint: cp.ip });
   try {
@@ -84,7 +82,7 @@ Deno.test("a Talos server boots at its loopback IPv4, bootstraps, and its kubeco
   // Before bootstrap the Talos API answers the LB's health check but no Kubernetes API does.
   assertEquals(
     (await hcloud(url, "GET", `/load_balancers/${lbId}`)).body.load_balancer.targets[0].targets[0].health_status,
-    [{ listen_port: 6443, status: "unhealthy" }, { listen_port: 50000, status: "healthy" }],
+    [{ listen_port: 6443, status: "unhealthy" }],
   );
 
   const now = new Date();
@@ -150,10 +148,33 @@ Deno.test("a Talos server boots at its loopback IPv4, bootstraps, and its kubeco
     }
 
     const health = (await hcloud(url, "GET", `/load_balancers/${lbId}`)).body.load_balancer.targets[0].targets[0];
-    assertEquals(health.health_status, [{ listen_port: 6443, status: "healthy" }, {
-      listen_port: 50000,
-      status: "healthy",
-    }]);
+    assertEquals(health.health_status, [{ listen_port: 6443, status: "healthy" }]);
+
+    // The control plane's own API server answers at its public IPv4 (no firewall applied here), with
+    // exactly the SANs Talos would give it.
+    const direct = await createKubeClient({
+      kubeconfigYaml: kubeconfigYaml.replace(`https://${lbIp}:6443`, `https://${cp.ip}:6443`),
+    });
+    try {
+      assertEquals((await direct.get("v1", "ConfigMap", "hello", "default"))?.metadata?.name, "hello");
+    } finally {
+      direct.close();
+    }
+    assertEquals(
+      await servedSans(cp.ip, 6443),
+      [
+        `DNS:${CLUSTER}-cp-1`,
+        "DNS:kubernetes",
+        "DNS:kubernetes.default",
+        "DNS:kubernetes.default.svc",
+        "DNS:kubernetes.default.svc.cluster.local",
+        "DNS:localhost",
+        `IP Address:${cp.ip}`,
+        `IP Address:${cp.privateIp}`,
+        `IP Address:${lbIp}`,
+        "IP Address:10.96.0.1",
+      ].sort(),
+    );
 
     // A worker carries only the OS CA certificate; it gets its API certificate on the same network.
     const worker = await createServer(url, `${CLUSTER}-w-1`, snapshot.id, network, "worker");
@@ -210,11 +231,25 @@ Deno.test("a Talos server boots at its loopback IPv4, bootstraps, and its kubeco
   await waitFor("the node to go with its server", () => !cloud.talosNodes.has(cp.id));
   assertEquals(await isRefused(cp.ip, 50000), true);
   assertEquals(cloud.errors.map((e) => e.message), []);
-  assertEquals(log.slice(0, 2), [
+  assertEquals(log.filter((l) => l.startsWith("server ")).slice(0, 2), [
     `server ${CLUSTER}-cp-1: Talos v1.13.9 API at ${cp.ip}:50000 (maintenance)`,
-    `load balancer ${CLUSTER}-kube: Kubernetes API at https://${lbIp}:6443`,
+    `server ${CLUSTER}-cp-1: Kubernetes API at ${cp.ip}:6443`,
   ]);
 });
+
+/** The SANs of the certificate served at `host:port`, sorted (`DNS:name`, `IP Address:ip`). */
+async function servedSans(host: string, port: number): Promise<string[]> {
+  const socket = tls.connect({ host, port, rejectUnauthorized: false, servername: undefined });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      socket.once("secureConnect", () => resolve());
+      socket.once("error", reject);
+    });
+    return (socket.getPeerCertificate().subjectaltname ?? "").split(", ").sort();
+  } finally {
+    socket.destroy();
+  }
+}
 
 Deno.test("startLocalCloud() serves the caller IP, and close() leaves no listener behind", async () => {
   const cloud = await startLocalCloud({ speed: 1000 });

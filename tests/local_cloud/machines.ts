@@ -1,6 +1,7 @@
 /**
- * What runs "inside" each simulated server: its disk (Talos or not), a fake Talos node at
- * `<public ipv4>:50000` when it boots Talos, or the rescue SSH server at `<public ipv4>:22` when it
+ * What runs "inside" each simulated server: its disk (Talos or not), a fake Talos node (listening on
+ * an ephemeral port of the public IPv4; `<public ipv4>:50000` is opened in front of it by
+ * `public_network.ts`, behind the server's firewalls) when it boots Talos, or the rescue SSH server at `<public ipv4>:22` when it
  * boots into rescue. Driven by the simulator's server events; each server's events are handled in
  * order on a chain of its own, so a power-off is finished before the next power-on starts.
  *
@@ -19,6 +20,7 @@ import {
   startFakeTalosNode,
 } from "../talos_fake/mod.ts";
 import type { ImageWrite } from "./image_write.ts";
+import type { PublicNetwork } from "./public_network.ts";
 import { type RescueSsh, startRescueSsh } from "./rescue_ssh.ts";
 
 /** Port of the Talos API. */
@@ -33,6 +35,8 @@ interface Disk {
 /** Dependencies of {@link Machines}. */
 export interface MachinesDeps {
   sim: HcloudSimulator;
+  /** Public ports in front of the fakes (firewall-filtered). */
+  network: PublicNetwork;
   /** Simulated milliseconds to real ones (the simulator's speed). */
   realMs: (simulatedMs: number) => number;
   /** The Kubeconfig RPC's answer for a control-plane node. */
@@ -166,6 +170,7 @@ export class Machines {
         existing.scheduleReboot();
         await existing.waitForBoot();
       }
+      await this.#openTalosPort(info, existing);
       return;
     }
     const ip = info.publicIpv4;
@@ -173,7 +178,7 @@ export class Machines {
     await this.#releasing.get(ip);
     const node = await startFakeTalosNode({
       hostname: ip,
-      port: TALOS_API_PORT,
+      port: 0,
       network: this.#networkFor(info),
       rebootDelayMs: Math.max(10, this.#deps.realMs(TALOS_REBOOT_MS)),
       ...(this.#disks.get(info.id)?.talosVersion ? { talosVersion: this.#disks.get(info.id)!.talosVersion } : {}),
@@ -181,14 +186,24 @@ export class Machines {
     });
     this.talosNodes.set(info.id, node);
     this.#registerPrivateIps(info);
+    await this.#openTalosPort(info, node);
     this.#deps.log(
-      `server ${info.name}: Talos ${node.state.talosVersion} API at ${node.endpoint} (${node.state.mode})`,
+      `server ${info.name}: Talos ${node.state.talosVersion} API at ${ip}:${TALOS_API_PORT} (${node.state.mode})`,
     );
+  }
+
+  async #openTalosPort(info: ServerEventInfo, node: FakeTalosNode): Promise<void> {
+    if (info.publicIpv4 === null) return;
+    await this.#deps.network.openServerPort(info.id, info.publicIpv4, TALOS_API_PORT, () => ({
+      hostname: node.hostname,
+      port: node.port,
+    }));
   }
 
   async #stopTalos(serverId: number): Promise<void> {
     const node = this.talosNodes.get(serverId);
     if (!node) return;
+    await this.#deps.network.closeServerPort(serverId, TALOS_API_PORT);
     await node.waitForBoot();
     if (node.state.mode === "off") return;
     node.scheduleShutdown();
@@ -231,7 +246,11 @@ export class Machines {
     this.talosNodes.delete(info.id);
     this.rescueServers.delete(info.id);
     this.#disks.delete(info.id);
-    const released = Promise.all([node?.close(), ssh?.close()]).then(() => {});
+    const released = Promise.all([
+      node?.close(),
+      ssh?.close(),
+      this.#deps.network.closeServerPort(info.id, TALOS_API_PORT),
+    ]).then(() => {});
     if (info.publicIpv4 !== null) {
       const ip = info.publicIpv4;
       this.#releasing.set(ip, released);

@@ -8,8 +8,13 @@
  * - a fake Talos node at `<server ipv4>:50000` for every server that boots Talos (from a snapshot
  *   labelled `os=talos`, or one made from a disk the image build wrote Talos onto);
  * - a rescue system with SSH at `<server ipv4>:22` for servers booted into rescue;
- * - the cluster's fake Kubernetes API at `https://<lb ipv4>:6443` once a control plane behind the API
- *   load balancer is bootstrapped;
+ * - a fake kube-apiserver at `https://<control plane ipv4>:6443` on every bootstrapped control plane,
+ *   one store per cluster, and `<lb ipv4>:<port>` forwarding each load balancer service to a healthy
+ *   target while its public interface is enabled;
+ * - Hetzner's firewalls on the servers' public ports (50000, 6443): connections from the test host
+ *   count as coming from `callerIp` and get through only when a firewall rule applied to the server
+ *   allows that address and port (or no firewall is applied); load balancer traffic to private targets
+ *   is not filtered (`public_network.ts`);
  * - an IP echo endpoint standing in for `https://ipv4.icanhazip.com`.
  *
  * ```ts
@@ -32,6 +37,7 @@ import { readKubeClusterFacts, renderAdminKubeconfig } from "./cluster_pki.ts";
 import { DEFAULT_CALLER_IP, startIpEcho } from "./ip_echo.ts";
 import { KUBE_API_PORT, KubeApis } from "./kube_apis.ts";
 import { Machines, TALOS_API_PORT } from "./machines.ts";
+import { PublicNetwork } from "./public_network.ts";
 import type { RescueSsh } from "./rescue_ssh.ts";
 
 export { KUBE_API_PORT, TALOS_API_PORT };
@@ -69,8 +75,10 @@ export interface LocalCloud extends AsyncDisposable {
   readonly talosNodes: ReadonlyMap<number, FakeTalosNode>;
   /** Fake Talos networks (one per Hetzner network) by key `network:<id>`. */
   readonly talosNetworks: ReadonlyMap<string, FakeTalosNetwork>;
-  /** Running fake Kubernetes APIs by load balancer id. */
+  /** The fake Kubernetes API each load balancer forwards to now (a healthy target's), by load balancer id. */
   readonly kubeApis: ReadonlyMap<number, FakeKubeApi>;
+  /** Running fake kube-apiservers by control-plane server id (`<server ipv4>:6443`). */
+  readonly kubeApiServers: ReadonlyMap<number, FakeKubeApi>;
   /** Rescue SSH servers by server id, while the server runs its rescue system. */
   readonly rescueServers: ReadonlyMap<number, RescueSsh>;
   /** Where public IPv4s come from (this cloud's loopback block). */
@@ -121,8 +129,17 @@ async function start(
   if (options.faults) sim.faults.setRandom({ seed: options.seed ?? 1, ...options.faults });
   const ipEcho = await startIpEcho({ callerIp: DEFAULT_CALLER_IP });
 
+  const network: PublicNetwork = new PublicNetwork({
+    sim,
+    callerIp: DEFAULT_CALLER_IP,
+    // Called per connection only, after `apis` exists.
+    probe: (target) => apis.probe(target),
+    log,
+    onError,
+  });
   const machines: Machines = new Machines({
     sim,
+    network,
     realMs,
     rescueSsh,
     onError,
@@ -133,9 +150,19 @@ async function start(
       return await renderAdminKubeconfig(facts, new Date());
     },
   });
-  const unsubscribe = sim.onEvent((event) => machines.onEvent(event));
-  const kubeApis = new KubeApis({ sim, talosNodes: machines.talosNodes, realMs, onError, log });
-  sim.setTargetHealthProbe(kubeApis.probe);
+  const unsubscribe = sim.onEvent((event) => {
+    machines.onEvent(event);
+    if (event.type.startsWith("lb.")) network.reconcileLoadBalancers();
+  });
+  const apis: KubeApis = new KubeApis({
+    sim,
+    talosNodes: machines.talosNodes,
+    network: () => network,
+    realMs,
+    onError,
+    log,
+  });
+  sim.setTargetHealthProbe(apis.probe);
 
   let closed: Promise<void> | undefined;
   const cloud: LocalCloud = {
@@ -146,19 +173,22 @@ async function start(
     sim,
     talosNodes: machines.talosNodes,
     talosNetworks: machines.talosNetworks,
-    kubeApis: kubeApis.running,
+    kubeApis: apis.running,
+    kubeApiServers: apis.byServer,
     rescueServers: machines.rescueServers,
     publicIpv4Ranges: block.ranges,
     errors,
     idle: async () => {
       await machines.idle();
-      await kubeApis.reconcile();
+      await apis.reconcile();
+      await network.reconcileLoadBalancers();
     },
     close: () => {
       closed ??= (async () => {
         unsubscribe();
         await sim.close();
-        await kubeApis.close();
+        await network.close();
+        await apis.close();
         await machines.close();
         await ipEcho.close();
         block.release();

@@ -119,6 +119,9 @@ export function lbIdsForServer(ctx: SimContext, s: ServerRecord): number[] {
 }
 
 function addTarget(ctx: SimContext, lb: LoadBalancerRecord, t: LbTarget): void {
+  if (!lb.publicEnabled && (t.type === "ip" || !t.usePrivateIp)) {
+    throw unprocessable("load_balancer_public_interface_disabled", "the load balancer's public interface is disabled");
+  }
   if (t.type === "server") {
     const s = ctx.state.servers.get(t.server);
     if (!s) throw notFound("server", t.server);
@@ -260,13 +263,20 @@ export const loadBalancerRoutes: Route[] = [
         protection: { delete: false },
       };
       if (body.network !== undefined && body.network !== null) attachNetwork(ctx, lb, requireId(body, "network"));
+      // Without a public interface the load balancer is reachable only over a network.
+      if (!publicEnabled && lb.privateNet.length === 0) {
+        throw unprocessable(
+          "load_balancer_not_attached_to_network",
+          "a load balancer without public interface needs a network",
+        );
+      }
       optionalArray(body, "services").forEach((s, i) => addService(lb, parseService(s, `services[${i}]`)));
       optionalArray(body, "targets").forEach((t, i) => addTarget(ctx, lb, parseTarget(t, `targets[${i}]`)));
       lb.id = ctx.nextId("load_balancer");
-      if (publicEnabled) {
-        lb.ipv4 = ctx.publicIps.allocateV4("load_balancer");
-        lb.ipv6 = `2001:db8:ffff::${lb.id.toString(16)}`;
-      }
+      // The addresses belong to the load balancer either way; a disabled public interface only makes
+      // them unreachable ("will be not accessible from the internet via its public IPs").
+      lb.ipv4 = ctx.publicIps.allocateV4("load_balancer");
+      lb.ipv6 = `2001:db8:ffff::${lb.id.toString(16)}`;
       ctx.state.loadBalancers.set(lb.id, lb);
       const action = ctx.engine.start("create_load_balancer", [{ id: lb.id, type: "load_balancer" }], {
         durationMs: ctx.durations.create_load_balancer!,
@@ -314,6 +324,25 @@ export const loadBalancerRoutes: Route[] = [
     if (i < 0) throw notFound("target");
     const [removed] = lb.targets.splice(i, 1);
     return () => lb.targets.push(removed!);
+  }),
+  lbActionRoute("disable_public_interface", (_ctx, lb) => {
+    if (lb.privateNet.length === 0) {
+      throw unprocessable(
+        "load_balancer_not_attached_to_network",
+        `load balancer ${lb.id} is not attached to a network`,
+      );
+    }
+    if (lb.targets.some((t) => t.type === "ip" || !t.usePrivateIp)) {
+      throw unprocessable("targets_without_use_private_ip", "the load balancer has targets that use their public IP");
+    }
+    const was = lb.publicEnabled;
+    lb.publicEnabled = false;
+    return () => lb.publicEnabled = was;
+  }),
+  lbActionRoute("enable_public_interface", (_ctx, lb) => {
+    const was = lb.publicEnabled;
+    lb.publicEnabled = true;
+    return () => lb.publicEnabled = was;
   }),
   lbActionRoute("attach_to_network", (ctx, lb, body) => {
     attachNetwork(ctx, lb, requireId(body, "network"), optionalString(body, "ip"));
