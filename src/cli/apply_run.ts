@@ -7,7 +7,9 @@
  */
 import { runApply } from "../bootstrap/apply.ts";
 import { type ApplyDeps, createApplyDeps } from "../bootstrap/apply_deps.ts";
+import { apiExposureWarning } from "../cluster/api_exposure.ts";
 import { clusterSecretsDir } from "../cluster/credentials.ts";
+import { expandSpec } from "../config/mod.ts";
 import { UsageError } from "../lib/errors.ts";
 import type { ProgressSink } from "../lib/progress.ts";
 import type { CliContext } from "./context.ts";
@@ -107,6 +109,8 @@ export async function runApplyCommand(ctx: CliContext, flags: ApplyFlags, deps: 
   ctx.io.err(
     `Applying ${loaded.displayPath} (cluster "${loaded.spec.name}", ${loaded.spec.mode}, ${loaded.spec.region})`,
   );
+  const warning = apiExposureWarning(expandSpec(loaded.spec));
+  if (warning) ctx.io.err(warning);
   const progress = createCliProgress(ctx);
   let result;
   try {

@@ -7,7 +7,9 @@
  */
 import { computeApplyPlan, type PlanResult } from "../bootstrap/plan.ts";
 import { applyPlanToJson, renderApplyPlan } from "../bootstrap/render_apply_plan.ts";
+import { apiExposureWarning } from "../cluster/api_exposure.ts";
 import { clusterSecretsDir } from "../cluster/credentials.ts";
+import { expandSpec } from "../config/mod.ts";
 import { ExitStatus } from "../lib/errors.ts";
 import { type ApplyCommandDeps, applyDepsFromEnv } from "./apply_run.ts";
 import type { CliContext } from "./context.ts";
@@ -38,6 +40,8 @@ export async function runPlanCommand(
       ? JSON.stringify(applyPlanToJson(result.plan, result.costs), null, 2)
       : renderApplyPlan(result.plan, loaded.spec.name, result.costs),
   );
+  const warning = apiExposureWarning(expandSpec(loaded.spec));
+  if (warning) ctx.io.err(warning);
   if (flags.exitCode && result.plan.pending) throw new ExitStatus(PLAN_PENDING_EXIT_CODE);
   return result;
 }
