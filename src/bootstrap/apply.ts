@@ -40,7 +40,8 @@ import type { ApplyDeps } from "./apply_deps.ts";
 import { ApplyFailedError } from "./apply_errors.ts";
 import { type ApplyPlan, buildApplyPlan, planClusterSpec, renderDesiredClusterSpec } from "./apply_plan.ts";
 import { findLiveCluster } from "./live_cluster.ts";
-import { renderFirstControlPlaneConfig, SCHEMATIC_ID } from "./node_config.ts";
+import { cliApiServerUrl, withKubeconfigServer } from "./api_endpoint.ts";
+import { clusterEndpointHost, renderFirstControlPlaneConfig, SCHEMATIC_ID } from "./node_config.ts";
 import { renderApplyPlan } from "./render_apply_plan.ts";
 import { provisionCloud } from "./provision_cloud.ts";
 
@@ -70,7 +71,7 @@ export interface ApplyResult {
   outcome: "bootstrapped" | "updated" | "unchanged" | "declined";
   kubeconfigPath?: string;
   talosconfigPath?: string;
-  /** Kubernetes API URL through the load balancer. */
+  /** Kubernetes API URL the kubeconfig uses (the load balancer, or a control plane when it is private). */
   apiEndpoint?: string;
   /** The plan of an update (handed-over cluster). */
   plan?: ApplyPlan;
@@ -195,9 +196,15 @@ async function bootstrap(
     callerIp: ctx.callerIp,
     existing,
   });
-  const lbIp = infra.loadBalancer.public_net.ipv4.ip;
+  const publicLb = desired.loadBalancer.access === "public";
+  const lbIp = publicLb ? infra.loadBalancer.public_net.ipv4.ip : null;
   const serverIp = publicIpv4(server);
-  if (!lbIp) throw new ApplyFailedError("API load balancer", unique(existing), new Error("it has no public IPv4"));
+  if (publicLb && !lbIp) {
+    throw new ApplyFailedError("API load balancer", unique(existing), new Error("it has no public IPv4"));
+  }
+  // Private API load balancer (ADR 0003): the endpoint is its private IP; the CLI uses the control plane's.
+  const endpointHost = clusterEndpointHost(desired, lbIp);
+  const apiServer = cliApiServerUrl(desired, { lbPublicIpv4: lbIp, controlPlaneIpv4: serverIp });
 
   const talosconfig = await guard("Credentials", existing, () =>
     ensureTalosconfig({
@@ -214,7 +221,11 @@ async function bootstrap(
   await guard("Talos bootstrap", existing, () =>
     bootstrapFirstControlPlane({
       endpoint: serverIp,
-      configYaml: renderFirstControlPlaneConfig(ctx.bundle, desired, { lbPublicIpv4: lbIp, serverId: server.id }),
+      configYaml: renderFirstControlPlaneConfig(ctx.bundle, desired, {
+        lbPublicIpv4: lbIp,
+        controlPlaneIpv4s: [serverIp],
+        serverId: server.id,
+      }),
       deps: talos,
       tasks,
       ...common,
@@ -234,7 +245,11 @@ async function bootstrap(
           dir: options.secretsDir,
           bundle: ctx.bundle,
           now: deps.now(),
-          fetch: () => fetchKubeconfig(client, { deps: talos, task: kubeconfigTask, ...common }),
+          fetch: async () =>
+            withKubeconfigServer(
+              await fetchKubeconfig(client, { deps: talos, task: kubeconfigTask, ...common }),
+              apiServer,
+            ),
         });
         return {
           result: file,
@@ -305,12 +320,12 @@ async function bootstrap(
             networkId: infra.network.id,
             firewallId: infra.firewall.id,
             loadBalancerId: infra.loadBalancer.id,
-            loadBalancerIp: lbIp,
+            ...(lbIp ? { loadBalancerIp: lbIp } : {}),
             loadBalancerPrivateIp: desired.loadBalancer.privateIp,
             placementGroupIds: [...infra.placementGroups.values()].map((g) => g.id),
             snapshotId: image.imageId,
           },
-          controlPlaneEndpoint: lbIp,
+          controlPlaneEndpoint: endpointHost,
           image: { snapshotId: image.imageId, version: desired.talos.version, schematicId: SCHEMATIC_ID },
           now,
         });

@@ -27,6 +27,16 @@ export type LoadBalancerDiff =
     changedServices: LoadBalancerService[];
     /** Listen ports of services the plan does not have: deleted. */
     extraServicePorts: number[];
+    /**
+     * The public interface to switch when it differs from the plan. Only a load balancer without services
+     * (an interrupted create) is switched; on a working one it is {@link LoadBalancerDiff} `accessConflict`.
+     */
+    publicInterface: "enable" | "disable" | undefined;
+    /**
+     * True when `api_load_balancer` differs from a load balancer already serving: the cluster endpoint is in
+     * every node's machine config, so switching would cut the nodes off (ADR 0003).
+     */
+    accessConflict: boolean;
     /** True when not attached to the cluster network (attach with the planned IP). */
     attach: boolean;
     /** The private IP it has in the cluster network when that is not the planned one. */
@@ -84,6 +94,12 @@ export function diffLoadBalancer(desired: DesiredState, observed: ObservedCluste
     missingServices,
     changedServices,
     extraServicePorts,
+    publicInterface: lb.public_net.enabled === plan.request.public_interface || lb.services.length > 0
+      ? undefined
+      : plan.request.public_interface
+      ? "enable"
+      : "disable",
+    accessConflict: lb.public_net.enabled !== plan.request.public_interface && lb.services.length > 0,
     attach: attachment === undefined,
     ipMismatch: attachment && attachment.ip !== plan.privateIp ? attachment.ip : undefined,
     missingTargets,
@@ -102,11 +118,9 @@ export function loadBalancerChanges(desired: DesiredState, diff: LoadBalancerDif
       action: "create",
       kind: "load_balancer",
       name,
-      detail: `${plan.request.load_balancer_type} in ${plan.request.location}, tcp ${
-        ports(plan.request.services)
-      }, private IP ${plan.privateIp}, targets ${
-        plan.request.targets.map((t) => t.label_selector.selector).join(", ")
-      }`,
+      detail: `${plan.request.load_balancer_type} in ${plan.request.location}, tcp ${ports(plan.request.services)}, ${
+        plan.request.public_interface ? "" : "no public interface, "
+      }private IP ${plan.privateIp}, targets ${plan.request.targets.map((t) => t.label_selector.selector).join(", ")}`,
     }];
   }
   const changes: Change[] = [];
@@ -123,6 +137,18 @@ export function loadBalancerChanges(desired: DesiredState, diff: LoadBalancerDif
   if (diff.changedServices.length > 0) {
     update(`replace service tcp ${ports(diff.changedServices)} (health check or ports differ)`);
   }
+  if (diff.accessConflict) {
+    changes.push({
+      action: "conflict",
+      kind: "load_balancer",
+      name,
+      detail: `is ${plan.request.public_interface ? "private" : "public"}, the config says api_load_balancer: ${
+        plan.request.public_interface ? "public" : "private"
+      }; it cannot change on an existing cluster (the endpoint is in every node's config)`,
+    });
+  }
+  if (diff.publicInterface === "disable") update("disable the public interface (finishing a private create)");
+  if (diff.publicInterface === "enable") update("enable the public interface");
   if (diff.extraServicePorts.length > 0) {
     update(`delete service tcp ${diff.extraServicePorts.join(", ")} (not planned)`);
   }

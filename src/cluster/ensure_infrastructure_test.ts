@@ -145,3 +145,80 @@ Deno.test("an API load balancer an older k8zner gave a Talos (50000) service los
   assertEquals(lb.services.map((s) => s.listen_port), [6443]);
   assertIncludes(progress.events.join("\n"), "deleted service 50000");
 });
+
+Deno.test("api_load_balancer: private makes a load balancer without public interface at 10.0.0.254; re-runs change nothing", async () => {
+  await using env = await startClusterEnv();
+  const desired = expandSpec({ ...ha, api_load_balancer: "private" });
+  const progress = recordingProgress();
+  await ensureInfrastructure(env.deps, desired, await discoverCluster(env.hc, "demo", { desired }), progress, {
+    callerIp: CALLER,
+  });
+  const lb = [...env.sim.state.loadBalancers.values()][0]!;
+  assertEquals(
+    [lb.publicEnabled, lb.privateNet[0]?.ip, lb.services.map((s) => s.listen_port), lb.targets.length],
+    [false, "10.0.0.254", [6443], 1],
+  );
+  assertIncludes(progress.events.join("\n"), "created without public interface, private 10.0.0.254");
+  const before = env.mutatingRequests().length;
+  const again = await discoverCluster(env.hc, "demo", { desired });
+  assertEquals(planInfrastructure(desired, again, { callerIp: CALLER }).filter((c) => c.kind !== "server"), []);
+  await ensureInfrastructure(env.deps, desired, again, recordingProgress(), { callerIp: CALLER });
+  assertEquals(env.mutatingRequests().slice(before), []);
+
+  // Switching a serving load balancer back to public would cut the nodes off their endpoint: refused.
+  const publicAgain = expandSpec(ha);
+  const observed = await discoverCluster(env.hc, "demo", { desired: publicAgain });
+  assertEquals(
+    planInfrastructure(publicAgain, observed, { callerIp: CALLER }).filter((c) => c.kind !== "server").map((c) =>
+      `${c.action} ${c.name}`
+    ),
+    ["conflict demo-kube"],
+  );
+  await assertRejects(
+    () => ensureInfrastructure(env.deps, publicAgain, observed, recordingProgress(), { callerIp: CALLER }),
+    (err: unknown) => err instanceof UserFacingError && /cluster endpoint is in every node/.test(err.message),
+  );
+  assertEquals(lb.publicEnabled, false);
+});
+
+Deno.test("a private load balancer whose create was interrupted (public, no services yet) is finished on the next run", async () => {
+  await using env = await startClusterEnv();
+  const desired = expandSpec({ ...ha, api_load_balancer: "private" });
+  const network = await ensureInfrastructure(
+    env.deps,
+    expandSpec({ ...ha, api_load_balancer: "private" }),
+    await discoverCluster(env.hc, "demo", { desired }),
+    recordingProgress(),
+    { callerIp: CALLER },
+  ).then((r) => r.network);
+  // Replace the load balancer by the state a crash right after its create leaves.
+  const lb = [...env.sim.state.loadBalancers.values()][0]!;
+  assertEquals((await call(env.sim.url, "DELETE", `/load_balancers/${lb.id}`)).status, 204);
+  const created = await call(env.sim.url, "POST", "/load_balancers", {
+    name: "demo-kube",
+    load_balancer_type: "lb11",
+    location: "fsn1",
+    labels: desired.loadBalancer.request.labels,
+    public_interface: true,
+  });
+  assertEquals(created.status, 201);
+  await env.sim.settle();
+  const observed = await discoverCluster(env.hc, "demo", { desired });
+  assertEquals(
+    planInfrastructure(desired, observed, { callerIp: CALLER }).filter((c) => c.kind === "load_balancer").map((c) =>
+      c.detail
+    ),
+    [
+      "add service tcp 6443",
+      "disable the public interface (finishing a private create)",
+      `attach to network demo with IP 10.0.0.254`,
+      "add target k8zner.io/cluster=demo,k8zner.io/role=control-plane",
+    ],
+  );
+  await ensureInfrastructure(env.deps, desired, observed, recordingProgress(), { callerIp: CALLER });
+  const finished = env.sim.state.loadBalancers.get(created.body.load_balancer.id)!;
+  assertEquals(
+    [finished.publicEnabled, finished.privateNet[0], finished.services.map((s) => s.listen_port)],
+    [false, { network: network.id, ip: "10.0.0.254" }, [6443]],
+  );
+});

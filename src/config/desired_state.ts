@@ -107,7 +107,8 @@ export interface LoadBalancerCreateRequest {
   location: Region;
   algorithm: { type: "round_robin" };
   labels: Record<string, string>;
-  public_interface: true;
+  /** False with `api_load_balancer: private` (ADR 0003): no public IPv4 answers, only the private IP. */
+  public_interface: boolean;
   services: LoadBalancerService[];
   targets: { type: "label_selector"; label_selector: { selector: string }; use_private_ip: true }[];
 }
@@ -119,6 +120,11 @@ export interface LoadBalancerPlan {
   privateIp: string;
   /** Kubernetes API endpoint inside the network. */
   privateEndpoint: string;
+  /**
+   * `public`: the cluster endpoint is the load balancer's public IPv4. `private`: it is `privateIp`, and
+   * the CLI reaches the API at a control plane's public IPv4 through the firewall.
+   */
+  access: "public" | "private";
 }
 
 /** `POST /placement_groups` body. */

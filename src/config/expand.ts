@@ -130,6 +130,7 @@ function expandFirewall(name: string, allowlist: readonly string[]): FirewallPla
 
 function expandLoadBalancer(spec: Spec): LoadBalancerPlan {
   const name = spec.name;
+  const access = spec.api_load_balancer ?? "public";
   return {
     request: {
       name: `${name}-kube`,
@@ -137,7 +138,8 @@ function expandLoadBalancer(spec: Spec): LoadBalancerPlan {
       location: spec.region,
       algorithm: { type: "round_robin" },
       labels: roleLabels(name, "kube-api"),
-      public_interface: true,
+      // Hetzner firewalls do not apply to load balancers: a public one exposes 6443 to everyone (ADR 0003).
+      public_interface: access === "public",
       // Only the Kubernetes API. Talos (50000) must never be forwarded: the load balancer reaches
       // the control planes' private IPs, where the firewall does not apply, and a node in
       // maintenance mode accepts a machine config from anyone. Talos is reached on the nodes'
@@ -169,6 +171,7 @@ function expandLoadBalancer(spec: Spec): LoadBalancerPlan {
     network: name,
     privateIp: API_LB_PRIVATE_IP,
     privateEndpoint: `https://${API_LB_PRIVATE_IP}:${KUBE_API_PORT}`,
+    access,
   };
 }
 

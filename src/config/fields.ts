@@ -6,6 +6,7 @@
  * @module
  */
 import {
+  API_LOAD_BALANCER_MODES,
   DEFAULT_CONTROL_PLANE_SIZE,
   LEGACY_SIZES,
   MAX_WORKERS,
@@ -288,7 +289,14 @@ export const SPEC_FIELDS: FieldTable = {
     required: false,
     defaultNote: "the public IP of the machine running apply",
     description:
-      "IPv4/IPv6 CIDRs allowed to reach the Kubernetes API (6443) and Talos API (50000) on the nodes. A bare address means that one host; host bits below the prefix are an error.",
+      "IPv4/IPv6 CIDRs the firewall lets reach the Kubernetes API (6443) and Talos API (50000) on the nodes' public IPs. Hetzner firewalls do not apply to load balancers: with `api_load_balancer: public`, 6443 on the load balancer stays open to the internet, protected by credentials only. A bare address means that one host; host bits below the prefix are an error.",
+  },
+  api_load_balancer: {
+    type: { kind: "enum", values: API_LOAD_BALANCER_MODES },
+    required: false,
+    default: "public",
+    description:
+      "`public`: the Kubernetes API load balancer has a public IPv4 and is the cluster endpoint (port 6443 open to the internet, credentials only). `private`: it has no public interface, the cluster endpoint is its private IP, and the kubeconfig reaches a control plane's public IP through the firewall (`api_allowlist`).",
   },
 };
 

@@ -21,6 +21,9 @@ export const REGION_NAMES: Record<Region, string> = {
 
 export const MODES = ["dev", "ha"] as const;
 export type Mode = typeof MODES[number];
+/** Whether the Kubernetes API load balancer has a public interface (ADR 0003). */
+export const API_LOAD_BALANCER_MODES = ["public", "private"] as const;
+export type ApiLoadBalancerMode = typeof API_LOAD_BALANCER_MODES[number];
 
 /** Server types k8zner accepts for nodes (x86, shared vCPU). */
 export const SERVER_SIZES = ["cx23", "cx33", "cx43", "cx53", "cpx22", "cpx32", "cpx42", "cpx52"] as const;
@@ -63,6 +66,8 @@ export interface Spec {
   monitoring?: boolean;
   grafana_subdomain?: string;
   backup?: boolean;
-  /** CIDRs allowed to reach the Kubernetes API (6443) and Talos API (50000). */
+  /** CIDRs allowed to reach the nodes' public Kubernetes API (6443) and Talos API (50000) ports. */
   api_allowlist?: string[];
+  /** `public` (default): the API load balancer has a public IPv4; `private`: it has none (ADR 0003). */
+  api_load_balancer?: ApiLoadBalancerMode;
 }

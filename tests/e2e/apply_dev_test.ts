@@ -31,6 +31,7 @@ Deno.test("apply bootstraps a dev cluster through the real CLI, a re-run changes
       assertIncludes(r.stdout, "dev1-cp-1");
       assertIncludes(r.stdout, "Monthly cost");
       assertEquals(mutating(r.requests).length, 0);
+      assertIncludes(r.stderr, "on load balancer dev1-kube is open to the whole internet");
     });
 
     await t.step("apply reaches a bootstrapped cluster with the operator installed", async () => {
@@ -38,6 +39,7 @@ Deno.test("apply bootstraps a dev cluster through the real CLI, a re-run changes
       assertEquals(r.code, 0, `${r.stdout}\n${r.stderr}`);
       console.log(`dev apply: ${r.ms} ms, Hetzner requests ${JSON.stringify(byMethod(r.requests))}`);
       assertIncludes(r.stdout, `Cluster "dev1" is bootstrapped`);
+      assertIncludes(r.stderr, "protected by its credentials only");
       assertEquals(bootstrapCalls(cloud), 1);
       const objects = handoverObjects(cloud, "dev1");
       assertOk(objects.apiRunning, "the Kubernetes API behind the load balancer runs");
