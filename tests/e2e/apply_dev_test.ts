@@ -7,6 +7,7 @@
  */
 import { assertEquals, assertIncludes, assertOk } from "../assert.ts";
 import { startLocalCloud } from "../local_cloud/mod.ts";
+import { checkFirewalls } from "../local_cloud/firewall_rules.ts";
 import { findLeaks } from "./cloud_inventory.ts";
 import {
   bootstrapCalls,
@@ -62,6 +63,15 @@ Deno.test("apply bootstraps a dev cluster through the real CLI, a re-run changes
       assertEquals(findLeaks(cloud.sim.state), []);
       // Talos must never be reachable through a load balancer (it forwards to private IPs, past the firewall).
       assertEquals(talosServicesOnLoadBalancers(cloud), []);
+      // Apply reached the node through a firewall rule for the caller, which drops anyone else.
+      const cp = [...cloud.sim.state.servers.values()].find((s) => s.name === "dev1-cp-1")!;
+      for (const port of [50000, 6443]) {
+        assertEquals(
+          checkFirewalls(cloud.sim.state, cp, cloud.callerIp, port).reason,
+          `firewall dev1 rule tcp/${port}`,
+        );
+        assertEquals(checkFirewalls(cloud.sim.state, cp, "198.51.100.1", port).allowed, false);
+      }
       // Nothing secret in the output: no private key, no certificate, no machine config.
       for (const secret of ["PRIVATE KEY", "BEGIN CERTIFICATE", "machine:\n", "client-key-data"]) {
         assertOk(!r.stdout.includes(secret) && !r.stderr.includes(secret), `output holds "${secret}"`);
