@@ -205,6 +205,10 @@ Deno.test(requires([HCLOUD_OPENAPI], {
     done();
     await ok("POST", `/load_balancers/${lb.id}/actions/attach_to_network`, { network: net.id, ip: "10.0.1.254" }, 201);
     done();
+    await ok("POST", `/load_balancers/${lb.id}/actions/disable_public_interface`, undefined, 201);
+    done();
+    await ok("POST", `/load_balancers/${lb.id}/actions/enable_public_interface`, undefined, 201);
+    done();
 
     // Volumes and primary IPs.
     const vol =

@@ -37,7 +37,7 @@ const rule = (port: string, source: string) => ({
 });
 
 Deno.test("firewalls filter the servers' public ports by caller address and port; the load balancer's private path is not filtered", async () => {
-  await using cloud = await startLocalCloud({ speed: 1000 });
+  await using cloud = await startLocalCloud({ speed: 1000, rescueSsh: false });
   const url = cloud.hcloudUrl;
   const caller = `${cloud.callerIp}/32`;
   const snapshot = cloud.sim.addSnapshot({ description: "talos", labels: { os: "talos", "talos-version": "v1.13.9" } });
