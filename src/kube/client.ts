@@ -35,6 +35,16 @@ export interface WatchOptions extends ListOptions {
   namespace?: string;
   /** Start after this resourceVersion; without it the current objects arrive first as ADDED. */
   resourceVersion?: string;
+  /** Ask for BOOKMARK events, which carry only a newer resourceVersion to resume from. */
+  allowWatchBookmarks?: boolean;
+  /** The server ends the watch cleanly after this many seconds. */
+  timeoutSeconds?: number;
+}
+
+/** A list with the collection's resourceVersion, the point a watch continues from. */
+export interface VersionedList {
+  items: KubeObject[];
+  resourceVersion: string;
 }
 
 /** A running watch. */
@@ -60,6 +70,15 @@ export interface KubeClient {
   get(apiVersion: string, kind: string, name: string, namespace?: string): Promise<KubeObject | undefined>;
   /** Lists objects of a kind, in one namespace or (namespace undefined) all. */
   list(apiVersion: string, kind: string, namespace?: string, options?: ListOptions): Promise<KubeObject[]>;
+  /** Lists like {@link list} and also returns the list's resourceVersion (to start a watch from). */
+  listWithVersion(
+    apiVersion: string,
+    kind: string,
+    namespace?: string,
+    options?: ListOptions,
+  ): Promise<VersionedList>;
+  /** Replaces an object (PUT); a stale `metadata.resourceVersion` surfaces as KubeError `Conflict`. */
+  replace(object: KubeObject): Promise<KubeObject>;
   /** Deletes an object; false when it was already gone. */
   delete(apiVersion: string, kind: string, name: string, namespace?: string): Promise<boolean>;
   /** Applies a JSON merge patch to an object. */
@@ -206,6 +225,10 @@ export async function createKubeClient(options: KubeClientOptions): Promise<Kube
     },
 
     async list(apiVersion, kind, namespace, listOptions = {}) {
+      return (await client.listWithVersion(apiVersion, kind, namespace, listOptions)).items;
+    },
+
+    async listWithVersion(apiVersion, kind, namespace, listOptions = {}) {
       try {
         const result = await objects.list(
           apiVersion,
@@ -217,9 +240,20 @@ export async function createKubeClient(options: KubeClientOptions): Promise<Kube
           listOptions.fieldSelector,
           listOptions.labelSelector,
         );
-        return result.items.map((item) => ({ apiVersion, kind, ...item }) as KubeObject);
+        return {
+          items: result.items.map((item) => ({ apiVersion, kind, ...item }) as KubeObject),
+          resourceVersion: result.metadata?.resourceVersion ?? "",
+        };
       } catch (err) {
         throw toKubeError(err, `list ${kind} in ${namespace ?? "all namespaces"}`);
+      }
+    },
+
+    async replace(object) {
+      try {
+        return await objects.replace(object as K8s.KubernetesObject) as KubeObject;
+      } catch (err) {
+        throw toKubeError(err, `replace ${describe(object.kind, object.metadata.name, object.metadata.namespace)}`);
       }
     },
 
@@ -302,6 +336,8 @@ export async function createKubeClient(options: KubeClientOptions): Promise<Kube
       if (watchOptions.labelSelector) query.labelSelector = watchOptions.labelSelector;
       if (watchOptions.fieldSelector) query.fieldSelector = watchOptions.fieldSelector;
       if (watchOptions.resourceVersion) query.resourceVersion = watchOptions.resourceVersion;
+      if (watchOptions.allowWatchBookmarks) query.allowWatchBookmarks = "true";
+      if (watchOptions.timeoutSeconds !== undefined) query.timeoutSeconds = String(watchOptions.timeoutSeconds);
       const { promise: done, resolve: finish, reject } = Promise.withResolvers<void>();
       let stopped = false;
       const controller = await new k8s.Watch(kc).watch(

@@ -51,11 +51,11 @@ function json(status: number, body: unknown): Response {
 export class FakeKubeHandler {
   readonly requests: RecordedRequest[] = [];
   #faults: (Fault & { left: number })[] = [];
-  #streams = new Set<() => void>();
+  #streams = new Set<OpenWatch>();
 
   constructor(
     readonly store: FakeKubeStore,
-    readonly options: { kubernetesVersion: string; serverAddress: () => string },
+    readonly options: { kubernetesVersion: string; serverAddress: () => string; bookmarkIntervalMs: number },
   ) {}
 
   /** Makes the next matching request(s) fail with a Status of `code`. */
@@ -65,8 +65,22 @@ export class FakeKubeHandler {
 
   /** Ends every open watch stream. */
   closeStreams(): void {
-    for (const end of [...this.#streams]) end();
+    for (const stream of [...this.#streams]) stream.end();
     this.store.dropWatchers();
+  }
+
+  /** Ends the open watches (of one plural resource, or all) as a server restart or a load balancer would. */
+  dropWatches(resource?: string): number {
+    const doomed = [...this.#streams].filter((s) => resource === undefined || s.resource === resource);
+    for (const stream of doomed) stream.end();
+    return doomed.length;
+  }
+
+  /** Keeps the open watches (of one plural resource, or all) connected but silent from now on. */
+  stallWatches(resource?: string): number {
+    const stalled = [...this.#streams].filter((s) => resource === undefined || s.resource === resource);
+    for (const stream of stalled) stream.stall();
+    return stalled.length;
   }
 
   handle = async (req: Request): Promise<Response> => {
@@ -270,41 +284,66 @@ export class FakeKubeHandler {
   ): Response {
     const sinceRv = q.get("resourceVersion") ?? undefined;
     const timeoutSeconds = Number(q.get("timeoutSeconds") ?? "0");
+    const bookmarks = q.get("allowWatchBookmarks") === "true";
     let unsubscribe = () => {};
-    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timers: ReturnType<typeof setTimeout>[] = [];
     let ended = false;
     const streams = this.#streams;
-    let end = () => {};
+    const stream: OpenWatch = { resource: rt.resource, end: () => {}, stall: () => {} };
     const body = new ReadableStream<Uint8Array>({
       start: (controller) => {
-        end = () => {
+        const stop = () => {
+          unsubscribe();
+          for (const t of timers) clearTimeout(t);
+        };
+        stream.end = () => {
           if (ended) return;
           ended = true;
-          unsubscribe();
-          clearTimeout(timer);
-          streams.delete(end);
+          stop();
+          streams.delete(stream);
           try {
             controller.close();
           } catch {
             // already closed by the client going away
           }
         };
+        // A stalled watch keeps its connection open but never sends another byte (a hung proxy).
+        stream.stall = stop;
         const send = (event: WatchEvent) => {
           if (!ended) controller.enqueue(encoder.encode(JSON.stringify(event) + "\n"));
         };
-        unsubscribe = this.store.watch(rt, namespace, matches, sinceRv, send);
-        streams.add(end);
-        if (timeoutSeconds > 0) timer = setTimeout(end, timeoutSeconds * 1000);
+        streams.add(stream);
+        try {
+          unsubscribe = this.store.watch(rt, namespace, matches, sinceRv, send, { bookmarks });
+        } catch (err) {
+          // The watch cache answers a too-old resourceVersion with 200 and one ERROR event, then closes.
+          if (!(err instanceof KubeStatusError)) throw err;
+          send({ type: "ERROR", object: err.toStatus() });
+          stream.end();
+          return;
+        }
+        if (timeoutSeconds > 0) timers.push(setTimeout(stream.end, timeoutSeconds * 1000));
+        if (bookmarks) {
+          timers.push(setInterval(() => this.store.bookmark(rt, send, true), this.options.bookmarkIntervalMs));
+        }
       },
       cancel: () => {
         ended = true;
         unsubscribe();
-        clearTimeout(timer);
-        streams.delete(end);
+        for (const t of timers) clearTimeout(t);
+        streams.delete(stream);
       },
     });
     return new Response(body, { status: 200, headers: { "content-type": "application/json" } });
   }
+}
+
+/** An open watch stream, for the test hooks that end or stall it. */
+interface OpenWatch {
+  /** Plural resource name watched (`pods`). */
+  resource: string;
+  end: () => void;
+  stall: () => void;
 }
 
 function selectorOf(q: URLSearchParams): (obj: KubeObj) => boolean {

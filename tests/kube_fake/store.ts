@@ -226,6 +226,7 @@ export class FakeKubeStore {
     matches: (obj: KubeObj) => boolean,
     sinceRv: string | undefined,
     send: (event: WatchEvent) => void,
+    options: { bookmarks?: boolean } = {},
   ): () => void {
     return this.#table.watches.subscribe(
       rt,
@@ -234,7 +235,18 @@ export class FakeKubeStore {
       sinceRv,
       send,
       () => this.list(rt, namespace, matches),
+      options,
     );
+  }
+
+  /** Sends one BOOKMARK at the current resourceVersion through `send` (when `allowed`). */
+  bookmark(rt: ResourceType, send: (event: WatchEvent) => void, allowed: boolean): void {
+    this.#table.watches.bookmarkOne(send, rt, allowed);
+  }
+
+  /** Forgets the change history (etcd compaction): watches from an older resourceVersion get 410 Expired. */
+  compactHistory(): void {
+    this.#table.watches.compact();
   }
 
   // Convenience for tests and the local cloud: by apiVersion and kind, no REST rules.
