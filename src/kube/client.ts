@@ -139,7 +139,7 @@ export async function createKubeClient(options: KubeClientOptions): Promise<Kube
   const version = kc.makeApiClient(k8s.VersionApi);
   const mergePatch = k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.MergePatch);
   const discovered = new Map<string, ResourceInfo>();
-  const watches = new Set<AbortController>();
+  const watches = new Set<() => void>();
 
   async function resolve(apiVersion: string, kind: string): Promise<ResourceInfo> {
     const known = findKnownResource(apiVersion, kind) ?? discovered.get(`${apiVersion}/${kind}`);
@@ -338,42 +338,96 @@ export async function createKubeClient(options: KubeClientOptions): Promise<Kube
       if (watchOptions.resourceVersion) query.resourceVersion = watchOptions.resourceVersion;
       if (watchOptions.allowWatchBookmarks) query.allowWatchBookmarks = "true";
       if (watchOptions.timeoutSeconds !== undefined) query.timeoutSeconds = String(watchOptions.timeoutSeconds);
-      const { promise: done, resolve: finish, reject } = Promise.withResolvers<void>();
-      let stopped = false;
-      const controller = await new k8s.Watch(kc).watch(
-        path,
-        query,
-        (type: string, object: unknown) => onEvent(type as WatchEventType, object as KubeObject),
-        (err: unknown) => {
-          watches.delete(controller);
-          if (!err || stopped || (err as Error).name === "AbortError") finish();
-          else {
-            const status = (err as { statusCode?: number }).statusCode;
-            reject(
-              status
-                ? new KubeError(status, "WatchFailed", `Cannot watch ${kind} (${path}): HTTP ${status}`)
-                : toKubeError(err, `watch ${kind} (${path})`),
-            );
-          }
-        },
-      );
-      watches.add(controller);
-      return {
-        stop() {
-          stopped = true;
-          controller.abort();
-          watches.delete(controller);
-        },
-        done,
-      };
+      return await streamWatch(kc, cluster.server + path, query, { kind, path }, onEvent, watches);
     },
 
     close() {
-      for (const controller of watches) controller.abort();
+      for (const stop of [...watches]) stop();
       watches.clear();
     },
   };
   return client;
+}
+
+/**
+ * One watch request on the client's request layer (its TLS agent and auth headers) over `node:http(s)`,
+ * parsing the newline-delimited events ourselves: client-node's `Watch` can drop the last line when
+ * the server closes right after it (exactly how a 410 ERROR event arrives), and has no way to see
+ * the `Status` body of a non-200 answer.
+ */
+async function streamWatch(
+  kc: K8s.KubeConfig,
+  url: string,
+  query: Record<string, string>,
+  what: { kind: string; path: string },
+  onEvent: (type: WatchEventType, object: KubeObject) => void,
+  watches: Set<() => void>,
+): Promise<KubeWatch> {
+  const target = new URL(url);
+  target.searchParams.set("watch", "true");
+  for (const [k, v] of Object.entries(query)) target.searchParams.set(k, v);
+  const options: import("node:https").RequestOptions = {};
+  await kc.applyToHTTPSOptions(options);
+  const transport = target.protocol === "https:" ? await import("node:https") : await import("node:http");
+  const { promise: done, resolve, reject } = Promise.withResolvers<void>();
+  // Resolves once the response starts (or the request fails: then `done` carries the error).
+  const { promise: started, resolve: headersArrived } = Promise.withResolvers<void>();
+  let stopped = false;
+  let settled = false;
+  const settle = (err?: KubeError) => {
+    if (settled) return;
+    settled = true;
+    watches.delete(stop);
+    if (err && !stopped) reject(err);
+    else resolve();
+    headersArrived();
+  };
+  const describeWatch = `watch ${what.kind} (${what.path})`;
+  const req = transport.request(target, { ...options, method: "GET" }, (res) => {
+    res.setEncoding("utf8");
+    let buffer = "";
+    if (res.statusCode !== 200) {
+      res.on("data", (chunk: string) => buffer += chunk);
+      res.on("end", () => {
+        settle(toKubeError({ code: res.statusCode ?? 0, body: buffer }, describeWatch));
+      });
+      return;
+    }
+    headersArrived();
+    const deliver = (line: string) => {
+      if (line.trim() === "" || stopped) return;
+      let event: { type: WatchEventType; object: KubeObject };
+      try {
+        event = JSON.parse(line);
+      } catch {
+        return settle(new KubeError(0, "WatchFailed", `Cannot ${describeWatch}: malformed event ${line.slice(0, 80)}`));
+      }
+      onEvent(event.type, event.object);
+    };
+    res.on("data", (chunk: string) => {
+      buffer += chunk;
+      for (let i = buffer.indexOf("\n"); i >= 0; i = buffer.indexOf("\n")) {
+        deliver(buffer.slice(0, i));
+        buffer = buffer.slice(i + 1);
+      }
+    });
+    res.on("end", () => {
+      deliver(buffer);
+      settle();
+    });
+    res.on("error", (err: Error) => settle(toKubeError(err, describeWatch)));
+    res.on("aborted", () => settle(new KubeError(0, "NetworkError", `Cannot ${describeWatch}: connection aborted`)));
+  });
+  req.on("error", (err: Error) => settle(toKubeError(err, describeWatch)));
+  req.end();
+  function stop(): void {
+    stopped = true;
+    req.destroy();
+    settle();
+  }
+  watches.add(stop);
+  await started;
+  return { stop, done };
 }
 
 /** client-node throws a plain Error when discovery does not know a kind (e.g. its CRD is absent). */
