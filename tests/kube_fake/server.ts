@@ -7,6 +7,8 @@
 import { parse as parseYaml } from "yaml";
 import { renderCoreVersions, renderGroup1, renderGroupList, renderResourceList, renderVersion } from "./discovery.ts";
 import { applyJsonPatch, applyMergePatch } from "./patch.ts";
+import { evictPod } from "./eviction.ts";
+import { type IncludeObject, printerColumnsOf, renderTable, wantsTable } from "./tables.ts";
 import type { ResourceType } from "./resources.ts";
 import { parseFieldSelector, parseLabelSelector } from "./selectors.ts";
 import { badRequest, KubeStatusError } from "./status.ts";
@@ -172,6 +174,10 @@ export class FakeKubeHandler {
     const q = url.searchParams;
     const dryRun = q.get("dryRun") === "All";
     const fieldManager = q.get("fieldManager") ?? undefined;
+    if (subresource === "eviction" && rt.group === "" && rt.kind === "Pod" && name !== undefined) {
+      if (req.method !== "POST") throw methodNotAllowed(req.method);
+      return json(201, evictPod(this.store, namespace ?? "", name, await readBody(req)));
+    }
     if (subresource !== undefined && (subresource !== "status" || !rt.hasStatus)) {
       throw notFoundPath(url.pathname);
     }
@@ -179,11 +185,14 @@ export class FakeKubeHandler {
     if (name === undefined) {
       const matches = selectorOf(q);
       switch (req.method) {
-        case "GET":
+        case "GET": {
+          const table = this.#tableFor(rt, req, q);
           if (q.get("watch") === "1" || q.get("watch") === "true") {
-            return this.#watch(rt, namespace, matches, q);
+            return this.#watch(rt, namespace, matches, q, table);
           }
-          return json(200, this.#listBody(rt, namespace, matches));
+          const list = this.#listBody(rt, namespace, matches);
+          return json(200, table ? table(list.items as KubeObj[], false) : list);
+        }
         case "POST": {
           const created = this.store.create(rt, namespace, await readBody(req), { dryRun, fieldManager });
           return json(201, created);
@@ -202,8 +211,11 @@ export class FakeKubeHandler {
       }
     }
     switch (req.method) {
-      case "GET":
-        return json(200, this.store.read(rt, namespace, name));
+      case "GET": {
+        const object = this.store.read(rt, namespace, name);
+        const table = this.#tableFor(rt, req, q);
+        return json(200, table ? table([object], false) : object);
+      }
       case "PUT": {
         const updated = this.store.update(rt, namespace, name, await readBody(req), {
           subresource: sub,
@@ -221,6 +233,37 @@ export class FakeKubeHandler {
       default:
         throw methodNotAllowed(req.method);
     }
+  }
+
+  /**
+   * A Table renderer when the client asked for one and the type is a custom resource (see tables.ts
+   * for why built-in kinds answer with plain lists), else undefined.
+   */
+  #tableFor(
+    rt: ResourceType,
+    req: Request,
+    q: URLSearchParams,
+  ): ((objects: KubeObj[], noHeaders: boolean) => KubeObj) | undefined {
+    if (rt.crd === undefined || !wantsTable(req.headers.get("accept"))) return undefined;
+    const include = q.get("includeObject") ?? "Metadata";
+    if (include !== "None" && include !== "Metadata" && include !== "Object") {
+      throw badRequest(
+        `includeObject: Unsupported value: "${include}": supported values: "None", "Metadata", "Object"`,
+      );
+    }
+    const crd = this.store.get(
+      this.store.typeOf("apiextensions.k8s.io/v1", "CustomResourceDefinition"),
+      undefined,
+      rt.crd,
+    );
+    const columns = printerColumnsOf(crd, rt.version);
+    return (objects, noHeaders) =>
+      renderTable(objects, columns, {
+        resourceVersion: this.store.resourceVersion,
+        now: this.store.now().getTime(),
+        includeObject: include as IncludeObject,
+        noHeaders,
+      });
   }
 
   #listBody(
@@ -281,7 +324,9 @@ export class FakeKubeHandler {
     namespace: string | undefined,
     matches: (obj: KubeObj) => boolean,
     q: URLSearchParams,
+    table?: (objects: KubeObj[], noHeaders: boolean) => KubeObj,
   ): Response {
+    let headersSent = false;
     const sinceRv = q.get("resourceVersion") ?? undefined;
     const timeoutSeconds = Number(q.get("timeoutSeconds") ?? "0");
     const bookmarks = q.get("allowWatchBookmarks") === "true";
@@ -310,7 +355,13 @@ export class FakeKubeHandler {
         // A stalled watch keeps its connection open but never sends another byte (a hung proxy).
         stream.stall = stop;
         const send = (event: WatchEvent) => {
-          if (!ended) controller.enqueue(encoder.encode(JSON.stringify(event) + "\n"));
+          if (ended) return;
+          if (table && event.type !== "BOOKMARK" && event.type !== "ERROR") {
+            // As the API server: each event carries a one-row Table, column definitions only in the first.
+            event = { type: event.type, object: table([event.object], headersSent) };
+            headersSent = true;
+          }
+          controller.enqueue(encoder.encode(JSON.stringify(event) + "\n"));
         };
         streams.add(stream);
         try {

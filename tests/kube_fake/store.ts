@@ -43,6 +43,11 @@ export class FakeKubeStore {
     return this.#table.resourceVersion;
   }
 
+  /** The store's clock. */
+  now(): Date {
+    return this.#table.now();
+  }
+
   #managedFields(previous: unknown, options: WriteOptions, rt: ResourceType, applied: KubeObj): unknown[] | undefined {
     return updateManagedFields(previous, options, rt, applied, this.#table.timestamp());
   }
