@@ -9,6 +9,7 @@
  */
 import type * as K8s from "@kubernetes/client-node";
 import { KubeError, toKubeError } from "./errors.ts";
+import { requestJson, streamWatch } from "./request.ts";
 import { findKnownResource, renderResourcePath, type ResourceInfo, splitApiVersion } from "./kinds.ts";
 import type { KubeObject, WatchEventType } from "./types.ts";
 import { sleep as realSleep } from "../lib/sleep.ts";
@@ -160,6 +161,12 @@ export async function createKubeClient(options: KubeClientOptions): Promise<Kube
     return info;
   }
 
+  /** The namespace a write of `object` goes to: its own, else the context's, else `default`. */
+  function namespaceFor(info: ResourceInfo, object: KubeObject): string | undefined {
+    if (!info.namespaced) return undefined;
+    return object.metadata.namespace ?? kc.getContextObject(kc.getCurrentContext())?.namespace ?? "default";
+  }
+
   function header(apiVersion: string, kind: string, name: string, namespace?: string): K8s.KubernetesObject {
     return { apiVersion, kind, metadata: namespace === undefined ? { name } : { name, namespace } };
   }
@@ -184,32 +191,32 @@ export async function createKubeClient(options: KubeClientOptions): Promise<Kube
     async applyServerSide(list, fieldManager = "k8zner") {
       const applied: KubeObject[] = [];
       for (const object of list) {
-        const { name, namespace } = object.metadata;
-        try {
-          applied.push(
-            await objects.patch(
-              object as K8s.KubernetesObject,
-              undefined,
-              undefined,
-              fieldManager,
-              true,
-              k8s.PatchStrategy.ServerSideApply,
-            ) as KubeObject,
-          );
-        } catch (err) {
-          throw toKubeError(err, `apply ${describe(object.kind, name, namespace)}`);
-        }
+        const { name } = object.metadata;
+        const info = await resolve(object.apiVersion, object.kind);
+        const namespace = namespaceFor(info, object);
+        applied.push(
+          await requestJson(kc, {
+            method: "PATCH",
+            url: cluster.server + renderResourcePath(info, namespace, name),
+            query: { fieldManager, force: "true", fieldValidation: "Strict" },
+            body: namespace === undefined ? object : { ...object, metadata: { ...object.metadata, namespace } },
+            contentType: "application/apply-patch+yaml",
+          }, `apply ${describe(object.kind, name, namespace)}`) as KubeObject,
+        );
         if (object.kind === "CustomResourceDefinition") await waitForEstablished(name);
       }
       return applied;
     },
 
     async create(object) {
-      try {
-        return await objects.create(object as K8s.KubernetesObject) as KubeObject;
-      } catch (err) {
-        throw toKubeError(err, `create ${describe(object.kind, object.metadata.name, object.metadata.namespace)}`);
-      }
+      const info = await resolve(object.apiVersion, object.kind);
+      const namespace = namespaceFor(info, object);
+      return await requestJson(kc, {
+        method: "POST",
+        url: cluster.server + renderResourcePath(info, namespace),
+        query: { fieldValidation: "Strict" },
+        body: object,
+      }, `create ${describe(object.kind, object.metadata.name, namespace)}`) as KubeObject;
     },
 
     async get(apiVersion, kind, name, namespace) {
@@ -250,11 +257,14 @@ export async function createKubeClient(options: KubeClientOptions): Promise<Kube
     },
 
     async replace(object) {
-      try {
-        return await objects.replace(object as K8s.KubernetesObject) as KubeObject;
-      } catch (err) {
-        throw toKubeError(err, `replace ${describe(object.kind, object.metadata.name, object.metadata.namespace)}`);
-      }
+      const info = await resolve(object.apiVersion, object.kind);
+      const namespace = namespaceFor(info, object);
+      return await requestJson(kc, {
+        method: "PUT",
+        url: cluster.server + renderResourcePath(info, namespace, object.metadata.name),
+        query: { fieldValidation: "Strict" },
+        body: object,
+      }, `replace ${describe(object.kind, object.metadata.name, namespace)}`) as KubeObject;
     },
 
     async delete(apiVersion, kind, name, namespace) {
@@ -347,87 +357,6 @@ export async function createKubeClient(options: KubeClientOptions): Promise<Kube
     },
   };
   return client;
-}
-
-/**
- * One watch request on the client's request layer (its TLS agent and auth headers) over `node:http(s)`,
- * parsing the newline-delimited events ourselves: client-node's `Watch` can drop the last line when
- * the server closes right after it (exactly how a 410 ERROR event arrives), and has no way to see
- * the `Status` body of a non-200 answer.
- */
-async function streamWatch(
-  kc: K8s.KubeConfig,
-  url: string,
-  query: Record<string, string>,
-  what: { kind: string; path: string },
-  onEvent: (type: WatchEventType, object: KubeObject) => void,
-  watches: Set<() => void>,
-): Promise<KubeWatch> {
-  const target = new URL(url);
-  target.searchParams.set("watch", "true");
-  for (const [k, v] of Object.entries(query)) target.searchParams.set(k, v);
-  const options: import("node:https").RequestOptions = {};
-  await kc.applyToHTTPSOptions(options);
-  const transport = target.protocol === "https:" ? await import("node:https") : await import("node:http");
-  const { promise: done, resolve, reject } = Promise.withResolvers<void>();
-  // Resolves once the response starts (or the request fails: then `done` carries the error).
-  const { promise: started, resolve: headersArrived } = Promise.withResolvers<void>();
-  let stopped = false;
-  let settled = false;
-  const settle = (err?: KubeError) => {
-    if (settled) return;
-    settled = true;
-    watches.delete(stop);
-    if (err && !stopped) reject(err);
-    else resolve();
-    headersArrived();
-  };
-  const describeWatch = `watch ${what.kind} (${what.path})`;
-  const req = transport.request(target, { ...options, method: "GET" }, (res) => {
-    res.setEncoding("utf8");
-    let buffer = "";
-    if (res.statusCode !== 200) {
-      res.on("data", (chunk: string) => buffer += chunk);
-      res.on("end", () => {
-        settle(toKubeError({ code: res.statusCode ?? 0, body: buffer }, describeWatch));
-      });
-      return;
-    }
-    headersArrived();
-    const deliver = (line: string) => {
-      if (line.trim() === "" || stopped) return;
-      let event: { type: WatchEventType; object: KubeObject };
-      try {
-        event = JSON.parse(line);
-      } catch {
-        return settle(new KubeError(0, "WatchFailed", `Cannot ${describeWatch}: malformed event ${line.slice(0, 80)}`));
-      }
-      onEvent(event.type, event.object);
-    };
-    res.on("data", (chunk: string) => {
-      buffer += chunk;
-      for (let i = buffer.indexOf("\n"); i >= 0; i = buffer.indexOf("\n")) {
-        deliver(buffer.slice(0, i));
-        buffer = buffer.slice(i + 1);
-      }
-    });
-    res.on("end", () => {
-      deliver(buffer);
-      settle();
-    });
-    res.on("error", (err: Error) => settle(toKubeError(err, describeWatch)));
-    res.on("aborted", () => settle(new KubeError(0, "NetworkError", `Cannot ${describeWatch}: connection aborted`)));
-  });
-  req.on("error", (err: Error) => settle(toKubeError(err, describeWatch)));
-  req.end();
-  function stop(): void {
-    stopped = true;
-    req.destroy();
-    settle();
-  }
-  watches.add(stop);
-  await started;
-  return { stop, done };
 }
 
 /** client-node throws a plain Error when discovery does not know a kind (e.g. its CRD is absent). */
