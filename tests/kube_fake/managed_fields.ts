@@ -15,6 +15,8 @@ export interface WriteOptions {
   fieldManager?: string;
   /** Recorded in managedFields. */
   operation?: "Apply" | "Update";
+  /** `?fieldValidation=`: how unknown fields of built-in kinds are treated (absent: Strict, see openapi_validation.ts). */
+  fieldValidation?: "Strict" | "Warn" | "Ignore";
 }
 
 /** A minimal `fieldsV1` tree (`f:<key>` per object field; lists are leaves). */

@@ -8,6 +8,7 @@ import { parse as parseYaml } from "yaml";
 import { renderCoreVersions, renderGroup1, renderGroupList, renderResourceList, renderVersion } from "./discovery.ts";
 import { applyJsonPatch, applyMergePatch } from "./patch.ts";
 import { evictPod } from "./eviction.ts";
+import type { FieldValidation } from "./openapi_validation.ts";
 import { type IncludeObject, printerColumnsOf, renderTable, wantsTable } from "./tables.ts";
 import type { ResourceType } from "./resources.ts";
 import { parseFieldSelector, parseLabelSelector } from "./selectors.ts";
@@ -174,6 +175,7 @@ export class FakeKubeHandler {
     const q = url.searchParams;
     const dryRun = q.get("dryRun") === "All";
     const fieldManager = q.get("fieldManager") ?? undefined;
+    const fieldValidation = fieldValidationOf(q);
     if (subresource === "eviction" && rt.group === "" && rt.kind === "Pod" && name !== undefined) {
       if (req.method !== "POST") throw methodNotAllowed(req.method);
       return json(201, evictPod(this.store, namespace ?? "", name, await readBody(req)));
@@ -194,7 +196,11 @@ export class FakeKubeHandler {
           return json(200, table ? table(list.items as KubeObj[], false) : list);
         }
         case "POST": {
-          const created = this.store.create(rt, namespace, await readBody(req), { dryRun, fieldManager });
+          const created = this.store.create(rt, namespace, await readBody(req), {
+            dryRun,
+            fieldManager,
+            fieldValidation,
+          });
           return json(201, created);
         }
         case "DELETE": {
@@ -221,11 +227,12 @@ export class FakeKubeHandler {
           subresource: sub,
           dryRun,
           fieldManager,
+          fieldValidation,
         });
         return json(200, updated);
       }
       case "PATCH":
-        return await this.#patch(req, q, route, name, { subresource: sub, dryRun, fieldManager });
+        return await this.#patch(req, q, route, name, { subresource: sub, dryRun, fieldManager, fieldValidation });
       case "DELETE":
         await req.body?.cancel();
         if (sub) throw methodNotAllowed(req.method);
@@ -285,7 +292,12 @@ export class FakeKubeHandler {
     q: URLSearchParams,
     route: Route,
     name: string,
-    options: { subresource: "status" | undefined; dryRun: boolean; fieldManager: string | undefined },
+    options: {
+      subresource: "status" | undefined;
+      dryRun: boolean;
+      fieldManager: string | undefined;
+      fieldValidation: FieldValidation | undefined;
+    },
   ): Promise<Response> {
     const { rt, namespace } = route;
     const type = (req.headers.get("content-type") ?? "").split(";")[0]!.trim();
@@ -395,6 +407,13 @@ interface OpenWatch {
   resource: string;
   end: () => void;
   stall: () => void;
+}
+
+function fieldValidationOf(q: URLSearchParams): FieldValidation | undefined {
+  const value = q.get("fieldValidation");
+  if (value === null || value === "") return undefined;
+  if (value === "Strict" || value === "Warn" || value === "Ignore") return value;
+  throw badRequest(`fieldValidation: Unsupported value: "${value}": supported values: "Ignore", "Strict", "Warn"`);
 }
 
 function selectorOf(q: URLSearchParams): (obj: KubeObj) => boolean {

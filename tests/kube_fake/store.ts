@@ -14,6 +14,7 @@ import { comparable, type KubeObj, metaOf, normalizeSecret, specChanged, stampOb
 import { updateManagedFields, type WriteOptions } from "./managed_fields.ts";
 import { validateCrd } from "./crd_schemas.ts";
 import { ObjectTable } from "./object_table.ts";
+import { validateBuiltinApplyPatch, validateBuiltinObject } from "./openapi_validation.ts";
 import type { WatchEvent } from "./watch_hub.ts";
 
 export type { KubeObj } from "./object_meta.ts";
@@ -76,6 +77,7 @@ export class FakeKubeStore {
       throw badRequest(`the kind in the data (${String(body.kind)}) does not match the expected kind (${rt.kind})`);
     }
     const obj = structuredClone(body);
+    validateBuiltinObject(rt, obj, options.fieldValidation ?? "Strict");
     normalizeSecret(rt, obj);
     const meta = metaOf(obj);
     if (rt.namespaced) {
@@ -121,6 +123,7 @@ export class FakeKubeStore {
     const old = this.#table.stored(rt, ns, name);
     if (!old) throw notFound(rt, name);
     const incoming = structuredClone(body);
+    validateBuiltinObject(rt, incoming, options.fieldValidation ?? "Strict");
     const inMeta = metaOf(incoming);
     requireNameMatchesUrl(inMeta.name, name);
     const oldMeta = metaOf(old);
@@ -183,8 +186,10 @@ export class FakeKubeStore {
     options: WriteOptions & { force?: boolean },
   ): { object: KubeObj; created: boolean } {
     checkApplyPatch(rt, name, body, options.fieldManager);
+    validateBuiltinApplyPatch(rt, body, rt.namespaced ? namespace : undefined);
     const current = this.get(rt, namespace, name);
-    const writeOptions: WriteOptions = { ...options, operation: "Apply" };
+    // The patch was checked as a typed value above; the merged result needs no second check.
+    const writeOptions: WriteOptions = { ...options, operation: "Apply", fieldValidation: "Ignore" };
     if (!current) {
       if (options.subresource === "status") throw notFound(rt, name);
       const toCreate = structuredClone(body);
