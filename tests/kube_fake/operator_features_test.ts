@@ -264,3 +264,40 @@ Deno.test({
       }
     }),
 });
+
+Deno.test("an events.k8s.io/v1 Event is one object with its core v1 Event, converted per API", () =>
+  withApi(async (api) => {
+    const created = await call(api, "POST", "/apis/events.k8s.io/v1/namespaces/default/events", {
+      apiVersion: "events.k8s.io/v1",
+      kind: "Event",
+      metadata: { name: "n1.1" },
+      eventTime: "2026-01-01T00:00:00.000000Z",
+      reportingController: "k8zner.io/operator",
+      reportingInstance: "pod-a",
+      action: "Heal",
+      reason: "NodeNotReady",
+      type: "Warning",
+      note: "replacing n1",
+      regarding: { apiVersion: "v1", kind: "Node", name: "n1" },
+    });
+    assertEquals([created.status, created.body.note, created.body.message], [201, "replacing n1", undefined]);
+    const core = await call(api, "GET", "/api/v1/namespaces/default/events/n1.1");
+    assertEquals(
+      [core.body.apiVersion, core.body.message, core.body.reportingComponent, (core.body.involvedObject as Json).name],
+      ["v1", "replacing n1", "k8zner.io/operator", "n1"],
+    );
+    await call(api, "POST", "/api/v1/namespaces/default/events", {
+      metadata: { name: "n2.1" },
+      involvedObject: { kind: "Node", name: "n2" },
+      reason: "Scaled",
+      message: "m",
+      count: 3,
+    });
+    const listed = await call(api, "GET", "/apis/events.k8s.io/v1/namespaces/default/events");
+    const items = listed.body.items as Json[];
+    assertEquals(items.map((e) => [(e.metadata as Json).name, e.note ?? null]), [["n1.1", "replacing n1"], [
+      "n2.1",
+      "m",
+    ]]);
+    assertEquals([items[1]!.deprecatedCount, items[1]!.apiVersion], [3, "events.k8s.io/v1"]);
+  }));

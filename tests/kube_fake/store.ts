@@ -15,6 +15,7 @@ import { updateManagedFields, type WriteOptions } from "./managed_fields.ts";
 import { validateCrd } from "./crd_schemas.ts";
 import { ObjectTable } from "./object_table.ts";
 import { validateBuiltinApplyPatch, validateBuiltinObject } from "./openapi_validation.ts";
+import { toStoredForm } from "./event_versions.ts";
 import type { WatchEvent } from "./watch_hub.ts";
 
 export type { KubeObj } from "./object_meta.ts";
@@ -76,8 +77,9 @@ export class FakeKubeStore {
     if (body.kind !== undefined && body.kind !== rt.kind) {
       throw badRequest(`the kind in the data (${String(body.kind)}) does not match the expected kind (${rt.kind})`);
     }
-    const obj = structuredClone(body);
-    validateBuiltinObject(rt, obj, options.fieldValidation ?? "Strict");
+    const written = structuredClone(body);
+    validateBuiltinObject(rt, written, options.fieldValidation ?? "Strict");
+    const obj = toStoredForm(rt, written);
     normalizeSecret(rt, obj);
     const meta = metaOf(obj);
     if (rt.namespaced) {
@@ -122,8 +124,9 @@ export class FakeKubeStore {
     const ns = rt.namespaced ? namespace ?? "" : "";
     const old = this.#table.stored(rt, ns, name);
     if (!old) throw notFound(rt, name);
-    const incoming = structuredClone(body);
-    validateBuiltinObject(rt, incoming, options.fieldValidation ?? "Strict");
+    const written = structuredClone(body);
+    validateBuiltinObject(rt, written, options.fieldValidation ?? "Strict");
+    const incoming = toStoredForm(rt, written);
     const inMeta = metaOf(incoming);
     requireNameMatchesUrl(inMeta.name, name);
     const oldMeta = metaOf(old);
@@ -158,7 +161,7 @@ export class FakeKubeStore {
       }
     }
     const nextMeta = metaOf(next);
-    const managed = this.#managedFields(nextMeta.managedFields, options, rt, incoming);
+    const managed = this.#managedFields(nextMeta.managedFields, options, rt, written);
     if (managed) nextMeta.managedFields = managed;
     nextMeta.resourceVersion = oldMeta.resourceVersion;
     if (comparable(next) === comparable(old)) return stampObject(rt, old);
@@ -284,7 +287,7 @@ export class FakeKubeStore {
    */
   put(obj: KubeObj): KubeObj {
     const rt = this.typeOf(String(obj.apiVersion), String(obj.kind));
-    const next = structuredClone(obj);
+    const next = toStoredForm(rt, structuredClone(obj));
     normalizeSecret(rt, next);
     const meta = metaOf(next);
     const ns = rt.namespaced ? String(meta.namespace ?? "default") : "";
