@@ -90,9 +90,13 @@ export class LeaderElector {
     }
   }
 
-  /** Whether this replica holds the Lease by its own bookkeeping (no API call; see {@link requireLeadership}). */
+  /**
+   * Whether this replica holds the Lease by its own bookkeeping (no API call; see
+   * {@link requireLeadership}): renewed within the renew deadline, which ends before any other
+   * replica can see the Lease expire, so the two never act at once.
+   */
   isLeader(): boolean {
-    return this.#renewedAt !== undefined && this.#timers.now() < this.#renewedAt + this.#leaseDurationMs;
+    return this.#renewedAt !== undefined && this.#timers.now() < this.#renewedAt + this.#renewDeadlineMs;
   }
 
   /** The holder of the Lease as last observed (undefined before the first read or when free). */

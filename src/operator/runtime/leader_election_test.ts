@@ -167,3 +167,15 @@ Deno.test("run() steps down at once when another replica holds the Lease, and a 
     assertEquals(stopped[1], "shutting down");
     assertEquals(holderOf(api), "");
   }));
+
+Deno.test("isLeader() turns false at the renew deadline, before any other replica may take the Lease over", () =>
+  withKube(async (kube) => {
+    const clock = steeredClock();
+    const a = elector(kube, "pod-a", clock);
+    await a.tryAcquireOrRenew();
+    clock.set(9_999);
+    assertEquals(a.isLeader(), true);
+    clock.set(10_000);
+    assertEquals(a.isLeader(), false, "10 s renew deadline < 15 s lease: stop acting 5 s before a takeover");
+    await assertRejects(() => a.requireLeadership("drain node"), LeadershipLostError);
+  }));
