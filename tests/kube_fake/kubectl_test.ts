@@ -6,9 +6,10 @@ import { assertEquals, assertIncludes, assertMatch, assertOk } from "../assert.t
 import { renderK8znerClusterCrd } from "../../src/addons/k8zner_crd.ts";
 import { kubectlRequirement } from "./kubectl_binary.ts";
 import { type FakeKubeApi, startFakeKubeApi } from "./mod.ts";
-import { requires } from "../requirements.ts";
+import { requires, sharedFile } from "../requirements.ts";
 
 const KUBECTL = await kubectlRequirement();
+const KUBERNETES_OPENAPI = sharedFile("contracts/kubernetes-openapi-v2.json");
 
 const MANIFESTS = `apiVersion: apiextensions.k8s.io/v1
 kind: CustomResourceDefinition
@@ -237,6 +238,82 @@ Deno.test(requires([KUBECTL], {
       const node = api.store.getObject("v1", "Node", "n1")!;
       assertEquals((node.spec as { unschedulable?: boolean }).unschedulable, true);
       assertOk(api.requests.some((r) => r.method === "POST" && r.path.endsWith("/pods/web-a/eviction")));
+    } finally {
+      await api.close();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+}));
+
+Deno.test(requires([KUBECTL], {
+  name: "kubectl get k8z -w prints printer-column rows as the status changes (Table watch events)",
+  fn: async () => {
+    const api = await startFakeKubeApi();
+    const dir = await Deno.makeTempDir();
+    const kubectl = await kubectlFor(api, dir);
+    api.store.put(renderK8znerClusterCrd());
+    api.store.put({ apiVersion: "v1", kind: "Namespace", metadata: { name: "k8zner-system" } });
+    const cluster = {
+      apiVersion: "k8zner.io/v1alpha1",
+      kind: "K8znerCluster",
+      metadata: { name: "prod", namespace: "k8zner-system" },
+      spec: {},
+      status: { phase: "Provisioning", controlPlanes: { ready: 0 } },
+    };
+    api.store.put(cluster);
+    const child = new Deno.Command(KUBECTL.path, {
+      args: ["get", "k8z", "-n", "k8zner-system", "-w", `--cache-dir=${dir}/cache`],
+      env: kubectl.env,
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+    let seen = "";
+    const readUntil = async (needle: RegExp) => {
+      const deadline = setTimeout(() => child.kill(), 10_000);
+      while (!needle.test(seen)) {
+        const chunk = await reader.read();
+        if (chunk.done) break;
+        seen += chunk.value;
+      }
+      clearTimeout(deadline);
+    };
+    try {
+      await readUntil(/prod\s+Provisioning\s+0/);
+      api.store.put({ ...cluster, status: { phase: "Running", controlPlanes: { ready: 3 }, workers: { ready: 2 } } });
+      await readUntil(/prod\s+Running\s+3\s+2/);
+      const lines = seen.trim().split("\n");
+      assertEquals(lines.length, 3, seen);
+      assertMatch(lines[0]!, /^NAME\s+PHASE\s+CPS\s+WORKERS\s+AGE$/);
+      // An absent status.workers.ready is a null cell, which kubectl leaves blank.
+      assertMatch(lines[1]!, /^prod\s+Provisioning\s+0\s+\d+s$/);
+      assertMatch(lines[2]!, /^prod\s+Running\s+3\s+2\s+\d+s$/);
+    } finally {
+      child.kill();
+      await reader.cancel();
+      await child.stderr.cancel();
+      await child.status;
+      await api.close();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+}));
+
+Deno.test(requires([KUBECTL, KUBERNETES_OPENAPI], {
+  name: "kubectl sees the fake refuse an unknown field of a built-in kind as the real server's strict decoder does",
+  fn: async () => {
+    const api = await startFakeKubeApi();
+    const dir = await Deno.makeTempDir();
+    try {
+      const kubectl = await kubectlFor(api, dir);
+      await Deno.writeTextFile(
+        `${dir}/cm.json`,
+        JSON.stringify({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "c" }, dataa: { a: "b" } }),
+      );
+      const refused = await kubectl("create", "--raw", "/api/v1/namespaces/default/configmaps", "-f", `${dir}/cm.json`);
+      assertEquals(refused.code, 1);
+      assertIncludes(refused.stderr, 'Error from server (BadRequest): strict decoding error: unknown field "dataa"');
+      assertEquals(api.store.listObjects("v1", "ConfigMap", "default"), []);
     } finally {
       await api.close();
       await Deno.remove(dir, { recursive: true });
