@@ -5,6 +5,7 @@
  * @module
  */
 export { clusterEventNeedsReconcile, clusterKeysForNode, keyOf, serverIdOfNode } from "./event_keys.ts";
+export { ClusterEventSources, type ClusterEventSourcesOptions } from "./event_sources.ts";
 export { EventRecorder, type EventRecorderOptions, type EventType } from "./events.ts";
 export {
   type OperatorHttpServer,
