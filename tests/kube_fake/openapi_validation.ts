@@ -7,7 +7,8 @@
  *   `Deployment in version "v1" cannot be handled as a Deployment: json: cannot unmarshal string
  *   into Go struct field DeploymentSpec.spec.replicas of type int32`;
  * - unknown fields with `fieldValidation=Strict`: 400 `strict decoding error: unknown field
- *   "spec.foo"`; with `Ignore` or `Warn` they are dropped, as the decoder drops them;
+ *   "spec.foo"`; with `Ignore` or `Warn` they are dropped, as the decoder drops them (`Warn` also
+ *   answers with a `Warning: 299 - "unknown field \"spec.foo\""` header);
  * - server-side apply converts the patch to a typed value first, and an unknown or mistyped field
  *   there is the real server's 500 `failed to create typed patch object (…): .spec.foo: field not
  *   declared in schema`.
@@ -204,7 +205,12 @@ export function hasOpenApiSchema(rt: ResourceType): boolean {
  * Validates a built-in object about to be written (JSON create, update or patch result). Throws the
  * real server's 400; with `Ignore`/`Warn` removes unknown fields from `obj` instead of refusing.
  */
-export function validateBuiltinObject(rt: ResourceType, obj: KubeObj, fieldValidation: FieldValidation): void {
+export function validateBuiltinObject(
+  rt: ResourceType,
+  obj: KubeObj,
+  fieldValidation: FieldValidation,
+  warnings?: string[],
+): void {
   const c = rt.crd === undefined ? loadContract() : null;
   const name = c?.byGvk.get(`${rt.group}/${rt.version}/${rt.kind}`);
   if (!c || !name) return;
@@ -226,6 +232,7 @@ export function validateBuiltinObject(rt: ResourceType, obj: KubeObj, fieldValid
         `into Go struct field ${e.struct}.${e.goPath} of type ${e.goType}`,
     );
   }
+  if (fieldValidation === "Warn") warnings?.push(...found.unknown.map((p) => `unknown field "${p}"`));
   if (fieldValidation === "Strict" && found.unknown.length > 0) {
     throw new KubeStatusError(
       400,

@@ -202,6 +202,17 @@ Deno.test({
       const ignored = await call(api, "POST", `${deployments}?fieldValidation=Ignore`, unknown);
       assertEquals(ignored.status, 201);
       assertEquals("replica" in (ignored.body.spec as Json), false, "Ignore drops the unknown field");
+      const warned = await fetch(`${api.url}${deployments}?fieldValidation=Warn`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ ...unknown, metadata: { name: "web2" } }),
+      });
+      assertEquals(warned.status, 201);
+      assertEquals("replica" in ((await warned.json()).spec as Json), false);
+      assertEquals(
+        warned.headers.get("warning"),
+        '299 - "unknown field \\"spec.template.spec.containers[0].imagePullPolicyy\\"", 299 - "unknown field \\"spec.replica\\""',
+      );
       const patched = await call(api, "PATCH", `${deployments}/web`, { spec: { paused: "yes" } }, {
         "content-type": "application/merge-patch+json",
       });

@@ -176,6 +176,7 @@ export class FakeKubeHandler {
     const dryRun = q.get("dryRun") === "All";
     const fieldManager = q.get("fieldManager") ?? undefined;
     const fieldValidation = fieldValidationOf(q);
+    const warnings: string[] = [];
     if (subresource === "eviction" && rt.group === "" && rt.kind === "Pod" && name !== undefined) {
       if (req.method !== "POST") throw methodNotAllowed(req.method);
       return json(201, evictPod(this.store, namespace ?? "", name, await readBody(req)));
@@ -200,8 +201,9 @@ export class FakeKubeHandler {
             dryRun,
             fieldManager,
             fieldValidation,
+            warnings,
           });
-          return json(201, created);
+          return withWarnings(json(201, created), warnings);
         }
         case "DELETE": {
           await req.body?.cancel();
@@ -228,11 +230,15 @@ export class FakeKubeHandler {
           dryRun,
           fieldManager,
           fieldValidation,
+          warnings,
         });
-        return json(200, updated);
+        return withWarnings(json(200, updated), warnings);
       }
       case "PATCH":
-        return await this.#patch(req, q, route, name, { subresource: sub, dryRun, fieldManager, fieldValidation });
+        return withWarnings(
+          await this.#patch(req, q, route, name, { subresource: sub, dryRun, fieldManager, fieldValidation, warnings }),
+          warnings,
+        );
       case "DELETE":
         await req.body?.cancel();
         if (sub) throw methodNotAllowed(req.method);
@@ -297,6 +303,7 @@ export class FakeKubeHandler {
       dryRun: boolean;
       fieldManager: string | undefined;
       fieldValidation: FieldValidation | undefined;
+      warnings: string[];
     },
   ): Promise<Response> {
     const { rt, namespace } = route;
@@ -407,6 +414,12 @@ interface OpenWatch {
   resource: string;
   end: () => void;
   stall: () => void;
+}
+
+/** Adds one `Warning` header per message, in the API server's `299 - "<text>"` form. */
+function withWarnings(res: Response, warnings: string[]): Response {
+  for (const w of warnings) res.headers.append("warning", `299 - ${JSON.stringify(w)}`);
+  return res;
 }
 
 function fieldValidationOf(q: URLSearchParams): FieldValidation | undefined {

@@ -78,7 +78,7 @@ export class FakeKubeStore {
       throw badRequest(`the kind in the data (${String(body.kind)}) does not match the expected kind (${rt.kind})`);
     }
     const written = structuredClone(body);
-    validateBuiltinObject(rt, written, options.fieldValidation ?? "Strict");
+    validateBuiltinObject(rt, written, options.fieldValidation ?? "Strict", options.warnings);
     const obj = toStoredForm(rt, written);
     normalizeSecret(rt, obj);
     const meta = metaOf(obj);
@@ -125,7 +125,7 @@ export class FakeKubeStore {
     const old = this.#table.stored(rt, ns, name);
     if (!old) throw notFound(rt, name);
     const written = structuredClone(body);
-    validateBuiltinObject(rt, written, options.fieldValidation ?? "Strict");
+    validateBuiltinObject(rt, written, options.fieldValidation ?? "Strict", options.warnings);
     const incoming = toStoredForm(rt, written);
     const inMeta = metaOf(incoming);
     requireNameMatchesUrl(inMeta.name, name);
