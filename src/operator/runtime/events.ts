@@ -23,6 +23,8 @@ export interface EventRecorderOptions {
   /** `reportingInstance`: this replica (the pod name). */
   instance: string;
   timers?: Timers;
+  /** Uniform [0, 1), for the unique part of Event names. */
+  random?: () => number;
   /** Told when an Event could not be written. */
   onError?: (err: unknown, event: { reason: string; message: string }) => void;
 }
