@@ -280,23 +280,15 @@ export async function createKubeClient(options: KubeClientOptions): Promise<Kube
     },
 
     async patchMerge(apiVersion, kind, name, namespace, patch) {
-      const body = {
-        ...patch,
-        ...header(apiVersion, kind, name, namespace),
-        metadata: { ...(patch.metadata as object | undefined), ...header(apiVersion, kind, name, namespace).metadata },
-      };
-      try {
-        return await objects.patch(
-          body,
-          undefined,
-          undefined,
-          "k8zner",
-          undefined,
-          k8s.PatchStrategy.MergePatch,
-        ) as KubeObject;
-      } catch (err) {
-        throw toKubeError(err, `patch ${describe(kind, name, namespace)}`);
-      }
+      const info = await resolve(apiVersion, kind);
+      const ns = info.namespaced ? namespace ?? "default" : undefined;
+      return await requestJson(kc, {
+        method: "PATCH",
+        url: cluster.server + renderResourcePath(info, ns, name),
+        query: { fieldManager: "k8zner", fieldValidation: "Strict" },
+        body: patch,
+        contentType: "application/merge-patch+json",
+      }, `patch ${describe(kind, name, ns)}`) as KubeObject;
     },
 
     async patchStatus(apiVersion, kind, name, namespace, status) {
