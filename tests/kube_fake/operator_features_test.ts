@@ -312,3 +312,36 @@ Deno.test("an events.k8s.io/v1 Event is one object with its core v1 Event, conve
     ]]);
     assertEquals([items[1]!.deprecatedCount, items[1]!.apiVersion], [3, "events.k8s.io/v1"]);
   }));
+
+Deno.test("Events are refused as the API server refuses them: namespace rule on v1, strict fields on events.k8s.io/v1", () =>
+  withApi(async (api) => {
+    const core = await call(api, "POST", "/api/v1/namespaces/kube-system/events", {
+      metadata: { name: "n.1" },
+      involvedObject: { kind: "Node", name: "n" },
+      reason: "R",
+      message: "m",
+    });
+    assertEquals([core.status, core.body.reason, core.body.message], [
+      422,
+      "Invalid",
+      'Event "n.1" is invalid: involvedObject.namespace: Invalid value: "": does not match event.namespace',
+    ]);
+    const lax = await call(api, "POST", "/api/v1/namespaces/default/events", {
+      metadata: { name: "n.2" },
+      involvedObject: { kind: "Node", name: "n" },
+    });
+    assertEquals(lax.status, 201, "core v1 needs no reason, action or eventTime");
+    const strict = await call(api, "POST", "/apis/events.k8s.io/v1/namespaces/default/events", {
+      metadata: { name: "n.3" },
+      regarding: { kind: "Node", name: "n" },
+      type: "Normal",
+      deprecatedCount: 2,
+    });
+    assertEquals(strict.status, 422);
+    assertEquals(
+      strict.body.message,
+      'Event.events.k8s.io "n.3" is invalid: [eventTime: Required value, deprecatedCount: Invalid value: "": needs to ' +
+        "be unset, reportingController: Required value, reportingInstance: Required value, action: Required value, " +
+        "reason: Required value]",
+    );
+  }));

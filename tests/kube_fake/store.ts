@@ -16,6 +16,7 @@ import { validateCrd } from "./crd_schemas.ts";
 import { ObjectTable } from "./object_table.ts";
 import { validateBuiltinApplyPatch, validateBuiltinObject } from "./openapi_validation.ts";
 import { toStoredForm } from "./event_versions.ts";
+import { validateEventCreate } from "./event_validation.ts";
 import type { WatchEvent } from "./watch_hub.ts";
 
 export type { KubeObj } from "./object_meta.ts";
@@ -98,6 +99,7 @@ export class FakeKubeStore {
     if (rt.kind === "Namespace" && rt.group === "") obj.status = { phase: "Active" };
     if (rt.kind === "CustomResourceDefinition") validateCrd(rt, obj);
     this.#table.crds.validate(rt, obj, name);
+    validateEventCreate(rt, obj, name);
     meta.uid = crypto.randomUUID();
     meta.creationTimestamp = this.#table.timestamp();
     meta.generation = 1;

@@ -124,7 +124,7 @@ Deno.test("ListWatcher relists on 410 Expired and emits what changed while it wa
   }));
 
 Deno.test("ListWatcher's inactivity watchdog restarts a watch that went silent", () =>
-  withWatcher({ inactivityMs: 300 }, async (h) => {
+  withWatcher({ inactivityMs: 1_000 }, async (h) => {
     putNode(h.api, "a");
     await until("watch", () => h.nodeWatches().length === 1);
     putNode(h.api, "a", { x: "1" });
