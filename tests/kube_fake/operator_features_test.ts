@@ -8,12 +8,11 @@ import { renderK8znerClusterCrd } from "../../src/addons/k8zner_crd.ts";
 import { renderOperatorManifests } from "../../src/addons/operator_manifests.ts";
 import { createKubeClient, type KubeObject } from "../../src/kube/mod.ts";
 import { type FakeKubeApi, startFakeKubeApi } from "./mod.ts";
-import { KUBERNETES_OPENAPI_URL } from "./openapi_validation.ts";
+import { requires, sharedFile } from "../requirements.ts";
 
 type Json = Record<string, unknown>;
 
-const hasContract = await Deno.stat(KUBERNETES_OPENAPI_URL).then(() => true, () => false);
-if (!hasContract) console.log(`OpenAPI validation tests skipped: ${KUBERNETES_OPENAPI_URL.pathname} is absent`);
+const KUBERNETES_OPENAPI = sharedFile("contracts/kubernetes-openapi-v2.json");
 
 async function call(
   api: FakeKubeApi,
@@ -159,9 +158,8 @@ Deno.test("a Table request for custom resources renders Name plus the CRD's prin
     assertEquals(plain.body.kind, "K8znerClusterList");
   }));
 
-Deno.test({
+Deno.test(requires([KUBERNETES_OPENAPI], {
   name: "built-in objects are validated against the v1.35 OpenAPI document with strict decoding errors",
-  ignore: !hasContract,
   fn: () =>
     withApi(async (api) => {
       const deployments = "/apis/apps/v1/namespaces/default/deployments";
@@ -243,11 +241,10 @@ Deno.test({
         "cannot unmarshal number into Go struct field ObjectMeta.metadata.labels",
       );
     }),
-});
+}));
 
-Deno.test({
+Deno.test(requires([KUBERNETES_OPENAPI], {
   name: "every manifest the operator hand-over renders passes strict validation; a typo in one is refused",
-  ignore: !hasContract,
   fn: () =>
     withApi(async (api) => {
       const client = await createKubeClient({ kubeconfigYaml: api.kubeconfigYaml() });
@@ -274,7 +271,7 @@ Deno.test({
         client.close();
       }
     }),
-});
+}));
 
 Deno.test("an events.k8s.io/v1 Event is one object with its core v1 Event, converted per API", () =>
   withApi(async (api) => {
