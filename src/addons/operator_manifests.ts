@@ -139,14 +139,18 @@ function renderDeployment(input: OperatorManifestsInput, labels: Record<string, 
             image: input.image,
             imagePullPolicy: input.imagePullPolicy ?? "IfNotPresent",
             command: ["/k8zner", "operator"],
+            // Host networking: a wildcard bind would expose the endpoints on the node's public IP.
+            // Bind the pod IP, which is the node's InternalIP (the private network address), where
+            // the kubelet probes and the metrics Service's endpoints point.
             args: [
-              `--health-probe-bind-address=:${OPERATOR_HEALTH_PORT}`,
-              `--metrics-bind-address=:${OPERATOR_METRICS_PORT}`,
+              `--health-probe-bind-address=$(POD_IP):${OPERATOR_HEALTH_PORT}`,
+              `--metrics-bind-address=$(POD_IP):${OPERATOR_METRICS_PORT}`,
             ],
             env: [
               { name: "K8ZNER_CLUSTER", value: input.clusterName },
               { name: "POD_NAMESPACE", valueFrom: { fieldRef: { fieldPath: "metadata.namespace" } } },
               { name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
+              { name: "POD_IP", valueFrom: { fieldRef: { fieldPath: "status.podIP" } } },
               {
                 name: "HCLOUD_TOKEN",
                 valueFrom: { secretKeyRef: { name: CREDENTIALS_SECRET_NAME, key: "hcloud-token" } },

@@ -1,6 +1,7 @@
 import Ajv2020 from "ajv/dist/2020";
 import { assertEquals, assertIncludes, assertOk, assertThrows } from "../../tests/assert.ts";
 import { startFakeKubeApi } from "../../tests/kube_fake/mod.ts";
+import { findKubectl } from "../../tests/kube_fake/kubectl_binary.ts";
 import { expandSpec } from "../config/expand.ts";
 import type { Spec } from "../config/spec.ts";
 import { createKubeClient } from "../kube/client.ts";
@@ -182,9 +183,10 @@ Deno.test("after applying the manifests the fake API serves K8znerClusters, with
     const secret = await client.get("v1", "Secret", "k8zner-credentials", "k8zner-system");
     assertEquals(atob((secret?.data as Record<string, string>)["hcloud-token"]!), INPUT.hcloudToken);
 
-    if (await Deno.stat("/usr/bin/kubectl").then(() => true, () => false)) {
+    const kubectl = await findKubectl();
+    if (kubectl.path !== undefined) {
       await Deno.writeTextFile(`${dir}/kubeconfig`, api.kubeconfigYaml());
-      const out = await new Deno.Command("/usr/bin/kubectl", {
+      const out = await new Deno.Command(kubectl.path, {
         args: ["get", "k8z", "-n", "k8zner-system", "-o", "json", `--cache-dir=${dir}/cache`],
         env: { KUBECONFIG: `${dir}/kubeconfig`, HOME: dir },
       }).output();
@@ -193,7 +195,7 @@ Deno.test("after applying the manifests the fake API serves K8znerClusters, with
       assertIncludes(stdout, '"provisioningPhase": "CNI"');
       assertEquals(JSON.parse(stdout).items.map((i: KubeObject) => i.metadata.name), ["demo"]);
     } else {
-      console.log("kubectl part skipped: /usr/bin/kubectl not found");
+      console.log(`kubectl part skipped: ${kubectl.reason}`);
     }
   } finally {
     client.close();

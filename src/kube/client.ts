@@ -9,6 +9,7 @@
  */
 import type * as K8s from "@kubernetes/client-node";
 import { KubeError, toKubeError } from "./errors.ts";
+import { requestJson, streamWatch } from "./request.ts";
 import { findKnownResource, renderResourcePath, type ResourceInfo, splitApiVersion } from "./kinds.ts";
 import type { KubeObject, WatchEventType } from "./types.ts";
 import { sleep as realSleep } from "../lib/sleep.ts";
@@ -35,6 +36,16 @@ export interface WatchOptions extends ListOptions {
   namespace?: string;
   /** Start after this resourceVersion; without it the current objects arrive first as ADDED. */
   resourceVersion?: string;
+  /** Ask for BOOKMARK events, which carry only a newer resourceVersion to resume from. */
+  allowWatchBookmarks?: boolean;
+  /** The server ends the watch cleanly after this many seconds. */
+  timeoutSeconds?: number;
+}
+
+/** A list with the collection's resourceVersion, the point a watch continues from. */
+export interface VersionedList {
+  items: KubeObject[];
+  resourceVersion: string;
 }
 
 /** A running watch. */
@@ -60,6 +71,15 @@ export interface KubeClient {
   get(apiVersion: string, kind: string, name: string, namespace?: string): Promise<KubeObject | undefined>;
   /** Lists objects of a kind, in one namespace or (namespace undefined) all. */
   list(apiVersion: string, kind: string, namespace?: string, options?: ListOptions): Promise<KubeObject[]>;
+  /** Lists like {@link list} and also returns the list's resourceVersion (to start a watch from). */
+  listWithVersion(
+    apiVersion: string,
+    kind: string,
+    namespace?: string,
+    options?: ListOptions,
+  ): Promise<VersionedList>;
+  /** Replaces an object (PUT); a stale `metadata.resourceVersion` surfaces as KubeError `Conflict`. */
+  replace(object: KubeObject): Promise<KubeObject>;
   /** Deletes an object; false when it was already gone. */
   delete(apiVersion: string, kind: string, name: string, namespace?: string): Promise<boolean>;
   /** Applies a JSON merge patch to an object. */
@@ -120,7 +140,7 @@ export async function createKubeClient(options: KubeClientOptions): Promise<Kube
   const version = kc.makeApiClient(k8s.VersionApi);
   const mergePatch = k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.MergePatch);
   const discovered = new Map<string, ResourceInfo>();
-  const watches = new Set<AbortController>();
+  const watches = new Set<() => void>();
 
   async function resolve(apiVersion: string, kind: string): Promise<ResourceInfo> {
     const known = findKnownResource(apiVersion, kind) ?? discovered.get(`${apiVersion}/${kind}`);
@@ -139,6 +159,12 @@ export async function createKubeClient(options: KubeClientOptions): Promise<Kube
     const info = { group, version: v, plural: found.name, namespaced: found.namespaced };
     discovered.set(`${apiVersion}/${kind}`, info);
     return info;
+  }
+
+  /** The namespace a write of `object` goes to: its own, else the context's, else `default`. */
+  function namespaceFor(info: ResourceInfo, object: KubeObject): string | undefined {
+    if (!info.namespaced) return undefined;
+    return object.metadata.namespace ?? kc.getContextObject(kc.getCurrentContext())?.namespace ?? "default";
   }
 
   function header(apiVersion: string, kind: string, name: string, namespace?: string): K8s.KubernetesObject {
@@ -165,32 +191,32 @@ export async function createKubeClient(options: KubeClientOptions): Promise<Kube
     async applyServerSide(list, fieldManager = "k8zner") {
       const applied: KubeObject[] = [];
       for (const object of list) {
-        const { name, namespace } = object.metadata;
-        try {
-          applied.push(
-            await objects.patch(
-              object as K8s.KubernetesObject,
-              undefined,
-              undefined,
-              fieldManager,
-              true,
-              k8s.PatchStrategy.ServerSideApply,
-            ) as KubeObject,
-          );
-        } catch (err) {
-          throw toKubeError(err, `apply ${describe(object.kind, name, namespace)}`);
-        }
+        const { name } = object.metadata;
+        const info = await resolve(object.apiVersion, object.kind);
+        const namespace = namespaceFor(info, object);
+        applied.push(
+          await requestJson(kc, {
+            method: "PATCH",
+            url: cluster.server + renderResourcePath(info, namespace, name),
+            query: { fieldManager, force: "true", fieldValidation: "Strict" },
+            body: namespace === undefined ? object : { ...object, metadata: { ...object.metadata, namespace } },
+            contentType: "application/apply-patch+yaml",
+          }, `apply ${describe(object.kind, name, namespace)}`) as KubeObject,
+        );
         if (object.kind === "CustomResourceDefinition") await waitForEstablished(name);
       }
       return applied;
     },
 
     async create(object) {
-      try {
-        return await objects.create(object as K8s.KubernetesObject) as KubeObject;
-      } catch (err) {
-        throw toKubeError(err, `create ${describe(object.kind, object.metadata.name, object.metadata.namespace)}`);
-      }
+      const info = await resolve(object.apiVersion, object.kind);
+      const namespace = namespaceFor(info, object);
+      return await requestJson(kc, {
+        method: "POST",
+        url: cluster.server + renderResourcePath(info, namespace),
+        query: { fieldValidation: "Strict" },
+        body: object,
+      }, `create ${describe(object.kind, object.metadata.name, namespace)}`) as KubeObject;
     },
 
     async get(apiVersion, kind, name, namespace) {
@@ -206,6 +232,10 @@ export async function createKubeClient(options: KubeClientOptions): Promise<Kube
     },
 
     async list(apiVersion, kind, namespace, listOptions = {}) {
+      return (await client.listWithVersion(apiVersion, kind, namespace, listOptions)).items;
+    },
+
+    async listWithVersion(apiVersion, kind, namespace, listOptions = {}) {
       try {
         const result = await objects.list(
           apiVersion,
@@ -217,10 +247,24 @@ export async function createKubeClient(options: KubeClientOptions): Promise<Kube
           listOptions.fieldSelector,
           listOptions.labelSelector,
         );
-        return result.items.map((item) => ({ apiVersion, kind, ...item }) as KubeObject);
+        return {
+          items: result.items.map((item) => ({ apiVersion, kind, ...item }) as KubeObject),
+          resourceVersion: result.metadata?.resourceVersion ?? "",
+        };
       } catch (err) {
         throw toKubeError(err, `list ${kind} in ${namespace ?? "all namespaces"}`);
       }
+    },
+
+    async replace(object) {
+      const info = await resolve(object.apiVersion, object.kind);
+      const namespace = namespaceFor(info, object);
+      return await requestJson(kc, {
+        method: "PUT",
+        url: cluster.server + renderResourcePath(info, namespace, object.metadata.name),
+        query: { fieldValidation: "Strict" },
+        body: object,
+      }, `replace ${describe(object.kind, object.metadata.name, namespace)}`) as KubeObject;
     },
 
     async delete(apiVersion, kind, name, namespace) {
@@ -236,23 +280,15 @@ export async function createKubeClient(options: KubeClientOptions): Promise<Kube
     },
 
     async patchMerge(apiVersion, kind, name, namespace, patch) {
-      const body = {
-        ...patch,
-        ...header(apiVersion, kind, name, namespace),
-        metadata: { ...(patch.metadata as object | undefined), ...header(apiVersion, kind, name, namespace).metadata },
-      };
-      try {
-        return await objects.patch(
-          body,
-          undefined,
-          undefined,
-          "k8zner",
-          undefined,
-          k8s.PatchStrategy.MergePatch,
-        ) as KubeObject;
-      } catch (err) {
-        throw toKubeError(err, `patch ${describe(kind, name, namespace)}`);
-      }
+      const info = await resolve(apiVersion, kind);
+      const ns = info.namespaced ? namespace ?? "default" : undefined;
+      return await requestJson(kc, {
+        method: "PATCH",
+        url: cluster.server + renderResourcePath(info, ns, name),
+        query: { fieldManager: "k8zner", fieldValidation: "Strict" },
+        body: patch,
+        contentType: "application/merge-patch+json",
+      }, `patch ${describe(kind, name, ns)}`) as KubeObject;
     },
 
     async patchStatus(apiVersion, kind, name, namespace, status) {
@@ -302,38 +338,13 @@ export async function createKubeClient(options: KubeClientOptions): Promise<Kube
       if (watchOptions.labelSelector) query.labelSelector = watchOptions.labelSelector;
       if (watchOptions.fieldSelector) query.fieldSelector = watchOptions.fieldSelector;
       if (watchOptions.resourceVersion) query.resourceVersion = watchOptions.resourceVersion;
-      const { promise: done, resolve: finish, reject } = Promise.withResolvers<void>();
-      let stopped = false;
-      const controller = await new k8s.Watch(kc).watch(
-        path,
-        query,
-        (type: string, object: unknown) => onEvent(type as WatchEventType, object as KubeObject),
-        (err: unknown) => {
-          watches.delete(controller);
-          if (!err || stopped || (err as Error).name === "AbortError") finish();
-          else {
-            const status = (err as { statusCode?: number }).statusCode;
-            reject(
-              status
-                ? new KubeError(status, "WatchFailed", `Cannot watch ${kind} (${path}): HTTP ${status}`)
-                : toKubeError(err, `watch ${kind} (${path})`),
-            );
-          }
-        },
-      );
-      watches.add(controller);
-      return {
-        stop() {
-          stopped = true;
-          controller.abort();
-          watches.delete(controller);
-        },
-        done,
-      };
+      if (watchOptions.allowWatchBookmarks) query.allowWatchBookmarks = "true";
+      if (watchOptions.timeoutSeconds !== undefined) query.timeoutSeconds = String(watchOptions.timeoutSeconds);
+      return await streamWatch(kc, cluster.server + path, query, { kind, path }, onEvent, watches);
     },
 
     close() {
-      for (const controller of watches) controller.abort();
+      for (const stop of [...watches]) stop();
       watches.clear();
     },
   };

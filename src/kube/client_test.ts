@@ -183,3 +183,36 @@ Deno.test("createKubeClient() rejects a kubeconfig without a current cluster", a
     (err: unknown) => isKubeError(err, "InvalidKubeconfig"),
   );
 });
+
+Deno.test("create(), replace() and applyServerSide() send unknown fields to the server with fieldValidation=Strict", () =>
+  withClient(async (client, api) => {
+    const typo = {
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: { name: "typo", namespace: "default" },
+      dataa: { a: "b" },
+    } as KubeObject;
+    const created = await client.create(typo).catch((e) => e);
+    assertOk(isKubeError(created, "BadRequest"), String(created));
+    assertEquals(
+      created.message,
+      'Cannot create ConfigMap "default/typo": strict decoding error: unknown field "dataa"',
+    );
+    const applied = await client.applyServerSide([typo]).catch((e) => e);
+    assertOk(isKubeError(applied), String(applied));
+    assertEquals(
+      applied.message,
+      'Cannot apply ConfigMap "default/typo": failed to create typed patch object (default/typo; /v1, Kind=ConfigMap): ' +
+        ".dataa: field not declared in schema",
+    );
+    const good = await client.create({ ...typo, dataa: undefined, data: { a: "b" } } as KubeObject);
+    const replaced = await client.replace({ ...good, dataa: { c: "d" } } as KubeObject).catch((e) => e);
+    assertOk(isKubeError(replaced, "BadRequest"), String(replaced));
+    const writes = api.requests.filter((r) => r.method !== "GET");
+    assertEquals(writes.map((r) => [r.method, new URLSearchParams(r.query).get("fieldValidation")]), [
+      ["POST", "Strict"],
+      ["PATCH", "Strict"],
+      ["POST", "Strict"],
+      ["PUT", "Strict"],
+    ]);
+  }));

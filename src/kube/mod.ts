@@ -10,6 +10,7 @@ export {
   type KubeClientOptions,
   type KubeWatch,
   type ListOptions,
+  type VersionedList,
   type WatchOptions,
 } from "./client.ts";
 export { isKubeError, KubeError, toKubeError } from "./errors.ts";

@@ -72,6 +72,18 @@ function renderResource(t: ResourceType): Record<string, unknown>[] {
   };
   if (t.shortNames.length > 0) main.shortNames = t.shortNames;
   const out = [main];
+  if (t.group === "" && t.kind === "Pod") {
+    // kubectl drain looks for this entry to decide it can evict rather than delete.
+    out.push({
+      name: "pods/eviction",
+      singularName: "",
+      namespaced: true,
+      group: "policy",
+      version: "v1",
+      kind: "Eviction",
+      verbs: ["create"],
+    });
+  }
   if (t.hasStatus) {
     out.push({
       name: `${t.resource}/status`,

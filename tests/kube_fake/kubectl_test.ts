@@ -1,13 +1,15 @@
 /**
- * The fake API server checked against the real kubectl (skipped with a printed reason when kubectl
- * is not installed).
+ * The fake API server checked against the real kubectl 1.35 (installed on first use, see
+ * kubectl_binary.ts; skipped with a printed reason when no kubectl can be had).
  */
 import { assertEquals, assertIncludes, assertMatch, assertOk } from "../assert.ts";
+import { renderK8znerClusterCrd } from "../../src/addons/k8zner_crd.ts";
+import { kubectlRequirement } from "./kubectl_binary.ts";
 import { type FakeKubeApi, startFakeKubeApi } from "./mod.ts";
-import { binary, requires } from "../requirements.ts";
+import { requires, sharedFile } from "../requirements.ts";
 
-// Debian's kubernetes-client is 1.20, too old to check against: .ci/run installs no kubectl.
-const KUBECTL = binary("kubectl", { ciInstalls: false });
+const KUBECTL = await kubectlRequirement();
+const KUBERNETES_OPENAPI = sharedFile("contracts/kubernetes-openapi-v2.json");
 
 const MANIFESTS = `apiVersion: apiextensions.k8s.io/v1
 kind: CustomResourceDefinition
@@ -148,6 +150,171 @@ Deno.test(requires([KUBECTL], {
       child.kill();
       await reader.cancel();
       await child.status;
+      await api.close();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+}));
+
+Deno.test(requires([KUBECTL], {
+  name: "kubectl get k8z -A shows the CRD's printer columns with live values (server-side Table)",
+  fn: async () => {
+    let now = Date.parse("2026-03-01T10:00:00Z");
+    const api = await startFakeKubeApi({ now: () => new Date(now) });
+    const dir = await Deno.makeTempDir();
+    try {
+      api.store.put(renderK8znerClusterCrd());
+      api.store.put({ apiVersion: "v1", kind: "Namespace", metadata: { name: "k8zner-system" } });
+      api.store.put({
+        apiVersion: "k8zner.io/v1alpha1",
+        kind: "K8znerCluster",
+        metadata: { name: "prod", namespace: "k8zner-system" },
+        spec: {},
+        status: { phase: "Running", controlPlanes: { ready: 3 }, workers: { ready: 2 } },
+      });
+      now += 5 * 60_000 + 7_000;
+      const kubectl = await kubectlFor(api, dir);
+      const got = await kubectl("get", "k8z", "-A");
+      assertEquals(got.code, 0, got.stderr);
+      const lines = got.stdout.trim().split("\n").map((l) => l.trim().split(/\s+/));
+      assertEquals(lines, [
+        ["NAMESPACE", "NAME", "PHASE", "CPS", "WORKERS", "AGE"],
+        ["k8zner-system", "prod", "Running", "3", "2", "5m7s"],
+      ]);
+      assertOk(api.requests.some((r) => r.path === "/apis/k8zner.io/v1alpha1/k8znerclusters"));
+    } finally {
+      await api.close();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+}));
+
+function pod(name: string, ready: boolean): Record<string, unknown> {
+  return {
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: {
+      name,
+      namespace: "default",
+      labels: { app: "web" },
+      ownerReferences: [{ apiVersion: "apps/v1", kind: "ReplicaSet", name: "web-1", uid: "rs-1", controller: true }],
+    },
+    spec: { nodeName: name === "web-a" ? "n1" : "n2", containers: [{ name: "c", image: "nginx" }] },
+    status: { phase: "Running", conditions: [{ type: "Ready", status: ready ? "True" : "False" }] },
+  };
+}
+
+Deno.test(requires([KUBECTL], {
+  name: "kubectl drain evicts through pods/eviction: refused by the PodDisruptionBudget with 429, then allowed",
+  fn: async () => {
+    const api = await startFakeKubeApi();
+    const dir = await Deno.makeTempDir();
+    try {
+      for (const n of ["n1", "n2"]) api.store.put({ apiVersion: "v1", kind: "Node", metadata: { name: n } });
+      api.store.put(pod("web-a", true));
+      api.store.put(pod("web-b", false));
+      api.store.put({
+        apiVersion: "policy/v1",
+        kind: "PodDisruptionBudget",
+        metadata: { name: "web", namespace: "default" },
+        spec: { minAvailable: 1, selector: { matchLabels: { app: "web" } } },
+      });
+      const kubectl = await kubectlFor(api, dir);
+      const refused = await kubectl("drain", "n1", "--timeout=2s");
+      assertEquals(refused.code, 1, refused.stdout);
+      assertIncludes(refused.stdout + refused.stderr, "node/n1 cordoned");
+      assertIncludes(
+        refused.stderr,
+        `error when evicting pods/"web-a" -n "default" (will retry after 5s): ` +
+          "Cannot evict pod as it would violate the pod's disruption budget.",
+      );
+      assertOk(api.store.getObject("v1", "Pod", "web-a", "default"), "the pod stays");
+      api.store.put(pod("web-b", true));
+      const drained = await kubectl("drain", "n1", "--timeout=10s");
+      assertEquals(drained.code, 0, drained.stderr);
+      assertIncludes(drained.stdout, "pod/web-a evicted");
+      assertIncludes(drained.stdout, "node/n1 drained");
+      assertEquals(api.store.getObject("v1", "Pod", "web-a", "default"), undefined);
+      const node = api.store.getObject("v1", "Node", "n1")!;
+      assertEquals((node.spec as { unschedulable?: boolean }).unschedulable, true);
+      assertOk(api.requests.some((r) => r.method === "POST" && r.path.endsWith("/pods/web-a/eviction")));
+    } finally {
+      await api.close();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+}));
+
+Deno.test(requires([KUBECTL], {
+  name: "kubectl get k8z -w prints printer-column rows as the status changes (Table watch events)",
+  fn: async () => {
+    const api = await startFakeKubeApi();
+    const dir = await Deno.makeTempDir();
+    const kubectl = await kubectlFor(api, dir);
+    api.store.put(renderK8znerClusterCrd());
+    api.store.put({ apiVersion: "v1", kind: "Namespace", metadata: { name: "k8zner-system" } });
+    const cluster = {
+      apiVersion: "k8zner.io/v1alpha1",
+      kind: "K8znerCluster",
+      metadata: { name: "prod", namespace: "k8zner-system" },
+      spec: {},
+      status: { phase: "Provisioning", controlPlanes: { ready: 0 } },
+    };
+    api.store.put(cluster);
+    const child = new Deno.Command(KUBECTL.path, {
+      args: ["get", "k8z", "-n", "k8zner-system", "-w", `--cache-dir=${dir}/cache`],
+      env: kubectl.env,
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+    let seen = "";
+    const readUntil = async (needle: RegExp) => {
+      const deadline = setTimeout(() => child.kill(), 10_000);
+      while (!needle.test(seen)) {
+        const chunk = await reader.read();
+        if (chunk.done) break;
+        seen += chunk.value;
+      }
+      clearTimeout(deadline);
+    };
+    try {
+      await readUntil(/prod\s+Provisioning\s+0/);
+      api.store.put({ ...cluster, status: { phase: "Running", controlPlanes: { ready: 3 }, workers: { ready: 2 } } });
+      await readUntil(/prod\s+Running\s+3\s+2/);
+      const lines = seen.trim().split("\n");
+      assertEquals(lines.length, 3, seen);
+      assertMatch(lines[0]!, /^NAME\s+PHASE\s+CPS\s+WORKERS\s+AGE$/);
+      // An absent status.workers.ready is a null cell, which kubectl leaves blank.
+      assertMatch(lines[1]!, /^prod\s+Provisioning\s+0\s+\d+s$/);
+      assertMatch(lines[2]!, /^prod\s+Running\s+3\s+2\s+\d+s$/);
+    } finally {
+      child.kill();
+      await reader.cancel();
+      await child.stderr.cancel();
+      await child.status;
+      await api.close();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+}));
+
+Deno.test(requires([KUBECTL, KUBERNETES_OPENAPI], {
+  name: "kubectl sees the fake refuse an unknown field of a built-in kind as the real server's strict decoder does",
+  fn: async () => {
+    const api = await startFakeKubeApi();
+    const dir = await Deno.makeTempDir();
+    try {
+      const kubectl = await kubectlFor(api, dir);
+      await Deno.writeTextFile(
+        `${dir}/cm.json`,
+        JSON.stringify({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "c" }, dataa: { a: "b" } }),
+      );
+      const refused = await kubectl("create", "--raw", "/api/v1/namespaces/default/configmaps", "-f", `${dir}/cm.json`);
+      assertEquals(refused.code, 1);
+      assertIncludes(refused.stderr, 'Error from server (BadRequest): strict decoding error: unknown field "dataa"');
+      assertEquals(api.store.listObjects("v1", "ConfigMap", "default"), []);
+    } finally {
       await api.close();
       await Deno.remove(dir, { recursive: true });
     }

@@ -15,6 +15,10 @@ export interface WriteOptions {
   fieldManager?: string;
   /** Recorded in managedFields. */
   operation?: "Apply" | "Update";
+  /** `?fieldValidation=`: how unknown fields of built-in kinds are treated (absent: Strict, see openapi_validation.ts). */
+  fieldValidation?: "Strict" | "Warn" | "Ignore";
+  /** Receives what `fieldValidation=Warn` reports (sent back as `Warning` headers). */
+  warnings?: string[];
 }
 
 /** A minimal `fieldsV1` tree (`f:<key>` per object field; lists are leaves). */

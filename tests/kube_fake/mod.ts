@@ -33,6 +33,8 @@ export interface FakeKubeApiOptions {
   now?: () => Date;
   /** Serve an existing store (e.g. to restart a server on the same state). */
   store?: FakeKubeStore;
+  /** How often a watch with `allowWatchBookmarks=true` gets a BOOKMARK. Default 60 s, as the API server. */
+  bookmarkIntervalMs?: number;
 }
 
 /** A running fake API server. */
@@ -44,6 +46,12 @@ export interface FakeKubeApi {
   readonly requests: RecordedRequest[];
   /** Makes the next matching request(s) fail with a `Status` of the given code. */
   failNext(fault: Fault): void;
+  /** Ends the open watches of one plural resource (`nodes`), or all; returns how many. */
+  dropWatches(resource?: string): number;
+  /** Keeps the open watches of one plural resource, or all, connected but silent; returns how many. */
+  stallWatches(resource?: string): number;
+  /** Forgets the change history (etcd compaction): a watch from an older resourceVersion gets 410 Expired. */
+  compactHistory(): void;
   /** A kubeconfig (YAML) pointing at this server, TLS verification off, context `fake`. */
   kubeconfigYaml(options?: { namespace?: string }): string;
   /** Ends open watches and stops the server. */
@@ -58,6 +66,7 @@ export async function startFakeKubeApi(options: FakeKubeApiOptions = {}): Promis
   const handler = new FakeKubeHandler(store, {
     kubernetesVersion: options.kubernetesVersion ?? "v1.32.0",
     serverAddress: () => address,
+    bookmarkIntervalMs: options.bookmarkIntervalMs ?? 60_000,
   });
   const { promise: listening, resolve } = Promise.withResolvers<Deno.NetAddr>();
   const serveOptions = {
@@ -81,6 +90,9 @@ export async function startFakeKubeApi(options: FakeKubeApiOptions = {}): Promis
     store,
     requests: handler.requests,
     failNext: (fault) => handler.failNext(fault),
+    dropWatches: (resource) => handler.dropWatches(resource),
+    stallWatches: (resource) => handler.stallWatches(resource),
+    compactHistory: () => store.compactHistory(),
     kubeconfigYaml: (kc = {}) =>
       [
         "apiVersion: v1",

@@ -6,6 +6,7 @@
  */
 import { groupVersionOf, type ResourceType } from "./resources.ts";
 import { stableStringify } from "./patch.ts";
+import { toServedForm } from "./event_versions.ts";
 
 /** A Kubernetes object as JSON. */
 export type KubeObj = Record<string, unknown>;
@@ -41,7 +42,7 @@ export function specChanged(next: KubeObj, old: KubeObj): boolean {
 
 /** A copy of a stored object with the apiVersion and kind of the type it is read as (listed first). */
 export function stampObject(rt: ResourceType, obj: KubeObj): KubeObj {
-  const { apiVersion: _a, kind: _k, ...rest } = structuredClone(obj);
+  const { apiVersion: _a, kind: _k, ...rest } = toServedForm(rt, structuredClone(obj));
   return { apiVersion: groupVersionOf(rt), kind: rt.kind, ...rest };
 }
 

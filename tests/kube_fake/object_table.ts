@@ -33,6 +33,11 @@ export class ObjectTable {
     return String(this.#rv);
   }
 
+  /** The clock's current time. */
+  now(): Date {
+    return this.#now();
+  }
+
   /** The clock's time as the API server writes it (seconds precision). */
   timestamp(): string {
     return this.#now().toISOString().replace(/\.\d{3}Z$/, "Z");

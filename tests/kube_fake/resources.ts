@@ -28,8 +28,12 @@ export function groupVersionOf(rt: Pick<ResourceType, "group" | "version">): str
   return rt.group === "" ? rt.version : `${rt.group}/${rt.version}`;
 }
 
-/** The storage key of a resource type: version-independent, like the real API server's storage. */
+/**
+ * The storage key of a resource type: version-independent, like the real API server's storage.
+ * events.k8s.io Events share the core Events' storage (see event_versions.ts).
+ */
 export function storageKeyOf(rt: Pick<ResourceType, "group" | "resource">): string {
+  if (rt.group === "events.k8s.io" && rt.resource === "events") return "events.";
   return `${rt.resource}.${rt.group}`;
 }
 

@@ -75,3 +75,33 @@ export function parseFieldSelector(selector: string | null | undefined): Predica
   });
   return (obj) => terms.every((t) => t(obj));
 }
+
+/**
+ * Compiles a structured `metav1.LabelSelector` (`matchLabels` and `matchExpressions`). As for a
+ * PodDisruptionBudget, an empty selector matches every object and an absent one none.
+ */
+export function matchLabelSelector(selector: unknown): Predicate {
+  if (typeof selector !== "object" || selector === null) return () => false;
+  const { matchLabels = {}, matchExpressions = [] } = selector as {
+    matchLabels?: Record<string, string>;
+    matchExpressions?: { key: string; operator: string; values?: string[] }[];
+  };
+  return (obj) => {
+    const labels = labelsOf(obj);
+    if (!Object.entries(matchLabels).every(([k, v]) => labels[k] === v)) return false;
+    return matchExpressions.every(({ key, operator, values = [] }) => {
+      switch (operator) {
+        case "In":
+          return key in labels && values.includes(labels[key]!);
+        case "NotIn":
+          return !(key in labels) || !values.includes(labels[key]!);
+        case "Exists":
+          return key in labels;
+        case "DoesNotExist":
+          return !(key in labels);
+        default:
+          return false;
+      }
+    });
+  };
+}

@@ -7,6 +7,9 @@
 import { parse as parseYaml } from "yaml";
 import { renderCoreVersions, renderGroup1, renderGroupList, renderResourceList, renderVersion } from "./discovery.ts";
 import { applyJsonPatch, applyMergePatch } from "./patch.ts";
+import { evictPod } from "./eviction.ts";
+import type { FieldValidation } from "./openapi_validation.ts";
+import { type IncludeObject, printerColumnsOf, renderTable, wantsTable } from "./tables.ts";
 import type { ResourceType } from "./resources.ts";
 import { parseFieldSelector, parseLabelSelector } from "./selectors.ts";
 import { badRequest, KubeStatusError } from "./status.ts";
@@ -51,11 +54,11 @@ function json(status: number, body: unknown): Response {
 export class FakeKubeHandler {
   readonly requests: RecordedRequest[] = [];
   #faults: (Fault & { left: number })[] = [];
-  #streams = new Set<() => void>();
+  #streams = new Set<OpenWatch>();
 
   constructor(
     readonly store: FakeKubeStore,
-    readonly options: { kubernetesVersion: string; serverAddress: () => string },
+    readonly options: { kubernetesVersion: string; serverAddress: () => string; bookmarkIntervalMs: number },
   ) {}
 
   /** Makes the next matching request(s) fail with a Status of `code`. */
@@ -65,8 +68,22 @@ export class FakeKubeHandler {
 
   /** Ends every open watch stream. */
   closeStreams(): void {
-    for (const end of [...this.#streams]) end();
+    for (const stream of [...this.#streams]) stream.end();
     this.store.dropWatchers();
+  }
+
+  /** Ends the open watches (of one plural resource, or all) as a server restart or a load balancer would. */
+  dropWatches(resource?: string): number {
+    const doomed = [...this.#streams].filter((s) => resource === undefined || s.resource === resource);
+    for (const stream of doomed) stream.end();
+    return doomed.length;
+  }
+
+  /** Keeps the open watches (of one plural resource, or all) connected but silent from now on. */
+  stallWatches(resource?: string): number {
+    const stalled = [...this.#streams].filter((s) => resource === undefined || s.resource === resource);
+    for (const stream of stalled) stream.stall();
+    return stalled.length;
   }
 
   handle = async (req: Request): Promise<Response> => {
@@ -158,6 +175,12 @@ export class FakeKubeHandler {
     const q = url.searchParams;
     const dryRun = q.get("dryRun") === "All";
     const fieldManager = q.get("fieldManager") ?? undefined;
+    const fieldValidation = fieldValidationOf(q);
+    const warnings: string[] = [];
+    if (subresource === "eviction" && rt.group === "" && rt.kind === "Pod" && name !== undefined) {
+      if (req.method !== "POST") throw methodNotAllowed(req.method);
+      return json(201, evictPod(this.store, namespace ?? "", name, await readBody(req)));
+    }
     if (subresource !== undefined && (subresource !== "status" || !rt.hasStatus)) {
       throw notFoundPath(url.pathname);
     }
@@ -165,14 +188,22 @@ export class FakeKubeHandler {
     if (name === undefined) {
       const matches = selectorOf(q);
       switch (req.method) {
-        case "GET":
+        case "GET": {
+          const table = this.#tableFor(rt, req, q);
           if (q.get("watch") === "1" || q.get("watch") === "true") {
-            return this.#watch(rt, namespace, matches, q);
+            return this.#watch(rt, namespace, matches, q, table);
           }
-          return json(200, this.#listBody(rt, namespace, matches));
+          const list = this.#listBody(rt, namespace, matches);
+          return json(200, table ? table(list.items as KubeObj[], false) : list);
+        }
         case "POST": {
-          const created = this.store.create(rt, namespace, await readBody(req), { dryRun, fieldManager });
-          return json(201, created);
+          const created = this.store.create(rt, namespace, await readBody(req), {
+            dryRun,
+            fieldManager,
+            fieldValidation,
+            warnings,
+          });
+          return withWarnings(json(201, created), warnings);
         }
         case "DELETE": {
           await req.body?.cancel();
@@ -188,18 +219,26 @@ export class FakeKubeHandler {
       }
     }
     switch (req.method) {
-      case "GET":
-        return json(200, this.store.read(rt, namespace, name));
+      case "GET": {
+        const object = this.store.read(rt, namespace, name);
+        const table = this.#tableFor(rt, req, q);
+        return json(200, table ? table([object], false) : object);
+      }
       case "PUT": {
         const updated = this.store.update(rt, namespace, name, await readBody(req), {
           subresource: sub,
           dryRun,
           fieldManager,
+          fieldValidation,
+          warnings,
         });
-        return json(200, updated);
+        return withWarnings(json(200, updated), warnings);
       }
       case "PATCH":
-        return await this.#patch(req, q, route, name, { subresource: sub, dryRun, fieldManager });
+        return withWarnings(
+          await this.#patch(req, q, route, name, { subresource: sub, dryRun, fieldManager, fieldValidation, warnings }),
+          warnings,
+        );
       case "DELETE":
         await req.body?.cancel();
         if (sub) throw methodNotAllowed(req.method);
@@ -207,6 +246,37 @@ export class FakeKubeHandler {
       default:
         throw methodNotAllowed(req.method);
     }
+  }
+
+  /**
+   * A Table renderer when the client asked for one and the type is a custom resource (see tables.ts
+   * for why built-in kinds answer with plain lists), else undefined.
+   */
+  #tableFor(
+    rt: ResourceType,
+    req: Request,
+    q: URLSearchParams,
+  ): ((objects: KubeObj[], noHeaders: boolean) => KubeObj) | undefined {
+    if (rt.crd === undefined || !wantsTable(req.headers.get("accept"))) return undefined;
+    const include = q.get("includeObject") ?? "Metadata";
+    if (include !== "None" && include !== "Metadata" && include !== "Object") {
+      throw badRequest(
+        `includeObject: Unsupported value: "${include}": supported values: "None", "Metadata", "Object"`,
+      );
+    }
+    const crd = this.store.get(
+      this.store.typeOf("apiextensions.k8s.io/v1", "CustomResourceDefinition"),
+      undefined,
+      rt.crd,
+    );
+    const columns = printerColumnsOf(crd, rt.version);
+    return (objects, noHeaders) =>
+      renderTable(objects, columns, {
+        resourceVersion: this.store.resourceVersion,
+        now: this.store.now().getTime(),
+        includeObject: include as IncludeObject,
+        noHeaders,
+      });
   }
 
   #listBody(
@@ -228,7 +298,13 @@ export class FakeKubeHandler {
     q: URLSearchParams,
     route: Route,
     name: string,
-    options: { subresource: "status" | undefined; dryRun: boolean; fieldManager: string | undefined },
+    options: {
+      subresource: "status" | undefined;
+      dryRun: boolean;
+      fieldManager: string | undefined;
+      fieldValidation: FieldValidation | undefined;
+      warnings: string[];
+    },
   ): Promise<Response> {
     const { rt, namespace } = route;
     const type = (req.headers.get("content-type") ?? "").split(";")[0]!.trim();
@@ -267,44 +343,90 @@ export class FakeKubeHandler {
     namespace: string | undefined,
     matches: (obj: KubeObj) => boolean,
     q: URLSearchParams,
+    table?: (objects: KubeObj[], noHeaders: boolean) => KubeObj,
   ): Response {
+    let headersSent = false;
     const sinceRv = q.get("resourceVersion") ?? undefined;
     const timeoutSeconds = Number(q.get("timeoutSeconds") ?? "0");
+    const bookmarks = q.get("allowWatchBookmarks") === "true";
     let unsubscribe = () => {};
-    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timers: ReturnType<typeof setTimeout>[] = [];
     let ended = false;
     const streams = this.#streams;
-    let end = () => {};
+    const stream: OpenWatch = { resource: rt.resource, end: () => {}, stall: () => {} };
     const body = new ReadableStream<Uint8Array>({
       start: (controller) => {
-        end = () => {
+        const stop = () => {
+          unsubscribe();
+          for (const t of timers) clearTimeout(t);
+        };
+        stream.end = () => {
           if (ended) return;
           ended = true;
-          unsubscribe();
-          clearTimeout(timer);
-          streams.delete(end);
+          stop();
+          streams.delete(stream);
           try {
             controller.close();
           } catch {
             // already closed by the client going away
           }
         };
+        // A stalled watch keeps its connection open but never sends another byte (a hung proxy).
+        stream.stall = stop;
         const send = (event: WatchEvent) => {
-          if (!ended) controller.enqueue(encoder.encode(JSON.stringify(event) + "\n"));
+          if (ended) return;
+          if (table && event.type !== "BOOKMARK" && event.type !== "ERROR") {
+            // As the API server: each event carries a one-row Table, column definitions only in the first.
+            event = { type: event.type, object: table([event.object], headersSent) };
+            headersSent = true;
+          }
+          controller.enqueue(encoder.encode(JSON.stringify(event) + "\n"));
         };
-        unsubscribe = this.store.watch(rt, namespace, matches, sinceRv, send);
-        streams.add(end);
-        if (timeoutSeconds > 0) timer = setTimeout(end, timeoutSeconds * 1000);
+        streams.add(stream);
+        try {
+          unsubscribe = this.store.watch(rt, namespace, matches, sinceRv, send, { bookmarks });
+        } catch (err) {
+          // The watch cache answers a too-old resourceVersion with 200 and one ERROR event, then closes.
+          if (!(err instanceof KubeStatusError)) throw err;
+          send({ type: "ERROR", object: err.toStatus() });
+          stream.end();
+          return;
+        }
+        if (timeoutSeconds > 0) timers.push(setTimeout(stream.end, timeoutSeconds * 1000));
+        if (bookmarks) {
+          timers.push(setInterval(() => this.store.bookmark(rt, send, true), this.options.bookmarkIntervalMs));
+        }
       },
       cancel: () => {
         ended = true;
         unsubscribe();
-        clearTimeout(timer);
-        streams.delete(end);
+        for (const t of timers) clearTimeout(t);
+        streams.delete(stream);
       },
     });
     return new Response(body, { status: 200, headers: { "content-type": "application/json" } });
   }
+}
+
+/** An open watch stream, for the test hooks that end or stall it. */
+interface OpenWatch {
+  /** Plural resource name watched (`pods`). */
+  resource: string;
+  end: () => void;
+  stall: () => void;
+}
+
+/** Adds one `Warning` header per message, in the API server's `299 - "<text>"` form. */
+function withWarnings(res: Response, warnings: string[]): Response {
+  for (const w of warnings) res.headers.append("warning", `299 - ${JSON.stringify(w)}`);
+  return res;
+}
+
+function fieldValidationOf(q: URLSearchParams): FieldValidation | undefined {
+  const value = q.get("fieldValidation");
+  if (value === null || value === "") return undefined;
+  if (value === "Strict" || value === "Warn" || value === "Ignore") return value;
+  throw badRequest(`fieldValidation: Unsupported value: "${value}": supported values: "Ignore", "Strict", "Warn"`);
 }
 
 function selectorOf(q: URLSearchParams): (obj: KubeObj) => boolean {

@@ -14,6 +14,9 @@ import { comparable, type KubeObj, metaOf, normalizeSecret, specChanged, stampOb
 import { updateManagedFields, type WriteOptions } from "./managed_fields.ts";
 import { validateCrd } from "./crd_schemas.ts";
 import { ObjectTable } from "./object_table.ts";
+import { validateBuiltinApplyPatch, validateBuiltinObject } from "./openapi_validation.ts";
+import { toStoredForm } from "./event_versions.ts";
+import { validateEventCreate } from "./event_validation.ts";
 import type { WatchEvent } from "./watch_hub.ts";
 
 export type { KubeObj } from "./object_meta.ts";
@@ -43,6 +46,11 @@ export class FakeKubeStore {
     return this.#table.resourceVersion;
   }
 
+  /** The store's clock. */
+  now(): Date {
+    return this.#table.now();
+  }
+
   #managedFields(previous: unknown, options: WriteOptions, rt: ResourceType, applied: KubeObj): unknown[] | undefined {
     return updateManagedFields(previous, options, rt, applied, this.#table.timestamp());
   }
@@ -70,7 +78,9 @@ export class FakeKubeStore {
     if (body.kind !== undefined && body.kind !== rt.kind) {
       throw badRequest(`the kind in the data (${String(body.kind)}) does not match the expected kind (${rt.kind})`);
     }
-    const obj = structuredClone(body);
+    const written = structuredClone(body);
+    validateBuiltinObject(rt, written, options.fieldValidation ?? "Strict", options.warnings);
+    const obj = toStoredForm(rt, written);
     normalizeSecret(rt, obj);
     const meta = metaOf(obj);
     if (rt.namespaced) {
@@ -89,6 +99,7 @@ export class FakeKubeStore {
     if (rt.kind === "Namespace" && rt.group === "") obj.status = { phase: "Active" };
     if (rt.kind === "CustomResourceDefinition") validateCrd(rt, obj);
     this.#table.crds.validate(rt, obj, name);
+    validateEventCreate(rt, obj, name);
     meta.uid = crypto.randomUUID();
     meta.creationTimestamp = this.#table.timestamp();
     meta.generation = 1;
@@ -115,7 +126,9 @@ export class FakeKubeStore {
     const ns = rt.namespaced ? namespace ?? "" : "";
     const old = this.#table.stored(rt, ns, name);
     if (!old) throw notFound(rt, name);
-    const incoming = structuredClone(body);
+    const written = structuredClone(body);
+    validateBuiltinObject(rt, written, options.fieldValidation ?? "Strict", options.warnings);
+    const incoming = toStoredForm(rt, written);
     const inMeta = metaOf(incoming);
     requireNameMatchesUrl(inMeta.name, name);
     const oldMeta = metaOf(old);
@@ -150,7 +163,7 @@ export class FakeKubeStore {
       }
     }
     const nextMeta = metaOf(next);
-    const managed = this.#managedFields(nextMeta.managedFields, options, rt, incoming);
+    const managed = this.#managedFields(nextMeta.managedFields, options, rt, written);
     if (managed) nextMeta.managedFields = managed;
     nextMeta.resourceVersion = oldMeta.resourceVersion;
     if (comparable(next) === comparable(old)) return stampObject(rt, old);
@@ -178,8 +191,10 @@ export class FakeKubeStore {
     options: WriteOptions & { force?: boolean },
   ): { object: KubeObj; created: boolean } {
     checkApplyPatch(rt, name, body, options.fieldManager);
+    validateBuiltinApplyPatch(rt, body, rt.namespaced ? namespace : undefined);
     const current = this.get(rt, namespace, name);
-    const writeOptions: WriteOptions = { ...options, operation: "Apply" };
+    // The patch was checked as a typed value above; the merged result needs no second check.
+    const writeOptions: WriteOptions = { ...options, operation: "Apply", fieldValidation: "Ignore" };
     if (!current) {
       if (options.subresource === "status") throw notFound(rt, name);
       const toCreate = structuredClone(body);
@@ -226,6 +241,7 @@ export class FakeKubeStore {
     matches: (obj: KubeObj) => boolean,
     sinceRv: string | undefined,
     send: (event: WatchEvent) => void,
+    options: { bookmarks?: boolean } = {},
   ): () => void {
     return this.#table.watches.subscribe(
       rt,
@@ -234,7 +250,18 @@ export class FakeKubeStore {
       sinceRv,
       send,
       () => this.list(rt, namespace, matches),
+      options,
     );
+  }
+
+  /** Sends one BOOKMARK at the current resourceVersion through `send` (when `allowed`). */
+  bookmark(rt: ResourceType, send: (event: WatchEvent) => void, allowed: boolean): void {
+    this.#table.watches.bookmarkOne(send, rt, allowed);
+  }
+
+  /** Forgets the change history (etcd compaction): watches from an older resourceVersion get 410 Expired. */
+  compactHistory(): void {
+    this.#table.watches.compact();
   }
 
   // Convenience for tests and the local cloud: by apiVersion and kind, no REST rules.
@@ -262,7 +289,7 @@ export class FakeKubeStore {
    */
   put(obj: KubeObj): KubeObj {
     const rt = this.typeOf(String(obj.apiVersion), String(obj.kind));
-    const next = structuredClone(obj);
+    const next = toStoredForm(rt, structuredClone(obj));
     normalizeSecret(rt, next);
     const meta = metaOf(next);
     const ns = rt.namespaced ? String(meta.namespace ?? "default") : "";

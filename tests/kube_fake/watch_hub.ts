@@ -4,13 +4,13 @@
  *
  * @module
  */
-import { type ResourceType, storageKeyOf } from "./resources.ts";
+import { groupVersionOf, type ResourceType, storageKeyOf } from "./resources.ts";
 import { type KubeObj, stampObject } from "./object_meta.ts";
-import { badRequest } from "./status.ts";
+import { badRequest, KubeStatusError } from "./status.ts";
 
-/** A watch event as sent on the wire. */
+/** A watch event as sent on the wire (ERROR carries a `Status`, e.g. 410 Expired). */
 export interface WatchEvent {
-  type: "ADDED" | "MODIFIED" | "DELETED" | "BOOKMARK";
+  type: "ADDED" | "MODIFIED" | "DELETED" | "BOOKMARK" | "ERROR";
   object: KubeObj;
 }
 
@@ -27,6 +27,8 @@ interface LogEntry {
 
 interface Watcher {
   key: string;
+  /** Whether the client asked for BOOKMARK events (`allowWatchBookmarks=true`). */
+  bookmarks: boolean;
   namespace: string | undefined;
   rt: ResourceType;
   matches: (obj: KubeObj) => boolean;
@@ -37,11 +39,15 @@ interface Watcher {
 export class WatchHub {
   #log: LogEntry[] = [];
   #watchers = new Set<Watcher>();
+  /** Changes at or below this resourceVersion are forgotten (etcd compaction): older watches get 410. */
+  #compactedRv = 0;
+  #lastRv = 0;
 
   /** Records a change made at resourceVersion `rv` and sends it to every matching watch. */
   record(rv: number, rt: ResourceType, type: ChangeType, namespace: string, obj: KubeObj): void {
     const entry: LogEntry = { rv, type, key: storageKeyOf(rt), namespace, object: structuredClone(obj) };
     this.#log.push(entry);
+    this.#lastRv = rv;
     for (const w of this.#watchers) this.#deliver(w, entry);
   }
 
@@ -55,7 +61,8 @@ export class WatchHub {
 
   /**
    * Subscribes to changes of a type. Without `sinceRv` (or "0") `current()` arrives first as
-   * ADDED; with it, every recorded change after that resourceVersion is replayed.
+   * ADDED; with it, every recorded change after that resourceVersion is replayed. Throws 410
+   * Expired (as the API server's watch cache does) when `sinceRv` is older than the history kept.
    */
   subscribe(
     rt: ResourceType,
@@ -64,9 +71,11 @@ export class WatchHub {
     sinceRv: string | undefined,
     send: (event: WatchEvent) => void,
     current: () => KubeObj[],
+    options: { bookmarks?: boolean } = {},
   ): () => void {
     const watcher: Watcher = {
       key: storageKeyOf(rt),
+      bookmarks: options.bookmarks ?? false,
       namespace: rt.namespaced ? namespace : undefined,
       rt,
       matches,
@@ -77,10 +86,36 @@ export class WatchHub {
     } else {
       const since = Number(sinceRv);
       if (!Number.isFinite(since)) throw badRequest(`invalid resourceVersion "${sinceRv}"`);
+      if (since < this.#compactedRv) {
+        throw new KubeStatusError(410, "Expired", `too old resource version: ${since} (${this.#compactedRv})`);
+      }
       for (const entry of this.#log) if (entry.rv > since) this.#deliver(watcher, entry);
     }
     this.#watchers.add(watcher);
     return () => this.#watchers.delete(watcher);
+  }
+
+  /**
+   * Forgets the change history up to now, as etcd compaction does: a later watch from an older
+   * resourceVersion gets 410 Expired and must list again. Open watches are not affected.
+   */
+  compact(): void {
+    this.#compactedRv = this.#lastRv;
+    this.#log = [];
+  }
+
+  /** Sends a BOOKMARK with the current resourceVersion to every watch that allowed bookmarks. */
+  bookmark(): void {
+    for (const w of this.#watchers) this.bookmarkOne(w.send, w.rt, w.bookmarks);
+  }
+
+  /** Sends one BOOKMARK (object: apiVersion, kind and the current resourceVersion only) when `allowed`. */
+  bookmarkOne(send: (event: WatchEvent) => void, rt: ResourceType, allowed: boolean): void {
+    if (!allowed) return;
+    send({
+      type: "BOOKMARK",
+      object: { apiVersion: groupVersionOf(rt), kind: rt.kind, metadata: { resourceVersion: String(this.#lastRv) } },
+    });
   }
 
   /** Ends every watch (the server is closing). */
