@@ -14,7 +14,7 @@ import { UsageError } from "../lib/errors.ts";
 import type { ProgressSink } from "../lib/progress.ts";
 import type { CliContext } from "./context.ts";
 import { checkEndpointUrl } from "./endpoint_url.ts";
-import { hcloudClientFromEnv, type HcloudDeps, sleepFromEnv } from "./hcloud_env.ts";
+import { createRetryReporter, hcloudClientFromEnv, type HcloudDeps, sleepFromEnv } from "./hcloud_env.ts";
 import { loadConfig } from "./load_config.ts";
 import { createProgressView } from "./progress_view.ts";
 import { displayPath } from "./load_config.ts";
@@ -101,7 +101,9 @@ function terminalConfirm(ctx: CliContext): ((question: string) => Promise<boolea
 export async function runApplyCommand(ctx: CliContext, flags: ApplyFlags, deps: ApplyCommandDeps = {}) {
   const loaded = await loadConfig({ config: flags.config, cwd: ctx.cwd, env: ctx.env, requireEnv: true });
   const waitTimeoutMs = flags.timeout === undefined ? undefined : parseDuration(flags.timeout, "--timeout");
-  const applyDeps = applyDepsFromEnv(ctx, deps);
+  const progress = createCliProgress(ctx);
+  // Retries go through the progress view so a live task list is not torn by a stray line.
+  const applyDeps = applyDepsFromEnv(ctx, { onRetry: createRetryReporter((line) => progress.note(line)), ...deps });
   if (waitTimeoutMs !== undefined) applyDeps.timeouts.waitReadyMs = waitTimeoutMs;
   const secretsDir = clusterSecretsDir(ctx.cwd, loaded.spec.name);
   const cloudflareApiToken = loaded.spec.domain ? ctx.env("CF_API_TOKEN")?.trim() : undefined;
@@ -111,7 +113,6 @@ export async function runApplyCommand(ctx: CliContext, flags: ApplyFlags, deps: 
   );
   const warning = apiExposureWarning(expandSpec(loaded.spec));
   if (warning) ctx.io.err(warning);
-  const progress = createCliProgress(ctx);
   let result;
   try {
     result = await runApply(applyDeps, {

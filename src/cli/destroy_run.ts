@@ -12,7 +12,7 @@ import { clusterSecretsDir } from "../cluster/credentials.ts";
 import { CANCEL, type Prompter } from "../config/wizard.ts";
 import { UsageError } from "../lib/errors.ts";
 import type { CliContext } from "./context.ts";
-import { hcloudClientFromEnv, type HcloudDeps, sleepFromEnv } from "./hcloud_env.ts";
+import { createRetryReporter, hcloudClientFromEnv, type HcloudDeps, sleepFromEnv } from "./hcloud_env.ts";
 import { displayPath, loadConfig } from "./load_config.ts";
 import { createProgressView } from "./progress_view.ts";
 
@@ -52,7 +52,13 @@ export async function runDestroyCommand(
   }
   const { spec } = await loadConfig({ config: flags.config, cwd: ctx.cwd, env: ctx.env, requireEnv: false });
   const name = spec.name;
-  const hc = hcloudClientFromEnv(ctx, deps);
+  const progress = createProgressView({
+    write: (text) => ctx.io.err(text.replace(/\n$/, "")),
+    live: ctx.color,
+    color: ctx.color,
+  });
+  // Retries go through the progress view so a live task list is not torn by a stray line.
+  const hc = hcloudClientFromEnv(ctx, { onRetry: createRetryReporter((line) => progress.note(line)), ...deps });
   const sleep = deps.sleep ?? sleepFromEnv(ctx);
   const secretsDir = clusterSecretsDir(ctx.cwd, name);
   const shownDir = `./${displayPath(secretsDir, ctx.cwd)}`;
@@ -80,11 +86,7 @@ export async function runDestroyCommand(
       sleep,
       clock: deps.clock ?? Date.now,
     },
-    progress: createProgressView({
-      write: (text) => ctx.io.err(text.replace(/\n$/, "")),
-      live: ctx.color,
-      color: ctx.color,
-    }),
+    progress,
     show: (listing) => {
       if (!flags.json) ctx.io.out(renderDestroyListing(listing, shownDir));
     },

@@ -10,8 +10,11 @@ import {
   createTraceWriter,
   type HcloudClient,
   type RateBudget,
+  type RetryEvent,
   type RetryOptions,
+  tokenCharacterProblem,
 } from "../hcloud/mod.ts";
+import { formatElapsed } from "../lib/duration.ts";
 import { UsageError, UserFacingError } from "../lib/errors.ts";
 import type { CliContext } from "./context.ts";
 import { checkEndpointUrl } from "./endpoint_url.ts";
@@ -27,6 +30,29 @@ export interface HcloudDeps {
   budget?: RateBudget;
   /** Overrides of the retry policy (e.g. fewer attempts for a lookup the user is waiting on). */
   retry?: Partial<RetryOptions>;
+  /** Shows a retry as it happens; default: a line on stderr (apply and destroy route it to their progress view). */
+  onRetry?: (event: RetryEvent) => void;
+}
+
+/**
+ * Shows retries without flooding: commands list a dozen resources in parallel, and against a dead
+ * endpoint every one of them retries at the same time. A retry whose attempt number and reason
+ * match the one shown last is left out, so each round appears once.
+ */
+export function createRetryReporter(write: (line: string) => void): (event: RetryEvent) => void {
+  let last = "";
+  return (event) => {
+    const key = `${event.attempt}/${event.maxAttempts} ${event.reason}`;
+    if (key === last) return;
+    last = key;
+    write(renderRetryLine(event));
+  };
+}
+
+/** The line a retry is shown as: `Hetzner API GET /servers: retrying in 2.0s (attempt 2 of 3): connection refused`. */
+export function renderRetryLine(event: RetryEvent): string {
+  return `Hetzner API ${event.request}: retrying in ${formatElapsed(event.delayMs)} ` +
+    `(attempt ${event.attempt} of ${event.maxAttempts}): ${event.reason}`;
 }
 
 /** A sleep on a real timer that stops early (rejecting) when the signal aborts. */
@@ -67,6 +93,12 @@ export function hcloudClientFromEnv(ctx: CliContext, deps: HcloudDeps = {}): Hcl
       hint: "Export an API token of your Hetzner Cloud project: Console > Security > API tokens.",
     });
   }
+  const problem = tokenCharacterProblem(token);
+  if (problem !== undefined) {
+    throw new UserFacingError(`HCLOUD_TOKEN contains ${problem}`, {
+      hint: "Copy the token again from Console > Security > API tokens, without quotes or line breaks.",
+    });
+  }
   const raw = ctx.env("HCLOUD_ENDPOINT")?.trim() || undefined;
   // The token goes with every request: https, or plain http only to a local simulator.
   const endpoint = raw === undefined ? undefined : checkEndpointUrl("HCLOUD_ENDPOINT", raw);
@@ -83,5 +115,6 @@ export function hcloudClientFromEnv(ctx: CliContext, deps: HcloudDeps = {}): Hcl
     trace,
     budget: deps.budget,
     retry: deps.retry,
+    onRetry: deps.onRetry ?? createRetryReporter((line) => ctx.io.err(line)),
   });
 }

@@ -34,8 +34,9 @@ export interface PriceLookupOptions extends HcloudDeps {
 export async function lookUpSizePrices(ctx: CliContext, options: PriceLookupOptions = {}): Promise<PriceLookup> {
   const timeoutMs = options.timeoutMs ?? PRICE_TIMEOUT_MS;
   try {
-    // One retry at most: the user is waiting at the menu, and prices are a nicety.
-    const client = hcloudClientFromEnv(ctx, { retry: { maxAttempts: 2 }, ...options });
+    // One retry at most: the user is waiting at the menu, and prices are a nicety. No retry lines
+    // either: they would land inside the prompt; a failure becomes the menu's one-line reason.
+    const client = hcloudClientFromEnv(ctx, { retry: { maxAttempts: 2 }, onRetry: () => {}, ...options });
     const { pricing } = await client.request<{ pricing: Pricing }>("GET", "/pricing", {
       signal: AbortSignal.timeout(timeoutMs),
     });

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import type { NetworkFailure } from "../lib/network_error.ts";
 
 /**
  * A failed Hetzner Cloud API call. `code` is the API's error code (`not_found`, `invalid_input`,
@@ -26,6 +27,8 @@ export class HcloudError extends Error {
   readonly request: string;
   /** What the user can do about it, for the CLI's `hint:` line. */
   readonly hint: string | undefined;
+  /** Why no response arrived (status 0 only): decides how long retrying is worth it. */
+  readonly network: NetworkFailure | undefined;
 
   constructor(init: {
     code: string;
@@ -35,9 +38,13 @@ export class HcloudError extends Error {
     correlationId?: string | undefined;
     request: string;
     cause?: unknown;
+    network?: NetworkFailure;
   }) {
-    const where = init.status === 0 ? init.request : `HTTP ${init.status} on ${init.request}`;
-    super(`${init.message} (${init.code}, ${where})`, { cause: init.cause });
+    // A network failure's message already names the URL; repeating the request adds only noise.
+    const suffix = init.network
+      ? ""
+      : ` (${init.code}, ${init.status === 0 ? init.request : `HTTP ${init.status} on ${init.request}`})`;
+    super(`${init.message}${suffix}`, { cause: init.cause });
     this.code = init.code;
     this.apiMessage = init.message;
     this.details = init.details ?? null;
@@ -45,6 +52,7 @@ export class HcloudError extends Error {
     this.correlationId = init.correlationId;
     this.request = init.request;
     this.hint = hintForCode(init.code);
+    this.network = init.network;
   }
 }
 

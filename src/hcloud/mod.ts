@@ -22,8 +22,23 @@ export {
   type TraceSinks,
   type TraceWriter,
 } from "./trace.ts";
-export { DEFAULT_RETRY, isRetryable, mayHaveSucceeded, RETRYABLE_CODES, type RetryOptions } from "./retry.ts";
-export { DEFAULT_ENDPOINT, encodeQuery, type Query, type RequestOptions, type TransportOptions } from "./transport.ts";
+export {
+  DEFAULT_RETRY,
+  isRetryable,
+  mayHaveSucceeded,
+  RETRYABLE_CODES,
+  retryBudget,
+  type RetryEvent,
+  type RetryOptions,
+} from "./retry.ts";
+export {
+  DEFAULT_ENDPOINT,
+  encodeQuery,
+  type Query,
+  type RequestOptions,
+  tokenCharacterProblem,
+  type TransportOptions,
+} from "./transport.ts";
 export { hasLabels, selectorFor } from "./labels.ts";
 export type * from "./types.ts";
 export type { CreateServerRequest, CreateServerResult, Server, ServerListOptions, ServersApi } from "./servers.ts";

@@ -5,6 +5,7 @@
  * @module
  */
 import { UserFacingError } from "../lib/errors.ts";
+import { classifyNetworkError } from "../lib/network_error.ts";
 import { HcloudError, isHcloudError } from "./errors.ts";
 import { createRateBudget, parseRateLimitHeaders, type RateBudget } from "./rate_budget.ts";
 import {
@@ -13,6 +14,8 @@ import {
   isRetryable,
   mayHaveSucceeded,
   rateLimitDelay,
+  retryBudget,
+  type RetryEvent,
   type RetryOptions,
 } from "./retry.ts";
 import { redactSecrets, redactString, type TraceWriter } from "./trace.ts";
@@ -80,6 +83,8 @@ export interface TransportOptions {
   /** A budget shared with other clients of the same token; one is created when absent. */
   budget?: RateBudget;
   retry?: Partial<RetryOptions>;
+  /** Told before each retry's delay, so a CLI can show "retrying in 2s" while it waits. */
+  onRetry?: (event: RetryEvent) => void;
   /** Per-attempt timeout; default 60 s. */
   requestTimeoutMs?: number;
   userAgent?: string;
@@ -125,6 +130,26 @@ export function listQuery(options: ListOptions | undefined, extra?: Query): Quer
   };
 }
 
+function formatSeconds(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000} s` : `${ms} ms`;
+}
+
+/**
+ * Describes the first character that cannot be in a token (`a space at position 3 (…)`), by kind
+ * and 1-based position only: the token itself must never be echoed. Undefined when all are usable.
+ */
+export function tokenCharacterProblem(token: string): string | undefined {
+  let position = 0;
+  for (const ch of token) {
+    position++;
+    const code = ch.codePointAt(0)!;
+    if (code >= 0x21 && code <= 0x7e) continue;
+    const what = code > 0x7e ? "a non-ASCII character" : code === 0x20 ? "a space" : "a control character";
+    return `${what} at position ${position} (tokens are 64 ASCII letters and digits)`;
+  }
+  return undefined;
+}
+
 /** Checks a token is present and could be sent as a header, without ever echoing it. */
 export function checkToken(token: string | undefined): string {
   if (token === undefined || token.trim() === "") {
@@ -132,8 +157,9 @@ export function checkToken(token: string | undefined): string {
       hint: "Set HCLOUD_TOKEN to an API token of your Hetzner Cloud project (Console > Security > API tokens).",
     });
   }
-  if (!/^[\x21-\x7e]+$/.test(token)) {
-    throw new UserFacingError("Cannot use the Hetzner Cloud API token: it contains spaces or control characters", {
+  const bad = tokenCharacterProblem(token);
+  if (bad !== undefined) {
+    throw new UserFacingError(`Cannot use the Hetzner Cloud API token: it contains ${bad}`, {
       hint: "Copy the token again into HCLOUD_TOKEN, without quotes or line breaks.",
     });
   }
@@ -192,17 +218,21 @@ export function createTransport(options: TransportOptions): Transport & { budget
       text = await response.text();
     } catch (err) {
       if (opts.signal?.aborted) throw opts.signal.reason;
-      const network = timedOut || err instanceof TypeError ||
+      const noResponse = timedOut || err instanceof TypeError ||
         (err instanceof DOMException && (err.name === "AbortError" || err.name === "TimeoutError"));
-      if (!network) throw err;
-      const reason = timedOut ? `no response within ${timeoutMs} ms` : redactString(String(err), secrets);
-      await options.trace?.({ ...traceBase(), status: 0, response: null, error: reason });
+      if (!noResponse) throw err;
+      const network = timedOut
+        ? { kind: "timeout" as const, reason: `no response within ${formatSeconds(timeoutMs)}` }
+        : classifyNetworkError(err);
+      const reason = redactString(network.reason, secrets);
+      await options.trace?.({ ...traceBase(), status: 0, response: null, error: redactString(String(err), secrets) });
       throw new HcloudError({
         code: timedOut ? "timeout" : "network_error",
-        message: timedOut ? `Request timed out: ${reason}` : `Network error: ${reason}`,
+        message: `Cannot reach the Hetzner API at ${endpoint}${path}: ${reason}`,
         status: 0,
         request: where,
         cause: err,
+        network: { kind: network.kind, reason },
       });
     } finally {
       clearTimeout(timer);
@@ -238,15 +268,39 @@ export function createTransport(options: TransportOptions): Transport & { budget
 
   async function request<T>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
     const idempotent = opts.idempotent ?? method !== "POST";
+    const firstStarted = clock();
     for (let n = 1;; n++) {
       try {
         return await attempt(method, path, opts) as T;
       } catch (err) {
-        if (!isHcloudError(err) || !isRetryable(err) || n >= retry.maxAttempts) throw err;
+        if (!isHcloudError(err) || !isRetryable(err)) throw err;
         if (!idempotent && mayHaveSucceeded(err)) throw err;
-        await sleep(retryDelay(err, n), opts.signal);
+        await beforeRetry(err, `${method} ${path}`, n, firstStarted, retryDelay, opts.signal);
       }
     }
+  }
+
+  /** Throws `err` when its retry budget is spent; otherwise reports the retry and waits. */
+  async function beforeRetry(
+    err: HcloudError,
+    request: string,
+    n: number,
+    firstStarted: number,
+    delayFor: (err: HcloudError, n: number) => number,
+    signal: AbortSignal | undefined,
+  ): Promise<void> {
+    const budget = retryBudget(err, retry);
+    if (n >= budget.maxAttempts) throw err;
+    const delay = delayFor(err, n);
+    if (budget.withinMs !== undefined && clock() - firstStarted + delay > budget.withinMs) throw err;
+    options.onRetry?.({
+      request,
+      attempt: n + 1,
+      maxAttempts: budget.maxAttempts,
+      delayMs: delay,
+      reason: err.network?.reason ?? err.code,
+    });
+    await sleep(delay, signal);
   }
 
   function retryDelay(err: HcloudError, n: number): number {
@@ -310,6 +364,7 @@ export function createTransport(options: TransportOptions): Transport & { budget
     recover: () => Promise<F | undefined>,
     opts: { signal?: AbortSignal } = {},
   ): Promise<CreateOutcome<R, F>> {
+    const firstStarted = clock();
     for (let n = 1;; n++) {
       try {
         const response = await request<R>("POST", path, { body, signal: opts.signal, idempotent: false });
@@ -319,8 +374,8 @@ export function createTransport(options: TransportOptions): Transport & { budget
         // The first request may have created the object: look before creating again.
         const found = await recover();
         if (found !== undefined) return { recovered: true, found };
-        if (!isRetryable(err) || n >= retry.maxAttempts) throw err;
-        await sleep(backoffDelay(n, retry, random), opts.signal);
+        if (!isRetryable(err)) throw err;
+        await beforeRetry(err, `POST ${path}`, n, firstStarted, (_, k) => backoffDelay(k, retry, random), opts.signal);
       }
     }
   }

@@ -4,6 +4,7 @@ import { createScriptedFetch } from "../../tests/scripted_fetch.ts";
 import { UserFacingError } from "../lib/errors.ts";
 import { createHcloudClient } from "./client.ts";
 import { HcloudError, isHcloudError } from "./errors.ts";
+import type { RetryEvent } from "./retry.ts";
 import { encodeQuery } from "./transport.ts";
 
 Deno.test("encodeQuery() escapes label selectors in full syntax and repeats array keys", () => {
@@ -57,6 +58,18 @@ Deno.test("createHcloudClient() refuses a missing or malformed token without ech
   } catch (err) {
     assertOk(err instanceof UserFacingError);
     assertOk(!err.message.includes("def-secret"));
+    assertIncludes(err.message, "a space at position 4");
+  }
+  try {
+    createHcloudClient({ ...base, token: "tökensecret" });
+    throw new Error("expected a UserFacingError");
+  } catch (err) {
+    assertOk(err instanceof UserFacingError);
+    assertEquals(
+      err.message,
+      "Cannot use the Hetzner Cloud API token: it contains a non-ASCII character at position 2 " +
+        "(tokens are 64 ASCII letters and digits)",
+    );
   }
 });
 
@@ -285,5 +298,105 @@ Deno.test("listAll() refuses pagination that does not advance instead of looping
     response: { status: 200, body: { networks: [], meta: stuck } },
   }]);
   await assertRejects(() => client.networks.listAll(), (e: unknown) => isHcloudError(e, "invalid_response"));
+  script.assertDone();
+});
+
+/** A port on loopback that nothing listens on: bound once, then released. */
+function closedPort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (listener.addr as Deno.NetAddr).port;
+  listener.close();
+  return port;
+}
+
+Deno.test("a refused connection names the URL and the cause, and gives up within the short budget", async () => {
+  const endpoint = `http://127.0.0.1:${closedPort()}/v1`;
+  let now = 1_780_000_000_000;
+  const started = now;
+  const events: RetryEvent[] = [];
+  let attempts = 0;
+  const client = createHcloudClient({
+    token: TEST_TOKEN,
+    endpoint,
+    fetch: ((input: string, init?: RequestInit) => {
+      attempts++;
+      return fetch(input, init);
+    }) as typeof fetch,
+    sleep: (ms) => {
+      now += ms;
+      return Promise.resolve();
+    },
+    clock: () => now,
+    random: () => 0.999,
+    onRetry: (event) => events.push(event),
+  });
+  const err = await client.servers.get(7).catch((e) => e);
+  assertOk(isHcloudError(err, "network_error"), String(err));
+  assertEquals(err.message, `Cannot reach the Hetzner API at ${endpoint}/servers/7: connection refused`);
+  assertEquals(err.network, { kind: "refused", reason: "connection refused" });
+  assertEquals(attempts, 3);
+  assertEquals(events.map((e) => [e.request, e.attempt, e.maxAttempts, e.reason]), [
+    ["GET /servers/7", 2, 3, "connection refused"],
+    ["GET /servers/7", 3, 3, "connection refused"],
+  ]);
+  assertOk(now - started <= 5_000, `waited ${now - started} ms`);
+});
+
+Deno.test("a refused connection stops retrying when the next delay would pass the time budget", async () => {
+  let now = 0;
+  let attempts = 0;
+  const client = createHcloudClient({
+    token: TEST_TOKEN,
+    endpoint: `http://127.0.0.1:${closedPort()}/v1`,
+    fetch: ((input: string, init?: RequestInit) => {
+      attempts++;
+      return fetch(input, init);
+    }) as typeof fetch,
+    sleep: (ms) => {
+      now += ms;
+      return Promise.resolve();
+    },
+    clock: () => now,
+    random: () => 0.999,
+    retry: { quickFailAttempts: 10, quickFailBudgetMs: 2_500 },
+  });
+  await assertRejects(() => client.servers.get(1), (e: unknown) => isHcloudError(e, "network_error"));
+  // Delays of ~1 s and ~2 s: the second would end past 2.5 s, so only one retry.
+  assertEquals(attempts, 2);
+});
+
+Deno.test("a reset connection keeps the full retry budget and reports each retry", async () => {
+  const reset = () => new TypeError("fetch failed", { cause: new Error("connection closed before message completed") });
+  const step = { method: "GET", path: "/servers/1", error: reset() };
+  const script = createScriptedFetch([step, step, step, step, step]);
+  const events: RetryEvent[] = [];
+  const client = createHcloudClient({
+    token: TEST_TOKEN,
+    fetch: script.fetch,
+    sleep: script.sleep,
+    random: () => 0,
+    onRetry: (event) => events.push(event),
+  });
+  const err = await client.servers.get(1).catch((e) => e);
+  assertOk(isHcloudError(err, "network_error"));
+  assertEquals(err.network?.kind, "reset");
+  assertEquals(events.map((e) => `${e.attempt}/${e.maxAttempts} after ${e.delayMs}`), [
+    "2/5 after 500",
+    "3/5 after 1000",
+    "4/5 after 2000",
+    "5/5 after 4000",
+  ]);
+  script.assertDone();
+});
+
+Deno.test("a TLS failure is not retried", async () => {
+  const tls = new TypeError("fetch failed", {
+    cause: new Error("client error (Connect): invalid peer certificate: UnknownIssuer"),
+  });
+  const { client, script } = scriptedClient([{ method: "GET", path: "/servers/1", error: tls }]);
+  const err = await client.servers.get(1).catch((e) => e);
+  assertOk(isHcloudError(err, "network_error"));
+  assertMatch(err.message, /^Cannot reach the Hetzner API at \S+\/servers\/1: TLS handshake failed/);
+  assertEquals(script.sleeps, []);
   script.assertDone();
 });
