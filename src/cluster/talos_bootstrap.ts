@@ -12,7 +12,7 @@ import { isTalosError, type TalosClient } from "../talos/api_client.ts";
 import type { TaskHandle } from "../lib/progress.ts";
 import { readKubeconfigFacts } from "./credentials.ts";
 import { configureNode, type ConfigureOutcome, waitForConfigured } from "./talos_configure.ts";
-import { isTransientTalosError, pollUntil, reasonOf, type TalosDeps } from "./talos_deps.ts";
+import { isTransientTalosError, pollUntil, reasonOf, type TalosDeps, waitReasonOf } from "./talos_deps.ts";
 
 /** What {@linkcode ensureEtcdBootstrapped} found or did. */
 export type EtcdOutcome = "bootstrapped" | "already-bootstrapped";
@@ -69,7 +69,7 @@ export async function ensureEtcdBootstrapped(client: TalosClient, options: Talos
           return { done: true, value: called ? "bootstrapped" as const : "already-bootstrapped" as const };
         }
       } catch (err) {
-        if (isTransientTalosError(err)) return { done: false, reason: reasonOf(err) };
+        if (isTransientTalosError(err)) return { done: false, reason: waitReasonOf(err) };
         throw err;
       }
       options.task?.update(`bootstrapping etcd on ${client.endpoint}`);
@@ -80,12 +80,12 @@ export async function ensureEtcdBootstrapped(client: TalosClient, options: Talos
       } catch (err) {
         if (isTalosError(err, "ALREADY_EXISTS")) return { done: true, value: "already-bootstrapped" as const };
         if (isTalosError(err, "FAILED_PRECONDITION") || isTransientTalosError(err)) {
-          return { done: false, reason: reasonOf(err) };
+          return { done: false, reason: waitReasonOf(err) };
         }
         throw err;
       }
     },
-    (reason) => options.task?.update(`waiting to bootstrap etcd on ${client.endpoint}: ${reason}`),
+    (reason) => options.task?.update(`waiting to bootstrap etcd on ${client.endpoint} (${reason})`),
   );
 }
 
@@ -106,11 +106,11 @@ export async function fetchKubeconfig(client: TalosClient, options: TalosStepOpt
         return { done: false, reason: "the node returned an incomplete kubeconfig" };
       } catch (err) {
         if (isTalosError(err, "PERMISSION_DENIED", "UNAUTHENTICATED", "UNIMPLEMENTED", "INVALID_ARGUMENT")) throw err;
-        if (isTalosError(err)) return { done: false, reason: reasonOf(err) };
+        if (isTalosError(err)) return { done: false, reason: waitReasonOf(err) };
         throw err;
       }
     },
-    (reason) => options.task?.update(`waiting for the kubeconfig from ${client.endpoint}: ${reason}`),
+    (reason) => options.task?.update(`waiting for the kubeconfig from ${client.endpoint} (${reason})`),
   );
 }
 

@@ -86,6 +86,8 @@ Deno.test("bootstrapFirstControlPlane() configures a maintenance node over the A
       "done Bootstrap",
       "done Kubeconfig",
     ]);
+    // The node's reboot shows as waiting with a plain reason, never as a raw gRPC failure.
+    assertEquals(progress.events.filter((e) => /UNAVAILABLE|ECONNREFUSED|DEADLINE_EXCEEDED/.test(e)), []);
     // The machine config and its secrets never reach the progress output.
     const shown = progress.events.join("\n");
     for (const secret of [secrets.trustdToken, secrets.secrets.bootstrapToken, secrets.cluster.secret, "ca:"]) {

@@ -10,7 +10,7 @@
  */
 import { isTalosError, type MaintenanceClient, type TalosClient, type VersionReply } from "../talos/api_client.ts";
 import type { TaskHandle } from "../lib/progress.ts";
-import { isTransientTalosError, pollUntil, reasonOf, type TalosDeps } from "./talos_deps.ts";
+import { isTransientTalosError, pollUntil, reasonOf, type TalosDeps, waitReasonOf } from "./talos_deps.ts";
 
 /** How {@linkcode configureNode} left the node. */
 export type ConfigureOutcome = "applied" | "already-configured";
@@ -60,6 +60,10 @@ export async function configureNode(options: ConfigureNodeOptions): Promise<Conf
         if (configured.ok) return { done: true, value: "already-configured" as const };
         const inMaintenance = await probeMaintenance(maintenance, callTimeoutMs, options.signal);
         if (!inMaintenance.ok) {
+          // Both down the same transient way (still booting): say just that; otherwise show both answers.
+          if (configured.transient && inMaintenance.transient && configured.reason === inMaintenance.reason) {
+            return { done: false, reason: configured.reason };
+          }
           return {
             done: false,
             reason: `the node answers neither with this cluster's credentials (${configured.reason}) ` +
@@ -79,12 +83,12 @@ export async function configureNode(options: ConfigureNodeOptions): Promise<Conf
             return { done: true, value: "applied" as const };
           }
           // The reply may have been lost after the node took the config; the next probe tells.
-          if (isTransientTalosError(err)) return { done: false, reason: `apply interrupted (${reasonOf(err)})` };
+          if (isTransientTalosError(err)) return { done: false, reason: `apply interrupted, ${waitReasonOf(err)}` };
           throw err;
         }
         return { done: true, value: "applied" as const };
       },
-      (reason) => options.task?.update(`waiting for the Talos API at ${endpoint}: ${reason}`),
+      (reason) => options.task?.update(`waiting for the Talos API at ${endpoint} (${reason})`),
     );
   } finally {
     await Promise.all([authenticated.close(), maintenance.close()]);
@@ -111,7 +115,7 @@ export async function waitForConfigured(options: WaitForConfiguredOptions): Prom
         if (!probe.transient) throw probe.error;
         return { done: false, reason: probe.reason };
       },
-      (reason) => options.task?.update(`waiting for ${endpoint} to come back configured: ${reason}`),
+      (reason) => options.task?.update(`waiting for ${endpoint} to restart with its machine config (${reason})`),
     );
   } finally {
     await client.close();
@@ -128,7 +132,7 @@ async function probeConfigured(client: TalosClient, timeoutMs: number, signal?: 
     return { ok: true, version: tagOf(replies) };
   } catch (err) {
     if (signal?.aborted) throw err;
-    return { ok: false, transient: isTransientTalosError(err), reason: reasonOf(err), error: err };
+    return { ok: false, transient: isTransientTalosError(err), reason: waitReasonOf(err), error: err };
   }
 }
 
@@ -138,7 +142,7 @@ async function probeMaintenance(client: MaintenanceClient, timeoutMs: number, si
     return { ok: true, version: tagOf(replies) };
   } catch (err) {
     if (signal?.aborted) throw err;
-    return { ok: false, transient: isTransientTalosError(err), reason: reasonOf(err), error: err };
+    return { ok: false, transient: isTransientTalosError(err), reason: waitReasonOf(err), error: err };
   }
 }
 

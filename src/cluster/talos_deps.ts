@@ -15,6 +15,7 @@ import {
   TalosError,
 } from "../talos/api_client.ts";
 import { UserFacingError } from "../lib/errors.ts";
+import { classifyNetworkError } from "../lib/network_error.ts";
 import { sleep as realSleep } from "../lib/sleep.ts";
 
 /** Injected dependencies of the Talos steps. */
@@ -101,4 +102,24 @@ export function reasonOf(err: unknown): string {
   const talos = err instanceof TalosError ? err : err instanceof NodeError ? err.cause : undefined;
   const text = talos ? `${talos.codeName}: ${talos.details}` : err instanceof Error ? err.message : String(err);
   return text.split("\n")[0]!.slice(0, 200);
+}
+
+/**
+ * The reason progress shows while waiting out a transient failure: what a booting or rebooting node looks like
+ * from outside (`connection refused`, `connection closed`, `no answer yet`), so the line reads as waiting, not as
+ * an error. Any other failure keeps its gRPC code and details ({@linkcode reasonOf}).
+ */
+export function waitReasonOf(err: unknown): string {
+  if (!isTransientTalosError(err)) return reasonOf(err);
+  if (isTalosError(err, "DEADLINE_EXCEEDED")) return "no answer yet";
+  switch (classifyNetworkError(err).kind) {
+    case "refused":
+      return "connection refused";
+    case "reset":
+      return "connection closed";
+    case "timeout":
+      return "no answer yet";
+    default:
+      return reasonOf(err);
+  }
 }

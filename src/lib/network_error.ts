@@ -48,15 +48,17 @@ const RULES: readonly { kind: NetworkFailureKind; pattern: RegExp; reason: (m: R
     reason: () => "host name not found (DNS lookup failed)",
   },
   { kind: "timeout", pattern: /TimeoutError|timed out|ETIMEDOUT|os error 110\b/i, reason: () => "timed out" },
+  // Before "tls": a peer that hangs up mid-handshake (a rebooting node) is a closed connection, not a bad certificate.
+  {
+    kind: "reset",
+    pattern:
+      /connection reset|ECONNRESET|os error 104\b|broken pipe|EPIPE|connection closed|error reading a body|socket disconnected|socket hang up/i,
+    reason: () => "connection reset or closed before the response was complete",
+  },
   {
     kind: "tls",
     pattern: /certificate|\btls\b|\bssl\b|handshake|corrupt message|InvalidContentType/i,
     reason: () => "TLS handshake failed (wrong scheme or untrusted certificate?)",
-  },
-  {
-    kind: "reset",
-    pattern: /connection reset|ECONNRESET|os error 104\b|broken pipe|EPIPE|connection closed|error reading a body/i,
-    reason: () => "connection reset or closed before the response was complete",
   },
 ];
 

@@ -72,6 +72,11 @@ Deno.test("apply bootstraps a dev cluster through the real CLI, a re-run changes
         );
         assertEquals(checkFirewalls(cloud.sim.state, cp, "198.51.100.1", port).allowed, false);
       }
+      // The node's reboot after its machine config is waited out, not reported like a failure.
+      const alarming = r.stderr.split("\n").filter((l) =>
+        /UNAVAILABLE|ECONNREFUSED|DEADLINE_EXCEEDED|\berror\b|FAILED/i.test(l)
+      );
+      assertEquals(alarming, []);
       // Nothing secret in the output: no private key, no certificate, no machine config.
       for (const secret of ["PRIVATE KEY", "BEGIN CERTIFICATE", "machine:\n", "client-key-data"]) {
         assertOk(!r.stdout.includes(secret) && !r.stderr.includes(secret), `output holds "${secret}"`);
