@@ -11,6 +11,7 @@ import { renderK8znerClusterSpec } from "../addons/k8zner_cluster.ts";
 import type { Change } from "../cluster/change.ts";
 import { diffClusterSpec, type SpecChange } from "../cluster/handover_diff.ts";
 import type { ObservedCluster } from "../cluster/observed.ts";
+import type { ImagePlan } from "../cluster/plan_image.ts";
 import { planInfrastructure } from "../cluster/plan.ts";
 import type { KubeObject } from "../kube/mod.ts";
 import { SCHEMATIC_ID } from "./node_config.ts";
@@ -39,6 +40,8 @@ export interface ApplyPlan {
   /** Server changes the operator makes after the hand-over (for information). */
   operator: Change[];
   cluster: ClusterSpecPlan;
+  /** The Talos snapshot, when `apply` bootstraps (a handed-over cluster needs none from apply). */
+  image?: ImagePlan;
   /** True when `apply` has something to do. */
   pending: boolean;
 }

@@ -9,9 +9,11 @@ import { expandSpec, type Spec } from "../config/mod.ts";
 import { selectorFor } from "../hcloud/mod.ts";
 import { type CostReport, estimateCost } from "../cluster/cost.ts";
 import { discoverCluster } from "../cluster/discover.ts";
+import { planTalosImage } from "../cluster/plan_image.ts";
 import type { ApplyDeps } from "./apply_deps.ts";
 import { type ApplyPlan, buildApplyPlan, planClusterSpec, renderDesiredClusterSpec } from "./apply_plan.ts";
 import { findLiveCluster } from "./live_cluster.ts";
+import { SCHEMATIC_ID } from "./node_config.ts";
 
 /** A plan with its costs. */
 export interface PlanResult {
@@ -36,6 +38,14 @@ export async function computeApplyPlan(
   try {
     const cluster = planClusterSpec(renderDesiredClusterSpec(desired, callerIp), live.object, live.note);
     const plan = buildApplyPlan(desired, observed, { ...(callerIp ? { callerIp } : {}), cluster });
+    // Only the bootstrap path (no cluster object yet) ensures the snapshot, exactly as apply does.
+    if (cluster.state === "create") {
+      plan.image = planTalosImage(
+        { talosVersion: desired.talos.version, schematicId: SCHEMATIC_ID, arch: desired.talos.arch },
+        snapshots,
+        desired.cluster.region,
+      );
+    }
     const costs = estimateCost(desired, pricing, {
       servers: observed.servers,
       loadBalancers: [...observed.loadBalancers, ...observed.ccmLoadBalancers],

@@ -6,12 +6,14 @@
  */
 import type { CostReport } from "../cluster/cost.ts";
 import { formatSpecChanges } from "../cluster/handover_diff.ts";
+import { renderImagePlan } from "../cluster/plan_image.ts";
 import { planToJson, renderPlan, summarizeChanges } from "../cluster/render_plan.ts";
 import type { ApplyPlan } from "./apply_plan.ts";
 
 /** The plan as text. */
 export function renderApplyPlan(plan: ApplyPlan, clusterName: string, costs?: CostReport): string {
   const lines = [`Infrastructure (Hetzner Cloud):`, indent(renderPlan(plan.infrastructure))];
+  if (plan.image) lines.push("", "Talos image (a Hetzner snapshot):", ...renderImagePlan(plan.image));
   if (plan.operator.length > 0) {
     lines.push("", "Servers the operator creates or changes after the hand-over (not done by apply):");
     const width = Math.max(...plan.operator.map((c) => c.name.length));
@@ -46,6 +48,7 @@ function summaryLine(plan: ApplyPlan): string {
   const n = summarizeChanges(plan.infrastructure);
   const parts = [`${n.create} to create`, `${n.update} to update`];
   if (n.conflict > 0) parts.push(`${n.conflict} conflict${n.conflict > 1 ? "s" : ""} to resolve first`);
+  if (plan.image?.action === "build") parts.push("a Talos snapshot to build");
   const spec = plan.cluster.state === "create"
     ? "cluster spec to create"
     : plan.cluster.state === "update"
@@ -63,6 +66,7 @@ export function applyPlanToJson(plan: ApplyPlan, costs?: CostReport): Record<str
   return {
     pending: plan.pending,
     infrastructure: planToJson(plan.infrastructure, costs),
+    ...(plan.image ? { image: plan.image } : {}),
     operator: plan.operator.map((c) => ({ action: c.action, kind: c.kind, name: c.name, detail: c.detail })),
     cluster: {
       state: plan.cluster.state,

@@ -11,7 +11,6 @@
  * @module
  */
 import type { HcloudClient, Image } from "../hcloud/mod.ts";
-import { hasLabels } from "../hcloud/mod.ts";
 import type { TaskHandle } from "../lib/progress.ts";
 import { generateSshKeyPair, type SshKeyPair } from "../lib/ssh.ts";
 import { selectorFor } from "../lib/labels.ts";
@@ -38,6 +37,7 @@ import {
   type TalosImageNames,
 } from "./image_naming.ts";
 import type { ImageBuildSsh } from "./image_ssh.ts";
+import { selectTalosSnapshots } from "./plan_image.ts";
 
 /** What `ensureTalosImage` needs from the outside world. */
 export interface TalosImageDeps {
@@ -102,9 +102,7 @@ export async function ensureTalosImage(
   } catch (err) {
     throw fail(task, asBuildError("find snapshot", "Cannot look up Talos snapshots", err));
   }
-  // The API filters by selector; check again so a loose fake or a relabelled image never slips in.
-  const matching = snapshots.filter((s) => s.type === "snapshot" && hasLabels(s.labels, names.snapshotLabels));
-  const available = newestFirst(matching.filter((s) => s.status === "available"))[0];
+  const { available, creating } = selectTalosSnapshots(snapshots, names.snapshotLabels);
   if (available) {
     const removed = await removeLeftoversByLabel(ctx, task);
     const cleaned = removed.length > 0 ? ` (removed ${removed.join(", ")} of an interrupted build)` : "";
@@ -113,13 +111,13 @@ export async function ensureTalosImage(
   }
 
   // An earlier run crashed after asking for the snapshot: let it finish rather than build again.
-  for (const creating of newestFirst(matching.filter((s) => s.status === "creating"))) {
-    task.update(`waiting for snapshot ${creating.id} an earlier run started`);
+  for (const started of creating) {
+    task.update(`waiting for snapshot ${started.id} an earlier run started`);
     let done: Image | undefined;
     try {
-      done = await waitForSnapshot(deps, creating.id);
+      done = await waitForSnapshot(deps, started.id);
     } catch (err) {
-      throw fail(task, asBuildError("snapshotting", `Cannot wait for snapshot ${creating.id}`, err));
+      throw fail(task, asBuildError("snapshotting", `Cannot wait for snapshot ${started.id}`, err));
     }
     if (done) {
       await removeLeftovers(ctx, task);

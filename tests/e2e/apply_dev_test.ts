@@ -31,6 +31,10 @@ Deno.test("apply bootstraps a dev cluster through the real CLI, a re-run changes
       assertIncludes(r.stdout, "+ network");
       assertIncludes(r.stdout, "dev1-cp-1");
       assertIncludes(r.stdout, "Monthly cost");
+      // The first run's image build is part of what apply will do.
+      assertIncludes(r.stdout, "+ snapshot talos-v1.13.9-amd64-");
+      assertIncludes(r.stdout, "build server k8zner-image-v1.13.9-amd64-");
+      assertIncludes(r.stdout, "a Talos snapshot to build");
       assertEquals(mutating(r.requests).length, 0);
       assertIncludes(r.stderr, "on load balancer dev1-kube is open to the whole internet");
     });
