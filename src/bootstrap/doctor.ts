@@ -31,6 +31,9 @@ export interface DoctorDeps {
 }
 
 const SECTION_CLUSTER = "Cluster";
+const UNREACHABLE = "Unreachable";
+/** The phase of a cluster whose kubeconfig is on disk but which has nothing left in the project. */
+export const NOT_FOUND = "Not found";
 const SECTION_HETZNER = "Hetzner project";
 
 /** Runs every check of the current stage once. Never throws for a failing check; only for bugs. */
@@ -74,6 +77,23 @@ export async function runDoctor(deps: DoctorDeps, desired: DesiredState): Promis
     checkKubernetes(deps, deps.kubeconfig.yaml, name),
     deps.hc ? discover(deps.hc, desired) : Promise.resolve(undefined),
   ]);
+  // A kubeconfig whose API does not answer, and nothing in the project carries the cluster's label:
+  // the cluster was destroyed (destroy keeps ./secrets unless --purge-secrets), not merely unreachable.
+  if (kube.phase === UNREACHABLE && hetzner?.inventory?.length === 0) {
+    report.phase = NOT_FOUND;
+    report.checks.push({
+      id: "cluster.exists",
+      section: SECTION_CLUSTER,
+      title: "Cluster",
+      status: "fail",
+      detail: `cluster ${name} does not exist in this project (destroyed?): ` +
+        `nothing is labelled k8zner.io/cluster=${name}, and ${deps.kubeconfig.path} is left from an earlier cluster`,
+      hint: "Run `k8zner apply` to create it again.",
+    });
+    report.checks.push(...hetzner.checks);
+    report.inventory = hetzner.inventory;
+    return report;
+  }
   report.phase = kube.phase;
   report.nodes = kube.nodes;
   report.checks.push(...kube.checks);
@@ -128,7 +148,7 @@ async function checkKubernetes(
     };
   } catch (err) {
     return {
-      phase: "Unreachable",
+      phase: UNREACHABLE,
       nodes: [],
       checks: [{
         ...api,

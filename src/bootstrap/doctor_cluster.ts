@@ -7,7 +7,7 @@
  */
 import { ADDON_PHASES, K8ZNER_API_VERSION, K8ZNER_CLUSTER_KIND, K8ZNER_NAMESPACE } from "../addons/k8zner_crd.ts";
 import type { KubeClient, KubeObject } from "../kube/mod.ts";
-import type { CheckStatus, DoctorCheck, DoctorNode } from "./doctor_report.ts";
+import { type CheckStatus, type DoctorCheck, type DoctorNode, nodeHealth } from "./doctor_report.ts";
 
 /** Reads the cluster's K8znerCluster object; undefined when it (or its CRD) does not exist. */
 export function readK8znerCluster(kube: KubeClient, name: string): Promise<KubeObject | undefined> {
@@ -202,9 +202,8 @@ export function checkClusterStatus(object: KubeObject): ClusterStatusChecks {
 }
 
 function node(n: NonNullable<PoolStatus["nodes"]>[number], role: DoctorNode["role"]): DoctorNode {
-  const out: DoctorNode = { name: n.name, role };
+  const out: DoctorNode = { name: n.name, role, health: nodeHealth(n) };
   if (n.phase !== undefined) out.phase = n.phase;
-  if (n.healthy !== undefined) out.healthy = n.healthy;
   if (n.privateIP !== undefined) out.privateIP = n.privateIP;
   if (n.publicIP !== undefined) out.publicIP = n.publicIP;
   return out;

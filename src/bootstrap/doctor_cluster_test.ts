@@ -125,3 +125,42 @@ Deno.test("the text report shows ✔/✖ lines, colour only when asked, and the 
   assertEquals(isHealthy(report), false);
   assertEquals(JSON.parse(renderDoctorJson(report)).healthy, false);
 });
+
+Deno.test("text and --json agree on every node's health, and an unhealthy node fails the report in both", () => {
+  const cases: { node: Record<string, unknown>; health: string; icon: string }[] = [
+    { node: { name: "n-ready", phase: "Ready", healthy: true }, health: "ok", icon: "✔" },
+    { node: { name: "n-ready-no-flag", phase: "Ready" }, health: "ok", icon: "✔" },
+    { node: { name: "n-initializing", phase: "NodeInitializing", healthy: true }, health: "warn", icon: "!" },
+    { node: { name: "n-no-phase" }, health: "warn", icon: "!" },
+    { node: { name: "n-unhealthy", phase: "Ready", healthy: false }, health: "fail", icon: "✖" },
+  ];
+  for (const c of cases) {
+    const result = checkClusterStatus(cluster({
+      ...RUNNING,
+      workers: { desired: 1, ready: 1, nodes: [c.node] },
+    }));
+    const report = {
+      cluster: "demo",
+      region: "fsn1",
+      stage: "cluster" as const,
+      phase: result.phase,
+      checks: result.checks,
+      nodes: result.nodes,
+      inventory: undefined,
+      checkedAt: "2026-01-01T00:00:00.000Z",
+    };
+    const doc = JSON.parse(renderDoctorJson(report));
+    const name = c.node.name as string;
+    const line = renderDoctorText(report, false).split("\n").find((l) => l.includes(` ${name} `));
+    assertEquals(
+      { json: doc.nodes.find((n: { name: string }) => n.name === name)?.health, text: line?.trim().split(" ")[0] },
+      { json: c.health, text: c.icon },
+      name,
+    );
+    const verdict = renderDoctorText(report, false).trimEnd().split("\n").at(-1)!;
+    assertEquals({ json: doc.healthy, text: verdict.startsWith("✔") }, {
+      json: c.health !== "fail",
+      text: c.health !== "fail",
+    }, name);
+  }
+});

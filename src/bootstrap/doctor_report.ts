@@ -41,7 +41,11 @@ export interface DoctorNode {
   name: string;
   role: "control-plane" | "worker";
   phase?: string;
-  healthy?: boolean;
+  /**
+   * Doctor's verdict on the node, decided once ({@link nodeHealth}) so the text and `--json` cannot
+   * disagree: `fail` when the operator marks it unhealthy, `ok` when Ready, `warn` otherwise.
+   */
+  health: Exclude<CheckStatus, "skip">;
   privateIP?: string;
   publicIP?: string;
 }
@@ -54,7 +58,9 @@ export interface DoctorReport {
   stage: "pre-cluster" | "cluster";
   /**
    * The cluster's phase: `status.phase` of the K8znerCluster, or, before there is one,
-   * `Not created` / `Partially created` (from the Hetzner inventory) / `Unknown`.
+   * `Not created` / `Partially created` (from the Hetzner inventory) / `Unknown`; `Unreachable` when the
+   * Kubernetes API does not answer, `Not found` when it does not and nothing in the project has the
+   * cluster's label (destroyed, kubeconfig left behind).
    */
   phase: string;
   /** The kubeconfig used (cluster stage). */
@@ -67,9 +73,23 @@ export interface DoctorReport {
   checkedAt: string;
 }
 
-/** True when no check failed. */
+/** A node's health from the operator's `healthy` flag and its phase. */
+export function nodeHealth(node: { phase?: string | undefined; healthy?: boolean | undefined }): DoctorNode["health"] {
+  if (node.healthy === false) return "fail";
+  return node.phase === "Ready" ? "ok" : "warn";
+}
+
+/** True when no check failed and no node is unhealthy. */
 export function isHealthy(report: DoctorReport): boolean {
-  return !report.checks.some((c) => c.status === "fail");
+  return !report.checks.some((c) => c.status === "fail") && !report.nodes.some((n) => n.health === "fail");
+}
+
+/** What makes the report unhealthy: failed checks by title, unhealthy nodes by name. */
+export function failures(report: DoctorReport): string[] {
+  return [
+    ...report.checks.filter((c) => c.status === "fail").map((c) => c.title),
+    ...report.nodes.filter((n) => n.health === "fail").map((n) => `node ${n.name}`),
+  ];
 }
 
 const ICON: Record<CheckStatus, string> = { ok: "✔", warn: "!", fail: "✖", skip: "-" };
@@ -97,7 +117,7 @@ export function renderDoctorText(report: DoctorReport, color: boolean): string {
     out.push("", bold("Nodes"));
     const width = Math.max(...report.nodes.map((n) => n.name.length));
     for (const n of report.nodes) {
-      const status: CheckStatus = n.healthy === false ? "fail" : n.phase === "Ready" ? "ok" : "warn";
+      const status = n.health;
       const ips = [n.privateIP, n.publicIP].filter(Boolean).join(", ");
       out.push(paint(
         status,
@@ -115,11 +135,16 @@ export function renderDoctorText(report: DoctorReport, color: boolean): string {
     }
   }
   const failed = report.checks.filter((c) => c.status === "fail").length;
+  const badNodes = report.nodes.filter((n) => n.health === "fail").length;
   const warned = report.checks.filter((c) => c.status === "warn").length;
+  const problems = [
+    ...(failed > 0 ? [`${failed} check(s) failed`] : []),
+    ...(badNodes > 0 ? [`${badNodes} node(s) unhealthy`] : []),
+  ];
   out.push(
     "",
-    failed > 0
-      ? paint("fail", `✖ ${failed} check(s) failed${warned ? `, ${warned} warning(s)` : ""}`)
+    problems.length > 0
+      ? paint("fail", `✖ ${problems.join(", ")}${warned ? `, ${warned} warning(s)` : ""}`)
       : paint("ok", `✔ all checks passed${warned ? ` (${warned} warning(s))` : ""}`),
   );
   return out.join("\n");

@@ -6,7 +6,13 @@
  * @module
  */
 import { runDoctor } from "../bootstrap/doctor.ts";
-import { type DoctorReport, isHealthy, renderDoctorJson, renderDoctorText } from "../bootstrap/doctor_report.ts";
+import {
+  type DoctorReport,
+  failures,
+  isHealthy,
+  renderDoctorJson,
+  renderDoctorText,
+} from "../bootstrap/doctor_report.ts";
 import { DEFAULT_CALLER_IP_URL, detectCallerIp } from "../cluster/caller_ip.ts";
 import { expandSpec } from "../config/mod.ts";
 import type { HcloudClient } from "../hcloud/mod.ts";
@@ -97,7 +103,7 @@ export async function runDoctorCommand(
     await sleep(interval * 1000);
   }
   if (!isHealthy(report)) {
-    const failed = report.checks.filter((c) => c.status === "fail").map((c) => c.title);
+    const failed = failures(report);
     throw new DoctorFailedError(`doctor: ${failed.length} check(s) failed: ${failed.join(", ")}`);
   }
   return report;

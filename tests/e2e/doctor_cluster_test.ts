@@ -139,7 +139,7 @@ Deno.test("doctor fails a Degraded cluster with --json, and KUBECONFIG overrides
       doc.checks.filter((c: { status: string }) => c.status === "fail").map((c: { id: string }) => c.id),
       ["cluster.phase", "cluster.workers"],
     );
-    assertEquals(doc.nodes.find((n: { name: string }) => n.name === "demo-w-2").healthy, false);
+    assertEquals(doc.nodes.find((n: { name: string }) => n.name === "demo-w-2").health, "fail");
     // Without HCLOUD_TOKEN the Hetzner inventory is skipped with a warning, not a failure.
     assertEquals(doc.checks.find((c: { id: string }) => c.id === "hcloud.token").status, "warn");
   });
@@ -159,6 +159,30 @@ Deno.test("doctor reports a cluster whose K8znerCluster is missing, and an API t
     const text = w.out.join("\n");
     assertIncludes(text, "phase Unreachable");
     assertIncludes(text, "  ✖ Kubernetes API: ");
+  });
+});
+
+Deno.test("doctor after destroy says the cluster does not exist (destroyed?), in text and --json alike, and exits 1", async () => {
+  await using sim = await startHcloudSimulator({ speed: 1000 });
+  await withCluster(RUNNING_STATUS, async (w) => {
+    // destroy deletes everything labelled with the cluster and keeps ./secrets: the API is gone, the kubeconfig stays.
+    await w.api.close();
+    const env = { HCLOUD_TOKEN: "t", HCLOUD_ENDPOINT: sim.url };
+    const err = await runDoctorCommand(w.ctx(env), {}).then(() => undefined, (e: unknown) => e);
+    assertOk(err instanceof DoctorFailedError, `expected DoctorFailedError, got ${err}`);
+    assertEquals(err.exitCode, 1);
+    const text = w.out.join("\n");
+    assertIncludes(text, 'k8zner doctor: cluster "demo" (fsn1), phase Not found');
+    assertIncludes(text, "  ✖ Cluster: cluster demo does not exist in this project (destroyed?)");
+    assertIncludes(text, "      hint: Run `k8zner apply` to create it again.");
+    assertEquals(text.includes("Unreachable") || text.includes("Kubernetes API"), false, text);
+    w.out.length = 0;
+    await runDoctorCommand(w.ctx(env), { json: true }).catch((e) => assertOk(e instanceof DoctorFailedError));
+    const doc = JSON.parse(w.out.join("\n"));
+    assertEquals([doc.healthy, doc.phase, doc.inventory], [false, "Not found", []]);
+    assertEquals(doc.checks.filter((c: { status: string }) => c.status === "fail").map((c: { id: string }) => c.id), [
+      "cluster.exists",
+    ]);
   });
 });
 
