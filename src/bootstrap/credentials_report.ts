@@ -28,10 +28,11 @@ export interface AddonCredentials {
   addon: "argocd" | "grafana";
   /** `namespace/name` of the Secret. */
   secret: string;
-  status: "found" | "not-installed" | "unavailable";
+  /** `disabled`: the config does not install the addon, so there is nothing to wait for. */
+  status: "found" | "not-installed" | "unavailable" | "disabled";
   username?: string;
   password?: string;
-  /** Why it is unavailable. */
+  /** Why it is unavailable or disabled. */
   message?: string;
 }
 
@@ -78,9 +79,31 @@ export function describeCredentialFile(
   return out;
 }
 
-/** Reads the addons' admin credentials. A missing Secret is "not installed yet", never an error. */
-export async function readAddonCredentials(kube: KubeClient): Promise<AddonCredentials[]> {
+/** Which addons with admin credentials the config installs. */
+export type AddonsEnabled = Record<AddonCredentials["addon"], boolean>;
+
+/** The config switch that installs each addon, for the "not enabled" line. */
+const ENABLE_HINT: Record<AddonCredentials["addon"], string> = {
+  argocd: "Argo CD is always installed",
+  grafana: "monitoring is off in the config (set monitoring: true to install Grafana)",
+};
+
+/** The entry of an addon the config does not install. Pure. */
+export function disabledAddonCredentials(addon: AddonCredentials["addon"]): AddonCredentials {
+  const s = ADDON_SECRETS[addon];
+  return { addon, secret: `${s.namespace}/${s.name}`, status: "disabled", message: ENABLE_HINT[addon] };
+}
+
+/**
+ * Reads the admin credentials of the addons the config installs. A missing Secret of an enabled addon
+ * is "not installed yet", never an error; a disabled addon is not looked up at all.
+ */
+export async function readAddonCredentials(
+  kube: KubeClient,
+  enabled: AddonsEnabled = { argocd: true, grafana: true },
+): Promise<AddonCredentials[]> {
   const read = async (addon: keyof typeof ADDON_SECRETS): Promise<AddonCredentials> => {
+    if (!enabled[addon]) return disabledAddonCredentials(addon);
     const s = ADDON_SECRETS[addon];
     const base = { addon, secret: `${s.namespace}/${s.name}` } as const;
     const object = await kube.get("v1", "Secret", s.name, s.namespace);
@@ -122,6 +145,7 @@ export function renderCredentialsText(report: CredentialsReport): string {
   for (const a of report.addons) {
     out.push("", `${TITLES[a.addon]} (Secret ${a.secret})`);
     if (a.status === "not-installed") out.push("  not installed yet");
+    else if (a.status === "disabled") out.push(`  not enabled: ${a.message ?? "off in the config"}`);
     else if (a.status === "unavailable") out.push(`  unavailable: ${a.message ?? "unknown"}`);
     else out.push(`  user      ${a.username ?? "admin"}`, `  password  ${a.password}`);
   }

@@ -9,11 +9,13 @@ import {
   CREDENTIAL_FILE_PURPOSES,
   type CredentialsReport,
   describeCredentialFile,
+  disabledAddonCredentials,
   readAddonCredentials,
   renderCredentialsJson,
   renderCredentialsText,
 } from "../bootstrap/credentials_report.ts";
 import { clusterSecretsDir } from "../cluster/credentials.ts";
+import { expandSpec } from "../config/mod.ts";
 import { createKubeClient, type KubeClient } from "../kube/mod.ts";
 import { UserFacingError } from "../lib/errors.ts";
 import { findKubeconfig } from "./cluster_kubeconfig.ts";
@@ -68,6 +70,8 @@ export async function runSecrets(
     kubeconfig: kubeconfig ? shown(kubeconfig.path) : undefined,
     addons: [],
   };
+  const addons = expandSpec(spec).addons;
+  const enabled = { argocd: addons.argocd.enabled, grafana: addons.kubePrometheusStack.enabled };
   let failure: unknown;
   if (kubeconfig) {
     let kube: KubeClient | undefined;
@@ -78,16 +82,22 @@ export async function runSecrets(
       const timeout = new Promise<never>((_, reject) => {
         timer = setTimeout(() => reject(new Error(`no answer from ${kube!.server} within ${ms / 1000} s`)), ms);
       });
-      report.addons = await Promise.race([readAddonCredentials(kube), timeout]);
+      report.addons = await Promise.race([readAddonCredentials(kube, enabled), timeout]);
     } catch (err) {
       failure = err;
       const message = err instanceof Error ? err.message : String(err);
-      report.addons = (["argocd", "grafana"] as const).map((addon) => ({
-        addon,
-        secret: addon === "argocd" ? "argocd/argocd-initial-admin-secret" : "monitoring/kube-prometheus-stack-grafana",
-        status: "unavailable" as const,
-        message,
-      }));
+      report.addons = (["argocd", "grafana"] as const).map((addon) =>
+        enabled[addon]
+          ? {
+            addon,
+            secret: addon === "argocd"
+              ? "argocd/argocd-initial-admin-secret"
+              : "monitoring/kube-prometheus-stack-grafana",
+            status: "unavailable" as const,
+            message,
+          }
+          : disabledAddonCredentials(addon)
+      );
     } finally {
       clearTimeout(timer);
       kube?.close();

@@ -10,7 +10,7 @@ import { runSecrets } from "../../src/cli/secrets_run.ts";
 import { createKubeClient, type KubeClient } from "../../src/kube/mod.ts";
 import { UserFacingError } from "../../src/lib/errors.ts";
 
-const YAML = "name: demo\nregion: fsn1\nmode: dev\nworkers:\n  count: 1\n  size: cx33\n";
+const YAML = "name: demo\nregion: fsn1\nmode: dev\nworkers:\n  count: 1\n  size: cx33\nmonitoring: true\n";
 const b64 = (s: string) => btoa(s);
 
 interface World {
@@ -22,12 +22,12 @@ interface World {
   ctx: (env?: Record<string, string>) => CliContext;
 }
 
-async function withWorld(fn: (w: World) => Promise<void>): Promise<void> {
+async function withWorld(fn: (w: World) => Promise<void>, yaml = YAML): Promise<void> {
   const api = await startFakeKubeApi();
   const kube = await createKubeClient({ kubeconfigYaml: api.kubeconfigYaml() });
   const dir = await Deno.makeTempDir();
   try {
-    await Deno.writeTextFile(`${dir}/k8zner.yaml`, YAML);
+    await Deno.writeTextFile(`${dir}/k8zner.yaml`, yaml);
     await Deno.mkdir(`${dir}/secrets/demo`, { recursive: true, mode: 0o700 });
     for (const [name, text] of [["kubeconfig", api.kubeconfigYaml()], ["talosconfig", "context: demo\n"]] as const) {
       await Deno.writeTextFile(`${dir}/secrets/demo/${name}`, text, { mode: 0o600 });
@@ -114,6 +114,24 @@ Deno.test("secrets says 'not installed yet' for absent addon Secrets and flags a
     assertIncludes(text, "Argo CD (Secret argocd/argocd-initial-admin-secret)\n  not installed yet");
     assertIncludes(text, "0644 (readable by others: chmod 600 it)");
   });
+});
+
+Deno.test("secrets says Grafana is not enabled when monitoring is off, instead of 'not installed yet'", async () => {
+  await withWorld(async (w) => {
+    const report = await runSecrets(w.ctx(), {});
+    assertEquals(report.addons.map((a) => `${a.addon}:${a.status}`), ["argocd:not-installed", "grafana:disabled"]);
+    assertIncludes(
+      w.out.join("\n"),
+      "Grafana (Secret monitoring/kube-prometheus-stack-grafana)\n" +
+        "  not enabled: monitoring is off in the config (set monitoring: true to install Grafana)",
+    );
+    // Even when the cluster does not answer, a disabled addon is reported as disabled, not unavailable.
+    w.out.length = 0;
+    await w.api.close();
+    await runSecrets(w.ctx(), { json: true }).catch(() => undefined);
+    const doc = JSON.parse(w.out.join("\n"));
+    assertEquals(doc.addons.map((a: { status: string }) => a.status), ["unavailable", "disabled"]);
+  }, YAML.replace("monitoring: true\n", ""));
 });
 
 Deno.test("secrets fails clearly when the cluster does not answer, after listing the files", async () => {
