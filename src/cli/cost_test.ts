@@ -66,10 +66,12 @@ Deno.test("k8zner cost prints planned, current and delta from live prices", asyn
     assertIncludes(text, 'Monthly cost of cluster "demo" in EUR');
     assertIncludes(text, "server cx23 (fsn1)");
     assertIncludes(text, "ingress (created by the CCM)");
-    // planned: cp 3.49 + worker 5.49 + 2 x lb11 5.39 + 2 IPv4 1.00 + snapshot 0.011 = 20.771
-    assertEquals(report.totals.planned.net, 20.771);
+    // planned: cp 3.49 + worker 5.49 + 2 x lb11 5.39 + 2 IPv4 1.00 + snapshot 0.01 (0.011 rounded) = 20.77
+    assertEquals(report.totals.planned.net, 20.77);
     assertEquals(report.totals.current.net, 9.38); // cx23 3.49 + lb11 5.39 + IPv4 0.50
-    assertMatch(text, /^Delta\s+\+11\.39\s+\+13\.56$/m);
+    // Gross lines 4.15 + 6.53 + 6.41 + 6.41 + 1.19 + 0.00 + 0.01 add up to the total shown (24.70, not 24.72).
+    assertMatch(text, /^ {2}Total\s+20\.77\s+24\.70$/m);
+    assertMatch(text, /^Delta\s+\+11\.39\s+\+13\.54$/m);
   });
 });
 

@@ -60,7 +60,7 @@ export class PricingError extends Error {
   override name = "PricingError";
 }
 
-/** Rounds to 4 decimal places so sums of decimal prices stay exact enough for cents. */
+/** Rounds a unit price to the 4 decimal places the API gives prices in. */
 function round(n: number): number {
   return Math.round(n * 10_000) / 10_000;
 }
@@ -69,20 +69,25 @@ function money(net: string | number, gross: string | number): Money {
   return { net: Number(net), gross: Number(gross) };
 }
 
+/**
+ * A line's monthly amount is rounded to cents once, from the unit price times the count (in integer
+ * ten-thousandths, so `4.1531 * 3` cannot pick up float noise); totals then add those cents. That is
+ * how an invoice adds up: every line shown sums exactly to the total shown, net and gross.
+ */
 function line(resource: string, detail: string, count: number, unit: Money): CostLine {
-  return {
-    resource,
-    detail,
-    count,
-    unit,
-    monthly: { net: round(unit.net * count), gross: round(unit.gross * count) },
-  };
+  const cents = (perUnit: number) => Math.round(Math.round(perUnit * 10_000) * count / 100) / 100;
+  return { resource, detail, count, unit, monthly: { net: cents(unit.net), gross: cents(unit.gross) } };
+}
+
+/** Adds amounts that are whole cents, in integer cents. */
+function addCents(amounts: number[]): number {
+  return amounts.reduce((s, a) => s + Math.round(a * 100), 0) / 100;
 }
 
 function sum(lines: CostLine[]): Money {
   return {
-    net: round(lines.reduce((s, l) => s + l.monthly.net, 0)),
-    gross: round(lines.reduce((s, l) => s + l.monthly.gross, 0)),
+    net: addCents(lines.map((l) => l.monthly.net)),
+    gross: addCents(lines.map((l) => l.monthly.gross)),
   };
 }
 
@@ -271,7 +276,11 @@ export function estimateCost(desired: DesiredState, pricing: Pricing, inventory:
     vatRate: Number(pricing.vat_rate),
     planned: planned.lines,
     current: current.lines,
-    totals: { planned: p, current: c, delta: { net: round(p.net - c.net), gross: round(p.gross - c.gross) } },
+    totals: {
+      planned: p,
+      current: c,
+      delta: { net: addCents([p.net, -c.net]), gross: addCents([p.gross, -c.gross]) },
+    },
     notes,
   };
 }

@@ -18,13 +18,13 @@ Deno.test("plannedCost() prices control planes, workers, both load balancers, IP
       ["load balancer lb11 (fsn1)", "ingress (created by the CCM)", 1, 5.39],
       ["primary IPv4 (fsn1)", "server", 5, 2.5],
       ["primary IPv6 (fsn1)", "server", 5, 0],
-      ["snapshot storage", "Talos image, estimated, 1.00 GB", 1, 0.011],
+      ["snapshot storage", "Talos image, estimated, 1.00 GB", 1, 0.01],
       ["object storage", "etcd backups (bucket demo-etcd-backups)", 1, 4.99],
     ],
   );
   // Gross follows the API's gross prices; object storage adds the API's VAT rate to the list price.
-  assertEquals(lines[0]!.monthly.gross, 12.4593);
-  assertEquals(lines.at(-1)!.monthly.gross, 5.9381);
+  assertEquals(lines[0]!.monthly.gross, 12.46); // 3 x 4.1531, rounded once
+  assertEquals(lines.at(-1)!.monthly.gross, 5.94);
 });
 
 Deno.test("plannedCost() leaves out object storage without backups and uses the built snapshot's size", () => {
@@ -57,8 +57,38 @@ Deno.test("estimateCost() prices what exists and reports the delta", () => {
     ],
   );
   assertEquals(report.totals.current.net, 13.37);
-  assertEquals(report.totals.planned.net, 39.731);
-  assertEquals(report.totals.delta.net, 26.361);
+  assertEquals(report.totals.planned.net, 39.73);
+  assertEquals(report.totals.delta.net, 26.36);
   assertEquals([report.currency, report.vatRate], ["EUR", 19]);
   assertMatch(report.notes.join("\n"), /Object Storage is not in GET \/pricing/);
+});
+
+Deno.test("estimateCost() totals are the sum of the cent amounts its lines show, with prices that drift", () => {
+  // At 1.0044 a unit, 3.0132 and 1.0044 show as 3.01 and 1.00, but their exact sum (4.0176) rounds to 4.02:
+  // totals added before rounding drift a cent away from the lines shown.
+  const drift = (name: string, gross: string) => ({
+    ...PRICING.server_types.find((t) => t.name === name)!,
+    prices: PRICING.server_types.find((t) => t.name === name)!.prices.map((p) => ({
+      ...p,
+      price_monthly: { net: "1.0040", gross: gross },
+    })),
+  });
+  const pricing = {
+    ...PRICING,
+    server_types: [
+      ...PRICING.server_types.filter((t) => t.name !== "cx23" && t.name !== "cx33"),
+      drift("cx23", "1.0044"),
+      drift("cx33", "1.0044"),
+    ],
+  };
+  const spec: Spec = { name: "demo", region: "fsn1", mode: "ha", workers: { count: 1, size: "cx33" } };
+  const report = estimateCost(expandSpec(spec), pricing, { servers: [], loadBalancers: [], snapshots: [] });
+  const cents = (n: number) => Math.round(n * 100);
+  for (const key of ["net", "gross"] as const) {
+    const shown = report.planned.reduce((s, l) => s + cents(l.monthly[key]), 0);
+    assertEquals(cents(report.totals.planned[key]), shown, key);
+    for (const l of report.planned) assertEquals(l.monthly[key], cents(l.monthly[key]) / 100, `${l.resource} ${key}`);
+  }
+  // 3 control planes at 1.0044 gross: 3.0132 rounds once to 3.01, the single worker to 1.00.
+  assertEquals(report.planned.slice(0, 2).map((l) => l.monthly.gross), [3.01, 1]);
 });
