@@ -114,12 +114,18 @@ Deno.test("init stops waiting for prices after the timeout and says so", async (
 });
 
 Deno.test("init gives up on an unreachable API after one retry, not after the full timeout", async () => {
+  // A loopback port nothing listens on: bound once, then released.
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (listener.addr as Deno.NetAddr).port;
+  listener.close();
   const start = performance.now();
-  const r = await runWizardWith({ HCLOUD_TOKEN: "t0ken-secret", HCLOUD_ENDPOINT: "http://127.0.0.1:1/v1" });
+  const r = await runWizardWith({ HCLOUD_TOKEN: "t0ken-secret", HCLOUD_ENDPOINT: `http://127.0.0.1:${port}/v1` });
   const ms = performance.now() - start;
   assertOk(ms < 5_000, `took ${Math.round(ms)} ms`);
   assertOk(
-    r.transcript.warnings[0]?.startsWith("No live prices: Hetzner API: Network error"),
+    r.transcript.warnings[0]?.startsWith(
+      `No live prices: Hetzner API: Cannot reach the Hetzner API at http://127.0.0.1:${port}/v1/pricing: connection refused`,
+    ),
     r.transcript.warnings[0],
   );
   assertOk(!r.transcript.warnings[0]!.includes("t0ken-secret"));
