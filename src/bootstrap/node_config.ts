@@ -54,6 +54,7 @@ export function renderClusterConfigInput(desired: DesiredState, api: ApiAddresse
     allowSchedulingOnControlPlanes: desired.kubernetes.allowSchedulingOnControlPlanes,
     installDisk: desired.talos.installDisk,
     dnsDomain: desired.kubernetes.dnsDomain,
+    monitoring: desired.addons.kubePrometheusStack.enabled,
   };
 }
 

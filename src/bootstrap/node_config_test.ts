@@ -2,7 +2,8 @@ import { assertEquals, assertIncludes, assertOk, assertThrows } from "../../test
 import { expandSpec } from "../config/mod.ts";
 import { renderClusterConfigInput } from "./node_config.ts";
 
-const desired = expandSpec({ name: "n1", region: "nbg1", mode: "dev", workers: { count: 1, size: "cx23" } });
+const SPEC = { name: "n1", region: "nbg1", mode: "dev", workers: { count: 1, size: "cx23" } } as const;
+const desired = expandSpec(SPEC);
 
 Deno.test("renderClusterConfigInput() points the cluster at the load balancer's public IPv4 with both LB SANs", () => {
   const input = renderClusterConfigInput(desired, {
@@ -14,6 +15,13 @@ Deno.test("renderClusterConfigInput() points the cluster at the load balancer's 
   assertEquals(input.allowSchedulingOnControlPlanes, true);
   assertEquals(input.network.podCidr, desired.kubernetes.podCidr);
   assertIncludes(input.talosVersion, "v1.");
+});
+
+Deno.test("renderClusterConfigInput() opens the control-plane metrics only for a cluster with monitoring", () => {
+  assertEquals(desired.addons.kubePrometheusStack.enabled, false);
+  assertEquals(renderClusterConfigInput(desired, { lbPublicIpv4: "203.0.113.50" }).monitoring, false);
+  const monitored = expandSpec({ ...SPEC, monitoring: true });
+  assertEquals(renderClusterConfigInput(monitored, { lbPublicIpv4: "203.0.113.50" }).monitoring, true);
 });
 
 Deno.test("renderClusterConfigInput() refuses a load balancer without an address", () => {

@@ -75,6 +75,7 @@ export async function runGenerateTalos(ctx: CliContext, flags: GenerateTalosFlag
     allowSchedulingOnControlPlanes: state.kubernetes.allowSchedulingOnControlPlanes,
     installDisk: state.talos.installDisk,
     dnsDomain: state.kubernetes.dnsDomain,
+    monitoring: state.addons.kubePrometheusStack.enabled,
   };
   await writeSecretFile(join(dir, GENERATED_FILES.controlPlane), renderRoleConfigYaml(secrets, input, "controlplane"));
   await writeSecretFile(join(dir, GENERATED_FILES.worker), renderRoleConfigYaml(secrets, input, "worker"));

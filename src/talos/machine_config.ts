@@ -46,6 +46,11 @@ export interface ClusterConfigInput {
   installDisk?: string;
   /** Cluster DNS domain; `cluster.local` when absent. */
   dnsDomain?: string;
+  /**
+   * Prometheus scrapes etcd, controller-manager and scheduler: their metrics listen on all interfaces.
+   * Off when absent, and then they keep their loopback defaults (nothing outside the node can read them).
+   */
+  monitoring?: boolean;
 }
 
 /** The facts of one node that its patch needs. */
@@ -69,6 +74,7 @@ export function renderRoleConfig(secrets: SecretsBundle, input: ClusterConfigInp
   checkClusterInput(input);
   const k8s = `v${input.kubernetesVersion.replace(/^v/, "")}`;
   const controlPlane = role === "controlplane";
+  const monitoring = input.monitoring ?? false;
   const machine: Record<string, unknown> = {
     type: role,
     token: secrets.trustdToken,
@@ -143,13 +149,16 @@ export function renderRoleConfig(secrets: SecretsBundle, input: ClusterConfigInp
       },
       controllerManager: {
         image: `registry.k8s.io/kube-controller-manager:${k8s}`,
-        extraArgs: { "cloud-provider": "external", "bind-address": "0.0.0.0" },
+        extraArgs: { "cloud-provider": "external", ...(monitoring ? { "bind-address": "0.0.0.0" } : {}) },
       },
-      scheduler: { image: `registry.k8s.io/kube-scheduler:${k8s}`, extraArgs: { "bind-address": "0.0.0.0" } },
+      scheduler: {
+        image: `registry.k8s.io/kube-scheduler:${k8s}`,
+        ...(monitoring ? { extraArgs: { "bind-address": "0.0.0.0" } } : {}),
+      },
       etcd: {
         ca: pair(secrets.certs.etcd),
         advertisedSubnets: [input.network.nodeCidr],
-        extraArgs: { "listen-metrics-urls": "http://0.0.0.0:2381" },
+        ...(monitoring ? { extraArgs: { "listen-metrics-urls": "http://0.0.0.0:2381" } } : {}),
       },
       coreDNS: { disabled: false },
       externalCloudProvider: { enabled: true },
@@ -225,6 +234,11 @@ function checkClusterInput(input: ClusterConfigInput): void {
     throw new TypeError(
       `Cannot render machine config: Kubernetes version "${input.kubernetesVersion}" must look like 1.36.3`,
     );
+  }
+  // Talos itself does not check the path when it applies a config on a cloud platform: a wrong one only
+  // shows when an upgrade cannot find the disk.
+  if (input.installDisk !== undefined && !/^\/dev\/[A-Za-z0-9._/-]+$/.test(input.installDisk)) {
+    throw new TypeError(`Cannot render machine config: install disk "${input.installDisk}" must be a /dev path`);
   }
   if (input.schematicId !== undefined && !/^[0-9a-f]{64}$/.test(input.schematicId)) {
     throw new TypeError(`Cannot render machine config: schematic id "${input.schematicId}" must be 64 hex digits`);

@@ -37,6 +37,8 @@ const VARIANTS: Array<[string, ClusterConfigInput]> = [
   ["disk encryption off", { ...BASE, diskEncryption: false }],
   ["disk encryption on", { ...BASE, diskEncryption: true }],
   ["custom dns domain and install disk", { ...BASE, dnsDomain: "k8s.internal", installDisk: "/dev/vda" }],
+  ["monitoring on (metrics on all interfaces)", { ...BASE, monitoring: true }],
+  ["monitoring off", { ...BASE, monitoring: false }],
 ];
 
 const NODES: NodeFacts[] = [

@@ -100,6 +100,20 @@ Deno.test("allowSchedulingOnControlPlanes and the schematic follow the input", (
   assertEquals(custom.machine.install.image, `factory.talos.dev/installer/${"b".repeat(64)}:v1.13.9`);
 });
 
+Deno.test("etcd, controller-manager and scheduler metrics bind to all interfaces only when monitoring is on", () => {
+  const on = v1alpha1(renderRoleConfig(secrets, { ...INPUT, monitoring: true }, "controlplane"));
+  assertEquals(on.cluster.etcd.extraArgs, { "listen-metrics-urls": "http://0.0.0.0:2381" });
+  assertEquals(on.cluster.controllerManager.extraArgs, { "cloud-provider": "external", "bind-address": "0.0.0.0" });
+  assertEquals(on.cluster.scheduler.extraArgs, { "bind-address": "0.0.0.0" });
+  for (const input of [INPUT, { ...INPUT, monitoring: false }]) {
+    const off = v1alpha1(renderRoleConfig(secrets, input, "controlplane"));
+    assertEquals(off.cluster.etcd.extraArgs, undefined);
+    assertEquals(off.cluster.controllerManager.extraArgs, { "cloud-provider": "external" });
+    assertEquals(off.cluster.scheduler, { image: "registry.k8s.io/kube-scheduler:v1.36.3" });
+    assertNotMatch(renderRoleConfigYaml(secrets, input, "controlplane"), /[^\d.]0\.0\.0\.0/);
+  }
+});
+
 Deno.test("a node config is its role config with only the node patch applied", () => {
   const role = renderRoleConfig(secrets, INPUT, "worker");
   const node = renderNodeConfig(secrets, INPUT, WORKER);
@@ -123,6 +137,7 @@ Deno.test("bad cluster input and node facts are rejected naming the value", () =
   assertThrows(() => renderRoleConfig(secrets, { ...INPUT, endpoint: "http://x:6443" }, "worker"), /endpoint/);
   assertThrows(() => renderRoleConfig(secrets, { ...INPUT, talosVersion: "1.13" }, "worker"), /Talos version/);
   assertThrows(() => renderRoleConfig(secrets, { ...INPUT, schematicId: "xyz" }, "worker"), /schematic id "xyz"/);
+  assertThrows(() => renderRoleConfig(secrets, { ...INPUT, installDisk: "sda" }, "worker"), /install disk "sda"/);
   assertThrows(
     () => renderRoleConfig(secrets, { ...INPUT, network: { ...INPUT.network, podCidr: "10.0.0.0/33" } }, "worker"),
     /network.podCidr "10.0.0.0\/33"/,
