@@ -26,6 +26,9 @@ export const NAMES = renderTalosImageNames(OPTIONS);
 export const PRIVATE_KEY =
   "-----BEGIN OPENSSH PRIVATE KEY-----\nnot-a-real-key-but-secret\n-----END OPENSSH PRIVATE KEY-----";
 
+/** The host key fingerprint the fake rescue system presents. */
+export const RESCUE_HOST_KEY_FINGERPRINT = "SHA256:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU";
+
 /** A fake SSH runner: records calls and, at each call, whether the target is a server in rescue. */
 export function fakeSsh(
   sim: HcloudSimulator,
@@ -43,10 +46,12 @@ export function fakeSsh(
     waitReady(target) {
       calls.push({ kind: "waitReady", host: target.host, inRescue: rescueAt(target) });
       assertEquals(target.privateKey, PRIVATE_KEY);
-      return Promise.resolve();
+      return Promise.resolve({ hostKeyFingerprint: RESCUE_HOST_KEY_FINGERPRINT });
     },
     async exec(target, command) {
       calls.push({ kind: "exec", host: target.host, inRescue: rescueAt(target), command });
+      // The write must be pinned to the host key the readiness probe met.
+      assertEquals(target.hostKeyFingerprint, RESCUE_HOST_KEY_FINGERPRINT);
       return await exec(command);
     },
   };

@@ -237,11 +237,15 @@ async function runBuildSteps(
     done: (s) => !s.rescue_enabled && s.status !== "off",
   });
   const target = { host, port: deps.sshPort ?? 22, privateKey: keys.privateKey };
-  await deps.ssh.waitReady(target, deps.signal);
+  const { hostKeyFingerprint } = await deps.ssh.waitReady(target, deps.signal);
 
   state.step = "writing image";
-  task.update("building: writing image");
-  const result = await deps.ssh.exec(target, renderWriteImageCommand(imageUrl), { signal: deps.signal });
+  // The fingerprint lets an operator compare it with the rescue system's console; the write connection
+  // must meet the same key.
+  task.update(`building: writing image (rescue ${host} host key ${hostKeyFingerprint})`);
+  const result = await deps.ssh.exec({ ...target, hostKeyFingerprint }, renderWriteImageCommand(imageUrl), {
+    signal: deps.signal,
+  });
   if (result.exitCode !== 0) {
     const tail = result.stderrTail.trim().split("\n").slice(-3).join(" | ");
     throw new Error(`the image write exited with ${result.exitCode ?? "no status"}${tail ? `: ${tail}` : ""}`);

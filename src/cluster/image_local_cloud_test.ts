@@ -3,6 +3,8 @@
  * rescue system the local cloud starts at the build server's public IPv4:22, and a server booted
  * from the resulting snapshot comes alive as a Talos node. Needs port 22 on loopback (root).
  */
+import { Buffer } from "node:buffer";
+import { createHash } from "node:crypto";
 import { assertEquals, assertOk } from "../../tests/assert.ts";
 import { startLocalCloud } from "../../tests/local_cloud/mod.ts";
 import { createHcloudClient } from "../hcloud/mod.ts";
@@ -10,7 +12,13 @@ import { recordingProgress } from "../lib/progress.ts";
 import { VANILLA_SCHEMATIC_ID } from "../talos/machine_config.ts";
 import { ensureTalosImage } from "./image.ts";
 import { renderTalosImageNames } from "./image_naming.ts";
-import { createSshRunner } from "./image_ssh.ts";
+import { createSshRunner, type ImageBuildSsh } from "./image_ssh.ts";
+
+/** `SHA256:<base64 without padding>` of an OpenSSH public key line, as `ssh-keygen -l` prints it. */
+function openSshFingerprint(publicKeyLine: string): string {
+  const blob = Buffer.from(publicKeyLine.trim().split(/\s+/)[1]!, "base64");
+  return `SHA256:${createHash("sha256").update(blob).digest("base64").replace(/=+$/, "")}`;
+}
 
 function canBindPort22(): boolean {
   try {
@@ -39,11 +47,22 @@ Deno.test({
       if (e.type === "server.running" && e.server.rescue) rescueBoots.push(e.server.name);
     });
     const progress = recordingProgress();
+    // The rescue system's host key, read from the local cloud while it runs (it is gone after the build).
+    const runner = createSshRunner({ sleep, attempts: 100, delayMs: 20, execTimeoutMs: 30_000 });
+    const rescueHostKeys: string[] = [];
+    const ssh: ImageBuildSsh = {
+      ...runner,
+      async waitReady(target, signal) {
+        const ready = await runner.waitReady(target, signal);
+        for (const rescue of cloud.rescueServers.values()) rescueHostKeys.push(rescue.hostPublicKey);
+        return ready;
+      },
+    };
 
     const result = await ensureTalosImage(
       {
         hcloud: client,
-        ssh: createSshRunner({ sleep, attempts: 100, delayMs: 20, execTimeoutMs: 30_000 }),
+        ssh,
         sleep,
         pollIntervalMs: 20,
         snapshotPollIntervalMs: 20,
@@ -54,6 +73,15 @@ Deno.test({
     off();
 
     assertEquals(result.reused, false);
+    // The progress shows the rescue system's host key fingerprint as OpenSSH prints it.
+    assertEquals(rescueHostKeys.length, 1);
+    const fingerprint = openSshFingerprint(rescueHostKeys[0]!);
+    assertOk(
+      progress.events.some((e) =>
+        e.startsWith("update Image: building: writing image (rescue ") && e.endsWith(` host key ${fingerprint})`)
+      ),
+      `${fingerprint} in ${progress.events.join(" / ")}`,
+    );
     assertEquals(rescueBoots, [names.buildServerName]);
     const image = cloud.sim.state.images.get(result.imageId)!;
     assertEquals(image.labels, names.snapshotLabels);

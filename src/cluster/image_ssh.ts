@@ -12,6 +12,8 @@ export interface SshTarget {
   host: string;
   port: number;
   privateKey: string;
+  /** Host key fingerprint (`SHA256:…`) the server must present; any key when absent. */
+  hostKeyFingerprint?: string;
 }
 
 /** What a remote command left behind. */
@@ -24,8 +26,11 @@ export interface SshCommandResult {
 
 /** The SSH calls of the image builder. */
 export interface ImageBuildSsh {
-  /** Resolves once `target` accepts the key; rejects after the runner's own attempts run out. */
-  waitReady(target: SshTarget, signal?: AbortSignal): Promise<void>;
+  /**
+   * Resolves once `target` accepts the key, with the host key fingerprint of the server that answered
+   * (`SHA256:<base64>`, as OpenSSH prints it); rejects after the runner's own attempts run out.
+   */
+  waitReady(target: SshTarget, signal?: AbortSignal): Promise<{ hostKeyFingerprint: string }>;
   /** Runs `command`; rejects only on transport failures (a non-zero exit is a result). */
   exec(
     target: SshTarget,
@@ -46,8 +51,9 @@ export interface SshRunnerOptions {
 }
 
 /**
- * The real runner. Host keys are accepted without verification: a fresh rescue system's key cannot
- * be known in advance, and nothing secret travels to it (only a public URL to download).
+ * The real runner. The first host key is accepted without verification (trust on first use): a fresh
+ * rescue system's key cannot be known in advance, and nothing secret travels to it (only a public URL
+ * to download). The caller logs its fingerprint and pins it for the command that follows.
  */
 export function createSshRunner(options: SshRunnerOptions): ImageBuildSsh {
   return {
@@ -68,6 +74,9 @@ export function createSshRunner(options: SshRunnerOptions): ImageBuildSsh {
         port: target.port,
         privateKey: target.privateKey,
         command,
+        verifyHostKey: target.hostKeyFingerprint === undefined
+          ? undefined
+          : (fingerprint) => fingerprint === target.hostKeyFingerprint,
         timeoutMs: options.execTimeoutMs ?? 30 * 60_000,
         onOutput: execOptions.onOutput ? (text) => execOptions.onOutput!(text) : undefined,
         signal: execOptions.signal,

@@ -11,6 +11,7 @@ import {
   fakeSsh,
   NAMES,
   OPTIONS,
+  RESCUE_HOST_KEY_FINGERPRINT,
   simClient,
 } from "../../tests/image_build_fakes.ts";
 import { recordingProgress } from "../lib/progress.ts";
@@ -99,7 +100,14 @@ Deno.test("ensureTalosImage() builds through rescue mode, writes the factory ima
   assertEquals([...sim.state.sshKeys.values()].map((k) => k.name), []);
   const creates = sim.requests.filter((r) => r.method === "POST" && r.path === "/servers");
   assertEquals(creates.length, 1);
-  for (const step of ["building: rescue boot", "building: writing image", "building: snapshotting"]) {
+  const rescueIp = calls[0]!.host;
+  for (
+    const step of [
+      "building: rescue boot",
+      `building: writing image (rescue ${rescueIp} host key ${RESCUE_HOST_KEY_FINGERPRINT})`,
+      "building: snapshotting",
+    ]
+  ) {
     assertOk(progress.events.includes(`update Image: ${step}`), `${step} in ${progress.events.join(" / ")}`);
   }
   assertEquals(progress.events.at(-1), `done Image: snapshot ${result.imageId} built (talos-v1.13.9-amd64-37656798)`);

@@ -56,11 +56,12 @@ export interface SshExecOptions {
   readyTimeoutMs?: number;
   signal?: AbortSignal;
   /**
-   * Decides whether to trust the server's host key (SHA-256 fingerprint, base64). A freshly created
-   * rescue system has a key nobody can know in advance, so the image builder accepts any key and
-   * records its fingerprint; nothing secret is sent to the server.
+   * Decides whether to trust the server's host key, given its fingerprint in OpenSSH's form
+   * (`SHA256:<base64 without padding>`). A freshly created rescue system has a key nobody can know in
+   * advance, so the image builder accepts the first key it sees, logs its fingerprint and pins it for
+   * later connections; nothing secret is sent to the server.
    */
-  verifyHostKey?: (sha256Base64: string) => boolean;
+  verifyHostKey?: (fingerprint: string) => boolean;
 }
 
 /** What a finished command left behind. */
@@ -69,7 +70,8 @@ export interface SshExecResult {
   signal: string | undefined;
   /** The last 4 KiB of stderr, for error messages. */
   stderrTail: string;
-  hostKeySha256: string | undefined;
+  /** The server's host key fingerprint as `ssh-keygen -l` prints it: `SHA256:<base64 without padding>`. */
+  hostKeyFingerprint: string | undefined;
 }
 
 /** An SSH failure before or while running the command (connection, authentication, timeout). */
@@ -84,7 +86,7 @@ export class SshError extends Error {
 export function sshExec(opts: SshExecOptions): Promise<SshExecResult> {
   return new Promise<SshExecResult>((resolve, reject) => {
     const conn = new ssh2.Client();
-    let hostKeySha256: string | undefined;
+    let hostKeyFingerprint: string | undefined;
     let stderrTail = "";
     let settled = false;
     const decoder = new TextDecoder();
@@ -115,7 +117,7 @@ export function sshExec(opts: SshExecOptions): Promise<SshExecResult> {
           opts.onOutput?.(text, "stderr");
         });
         stream.on("close", (code: number | null, signal?: string) => {
-          finish(undefined, { exitCode: code ?? null, signal: signal ?? undefined, stderrTail, hostKeySha256 });
+          finish(undefined, { exitCode: code ?? null, signal: signal ?? undefined, stderrTail, hostKeyFingerprint });
         });
       });
     });
@@ -130,9 +132,10 @@ export function sshExec(opts: SshExecOptions): Promise<SshExecResult> {
       privateKey: opts.privateKey,
       readyTimeout: opts.readyTimeoutMs ?? 20_000,
       hostHash: "sha256",
+      // ssh2 hands over the SHA-256 of the key blob in hex; OpenSSH shows the same digest in base64.
       hostVerifier: (hashed: string) => {
-        hostKeySha256 = Buffer.from(hashed, "hex").toString("base64").replace(/=+$/, "");
-        return opts.verifyHostKey ? opts.verifyHostKey(hostKeySha256) : true;
+        hostKeyFingerprint = `SHA256:${Buffer.from(hashed, "hex").toString("base64").replace(/=+$/, "")}`;
+        return opts.verifyHostKey ? opts.verifyHostKey(hostKeyFingerprint) : true;
       },
     } as ssh2.ConnectConfig);
   });
@@ -147,15 +150,16 @@ export interface WaitForSshOptions extends Omit<SshExecOptions, "command"> {
 
 /**
  * Retries a trivial command until the server accepts our key: a rescue system takes a while to
- * boot, and until then connections are refused or time out.
+ * boot, and until then connections are refused or time out. Resolves with the host key fingerprint
+ * of the server that answered.
  */
-export async function waitForSsh(opts: WaitForSshOptions): Promise<void> {
+export async function waitForSsh(opts: WaitForSshOptions): Promise<{ hostKeyFingerprint: string }> {
   let last: unknown;
   for (let attempt = 1; attempt <= opts.attempts; attempt++) {
     if (opts.signal?.aborted) throw new SshError(`ssh to ${opts.host} aborted`, "aborted");
     try {
       const r = await sshExec({ ...opts, command: "true", timeoutMs: opts.readyTimeoutMs ?? 20_000 });
-      if (r.exitCode === 0) return;
+      if (r.exitCode === 0 && r.hostKeyFingerprint !== undefined) return { hostKeyFingerprint: r.hostKeyFingerprint };
       last = new SshError(`"true" exited with ${r.exitCode}`, "exec");
     } catch (err) {
       last = err;

@@ -84,7 +84,17 @@ Deno.test(requires([SSHD, SSH_KEYGEN, XZ], {
       await run(XZ.path, ["-k", "-T1", "-0", `${dir}/image.raw`]);
 
       const base = { host: "127.0.0.1", port: sshd.port, privateKey: keys.privateKey };
-      await waitForSsh({ ...base, attempts: 5, delayMs: 100, sleep: (ms) => new Promise((r) => setTimeout(r, ms)) });
+      const ready = await waitForSsh({
+        ...base,
+        attempts: 5,
+        delayMs: 100,
+        sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+      });
+      // The fingerprint is the one OpenSSH itself prints for the server's host key.
+      const keygen = await new Deno.Command(SSH_KEYGEN.path, { args: ["-l", "-f", `${dir}/host_key.pub`] }).output();
+      const openssh = new TextDecoder().decode(keygen.stdout).split(" ")[1];
+      assertOk(openssh?.startsWith("SHA256:"), `ssh-keygen -l printed ${openssh}`);
+      assertEquals(ready.hostKeyFingerprint, openssh);
       let output = "";
       const result = await sshExec({
         ...base,
@@ -94,7 +104,12 @@ Deno.test(requires([SSHD, SSH_KEYGEN, XZ], {
       assertEquals(result.exitCode, 0);
       assertIncludes(output, "records out");
       assertEquals(await sha256Hex(`${dir}/disk.raw`), await sha256Hex(`${dir}/image.raw`));
-      assertOk(result.hostKeySha256 && result.hostKeySha256.length === 43, "host key fingerprint recorded");
+      assertEquals(result.hostKeyFingerprint, openssh);
+      // A pinned fingerprint that does not match ends the connection before authentication.
+      await assertRejects(
+        sshExec({ ...base, command: "true", verifyHostKey: (fingerprint) => fingerprint === "SHA256:other" }),
+        (e: unknown) => e instanceof SshError && e.kind === "connect",
+      );
 
       const failed = await sshExec({ ...base, command: "echo 'no disk found' >&2; exit 3" });
       assertEquals(failed.exitCode, 3);

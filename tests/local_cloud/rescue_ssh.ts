@@ -39,6 +39,8 @@ export interface RescueSshOptions {
 export interface RescueSsh {
   readonly hostname: string;
   readonly port: number;
+  /** The server's public host key as an OpenSSH line (`ssh-ed25519 AAAA…`). */
+  readonly hostPublicKey: string;
   /** Every command received, in order. */
   readonly commands: string[];
   /** Stops listening and drops every connection. */
@@ -48,7 +50,7 @@ export interface RescueSsh {
 /** Starts the rescue SSH server; rejects with a message naming the address when it cannot listen. */
 export async function startRescueSsh(options: RescueSshOptions): Promise<RescueSsh> {
   // generateSshKeyPair() discards the malformed Ed25519 keys Deno sometimes produces.
-  const hostKey = generateSshKeyPair("rescue host key").privateKey;
+  const { privateKey: hostKey, publicKey: hostPublicKey } = generateSshKeyPair("rescue host key");
   const allowed = options.authorizedKeys.map((line) => {
     const key = ssh2.utils.parseKey(line);
     if (key instanceof Error) throw new TypeError(`Cannot use rescue SSH key "${line.slice(0, 30)}…": ${key.message}`);
@@ -113,6 +115,7 @@ export async function startRescueSsh(options: RescueSshOptions): Promise<RescueS
   return {
     hostname: options.hostname,
     port,
+    hostPublicKey,
     commands,
     close: () => {
       closed ??= new Promise<void>((resolve) => {
