@@ -162,7 +162,10 @@ Deno.test("bootstrap succeeds once; the second call fails with AlreadyExists lik
 });
 
 Deno.test("bootstrap on a worker is unimplemented and the kubeconfig too", async () => {
-  const { admin, cleanup } = await configuredNode("127.0.41.6", { type: "worker" });
+  // A worker gets its API certificate from a control plane with the same OS CA (trustd).
+  const network = createFakeTalosNetwork();
+  const cp = await configuredNode("127.0.41.16", { network });
+  const { admin, cleanup } = await configuredNode("127.0.41.6", { type: "worker", network });
   try {
     await expectTalosError(admin.bootstrap(), "UNIMPLEMENTED", /only available on control plane nodes/);
     await expectTalosError(admin.kubeconfig(), "UNIMPLEMENTED");
@@ -170,6 +173,7 @@ Deno.test("bootstrap on a worker is unimplemented and the kubeconfig too", async
     assertEquals(ids.includes("etcd"), false);
   } finally {
     await cleanup();
+    await cp.cleanup();
   }
 });
 

@@ -35,7 +35,10 @@ export async function createTestPki(now = new Date()): Promise<TestPki> {
   return { ca, admin: await client("os:admin"), reader: await client("os:reader") };
 }
 
-/** A minimal machine config carrying the OS CA the way Talos does (base64 PEM, Talos key PEM header). */
+/**
+ * A minimal machine config carrying the OS CA the way Talos does (base64 PEM, Talos key PEM header); a
+ * worker gets only the certificate, as Talos allows no CA key on non-controlplane nodes.
+ */
 export function renderTestMachineConfig(
   pki: TestPki,
   options: { type?: "controlplane" | "worker"; hostname?: string; certSans?: string[] } = {},
@@ -47,7 +50,7 @@ export function renderTestMachineConfig(
     `  type: ${options.type ?? "controlplane"}`,
     "  ca:",
     `    crt: ${b64(pki.ca.certPem)}`,
-    `    key: ${b64(toTalosKeyPem(pki.ca.keyPem))}`,
+    ...(options.type === "worker" ? [] : [`    key: ${b64(toTalosKeyPem(pki.ca.keyPem))}`]),
     `  certSANs: [${(options.certSans ?? []).join(", ")}]`,
     "  install:",
     "    image: factory.talos.dev/installer/376567988ad370138ad8b2698212367b8edcb69b5fd68c80be1f2ec7d603b4ba:v1.13.9",

@@ -9,6 +9,7 @@ import { assertEquals, assertMatch, assertOk } from "../assert.ts";
 import { createMaintenanceClient, createTalosClient, TalosError } from "../../src/talos/api_client.ts";
 import { decodeReplies, encodeData, encodeReplies } from "../../src/talos/messages/common.ts";
 import { decodeVersion, encodeVersion } from "../../src/talos/messages/version.ts";
+import { encodeApplyConfigurationRequest } from "../../src/talos/messages/apply.ts";
 import { issueCertificate } from "../../src/talos/pki.ts";
 import { startFakeTalosNode } from "./mod.ts";
 import { createTestPki, renderTestMachineConfig } from "./fixtures.ts";
@@ -24,6 +25,7 @@ const VERSION = "/machine.MachineService/Version";
 const KUBECONFIG = "/machine.MachineService/Kubeconfig";
 const SNAPSHOT = "/machine.MachineService/EtcdSnapshot";
 const BOOTSTRAP = "/machine.MachineService/Bootstrap";
+const APPLY = "/machine.MachineService/ApplyConfiguration";
 
 function method(path: string, responseStream: boolean): grpc.MethodDefinition<Uint8Array, Uint8Array> {
   return {
@@ -123,6 +125,32 @@ Deno.test("our client talks to a @grpc/grpc-js server: unary, stream, error stat
 
 Deno.test("a @grpc/grpc-js client talks to our fake node: unary, stream, denial and a stream cut midway", async () => {
   const node = await startFakeTalosNode({ hostname: "127.0.41.51", port: 0, rebootDelayMs: 10 });
+  // In maintenance mode a config Talos refuses comes back as status 3 (InvalidArgument) with Talos' text.
+  const insecure = new grpc.Client(
+    node.endpoint,
+    grpc.credentials.createSsl(Buffer.from(node.maintenanceCaPem), null, null, {
+      checkServerIdentity: () => undefined,
+    }),
+    { "grpc.ssl_target_name_override": "maintenance.test" },
+  );
+  const badConfig = renderTestMachineConfig(pki).replace("endpoint: https://127.0.0.1:6443", "endpoint: https://:6443");
+  const refused = await new Promise<grpc.ServiceError | undefined>((resolve) =>
+    insecure.makeUnaryRequest(
+      APPLY,
+      raw.serialize,
+      raw.deserialize,
+      encodeApplyConfigurationRequest({ data: new TextEncoder().encode(badConfig), mode: "REBOOT" }),
+      (err) => resolve(err ?? undefined),
+    )
+  );
+  insecure.close();
+  assertEquals(refused?.code, 3);
+  assertEquals(refused?.code, grpc.status.INVALID_ARGUMENT);
+  assertEquals(
+    refused?.details,
+    "1 error occurred:\n\t* v1alpha1.Config: 1 error occurred:\n\t* invalid controlplane endpoint: hostname must not be blank\n\n\n\n",
+  );
+  assertEquals(node.state.mode, "maintenance");
   const maintenance = createMaintenanceClient({ endpoint: node.endpoint });
   await maintenance.applyConfiguration(renderTestMachineConfig(pki, { certSans: ["fake-node.test"] }), {
     mode: "REBOOT",

@@ -216,13 +216,18 @@ const UNARY = {
     run: (node: FakeTalosNodeCore, request: Uint8Array, ctx: Ctx) => {
       const req = decodeApplyConfigurationRequest(request);
       const text = new TextDecoder().decode(req.data);
-      const config = readAppliedConfig(text);
-      config.osCaKeyPem = resolveOsCaKey(config, node.network.nodes.values());
+      // A refused config changes nothing: Talos validates before it touches any state.
+      const config = readAppliedConfig(text, node.configSchema, node.validationContext);
+      if (config) config.osCaKeyPem = resolveOsCaKey(config, node.network.nodes.values());
       const inMaintenance = node.inMaintenance;
       node.state.applyHistory.push({ mode: req.mode, dryRun: req.dryRun === true, inMaintenance });
       // In maintenance mode Talos turns REBOOT into NO_REBOOT: the node then boots on with the config.
       const mode = inMaintenance && req.mode === "REBOOT" ? "NO_REBOOT" : req.mode;
       if (req.dryRun) return Promise.resolve([{ warnings: [], mode, modeDetails: "Dry run: nothing applied" }]);
+      // Without a v1alpha1 document (maintenance only) the config is not complete for boot: the node stays.
+      if (!config) {
+        return Promise.resolve([{ warnings: [], mode, modeDetails: "Applied configuration without a reboot" }]);
+      }
       if (mode === "STAGED") {
         node.state.stagedConfig = text;
         return Promise.resolve([{

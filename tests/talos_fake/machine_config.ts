@@ -1,7 +1,8 @@
 /**
- * What the fake node reads from an applied machine config: the v1alpha1 document's OS CA (`machine.ca`,
- * base64 PEM), machine type, hostname (v1.13 `HostnameConfig` document, or the legacy
- * `machine.network.hostname`), and certificate SANs.
+ * What the fake node reads from an applied machine config, once Talos' decoder and validation accepted it
+ * (`config_decoder.ts`, `config_validation.ts`): the v1alpha1 document's OS CA (`machine.ca`, base64 PEM),
+ * machine type, hostname (v1.13 `HostnameConfig` document, or the legacy `machine.network.hostname`), and
+ * certificate SANs.
  *
  * Workers carry only the OS CA certificate (Talos gives them no CA key): a real worker asks trustd on a
  * control plane for its API certificate. The fake does the same through its network: it borrows the key
@@ -9,10 +10,11 @@
  *
  * @module
  */
-import { parseAllDocuments } from "yaml";
 import { GrpcCode } from "../../src/talos/grpc/errors.ts";
 import { toPkcs8KeyPem } from "../../src/talos/pki.ts";
 import { RpcError } from "./grpc_server.ts";
+import { decodeMachineConfig, type TalosConfigSchema } from "./config_decoder.ts";
+import { machineTypeOf, validateMachineConfig, type ValidationContext } from "./config_validation.ts";
 
 /** The parts of a machine config the fake acts on. */
 export interface AppliedConfig {
@@ -25,32 +27,30 @@ export interface AppliedConfig {
   installImage: string | undefined;
 }
 
-/** Parses a machine config; a malformed one is an `InvalidArgument` RPC error, as Talos answers. */
-export function readAppliedConfig(text: string): AppliedConfig {
-  const docs = parseAllDocuments(text);
-  if (!Array.isArray(docs)) throw invalid("the machine configuration is empty");
-  const values: Array<Record<string, unknown>> = [];
-  for (const doc of docs) {
-    if (doc.errors.length > 0) throw invalid(`failed to decode the machine configuration: ${doc.errors[0]!.message}`);
-    const value = doc.toJS();
-    if (value && typeof value === "object") values.push(value as Record<string, unknown>);
-  }
-  const v1 = values.find((v) => v.version === "v1alpha1");
-  if (!v1) {
-    throw invalid("the applied machine configuration doesn't contain v1alpha1 config, which is required");
-  }
+/**
+ * Decodes and validates a machine config as Talos does (a refused one is an `InvalidArgument` RPC error with
+ * Talos' text) and reads what the fake acts on. `undefined`: a config without a v1alpha1 document, which
+ * Talos takes only in maintenance mode and which leaves the node there.
+ */
+export function readAppliedConfig(
+  text: string,
+  schema: TalosConfigSchema,
+  context: ValidationContext,
+): AppliedConfig | undefined {
+  const docs = decodeMachineConfig(text, schema);
+  validateMachineConfig(docs, context);
+  const v1 = docs.find((d) => d.kind === "v1alpha1")?.value;
+  if (v1 === undefined) return undefined;
   const machine = (v1.machine ?? {}) as Record<string, unknown>;
-  const type = machine.type;
-  if (type !== "controlplane" && type !== "worker" && type !== "init") {
-    throw invalid(`machine.type "${String(type)}" is not one of controlplane, worker, init`);
-  }
+  const type = machineTypeOf(machine.type)!;
   const ca = (machine.ca ?? {}) as Record<string, unknown>;
+  // Talos only checks that the CA fields are there; the fake needs them to be PEM to issue its certificate.
   const osCaCertPem = decodePemField(ca.crt, "machine.ca.crt", "CERTIFICATE");
   // Talos writes the Ed25519 key as `ED25519 PRIVATE KEY` (PKCS#8 inside); the fake works with plain PKCS#8.
   const osCaKeyPem = ca.key === undefined && type === "worker"
     ? undefined
     : toPkcs8KeyPem(decodePemField(ca.key, "machine.ca.key", "PRIVATE KEY"));
-  const hostnameDoc = values.find((v) => v.kind === "HostnameConfig");
+  const hostnameDoc = docs.find((d) => d.kind === "HostnameConfig")?.value;
   const network = (machine.network ?? {}) as Record<string, unknown>;
   const hostname = typeof hostnameDoc?.hostname === "string"
     ? hostnameDoc.hostname

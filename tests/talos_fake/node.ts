@@ -16,6 +16,8 @@ import type { ApplyMode } from "../../src/talos/messages/apply.ts";
 import type { EtcdMember } from "../../src/talos/messages/etcd.ts";
 import { type RpcCall, serveGrpcStream } from "./grpc_server.ts";
 import { type AppliedConfig, readAppliedConfig, resolveOsCaKey } from "./machine_config.ts";
+import { loadTalosConfigSchema, type TalosConfigSchema } from "./config_decoder.ts";
+import type { ValidationContext } from "./config_validation.ts";
 import { FakeTalosFaults } from "./faults.ts";
 import { handleCall } from "./handlers.ts";
 
@@ -54,6 +56,11 @@ export interface FakeTalosNodeOptions {
   chunkSize?: number;
   /** Size of the etcd snapshot EtcdSnapshot streams (default 100 000 bytes). */
   snapshotSize?: number;
+  /**
+   * Talos' platform mode (default `cloud`, as on Hetzner Cloud): only `metal` makes Talos check the
+   * install section of an applied config.
+   */
+  platformMode?: "cloud" | "metal";
 }
 
 /** Where the node is in its life. */
@@ -99,6 +106,8 @@ export class FakeTalosNodeCore {
   readonly options: FakeTalosNodeOptions;
   readonly clock: () => Date;
   readonly state: FakeNodeState;
+  /** What applied configs are checked against (the official Talos schema; required, see `config_decoder.ts`). */
+  readonly configSchema: TalosConfigSchema;
   /** The throw-away CA of maintenance mode (tests use it to show clients cannot trust it). */
   maintenanceCaPem = "";
   #port: number;
@@ -119,6 +128,7 @@ export class FakeTalosNodeCore {
     this.#port = options.port ?? 50000;
     this.clock = options.clock ?? (() => new Date());
     this.network = options.network ?? createFakeTalosNetwork();
+    this.configSchema = loadTalosConfigSchema();
     this.state = {
       mode: "off",
       appliedConfig: undefined,
@@ -146,6 +156,15 @@ export class FakeTalosNodeCore {
   /** The node's name as etcd and Kubernetes see it. */
   get nodeName(): string {
     return this.options.nodeName ?? this.state.config?.hostname ?? this.hostname;
+  }
+
+  /** How Talos on this node would validate an applied config now. */
+  get validationContext(): ValidationContext {
+    return {
+      inMaintenance: this.inMaintenance,
+      talosVersion: this.state.talosVersion,
+      platformMode: this.options.platformMode ?? "cloud",
+    };
   }
 
   /** Roles of the machine-config-less node: maintenance mode or not. */
@@ -221,7 +240,11 @@ export class FakeTalosNodeCore {
     if (this.#life.signal.aborted) return;
     if (this.state.stagedConfig !== undefined) {
       this.state.appliedConfig = this.state.stagedConfig;
-      this.state.config = readAppliedConfig(this.state.stagedConfig);
+      // Validated when it was staged; a staged config always has its v1alpha1 document.
+      this.state.config = readAppliedConfig(this.state.stagedConfig, this.configSchema, {
+        ...this.validationContext,
+        inMaintenance: false,
+      });
       this.state.stagedConfig = undefined;
     }
     if (this.state.stagedUpgradeImage !== undefined) {
