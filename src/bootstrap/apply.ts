@@ -2,8 +2,10 @@
  * `runApply()`: from a validated spec to a bootstrapped Talos cluster handed over to its operator
  * (ADR 0002), or, for a cluster already handed over, an update of its `K8znerCluster` spec.
  *
- * Order of a first run: the secrets bundle (before any request that creates anything), one
- * discovery pass, the caller's IP when the allowlist is empty; then the Talos image in parallel with
+ * Order of a first run: one discovery pass (read-only; it also proves the token before anything is
+ * written), the secrets bundle (generated only when the cluster has no servers yet, before any request
+ * that creates anything), the existing client configs pointed at the live cluster, the caller's IP
+ * when the allowlist is empty; then the Talos image in parallel with
  * the infrastructure (network → firewall, load balancer, placement groups, SSH key); the first
  * control plane from the snapshot with its planned private IP; its machine config over the Talos
  * API in maintenance mode; etcd bootstrapped exactly once (detected, not remembered); talosconfig
@@ -21,7 +23,9 @@ import { UsageError } from "../lib/errors.ts";
 import { parseTalosconfig } from "../talos/talosconfig.ts";
 import type { SecretsBundle } from "../talos/secrets_bundle.ts";
 import { type K8znerClusterSpec } from "../addons/k8zner_cluster.ts";
+import { kubeApiServerUrl, liveEndpointsOf, talosEndpoints, talosNodes } from "../cluster/client_endpoints.ts";
 import { ensureClusterSecrets, ensureKubeconfig, ensureTalosconfig } from "../cluster/credentials.ts";
+import { repointClientConfigs } from "../cluster/repoint_credentials.ts";
 import { discoverCluster } from "../cluster/discover.ts";
 import { assertNoConflicts, runTask } from "../cluster/ensure_common.ts";
 import { ensureInfrastructure } from "../cluster/ensure_infrastructure.ts";
@@ -40,7 +44,6 @@ import type { ApplyDeps } from "./apply_deps.ts";
 import { ApplyFailedError } from "./apply_errors.ts";
 import { type ApplyPlan, buildApplyPlan, planClusterSpec, renderDesiredClusterSpec } from "./apply_plan.ts";
 import { findLiveCluster } from "./live_cluster.ts";
-import { cliApiServerUrl, withKubeconfigServer } from "./api_endpoint.ts";
 import { clusterEndpointHost, renderFirstControlPlaneConfig, SCHEMATIC_ID } from "./node_config.ts";
 import { renderApplyPlan } from "./render_apply_plan.ts";
 import { provisionCloud } from "./provision_cloud.ts";
@@ -50,8 +53,10 @@ export interface ApplyOptions {
   spec: Spec;
   /** The config file as shown to the user. */
   configPath: string;
-  /** `./secrets/<cluster>` (created 0700). */
+  /** The cluster's secrets directory, `<config dir>/secrets/<cluster>` or `--secrets-dir` (created 0700). */
   secretsDir: string;
+  /** A directory given a `.gitignore` of `*` when it has none (the `secrets/` beside the config). */
+  secretsGitignoreDir?: string;
   /** Confirmations answered yes. */
   yes: boolean;
   /** Follow the cluster's status until Ready after the hand-over. */
@@ -81,18 +86,42 @@ export interface ApplyResult {
 export async function runApply(deps: ApplyDeps, options: ApplyOptions, progress: ProgressSink): Promise<ApplyResult> {
   const desired = expandSpec(options.spec);
   const name = desired.cluster.name;
-  const secretsTask = progress.task("Secrets");
-  const secrets = await runTask(secretsTask, async () => {
-    const s = await ensureClusterSecrets({ dir: options.secretsDir, now: deps.now() });
-    return { result: s, changed: s.created, detail: s.created ? `generated ${s.path}` : `reusing ${s.path}` };
+  // Discovery first: it only reads, so a rejected token fails here with nothing written, and it tells
+  // whether the cluster already exists (then its bundle must be on disk, never generated anew).
+  const observed = await runTask(progress.task("Discovery"), async () => {
+    const o = await discoverCluster(deps.hc, name, { desired });
+    return { result: o, changed: true, detail: describeObserved(o) };
   });
-  const live = await findLiveCluster(deps, options.secretsDir, name);
-  try {
-    const discoverTask = progress.task("Discovery");
-    const observed = await runTask(discoverTask, async () => {
-      const o = await discoverCluster(deps.hc, name, { desired });
-      return { result: o, changed: true, detail: describeObserved(o) };
+  const endpoints = liveEndpointsOf(observed);
+  const secrets = await runTask(progress.task("Secrets"), async () => {
+    const s = await ensureClusterSecrets({
+      dir: options.secretsDir,
+      now: deps.now(),
+      clusterName: name,
+      existingServers: observed.servers.map((server) => server.name),
+      ...(options.secretsGitignoreDir ? { gitignoreDir: options.secretsGitignoreDir } : {}),
     });
+    const moved = s.created ? {} : await repointClientConfigs({
+      dir: options.secretsDir,
+      clusterName: name,
+      bundle: s.bundle,
+      live: endpoints,
+      access: desired.loadBalancer.access,
+      now: deps.now(),
+      createMissing: false,
+    });
+    const repointed = [moved.kubeconfig, moved.talosconfig].filter((f) => f?.outcome === "updated").length > 0;
+    const detail = s.created
+      ? `generated ${s.path}`
+      : `reusing ${s.path}${repointed ? "; client configs now point at the live cluster" : ""}`;
+    return { result: s, changed: s.created || repointed, detail };
+  });
+  const live = await findLiveCluster(deps, {
+    secretsDir: options.secretsDir,
+    clusterName: name,
+    apiServer: kubeApiServerUrl(endpoints, desired.loadBalancer.access),
+  });
+  try {
     let callerIp: string | undefined;
     if (desired.firewall.needsCallerIp) {
       callerIp = await runTask(progress.task("Caller IP"), async () => {
@@ -204,14 +233,22 @@ async function bootstrap(
   }
   // Private API load balancer (ADR 0003): the endpoint is its private IP; the CLI uses the control plane's.
   const endpointHost = clusterEndpointHost(desired, lbIp);
-  const apiServer = cliApiServerUrl(desired, { lbPublicIpv4: lbIp, controlPlaneIpv4: serverIp });
+  const live = liveEndpointsOf({
+    loadBalancers: [infra.loadBalancer],
+    servers: [...observed.servers.filter((s) => s.id !== server.id), server],
+  });
+  const apiServer = kubeApiServerUrl(live, desired.loadBalancer.access);
+  if (!apiServer) {
+    throw new ApplyFailedError("Kubeconfig", unique(existing), new Error("no address reaches the Kubernetes API"));
+  }
 
   const talosconfig = await guard("Credentials", existing, () =>
     ensureTalosconfig({
       dir: options.secretsDir,
       clusterName: name,
       bundle: ctx.bundle,
-      endpoints: [serverIp],
+      endpoints: talosEndpoints(live),
+      nodes: talosNodes(live),
       now: deps.now(),
     }));
   const credentials = parseTalosconfig(talosconfig.text, name);
@@ -245,11 +282,8 @@ async function bootstrap(
           dir: options.secretsDir,
           bundle: ctx.bundle,
           now: deps.now(),
-          fetch: async () =>
-            withKubeconfigServer(
-              await fetchKubeconfig(client, { deps: talos, task: kubeconfigTask, ...common }),
-              apiServer,
-            ),
+          server: apiServer,
+          fetch: () => fetchKubeconfig(client, { deps: talos, task: kubeconfigTask, ...common }),
         });
         return {
           result: file,

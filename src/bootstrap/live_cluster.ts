@@ -1,13 +1,15 @@
 /**
- * Finding the cluster's `K8znerCluster` through the kubeconfig in `./secrets/<cluster>/`: present
- * means the cluster was handed over, and `apply` only updates its spec. A missing kubeconfig, an
- * API that does not answer or a missing object mean the hand-over has not happened (yet).
+ * Finding the cluster's `K8znerCluster` through the kubeconfig in the cluster's secrets directory:
+ * present means the cluster was handed over, and `apply` only updates its spec. No API server (no
+ * load balancer found), a missing kubeconfig, an API that does not answer or a missing object mean
+ * the hand-over has not happened (yet).
  *
  * @module
  */
 import { join } from "node:path";
 import type { KubeClient, KubeObject } from "../kube/mod.ts";
 import { CREDENTIAL_FILES } from "../cluster/credentials.ts";
+import { setKubeconfigServer } from "../cluster/kubeconfig_text.ts";
 import { findK8znerCluster } from "../cluster/handover.ts";
 import type { ApplyDeps } from "./apply_deps.ts";
 
@@ -23,23 +25,39 @@ export interface LiveCluster {
 /** How long the lookup waits for the API before treating the cluster as not handed over. */
 export const LIVE_LOOKUP_TIMEOUT_MS = 10_000;
 
-/** Reads `<secretsDir>/kubeconfig` and looks the cluster object up with it. Never throws for an unreachable API. */
+/** Options of {@linkcode findLiveCluster}. */
+export interface FindLiveClusterOptions {
+  secretsDir: string;
+  clusterName: string;
+  /**
+   * The API server URL of the cluster as discovered now (`kubeApiServerUrl()`); the kubeconfig's own server
+   * is not trusted, it may name a load balancer that is gone. Undefined: the cluster has no API to ask.
+   */
+  apiServer: string | undefined;
+  timeoutMs?: number;
+}
+
+/**
+ * Reads `<secretsDir>/kubeconfig`, points it at `apiServer` (in memory) and looks the cluster object up
+ * with it. Never throws for an unreachable API.
+ */
 export async function findLiveCluster(
   deps: Pick<ApplyDeps, "kube" | "sleep">,
-  secretsDir: string,
-  clusterName: string,
-  timeoutMs = LIVE_LOOKUP_TIMEOUT_MS,
+  options: FindLiveClusterOptions,
 ): Promise<LiveCluster> {
+  const { clusterName, apiServer } = options;
+  const timeoutMs = options.timeoutMs ?? LIVE_LOOKUP_TIMEOUT_MS;
+  if (apiServer === undefined) return {};
   let kubeconfig: string;
   try {
-    kubeconfig = await Deno.readTextFile(join(secretsDir, CREDENTIAL_FILES.kubeconfig));
+    kubeconfig = await Deno.readTextFile(join(options.secretsDir, CREDENTIAL_FILES.kubeconfig));
   } catch (err) {
     if (err instanceof Deno.errors.NotFound) return {};
     throw err;
   }
   let kube: KubeClient;
   try {
-    kube = await deps.kube(kubeconfig);
+    kube = await deps.kube(setKubeconfigServer(kubeconfig, apiServer));
   } catch (err) {
     return { kubeconfig, note: `the kubeconfig cannot be used: ${messageOf(err)}` };
   }
@@ -60,6 +78,7 @@ export async function findLiveCluster(
   }
 }
 
+/** The first line of the error, whole: a note cut mid-word ("reason: conne") hides the cause. */
 function messageOf(err: unknown): string {
-  return (err instanceof Error ? err.message : String(err)).split("\n")[0]!.slice(0, 200);
+  return (err instanceof Error ? err.message : String(err)).split("\n")[0]!.trim();
 }

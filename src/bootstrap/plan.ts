@@ -1,13 +1,15 @@
 /**
  * `computeApplyPlan()`: the read-only half of `apply`. One discovery pass, the caller's IP when the
- * allowlist is empty, the live `K8znerCluster` through the kubeconfig in `./secrets/<cluster>/`,
- * and live prices; only `GET` requests.
+ * allowlist is empty, the live `K8znerCluster` through the kubeconfig in the cluster's secrets
+ * directory (pointed, in memory, at the API found by the discovery), and live prices; only `GET`
+ * requests, and no file is written.
  *
  * @module
  */
 import { expandSpec, type Spec } from "../config/mod.ts";
 import { selectorFor } from "../hcloud/mod.ts";
 import { type CostReport, estimateCost } from "../cluster/cost.ts";
+import { kubeApiServerUrl, liveEndpointsOf } from "../cluster/client_endpoints.ts";
 import { discoverCluster } from "../cluster/discover.ts";
 import { planTalosImage } from "../cluster/plan_image.ts";
 import type { ApplyDeps } from "./apply_deps.ts";
@@ -28,10 +30,17 @@ export async function computeApplyPlan(
 ): Promise<PlanResult> {
   const desired = expandSpec(options.spec);
   const name = desired.cluster.name;
-  const [observed, callerIp, live, pricing, snapshots] = await Promise.all([
-    discoverCluster(deps.hc, name, { desired }),
+  // The live lookup waits for the discovery: the kubeconfig on disk may name a load balancer that is gone.
+  const observedAndLive = discoverCluster(deps.hc, name, { desired }).then(async (observed) => {
+    const apiServer = kubeApiServerUrl(liveEndpointsOf(observed), desired.loadBalancer.access);
+    return {
+      observed,
+      live: await findLiveCluster(deps, { secretsDir: options.secretsDir, clusterName: name, apiServer }),
+    };
+  });
+  const [{ observed, live }, callerIp, pricing, snapshots] = await Promise.all([
+    observedAndLive,
     desired.firewall.needsCallerIp ? deps.detectCallerIp() : Promise.resolve(undefined),
-    findLiveCluster(deps, options.secretsDir, name),
     deps.hc.pricing.get(),
     deps.hc.images.listSnapshots(selectorFor(desired.talos.snapshotLabels)),
   ]);

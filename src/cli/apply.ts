@@ -10,6 +10,7 @@ import type { Command } from "@commander-js/extra-typings";
 import type { CliContext } from "./context.ts";
 import type { ApplyCommandDeps } from "./apply_run.ts";
 import { CONFIG_OPTION } from "./load_config.ts";
+import { SECRETS_DIR_OPTION } from "./secrets_location.ts";
 
 /** Registers `k8zner apply`. */
 export function registerApply(program: Command, ctx: CliContext, deps: ApplyCommandDeps = {}): void {
@@ -17,6 +18,7 @@ export function registerApply(program: Command, ctx: CliContext, deps: ApplyComm
     .command("apply")
     .description("Create the cluster (or resume a stopped run), or update a running cluster's spec")
     .option(CONFIG_OPTION.flags, CONFIG_OPTION.description)
+    .option(SECRETS_DIR_OPTION.flags, SECRETS_DIR_OPTION.description)
     .option("-y, --yes", "apply changes to a running cluster without asking")
     .option("--wait", "after the hand-over, follow the cluster's status until it is Ready")
     .option("--timeout <duration>", "how long --wait follows the status, e.g. 90s, 45m, 2h", "30m")

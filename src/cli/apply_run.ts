@@ -8,7 +8,6 @@
 import { runApply } from "../bootstrap/apply.ts";
 import { type ApplyDeps, createApplyDeps } from "../bootstrap/apply_deps.ts";
 import { apiExposureWarning } from "../cluster/api_exposure.ts";
-import { clusterSecretsDir } from "../cluster/credentials.ts";
 import { expandSpec } from "../config/mod.ts";
 import { UsageError } from "../lib/errors.ts";
 import type { ProgressSink } from "../lib/progress.ts";
@@ -17,7 +16,7 @@ import { checkEndpointUrl } from "./endpoint_url.ts";
 import { createRetryReporter, hcloudClientFromEnv, type HcloudDeps, sleepFromEnv } from "./hcloud_env.ts";
 import { loadConfig } from "./load_config.ts";
 import { createProgressView } from "./progress_view.ts";
-import { displayPath } from "./load_config.ts";
+import { resolveSecretsLocation, shownPath } from "./secrets_location.ts";
 
 /** Flags of `k8zner apply`. */
 export interface ApplyFlags {
@@ -26,6 +25,8 @@ export interface ApplyFlags {
   wait?: boolean;
   /** `--timeout` of `--wait`, e.g. `30m`. */
   timeout?: string;
+  /** `--secrets-dir` (default `secrets/<cluster>/` beside the config). */
+  secretsDir?: string;
 }
 
 /** Parses `90s`, `45m` or `2h` into milliseconds; UsageError otherwise. */
@@ -105,7 +106,7 @@ export async function runApplyCommand(ctx: CliContext, flags: ApplyFlags, deps: 
   // Retries go through the progress view so a live task list is not torn by a stray line.
   const applyDeps = applyDepsFromEnv(ctx, { onRetry: createRetryReporter((line) => progress.note(line)), ...deps });
   if (waitTimeoutMs !== undefined) applyDeps.timeouts.waitReadyMs = waitTimeoutMs;
-  const secretsDir = clusterSecretsDir(ctx.cwd, loaded.spec.name);
+  const secrets = resolveSecretsLocation(loaded, ctx.cwd, flags.secretsDir);
   const cloudflareApiToken = loaded.spec.domain ? ctx.env("CF_API_TOKEN")?.trim() : undefined;
   const confirm = deps.confirm ?? terminalConfirm(ctx);
   ctx.io.err(
@@ -118,7 +119,8 @@ export async function runApplyCommand(ctx: CliContext, flags: ApplyFlags, deps: 
     result = await runApply(applyDeps, {
       spec: loaded.spec,
       configPath: loaded.displayPath,
-      secretsDir,
+      secretsDir: secrets.dir,
+      secretsGitignoreDir: secrets.gitignoreDir,
       yes: flags.yes === true,
       wait: flags.wait === true,
       ...(confirm ? { confirm } : {}),
@@ -128,7 +130,7 @@ export async function runApplyCommand(ctx: CliContext, flags: ApplyFlags, deps: 
   } finally {
     progress.close();
   }
-  const shown = (p: string) => displayPath(p, ctx.cwd);
+  const shown = (p: string) => shownPath(p, ctx.cwd);
   if (result.outcome === "bootstrapped") {
     ctx.io.out(
       [

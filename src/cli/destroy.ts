@@ -10,6 +10,7 @@ import type { Command } from "@commander-js/extra-typings";
 import type { CliContext } from "./context.ts";
 import type { DestroyCommandDeps, DestroyFlags } from "./destroy_run.ts";
 import { CONFIG_OPTION } from "./load_config.ts";
+import { SECRETS_DIR_OPTION } from "./secrets_location.ts";
 
 /** Registers `k8zner destroy`. */
 export function registerDestroy(program: Command, ctx: CliContext, deps: DestroyCommandDeps = {}): void {
@@ -17,9 +18,10 @@ export function registerDestroy(program: Command, ctx: CliContext, deps: Destroy
     .command("destroy")
     .description("Delete the cluster's Hetzner resources (found by its labels) after listing them")
     .option(CONFIG_OPTION.flags, CONFIG_OPTION.description)
+    .option(SECRETS_DIR_OPTION.flags, SECRETS_DIR_OPTION.description)
     .option("-y, --yes", "do not ask for the cluster name (needed without a terminal)")
     .option("--dry-run", "only list what would be deleted and the cost it frees")
-    .option("--purge-secrets", "also remove ./secrets/<cluster>/ once the cloud holds nothing of the cluster")
+    .option("--purge-secrets", "also remove the secrets directory once the cloud holds nothing of the cluster")
     .option("--json", "print the listing and result as JSON (with --yes or --dry-run)")
     .addHelpText(
       "after",

@@ -8,12 +8,12 @@
 import { type DestroyListing, type DestroyOutcome, runDestroy } from "../bootstrap/destroy_command.ts";
 import { renderDestroyJson, renderDestroyListing, renderDestroyResult } from "../bootstrap/destroy_listing.ts";
 import { createActionWaiter } from "../cluster/action_waiter.ts";
-import { clusterSecretsDir } from "../cluster/credentials.ts";
 import { CANCEL, type Prompter } from "../config/wizard.ts";
 import { UsageError } from "../lib/errors.ts";
 import type { CliContext } from "./context.ts";
 import { createRetryReporter, hcloudClientFromEnv, type HcloudDeps, sleepFromEnv } from "./hcloud_env.ts";
-import { displayPath, loadConfig } from "./load_config.ts";
+import { loadConfig } from "./load_config.ts";
+import { resolveSecretsLocation, shownPath } from "./secrets_location.ts";
 import { createProgressView } from "./progress_view.ts";
 
 /** Flags of `k8zner destroy`. */
@@ -23,6 +23,8 @@ export interface DestroyFlags {
   json?: boolean;
   purgeSecrets?: boolean;
   dryRun?: boolean;
+  /** `--secrets-dir` (default `secrets/<cluster>/` beside the config). */
+  secretsDir?: string;
 }
 
 /** Injected dependencies (tests replace them). */
@@ -50,8 +52,8 @@ export async function runDestroyCommand(
       hint: "Add --yes to destroy, or --dry-run to only list what would be deleted.",
     });
   }
-  const { spec } = await loadConfig({ config: flags.config, cwd: ctx.cwd, env: ctx.env, requireEnv: false });
-  const name = spec.name;
+  const loaded = await loadConfig({ config: flags.config, cwd: ctx.cwd, env: ctx.env, requireEnv: false });
+  const name = loaded.spec.name;
   const progress = createProgressView({
     write: (text) => ctx.io.err(text.replace(/\n$/, "")),
     live: ctx.color,
@@ -60,8 +62,8 @@ export async function runDestroyCommand(
   // Retries go through the progress view so a live task list is not torn by a stray line.
   const hc = hcloudClientFromEnv(ctx, { onRetry: createRetryReporter((line) => progress.note(line)), ...deps });
   const sleep = deps.sleep ?? sleepFromEnv(ctx);
-  const secretsDir = clusterSecretsDir(ctx.cwd, name);
-  const shownDir = `./${displayPath(secretsDir, ctx.cwd)}`;
+  const secretsDir = resolveSecretsLocation(loaded, ctx.cwd, flags.secretsDir).dir;
+  const shownDir = shownPath(secretsDir, ctx.cwd);
   const confirm = async (listing: DestroyListing): Promise<boolean> => {
     if (flags.yes) return true;
     if (!ctx.io.stdinIsTty) {

@@ -9,6 +9,7 @@ import type { Command } from "@commander-js/extra-typings";
 import type { CliContext } from "./context.ts";
 import type { DoctorCommandDeps, DoctorFlags } from "./doctor_run.ts";
 import { CONFIG_OPTION } from "./load_config.ts";
+import { SECRETS_DIR_OPTION } from "./secrets_location.ts";
 
 /** Registers `k8zner doctor`. */
 export function registerDoctor(program: Command, ctx: CliContext, deps: DoctorCommandDeps = {}): void {
@@ -16,11 +17,13 @@ export function registerDoctor(program: Command, ctx: CliContext, deps: DoctorCo
     .command("doctor")
     .description("Check the Hetzner project before a cluster exists, and the cluster's health once it does")
     .option(CONFIG_OPTION.flags, CONFIG_OPTION.description)
+    .option(SECRETS_DIR_OPTION.flags, SECRETS_DIR_OPTION.description)
     .option("--json", "print the report as JSON (one line per round with --watch)")
     .option("-w, --watch [seconds]", "check again every N seconds (default 5) until Ctrl-C")
     .addHelpText(
       "after",
-      "\nThe kubeconfig is ./secrets/<cluster>/kubeconfig, or the file KUBECONFIG names when it is set.\n" +
+      "\nThe kubeconfig is secrets/<cluster>/kubeconfig beside the config file (or in --secrets-dir),\n" +
+        "or the file KUBECONFIG names when it is set.\n" +
         "HCLOUD_TOKEN is needed for the Hetzner checks; K8ZNER_IP_URL changes where the public IP is looked up.",
     )
     .action(async (opts) => {

@@ -23,6 +23,7 @@ import type { CliContext } from "./context.ts";
 import { hcloudClientFromEnv, type HcloudDeps, realSleep } from "./hcloud_env.ts";
 import { findKubeconfig } from "./cluster_kubeconfig.ts";
 import { loadConfig } from "./load_config.ts";
+import { resolveSecretsLocation } from "./secrets_location.ts";
 
 /** Flags of `k8zner doctor`. */
 export interface DoctorFlags {
@@ -30,6 +31,8 @@ export interface DoctorFlags {
   json?: boolean;
   /** `true` (bare `--watch`) or the interval in seconds. */
   watch?: string | boolean;
+  /** `--secrets-dir`: where the kubeconfig is (default `secrets/<cluster>/` beside the config). */
+  secretsDir?: string;
 }
 
 /** Injected dependencies (tests replace them). */
@@ -72,7 +75,9 @@ export async function runDoctorCommand(
   deps: DoctorCommandDeps = {},
 ): Promise<DoctorReport> {
   const interval = parseWatch(flags.watch);
-  const { spec } = await loadConfig({ config: flags.config, cwd: ctx.cwd, env: ctx.env, requireEnv: false });
+  const loaded = await loadConfig({ config: flags.config, cwd: ctx.cwd, env: ctx.env, requireEnv: false });
+  const { spec } = loaded;
+  const secrets = resolveSecretsLocation(loaded, ctx.cwd, flags.secretsDir);
   const desired = expandSpec(spec);
   const hasToken = (ctx.env("HCLOUD_TOKEN") ?? "").trim() !== "";
   const hc: HcloudClient | undefined = hasToken ? hcloudClientFromEnv(ctx, deps) : undefined;
@@ -84,7 +89,7 @@ export async function runDoctorCommand(
   for (let round = 1;; round++) {
     report = await runDoctor({
       hc,
-      kubeconfig: await findKubeconfig(ctx, spec.name),
+      kubeconfig: await findKubeconfig(ctx, secrets.dir),
       createKube: deps.createKube ?? ((yaml) => createKubeClient({ kubeconfigYaml: yaml })),
       detectCallerIp: () => detectCallerIp(deps.ipFetch ?? globalThis.fetch, ipUrl),
       ipUrl,

@@ -9,6 +9,7 @@ import type { Command } from "@commander-js/extra-typings";
 import type { CliContext } from "./context.ts";
 import type { ApplyCommandDeps } from "./apply_run.ts";
 import { CONFIG_OPTION } from "./load_config.ts";
+import { SECRETS_DIR_OPTION } from "./secrets_location.ts";
 
 /** Exit code of `plan --exit-code` when apply has something to do. */
 export const PLAN_PENDING_EXIT_CODE = 10;
@@ -19,6 +20,7 @@ export function registerPlan(program: Command, ctx: CliContext, deps: ApplyComma
     .command("plan")
     .description("Show what apply would create or change, with monthly costs from live prices")
     .option(CONFIG_OPTION.flags, CONFIG_OPTION.description)
+    .option(SECRETS_DIR_OPTION.flags, SECRETS_DIR_OPTION.description)
     .option("--json", "print the plan as JSON")
     .option("--exit-code", `exit ${PLAN_PENDING_EXIT_CODE} when changes are pending, 0 when none (for drift checks)`)
     .action(async (opts) => {

@@ -8,12 +8,12 @@
 import { computeApplyPlan, type PlanResult } from "../bootstrap/plan.ts";
 import { applyPlanToJson, renderApplyPlan } from "../bootstrap/render_apply_plan.ts";
 import { apiExposureWarning } from "../cluster/api_exposure.ts";
-import { clusterSecretsDir } from "../cluster/credentials.ts";
 import { expandSpec } from "../config/mod.ts";
 import { ExitStatus } from "../lib/errors.ts";
 import { type ApplyCommandDeps, applyDepsFromEnv } from "./apply_run.ts";
 import type { CliContext } from "./context.ts";
 import { loadConfig } from "./load_config.ts";
+import { resolveSecretsLocation } from "./secrets_location.ts";
 import { PLAN_PENDING_EXIT_CODE } from "./plan.ts";
 
 /** Flags of `k8zner plan`. */
@@ -21,6 +21,8 @@ export interface PlanFlags {
   config?: string;
   json?: boolean;
   exitCode?: boolean;
+  /** `--secrets-dir` (default `secrets/<cluster>/` beside the config). */
+  secretsDir?: string;
 }
 
 /** Runs `k8zner plan`; with `--exit-code` and pending changes it ends with {@link ExitStatus} 10. */
@@ -33,7 +35,7 @@ export async function runPlanCommand(
   const applyDeps = applyDepsFromEnv(ctx, deps);
   const result = await computeApplyPlan(applyDeps, {
     spec: loaded.spec,
-    secretsDir: clusterSecretsDir(ctx.cwd, loaded.spec.name),
+    secretsDir: resolveSecretsLocation(loaded, ctx.cwd, flags.secretsDir).dir,
   });
   ctx.io.out(
     flags.json

@@ -19,6 +19,7 @@ import { registerDestroy } from "./destroy.ts";
 import { registerDoctor } from "./doctor.ts";
 import { registerSecrets } from "./secrets.ts";
 import { addHelpHints } from "./usage_hints.ts";
+import { registerKubeconfig } from "./kubeconfig.ts";
 
 /** Creates the root command with every working subcommand registered. */
 export function createProgram(ctx: CliContext) {
@@ -44,6 +45,7 @@ export function createProgram(ctx: CliContext) {
   registerDestroy(program, ctx);
   registerDoctor(program, ctx);
   registerSecrets(program, ctx);
+  registerKubeconfig(program, ctx);
   addHelpHints(program);
   return program;
 }

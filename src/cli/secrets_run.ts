@@ -1,5 +1,5 @@
 /**
- * The work of `k8zner secrets`: the credential files of `./secrets/<cluster>/` with their modes,
+ * The work of `k8zner secrets`: the credential files of the cluster's secrets directory with their modes,
  * and the Argo CD and Grafana admin credentials read from the cluster. Secrets go to stdout only.
  *
  * @module
@@ -14,18 +14,20 @@ import {
   renderCredentialsJson,
   renderCredentialsText,
 } from "../bootstrap/credentials_report.ts";
-import { clusterSecretsDir } from "../cluster/credentials.ts";
 import { expandSpec } from "../config/mod.ts";
 import { createKubeClient, type KubeClient } from "../kube/mod.ts";
 import { UserFacingError } from "../lib/errors.ts";
 import { findKubeconfig } from "./cluster_kubeconfig.ts";
 import type { CliContext } from "./context.ts";
 import { displayPath, loadConfig } from "./load_config.ts";
+import { resolveSecretsLocation } from "./secrets_location.ts";
 
 /** Flags of `k8zner secrets`. */
 export interface SecretsFlags {
   config?: string;
   json?: boolean;
+  /** `--secrets-dir` (default `secrets/<cluster>/` beside the config). */
+  secretsDir?: string;
 }
 
 /** Injected dependencies (tests replace them). */
@@ -41,8 +43,9 @@ export async function runSecrets(
   flags: SecretsFlags,
   deps: SecretsDeps = {},
 ): Promise<CredentialsReport> {
-  const { spec } = await loadConfig({ config: flags.config, cwd: ctx.cwd, env: ctx.env, requireEnv: false });
-  const dir = clusterSecretsDir(ctx.cwd, spec.name);
+  const loaded = await loadConfig({ config: flags.config, cwd: ctx.cwd, env: ctx.env, requireEnv: false });
+  const { spec } = loaded;
+  const dir = resolveSecretsLocation(loaded, ctx.cwd, flags.secretsDir).dir;
   const shown = (path: string) => {
     const rel = displayPath(path, ctx.cwd);
     return rel === path ? path : `./${rel}`;
@@ -57,10 +60,10 @@ export async function runSecrets(
       throw err;
     }
   }));
-  const kubeconfig = await findKubeconfig(ctx, spec.name);
+  const kubeconfig = await findKubeconfig(ctx, dir);
   if (kubeconfig === undefined && !files.some((f) => f.exists)) {
     throw new UserFacingError(`Cannot show the credentials of cluster "${spec.name}": ${shown(dir)}/ holds none`, {
-      hint: "Run `k8zner apply` first (it writes them there), in the directory you ran it in.",
+      hint: "Run `k8zner apply` first (it writes them there, beside the config file), or pass --secrets-dir.",
     });
   }
   const report: CredentialsReport = {

@@ -15,6 +15,7 @@ import {
 } from "./credentials.ts";
 
 const NOW = new Date("2026-03-01T00:00:00Z");
+const SERVER = "https://203.0.113.9:6443";
 
 async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
   const root = await Deno.makeTempDir({ prefix: "k8zner-cred-" });
@@ -123,10 +124,10 @@ Deno.test("ensureKubeconfig() fetches once, reuses a valid file, and rejects kub
       fetches++;
       return Promise.resolve(mine);
     };
-    const first = await ensureKubeconfig({ dir, bundle, now: NOW, fetch });
+    const first = await ensureKubeconfig({ dir, bundle, now: NOW, server: SERVER, fetch });
     assertEquals([first.outcome, fetches], ["created", 1]);
     assertEquals(await mode(first.path), 0o600);
-    const second = await ensureKubeconfig({ dir, bundle, now: NOW, fetch });
+    const second = await ensureKubeconfig({ dir, bundle, now: NOW, server: SERVER, fetch });
     assertEquals([second.outcome, fetches], ["unchanged", 1]);
     assertEquals(readKubeconfigFacts(second.text)?.server, "https://203.0.113.9:6443");
 
@@ -138,13 +139,13 @@ Deno.test("ensureKubeconfig() fetches once, reuses a valid file, and rejects kub
     });
     await Deno.remove(first.path);
     await assertRejects(
-      () => ensureKubeconfig({ dir, bundle, now: NOW, fetch: () => Promise.resolve(theirs) }),
+      () => ensureKubeconfig({ dir, bundle, now: NOW, server: SERVER, fetch: () => Promise.resolve(theirs) }),
       (err: unknown) => err instanceof UserFacingError && /another cluster/.test(err.message),
     );
     assertEquals(await Deno.stat(first.path).then(() => true, () => false), false);
     await Deno.writeTextFile(first.path, theirs);
     await assertRejects(
-      () => ensureKubeconfig({ dir, bundle, now: NOW, fetch }),
+      () => ensureKubeconfig({ dir, bundle, now: NOW, server: SERVER, fetch }),
       (err: unknown) => err instanceof UserFacingError && /not this cluster's Kubernetes CA/.test(err.message),
     );
     assertEquals(await Deno.readTextFile(first.path), theirs);
@@ -165,6 +166,7 @@ Deno.test("writeClientConfigs() writes talosconfig and kubeconfig side by side",
       bundle,
       endpoints: ["203.0.113.5"],
       now: NOW,
+      server: SERVER,
       fetchKubeconfig: () => Promise.resolve(kubeconfig),
     });
     assertEquals([result.talosconfig.outcome, result.kubeconfig?.outcome], ["created", "created"]);

@@ -107,6 +107,9 @@ async function ensureOne(
       ["server_already_attached"],
     );
     if (action) await deps.actions.wait([action]);
+    // As last seen, like the status below: callers read the private IP (e.g. the talosconfig's node).
+    const others = server.private_net.filter((p) => p.network !== infra.network.id);
+    server = { ...server, private_net: [...others, { network: infra.network.id, ip: plan.privateIp }] };
   }
   if (powerOn) {
     await waitForFirewall(deps, server, infra.firewall.id, options.firewallTimeoutMs ?? 120_000, report);

@@ -66,6 +66,7 @@ Deno.test("first control plane and hand-over: a second run makes no Talos write,
       dir,
       bundle,
       now,
+      server: api.url,
       fetch: () => fetchKubeconfig(client, { deps, intervalMs: 10 }),
     }).finally(() => client.close());
     const kube = await createKubeClient({ kubeconfigYaml: kubeconfig.text });
