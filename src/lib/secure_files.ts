@@ -61,6 +61,46 @@ export async function writeSecretFile(path: string, data: string | Uint8Array): 
   }
 }
 
+/**
+ * Streams bytes into a credential file (e.g. an etcd snapshot, which holds every secret of the cluster):
+ * into `<path>.partial` created fresh with mode 0600, renamed into place once complete. A `.partial` left
+ * by a killed run, whatever its mode, or a symlink planted there, is removed first, never written through:
+ * the file is created with O_EXCL, so no existing file or link at that path is ever opened. On failure the
+ * partial file is removed and `path` is left as it was. Returns the byte count.
+ */
+export async function writeSecretStream(path: string, chunks: AsyncIterable<Uint8Array>): Promise<{ bytes: number }> {
+  await ensureSecretDir(dirname(path));
+  const partial = `${path}.partial`;
+  await removeIfPresent(partial);
+  const file = await Deno.open(partial, { write: true, createNew: true, mode: SECRET_FILE_MODE });
+  let bytes = 0;
+  try {
+    for await (const chunk of chunks) {
+      let written = 0;
+      while (written < chunk.length) written += await file.write(chunk.subarray(written));
+      bytes += chunk.length;
+    }
+    file.close();
+  } catch (err) {
+    file.close();
+    await Deno.remove(partial).catch(() => {});
+    throw err;
+  }
+  await Deno.rename(partial, path);
+  return { bytes };
+}
+
+/** Removes a file or symlink (the link itself, never its target); nothing there is fine. */
+async function removeIfPresent(path: string): Promise<void> {
+  try {
+    const info = await Deno.lstat(path);
+    if (info.isDirectory) throw new Error(`Cannot write "${path}": a directory is in the way`);
+    await Deno.remove(path);
+  } catch (err) {
+    if (!(err instanceof Deno.errors.NotFound)) throw err;
+  }
+}
+
 /** Reads a text file, or returns undefined when it does not exist (other errors propagate). */
 export async function readTextIfExists(path: string): Promise<string | undefined> {
   try {

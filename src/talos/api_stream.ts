@@ -6,6 +6,7 @@
 import type { GrpcChannel } from "./grpc/channel.ts";
 import { nodeErrorOf, type TalosCallOptions, toGrpcOptions } from "./api_call.ts";
 import { decodeData } from "./messages/common.ts";
+import { writeSecretStream } from "../lib/secure_files.ts";
 
 /** Where streamed bytes go: anything with `write` (a `WritableStreamDefaultWriter`, a file, a collector). */
 export interface ByteSink {
@@ -35,7 +36,7 @@ export async function* streamData(
   }
 }
 
-/** Writes a byte stream to a file path (atomically, mode 0600) or a sink; returns the byte count. */
+/** Writes a byte stream to a file path (atomically, mode 0600, see `writeSecretStream`) or a sink; returns the byte count. */
 export async function writeStreamTo(
   destination: string | ByteSink,
   chunks: AsyncIterable<Uint8Array>,
@@ -48,22 +49,6 @@ export async function writeStreamTo(
     }
     return { bytes };
   }
-  const partial = `${destination}.partial`;
-  // Snapshots hold every secret of the cluster: owner-only from the first byte.
-  const file = await Deno.open(partial, { write: true, create: true, truncate: true, mode: 0o600 });
-  let bytes = 0;
-  try {
-    for await (const chunk of chunks) {
-      let written = 0;
-      while (written < chunk.length) written += await file.write(chunk.subarray(written));
-      bytes += chunk.length;
-    }
-    file.close();
-  } catch (err) {
-    file.close();
-    await Deno.remove(partial).catch(() => {});
-    throw err;
-  }
-  await Deno.rename(partial, destination);
-  return { bytes };
+  // Snapshots hold every secret of the cluster: owner-only from the first byte, never through a planted link.
+  return await writeSecretStream(destination, chunks);
 }
