@@ -51,6 +51,11 @@ async function* chunksOf(...parts: string[]): AsyncGenerator<Uint8Array> {
   for (const part of parts) yield new TextEncoder().encode(part);
 }
 
+async function* failingAfterOneChunk(): AsyncGenerator<Uint8Array> {
+  yield new TextEncoder().encode("first chunk");
+  throw new Error("stream reset");
+}
+
 async function namesIn(dir: string): Promise<string[]> {
   const names = [];
   for await (const entry of Deno.readDir(dir)) names.push(entry.name);
@@ -95,12 +100,8 @@ Deno.test("writeSecretStream() never writes through a symlink planted at the par
 Deno.test("writeSecretStream() leaves neither a partial nor a destination file when the stream fails midway", async () => {
   const root = await Deno.makeTempDir();
   try {
-    async function* failing(): AsyncGenerator<Uint8Array> {
-      yield new TextEncoder().encode("first chunk");
-      throw new Error("stream reset");
-    }
     let message = "";
-    await writeSecretStream(`${root}/snap.db`, failing()).catch((err) => message = (err as Error).message);
+    await writeSecretStream(`${root}/snap.db`, failingAfterOneChunk()).catch((err) => message = (err as Error).message);
     assertEquals(message, "stream reset");
     assertEquals(await namesIn(root), []);
   } finally {
