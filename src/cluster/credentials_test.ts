@@ -10,7 +10,9 @@ import {
   ensureClusterSecrets,
   ensureKubeconfig,
   ensureTalosconfig,
+  MissingSecretsError,
   readKubeconfigFacts,
+  SECRETS_GITIGNORE,
   writeClientConfigs,
 } from "./credentials.ts";
 
@@ -171,5 +173,91 @@ Deno.test("writeClientConfigs() writes talosconfig and kubeconfig side by side",
     });
     assertEquals([result.talosconfig.outcome, result.kubeconfig?.outcome], ["created", "created"]);
     assertEquals([...Deno.readDirSync(dir)].map((e) => e.name).sort(), ["kubeconfig", "secrets.yaml", "talosconfig"]);
+  });
+});
+
+Deno.test("ensureClusterSecrets() refuses to generate a bundle for a cluster whose servers exist, writing nothing", async () => {
+  const root = await Deno.makeTempDir({ prefix: "k8zner-cred-" });
+  try {
+    const dir = clusterSecretsDir(root, "demo");
+    await assertRejects(
+      () =>
+        ensureClusterSecrets({
+          dir,
+          now: NOW,
+          clusterName: "demo",
+          existingServers: ["demo-cp-1", "demo-w-1"],
+          gitignoreDir: join(root, "secrets"),
+        }),
+      (err: unknown) => {
+        assertEquals(err instanceof MissingSecretsError, true);
+        assertMatch(
+          (err as Error).message,
+          /"demo" at .*\/secrets\/demo\/secrets\.yaml: its servers exist \(demo-cp-1, demo-w-1\)/,
+        );
+        assertMatch((err as MissingSecretsError).hint!, /--secrets-dir/);
+        return true;
+      },
+    );
+    assertEquals([...Deno.readDirSync(root)], [], "no directory, no .gitignore, no bundle");
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("ensureClusterSecrets() loads an existing bundle although servers exist, and adds a .gitignore once", async () => {
+  await withDir(async (dir) => {
+    const gitignoreDir = join(dir, "..");
+    const first = await ensureClusterSecrets({ dir, now: NOW, random: seededRandom(9), gitignoreDir });
+    assertEquals(await Deno.readTextFile(join(gitignoreDir, ".gitignore")), SECRETS_GITIGNORE);
+    await Deno.writeTextFile(join(gitignoreDir, ".gitignore"), "mine\n");
+    const again = await ensureClusterSecrets({ dir, now: NOW, existingServers: ["demo-cp-1"], gitignoreDir });
+    assertEquals(again.created, false);
+    assertEquals(again.bundle.certs.os.certPem, first.bundle.certs.os.certPem);
+    assertEquals(await Deno.readTextFile(join(gitignoreDir, ".gitignore")), "mine\n", "a user's .gitignore is kept");
+  });
+});
+
+Deno.test("ensureKubeconfig() points a valid file at the live server and keeps its certificate", async () => {
+  await withDir(async (dir) => {
+    const { bundle } = await ensureClusterSecrets({ dir, now: NOW, random: seededRandom(10) });
+    const old = await generateAdminKubeconfig(bundle, {
+      clusterName: "demo",
+      endpoint: "https://198.51.100.1:6443",
+      now: NOW,
+    });
+    await Deno.writeTextFile(join(dir, "kubeconfig"), old, { mode: 0o644 });
+    let fetches = 0;
+    const fetch = () => {
+      fetches++;
+      return Promise.resolve(old);
+    };
+    const moved = await ensureKubeconfig({ dir, bundle, now: NOW, server: "https://198.51.100.2:6443", fetch });
+    assertEquals([moved.outcome, fetches], ["updated", 0]);
+    const facts = readKubeconfigFacts(await Deno.readTextFile(moved.path))!;
+    assertEquals(facts.server, "https://198.51.100.2:6443");
+    assertEquals(facts.clientCertPem, readKubeconfigFacts(old)!.clientCertPem);
+    assertEquals(await mode(moved.path), 0o600);
+    await Deno.remove(moved.path);
+    const fetched = await ensureKubeconfig({ dir, bundle, now: NOW, server: "https://198.51.100.3:6443", fetch });
+    assertEquals([fetched.outcome, fetches], ["created", 1]);
+    assertEquals(
+      readKubeconfigFacts(fetched.text)!.server,
+      "https://198.51.100.3:6443",
+      "a fetched file is pointed too",
+    );
+  });
+});
+
+Deno.test("ensureTalosconfig() writes the nodes and rewrites the file when only they change", async () => {
+  await withDir(async (dir) => {
+    const { bundle } = await ensureClusterSecrets({ dir, now: NOW, random: seededRandom(12) });
+    const base = { dir, clusterName: "demo", bundle, now: NOW, endpoints: ["203.0.113.5", "203.0.113.6"] };
+    const created = await ensureTalosconfig({ ...base, nodes: ["10.0.0.2"] });
+    assertEquals(parseTalosconfig(created.text).nodes, ["10.0.0.2"]);
+    const moved = await ensureTalosconfig({ ...base, nodes: ["10.0.0.3"] });
+    assertEquals(moved.outcome, "updated");
+    assertEquals(parseTalosconfig(moved.text).nodes, ["10.0.0.3"]);
+    assertEquals(parseTalosconfig(moved.text).certPem, parseTalosconfig(created.text).certPem);
   });
 });
