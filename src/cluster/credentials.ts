@@ -26,6 +26,7 @@ import { UsageError, UserFacingError } from "../lib/errors.ts";
 import { readKubeconfigFacts, setKubeconfigServer } from "./kubeconfig_text.ts";
 
 export { readKubeconfigFacts } from "./kubeconfig_text.ts";
+export { clusterSecretsDir, SECRETS_PARENT_DIR } from "./secrets_layout.ts";
 
 /** File names inside the cluster's secrets directory. */
 export const CREDENTIAL_FILES = {
@@ -36,14 +37,6 @@ export const CREDENTIAL_FILES = {
 
 /** A client certificate closer than this to its expiry is renewed. */
 export const RENEW_BEFORE_MS = 24 * 60 * 60 * 1000;
-
-/** The directory beside the config file that holds every cluster's credentials (and a `.gitignore` of `*`). */
-export const SECRETS_PARENT_DIR = "secrets";
-
-/** The cluster's secrets directory: `<configDir>/secrets/<cluster>`, `configDir` being the config file's directory. */
-export function clusterSecretsDir(configDir: string, clusterName: string): string {
-  return join(configDir, SECRETS_PARENT_DIR, clusterName);
-}
 
 /** The `.gitignore` k8zner puts in the secrets directory: nothing in it belongs in a repository. */
 export const SECRETS_GITIGNORE = "# Written by k8zner: cluster credentials never belong in git.\n*\n";
