@@ -12,14 +12,25 @@ function controlPlane(id: number, name: string, privateIp?: string): Server {
 const apiLb = loadBalancer(5, "demo-kube", roleLabels("demo", "kube-api")) as unknown as LoadBalancer;
 const worker = server(9, "demo-w-1", roleLabels("demo", "worker", "workers")) as unknown as Server;
 
-Deno.test("kubeApiServerUrl() is the API load balancer's public IPv4 on 6443, undefined without one", () => {
+Deno.test("kubeApiServerUrl() is the load balancer's public IPv4 when public, undefined without one", () => {
   const live = liveEndpointsOf({ loadBalancers: [apiLb], servers: [controlPlane(1, "demo-cp-1", "10.0.0.2")] });
-  assertEquals(kubeApiServerUrl(live), "https://198.51.100.1:6443");
-  assertEquals(kubeApiServerUrl(liveEndpointsOf({ loadBalancers: [], servers: [...live.controlPlanes] })), undefined);
+  assertEquals(kubeApiServerUrl(live, "public"), "https://198.51.100.1:6443");
+  const noLb = liveEndpointsOf({ loadBalancers: [], servers: [...live.controlPlanes] });
+  assertEquals(kubeApiServerUrl(noLb, "public"), undefined, "never a control plane in public mode");
   const noIp = { ...apiLb, public_net: { ...apiLb.public_net, ipv4: { ip: null } } };
-  assertEquals(kubeApiServerUrl({ apiLoadBalancer: noIp, controlPlanes: [] }), undefined);
+  assertEquals(kubeApiServerUrl({ apiLoadBalancer: noIp, controlPlanes: live.controlPlanes }, "public"), undefined);
   const disabled = { ...apiLb, public_net: { ...apiLb.public_net, enabled: false } };
-  assertEquals(kubeApiServerUrl({ apiLoadBalancer: disabled, controlPlanes: [] }), undefined);
+  assertEquals(kubeApiServerUrl({ apiLoadBalancer: disabled, controlPlanes: [] }, "public"), undefined);
+});
+
+Deno.test("kubeApiServerUrl() is the first control plane's public IPv4 when the load balancer is private", () => {
+  const privateLb = { ...apiLb, public_net: { ...apiLb.public_net, enabled: false, ipv4: { ip: null } } };
+  const live = liveEndpointsOf({
+    loadBalancers: [privateLb],
+    servers: [controlPlane(2, "demo-cp-2", "10.0.0.3"), controlPlane(1, "demo-cp-1", "10.0.0.2")],
+  });
+  assertEquals(kubeApiServerUrl(live, "private"), "https://203.0.113.1:6443");
+  assertEquals(kubeApiServerUrl({ apiLoadBalancer: privateLb, controlPlanes: [] }, "private"), undefined);
 });
 
 Deno.test("liveEndpointsOf() keeps only the kube-api load balancer and the control planes, in numeric name order", () => {

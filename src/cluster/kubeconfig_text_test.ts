@@ -1,3 +1,4 @@
+import { parse } from "yaml";
 import { assertEquals, assertThrows } from "../../tests/assert.ts";
 import { seededRandom } from "../../tests/seeded_random.ts";
 import { generateAdminKubeconfig } from "../talos/kubeconfig.ts";
@@ -23,26 +24,33 @@ Deno.test("setKubeconfigServer() moves the current context's server and keeps th
   assertEquals(setKubeconfigServer(moved, "https://198.51.100.7:6443"), moved, "same server: same text");
 });
 
-Deno.test("setKubeconfigServer() changes only the current context's cluster", () => {
+Deno.test("setKubeconfigServer() changes only the current context's cluster server, comments kept", () => {
   const text = [
+    "# kept: a comment the user wrote",
     "apiVersion: v1",
     "kind: Config",
     "clusters:",
     "  - name: other",
     "    cluster: { server: https://192.0.2.1:6443 }",
-    "  - name: demo",
-    "    cluster: { server: https://192.0.2.2:6443 }",
+    "  - name: n1",
+    "    cluster:",
+    "      server: https://10.0.0.254:6443",
+    "      certificate-authority-data: Q0E=",
     "contexts:",
-    "  - name: admin@demo",
-    "    context: { cluster: demo, user: admin }",
-    "current-context: admin@demo",
-    "users: [{ name: admin, user: {} }]",
+    "  - name: admin@n1",
+    "    context: { cluster: n1, user: admin@n1 }",
+    "current-context: admin@n1",
+    "users:",
+    "  - name: admin@n1",
+    "    user: { client-certificate-data: Q0VSVA== }",
     "",
   ].join("\n");
-  const moved = setKubeconfigServer(text, "https://192.0.2.9:6443");
-  assertEquals(readKubeconfigFacts(moved)?.server, "https://192.0.2.9:6443");
-  assertEquals(moved.includes("https://192.0.2.1:6443"), true);
-  assertEquals(moved.includes("https://192.0.2.2:6443"), false);
+  const moved = setKubeconfigServer(text, "https://198.51.100.2:6443");
+  const out = parse(moved);
+  assertEquals(out.clusters[1].cluster, { server: "https://198.51.100.2:6443", "certificate-authority-data": "Q0E=" });
+  assertEquals(out.clusters[0].cluster.server, "https://192.0.2.1:6443");
+  assertEquals(out.users[0].user["client-certificate-data"], "Q0VSVA==");
+  assertEquals(moved.startsWith("# kept: a comment the user wrote\n"), true);
 });
 
 Deno.test("setKubeconfigServer() refuses text without a current context and a server that is not a URL", () => {
