@@ -6,33 +6,14 @@
  */
 import { parseAllDocuments } from "yaml";
 import { assertEquals, assertOk, assertThrows } from "../assert.ts";
-import { seededRandom } from "../seeded_random.ts";
 import { createMaintenanceClient, createTalosClient, TalosError } from "../../src/talos/api_client.ts";
 import { type ConfigDocument, renderConfigYaml } from "../../src/talos/config_documents.ts";
 import { type ClusterConfigInput, type NodeFacts, renderNodeConfig } from "../../src/talos/machine_config.ts";
-import { generateSecretsBundle } from "../../src/talos/secrets_bundle.ts";
-import { issueCertificate } from "../../src/talos/pki.ts";
+import { createRenderedClusterFixture } from "./fixtures.ts";
 import { createFakeTalosNetwork, type FakeTalosNode, startFakeTalosNode } from "./mod.ts";
 import { loadTalosConfigSchema } from "./config_decoder.ts";
 
-const now = new Date();
-const secrets = await generateSecretsBundle({ now: new Date(now.getTime() - 60_000), random: seededRandom(9) });
-const admin = await issueCertificate(secrets.certs.os, {
-  algorithm: "Ed25519",
-  commonName: "admin",
-  organization: ["os:admin"],
-  usage: "client",
-  notBefore: new Date(now.getTime() - 60_000),
-  validityDays: 1,
-});
-const INPUT: ClusterConfigInput = {
-  clusterName: "fake",
-  endpoint: "https://127.0.0.1:6443",
-  talosVersion: "v1.13.9",
-  kubernetesVersion: "1.36.3",
-  network: { nodeCidr: "10.0.0.0/17", podCidr: "10.0.128.0/17", serviceCidr: "10.96.0.0/12" },
-  certSans: [],
-};
+const { secrets, admin, input: INPUT } = await createRenderedClusterFixture(9);
 const CP: NodeFacts = { hostname: "fake-cp-1", serverId: 1, privateIp: "10.0.0.2", role: "controlplane" };
 const WORKER: NodeFacts = { hostname: "fake-w-1", serverId: 2, privateIp: "10.0.1.2", role: "worker" };
 

@@ -5,6 +5,9 @@
  * @module
  */
 import { generateCa, issueCertificate, toTalosKeyPem } from "../../src/talos/pki.ts";
+import type { ClusterConfigInput } from "../../src/talos/machine_config.ts";
+import { generateSecretsBundle, type SecretsBundle } from "../../src/talos/secrets_bundle.ts";
+import { seededRandom } from "../seeded_random.ts";
 
 /** An OS CA with client certificates for a few roles. */
 export interface TestPki {
@@ -63,4 +66,34 @@ export function renderTestMachineConfig(
     lines.push("---", "apiVersion: v1alpha1", "kind: HostnameConfig", `hostname: ${options.hostname}`);
   }
   return lines.join("\n") + "\n";
+}
+
+/**
+ * A secrets bundle, an `os:admin` client certificate from its OS CA and the cluster input for the
+ * product's renderer: what tests need to apply real rendered configs to fake nodes.
+ */
+export async function createRenderedClusterFixture(seed: number, now = new Date()): Promise<{
+  secrets: SecretsBundle;
+  admin: { certPem: string; keyPem: string };
+  input: ClusterConfigInput;
+}> {
+  const notBefore = new Date(now.getTime() - 60_000);
+  const secrets = await generateSecretsBundle({ now: notBefore, random: seededRandom(seed) });
+  const admin = await issueCertificate(secrets.certs.os, {
+    algorithm: "Ed25519",
+    commonName: "admin",
+    organization: ["os:admin"],
+    usage: "client",
+    notBefore,
+    validityDays: 1,
+  });
+  const input: ClusterConfigInput = {
+    clusterName: "fake",
+    endpoint: "https://127.0.0.1:6443",
+    talosVersion: "v1.13.9",
+    kubernetesVersion: "1.36.3",
+    network: { nodeCidr: "10.0.0.0/17", podCidr: "10.0.128.0/17", serviceCidr: "10.96.0.0/12" },
+    certSans: [],
+  };
+  return { secrets, admin, input };
 }

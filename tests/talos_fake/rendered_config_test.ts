@@ -1,29 +1,10 @@
 import { assertEquals, assertRejects } from "../assert.ts";
-import { seededRandom } from "../seeded_random.ts";
 import { createMaintenanceClient, createTalosClient, isTalosError } from "../../src/talos/api_client.ts";
-import { type ClusterConfigInput, renderNodeConfigYaml } from "../../src/talos/machine_config.ts";
-import { generateSecretsBundle } from "../../src/talos/secrets_bundle.ts";
-import { issueCertificate } from "../../src/talos/pki.ts";
+import { renderNodeConfigYaml } from "../../src/talos/machine_config.ts";
+import { createRenderedClusterFixture } from "./fixtures.ts";
 import { createFakeTalosNetwork, startFakeTalosNode } from "./mod.ts";
 
-const now = new Date();
-const secrets = await generateSecretsBundle({ now: new Date(now.getTime() - 60_000), random: seededRandom(5) });
-const admin = await issueCertificate(secrets.certs.os, {
-  algorithm: "Ed25519",
-  commonName: "admin",
-  organization: ["os:admin"],
-  usage: "client",
-  notBefore: new Date(now.getTime() - 60_000),
-  validityDays: 1,
-});
-const INPUT: ClusterConfigInput = {
-  clusterName: "fake",
-  endpoint: "https://127.0.0.1:6443",
-  talosVersion: "v1.13.9",
-  kubernetesVersion: "1.36.3",
-  network: { nodeCidr: "10.0.0.0/17", podCidr: "10.0.128.0/17", serviceCidr: "10.96.0.0/12" },
-  certSans: [],
-};
+const { secrets, admin, input: INPUT } = await createRenderedClusterFixture(5);
 
 async function applyInMaintenance(endpoint: string, config: string): Promise<void> {
   const maintenance = createMaintenanceClient({ endpoint });
