@@ -11,8 +11,18 @@ import type { KubeObject } from "../kube/types.ts";
 import { K8ZNER_API_VERSION, K8ZNER_CLUSTER_KIND, K8ZNER_NAMESPACE } from "./k8zner_crd.ts";
 import { sortKeysDeep } from "./sort_keys.ts";
 
-/** Name of the Secret holding the operator's credentials (in {@link K8ZNER_NAMESPACE}). */
-export const CREDENTIALS_SECRET_NAME = "k8zner-credentials";
+/**
+ * Secret with the cloud API tokens (`hcloud-token`, optional `cf-api-token`), in {@link K8ZNER_NAMESPACE}.
+ * Kept apart from the Talos credentials so each can be granted, rotated and audited on its own.
+ */
+export const CLOUD_CREDENTIALS_SECRET_NAME = "k8zner-cloud-credentials";
+/** Secret with the Talos secrets bundle (`talos-secrets`) and `talosconfig`, in {@link K8ZNER_NAMESPACE}. */
+export const TALOS_CREDENTIALS_SECRET_NAME = "k8zner-talos-credentials";
+/**
+ * The single Secret that held all four credentials before they were split; `apply` deletes it once both
+ * {@link CLOUD_CREDENTIALS_SECRET_NAME} and {@link TALOS_CREDENTIALS_SECRET_NAME} exist.
+ */
+export const LEGACY_CREDENTIALS_SECRET_NAME = "k8zner-credentials";
 
 /** `spec` of a K8znerCluster (schema in k8zner_crd.ts). */
 export interface K8znerClusterSpec {
@@ -40,6 +50,7 @@ export interface K8znerClusterSpec {
   healthCheck?: { nodeNotReadyThreshold?: string; etcdUnhealthyThreshold?: string };
   paused?: boolean;
   credentialsRef: { name: string };
+  talosCredentialsRef?: { name: string };
   bootstrap?: {
     completed: boolean;
     completedAt?: string;
@@ -60,7 +71,7 @@ function subdomainOf(host: string | undefined, domain: string | undefined): stri
  */
 export function renderK8znerClusterSpec(
   state: DesiredState,
-  options: { apiAllowlist?: string[]; schematicId?: string; credentialsSecretName?: string } = {},
+  options: { apiAllowlist?: string[]; schematicId?: string } = {},
 ): K8znerClusterSpec {
   const controlPlanes = state.servers.filter((s) => s.role === "control-plane");
   const workers = state.servers.filter((s) => s.role === "worker");
@@ -92,7 +103,8 @@ export function renderK8znerClusterSpec(
       argocd: addons.argocd.enabled,
       monitoring: addons.kubePrometheusStack.enabled,
     },
-    credentialsRef: { name: options.credentialsSecretName ?? CREDENTIALS_SECRET_NAME },
+    credentialsRef: { name: CLOUD_CREDENTIALS_SECRET_NAME },
+    talosCredentialsRef: { name: TALOS_CREDENTIALS_SECRET_NAME },
   };
   if (options.schematicId) spec.talos.schematicID = options.schematicId;
   const argo = subdomainOf(addons.argocd.host, domain);

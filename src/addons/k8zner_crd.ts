@@ -115,7 +115,11 @@ const specSchema: Schema = obj({
   paused: bool({ default: false, description: "Skip reconciling while true." }),
   credentialsRef: obj({ name: str({ minLength: 1 }) }, {
     required: ["name"],
-    description: "Secret in the same namespace with keys hcloud-token, talos-secrets, talosconfig.",
+    description: "Secret in the same namespace with key hcloud-token (and cf-api-token when DNS is managed).",
+  }),
+  talosCredentialsRef: obj({ name: str({ minLength: 1 }) }, {
+    required: ["name"],
+    description: "Secret in the same namespace with keys talos-secrets and talosconfig.",
   }),
   bootstrap: obj({
     completed: bool(),

@@ -1,7 +1,7 @@
 /**
  * Everything `apply` installs to hand the cluster over to the operator, rendered in one place: the
- * K8znerCluster CRD, namespace `k8zner-system`, service account, least-privilege RBAC, the
- * credentials Secret, and the Deployment running this same binary as `k8zner operator` on the
+ * K8znerCluster CRD, namespace `k8zner-system`, service account, least-privilege RBAC, the two
+ * credentials Secrets (cloud tokens; Talos secrets and talosconfig), and the Deployment running this same binary as `k8zner operator` on the
  * control planes. The operator work extends these objects rather than replacing them.
  *
  * Pure: no I/O, no clock, keys sorted. The credential values are inputs that end up only in the
@@ -12,7 +12,7 @@
 import { LABEL_KEYS, MANAGED_BY } from "../lib/labels.ts";
 import type { KubeObject } from "../kube/types.ts";
 import { K8ZNER_CLUSTER_PLURAL, K8ZNER_GROUP, K8ZNER_NAMESPACE, renderK8znerClusterCrd } from "./k8zner_crd.ts";
-import { CREDENTIALS_SECRET_NAME } from "./k8zner_cluster.ts";
+import { CLOUD_CREDENTIALS_SECRET_NAME, TALOS_CREDENTIALS_SECRET_NAME } from "./k8zner_cluster.ts";
 import { sortKeysDeep } from "./sort_keys.ts";
 
 /** Name of the operator's ServiceAccount, ClusterRole, Role, bindings and Deployment. */
@@ -29,13 +29,13 @@ export interface OperatorManifestsInput {
   image: string;
   /** Operator replicas; at most one per control plane (host networking binds the same ports). */
   replicas: number;
-  /** Hetzner Cloud API token (Secret key `hcloud-token`). */
+  /** Hetzner Cloud API token (key `hcloud-token` of the cloud credentials Secret). */
   hcloudToken?: string;
-  /** The Talos secrets bundle as YAML (Secret key `talos-secrets`). */
+  /** The Talos secrets bundle as YAML (key `talos-secrets` of the Talos credentials Secret). */
   talosSecretsYaml?: string;
-  /** talosconfig YAML (Secret key `talosconfig`). */
+  /** talosconfig YAML (key `talosconfig` of the Talos credentials Secret). */
   talosconfig?: string;
-  /** Cloudflare API token for DNS and ACME (Secret key `cf-api-token`). */
+  /** Cloudflare API token for DNS and ACME (key `cf-api-token` of the cloud credentials Secret). */
   cloudflareApiToken?: string;
   /** Image pull policy. Default `IfNotPresent` (release tags are immutable). */
   imagePullPolicy?: "Always" | "IfNotPresent" | "Never";
@@ -81,10 +81,19 @@ function clusterRoleRules(): Record<string, unknown>[] {
   ];
 }
 
-/** Rights only inside k8zner-system: its credentials, its leader-election lease, its events. */
+/**
+ * Rights only inside k8zner-system: its credentials, its leader-election lease, its events. Secrets by
+ * name and `get` only: `list`/`watch` would hand over every Secret in the namespace (RBAC cannot narrow
+ * them by name), and whoever reads these two is root on the cluster and on the Hetzner project.
+ */
 function namespaceRoleRules(): Record<string, unknown>[] {
   return [
-    { apiGroups: [""], resources: ["secrets"], verbs: ["get", "list", "watch"] },
+    {
+      apiGroups: [""],
+      resources: ["secrets"],
+      resourceNames: [CLOUD_CREDENTIALS_SECRET_NAME, TALOS_CREDENTIALS_SECRET_NAME],
+      verbs: ["get"],
+    },
     { apiGroups: ["coordination.k8s.io"], resources: ["leases"], verbs: ["get", "create", "update"] },
     { apiGroups: [""], resources: ["events"], verbs: ["create", "patch"] },
     { apiGroups: ["events.k8s.io"], resources: ["events"], verbs: ["create", "patch"] },
@@ -153,7 +162,7 @@ function renderDeployment(input: OperatorManifestsInput, labels: Record<string, 
               { name: "POD_IP", valueFrom: { fieldRef: { fieldPath: "status.podIP" } } },
               {
                 name: "HCLOUD_TOKEN",
-                valueFrom: { secretKeyRef: { name: CREDENTIALS_SECRET_NAME, key: "hcloud-token" } },
+                valueFrom: { secretKeyRef: { name: CLOUD_CREDENTIALS_SECRET_NAME, key: "hcloud-token" } },
               },
               // With host networking and before kube-proxy/Cilium, the service IP is unreachable:
               // talk to the API server on this control plane directly.
@@ -194,8 +203,8 @@ function renderDeployment(input: OperatorManifestsInput, labels: Record<string, 
 
 /**
  * Renders the operator installation in apply order: CRD, Namespace, ServiceAccount, ClusterRole,
- * ClusterRoleBinding, Role, RoleBinding, Secret (when any credential is given), metrics Service,
- * Deployment.
+ * ClusterRoleBinding, Role, RoleBinding, the cloud and the Talos credentials Secrets (each when any
+ * of its credentials is given), metrics Service, Deployment.
  *
  * @throws {RangeError} when `replicas` is not an integer from 1 to 5 or `image` is empty.
  */
@@ -249,16 +258,20 @@ export function renderOperatorManifests(input: OperatorManifestsInput): KubeObje
       subjects: subject,
     },
   ];
-  const data: Record<string, string> = {};
-  if (input.hcloudToken !== undefined) data["hcloud-token"] = base64(input.hcloudToken);
-  if (input.talosSecretsYaml !== undefined) data["talos-secrets"] = base64(input.talosSecretsYaml);
-  if (input.talosconfig !== undefined) data["talosconfig"] = base64(input.talosconfig);
-  if (input.cloudflareApiToken !== undefined) data["cf-api-token"] = base64(input.cloudflareApiToken);
-  if (Object.keys(data).length > 0) {
+  const cloud: Record<string, string> = {};
+  if (input.hcloudToken !== undefined) cloud["hcloud-token"] = base64(input.hcloudToken);
+  if (input.cloudflareApiToken !== undefined) cloud["cf-api-token"] = base64(input.cloudflareApiToken);
+  const talos: Record<string, string> = {};
+  if (input.talosSecretsYaml !== undefined) talos["talos-secrets"] = base64(input.talosSecretsYaml);
+  if (input.talosconfig !== undefined) talos["talosconfig"] = base64(input.talosconfig);
+  for (
+    const [name, data] of [[CLOUD_CREDENTIALS_SECRET_NAME, cloud], [TALOS_CREDENTIALS_SECRET_NAME, talos]] as const
+  ) {
+    if (Object.keys(data).length === 0) continue;
     objects.push({
       apiVersion: "v1",
       kind: "Secret",
-      metadata: { name: CREDENTIALS_SECRET_NAME, namespace: ns, labels },
+      metadata: { name, namespace: ns, labels },
       type: "Opaque",
       data,
     });

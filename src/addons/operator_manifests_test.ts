@@ -74,16 +74,24 @@ Deno.test("renderOperatorManifests() renders in apply order, deterministically, 
     "ClusterRoleBinding/k8zner-operator",
     "Role/k8zner-operator",
     "RoleBinding/k8zner-operator",
-    "Secret/k8zner-credentials",
+    "Secret/k8zner-cloud-credentials",
+    "Secret/k8zner-talos-credentials",
     "Service/k8zner-operator-metrics",
     "Deployment/k8zner-operator",
   ]);
   assertEquals(JSON.stringify(renderOperatorManifests(INPUT)), JSON.stringify(objects));
   const text = JSON.stringify(objects);
   assertOk(!text.includes(INPUT.hcloudToken), "the token must not appear in clear text");
-  const secret = objects.find((o) => o.kind === "Secret")!;
-  assertEquals(Object.keys(secret.data as object), ["hcloud-token", "talos-secrets", "talosconfig"]);
-  assertEquals(atob((secret.data as Record<string, string>)["hcloud-token"]!), INPUT.hcloudToken);
+  const secrets = objects.filter((o) => o.kind === "Secret");
+  // Tokens and Talos credentials never share a Secret.
+  assertEquals(secrets.map((o) => [o.metadata.name, Object.keys(o.data as object)]), [
+    ["k8zner-cloud-credentials", ["hcloud-token"]],
+    ["k8zner-talos-credentials", ["talos-secrets", "talosconfig"]],
+  ]);
+  assertEquals(atob((secrets[0]!.data as Record<string, string>)["hcloud-token"]!), INPUT.hcloudToken);
+  const withCloudflare = renderOperatorManifests({ ...INPUT, cloudflareApiToken: "cf" });
+  const cloud = withCloudflare.find((o) => o.metadata.name === "k8zner-cloud-credentials")!;
+  assertEquals(Object.keys(cloud.data as object), ["cf-api-token", "hcloud-token"]);
   const withoutCredentials = renderOperatorManifests({ clusterName: "demo", image: INPUT.image, replicas: 1 });
   assertEquals(withoutCredentials.some((o) => o.kind === "Secret"), false);
 });
@@ -110,7 +118,19 @@ Deno.test("the RBAC grants no wildcard and reads secrets only inside k8zner-syst
     assertOk(![...rule.apiGroups, ...rule.resources, ...rule.verbs].includes("*"), JSON.stringify(rule));
   }
   assertEquals(clusterRules.some((r) => r.resources.includes("secrets")), false);
-  assertOk(roleRules.some((r) => r.resources.includes("secrets") && !r.verbs.includes("update")));
+  // Exactly `get` on exactly the two credentials Secrets: no list/watch (they cannot be narrowed by name).
+  const secretRules = roleRules.filter((r) => r.resources.includes("secrets"));
+  assertEquals(secretRules, [{
+    apiGroups: [""],
+    resourceNames: ["k8zner-cloud-credentials", "k8zner-talos-credentials"],
+    resources: ["secrets"],
+    verbs: ["get"],
+  }]);
+  // The Deployment takes its token from the cloud Secret, which the Role names.
+  // deno-lint-ignore no-explicit-any
+  const env = (objects.find((o) => o.kind === "Deployment")!.spec as any).template.spec.containers[0].env;
+  const token = env.find((e: { name: string }) => e.name === "HCLOUD_TOKEN");
+  assertEquals(token.valueFrom.secretKeyRef, { key: "hcloud-token", name: "k8zner-cloud-credentials" });
   const crRule = clusterRules.find((r) => r.resources.includes("k8znerclusters"))!;
   assertEquals(crRule.verbs.includes("delete") || crRule.verbs.includes("create"), false);
 });
@@ -180,7 +200,7 @@ Deno.test("after applying the manifests the fake API serves K8znerClusters, with
     );
     const stored = await client.get("k8zner.io/v1alpha1", "K8znerCluster", "demo", "k8zner-system");
     assertEquals([stored?.spec, stored?.status], [cluster.spec, status]);
-    const secret = await client.get("v1", "Secret", "k8zner-credentials", "k8zner-system");
+    const secret = await client.get("v1", "Secret", "k8zner-cloud-credentials", "k8zner-system");
     assertEquals(atob((secret?.data as Record<string, string>)["hcloud-token"]!), INPUT.hcloudToken);
 
     const kubectl = await findKubectl();

@@ -24,8 +24,10 @@ import { parseTalosconfig } from "../talos/talosconfig.ts";
 import type { SecretsBundle } from "../talos/secrets_bundle.ts";
 import { type K8znerClusterSpec } from "../addons/k8zner_cluster.ts";
 import { kubeApiServerUrl, liveEndpointsOf, talosEndpoints, talosNodes } from "../cluster/client_endpoints.ts";
-import { ensureClusterSecrets, ensureKubeconfig, ensureTalosconfig } from "../cluster/credentials.ts";
+import { CREDENTIAL_FILES, ensureClusterSecrets, ensureKubeconfig, ensureTalosconfig } from "../cluster/credentials.ts";
 import { repointClientConfigs } from "../cluster/repoint_credentials.ts";
+import { readTextIfExists } from "../lib/secure_files.ts";
+import { join } from "node:path";
 import { discoverCluster } from "../cluster/discover.ts";
 import { assertNoConflicts, runTask } from "../cluster/ensure_common.ts";
 import { ensureInfrastructure } from "../cluster/ensure_infrastructure.ts";
@@ -36,6 +38,7 @@ import {
   installOperator,
   renderHandoverManifests,
   renderInitialClusterStatus,
+  retireLegacyCredentials,
   waitForKubeApi,
 } from "../cluster/handover.ts";
 import type { ObservedCluster } from "../cluster/observed.ts";
@@ -140,6 +143,7 @@ export async function runApply(deps: ApplyDeps, options: ApplyOptions, progress:
         callerIp,
         live: live.object,
         kube: live.kube!,
+        bundle: secrets.bundle,
       });
     }
     if (live.note) progress.note(`note: ${live.note}; continuing with the bootstrap`);
@@ -160,7 +164,7 @@ async function updateHandedOver(
   deps: ApplyDeps,
   options: ApplyOptions,
   progress: ProgressSink,
-  ctx: RunContext & { live: KubeObject; kube: KubeClient },
+  ctx: RunContext & { live: KubeObject; kube: KubeClient; bundle: SecretsBundle },
 ): Promise<ApplyResult> {
   const { desired } = ctx;
   const name = desired.cluster.name;
@@ -191,6 +195,21 @@ async function updateHandedOver(
     if (plan.infrastructure.length === 0) return;
     await ensureInfrastructure(deps.cluster, desired, ctx.observed, progress, optionalCallerIp(ctx.callerIp));
   });
+  // The operator installation follows this CLI (image, RBAC, the split credentials Secrets of clusters applied
+  // before the split) before the spec may name those Secrets; unchanged objects cost one GET each.
+  const talosconfig = await readTextIfExists(join(options.secretsDir, CREDENTIAL_FILES.talosconfig));
+  if (talosconfig === undefined) {
+    progress.note(`note: no talosconfig in ${options.secretsDir}; the operator installation is left as it is`);
+  } else {
+    await guard("Operator", existing, () =>
+      installOperatorStep(deps, options, progress, {
+        kube: ctx.kube,
+        name,
+        controlPlaneCount: desired.kubernetes.controlPlaneCount,
+        bundle: ctx.bundle,
+        talosconfig,
+      }));
+  }
   await guard("Cluster spec", existing, () =>
     runTask(progress.task("Cluster spec"), async () => {
       const spec = keepUnmanagedFields(desiredSpec, ctx.live);
@@ -305,25 +324,13 @@ async function bootstrap(
         });
         return { result: version, changed: true, detail: `${version} answers at ${kube.server}` };
       }));
-    const operatorTask = progress.task("Operator");
     await guard("Operator", existing, () =>
-      runTask(operatorTask, async () => {
-        const manifests = renderHandoverManifests({
-          clusterName: name,
-          controlPlaneCount: desired.kubernetes.controlPlaneCount,
-          hcloudToken: deps.hcloudToken,
-          bundle: ctx.bundle,
-          talosconfig: talosconfig.text,
-          ...(options.cloudflareApiToken ? { cloudflareApiToken: options.cloudflareApiToken } : {}),
-        });
-        const r = await installOperator(kube, manifests, { task: operatorTask });
-        return {
-          result: r,
-          changed: r.applied.length > 0,
-          detail: r.applied.length > 0
-            ? `applied ${r.applied.length} object(s) in k8zner-system`
-            : `all ${r.unchanged.length} objects as rendered`,
-        };
+      installOperatorStep(deps, options, progress, {
+        kube,
+        name,
+        controlPlaneCount: desired.kubernetes.controlPlaneCount,
+        bundle: ctx.bundle,
+        talosconfig: talosconfig.text,
       }));
     existing.push("the operator");
     await guard("Cluster object", existing, () =>
@@ -407,6 +414,37 @@ async function guard<T>(step: string, existing: readonly string[], fn: () => Pro
 }
 
 /** Spec fields the config does not drive are kept as they are on the live object. */
+/** Installs or updates the operator, then drops the pre-split credentials Secret once the split ones exist. */
+async function installOperatorStep(
+  deps: ApplyDeps,
+  options: ApplyOptions,
+  progress: ProgressSink,
+  input: { kube: KubeClient; name: string; controlPlaneCount: number; bundle: SecretsBundle; talosconfig: string },
+) {
+  const operatorTask = progress.task("Operator");
+  return await runTask(operatorTask, async () => {
+    const manifests = renderHandoverManifests({
+      clusterName: input.name,
+      controlPlaneCount: input.controlPlaneCount,
+      hcloudToken: deps.hcloudToken,
+      bundle: input.bundle,
+      talosconfig: input.talosconfig,
+      ...(options.cloudflareApiToken ? { cloudflareApiToken: options.cloudflareApiToken } : {}),
+    });
+    const r = await installOperator(input.kube, manifests, { task: operatorTask });
+    // Clusters from before the credentials split: drop the combined Secret now that the split ones exist.
+    const legacy = await retireLegacyCredentials(input.kube);
+    const retired = legacy === "deleted" ? ", removed the old combined credentials Secret" : "";
+    return {
+      result: r,
+      changed: r.applied.length > 0 || legacy === "deleted",
+      detail: (r.applied.length > 0
+        ? `applied ${r.applied.length} object(s) in k8zner-system`
+        : `all ${r.unchanged.length} objects as rendered`) + retired,
+    };
+  });
+}
+
 function keepUnmanagedFields(spec: K8znerClusterSpec, live: KubeObject): K8znerClusterSpec {
   const current = (live.spec ?? {}) as Record<string, unknown>;
   const out: Record<string, unknown> = { ...spec };

@@ -1,6 +1,6 @@
 /**
  * Handing the cluster over to the operator (ADR 0002 §6): wait for the Kubernetes API, install the operator
- * (CRD, namespace, RBAC, credentials Secret, Deployment from `renderOperatorManifests`), create or update the
+ * (CRD, namespace, RBAC, the cloud and Talos credentials Secrets, Deployment from `renderOperatorManifests`), create or update the
  * `K8znerCluster`, and optionally follow its status until Ready.
  *
  * Every write is preceded by a read and skipped when the live object already holds what we would write, so a
@@ -25,6 +25,7 @@ import { sleep as realSleep } from "../lib/sleep.ts";
 import { formatElapsed } from "../lib/duration.ts";
 
 export { diffClusterSpec, formatSpecChanges, type SpecChange } from "./handover_diff.ts";
+export { retireLegacyCredentials, type RetireResult } from "./handover_credentials.ts";
 export {
   type BootstrapFacts,
   type ClusterStatusSummary,
@@ -63,7 +64,8 @@ export interface HandoverManifestsInput {
 
 /**
  * The operator installation for this cluster: one operator per control plane (host networking binds the same
- * ports), at most two (leader election makes more pointless), with the token and Talos secrets in its Secret.
+ * ports), at most two (leader election makes more pointless), with the tokens and the Talos credentials in two
+ * Secrets.
  */
 export function renderHandoverManifests(input: HandoverManifestsInput): KubeObject[] {
   return renderOperatorManifests({

@@ -79,13 +79,16 @@ Deno.test("the hand-over installs CRD, namespace, RBAC, credentials Secret and D
       "ClusterRoleBinding k8zner-operator",
       "Role k8zner-system/k8zner-operator",
       "RoleBinding k8zner-system/k8zner-operator",
-      "Secret k8zner-system/k8zner-credentials",
+      "Secret k8zner-system/k8zner-cloud-credentials",
+      "Secret k8zner-system/k8zner-talos-credentials",
       "Service k8zner-system/k8zner-operator-metrics",
       "Deployment k8zner-system/k8zner-operator",
     ]);
-    const secret = await kube.get("v1", "Secret", "k8zner-credentials", "k8zner-system");
-    const data = secret?.data as Record<string, string>;
-    assertEquals(atob(data["hcloud-token"]!), TOKEN);
+    const cloud = await kube.get("v1", "Secret", "k8zner-cloud-credentials", "k8zner-system");
+    assertEquals(atob((cloud?.data as Record<string, string>)["hcloud-token"]!), TOKEN);
+    const talos = await kube.get("v1", "Secret", "k8zner-talos-credentials", "k8zner-system");
+    const data = talos?.data as Record<string, string>;
+    assertEquals(atob(data["talosconfig"]!), "context: demo\n");
     const talosSecrets = await loadSecretsBundle(atob(data["talos-secrets"]!), { now: NOW });
     assertEquals(talosSecrets.certs.os.certPem, bundle.certs.os.certPem);
     const deployment = await kube.get("apps/v1", "Deployment", "k8zner-operator", "k8zner-system");
@@ -162,12 +165,13 @@ Deno.test("a K8znerCluster left without status by a crash gets its status on the
 Deno.test("a Secret changed behind our back is re-applied; the untouched objects are not", async () => {
   await withApi(async (api, kube) => {
     await installOperator(kube, MANIFESTS);
-    await kube.patchMerge("v1", "Secret", "k8zner-credentials", "k8zner-system", { data: { "hcloud-token": "eA==" } });
+    const name = "k8zner-cloud-credentials";
+    await kube.patchMerge("v1", "Secret", name, "k8zner-system", { data: { "hcloud-token": "eA==" } });
     const before = api.requests.length;
     const result = await installOperator(kube, MANIFESTS);
-    assertEquals(result.applied, ["Secret k8zner-system/k8zner-credentials"]);
+    assertEquals(result.applied, [`Secret k8zner-system/${name}`]);
     assertEquals(writes(api, before).length, 1);
-    const secret = await kube.get("v1", "Secret", "k8zner-credentials", "k8zner-system");
+    const secret = await kube.get("v1", "Secret", name, "k8zner-system");
     assertEquals(atob((secret?.data as Record<string, string>)["hcloud-token"]!), TOKEN);
   });
 });

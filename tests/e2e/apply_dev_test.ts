@@ -50,14 +50,17 @@ Deno.test("apply bootstraps a dev cluster through the real CLI, a re-run changes
       assertOk(objects.apiRunning, "the Kubernetes API behind the load balancer runs");
       assertOk(objects.crd, "K8znerCluster CRD installed");
       assertOk(objects.deployment, "operator Deployment installed");
-      assertOk(objects.secret, "credentials Secret installed");
+      assertOk(objects.cloudSecret, "cloud credentials Secret installed");
+      assertOk(objects.talosSecret, "Talos credentials Secret installed");
+      assertEquals(objects.legacySecret, undefined);
       assertOk(objects.cluster, "K8znerCluster created");
       const spec = objects.cluster!.spec as Record<string, unknown>;
       assertEquals((spec.workers as { count: number }).count, 2);
       assertEquals(spec.apiAllowlist, [`${cloud.callerIp}/32`]);
       assertEquals((objects.cluster!.status as { phase: string }).phase, "Provisioning");
-      const secretData = objects.secret!.data as Record<string, string>;
+      const secretData = objects.cloudSecret!.data as Record<string, string>;
       assertEquals(atob(secretData["hcloud-token"]!), "x");
+      assertEquals(Object.keys(objects.talosSecret!.data as object).sort(), ["talos-secrets", "talosconfig"]);
       assertEquals(await modeOf(`${dir}/secrets/dev1`), 0o700);
       for (const file of ["secrets.yaml", "talosconfig", "kubeconfig"]) {
         assertEquals(await modeOf(`${dir}/secrets/dev1/${file}`), 0o600, file);
@@ -94,6 +97,45 @@ Deno.test("apply bootstraps a dev cluster through the real CLI, a re-run changes
       assertEquals(mutating(r.requests).map((q) => `${q.method} ${q.path}`), []);
       assertEquals(bootstrapCalls(cloud), 1);
       assertIncludes(r.stdout, "is up to date");
+    });
+
+    await t.step("apply moves a cluster from the single credentials Secret to the split ones", async () => {
+      // Put the cluster back into the layout of an older k8zner: one Secret with everything, referenced by the spec.
+      const before = handoverObjects(cloud, "dev1");
+      const store = before.store!;
+      const combined = {
+        ...(before.cloudSecret!.data as Record<string, string>),
+        ...(before.talosSecret!.data as Record<string, string>),
+      };
+      store.remove("v1", "Secret", "k8zner-cloud-credentials", "k8zner-system");
+      store.remove("v1", "Secret", "k8zner-talos-credentials", "k8zner-system");
+      store.put({
+        apiVersion: "v1",
+        kind: "Secret",
+        metadata: { name: "k8zner-credentials", namespace: "k8zner-system" },
+        type: "Opaque",
+        data: combined,
+      });
+      const { talosCredentialsRef: _, ...oldSpec } = before.cluster!.spec as Record<string, unknown>;
+      store.put({ ...before.cluster!, spec: { ...oldSpec, credentialsRef: { name: "k8zner-credentials" } } });
+      // The plan shows the spec's references moving to the split Secrets; that change needs --yes.
+      const r = await k8zner(cloud, dir, ["apply", "--yes"]);
+      assertEquals(r.code, 0, `${r.stdout}\n${r.stderr}`);
+      const output = `${r.stdout}${r.stderr}`;
+      assertIncludes(output, `credentialsRef.name: "k8zner-credentials" -> "k8zner-cloud-credentials"`);
+      assertIncludes(output, "removed the old combined credentials Secret");
+      const after = handoverObjects(cloud, "dev1");
+      assertEquals(after.legacySecret, undefined);
+      assertEquals(atob((after.cloudSecret!.data as Record<string, string>)["hcloud-token"]!), "x");
+      assertEquals(
+        (after.talosSecret!.data as Record<string, string>)["talos-secrets"],
+        combined["talos-secrets"],
+      );
+      const spec = after.cluster!.spec as Record<string, { name: string }>;
+      assertEquals([spec.credentialsRef!.name, spec.talosCredentialsRef!.name], [
+        "k8zner-cloud-credentials",
+        "k8zner-talos-credentials",
+      ]);
     });
 
     await t.step("plan --exit-code answers 0 once applied", async () => {

@@ -83,10 +83,14 @@ export function handoverObjects(cloud: LocalCloud, cluster: string) {
   const api = lb ? cloud.kubeApis.get(lb.id) : undefined;
   const store = api?.store;
   return {
+    store,
     apiRunning: api !== undefined,
     crd: store?.getObject("apiextensions.k8s.io/v1", "CustomResourceDefinition", "k8znerclusters.k8zner.io"),
     deployment: store?.getObject("apps/v1", "Deployment", "k8zner-operator", "k8zner-system"),
-    secret: store?.getObject("v1", "Secret", "k8zner-credentials", "k8zner-system"),
+    cloudSecret: store?.getObject("v1", "Secret", "k8zner-cloud-credentials", "k8zner-system"),
+    talosSecret: store?.getObject("v1", "Secret", "k8zner-talos-credentials", "k8zner-system"),
+    /** The combined Secret of clusters applied before the credentials split; apply removes it. */
+    legacySecret: store?.getObject("v1", "Secret", "k8zner-credentials", "k8zner-system"),
     cluster: store?.getObject("k8zner.io/v1alpha1", "K8znerCluster", cluster, "k8zner-system"),
   };
 }

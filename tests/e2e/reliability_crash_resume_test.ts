@@ -143,7 +143,7 @@ Deno.test("apply killed at ten points in a row, each run resuming the last, conv
     assertEquals(bootstrapAttempts(cloud), 1, "Bootstrap calls over all runs");
     const objects = handoverObjects(cloud, CLUSTER);
     assertOk(
-      objects.crd && objects.deployment && objects.secret && objects.cluster,
+      objects.crd && objects.deployment && objects.cloudSecret && objects.talosSecret && objects.cluster,
       "operator and K8znerCluster present",
     );
 
