@@ -6,7 +6,8 @@
  * @module
  */
 import { assertEquals, assertIncludes, assertOk } from "../assert.ts";
-import { startLocalCloud } from "../local_cloud/mod.ts";
+import { installFakeCni, startLocalCloud } from "../local_cloud/mod.ts";
+import { waitFor } from "../local_cloud/test_helpers.ts";
 import { checkFirewalls } from "../local_cloud/firewall_rules.ts";
 import { findLeaks } from "./cloud_inventory.ts";
 import {
@@ -97,6 +98,24 @@ Deno.test("apply bootstraps a dev cluster through the real CLI, a re-run changes
       assertEquals(mutating(r.requests).map((q) => `${q.method} ${q.path}`), []);
       assertEquals(bootstrapCalls(cloud), 1);
       assertIncludes(r.stdout, "is up to date");
+    });
+
+    await t.step("the control plane's kubelet registers one Node, NotReady until a CNI runs, then Ready", async () => {
+      const store = handoverObjects(cloud, "dev1").store!;
+      const readyOf = () => {
+        const nodes = store.listObjects("v1", "Node");
+        const conditions = (nodes[0]?.status as { conditions?: Array<{ type: string; status: string }> })?.conditions;
+        return { count: nodes.length, ready: conditions?.find((c) => c.type === "Ready")?.status };
+      };
+      const first = await waitFor("the control plane's Node", () => readyOf().count > 0 && readyOf());
+      assertEquals(first, { count: 1, ready: "False" });
+      const cp = [...cloud.sim.state.servers.values()].find((s) => s.name === "dev1-cp-1")!;
+      assertEquals(
+        (store.getObject("v1", "Node", "dev1-cp-1")!.spec as { providerID: string }).providerID,
+        `hcloud://${cp.id}`,
+      );
+      assertEquals(installFakeCni(store), ["cilium-dev1-cp-1"]);
+      await waitFor("the Node Ready", () => readyOf().ready === "True");
     });
 
     await t.step("apply moves a cluster from the single credentials Secret to the split ones", async () => {

@@ -320,3 +320,55 @@ Deno.test(requires([KUBECTL, KUBERNETES_OPENAPI], {
     }
   },
 }));
+
+Deno.test(requires([KUBECTL], {
+  name: "kubectl get nodes prints STATUS and ROLES from the server's Node table, -o wide the addresses",
+  fn: async () => {
+    const api = await startFakeKubeApi();
+    const dir = await Deno.makeTempDir();
+    const node = (name: string, labels: Record<string, string>, ready: string | undefined, extra = {}) => ({
+      apiVersion: "v1",
+      kind: "Node",
+      metadata: { name, labels },
+      spec: extra,
+      status: {
+        ...(ready ? { conditions: [{ type: "Ready", status: ready }] } : {}),
+        addresses: [{ type: "InternalIP", address: "10.0.1.2" }, { type: "ExternalIP", address: "203.0.113.5" }],
+        nodeInfo: { kubeletVersion: "v1.35.0", osImage: "Talos (v1.13.9)" },
+      },
+    });
+    try {
+      api.store.put(
+        node("a-cp", { "node-role.kubernetes.io/control-plane": "", "kubernetes.io/role": "etcd" }, "True"),
+      );
+      api.store.put(node("b-worker", {}, "False", { unschedulable: true }));
+      api.store.put(node("c-lost", { "node-role.kubernetes.io/worker": "" }, "Unknown"));
+      api.store.put(node("d-new", {}, undefined));
+      const kubectl = await kubectlFor(api, dir);
+      const got = await kubectl("get", "nodes");
+      assertEquals(got.code, 0, got.stderr);
+      const rows = got.stdout.trim().split("\n").map((l) => l.split(/\s+/));
+      assertEquals(rows.map((r) => r.slice(0, 3).join(" ")), [
+        "NAME STATUS ROLES",
+        "a-cp Ready control-plane,etcd",
+        "b-worker NotReady,SchedulingDisabled <none>",
+        "c-lost NotReady worker",
+        "d-new Unknown <none>",
+      ]);
+      assertEquals(rows[0], ["NAME", "STATUS", "ROLES", "AGE", "VERSION"]);
+      assertEquals(rows[1]![4], "v1.35.0");
+      const wide = await kubectl("get", "nodes", "-o", "wide");
+      assertMatch(
+        wide.stdout.split("\n")[0]!,
+        /INTERNAL-IP\s+EXTERNAL-IP\s+OS-IMAGE\s+KERNEL-VERSION\s+CONTAINER-RUNTIME/,
+      );
+      assertMatch(
+        wide.stdout.split("\n")[1]!,
+        /10\.0\.1\.2\s+203\.0\.113\.5\s+Talos \(v1\.13\.9\)\s+<unknown>\s+<unknown>/,
+      );
+    } finally {
+      await api.close();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+}));

@@ -10,6 +10,7 @@ import { applyJsonPatch, applyMergePatch } from "./patch.ts";
 import { evictPod } from "./eviction.ts";
 import type { FieldValidation } from "./openapi_validation.ts";
 import { type IncludeObject, printerColumnsOf, renderTable, wantsTable } from "./tables.ts";
+import { renderNodeTable } from "./node_table.ts";
 import type { ResourceType } from "./resources.ts";
 import { parseFieldSelector, parseLabelSelector } from "./selectors.ts";
 import { badRequest, KubeStatusError } from "./status.ts";
@@ -257,17 +258,27 @@ export class FakeKubeHandler {
     req: Request,
     q: URLSearchParams,
   ): ((objects: KubeObj[], noHeaders: boolean) => KubeObj) | undefined {
-    if (rt.crd === undefined || !wantsTable(req.headers.get("accept"))) return undefined;
+    const isNode = rt.group === "" && rt.kind === "Node";
+    if ((rt.crd === undefined && !isNode) || !wantsTable(req.headers.get("accept"))) return undefined;
     const include = q.get("includeObject") ?? "Metadata";
     if (include !== "None" && include !== "Metadata" && include !== "Object") {
       throw badRequest(
         `includeObject: Unsupported value: "${include}": supported values: "None", "Metadata", "Object"`,
       );
     }
+    if (isNode) {
+      return (objects, noHeaders) =>
+        renderNodeTable(objects, {
+          resourceVersion: this.store.resourceVersion,
+          now: this.store.now().getTime(),
+          includeObject: include as IncludeObject,
+          noHeaders,
+        });
+    }
     const crd = this.store.get(
       this.store.typeOf("apiextensions.k8s.io/v1", "CustomResourceDefinition"),
       undefined,
-      rt.crd,
+      rt.crd!,
     );
     const columns = printerColumnsOf(crd, rt.version);
     return (objects, noHeaders) =>

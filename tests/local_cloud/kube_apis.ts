@@ -76,6 +76,17 @@ export class KubeApis {
     return true;
   };
 
+  /**
+   * The cluster (etcd) store of a Talos network once one of its API servers has started, and whether one
+   * answers now (kubelets and controllers reach the cluster only then).
+   */
+  clusterOf(network: FakeTalosNetwork): { store: FakeKubeStore; apiUp: boolean } | undefined {
+    const store = this.#stores.get(network);
+    if (!store) return undefined;
+    const apiUp = [...this.byServer.keys()].some((id) => this.#deps.talosNodes.get(id)?.network === network);
+    return { store, apiUp };
+  }
+
   /** One pass over the nodes: start or stop API servers as the nodes say. */
   reconcile(): Promise<void> {
     this.#pass = this.#pass.then(() => this.#reconcile()).catch((err) => this.#deps.onError(err));

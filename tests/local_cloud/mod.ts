@@ -15,6 +15,10 @@
  *   count as coming from `callerIp` and get through only when a firewall rule applied to the server
  *   allows that address and port (or no firewall is applied); load balancer traffic to private targets
  *   is not filtered (`public_network.ts`);
+ * - a kubelet stand-in on every configured Talos node whose cluster's API answers: a `Node` with the labels,
+ *   taints, provider ID and InternalIP Talos's kubelet registers, Ready once a CNI agent pod runs ready on
+ *   it (`installFakeCni` until the operator installs Cilium), pods bound to it run; the node lifecycle
+ *   controller turns it Unknown when its lease stops (`kubelet.ts`);
  * - an IP echo endpoint standing in for `https://ipv4.icanhazip.com`.
  *
  * ```ts
@@ -37,11 +41,14 @@ import { readKubeClusterFacts, renderAdminKubeconfig } from "./cluster_pki.ts";
 import { DEFAULT_CALLER_IP, startIpEcho } from "./ip_echo.ts";
 import { KUBE_API_PORT, KubeApis } from "./kube_apis.ts";
 import { Machines, TALOS_API_PORT } from "./machines.ts";
+import { Kubelets } from "./kubelet.ts";
 import { PublicNetwork } from "./public_network.ts";
 import type { RescueSsh } from "./rescue_ssh.ts";
 
 export { KUBE_API_PORT, TALOS_API_PORT };
 export { blockRanges, LOCK_PORT } from "./address_block.ts";
+export { installFakeCni, isCniPod } from "./fake_cni.ts";
+export { NODE_MONITOR_GRACE_MS } from "./kubelet.ts";
 export type { ImageWrite } from "./image_write.ts";
 export type { RescueSsh } from "./rescue_ssh.ts";
 
@@ -163,6 +170,14 @@ async function start(
     log,
   });
   sim.setTargetHealthProbe(apis.probe);
+  const kubelets = new Kubelets({
+    sim,
+    talosNodes: machines.talosNodes,
+    clusterOf: (talosNetwork) => apis.clusterOf(talosNetwork),
+    realMs,
+    onError,
+    log,
+  });
 
   let closed: Promise<void> | undefined;
   const cloud: LocalCloud = {
@@ -182,10 +197,12 @@ async function start(
       await machines.idle();
       await apis.reconcile();
       await network.reconcileLoadBalancers();
+      kubelets.reconcile();
     },
     close: () => {
       closed ??= (async () => {
         unsubscribe();
+        kubelets.close();
         await sim.close();
         await network.close();
         await apis.close();

@@ -1,0 +1,358 @@
+/**
+ * Kubelet stand-ins and the controller-manager loops that react to them (node lifecycle, DaemonSet
+ * status). A server whose fake Talos node is configured runs a kubelet once its cluster's API answers:
+ * it registers a `Node` as Talos's kubelet does (labels, taints and `spec.providerID` from the flags
+ * Talos passes, see node_facts.ts; InternalIP from `--node-ip`), posts conditions (Ready False,
+ * `KubeletNotReady`, until a CNI agent pod runs ready on the node, then True), renews its Lease in
+ * `kube-node-lease`, and runs the pods bound to it (host-network pods at once, others only once the
+ * node's network is ready).
+ *
+ * When the server is powered off or deleted the kubelet stops. The node lifecycle controller (it runs
+ * while an API server of the cluster does) then sets every condition Unknown (`NodeStatusUnknown`)
+ * once the lease is older than the grace period (50 s since Kubernetes 1.32, scaled by the cloud's
+ * speed), taints the node `unreachable` and marks its pods not ready. It never deletes a Node: with an
+ * external cloud provider only the cloud controller manager's node lifecycle controller does, and the
+ * local cloud does not run one. The same CCM would add ExternalIP and lift the `uninitialized` taint;
+ * until one is modelled, Nodes keep the taint and only the kubelet's InternalIP and Hostname.
+ *
+ * `spec.providerID`: the real kubelet sets it from `--provider-id` even with `--cloud-provider=external`,
+ * and our machine config passes `hcloud://<server id>`, so the stand-in sets it at registration exactly
+ * when the applied config has that flag.
+ *
+ * @module
+ */
+import type { HcloudSimulator } from "../hcloud_sim/mod.ts";
+import type { FakeKubeStore, KubeObj } from "../kube_fake/mod.ts";
+import type { FakeTalosNetwork, FakeTalosNode } from "../talos_fake/mod.ts";
+import { isCniPod } from "./fake_cni.ts";
+import { type KubeletFacts, pickNodeIp, readKubeletFacts, type Taint, UNINITIALIZED_TAINT } from "./node_facts.ts";
+import { conditionTaints, kubeletConditions, podStatus, readyStatus, unknownConditions } from "./node_status.ts";
+
+/** Dependencies of {@link Kubelets}. */
+export interface KubeletsDeps {
+  sim: HcloudSimulator;
+  talosNodes: ReadonlyMap<number, FakeTalosNode>;
+  /** The cluster store of a Talos network and whether one of its API servers answers (from KubeApis). */
+  clusterOf: (network: FakeTalosNetwork) => { store: FakeKubeStore; apiUp: boolean } | undefined;
+  /** Simulated milliseconds to real ones. */
+  realMs: (simulatedMs: number) => number;
+  onError: (err: Error) => void;
+  log: (line: string) => void;
+  /** Real milliseconds between two passes (default 25). */
+  pollMs?: number;
+}
+
+/** The kubelet renews its node lease every 10 s (a quarter of the 40 s lease). */
+const LEASE_RENEW_MS = 10_000;
+const LEASE_DURATION_SECONDS = 40;
+/** kube-controller-manager's `--node-monitor-grace-period` default since Kubernetes 1.32. */
+export const NODE_MONITOR_GRACE_MS = 50_000;
+const LEASE_NAMESPACE = "kube-node-lease";
+
+interface KubeletEntry {
+  serverId: number;
+  nodeName: string;
+  store: FakeKubeStore;
+  network: FakeTalosNetwork;
+  /** Real time of the last lease renewal. */
+  renewedAt: number | undefined;
+}
+
+/** The kubelets of the local cloud's servers, with the node lifecycle controller of each cluster. */
+export class Kubelets {
+  readonly #deps: KubeletsDeps;
+  /** By server id; kept after the server stops or goes, so its Node can be judged. */
+  readonly #entries = new Map<number, KubeletEntry>();
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #closed = false;
+
+  constructor(deps: KubeletsDeps) {
+    this.#deps = deps;
+    this.#schedule();
+  }
+
+  /** One pass: kubelets post status and run pods, then the controllers judge. Synchronous on the stores. */
+  reconcile(): void {
+    if (this.#closed) return;
+    try {
+      this.#kubelets();
+      this.#controllers();
+    } catch (err) {
+      this.#deps.onError(new Error(`local cloud: kubelet stand-in: ${(err as Error).message}`, { cause: err }));
+    }
+  }
+
+  /** Stops the passes. */
+  close(): void {
+    this.#closed = true;
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+  }
+
+  #schedule(): void {
+    if (this.#closed) return;
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      this.reconcile();
+      this.#schedule();
+    }, this.#deps.pollMs ?? 25);
+  }
+
+  #kubelets(): void {
+    const { sim, talosNodes, clusterOf } = this.#deps;
+    for (const [serverId, node] of talosNodes) {
+      const server = sim.state.servers.get(serverId);
+      if (server?.status !== "running" || node.state.mode !== "configured") continue;
+      const cluster = clusterOf(node.network);
+      if (!cluster?.apiUp) continue;
+      const facts = readKubeletFacts(node.state.appliedConfig ?? "");
+      if (!facts) continue;
+      const entry = this.#entryFor(serverId, node, cluster.store);
+      const addresses = [...server.privateNet.map((p) => p.ip), node.hostname];
+      const nodeIp = pickNodeIp(facts, addresses) ?? node.hostname;
+      const now = timestamp(cluster.store);
+      if (!cluster.store.getObject("v1", "Node", entry.nodeName)) {
+        const arch = goArch(server.serverType.architecture);
+        cluster.store.put(renderNode(entry.nodeName, { facts, node, nodeIp, arch }, now));
+        this.#deps.log(`server ${server.name}: kubelet registered Node ${entry.nodeName}`);
+      }
+      const networkReady = this.#runPods(entry, nodeIp, now);
+      this.#postStatus(entry, { facts, node, nodeIp, arch: goArch(server.serverType.architecture) }, networkReady, now);
+      this.#renewLease(entry);
+    }
+  }
+
+  #entryFor(serverId: number, node: FakeTalosNode, store: FakeKubeStore): KubeletEntry {
+    let entry = this.#entries.get(serverId);
+    if (!entry || entry.store !== store || entry.nodeName !== node.nodeName) {
+      entry = { serverId, nodeName: node.nodeName, store, network: node.network, renewedAt: undefined };
+      this.#entries.set(serverId, entry);
+    }
+    // A replacement server with the same name posts to the same Node: the old kubelet is gone for good.
+    for (const [id, other] of this.#entries) {
+      if (id !== serverId && other.store === store && other.nodeName === entry.nodeName) this.#entries.delete(id);
+    }
+    return entry;
+  }
+
+  /** Runs the pods bound to the node; returns whether a CNI agent pod on it is ready. */
+  #runPods(entry: KubeletEntry, nodeIp: string, now: string): boolean {
+    // Host-network pods (CNI agents among them) start without a CNI; everything else waits for one.
+    const running = (pod: KubeObj) => !(pod.metadata as { deletionTimestamp?: string }).deletionTimestamp;
+    for (const pod of podsOn(entry.store, entry.nodeName).filter((p) => running(p) && isHostNetwork(p))) {
+      setPodReady(entry.store, pod, nodeIp, true, now);
+    }
+    const pods = podsOn(entry.store, entry.nodeName);
+    const networkReady = pods.some((p) => isCniPod(p) && podReady(p));
+    if (networkReady) {
+      for (const pod of pods.filter((p) => running(p) && !isHostNetwork(p))) {
+        setPodReady(entry.store, pod, nodeIp, true, now);
+      }
+    }
+    return networkReady;
+  }
+
+  #postStatus(entry: KubeletEntry, host: HostFacts, networkReady: boolean, now: string): void {
+    const live = entry.store.getObject("v1", "Node", entry.nodeName)!;
+    const status = (live.status ?? {}) as Record<string, unknown>;
+    const conditions = kubeletConditions(
+      status.conditions as Parameters<typeof kubeletConditions>[0],
+      networkReady ? "ready" : "network-not-ready",
+      now,
+    );
+    const next = {
+      ...status,
+      conditions,
+      addresses: mergeAddresses(status.addresses as Address[] | undefined, host.nodeIp, entry.nodeName),
+      nodeInfo: nodeInfo(host, (status.nodeInfo ?? {}) as Record<string, string>),
+    };
+    if (JSON.stringify(next) !== JSON.stringify(status)) entry.store.put({ ...live, status: next });
+  }
+
+  #renewLease(entry: KubeletEntry): void {
+    const due = entry.renewedAt === undefined ||
+      Date.now() - entry.renewedAt >= Math.max(1, this.#deps.realMs(LEASE_RENEW_MS));
+    if (!due) return;
+    const store = entry.store;
+    if (!store.getObject("v1", "Namespace", LEASE_NAMESPACE)) {
+      // The API server creates this namespace at start-up.
+      store.put({ apiVersion: "v1", kind: "Namespace", metadata: { name: LEASE_NAMESPACE } });
+    }
+    const node = store.getObject("v1", "Node", entry.nodeName)!;
+    const lease = store.getObject("coordination.k8s.io/v1", "Lease", entry.nodeName, LEASE_NAMESPACE);
+    store.put({
+      apiVersion: "coordination.k8s.io/v1",
+      kind: "Lease",
+      metadata: {
+        ...(lease?.metadata ?? {}),
+        name: entry.nodeName,
+        namespace: LEASE_NAMESPACE,
+        ownerReferences: [{ apiVersion: "v1", kind: "Node", name: entry.nodeName, uid: uidOf(node) }],
+      },
+      spec: {
+        holderIdentity: entry.nodeName,
+        leaseDurationSeconds: LEASE_DURATION_SECONDS,
+        renewTime: microTime(store),
+      },
+    });
+    entry.renewedAt = Date.now();
+  }
+
+  /** The node lifecycle and DaemonSet controllers of every cluster whose API (and so controller-manager) runs. */
+  #controllers(): void {
+    const grace = this.#deps.realMs(NODE_MONITOR_GRACE_MS);
+    const stores = new Set<FakeKubeStore>();
+    for (const entry of this.#entries.values()) {
+      const cluster = this.#deps.clusterOf(entry.network);
+      if (!cluster?.apiUp) continue;
+      stores.add(entry.store);
+      const live = entry.store.getObject("v1", "Node", entry.nodeName);
+      if (!live) continue;
+      const now = timestamp(entry.store);
+      const expired = entry.renewedAt !== undefined && Date.now() - entry.renewedAt > grace;
+      let next = live;
+      if (expired && readyStatus(live) !== "Unknown") {
+        const status = (live.status ?? {}) as Record<string, unknown>;
+        next = {
+          ...live,
+          status: { ...status, conditions: unknownConditions(status.conditions as never, now) },
+        };
+        for (const pod of podsOn(entry.store, entry.nodeName)) {
+          setPodReady(entry.store, pod, String((pod.status as { hostIP?: string })?.hostIP ?? ""), false, now);
+        }
+        this.#deps.log(`node lifecycle controller: Node ${entry.nodeName} is NotReady (NodeStatusUnknown)`);
+      }
+      const spec = (next.spec ?? {}) as { taints?: Taint[] };
+      const taints = conditionTaints(spec.taints ?? [], readyStatus(next), now);
+      if (JSON.stringify(taints) !== JSON.stringify(spec.taints ?? [])) {
+        next = { ...next, spec: { ...spec, taints } };
+      }
+      if (next !== live) entry.store.put(next);
+    }
+    for (const store of stores) updateDaemonSetStatus(store);
+  }
+}
+
+type Address = { type: string; address: string };
+
+/** What the kubelet knows of its host. */
+interface HostFacts {
+  facts: KubeletFacts;
+  node: FakeTalosNode;
+  nodeIp: string;
+  /** GOARCH: amd64 or arm64. */
+  arch: string;
+}
+
+function goArch(architecture: "x86" | "arm"): string {
+  return architecture === "arm" ? "arm64" : "amd64";
+}
+
+function renderNode(name: string, host: HostFacts, now: string): KubeObj {
+  const { facts, nodeIp, arch } = host;
+  const taints: Taint[] = [...facts.taints];
+  if (facts.externalCloudProvider) taints.push({ key: UNINITIALIZED_TAINT, value: "true", effect: "NoSchedule" });
+  return {
+    apiVersion: "v1",
+    kind: "Node",
+    metadata: {
+      name,
+      labels: {
+        "beta.kubernetes.io/arch": arch,
+        "beta.kubernetes.io/os": "linux",
+        "kubernetes.io/arch": arch,
+        "kubernetes.io/hostname": name,
+        "kubernetes.io/os": "linux",
+        ...facts.labels,
+      },
+      annotations: {
+        // Set by a kubelet with an external cloud provider and --node-ip, for the CCM to honour.
+        ...(facts.externalCloudProvider ? { "alpha.kubernetes.io/provided-node-ip": nodeIp } : {}),
+        "node.alpha.kubernetes.io/ttl": "0",
+        "volumes.kubernetes.io/controller-managed-attach-detach": "true",
+      },
+    },
+    spec: { ...(facts.providerId ? { providerID: facts.providerId } : {}), ...(taints.length ? { taints } : {}) },
+    status: {
+      addresses: mergeAddresses(undefined, nodeIp, name),
+      nodeInfo: nodeInfo(host, {}),
+      conditions: kubeletConditions(undefined, "network-not-ready", now),
+    },
+  };
+}
+
+/** The kubelet's addresses (InternalIP from --node-ip, Hostname); addresses others added (a CCM) stay. */
+function mergeAddresses(current: Address[] | undefined, nodeIp: string, hostname: string): Address[] {
+  const others = (current ?? []).filter((a) => a.type !== "InternalIP" && a.type !== "Hostname");
+  return [{ type: "InternalIP", address: nodeIp }, ...others, { type: "Hostname", address: hostname }];
+}
+
+function nodeInfo(host: HostFacts, current: Record<string, string>): Record<string, string> {
+  return {
+    ...current,
+    architecture: host.arch,
+    operatingSystem: "linux",
+    osImage: `Talos (${host.node.state.talosVersion})`,
+    kubeletVersion: host.facts.kubeletVersion ?? "",
+    kubeProxyVersion: "",
+  };
+}
+
+function podsOn(store: FakeKubeStore, nodeName: string): KubeObj[] {
+  return store.listObjects("v1", "Pod").filter((p) => (p.spec as { nodeName?: string }).nodeName === nodeName);
+}
+
+function isHostNetwork(pod: KubeObj): boolean {
+  return (pod.spec as { hostNetwork?: boolean }).hostNetwork === true;
+}
+
+function podReady(pod: KubeObj): boolean {
+  const conditions = ((pod.status ?? {}) as { conditions?: Array<{ type: string; status: string }> }).conditions;
+  return conditions?.some((c) => c.type === "Ready" && c.status === "True") === true;
+}
+
+/** Writes a running pod's status when its phase or readiness changes (only then). */
+function setPodReady(store: FakeKubeStore, pod: KubeObj, hostIp: string, ready: boolean, now: string): void {
+  const phase = (pod.status as { phase?: string } | undefined)?.phase;
+  if (phase === "Succeeded" || phase === "Failed") return;
+  if (!ready && phase !== "Running") return;
+  if (phase === "Running" && podReady(pod) === ready) return;
+  store.put({ ...pod, status: podStatus(pod, hostIp, ready, now) });
+}
+
+/** The DaemonSet controller's counters, from the pods each DaemonSet owns. */
+function updateDaemonSetStatus(store: FakeKubeStore): void {
+  const pods = store.listObjects("v1", "Pod");
+  for (const ds of store.listObjects("apps/v1", "DaemonSet")) {
+    const owned = pods.filter((p) =>
+      ((p.metadata as { ownerReferences?: Array<{ uid?: string }> }).ownerReferences ?? []).some((o) =>
+        o.uid === uidOf(ds)
+      )
+    );
+    const ready = owned.filter(podReady).length;
+    const status = (ds.status ?? {}) as Record<string, unknown>;
+    const next = {
+      ...status,
+      currentNumberScheduled: owned.length,
+      desiredNumberScheduled: store.listObjects("v1", "Node").length,
+      numberMisscheduled: 0,
+      numberReady: ready,
+      numberAvailable: ready,
+      updatedNumberScheduled: owned.length,
+      observedGeneration: (ds.metadata as { generation?: number }).generation,
+    };
+    if (JSON.stringify(next) !== JSON.stringify(status)) store.put({ ...ds, status: next });
+  }
+}
+
+function uidOf(obj: KubeObj): string {
+  return String((obj.metadata as { uid?: string }).uid ?? "");
+}
+
+function timestamp(store: FakeKubeStore): string {
+  return store.now().toISOString().replace(/\.\d{3}Z$/, "Z");
+}
+
+/** `metav1.MicroTime` as the API writes it (six fractional digits). */
+function microTime(store: FakeKubeStore): string {
+  return store.now().toISOString().replace(/\.(\d{3})Z$/, ".$1000Z");
+}
