@@ -11,9 +11,9 @@
  * while an API server of the cluster does) then sets every condition Unknown (`NodeStatusUnknown`)
  * once the lease is older than the grace period (50 s since Kubernetes 1.32, scaled by the cloud's
  * speed), taints the node `unreachable` and marks its pods not ready. It never deletes a Node: with an
- * external cloud provider only the cloud controller manager's node lifecycle controller does, and the
- * local cloud does not run one. The same CCM would add ExternalIP and lift the `uninitialized` taint;
- * until one is modelled, Nodes keep the taint and only the kubelet's InternalIP and Hostname.
+ * external cloud provider only the cloud controller manager does (ExternalIP, the `uninitialized` taint
+ * and deleting Nodes of deleted servers are its job too), played by cloud_node_controller.ts only in a
+ * cluster where the hcloud CCM Deployment exists. The pod garbage collector removes pods of deleted Nodes.
  *
  * `spec.providerID`: the real kubelet sets it from `--provider-id` even with `--cloud-provider=external`,
  * and our machine config passes `hcloud://<server id>`, so the stand-in sets it at registration exactly
@@ -25,6 +25,7 @@ import type { HcloudSimulator } from "../hcloud_sim/mod.ts";
 import type { FakeKubeStore, KubeObj } from "../kube_fake/mod.ts";
 import type { FakeTalosNetwork, FakeTalosNode } from "../talos_fake/mod.ts";
 import { isCniPod } from "./fake_cni.ts";
+import { reconcileCloudNodes } from "./cloud_node_controller.ts";
 import { type KubeletFacts, pickNodeIp, readKubeletFacts, type Taint, UNINITIALIZED_TAINT } from "./node_facts.ts";
 import { conditionTaints, kubeletConditions, podStatus, readyStatus, unknownConditions } from "./node_status.ts";
 
@@ -228,7 +229,13 @@ export class Kubelets {
       }
       if (next !== live) entry.store.put(next);
     }
-    for (const store of stores) updateDaemonSetStatus(store);
+    for (const store of stores) {
+      for (const name of reconcileCloudNodes(store, this.#deps.sim)) {
+        this.#deps.log(`cloud node lifecycle controller: deleted Node ${name} (its server is gone)`);
+      }
+      deleteOrphanedPods(store);
+      updateDaemonSetStatus(store);
+    }
   }
 }
 
@@ -317,6 +324,16 @@ function setPodReady(store: FakeKubeStore, pod: KubeObj, hostIp: string, ready: 
   if (!ready && phase !== "Running") return;
   if (phase === "Running" && podReady(pod) === ready) return;
   store.put({ ...pod, status: podStatus(pod, hostIp, ready, now) });
+}
+
+/** The pod garbage collector: pods bound to a Node that no longer exists go. */
+function deleteOrphanedPods(store: FakeKubeStore): void {
+  const nodes = new Set(store.listObjects("v1", "Node").map((n) => String((n.metadata as { name: string }).name)));
+  for (const pod of store.listObjects("v1", "Pod")) {
+    const nodeName = (pod.spec as { nodeName?: string }).nodeName;
+    const meta = pod.metadata as { name: string; namespace: string };
+    if (nodeName !== undefined && !nodes.has(nodeName)) store.remove("v1", "Pod", meta.name, meta.namespace);
+  }
 }
 
 /** The DaemonSet controller's counters, from the pods each DaemonSet owns. */

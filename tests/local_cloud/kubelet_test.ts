@@ -256,3 +256,60 @@ Deno.test(requires([KUBECTL], {
     }
   },
 }));
+
+Deno.test("with the hcloud CCM installed, Nodes get ExternalIP and cloud labels, a shutdown taint when off, and go with their server", async () => {
+  await using cloud = await startLocalCloud({ speed: 200, rescueSsh: false });
+  const { url, cp, worker, store } = await cluster(cloud);
+  await waitFor("both Nodes", () => node(store, `${CLUSTER}-cp-1`) && node(store, `${CLUSTER}-w-1`));
+  const taintKeys = (name: string) =>
+    ((node(store, name)?.spec as { taints?: Array<{ key: string }> })?.taints ?? []).map((t) => t.key);
+  assertOk(taintKeys(`${CLUSTER}-w-1`).includes("node.cloudprovider.kubernetes.io/uninitialized"));
+  installFakeCni(store);
+  store.put({
+    apiVersion: "apps/v1",
+    kind: "Deployment",
+    metadata: { name: "hcloud-cloud-controller-manager", namespace: "kube-system" },
+    spec: {
+      selector: { matchLabels: { app: "hcloud-cloud-controller-manager" } },
+      template: {
+        metadata: { labels: { app: "hcloud-cloud-controller-manager" } },
+        spec: {
+          containers: [{
+            name: "hcloud-cloud-controller-manager",
+            image: "hetznercloud/hcloud-cloud-controller-manager",
+          }],
+        },
+      },
+    },
+  });
+  await waitFor(
+    "the CCM to initialize the control plane",
+    () => !taintKeys(`${CLUSTER}-cp-1`).includes("node.cloudprovider.kubernetes.io/uninitialized"),
+  );
+  const cpNode = node(store, `${CLUSTER}-cp-1`)!;
+  assertEquals((cpNode.status as { addresses: unknown[] }).addresses, [
+    { type: "InternalIP", address: cp.privateIp },
+    { type: "ExternalIP", address: cp.ip },
+    { type: "Hostname", address: `${CLUSTER}-cp-1` },
+  ]);
+  const labels = (cpNode.metadata as { labels: Record<string, string> }).labels;
+  assertEquals([labels["node.kubernetes.io/instance-type"], labels["topology.kubernetes.io/region"]], ["cx23", "nbg1"]);
+  await waitFor("the worker Ready", () => ready(node(store, `${CLUSTER}-w-1`))?.status === "True");
+
+  await waitForAction(url, (await hcloud(url, "POST", `/servers/${worker.id}/actions/poweroff`)).body.action.id);
+  await waitFor(
+    "the shutdown taint",
+    () => taintKeys(`${CLUSTER}-w-1`).includes("node.cloudprovider.kubernetes.io/shutdown"),
+  );
+  await waitForAction(url, (await hcloud(url, "DELETE", `/servers/${worker.id}`)).body.action.id);
+  await waitFor("the worker's Node deleted", () => node(store, `${CLUSTER}-w-1`) === undefined);
+  await waitFor(
+    "its CNI pod collected",
+    () =>
+      !store.listObjects("v1", "Pod", "kube-system").some((p) =>
+        (p.spec as { nodeName?: string }).nodeName === `${CLUSTER}-w-1`
+      ),
+  );
+  assertEquals(ready(node(store, `${CLUSTER}-cp-1`))?.status, "True");
+  assertEquals(cloud.errors.map((e) => e.message), []);
+});
