@@ -43,6 +43,8 @@ export interface KubeletsDeps {
   pollMs?: number;
 }
 
+/** The kubelet posts unchanged node status every 5 min (`nodeStatusReportFrequency`). */
+const STATUS_REPORT_MS = 5 * 60_000;
 /** The kubelet renews its node lease every 10 s (a quarter of the 40 s lease). */
 const LEASE_RENEW_MS = 10_000;
 const LEASE_DURATION_SECONDS = 40;
@@ -57,6 +59,8 @@ interface KubeletEntry {
   network: FakeTalosNetwork;
   /** Real time of the last lease renewal. */
   renewedAt: number | undefined;
+  /** Real time the node status was last posted. */
+  postedAt: number | undefined;
 }
 
 /** The kubelets of the local cloud's servers, with the node lifecycle controller of each cluster. */
@@ -125,7 +129,14 @@ export class Kubelets {
   #entryFor(serverId: number, node: FakeTalosNode, store: FakeKubeStore): KubeletEntry {
     let entry = this.#entries.get(serverId);
     if (!entry || entry.store !== store || entry.nodeName !== node.nodeName) {
-      entry = { serverId, nodeName: node.nodeName, store, network: node.network, renewedAt: undefined };
+      entry = {
+        serverId,
+        nodeName: node.nodeName,
+        store,
+        network: node.network,
+        renewedAt: undefined,
+        postedAt: undefined,
+      };
       this.#entries.set(serverId, entry);
     }
     // A replacement server with the same name posts to the same Node: the old kubelet is gone for good.
@@ -155,10 +166,13 @@ export class Kubelets {
   #postStatus(entry: KubeletEntry, host: HostFacts, networkReady: boolean, now: string): void {
     const live = entry.store.getObject("v1", "Node", entry.nodeName)!;
     const status = (live.status ?? {}) as Record<string, unknown>;
+    const heartbeat = entry.postedAt === undefined ||
+      Date.now() - entry.postedAt >= Math.max(1, this.#deps.realMs(STATUS_REPORT_MS));
     const conditions = kubeletConditions(
       status.conditions as Parameters<typeof kubeletConditions>[0],
       networkReady ? "ready" : "network-not-ready",
       now,
+      heartbeat,
     );
     const next = {
       ...status,
@@ -166,7 +180,10 @@ export class Kubelets {
       addresses: mergeAddresses(status.addresses as Address[] | undefined, host.nodeIp, entry.nodeName),
       nodeInfo: nodeInfo(host, (status.nodeInfo ?? {}) as Record<string, string>),
     };
-    if (JSON.stringify(next) !== JSON.stringify(status)) entry.store.put({ ...live, status: next });
+    if (JSON.stringify(next) !== JSON.stringify(status)) {
+      entry.store.put({ ...live, status: next });
+      entry.postedAt = Date.now();
+    }
   }
 
   #renewLease(entry: KubeletEntry): void {

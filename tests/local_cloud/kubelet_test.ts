@@ -10,12 +10,14 @@ import { generateSecretsBundle, type SecretsBundle } from "../../src/talos/secre
 import { generateTalosconfig, parseTalosconfig } from "../../src/talos/talosconfig.ts";
 import { kubectlRequirement } from "../kube_fake/kubectl_binary.ts";
 import type { FakeKubeStore, KubeObj } from "../kube_fake/mod.ts";
-import { requires } from "../requirements.ts";
+import { requires, sharedFile } from "../requirements.ts";
+import { validateBuiltinObject } from "../kube_fake/openapi_validation.ts";
 import { installFakeCni, type LocalCloud, startLocalCloud } from "./mod.ts";
 import { NETWORK_NOT_READY_MESSAGE, NODE_STATUS_UNKNOWN_MESSAGE } from "./node_status.ts";
 import { hcloud, waitFor, waitForAction } from "./test_helpers.ts";
 
 const KUBECTL = await kubectlRequirement();
+const KUBERNETES_OPENAPI = sharedFile("contracts/kubernetes-openapi-v2.json");
 const CLUSTER = "kl";
 const CP_SELECTOR = `k8zner.io/cluster=${CLUSTER},k8zner.io/role=control-plane`;
 
@@ -129,7 +131,26 @@ function nodeRows(stdout: string): string[] {
 
 const node = (store: FakeKubeStore, name: string) => store.getObject("v1", "Node", name);
 
-Deno.test(requires([KUBECTL], {
+/** What the stand-ins wrote is what a real API server would accept (v1.35 OpenAPI, strict). */
+function assertValidObjects(store: FakeKubeStore): void {
+  const kinds: Array<[string, string]> = [
+    ["v1", "Node"],
+    ["v1", "Pod"],
+    ["v1", "Namespace"],
+    ["apps/v1", "DaemonSet"],
+    ["coordination.k8s.io/v1", "Lease"],
+  ];
+  let checked = 0;
+  for (const [apiVersion, kind] of kinds) {
+    for (const obj of store.listObjects(apiVersion, kind)) {
+      validateBuiltinObject(store.typeOf(apiVersion, kind), obj, "Strict");
+      checked++;
+    }
+  }
+  assertOk(checked >= 8, `only ${checked} objects checked`);
+}
+
+Deno.test(requires([KUBECTL, KUBERNETES_OPENAPI], {
   name: "kubelets register Nodes NotReady without a CNI, Ready with one, and Unknown once the server is off or gone",
   fn: async () => {
     await using cloud = await startLocalCloud({ speed: 200, rescueSsh: false });
@@ -212,6 +233,13 @@ Deno.test(requires([KUBECTL], {
       assertEquals((ds.status as { desiredNumberScheduled: number }).desiredNumberScheduled, 2);
       const readyTaints = (node(store, `${CLUSTER}-w-1`)!.spec as { taints?: Array<{ key: string }> }).taints ?? [];
       assertEquals(readyTaints.some((t) => t.key.startsWith("node.kubernetes.io/")), false);
+      // The kubelet reports unchanged status every 5 min (1.5 s here): the heartbeat moves, the transition not.
+      const readyAt = ready(node(store, `${CLUSTER}-w-1`)) as Condition & Record<string, string>;
+      const beat = await waitFor("a status heartbeat", () => {
+        const c = ready(node(store, `${CLUSTER}-w-1`)) as Condition & Record<string, string>;
+        return c.lastHeartbeatTime !== readyAt.lastHeartbeatTime && c;
+      });
+      assertEquals([beat.status, beat.lastTransitionTime], ["True", readyAt.lastTransitionTime]);
       const after = await kubectl(kubeconfig, dir, "get", "nodes");
       assertEquals(nodeRows(after.stdout).slice(1), [
         `${CLUSTER}-cp-1 Ready control-plane`,
@@ -232,6 +260,7 @@ Deno.test(requires([KUBECTL], {
       const webOff = store.getObject("v1", "Pod", "web", "default")!;
       const podReady = (webOff.status as { conditions: Condition[] }).conditions.find((c) => c.type === "Ready");
       assertEquals(podReady?.status, "False");
+      assertValidObjects(store);
       const offRows = await kubectl(kubeconfig, dir, "get", "nodes");
       assertEquals(nodeRows(offRows.stdout).slice(1), [
         `${CLUSTER}-cp-1 Ready control-plane`,
@@ -257,59 +286,66 @@ Deno.test(requires([KUBECTL], {
   },
 }));
 
-Deno.test("with the hcloud CCM installed, Nodes get ExternalIP and cloud labels, a shutdown taint when off, and go with their server", async () => {
-  await using cloud = await startLocalCloud({ speed: 200, rescueSsh: false });
-  const { url, cp, worker, store } = await cluster(cloud);
-  await waitFor("both Nodes", () => node(store, `${CLUSTER}-cp-1`) && node(store, `${CLUSTER}-w-1`));
-  const taintKeys = (name: string) =>
-    ((node(store, name)?.spec as { taints?: Array<{ key: string }> })?.taints ?? []).map((t) => t.key);
-  assertOk(taintKeys(`${CLUSTER}-w-1`).includes("node.cloudprovider.kubernetes.io/uninitialized"));
-  installFakeCni(store);
-  store.put({
-    apiVersion: "apps/v1",
-    kind: "Deployment",
-    metadata: { name: "hcloud-cloud-controller-manager", namespace: "kube-system" },
-    spec: {
-      selector: { matchLabels: { app: "hcloud-cloud-controller-manager" } },
-      template: {
-        metadata: { labels: { app: "hcloud-cloud-controller-manager" } },
-        spec: {
-          containers: [{
-            name: "hcloud-cloud-controller-manager",
-            image: "hetznercloud/hcloud-cloud-controller-manager",
-          }],
+Deno.test(requires([KUBERNETES_OPENAPI], {
+  name:
+    "with the hcloud CCM installed, Nodes get ExternalIP and cloud labels, a shutdown taint when off, and go with their server",
+  fn: async () => {
+    await using cloud = await startLocalCloud({ speed: 200, rescueSsh: false });
+    const { url, cp, worker, store } = await cluster(cloud);
+    await waitFor("both Nodes", () => node(store, `${CLUSTER}-cp-1`) && node(store, `${CLUSTER}-w-1`));
+    const taintKeys = (name: string) =>
+      ((node(store, name)?.spec as { taints?: Array<{ key: string }> })?.taints ?? []).map((t) => t.key);
+    assertOk(taintKeys(`${CLUSTER}-w-1`).includes("node.cloudprovider.kubernetes.io/uninitialized"));
+    installFakeCni(store);
+    store.put({
+      apiVersion: "apps/v1",
+      kind: "Deployment",
+      metadata: { name: "hcloud-cloud-controller-manager", namespace: "kube-system" },
+      spec: {
+        selector: { matchLabels: { app: "hcloud-cloud-controller-manager" } },
+        template: {
+          metadata: { labels: { app: "hcloud-cloud-controller-manager" } },
+          spec: {
+            containers: [{
+              name: "hcloud-cloud-controller-manager",
+              image: "hetznercloud/hcloud-cloud-controller-manager",
+            }],
+          },
         },
       },
-    },
-  });
-  await waitFor(
-    "the CCM to initialize the control plane",
-    () => !taintKeys(`${CLUSTER}-cp-1`).includes("node.cloudprovider.kubernetes.io/uninitialized"),
-  );
-  const cpNode = node(store, `${CLUSTER}-cp-1`)!;
-  assertEquals((cpNode.status as { addresses: unknown[] }).addresses, [
-    { type: "InternalIP", address: cp.privateIp },
-    { type: "ExternalIP", address: cp.ip },
-    { type: "Hostname", address: `${CLUSTER}-cp-1` },
-  ]);
-  const labels = (cpNode.metadata as { labels: Record<string, string> }).labels;
-  assertEquals([labels["node.kubernetes.io/instance-type"], labels["topology.kubernetes.io/region"]], ["cx23", "nbg1"]);
-  await waitFor("the worker Ready", () => ready(node(store, `${CLUSTER}-w-1`))?.status === "True");
+    });
+    await waitFor(
+      "the CCM to initialize the control plane",
+      () => !taintKeys(`${CLUSTER}-cp-1`).includes("node.cloudprovider.kubernetes.io/uninitialized"),
+    );
+    const cpNode = node(store, `${CLUSTER}-cp-1`)!;
+    assertEquals((cpNode.status as { addresses: unknown[] }).addresses, [
+      { type: "InternalIP", address: cp.privateIp },
+      { type: "ExternalIP", address: cp.ip },
+      { type: "Hostname", address: `${CLUSTER}-cp-1` },
+    ]);
+    const labels = (cpNode.metadata as { labels: Record<string, string> }).labels;
+    assertEquals([labels["node.kubernetes.io/instance-type"], labels["topology.kubernetes.io/region"]], [
+      "cx23",
+      "nbg1",
+    ]);
+    await waitFor("the worker Ready", () => ready(node(store, `${CLUSTER}-w-1`))?.status === "True");
 
-  await waitForAction(url, (await hcloud(url, "POST", `/servers/${worker.id}/actions/poweroff`)).body.action.id);
-  await waitFor(
-    "the shutdown taint",
-    () => taintKeys(`${CLUSTER}-w-1`).includes("node.cloudprovider.kubernetes.io/shutdown"),
-  );
-  await waitForAction(url, (await hcloud(url, "DELETE", `/servers/${worker.id}`)).body.action.id);
-  await waitFor("the worker's Node deleted", () => node(store, `${CLUSTER}-w-1`) === undefined);
-  await waitFor(
-    "its CNI pod collected",
-    () =>
-      !store.listObjects("v1", "Pod", "kube-system").some((p) =>
-        (p.spec as { nodeName?: string }).nodeName === `${CLUSTER}-w-1`
-      ),
-  );
-  assertEquals(ready(node(store, `${CLUSTER}-cp-1`))?.status, "True");
-  assertEquals(cloud.errors.map((e) => e.message), []);
-});
+    await waitForAction(url, (await hcloud(url, "POST", `/servers/${worker.id}/actions/poweroff`)).body.action.id);
+    await waitFor(
+      "the shutdown taint",
+      () => taintKeys(`${CLUSTER}-w-1`).includes("node.cloudprovider.kubernetes.io/shutdown"),
+    );
+    await waitForAction(url, (await hcloud(url, "DELETE", `/servers/${worker.id}`)).body.action.id);
+    await waitFor("the worker's Node deleted", () => node(store, `${CLUSTER}-w-1`) === undefined);
+    await waitFor(
+      "its CNI pod collected",
+      () =>
+        !store.listObjects("v1", "Pod", "kube-system").some((p) =>
+          (p.spec as { nodeName?: string }).nodeName === `${CLUSTER}-w-1`
+        ),
+    );
+    assertEquals(ready(node(store, `${CLUSTER}-cp-1`))?.status, "True");
+    assertEquals(cloud.errors.map((e) => e.message), []);
+  },
+}));

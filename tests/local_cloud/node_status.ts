@@ -39,11 +39,15 @@ const PRESSURE: Array<[string, string, string]> = [
   ["PIDPressure", "KubeletHasSufficientPID", "kubelet has sufficient PID available"],
 ];
 
-/** The conditions the kubelet posts; `lastTransitionTime` moves only when a status flips. */
+/**
+ * The conditions the kubelet posts; `lastTransitionTime` moves only when a status flips, `lastHeartbeatTime`
+ * on every change and on a `heartbeat` (the kubelet reports unchanged status every `nodeStatusReportFrequency`).
+ */
 export function kubeletConditions(
   previous: Condition[] | undefined,
   readiness: KubeletReadiness,
   now: string,
+  heartbeat = false,
 ): Condition[] {
   const next: Array<Omit<Condition, "lastHeartbeatTime" | "lastTransitionTime">> = [
     ...PRESSURE.map(([type, reason, message]) => ({ type, status: "False" as const, reason, message })),
@@ -51,7 +55,7 @@ export function kubeletConditions(
       ? { type: "Ready", status: "True", reason: "KubeletReady", message: "kubelet is posting ready status" }
       : { type: "Ready", status: "False", reason: "KubeletNotReady", message: NETWORK_NOT_READY_MESSAGE },
   ];
-  return next.map((c) => withTimes(previous, c, now));
+  return next.map((c) => withTimes(previous, c, now, heartbeat));
 }
 
 /** What the node lifecycle controller writes when the lease expired: every kubelet condition Unknown. */
@@ -73,10 +77,11 @@ function withTimes(
   previous: Condition[] | undefined,
   c: Omit<Condition, "lastHeartbeatTime" | "lastTransitionTime">,
   now: string,
+  heartbeat: boolean,
 ): Condition {
   const old = previous?.find((p) => p.type === c.type);
   const same = old !== undefined && old.status === c.status && old.reason === c.reason && old.message === c.message;
-  if (same) return old;
+  if (same) return heartbeat ? { ...old, lastHeartbeatTime: now } : old;
   return {
     ...c,
     lastHeartbeatTime: now,
