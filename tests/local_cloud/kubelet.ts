@@ -317,7 +317,6 @@ function nodeInfo(host: HostFacts, current: Record<string, string>): Record<stri
     operatingSystem: "linux",
     osImage: `Talos (${host.node.state.talosVersion})`,
     kubeletVersion: host.facts.kubeletVersion ?? "",
-    kubeProxyVersion: "",
   };
 }
 
