@@ -40,9 +40,13 @@ export interface FindLiveClusterOptions {
 /**
  * Reads `<secretsDir>/kubeconfig`, points it at `apiServer` (in memory) and looks the cluster object up
  * with it. Never throws for an unreachable API.
+ *
+ * The deadline is a real timer, not `deps.sleep`: that sleep is for apply's waits, which tests cap
+ * (`K8ZNER_MAX_SLEEP_MS`), and a capped deadline gave a healthy API 20 ms to answer, so a converged
+ * cluster was taken for one not handed over and went through the bootstrap pipeline again.
  */
 export async function findLiveCluster(
-  deps: Pick<ApplyDeps, "kube" | "sleep">,
+  deps: Pick<ApplyDeps, "kube">,
   options: FindLiveClusterOptions,
 ): Promise<LiveCluster> {
   const { clusterName, apiServer } = options;
@@ -61,12 +65,12 @@ export async function findLiveCluster(
   } catch (err) {
     return { kubeconfig, note: `the kubeconfig cannot be used: ${messageOf(err)}` };
   }
-  const timer = new AbortController();
+  let timer: ReturnType<typeof setTimeout> | undefined;
   try {
     const object = await Promise.race([
       findK8znerCluster(kube, clusterName),
-      deps.sleep(timeoutMs, timer.signal).then(() => {
-        throw new Error(`no answer within ${Math.round(timeoutMs / 1000)} s`);
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs / 1000} s`)), timeoutMs);
       }),
     ]);
     if (object) return { kubeconfig, kube, object };
@@ -74,7 +78,7 @@ export async function findLiveCluster(
   } catch (err) {
     return { kubeconfig, kube, note: `the Kubernetes API at ${kube.server} did not answer (${messageOf(err)})` };
   } finally {
-    timer.abort();
+    clearTimeout(timer);
   }
 }
 
