@@ -6,7 +6,7 @@
  * nothing leaked (no build server or key, nothing unlabelled), etcd bootstrapped exactly once over
  * all runs, the operator installed; a further run changes nothing.
  *
- * (`apply_crash_resume_test.ts` kills a fresh run once per point; this one stacks the crashes.)
+ * (`apply_crash_resume.ts` kills a fresh run once per point; this one stacks the crashes.)
  *
  * @module
  */

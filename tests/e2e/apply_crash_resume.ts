@@ -5,7 +5,9 @@
  * gone), etcd bootstrapped exactly once, and the operator handed over.
  *
  * Every point starts from an empty local cloud so that kills land in the image build too. The
- * default runs all 10 points (about 5 s each); `K8ZNER_E2E_KILL_POINTS=3,9` picks some.
+ * points are spread over three test files (`apply_crash_resume_*_test.ts`) so that they run at once
+ * under `deno test --parallel`: each point mostly waits on the CLI and the local cloud's simulated
+ * time. `K8ZNER_E2E_KILL_POINTS=3,9` picks some of them.
  *
  * @module
  */
@@ -24,11 +26,6 @@ import {
   renderConfig,
 } from "./apply_harness.ts";
 
-/** Kill after this many mutating requests; 0 means right after the first ApplyConfiguration. */
-const ALL_POINTS = [1, 2, 3, 5, 7, 9, 11, 13, 15, 0];
-const chosen = Deno.env.get("K8ZNER_E2E_KILL_POINTS");
-const POINTS = chosen ? chosen.split(",").map(Number) : ALL_POINTS;
-
 function configApplied(cloud: LocalCloud): boolean {
   for (const node of cloud.talosNodes.values()) {
     if (node.state.calls.some((c) => c.method === "ApplyConfiguration" && c.code === 0)) return true;
@@ -36,7 +33,16 @@ function configApplied(cloud: LocalCloud): boolean {
   return false;
 }
 
-for (const point of POINTS) {
+/**
+ * Registers one test per kill point of `points` (those `K8ZNER_E2E_KILL_POINTS` names, when it is
+ * set): kill after this many mutating requests; 0 means right after the first ApplyConfiguration.
+ */
+export function crashResumeTests(points: readonly number[]): void {
+  const chosen = Deno.env.get("K8ZNER_E2E_KILL_POINTS")?.split(",").map(Number);
+  for (const point of chosen ? points.filter((p) => chosen.includes(p)) : points) crashResumeTest(point);
+}
+
+function crashResumeTest(point: number): void {
   const where = point === 0 ? "right after the machine config was applied" : `after ${point} mutating requests`;
   Deno.test(`apply killed ${where} converges on the next run without duplicates, leaks or a second bootstrap`, async () => {
     const cloud = await startLocalCloud({ speed: 200 });
