@@ -32,6 +32,13 @@ export async function makeWorkdir(config: string): Promise<string> {
   return dir;
 }
 
+/**
+ * Cap on each wait of the CLI (retry backoff, the pause between apply passes): a local cloud answers
+ * in milliseconds and runs its simulated time 200 times faster, so waits sized for Hetzner only slow
+ * the tests. The attempts stay as they are; deadlines (measured by the clock) are not shortened.
+ */
+export const E2E_MAX_SLEEP_MS = "20";
+
 /** The environment that points the CLI at `cloud` (plain output, as in CI). */
 export function cloudEnv(cloud: LocalCloud, extra: Record<string, string> = {}): Record<string, string> {
   return {
@@ -39,6 +46,7 @@ export function cloudEnv(cloud: LocalCloud, extra: Record<string, string> = {}):
     HCLOUD_TOKEN: "x",
     K8ZNER_IP_URL: cloud.ipEchoUrl,
     K8ZNER_POLL_INTERVAL_MS: E2E_POLL_MS,
+    K8ZNER_MAX_SLEEP_MS: E2E_MAX_SLEEP_MS,
     CI: "1",
     ...extra,
   };
