@@ -5,6 +5,13 @@
  * because something outside the repository is missing (see `tests/requirements.ts`), with the
  * reason. Extra arguments are passed to `deno test` (e.g. a file filter).
  *
+ * Before the tests it fills Deno's caches (the npm packages of the imports map, main.ts's module
+ * graph): on a cold machine the CLI subprocesses of the tests otherwise download them while tests
+ * run in parallel and print `Download …` where a test reads the CLI's output.
+ *
+ * Test files run {@link DEFAULT_JOBS} at a time (`DENO_JOBS` overrides it), not one per core: most
+ * of the suite's wall time is end-to-end files waiting on subprocesses and simulated time.
+ *
  * @module
  */
 import { countJunit, type JunitTest } from "./junit_counts.ts";
@@ -12,9 +19,22 @@ import { countJunit, type JunitTest } from "./junit_counts.ts";
 const reportDir = ".test-results";
 const junitPath = `${reportDir}/junit.xml`;
 const skipsPath = `${Deno.cwd()}/${reportDir}/skips.jsonl`;
+/** Test files at once when `DENO_JOBS` is unset (measured on 2 cores: see the commit that set it). */
+const DEFAULT_JOBS = 4;
+
 await Deno.mkdir(reportDir, { recursive: true });
 await Deno.remove(junitPath).catch(() => {});
 await Deno.remove(skipsPath).catch(() => {});
+
+for (const warm of [["install", "--frozen"], ["cache", "--frozen", "main.ts"]]) {
+  const out = await new Deno.Command(Deno.execPath(), { args: warm, stdout: "piped", stderr: "piped" }).output();
+  if (!out.success) {
+    console.log(new TextDecoder().decode(out.stderr).trim());
+    console.log(`deno ${warm.join(" ")} failed (exit ${out.code}): the dependencies cannot be cached`);
+    console.log("0 passed, 1 failed");
+    Deno.exit(1);
+  }
+}
 
 const args = [
   "test",
@@ -28,7 +48,12 @@ const child = new Deno.Command(Deno.execPath(), {
   args,
   stdout: "inherit",
   stderr: "inherit",
-  env: { NO_COLOR: "1", RUST_BACKTRACE: "0", K8ZNER_TEST_SKIPS: skipsPath },
+  env: {
+    NO_COLOR: "1",
+    RUST_BACKTRACE: "0",
+    K8ZNER_TEST_SKIPS: skipsPath,
+    DENO_JOBS: Deno.env.get("DENO_JOBS") || String(DEFAULT_JOBS),
+  },
 }).spawn();
 const status = await child.status;
 
