@@ -279,9 +279,10 @@ Deno.test(requires([KUBECTL], {
       clearTimeout(deadline);
     };
     try {
-      await readUntil(/prod\s+Provisioning\s+0/);
+      // Whole lines: a read can end mid-row, before the AGE cell.
+      await readUntil(/prod\s+Provisioning\s+0[^\n]*\n/);
       api.store.put({ ...cluster, status: { phase: "Running", controlPlanes: { ready: 3 }, workers: { ready: 2 } } });
-      await readUntil(/prod\s+Running\s+3\s+2/);
+      await readUntil(/prod\s+Running\s+3\s+2[^\n]*\n/);
       const lines = seen.trim().split("\n");
       assertEquals(lines.length, 3, seen);
       assertMatch(lines[0]!, /^NAME\s+PHASE\s+CPS\s+WORKERS\s+AGE$/);
