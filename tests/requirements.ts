@@ -139,3 +139,20 @@ export function requires(
   recordSkip(definition.name, reasons, env);
   return { ...definition, ignore: true };
 }
+
+/** `Deno.test` in its two common forms, registering through {@link requires}. */
+export interface RequiringTest {
+  (name: string, fn: (t: Deno.TestContext) => void | Promise<void>): void;
+  (definition: Deno.TestDefinition): void;
+}
+
+/**
+ * A `Deno.test` for a whole file whose tests share the same needs:
+ * `const test = testRequiring([TALOS_SCHEMA]); test("…", async () => …)`.
+ */
+export function testRequiring(needs: readonly Requirement[]): RequiringTest {
+  return (nameOrDefinition: string | Deno.TestDefinition, fn?: (t: Deno.TestContext) => void | Promise<void>) => {
+    const definition = typeof nameOrDefinition === "string" ? { name: nameOrDefinition, fn: fn! } : nameOrDefinition;
+    Deno.test(requires(needs, definition));
+  };
+}

@@ -9,6 +9,7 @@ import { recordingProgress } from "../lib/progress.ts";
 import { createTalosDeps, type TalosDeps, TalosWaitTimeout } from "./talos_deps.ts";
 import { configureNode, waitForConfigured } from "./talos_configure.ts";
 import { bootstrapFirstControlPlane, ensureEtcdBootstrapped, fetchKubeconfig } from "./talos_bootstrap.ts";
+import { fakesTest } from "../../tests/fake_contracts.ts";
 
 const NOW = new Date(Date.now() - 60_000);
 const secrets = await generateSecretsBundle({ now: NOW, random: seededRandom(21) });
@@ -56,68 +57,74 @@ async function withNode(address: string, fn: (node: FakeTalosNode) => Promise<vo
 const count = (node: FakeTalosNode, method: string) =>
   node.state.calls.filter((c) => c.method === method && c.code === 0).length;
 
-Deno.test("bootstrapFirstControlPlane() configures a maintenance node over the API, bootstraps etcd and fetches the kubeconfig", async () => {
-  await withNode("127.0.46.1", async (node) => {
-    const progress = recordingProgress();
-    const tasks = {
-      configure: progress.task("First control plane"),
-      etcd: progress.task("Bootstrap"),
-      kubeconfig: progress.task("Kubeconfig"),
-    };
-    const result = await bootstrapFirstControlPlane({
-      endpoint: node.endpoint,
-      configYaml: CP_CONFIG,
-      deps,
-      tasks,
-      intervalMs: 10,
+fakesTest(
+  "bootstrapFirstControlPlane() configures a maintenance node over the API, bootstraps etcd and fetches the kubeconfig",
+  async () => {
+    await withNode("127.0.46.1", async (node) => {
+      const progress = recordingProgress();
+      const tasks = {
+        configure: progress.task("First control plane"),
+        etcd: progress.task("Bootstrap"),
+        kubeconfig: progress.task("Kubeconfig"),
+      };
+      const result = await bootstrapFirstControlPlane({
+        endpoint: node.endpoint,
+        configYaml: CP_CONFIG,
+        deps,
+        tasks,
+        intervalMs: 10,
+      });
+      assertEquals(
+        { configure: result.configure, etcd: result.etcd, version: result.talosVersion },
+        { configure: "applied", etcd: "bootstrapped", version: "v1.13.9" },
+      );
+      assertEquals(result.kubeconfig, KUBECONFIG);
+      assertEquals(node.state.applyHistory, [{ mode: "REBOOT", dryRun: false, inMaintenance: true }]);
+      assertEquals(node.state.appliedConfig, CP_CONFIG);
+      assertEquals(node.state.config?.hostname, "demo-cp-1");
+      assertEquals(node.state.bootstrapped, true);
+      assertEquals(count(node, "Bootstrap"), 1);
+      assertEquals(progress.events.filter((e) => /^(done|skip|fail)/.test(e)).map((e) => e.split(":")[0]), [
+        "done First control plane",
+        "done Bootstrap",
+        "done Kubeconfig",
+      ]);
+      // The node's reboot shows as waiting with a plain reason, never as a raw gRPC failure.
+      assertEquals(progress.events.filter((e) => /UNAVAILABLE|ECONNREFUSED|DEADLINE_EXCEEDED/.test(e)), []);
+      // The machine config and its secrets never reach the progress output.
+      const shown = progress.events.join("\n");
+      for (const secret of [secrets.trustdToken, secrets.secrets.bootstrapToken, secrets.cluster.secret, "ca:"]) {
+        assertEquals(shown.includes(secret), false, `progress shows ${secret}`);
+      }
     });
-    assertEquals(
-      { configure: result.configure, etcd: result.etcd, version: result.talosVersion },
-      { configure: "applied", etcd: "bootstrapped", version: "v1.13.9" },
-    );
-    assertEquals(result.kubeconfig, KUBECONFIG);
-    assertEquals(node.state.applyHistory, [{ mode: "REBOOT", dryRun: false, inMaintenance: true }]);
-    assertEquals(node.state.appliedConfig, CP_CONFIG);
-    assertEquals(node.state.config?.hostname, "demo-cp-1");
-    assertEquals(node.state.bootstrapped, true);
-    assertEquals(count(node, "Bootstrap"), 1);
-    assertEquals(progress.events.filter((e) => /^(done|skip|fail)/.test(e)).map((e) => e.split(":")[0]), [
-      "done First control plane",
-      "done Bootstrap",
-      "done Kubeconfig",
-    ]);
-    // The node's reboot shows as waiting with a plain reason, never as a raw gRPC failure.
-    assertEquals(progress.events.filter((e) => /UNAVAILABLE|ECONNREFUSED|DEADLINE_EXCEEDED/.test(e)), []);
-    // The machine config and its secrets never reach the progress output.
-    const shown = progress.events.join("\n");
-    for (const secret of [secrets.trustdToken, secrets.secrets.bootstrapToken, secrets.cluster.secret, "ca:"]) {
-      assertEquals(shown.includes(secret), false, `progress shows ${secret}`);
-    }
-  });
-});
+  },
+);
 
-Deno.test("a second run detects the configured, bootstrapped node and makes no ApplyConfiguration or Bootstrap call", async () => {
-  await withNode("127.0.46.2", async (node) => {
-    await bootstrapFirstControlPlane({ endpoint: node.endpoint, configYaml: CP_CONFIG, deps, intervalMs: 10 });
-    const callsBefore = node.state.calls.length;
-    const progress = recordingProgress();
-    const again = await bootstrapFirstControlPlane({
-      endpoint: node.endpoint,
-      configYaml: CP_CONFIG,
-      deps,
-      intervalMs: 10,
-      tasks: { configure: progress.task("First control plane"), etcd: progress.task("Bootstrap") },
+fakesTest(
+  "a second run detects the configured, bootstrapped node and makes no ApplyConfiguration or Bootstrap call",
+  async () => {
+    await withNode("127.0.46.2", async (node) => {
+      await bootstrapFirstControlPlane({ endpoint: node.endpoint, configYaml: CP_CONFIG, deps, intervalMs: 10 });
+      const callsBefore = node.state.calls.length;
+      const progress = recordingProgress();
+      const again = await bootstrapFirstControlPlane({
+        endpoint: node.endpoint,
+        configYaml: CP_CONFIG,
+        deps,
+        intervalMs: 10,
+        tasks: { configure: progress.task("First control plane"), etcd: progress.task("Bootstrap") },
+      });
+      assertEquals([again.configure, again.etcd], ["already-configured", "already-bootstrapped"]);
+      const second = node.state.calls.slice(callsBefore).map((c) => c.method);
+      assertEquals(second.filter((m) => m === "Bootstrap" || m === "ApplyConfiguration"), []);
+      assertEquals(node.state.applyHistory.length, 1);
+      assertEquals(count(node, "Bootstrap"), 1);
+      assertEquals(progress.events.filter((e) => e.startsWith("skip")).length, 2);
     });
-    assertEquals([again.configure, again.etcd], ["already-configured", "already-bootstrapped"]);
-    const second = node.state.calls.slice(callsBefore).map((c) => c.method);
-    assertEquals(second.filter((m) => m === "Bootstrap" || m === "ApplyConfiguration"), []);
-    assertEquals(node.state.applyHistory.length, 1);
-    assertEquals(count(node, "Bootstrap"), 1);
-    assertEquals(progress.events.filter((e) => e.startsWith("skip")).length, 2);
-  });
-});
+  },
+);
 
-Deno.test("an apply killed after configuring and before bootstrap is completed by the next run", async () => {
+fakesTest("an apply killed after configuring and before bootstrap is completed by the next run", async () => {
   await withNode("127.0.46.3", async (node) => {
     // First run: the config is applied, then the process "dies" (no wait, no bootstrap).
     assertEquals(await configureNode({ endpoint: node.endpoint, configYaml: CP_CONFIG, deps, ...FAST }), "applied");
@@ -136,7 +143,7 @@ Deno.test("an apply killed after configuring and before bootstrap is completed b
   });
 });
 
-Deno.test("ensureEtcdBootstrapped() retries FAILED_PRECONDITION until the node accepts the bootstrap", async () => {
+fakesTest("ensureEtcdBootstrapped() retries FAILED_PRECONDITION until the node accepts the bootstrap", async () => {
   await withNode("127.0.46.4", async (node) => {
     await configureNode({ endpoint: node.endpoint, configYaml: CP_CONFIG, deps, ...FAST });
     await waitForConfigured({ endpoint: node.endpoint, deps, ...FAST });
@@ -165,7 +172,7 @@ Deno.test("ensureEtcdBootstrapped() retries FAILED_PRECONDITION until the node a
   });
 });
 
-Deno.test("ensureEtcdBootstrapped() re-checks after a lost Bootstrap reply instead of calling it again", async () => {
+fakesTest("ensureEtcdBootstrapped() re-checks after a lost Bootstrap reply instead of calling it again", async () => {
   await withNode("127.0.46.10", async (node) => {
     await configureNode({ endpoint: node.endpoint, configYaml: CP_CONFIG, deps, ...FAST });
     await waitForConfigured({ endpoint: node.endpoint, deps, ...FAST });
@@ -188,7 +195,7 @@ Deno.test("ensureEtcdBootstrapped() re-checks after a lost Bootstrap reply inste
   });
 });
 
-Deno.test("ensureEtcdBootstrapped() counts ALREADY_EXISTS as done", async () => {
+fakesTest("ensureEtcdBootstrapped() counts ALREADY_EXISTS as done", async () => {
   await withNode("127.0.46.5", async (node) => {
     await configureNode({ endpoint: node.endpoint, configYaml: CP_CONFIG, deps, ...FAST });
     await waitForConfigured({ endpoint: node.endpoint, deps, ...FAST });
@@ -203,7 +210,7 @@ Deno.test("ensureEtcdBootstrapped() counts ALREADY_EXISTS as done", async () => 
   });
 });
 
-Deno.test("configureNode() surfaces a rejected config without echoing it", async () => {
+fakesTest("configureNode() surfaces a rejected config without echoing it", async () => {
   await withNode("127.0.46.6", async (node) => {
     const bad = CP_CONFIG.replace("type: controlplane", "type: toaster");
     await assertRejects(
@@ -219,7 +226,7 @@ Deno.test("configureNode() surfaces a rejected config without echoing it", async
   });
 });
 
-Deno.test("waitForConfigured() gives up at its deadline on the injected clock, naming the endpoint", async () => {
+fakesTest("waitForConfigured() gives up at its deadline on the injected clock, naming the endpoint", async () => {
   await withNode("127.0.46.7", async (node) => {
     let clock = 0;
     const sleeps: number[] = [];
@@ -243,7 +250,7 @@ Deno.test("waitForConfigured() gives up at its deadline on the injected clock, n
   });
 });
 
-Deno.test("fetchKubeconfig() retries until the node serves it and refuses at once on a worker", async () => {
+fakesTest("fetchKubeconfig() retries until the node serves it and refuses at once on a worker", async () => {
   const network = createFakeTalosNetwork();
   const cp = await startFakeTalosNode({
     hostname: "127.0.46.8",

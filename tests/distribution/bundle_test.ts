@@ -15,6 +15,7 @@ import { bundleCli } from "../../scripts/bundle.ts";
 import { RUNTIME_PERMISSIONS } from "../../scripts/compile.ts";
 import { startLocalCloud } from "../local_cloud/mod.ts";
 import { findLeaks, listClusterResources } from "../e2e/cloud_inventory.ts";
+import { fakesTest } from "../fake_contracts.ts";
 
 const checkout = new URL("../../", import.meta.url).pathname.replace(/\/$/, "");
 
@@ -39,7 +40,7 @@ interface Run {
   stderr: string;
 }
 
-Deno.test("the bundled CLI runs every release command from an empty directory", async (t) => {
+fakesTest("the bundled CLI runs every release command from an empty directory", async (t) => {
   const root = await Deno.makeTempDir({ prefix: "k8zner-bundle-test-" });
   const cloud = await startLocalCloud({ speed: 200 });
   try {

@@ -25,6 +25,7 @@ import {
   mutating,
   renderConfig,
 } from "./apply_harness.ts";
+import { fakesTest } from "../fake_contracts.ts";
 
 function configApplied(cloud: LocalCloud): boolean {
   for (const node of cloud.talosNodes.values()) {
@@ -44,51 +45,54 @@ export function crashResumeTests(points: readonly number[]): void {
 
 function crashResumeTest(point: number): void {
   const where = point === 0 ? "right after the machine config was applied" : `after ${point} mutating requests`;
-  Deno.test(`apply killed ${where} converges on the next run without duplicates, leaks or a second bootstrap`, async () => {
-    const cloud = await startLocalCloud({ speed: 200 });
-    const dir = await makeWorkdir(renderConfig("crash", "dev"));
-    try {
-      const start = cloud.sim.requests.length;
-      const run = startK8zner(["apply"], { cwd: dir, env: cloudEnv(cloud) });
-      let killed = false;
-      let finished = false;
-      const watcher = (async () => {
-        for (;;) {
-          const reached = point === 0
-            ? configApplied(cloud)
-            : mutating(cloud.sim.requests.slice(start)).length >= point;
-          if (reached) {
-            run.kill("SIGKILL");
-            killed = true;
-            return;
+  fakesTest(
+    `apply killed ${where} converges on the next run without duplicates, leaks or a second bootstrap`,
+    async () => {
+      const cloud = await startLocalCloud({ speed: 200 });
+      const dir = await makeWorkdir(renderConfig("crash", "dev"));
+      try {
+        const start = cloud.sim.requests.length;
+        const run = startK8zner(["apply"], { cwd: dir, env: cloudEnv(cloud) });
+        let killed = false;
+        let finished = false;
+        const watcher = (async () => {
+          for (;;) {
+            const reached = point === 0
+              ? configApplied(cloud)
+              : mutating(cloud.sim.requests.slice(start)).length >= point;
+            if (reached) {
+              run.kill("SIGKILL");
+              killed = true;
+              return;
+            }
+            await new Promise((r) => setTimeout(r, 2));
+            if (finished) return;
           }
-          await new Promise((r) => setTimeout(r, 2));
-          if (finished) return;
-        }
-      })();
-      const first = await run.done;
-      finished = true;
-      await watcher;
-      assertOk(killed && first.signal === "SIGKILL", `the first run was killed (exit ${first.code})`);
-      await cloud.idle();
+        })();
+        const first = await run.done;
+        finished = true;
+        await watcher;
+        assertOk(killed && first.signal === "SIGKILL", `the first run was killed (exit ${first.code})`);
+        await cloud.idle();
 
-      const second = await k8zner(cloud, dir, ["apply"]);
-      assertEquals(second.code, 0, `${second.stdout}\n${second.stderr}`);
-      await cloud.idle();
-      assertEquals(findLeaks(cloud.sim.state), []);
-      const servers = [...cloud.sim.state.servers.values()].map((s) => s.name);
-      assertEquals(servers, ["crash-cp-1"]);
-      assertEquals(bootstrapCalls(cloud), 1);
-      assertEquals(bootstrapAttempts(cloud), 1);
-      const objects = handoverObjects(cloud, "crash");
-      assertOk(objects.deployment && objects.cluster, "operator and K8znerCluster present");
+        const second = await k8zner(cloud, dir, ["apply"]);
+        assertEquals(second.code, 0, `${second.stdout}\n${second.stderr}`);
+        await cloud.idle();
+        assertEquals(findLeaks(cloud.sim.state), []);
+        const servers = [...cloud.sim.state.servers.values()].map((s) => s.name);
+        assertEquals(servers, ["crash-cp-1"]);
+        assertEquals(bootstrapCalls(cloud), 1);
+        assertEquals(bootstrapAttempts(cloud), 1);
+        const objects = handoverObjects(cloud, "crash");
+        assertOk(objects.deployment && objects.cluster, "operator and K8znerCluster present");
 
-      const third = await k8zner(cloud, dir, ["apply"]);
-      assertEquals(third.code, 0, third.stderr);
-      assertEquals(mutating(third.requests).map((q) => `${q.method} ${q.path}`), []);
-    } finally {
-      await cloud.close();
-      await Deno.remove(dir, { recursive: true });
-    }
-  });
+        const third = await k8zner(cloud, dir, ["apply"]);
+        assertEquals(third.code, 0, third.stderr);
+        assertEquals(mutating(third.requests).map((q) => `${q.method} ${q.path}`), []);
+      } finally {
+        await cloud.close();
+        await Deno.remove(dir, { recursive: true });
+      }
+    },
+  );
 }

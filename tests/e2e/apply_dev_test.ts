@@ -21,8 +21,9 @@ import {
   renderConfig,
   talosServicesOnLoadBalancers,
 } from "./apply_harness.ts";
+import { fakesTest } from "../fake_contracts.ts";
 
-Deno.test("apply bootstraps a dev cluster through the real CLI, a re-run changes nothing, plan agrees", async (t) => {
+fakesTest("apply bootstraps a dev cluster through the real CLI, a re-run changes nothing, plan agrees", async (t) => {
   const cloud = await startLocalCloud({ speed: 200 });
   const dir = await makeWorkdir(renderConfig("dev1", "dev"));
   try {

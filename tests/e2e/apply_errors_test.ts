@@ -8,8 +8,9 @@
 import { assertEquals, assertIncludes, assertOk } from "../assert.ts";
 import { startLocalCloud } from "../local_cloud/mod.ts";
 import { cloudEnv, k8zner, makeWorkdir, mutating, renderConfig } from "./apply_harness.ts";
+import { fakesTest } from "../fake_contracts.ts";
 
-Deno.test("apply with a bad config exits 2 naming the field, before any Hetzner request", async () => {
+fakesTest("apply with a bad config exits 2 naming the field, before any Hetzner request", async () => {
   const cloud = await startLocalCloud({ speed: 200, rescueSsh: false });
   const dir = await makeWorkdir(renderConfig("bad", "dev").replace("region: fsn1", "region: mars1"));
   try {
@@ -27,26 +28,29 @@ Deno.test("apply with a bad config exits 2 naming the field, before any Hetzner 
   }
 });
 
-Deno.test("apply without HCLOUD_TOKEN exits 1 with a hint, before any request and without writing secrets", async () => {
-  const cloud = await startLocalCloud({ speed: 200, rescueSsh: false });
-  const dir = await makeWorkdir(renderConfig("notoken", "dev"));
-  try {
-    const env = cloudEnv(cloud);
-    delete env.HCLOUD_TOKEN;
-    const r = await k8zner(cloud, dir, ["apply"], env);
-    assertEquals(r.code, 1, r.stderr);
-    assertIncludes(r.stderr, "HCLOUD_TOKEN is not set");
-    assertIncludes(r.stderr, "hint:");
-    assertEquals(r.requests.length, 0);
-    const secrets = await Deno.stat(`${dir}/secrets`).then(() => true, () => false);
-    assertOk(!secrets, "no secrets directory before the token check passed");
-  } finally {
-    await cloud.close();
-    await Deno.remove(dir, { recursive: true });
-  }
-});
+fakesTest(
+  "apply without HCLOUD_TOKEN exits 1 with a hint, before any request and without writing secrets",
+  async () => {
+    const cloud = await startLocalCloud({ speed: 200, rescueSsh: false });
+    const dir = await makeWorkdir(renderConfig("notoken", "dev"));
+    try {
+      const env = cloudEnv(cloud);
+      delete env.HCLOUD_TOKEN;
+      const r = await k8zner(cloud, dir, ["apply"], env);
+      assertEquals(r.code, 1, r.stderr);
+      assertIncludes(r.stderr, "HCLOUD_TOKEN is not set");
+      assertIncludes(r.stderr, "hint:");
+      assertEquals(r.requests.length, 0);
+      const secrets = await Deno.stat(`${dir}/secrets`).then(() => true, () => false);
+      assertOk(!secrets, "no secrets directory before the token check passed");
+    } finally {
+      await cloud.close();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+);
 
-Deno.test("apply that fails midway keeps what it created and says to run apply again", async () => {
+fakesTest("apply that fails midway keeps what it created and says to run apply again", async () => {
   const cloud = await startLocalCloud({ speed: 200, rescueSsh: false });
   const dir = await makeWorkdir(renderConfig("midway", "dev"));
   try {

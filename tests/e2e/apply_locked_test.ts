@@ -9,8 +9,9 @@ import { assertEquals } from "../assert.ts";
 import { startLocalCloud } from "../local_cloud/mod.ts";
 import { findLeaks } from "./cloud_inventory.ts";
 import { bootstrapCalls, k8zner, makeWorkdir, renderConfig } from "./apply_harness.ts";
+import { fakesTest } from "../fake_contracts.ts";
 
-Deno.test("apply waits out 423 locked answered to the actions it starts", async () => {
+fakesTest("apply waits out 423 locked answered to the actions it starts", async () => {
   const cloud = await startLocalCloud({ speed: 200 });
   const dir = await makeWorkdir(renderConfig("locked", "dev"));
   // Each kind of action apply starts is answered `locked` once (image build, network, servers).

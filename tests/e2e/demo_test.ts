@@ -10,74 +10,78 @@
 import { assertEquals, assertOk } from "../assert.ts";
 import { type DemoSummary, resolveCallerPath } from "../../scripts/demo.ts";
 import { DENO_JSON } from "./k8zner_process.ts";
+import { fakesTest } from "../fake_contracts.ts";
 
 const TOKEN = "demo-test-token-7f3a9c2e51b84d06";
 
-Deno.test("deno task demo runs init, apply, doctor and destroy, summarises them within 90 s, and never shows the token", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "k8zner-demo-test-" });
-  try {
-    const summaryPath = `${dir}/summary.json`;
-    const tracePath = `${dir}/trace.jsonl`;
-    const out = await new Deno.Command(Deno.execPath(), {
-      args: ["task", "--config", DENO_JSON, "demo", "--summary-json", "summary.json", "--keep"],
-      cwd: dir,
-      stdin: "null",
-      stdout: "piped",
-      stderr: "piped",
-      clearEnv: true,
-      env: {
-        PATH: Deno.env.get("PATH") ?? "",
-        HOME: Deno.env.get("HOME") ?? "/tmp",
-        ...(Deno.env.get("DENO_DIR") ? { DENO_DIR: Deno.env.get("DENO_DIR")! } : {}),
-        NO_COLOR: "1",
-        HCLOUD_TOKEN: TOKEN,
-        HCLOUD_DEBUG_FILE: "trace.jsonl",
-      },
-    }).output();
-    const stdout = new TextDecoder().decode(out.stdout);
-    const stderr = new TextDecoder().decode(out.stderr);
-    const kept = stdout.match(/^kept the working directory: (\S+)$/m)?.[1];
-    if (kept) await Deno.remove(kept, { recursive: true });
-    assertEquals(out.code, 0, `demo failed:\n${stdout.slice(-4000)}\n${stderr.slice(-2000)}`);
-    assertOk(kept?.includes("k8zner-demo-"), "--keep does not say where it kept the working directory");
+fakesTest(
+  "deno task demo runs init, apply, doctor and destroy, summarises them within 90 s, and never shows the token",
+  async () => {
+    const dir = await Deno.makeTempDir({ prefix: "k8zner-demo-test-" });
+    try {
+      const summaryPath = `${dir}/summary.json`;
+      const tracePath = `${dir}/trace.jsonl`;
+      const out = await new Deno.Command(Deno.execPath(), {
+        args: ["task", "--config", DENO_JSON, "demo", "--summary-json", "summary.json", "--keep"],
+        cwd: dir,
+        stdin: "null",
+        stdout: "piped",
+        stderr: "piped",
+        clearEnv: true,
+        env: {
+          PATH: Deno.env.get("PATH") ?? "",
+          HOME: Deno.env.get("HOME") ?? "/tmp",
+          ...(Deno.env.get("DENO_DIR") ? { DENO_DIR: Deno.env.get("DENO_DIR")! } : {}),
+          NO_COLOR: "1",
+          HCLOUD_TOKEN: TOKEN,
+          HCLOUD_DEBUG_FILE: "trace.jsonl",
+        },
+      }).output();
+      const stdout = new TextDecoder().decode(out.stdout);
+      const stderr = new TextDecoder().decode(out.stderr);
+      const kept = stdout.match(/^kept the working directory: (\S+)$/m)?.[1];
+      if (kept) await Deno.remove(kept, { recursive: true });
+      assertEquals(out.code, 0, `demo failed:\n${stdout.slice(-4000)}\n${stderr.slice(-2000)}`);
+      assertOk(kept?.includes("k8zner-demo-"), "--keep does not say where it kept the working directory");
 
-    const summary: DemoSummary = JSON.parse(await Deno.readTextFile(summaryPath));
-    assertOk(summary.ok, "summary.ok");
-    assertEquals(summary.steps.map((s) => `${s.name}:${s.status}:${s.code}`), [
-      "init:ok:0",
-      "apply:ok:0",
-      "doctor:ok:0",
-      "destroy:ok:0",
-    ]);
-    for (const header of ["k8zner init", "k8zner apply", "k8zner doctor", "k8zner destroy --yes", "━━ summary"]) {
-      assertOk(stdout.includes(header), `output lacks "${header}"`);
+      const summary: DemoSummary = JSON.parse(await Deno.readTextFile(summaryPath));
+      assertOk(summary.ok, "summary.ok");
+      assertEquals(summary.steps.map((s) => `${s.name}:${s.status}:${s.code}`), [
+        "init:ok:0",
+        "apply:ok:0",
+        "doctor:ok:0",
+        "destroy:ok:0",
+      ]);
+      for (const header of ["k8zner init", "k8zner apply", "k8zner doctor", "k8zner destroy --yes", "━━ summary"]) {
+        assertOk(stdout.includes(header), `output lacks "${header}"`);
+      }
+      // dev mode: the API load balancer, the network, the firewall and the first control plane at least.
+      assertOk((summary.created.servers ?? 0) >= 1, `servers created: ${JSON.stringify(summary.created)}`);
+      assertEquals(summary.created.networks, 1);
+      assertEquals(summary.created.load_balancers, 1);
+      assertEquals(summary.created.firewalls, 1);
+      assertOk((summary.requestsByMethod.DELETE ?? 0) > 0, "destroy sent DELETEs");
+      assertEquals(Object.values(summary.requestsByMethod).reduce((a, b) => a + b, 0), summary.totalRequests);
+      assertEquals(summary.steps.reduce((n, s) => n + s.requests, 0), summary.totalRequests);
+      assertEquals(summary.leftover, [], "destroy left cluster resources behind");
+      assertOk(summary.totalMs < 90_000, `demo took ${summary.totalMs} ms (budget 90 000)`);
+
+      assertOk(!stdout.includes(TOKEN) && !stderr.includes(TOKEN), "the token appears in the demo's output");
+      const trace = await Deno.readTextFile(tracePath);
+      assertOk(!trace.includes(TOKEN), "the token appears in the HCLOUD_DEBUG_FILE trace");
+      assertEquals((await Deno.stat(tracePath)).mode! & 0o777, 0o600);
+      // The trace holds every exchange the simulator saw, so it shows exactly what a real run would send.
+      const entries = trace.trim().split("\n").map((line) => JSON.parse(line) as { method: string });
+      const traced: Record<string, number> = {};
+      for (const e of entries) traced[e.method] = (traced[e.method] ?? 0) + 1;
+      assertEquals(traced, summary.requestsByMethod);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
     }
-    // dev mode: the API load balancer, the network, the firewall and the first control plane at least.
-    assertOk((summary.created.servers ?? 0) >= 1, `servers created: ${JSON.stringify(summary.created)}`);
-    assertEquals(summary.created.networks, 1);
-    assertEquals(summary.created.load_balancers, 1);
-    assertEquals(summary.created.firewalls, 1);
-    assertOk((summary.requestsByMethod.DELETE ?? 0) > 0, "destroy sent DELETEs");
-    assertEquals(Object.values(summary.requestsByMethod).reduce((a, b) => a + b, 0), summary.totalRequests);
-    assertEquals(summary.steps.reduce((n, s) => n + s.requests, 0), summary.totalRequests);
-    assertEquals(summary.leftover, [], "destroy left cluster resources behind");
-    assertOk(summary.totalMs < 90_000, `demo took ${summary.totalMs} ms (budget 90 000)`);
+  },
+);
 
-    assertOk(!stdout.includes(TOKEN) && !stderr.includes(TOKEN), "the token appears in the demo's output");
-    const trace = await Deno.readTextFile(tracePath);
-    assertOk(!trace.includes(TOKEN), "the token appears in the HCLOUD_DEBUG_FILE trace");
-    assertEquals((await Deno.stat(tracePath)).mode! & 0o777, 0o600);
-    // The trace holds every exchange the simulator saw, so it shows exactly what a real run would send.
-    const entries = trace.trim().split("\n").map((line) => JSON.parse(line) as { method: string });
-    const traced: Record<string, number> = {};
-    for (const e of entries) traced[e.method] = (traced[e.method] ?? 0) + 1;
-    assertEquals(traced, summary.requestsByMethod);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-});
-
-Deno.test("resolveCallerPath() keeps absolute paths and joins relative ones to the caller's directory", () => {
+fakesTest("resolveCallerPath() keeps absolute paths and joins relative ones to the caller's directory", () => {
   assertEquals(resolveCallerPath("/var/tmp/trace.jsonl", "/home/u/work"), "/var/tmp/trace.jsonl");
   assertEquals(resolveCallerPath("trace.jsonl", "/home/u/work"), "/home/u/work/trace.jsonl");
   assertEquals(resolveCallerPath("../t/trace.jsonl", "/home/u/work"), "/home/u/t/trace.jsonl");

@@ -25,6 +25,7 @@ import {
   mutating,
   renderConfig,
 } from "./apply_harness.ts";
+import { fakesTest } from "../fake_contracts.ts";
 
 const CLUSTER = "resume";
 
@@ -108,51 +109,54 @@ async function applyUntil(cloud: LocalCloud, dir: string, reached: (v: RunView) 
   return { killed: killed && result.signal === "SIGKILL", result, requests: cloud.sim.requests.length - start };
 }
 
-Deno.test("apply killed at ten points in a row, each run resuming the last, converges once with no duplicate, no leak and one etcd bootstrap", async () => {
-  const cloud = await startLocalCloud({ speed: 200 });
-  const dir = await makeWorkdir(renderConfig(CLUSTER, "dev"));
-  try {
-    const log: string[] = [];
-    for (const [i, point] of KILL_POINTS.entries()) {
-      const { killed, result, requests } = await applyUntil(cloud, dir, point.reached);
-      log.push(
-        `run ${i + 1}: ${killed ? "killed" : `ended (exit ${result.code})`} ${point.name}, ${requests} requests`,
-      );
-      assertOk(
-        killed,
-        `run ${i + 1} should be killed ${point.name}\n${log.join("\n")}\n${result.stdout}\n${result.stderr}`,
-      );
+fakesTest(
+  "apply killed at ten points in a row, each run resuming the last, converges once with no duplicate, no leak and one etcd bootstrap",
+  async () => {
+    const cloud = await startLocalCloud({ speed: 200 });
+    const dir = await makeWorkdir(renderConfig(CLUSTER, "dev"));
+    try {
+      const log: string[] = [];
+      for (const [i, point] of KILL_POINTS.entries()) {
+        const { killed, result, requests } = await applyUntil(cloud, dir, point.reached);
+        log.push(
+          `run ${i + 1}: ${killed ? "killed" : `ended (exit ${result.code})`} ${point.name}, ${requests} requests`,
+        );
+        assertOk(
+          killed,
+          `run ${i + 1} should be killed ${point.name}\n${log.join("\n")}\n${result.stdout}\n${result.stderr}`,
+        );
+        await cloud.idle();
+      }
+      const final = await k8zner(cloud, dir, ["apply"]);
+      assertEquals(final.code, 0, `${log.join("\n")}\n${final.stdout}\n${final.stderr}`);
       await cloud.idle();
+
+      assertEquals(findLeaks(cloud.sim.state), [], log.join("\n"));
+      assertEquals(countByKind(listClusterResources(cloud.sim.state, CLUSTER)), {
+        servers: 1,
+        networks: 1,
+        firewalls: 1,
+        load_balancers: 1,
+        placement_groups: 2,
+        ssh_keys: 1,
+      });
+      assertEquals([...cloud.sim.state.servers.values()].map((s) => s.name), [`${CLUSTER}-cp-1`]);
+      assertEquals([...cloud.sim.state.images.values()].filter((i) => i.type === "snapshot").length, 1);
+      assertEquals(bootstrapCalls(cloud), 1, "successful etcd Bootstrap calls over all runs");
+      assertEquals(bootstrapAttempts(cloud), 1, "Bootstrap calls over all runs");
+      const objects = handoverObjects(cloud, CLUSTER);
+      assertOk(
+        objects.crd && objects.deployment && objects.cloudSecret && objects.talosSecret && objects.cluster,
+        "operator and K8znerCluster present",
+      );
+
+      const again = await k8zner(cloud, dir, ["apply"]);
+      assertEquals(again.code, 0, again.stderr);
+      assertEquals(mutating(again.requests).map((q) => `${q.method} ${q.path}`), []);
+      console.log(log.join("\n"));
+    } finally {
+      await cloud.close();
+      await Deno.remove(dir, { recursive: true });
     }
-    const final = await k8zner(cloud, dir, ["apply"]);
-    assertEquals(final.code, 0, `${log.join("\n")}\n${final.stdout}\n${final.stderr}`);
-    await cloud.idle();
-
-    assertEquals(findLeaks(cloud.sim.state), [], log.join("\n"));
-    assertEquals(countByKind(listClusterResources(cloud.sim.state, CLUSTER)), {
-      servers: 1,
-      networks: 1,
-      firewalls: 1,
-      load_balancers: 1,
-      placement_groups: 2,
-      ssh_keys: 1,
-    });
-    assertEquals([...cloud.sim.state.servers.values()].map((s) => s.name), [`${CLUSTER}-cp-1`]);
-    assertEquals([...cloud.sim.state.images.values()].filter((i) => i.type === "snapshot").length, 1);
-    assertEquals(bootstrapCalls(cloud), 1, "successful etcd Bootstrap calls over all runs");
-    assertEquals(bootstrapAttempts(cloud), 1, "Bootstrap calls over all runs");
-    const objects = handoverObjects(cloud, CLUSTER);
-    assertOk(
-      objects.crd && objects.deployment && objects.cloudSecret && objects.talosSecret && objects.cluster,
-      "operator and K8znerCluster present",
-    );
-
-    const again = await k8zner(cloud, dir, ["apply"]);
-    assertEquals(again.code, 0, again.stderr);
-    assertEquals(mutating(again.requests).map((q) => `${q.method} ${q.path}`), []);
-    console.log(log.join("\n"));
-  } finally {
-    await cloud.close();
-    await Deno.remove(dir, { recursive: true });
-  }
-});
+  },
+);

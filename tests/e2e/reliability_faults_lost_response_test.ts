@@ -11,11 +11,12 @@ import type { FaultKind } from "../hcloud_sim/mod.ts";
 import { startLocalCloud } from "../local_cloud/mod.ts";
 import { k8zner, makeWorkdir, mutating, renderConfig } from "./apply_harness.ts";
 import { applyWithFaults, type Outcome, PARALLEL } from "./reliability_faults.ts";
+import { fakesTest } from "../fake_contracts.ts";
 
 /** `/servers/42/actions/poweron` -> `/servers/{id}/actions/poweron`. */
 const pattern = (path: string) => path.replace(/\/\d+/g, "/{id}");
 
-Deno.test("apply converges when any one of its action requests loses its response after a 5xx", async () => {
+fakesTest("apply converges when any one of its action requests loses its response after a 5xx", async () => {
   const reference = await startLocalCloud({ speed: 200 });
   const dir = await makeWorkdir(renderConfig("reference", "dev"));
   let actions: string[];

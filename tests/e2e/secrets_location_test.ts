@@ -8,6 +8,7 @@
 import { assertEquals, assertIncludes, assertMatch, assertOk } from "../assert.ts";
 import { startLocalCloud } from "../local_cloud/mod.ts";
 import { cloudEnv, k8zner, makeWorkdir, mutating, renderConfig } from "./apply_harness.ts";
+import { fakesTest } from "../fake_contracts.ts";
 
 /** Every path under `dir`, relative, sorted. */
 async function tree(dir: string, prefix = ""): Promise<string[]> {
@@ -32,7 +33,7 @@ function startRejectingApi(): Deno.HttpServer<Deno.NetAddr> & { url: string; req
   return Object.assign(server, { url: `http://127.0.0.1:${server.addr.port}/v1`, requests });
 }
 
-Deno.test("apply with a rejected token writes nothing", async () => {
+fakesTest("apply with a rejected token writes nothing", async () => {
   const cloud = await startLocalCloud({ speed: 200 });
   const api = startRejectingApi();
   const dir = await makeWorkdir(renderConfig("denied", "dev", 1));
@@ -50,7 +51,7 @@ Deno.test("apply with a rejected token writes nothing", async () => {
   }
 });
 
-Deno.test("apply keeps secrets beside the config, refuses a second bundle, and takes --secrets-dir", async (t) => {
+fakesTest("apply keeps secrets beside the config, refuses a second bundle, and takes --secrets-dir", async (t) => {
   const cloud = await startLocalCloud({ speed: 200 });
   const dir = await makeWorkdir(renderConfig("home", "dev", 1));
   const elsewhere = await makeWorkdir(renderConfig("home", "dev", 1));

@@ -6,10 +6,10 @@ import { assertEquals, assertIncludes, assertMatch, assertOk } from "../assert.t
 import { renderK8znerClusterCrd } from "../../src/addons/k8zner_crd.ts";
 import { kubectlRequirement } from "./kubectl_binary.ts";
 import { type FakeKubeApi, startFakeKubeApi } from "./mod.ts";
-import { requires, sharedFile } from "../requirements.ts";
+import { requires } from "../requirements.ts";
+import { KUBERNETES_OPENAPI } from "../fake_contracts.ts";
 
 const KUBECTL = await kubectlRequirement();
-const KUBERNETES_OPENAPI = sharedFile("contracts/kubernetes-openapi-v2.json");
 
 const MANIFESTS = `apiVersion: apiextensions.k8s.io/v1
 kind: CustomResourceDefinition

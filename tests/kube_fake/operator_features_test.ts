@@ -8,11 +8,10 @@ import { renderK8znerClusterCrd } from "../../src/addons/k8zner_crd.ts";
 import { renderOperatorManifests } from "../../src/addons/operator_manifests.ts";
 import { createKubeClient, type KubeObject } from "../../src/kube/mod.ts";
 import { type FakeKubeApi, startFakeKubeApi } from "./mod.ts";
-import { requires, sharedFile } from "../requirements.ts";
+import { requires } from "../requirements.ts";
+import { KUBERNETES_OPENAPI } from "../fake_contracts.ts";
 
 type Json = Record<string, unknown>;
-
-const KUBERNETES_OPENAPI = sharedFile("contracts/kubernetes-openapi-v2.json");
 
 async function call(
   api: FakeKubeApi,

@@ -10,14 +10,14 @@ import { generateSecretsBundle, type SecretsBundle } from "../../src/talos/secre
 import { generateTalosconfig, parseTalosconfig } from "../../src/talos/talosconfig.ts";
 import { kubectlRequirement } from "../kube_fake/kubectl_binary.ts";
 import type { FakeKubeStore, KubeObj } from "../kube_fake/mod.ts";
-import { requires, sharedFile } from "../requirements.ts";
+import { requires } from "../requirements.ts";
 import { validateBuiltinObject } from "../kube_fake/openapi_validation.ts";
 import { installFakeCni, type LocalCloud, startLocalCloud } from "./mod.ts";
 import { NETWORK_NOT_READY_MESSAGE, NODE_STATUS_UNKNOWN_MESSAGE } from "./node_status.ts";
 import { hcloud, waitFor, waitForAction } from "./test_helpers.ts";
+import { FAKE_CONTRACTS } from "../fake_contracts.ts";
 
 const KUBECTL = await kubectlRequirement();
-const KUBERNETES_OPENAPI = sharedFile("contracts/kubernetes-openapi-v2.json");
 const CLUSTER = "kl";
 const CP_SELECTOR = `k8zner.io/cluster=${CLUSTER},k8zner.io/role=control-plane`;
 
@@ -150,7 +150,7 @@ function assertValidObjects(store: FakeKubeStore): void {
   assertOk(checked >= 8, `only ${checked} objects checked`);
 }
 
-Deno.test(requires([KUBECTL, KUBERNETES_OPENAPI], {
+Deno.test(requires([KUBECTL, ...FAKE_CONTRACTS], {
   name: "kubelets register Nodes NotReady without a CNI, Ready with one, and Unknown once the server is off or gone",
   fn: async () => {
     await using cloud = await startLocalCloud({ speed: 200, rescueSsh: false });
@@ -286,7 +286,7 @@ Deno.test(requires([KUBECTL, KUBERNETES_OPENAPI], {
   },
 }));
 
-Deno.test(requires([KUBERNETES_OPENAPI], {
+Deno.test(requires(FAKE_CONTRACTS, {
   name:
     "with the hcloud CCM installed, Nodes get ExternalIP and cloud labels, a shutdown taint when off, and go with their server",
   fn: async () => {

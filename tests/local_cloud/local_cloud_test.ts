@@ -15,6 +15,7 @@ import tls from "node:tls";
 import { parse } from "yaml";
 import { type LocalCloud, startLocalCloud } from "./mod.ts";
 import { hcloud, isRefused, waitFor, waitForAction } from "./test_helpers.ts";
+import { fakesTest } from "../fake_contracts.ts";
 
 const CLUSTER = "demo";
 const CP_SELECTOR = `k8zner.io/cluster=${CLUSTER},k8zner.io/role=control-plane`;
@@ -40,202 +41,210 @@ async function createServer(url: string, name: string, image: number, network: n
   };
 }
 
-Deno.test("a Talos server boots at its loopback IPv4, bootstraps, and its kubeconfig reaches the API through the load balancer", async () => {
-  const log: string[] = [];
-  await using cloud = await startLocalCloud({ speed: 1000, onLog: (line) => log.push(line) });
-  const url = cloud.hcloudUrl;
-  const snapshot = cloud.sim.addSnapshot({ description: "talos", labels: { os: "talos", "talos-version": "v1.13.9" } });
-  const network = (await hcloud(url, "POST", "/networks", {
-    name: CLUSTER,
-    ip_range: "10.0.0.0/16",
-    subnets: [{ type: "cloud", ip_range: "10.0.1.0/24", network_zone: "eu-central" }],
-  })).body.network.id as number;
-  const lbRes = await hcloud(url, "POST", "/load_balancers", {
-    name: `${CLUSTER}-kube`,
-    load_balancer_type: "lb11",
-    location: "nbg1",
-    network,
-    services: [{ protocol: "tcp", listen_port: 6443, destination_port: 6443 }],
-    targets: [{ type: "label_selector", label_selector: { selector: CP_SELECTOR }, use_private_ip: true }],
-  });
-  const lbId = lbRes.body.load_balancer.id as number;
-  const lbIp = lbRes.body.load_balancer.public_net.ipv4.ip as string;
-  assertMatch(lbIp, /^127\.\d+\.200\.\d+$/);
-  assertEquals(lbIp.split(".")[1], String(cloudBlock(cloud)));
+fakesTest(
+  "a Talos server boots at its loopback IPv4, bootstraps, and its kubeconfig reaches the API through the load balancer",
+  async () => {
+    const log: string[] = [];
+    await using cloud = await startLocalCloud({ speed: 1000, onLog: (line) => log.push(line) });
+    const url = cloud.hcloudUrl;
+    const snapshot = cloud.sim.addSnapshot({
+      description: "talos",
+      labels: { os: "talos", "talos-version": "v1.13.9" },
+    });
+    const network = (await hcloud(url, "POST", "/networks", {
+      name: CLUSTER,
+      ip_range: "10.0.0.0/16",
+      subnets: [{ type: "cloud", ip_range: "10.0.1.0/24", network_zone: "eu-central" }],
+    })).body.network.id as number;
+    const lbRes = await hcloud(url, "POST", "/load_balancers", {
+      name: `${CLUSTER}-kube`,
+      load_balancer_type: "lb11",
+      location: "nbg1",
+      network,
+      services: [{ protocol: "tcp", listen_port: 6443, destination_port: 6443 }],
+      targets: [{ type: "label_selector", label_selector: { selector: CP_SELECTOR }, use_private_ip: true }],
+    });
+    const lbId = lbRes.body.load_balancer.id as number;
+    const lbIp = lbRes.body.load_balancer.public_net.ipv4.ip as string;
+    assertMatch(lbIp, /^127\.\d+\.200\.\d+$/);
+    assertEquals(lbIp.split(".")[1], String(cloudBlock(cloud)));
 
-  const cp = await createServer(url, `${CLUSTER}-cp-1`, snapshot.id, network, "control-plane");
-  assertMatch(cp.ip, /^127\.\d+\.[1-9]\.\d+$/);
-  assertEquals(cp.ip.split(".")[1], String(cloudBlock(cloud)));
-  const node = await waitFor(
-    "the control plane's Talos API",
-    () => cloud.talosNodes.get(cp.id)?.state.mode === "maintenance" && cloud.talosNodes.get(cp.id),
-  );
-  assertEquals(node.hostname, cp.ip);
-
-  const maintenance = createMaintenanceClient({ endpoint: cp.ip });
-  try {
-    assertEquals((await maintenance.version())[0]?.version?.tag, "v1.13.9");
-  } finally {
-    await maintenance.close();
-  }
-
-  // Before bootstrap the Talos API answers the LB's health check but no Kubernetes API does.
-  assertEquals(
-    (await hcloud(url, "GET", `/load_balancers/${lbId}`)).body.load_balancer.targets[0].targets[0].health_status,
-    [{ listen_port: 6443, status: "unhealthy" }],
-  );
-
-  const now = new Date();
-  const secrets = await generateSecretsBundle({ now });
-  const input: ClusterConfigInput = {
-    clusterName: CLUSTER,
-    endpoint: `https://${lbIp}:6443`,
-    talosVersion: "v1.13.9",
-    kubernetesVersion: "1.34.2",
-    network: { nodeCidr: "10.0.1.0/24", podCidr: "10.244.0.0/16", serviceCidr: "10.96.0.0/12" },
-    certSans: [lbIp],
-  };
-  const cpConfig = renderNodeConfigYaml(secrets, input, {
-    hostname: `${CLUSTER}-cp-1`,
-    serverId: cp.id,
-    privateIp: cp.privateIp,
-    role: "controlplane",
-  });
-  const apply = createMaintenanceClient({ endpoint: cp.ip });
-  try {
-    await apply.applyConfiguration(cpConfig, { mode: "AUTO" });
-  } finally {
-    await apply.close();
-  }
-
-  const creds = parseTalosconfig(await generateTalosconfig(secrets, { clusterName: CLUSTER, endpoints: [cp.ip], now }));
-  const talos = createTalosClient({
-    endpoint: cp.ip,
-    caPem: creds.caPem,
-    certPem: creds.certPem,
-    keyPem: creds.keyPem,
-  });
-  try {
-    await waitFor("the configured Talos API", async () => (await talos.version()).length === 1);
-    await talos.bootstrap();
-    await waitFor("the Kubernetes API on the load balancer", () => cloud.kubeApis.get(lbId));
-
-    const kubeconfigYaml = await talos.kubeconfig();
-    const kubeconfig = parse(kubeconfigYaml);
-    assertEquals(kubeconfig.clusters[0].cluster.server, `https://${lbIp}:6443`);
-    const clientCert = parseCertificate(atob(kubeconfig.users[0].user["client-certificate-data"]));
-    assertEquals(clientCert.organizations, ["system:masters"]);
-
-    const kube = await createKubeClient({ kubeconfigYaml });
-    try {
-      assertEquals((await kube.waitForApi({ timeoutMs: 3_000, intervalMs: 20 })).gitVersion, "v1.34.2");
-      await kube.create({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "hello", namespace: "default" } });
-      assertEquals((await kube.get("v1", "ConfigMap", "hello", "default"))?.metadata?.name, "hello");
-    } finally {
-      kube.close();
-    }
-
-    // The API's certificate chains to the cluster CA only: a kubeconfig trusting another CA fails.
-    const wrongCa = kubeconfigYaml.replace(
-      kubeconfig.clusters[0].cluster["certificate-authority-data"],
-      btoa(secrets.certs.os.certPem),
+    const cp = await createServer(url, `${CLUSTER}-cp-1`, snapshot.id, network, "control-plane");
+    assertMatch(cp.ip, /^127\.\d+\.[1-9]\.\d+$/);
+    assertEquals(cp.ip.split(".")[1], String(cloudBlock(cloud)));
+    const node = await waitFor(
+      "the control plane's Talos API",
+      () => cloud.talosNodes.get(cp.id)?.state.mode === "maintenance" && cloud.talosNodes.get(cp.id),
     );
-    const distrustful = await createKubeClient({ kubeconfigYaml: wrongCa });
+    assertEquals(node.hostname, cp.ip);
+
+    const maintenance = createMaintenanceClient({ endpoint: cp.ip });
     try {
-      await assertRejects(() => distrustful.waitForApi({ timeoutMs: 300, intervalMs: 50 }));
+      assertEquals((await maintenance.version())[0]?.version?.tag, "v1.13.9");
     } finally {
-      distrustful.close();
+      await maintenance.close();
     }
 
-    const health = (await hcloud(url, "GET", `/load_balancers/${lbId}`)).body.load_balancer.targets[0].targets[0];
-    assertEquals(health.health_status, [{ listen_port: 6443, status: "healthy" }]);
+    // Before bootstrap the Talos API answers the LB's health check but no Kubernetes API does.
+    assertEquals(
+      (await hcloud(url, "GET", `/load_balancers/${lbId}`)).body.load_balancer.targets[0].targets[0].health_status,
+      [{ listen_port: 6443, status: "unhealthy" }],
+    );
 
-    // The control plane's own API server answers at its public IPv4 (no firewall applied here), with
-    // exactly the SANs Talos would give it.
-    const direct = await createKubeClient({
-      kubeconfigYaml: kubeconfigYaml.replace(`https://${lbIp}:6443`, `https://${cp.ip}:6443`),
+    const now = new Date();
+    const secrets = await generateSecretsBundle({ now });
+    const input: ClusterConfigInput = {
+      clusterName: CLUSTER,
+      endpoint: `https://${lbIp}:6443`,
+      talosVersion: "v1.13.9",
+      kubernetesVersion: "1.34.2",
+      network: { nodeCidr: "10.0.1.0/24", podCidr: "10.244.0.0/16", serviceCidr: "10.96.0.0/12" },
+      certSans: [lbIp],
+    };
+    const cpConfig = renderNodeConfigYaml(secrets, input, {
+      hostname: `${CLUSTER}-cp-1`,
+      serverId: cp.id,
+      privateIp: cp.privateIp,
+      role: "controlplane",
+    });
+    const apply = createMaintenanceClient({ endpoint: cp.ip });
+    try {
+      await apply.applyConfiguration(cpConfig, { mode: "AUTO" });
+    } finally {
+      await apply.close();
+    }
+
+    const creds = parseTalosconfig(
+      await generateTalosconfig(secrets, { clusterName: CLUSTER, endpoints: [cp.ip], now }),
+    );
+    const talos = createTalosClient({
+      endpoint: cp.ip,
+      caPem: creds.caPem,
+      certPem: creds.certPem,
+      keyPem: creds.keyPem,
     });
     try {
-      assertEquals((await direct.get("v1", "ConfigMap", "hello", "default"))?.metadata?.name, "hello");
-    } finally {
-      direct.close();
-    }
-    assertEquals(
-      await servedSans(cp.ip, 6443),
-      [
-        `DNS:${CLUSTER}-cp-1`,
-        "DNS:kubernetes",
-        "DNS:kubernetes.default",
-        "DNS:kubernetes.default.svc",
-        "DNS:kubernetes.default.svc.cluster.local",
-        "DNS:localhost",
-        `IP Address:${cp.ip}`,
-        `IP Address:${cp.privateIp}`,
-        `IP Address:${lbIp}`,
-        "IP Address:10.96.0.1",
-      ].sort(),
-    );
+      await waitFor("the configured Talos API", async () => (await talos.version()).length === 1);
+      await talos.bootstrap();
+      await waitFor("the Kubernetes API on the load balancer", () => cloud.kubeApis.get(lbId));
 
-    // A worker carries only the OS CA certificate; it gets its API certificate on the same network.
-    const worker = await createServer(url, `${CLUSTER}-w-1`, snapshot.id, network, "worker");
-    await waitFor("the worker's Talos API", () => cloud.talosNodes.get(worker.id)?.state.mode === "maintenance");
-    const workerApply = createMaintenanceClient({ endpoint: worker.ip });
-    try {
-      await workerApply.applyConfiguration(
-        renderNodeConfigYaml(secrets, input, {
-          hostname: `${CLUSTER}-w-1`,
-          serverId: worker.id,
-          privateIp: worker.privateIp,
-          role: "worker",
-        }),
-        { mode: "AUTO" },
+      const kubeconfigYaml = await talos.kubeconfig();
+      const kubeconfig = parse(kubeconfigYaml);
+      assertEquals(kubeconfig.clusters[0].cluster.server, `https://${lbIp}:6443`);
+      const clientCert = parseCertificate(atob(kubeconfig.users[0].user["client-certificate-data"]));
+      assertEquals(clientCert.organizations, ["system:masters"]);
+
+      const kube = await createKubeClient({ kubeconfigYaml });
+      try {
+        assertEquals((await kube.waitForApi({ timeoutMs: 3_000, intervalMs: 20 })).gitVersion, "v1.34.2");
+        await kube.create({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "hello", namespace: "default" } });
+        assertEquals((await kube.get("v1", "ConfigMap", "hello", "default"))?.metadata?.name, "hello");
+      } finally {
+        kube.close();
+      }
+
+      // The API's certificate chains to the cluster CA only: a kubeconfig trusting another CA fails.
+      const wrongCa = kubeconfigYaml.replace(
+        kubeconfig.clusters[0].cluster["certificate-authority-data"],
+        btoa(secrets.certs.os.certPem),
       );
+      const distrustful = await createKubeClient({ kubeconfigYaml: wrongCa });
+      try {
+        await assertRejects(() => distrustful.waitForApi({ timeoutMs: 300, intervalMs: 50 }));
+      } finally {
+        distrustful.close();
+      }
+
+      const health = (await hcloud(url, "GET", `/load_balancers/${lbId}`)).body.load_balancer.targets[0].targets[0];
+      assertEquals(health.health_status, [{ listen_port: 6443, status: "healthy" }]);
+
+      // The control plane's own API server answers at its public IPv4 (no firewall applied here), with
+      // exactly the SANs Talos would give it.
+      const direct = await createKubeClient({
+        kubeconfigYaml: kubeconfigYaml.replace(`https://${lbIp}:6443`, `https://${cp.ip}:6443`),
+      });
+      try {
+        assertEquals((await direct.get("v1", "ConfigMap", "hello", "default"))?.metadata?.name, "hello");
+      } finally {
+        direct.close();
+      }
+      assertEquals(
+        await servedSans(cp.ip, 6443),
+        [
+          `DNS:${CLUSTER}-cp-1`,
+          "DNS:kubernetes",
+          "DNS:kubernetes.default",
+          "DNS:kubernetes.default.svc",
+          "DNS:kubernetes.default.svc.cluster.local",
+          "DNS:localhost",
+          `IP Address:${cp.ip}`,
+          `IP Address:${cp.privateIp}`,
+          `IP Address:${lbIp}`,
+          "IP Address:10.96.0.1",
+        ].sort(),
+      );
+
+      // A worker carries only the OS CA certificate; it gets its API certificate on the same network.
+      const worker = await createServer(url, `${CLUSTER}-w-1`, snapshot.id, network, "worker");
+      await waitFor("the worker's Talos API", () => cloud.talosNodes.get(worker.id)?.state.mode === "maintenance");
+      const workerApply = createMaintenanceClient({ endpoint: worker.ip });
+      try {
+        await workerApply.applyConfiguration(
+          renderNodeConfigYaml(secrets, input, {
+            hostname: `${CLUSTER}-w-1`,
+            serverId: worker.id,
+            privateIp: worker.privateIp,
+            role: "worker",
+          }),
+          { mode: "AUTO" },
+        );
+      } finally {
+        await workerApply.close();
+      }
+      const workerTalos = createTalosClient({ endpoint: worker.ip, ...creds });
+      try {
+        await waitFor("the worker's configured Talos API", async () => (await workerTalos.version()).length === 1);
+      } finally {
+        await workerTalos.close();
+      }
+
+      // Power off and on: the node keeps its config and etcd membership; the API comes back.
+      await waitForAction(url, (await hcloud(url, "POST", `/servers/${cp.id}/actions/poweroff`)).body.action.id);
+      await waitFor("the control plane's Talos API to stop", async () => await isRefused(cp.ip, 50000));
+      await waitFor("the Kubernetes API to stop without a ready target", () => !cloud.kubeApis.has(lbId));
+      await waitForAction(url, (await hcloud(url, "POST", `/servers/${cp.id}/actions/poweron`)).body.action.id);
+      await waitFor("the configured Talos API after power-on", async () => (await talos.version()).length === 1);
+      assertEquals(node.state.mode, "configured");
+      // A reboot through the API takes the Talos API down briefly and keeps the config.
+      const reboots = node.state.rebootCount;
+      await waitForAction(url, (await hcloud(url, "POST", `/servers/${cp.id}/actions/reboot`)).body.action.id);
+      await waitFor("the reboot", () => node.state.rebootCount === reboots + 1);
+      await waitFor("the configured Talos API after the reboot", async () => (await talos.version()).length === 1);
+      assertEquals(node.state.mode, "configured");
+      const members = await talos.etcdMemberList();
+      assertEquals(members[0]?.members.length, 1);
+      const kubeAgain = await createKubeClient({ kubeconfigYaml });
+      try {
+        await kubeAgain.waitForApi({ timeoutMs: 3_000, intervalMs: 20 });
+        assertEquals((await kubeAgain.get("v1", "ConfigMap", "hello", "default"))?.metadata?.name, "hello");
+      } finally {
+        kubeAgain.close();
+      }
     } finally {
-      await workerApply.close();
-    }
-    const workerTalos = createTalosClient({ endpoint: worker.ip, ...creds });
-    try {
-      await waitFor("the worker's configured Talos API", async () => (await workerTalos.version()).length === 1);
-    } finally {
-      await workerTalos.close();
+      await talos.close();
     }
 
-    // Power off and on: the node keeps its config and etcd membership; the API comes back.
-    await waitForAction(url, (await hcloud(url, "POST", `/servers/${cp.id}/actions/poweroff`)).body.action.id);
-    await waitFor("the control plane's Talos API to stop", async () => await isRefused(cp.ip, 50000));
-    await waitFor("the Kubernetes API to stop without a ready target", () => !cloud.kubeApis.has(lbId));
-    await waitForAction(url, (await hcloud(url, "POST", `/servers/${cp.id}/actions/poweron`)).body.action.id);
-    await waitFor("the configured Talos API after power-on", async () => (await talos.version()).length === 1);
-    assertEquals(node.state.mode, "configured");
-    // A reboot through the API takes the Talos API down briefly and keeps the config.
-    const reboots = node.state.rebootCount;
-    await waitForAction(url, (await hcloud(url, "POST", `/servers/${cp.id}/actions/reboot`)).body.action.id);
-    await waitFor("the reboot", () => node.state.rebootCount === reboots + 1);
-    await waitFor("the configured Talos API after the reboot", async () => (await talos.version()).length === 1);
-    assertEquals(node.state.mode, "configured");
-    const members = await talos.etcdMemberList();
-    assertEquals(members[0]?.members.length, 1);
-    const kubeAgain = await createKubeClient({ kubeconfigYaml });
-    try {
-      await kubeAgain.waitForApi({ timeoutMs: 3_000, intervalMs: 20 });
-      assertEquals((await kubeAgain.get("v1", "ConfigMap", "hello", "default"))?.metadata?.name, "hello");
-    } finally {
-      kubeAgain.close();
-    }
-  } finally {
-    await talos.close();
-  }
-
-  // Deleting the server closes its node.
-  await waitForAction(url, (await hcloud(url, "DELETE", `/servers/${cp.id}`)).body.action.id);
-  await waitFor("the node to go with its server", () => !cloud.talosNodes.has(cp.id));
-  assertEquals(await isRefused(cp.ip, 50000), true);
-  assertEquals(cloud.errors.map((e) => e.message), []);
-  assertEquals(log.filter((l) => l.startsWith("server ")).slice(0, 2), [
-    `server ${CLUSTER}-cp-1: Talos v1.13.9 API at ${cp.ip}:50000 (maintenance)`,
-    `server ${CLUSTER}-cp-1: Kubernetes API at ${cp.ip}:6443`,
-  ]);
-});
+    // Deleting the server closes its node.
+    await waitForAction(url, (await hcloud(url, "DELETE", `/servers/${cp.id}`)).body.action.id);
+    await waitFor("the node to go with its server", () => !cloud.talosNodes.has(cp.id));
+    assertEquals(await isRefused(cp.ip, 50000), true);
+    assertEquals(cloud.errors.map((e) => e.message), []);
+    assertEquals(log.filter((l) => l.startsWith("server ")).slice(0, 2), [
+      `server ${CLUSTER}-cp-1: Talos v1.13.9 API at ${cp.ip}:50000 (maintenance)`,
+      `server ${CLUSTER}-cp-1: Kubernetes API at ${cp.ip}:6443`,
+    ]);
+  },
+);
 
 /** The SANs of the certificate served at `host:port`, sorted (`DNS:name`, `IP Address:ip`). */
 async function servedSans(host: string, port: number): Promise<string[]> {
@@ -251,7 +260,7 @@ async function servedSans(host: string, port: number): Promise<string[]> {
   }
 }
 
-Deno.test("startLocalCloud() serves the caller IP, and close() leaves no listener behind", async () => {
+fakesTest("startLocalCloud() serves the caller IP, and close() leaves no listener behind", async () => {
   const cloud = await startLocalCloud({ speed: 1000 });
   const echo = await fetch(cloud.ipEchoUrl);
   assertEquals([echo.status, await echo.text()], [200, "203.0.113.10\n"]);
@@ -276,7 +285,7 @@ Deno.test("startLocalCloud() serves the caller IP, and close() leaves no listene
   await assertRejects(() => fetch(cloud.ipEchoUrl));
 });
 
-Deno.test("two local clouds at once take different loopback blocks, and a closed cloud's block is reused", async () => {
+fakesTest("two local clouds at once take different loopback blocks, and a closed cloud's block is reused", async () => {
   const first = await startLocalCloud({ speed: 1000, rescueSsh: false });
   let firstClosed = false;
   try {
@@ -297,7 +306,7 @@ Deno.test("two local clouds at once take different loopback blocks, and a closed
   }
 });
 
-Deno.test("startLocalCloud() passes random faults to the simulator, seeded", async () => {
+fakesTest("startLocalCloud() passes random faults to the simulator, seeded", async () => {
   await using cloud = await startLocalCloud({ speed: 1000, rescueSsh: false, faults: { rate: 1, kinds: ["503"] } });
   const res = await fetch(`${cloud.hcloudUrl}/servers`, { headers: { Authorization: "Bearer t" } });
   await res.body?.cancel();

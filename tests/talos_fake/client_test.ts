@@ -9,6 +9,7 @@ import {
 } from "../../src/talos/api_client.ts";
 import { createFakeTalosNetwork, type FakeTalosNode, startFakeTalosNode } from "./mod.ts";
 import { createTestPki, renderTestMachineConfig, type TestPki } from "./fixtures.ts";
+import { fakesTest } from "../fake_contracts.ts";
 
 const pki: TestPki = await createTestPki();
 
@@ -57,7 +58,7 @@ async function expectTalosError(promise: Promise<unknown>, codeName: string, tex
   throw new Error(`expected TalosError ${codeName}, but the call succeeded`);
 }
 
-Deno.test("maintenance client applies the first config and the node reboots into mutual-TLS mode", async () => {
+fakesTest("maintenance client applies the first config and the node reboots into mutual-TLS mode", async () => {
   const node = await startFakeTalosNode({ hostname: "127.0.41.1", port: 0, rebootDelayMs: 10 });
   try {
     assertEquals(node.state.mode, "maintenance");
@@ -85,7 +86,7 @@ Deno.test("maintenance client applies the first config and the node reboots into
   }
 });
 
-Deno.test("maintenance mode refuses admin-only calls and node forwarding like Talos", async () => {
+fakesTest("maintenance mode refuses admin-only calls and node forwarding like Talos", async () => {
   const node = await startFakeTalosNode({ hostname: "127.0.41.2", port: 0 });
   // A client with a cluster certificate cannot verify the maintenance certificate either.
   const admin = createTalosClient({ endpoint: node.endpoint, caPem: pki.ca.certPem, ...pki.admin });
@@ -110,26 +111,29 @@ Deno.test("maintenance mode refuses admin-only calls and node forwarding like Ta
   }
 });
 
-Deno.test("configured node rejects a client certificate from another CA and a client that does not trust it", async () => {
-  const { node, admin, cleanup } = await configuredNode("127.0.41.3");
-  const stranger = await createTestPki();
-  const foreignClient = createTalosClient({ endpoint: node.endpoint, caPem: pki.ca.certPem, ...stranger.admin });
-  const distrustful = createTalosClient({ endpoint: node.endpoint, caPem: stranger.ca.certPem, ...pki.admin });
-  try {
-    await expectTalosError(foreignClient.version(), "UNAVAILABLE");
-    assertEquals(node.state.rejectedClients.length, 1);
-    assertMatch(node.state.rejectedClients[0]!, /not signed by the OS CA/);
-    await expectTalosError(distrustful.version(), "UNAVAILABLE", /TLS handshake failed/);
-    // The right credentials still work on the same node.
-    assertEquals((await admin.version()).length, 1);
-  } finally {
-    await foreignClient.close();
-    await distrustful.close();
-    await cleanup();
-  }
-});
+fakesTest(
+  "configured node rejects a client certificate from another CA and a client that does not trust it",
+  async () => {
+    const { node, admin, cleanup } = await configuredNode("127.0.41.3");
+    const stranger = await createTestPki();
+    const foreignClient = createTalosClient({ endpoint: node.endpoint, caPem: pki.ca.certPem, ...stranger.admin });
+    const distrustful = createTalosClient({ endpoint: node.endpoint, caPem: stranger.ca.certPem, ...pki.admin });
+    try {
+      await expectTalosError(foreignClient.version(), "UNAVAILABLE");
+      assertEquals(node.state.rejectedClients.length, 1);
+      assertMatch(node.state.rejectedClients[0]!, /not signed by the OS CA/);
+      await expectTalosError(distrustful.version(), "UNAVAILABLE", /TLS handshake failed/);
+      // The right credentials still work on the same node.
+      assertEquals((await admin.version()).length, 1);
+    } finally {
+      await foreignClient.close();
+      await distrustful.close();
+      await cleanup();
+    }
+  },
+);
 
-Deno.test("an os:reader certificate can read but cannot bootstrap, as Talos denies it", async () => {
+fakesTest("an os:reader certificate can read but cannot bootstrap, as Talos denies it", async () => {
   const { node, admin, cleanup } = await configuredNode("127.0.41.4");
   const reader = createTalosClient({ endpoint: node.endpoint, caPem: pki.ca.certPem, ...pki.reader });
   try {
@@ -147,7 +151,7 @@ Deno.test("an os:reader certificate can read but cannot bootstrap, as Talos deni
   }
 });
 
-Deno.test("bootstrap succeeds once; the second call fails with AlreadyExists like real Talos", async () => {
+fakesTest("bootstrap succeeds once; the second call fails with AlreadyExists like real Talos", async () => {
   const { node, admin, cleanup } = await configuredNode("127.0.41.5");
   try {
     assertEquals(await admin.bootstrap(), [{ node: undefined }]);
@@ -161,7 +165,7 @@ Deno.test("bootstrap succeeds once; the second call fails with AlreadyExists lik
   }
 });
 
-Deno.test("bootstrap on a worker is unimplemented and the kubeconfig too", async () => {
+fakesTest("bootstrap on a worker is unimplemented and the kubeconfig too", async () => {
   // A worker gets its API certificate from a control plane with the same OS CA (trustd).
   const network = createFakeTalosNetwork();
   const cp = await configuredNode("127.0.41.16", { network });
@@ -177,7 +181,7 @@ Deno.test("bootstrap on a worker is unimplemented and the kubeconfig too", async
   }
 });
 
-Deno.test("kubeconfig() returns the file from the streamed gzip tar, across many chunks", async () => {
+fakesTest("kubeconfig() returns the file from the streamed gzip tar, across many chunks", async () => {
   const big = "apiVersion: v1\nkind: Config\n# " + "x".repeat(50_000) + "\n";
   const { admin, cleanup } = await configuredNode("127.0.41.7", { kubeconfig: () => big });
   try {
@@ -187,33 +191,36 @@ Deno.test("kubeconfig() returns the file from the streamed gzip tar, across many
   }
 });
 
-Deno.test("etcd membership: list, forfeit leadership, remove by id, leave cluster across three control planes", async () => {
-  const network = createFakeTalosNetwork();
-  const nodes = await Promise.all(
-    ["127.0.41.11", "127.0.41.12", "127.0.41.13"].map((address) => configuredNode(address, { network })),
-  );
-  const [first, second, third] = nodes as [typeof nodes[0], typeof nodes[0], typeof nodes[0]];
-  try {
-    await first.admin.bootstrap();
-    const members = (await second.admin.etcdMemberList())[0]!.members;
-    assertEquals(members.map((m) => m.hostname).sort(), ["127.0.41.11", "127.0.41.12", "127.0.41.13"]);
-    assertOk(members.every((m) => typeof m.id === "bigint" && m.id > 2n ** 53n), "ids keep 64-bit precision");
+fakesTest(
+  "etcd membership: list, forfeit leadership, remove by id, leave cluster across three control planes",
+  async () => {
+    const network = createFakeTalosNetwork();
+    const nodes = await Promise.all(
+      ["127.0.41.11", "127.0.41.12", "127.0.41.13"].map((address) => configuredNode(address, { network })),
+    );
+    const [first, second, third] = nodes as [typeof nodes[0], typeof nodes[0], typeof nodes[0]];
+    try {
+      await first.admin.bootstrap();
+      const members = (await second.admin.etcdMemberList())[0]!.members;
+      assertEquals(members.map((m) => m.hostname).sort(), ["127.0.41.11", "127.0.41.12", "127.0.41.13"]);
+      assertOk(members.every((m) => typeof m.id === "bigint" && m.id > 2n ** 53n), "ids keep 64-bit precision");
 
-    assertEquals((await first.admin.etcdForfeitLeadership())[0]?.member, "127.0.41.11");
-    assertEquals((await first.admin.etcdForfeitLeadership())[0]?.member, "", "no longer the leader");
+      assertEquals((await first.admin.etcdForfeitLeadership())[0]?.member, "127.0.41.11");
+      assertEquals((await first.admin.etcdForfeitLeadership())[0]?.member, "", "no longer the leader");
 
-    await third.admin.etcdLeaveCluster();
-    assertEquals(third.node.state.etcdMemberId, undefined);
-    const secondId = second.node.state.etcdMemberId!;
-    await first.admin.etcdRemoveMemberById(secondId);
-    assertEquals((await first.admin.etcdMemberList())[0]!.members.map((m) => m.hostname), ["127.0.41.11"]);
-    await expectTalosError(first.admin.etcdRemoveMemberById(secondId), "NOT_FOUND", /member not found/);
-  } finally {
-    for (const n of nodes) await n.cleanup();
-  }
-});
+      await third.admin.etcdLeaveCluster();
+      assertEquals(third.node.state.etcdMemberId, undefined);
+      const secondId = second.node.state.etcdMemberId!;
+      await first.admin.etcdRemoveMemberById(secondId);
+      assertEquals((await first.admin.etcdMemberList())[0]!.members.map((m) => m.hostname), ["127.0.41.11"]);
+      await expectTalosError(first.admin.etcdRemoveMemberById(secondId), "NOT_FOUND", /member not found/);
+    } finally {
+      for (const n of nodes) await n.cleanup();
+    }
+  },
+);
 
-Deno.test("a multi-node reply with one failing node yields its result plus a NodeError for the other", async () => {
+fakesTest("a multi-node reply with one failing node yields its result plus a NodeError for the other", async () => {
   const network = createFakeTalosNetwork();
   const a = await configuredNode("127.0.41.21", { network });
   const b = await configuredNode("127.0.41.22", { network });
@@ -240,7 +247,7 @@ Deno.test("a multi-node reply with one failing node yields its result plus a Nod
   }
 });
 
-Deno.test("a server stream cut midway surfaces as an error, never as a clean end", async () => {
+fakesTest("a server stream cut midway surfaces as an error, never as a clean end", async () => {
   const { node, admin, cleanup } = await configuredNode("127.0.41.31");
   const dir = await Deno.makeTempDir();
   try {
@@ -265,7 +272,7 @@ Deno.test("a server stream cut midway surfaces as an error, never as a clean end
   }
 });
 
-Deno.test("a call past its deadline fails with DEADLINE_EXCEEDED and an aborted call with CANCELLED", async () => {
+fakesTest("a call past its deadline fails with DEADLINE_EXCEEDED and an aborted call with CANCELLED", async () => {
   const { node, admin, cleanup } = await configuredNode("127.0.41.32");
   try {
     node.faults.delayNext("ServiceList", 2_000);
@@ -284,7 +291,7 @@ Deno.test("a call past its deadline fails with DEADLINE_EXCEEDED and an aborted 
   }
 });
 
-Deno.test("apply modes, reboot, upgrade and reset change the node's state", async () => {
+fakesTest("apply modes, reboot, upgrade and reset change the node's state", async () => {
   const { node, admin, cleanup } = await configuredNode("127.0.41.33");
   try {
     const config = renderTestMachineConfig(pki, { hostname: "cp-renamed" });
@@ -316,7 +323,7 @@ Deno.test("apply modes, reboot, upgrade and reset change the node's state", asyn
   }
 });
 
-Deno.test("the client refuses contradictory targeting and bad arguments before sending", async () => {
+fakesTest("the client refuses contradictory targeting and bad arguments before sending", async () => {
   const admin = createTalosClient({ endpoint: "127.0.41.34", caPem: pki.ca.certPem, ...pki.admin });
   assertEquals(admin.endpoint, "127.0.41.34:50000");
   await assertRejects(() => admin.version({ node: "a", nodes: ["b"] }), /either node or nodes/);

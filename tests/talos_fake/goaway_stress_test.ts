@@ -15,8 +15,9 @@ import { assertEquals, assertOk } from "../assert.ts";
 import { createMaintenanceClient, TalosError } from "../../src/talos/api_client.ts";
 import { encodeGrpcFrame } from "../../src/talos/grpc/framing.ts";
 import { startFakeTalosNode } from "./mod.ts";
+import { fakesTest } from "../fake_contracts.ts";
 
-Deno.test("a rebooting fake node drops its client connections without a GOAWAY", async () => {
+fakesTest("a rebooting fake node drops its client connections without a GOAWAY", async () => {
   const node = await startFakeTalosNode({ hostname: "127.0.42.10", port: 0, rebootDelayMs: 10 });
   const session = http2.connect(`https://${node.endpoint}`, { rejectUnauthorized: false });
   let goaways = 0;
@@ -49,56 +50,59 @@ Deno.test("a rebooting fake node drops its client connections without a GOAWAY",
   }
 });
 
-Deno.test("200 connect/call/close cycles and 20 reboots against one fake node exchange no GOAWAY; calls succeed or fail UNAVAILABLE", async () => {
-  const started = performance.now();
-  const node = await startFakeTalosNode({ hostname: "127.0.42.11", port: 0, rebootDelayMs: 5 });
-  const outcomes = { ok: 0, unavailable: 0 };
-  // One long-lived client across reboots (it must reconnect) plus a fresh one per cycle.
-  const shared = createMaintenanceClient({ endpoint: node.endpoint });
-  const call = async (client: ReturnType<typeof createMaintenanceClient>) => {
-    try {
-      const [reply] = await client.version({ timeoutMs: 5000 });
-      assertEquals(reply?.version?.tag, "v1.13.9");
-      outcomes.ok++;
-    } catch (err) {
-      assertOk(err instanceof TalosError && err.codeName === "UNAVAILABLE", `unexpected failure: ${err}`);
-      outcomes.unavailable++;
-    }
-  };
-  try {
-    for (let cycle = 1; cycle <= 200; cycle++) {
-      const client = createMaintenanceClient({ endpoint: node.endpoint });
-      if (cycle % 10 === 0) {
-        // Reboot while calls are in flight on both clients.
-        const inFlight = [call(client), call(shared)];
-        node.scheduleReboot();
-        await Promise.all(inFlight);
-        await node.waitForBoot();
-      } else {
-        await call(client);
-        await call(shared);
+fakesTest(
+  "200 connect/call/close cycles and 20 reboots against one fake node exchange no GOAWAY; calls succeed or fail UNAVAILABLE",
+  async () => {
+    const started = performance.now();
+    const node = await startFakeTalosNode({ hostname: "127.0.42.11", port: 0, rebootDelayMs: 5 });
+    const outcomes = { ok: 0, unavailable: 0 };
+    // One long-lived client across reboots (it must reconnect) plus a fresh one per cycle.
+    const shared = createMaintenanceClient({ endpoint: node.endpoint });
+    const call = async (client: ReturnType<typeof createMaintenanceClient>) => {
+      try {
+        const [reply] = await client.version({ timeoutMs: 5000 });
+        assertEquals(reply?.version?.tag, "v1.13.9");
+        outcomes.ok++;
+      } catch (err) {
+        assertOk(err instanceof TalosError && err.codeName === "UNAVAILABLE", `unexpected failure: ${err}`);
+        outcomes.unavailable++;
       }
-      await client.close();
+    };
+    try {
+      for (let cycle = 1; cycle <= 200; cycle++) {
+        const client = createMaintenanceClient({ endpoint: node.endpoint });
+        if (cycle % 10 === 0) {
+          // Reboot while calls are in flight on both clients.
+          const inFlight = [call(client), call(shared)];
+          node.scheduleReboot();
+          await Promise.all(inFlight);
+          await node.waitForBoot();
+        } else {
+          await call(client);
+          await call(shared);
+        }
+        await client.close();
+      }
+      // After the last reboot both kinds of client work again.
+      const last = createMaintenanceClient({ endpoint: node.endpoint });
+      const before = outcomes.ok;
+      await call(last);
+      await call(shared);
+      await last.close();
+      assertEquals(outcomes.ok - before, 2);
+    } finally {
+      await shared.close();
+      await node.close();
     }
-    // After the last reboot both kinds of client work again.
-    const last = createMaintenanceClient({ endpoint: node.endpoint });
-    const before = outcomes.ok;
-    await call(last);
-    await call(shared);
-    await last.close();
-    assertEquals(outcomes.ok - before, 2);
-  } finally {
-    await shared.close();
-    await node.close();
-  }
-  const seconds = (performance.now() - started) / 1000;
-  console.log(
-    `${outcomes.ok} calls ok, ${outcomes.unavailable} UNAVAILABLE during reboots, ` +
-      `${node.state.rebootCount} reboots, ${node.state.goawaysReceived} GOAWAYs received, ${seconds.toFixed(1)} s`,
-  );
-  assertEquals(node.state.rebootCount, 20);
-  assertEquals(node.state.goawaysReceived, 0);
-  assertEquals(outcomes.ok + outcomes.unavailable, 402);
-  assertOk(outcomes.ok >= 362, `only ${outcomes.ok} calls succeeded`);
-  assertOk(seconds < 15, `took ${seconds.toFixed(1)} s`);
-});
+    const seconds = (performance.now() - started) / 1000;
+    console.log(
+      `${outcomes.ok} calls ok, ${outcomes.unavailable} UNAVAILABLE during reboots, ` +
+        `${node.state.rebootCount} reboots, ${node.state.goawaysReceived} GOAWAYs received, ${seconds.toFixed(1)} s`,
+    );
+    assertEquals(node.state.rebootCount, 20);
+    assertEquals(node.state.goawaysReceived, 0);
+    assertEquals(outcomes.ok + outcomes.unavailable, 402);
+    assertOk(outcomes.ok >= 362, `only ${outcomes.ok} calls succeeded`);
+    assertOk(seconds < 15, `took ${seconds.toFixed(1)} s`);
+  },
+);

@@ -14,6 +14,7 @@ import { issueCertificate } from "../../src/talos/pki.ts";
 import { startFakeTalosNode } from "./mod.ts";
 import { createTestPki, renderTestMachineConfig } from "./fixtures.ts";
 import { packKubeconfigArchive } from "./archive.ts";
+import { fakesTest } from "../fake_contracts.ts";
 
 const pki = await createTestPki();
 const raw = {
@@ -39,7 +40,7 @@ function method(path: string, responseStream: boolean): grpc.MethodDefinition<Ui
   };
 }
 
-Deno.test("our client talks to a @grpc/grpc-js server: unary, stream, error status and metadata", async () => {
+fakesTest("our client talks to a @grpc/grpc-js server: unary, stream, error status and metadata", async () => {
   const notBefore = new Date(Date.now() - 60_000);
   const serverCert = await issueCertificate(pki.ca, {
     algorithm: "Ed25519",
@@ -123,7 +124,7 @@ Deno.test("our client talks to a @grpc/grpc-js server: unary, stream, error stat
   }
 });
 
-Deno.test("a @grpc/grpc-js client talks to our fake node: unary, stream, denial and a stream cut midway", async () => {
+fakesTest("a @grpc/grpc-js client talks to our fake node: unary, stream, denial and a stream cut midway", async () => {
   const node = await startFakeTalosNode({ hostname: "127.0.41.51", port: 0, rebootDelayMs: 10 });
   // In maintenance mode a config Talos refuses comes back as status 3 (InvalidArgument) with Talos' text.
   const insecure = new grpc.Client(
