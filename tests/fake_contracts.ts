@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { type Requirement, sharedFile, testRequiring } from "./requirements.ts";
+import { type Requirement, requiring, sharedFile } from "./requirements.ts";
 import { TALOS_SCHEMA } from "./talos_schema.ts";
 
 /** `../shared/contracts/kubernetes-openapi-v2.json` as a test requirement. */
@@ -16,5 +16,8 @@ export const KUBERNETES_OPENAPI: Requirement = sharedFile("contracts/kubernetes-
 /** What every test that starts a fake Talos node or the local cloud needs. */
 export const FAKE_CONTRACTS: readonly Requirement[] = [TALOS_SCHEMA, KUBERNETES_OPENAPI];
 
-/** `Deno.test` for tests that run the fakes: skipped with the reason when a contract is absent. */
-export const fakesTest = testRequiring(FAKE_CONTRACTS);
+/**
+ * A test definition for tests that run the fakes (`Deno.test(withFakes("…", fn))`): skipped with the
+ * reason when a contract is absent, failing under `K8ZNER_REQUIRE_ALL=1`.
+ */
+export const withFakes = requiring(FAKE_CONTRACTS);

@@ -140,19 +140,25 @@ export function requires(
   return { ...definition, ignore: true };
 }
 
-/** `Deno.test` in its two common forms, registering through {@link requires}. */
-export interface RequiringTest {
-  (name: string, fn: (t: Deno.TestContext) => void | Promise<void>): void;
-  (definition: Deno.TestDefinition): void;
-}
+/** Builds a test definition from `Deno.test`'s two common forms, passed through {@link requires}. */
+export type RequiringDefinition = {
+  (name: string, fn: (t: Deno.TestContext) => void | Promise<void>): Deno.TestDefinition;
+  (definition: Deno.TestDefinition): Deno.TestDefinition;
+};
 
 /**
- * A `Deno.test` for a whole file whose tests share the same needs:
- * `const test = testRequiring([TALOS_SCHEMA]); test("…", async () => …)`.
+ * For files whose tests share the same needs: `const withX = requiring([X]);` then
+ * `Deno.test(withX("…", async () => …))`. `Deno.test` stays in the test file, so Deno's report names
+ * that file (it names the caller of `Deno.test`).
  */
-export function testRequiring(needs: readonly Requirement[]): RequiringTest {
-  return (nameOrDefinition: string | Deno.TestDefinition, fn?: (t: Deno.TestContext) => void | Promise<void>) => {
-    const definition = typeof nameOrDefinition === "string" ? { name: nameOrDefinition, fn: fn! } : nameOrDefinition;
-    Deno.test(requires(needs, definition));
-  };
+export function requiring(
+  needs: readonly Requirement[],
+  env: (name: string) => string | undefined = processEnv,
+): RequiringDefinition {
+  return ((nameOrDefinition: string | Deno.TestDefinition, fn?: (t: Deno.TestContext) => void | Promise<void>) =>
+    requires(
+      needs,
+      typeof nameOrDefinition === "string" ? { name: nameOrDefinition, fn: fn! } : nameOrDefinition,
+      env,
+    )) as RequiringDefinition;
 }

@@ -1,5 +1,5 @@
 import { assertEquals, assertMatch, assertOk, assertThrows } from "./assert.ts";
-import { binary, requires, sharedFile } from "./requirements.ts";
+import { binary, requires, requiring, sharedFile } from "./requirements.ts";
 
 const fn = () => {};
 
@@ -48,4 +48,18 @@ Deno.test("requires() under K8ZNER_REQUIRE_ALL=1 fails a test missing what CI in
   assertOk(failing.ignore !== true);
   assertThrows(() => failing.fn({} as Deno.TestContext), /K8ZNER_REQUIRE_ALL=1 forbids skipping\): zsh is not in PATH/);
   assertEquals(requires([missing(false)], { name: "needs kubectl", fn }, env).ignore, true);
+});
+
+Deno.test("requiring() builds the same definition from (name, fn) and from a definition, ignored when a need is missing", () => {
+  const fn = () => {};
+  const present = { name: "sh", missing: undefined, ciInstalls: false, path: "/bin/sh" };
+  const absent = { name: "pwsh", missing: "pwsh is not in PATH", ciInstalls: false, path: "" };
+  assertEquals(requiring([present])("a test", fn), { name: "a test", fn });
+  assertEquals(requiring([present])({ name: "a test", fn, sanitizeOps: false }), {
+    name: "a test",
+    fn,
+    sanitizeOps: false,
+  });
+  const skipped = requiring([present, absent], () => undefined)("skipped test", fn);
+  assertEquals([skipped.name, skipped.ignore], ["skipped test", true]);
 });

@@ -21,9 +21,9 @@ import {
   renderInitialClusterStatus,
   waitForKubeApi,
 } from "./handover.ts";
-import { fakesTest } from "../../tests/fake_contracts.ts";
+import { withFakes } from "../../tests/fake_contracts.ts";
 
-fakesTest(
+Deno.test(withFakes(
   "first control plane and hand-over: a second run makes no Talos write, no Kubernetes write, no file change",
   async () => {
     const root = await Deno.makeTempDir({ prefix: "k8zner-flow-" });
@@ -146,4 +146,4 @@ fakesTest(
       await Deno.remove(root, { recursive: true });
     }
   },
-);
+));

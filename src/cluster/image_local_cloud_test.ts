@@ -13,7 +13,7 @@ import { VANILLA_SCHEMATIC_ID } from "../talos/machine_config.ts";
 import { ensureTalosImage } from "./image.ts";
 import { renderTalosImageNames } from "./image_naming.ts";
 import { createSshRunner, type ImageBuildSsh } from "./image_ssh.ts";
-import { fakesTest } from "../../tests/fake_contracts.ts";
+import { withFakes } from "../../tests/fake_contracts.ts";
 
 /** `SHA256:<base64 without padding>` of an OpenSSH public key line, as `ssh-keygen -l` prints it. */
 function openSshFingerprint(publicKeyLine: string): string {
@@ -35,7 +35,7 @@ if (!port22) console.log("image_local_cloud_test: skipped, port 22 on loopback c
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, Math.min(ms, 20)));
 
-fakesTest({
+Deno.test(withFakes({
   name: "ensureTalosImage() builds a bootable Talos snapshot in the local cloud over real SSH",
   ignore: !port22,
   async fn() {
@@ -107,4 +107,4 @@ fakesTest({
     assertEquals(node.state.talosVersion, "v1.13.8");
     assertEquals(cloud.errors, []);
   },
-});
+}));

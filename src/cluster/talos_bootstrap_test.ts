@@ -9,7 +9,7 @@ import { recordingProgress } from "../lib/progress.ts";
 import { createTalosDeps, type TalosDeps, TalosWaitTimeout } from "./talos_deps.ts";
 import { configureNode, waitForConfigured } from "./talos_configure.ts";
 import { bootstrapFirstControlPlane, ensureEtcdBootstrapped, fetchKubeconfig } from "./talos_bootstrap.ts";
-import { fakesTest } from "../../tests/fake_contracts.ts";
+import { withFakes } from "../../tests/fake_contracts.ts";
 
 const NOW = new Date(Date.now() - 60_000);
 const secrets = await generateSecretsBundle({ now: NOW, random: seededRandom(21) });
@@ -57,7 +57,7 @@ async function withNode(address: string, fn: (node: FakeTalosNode) => Promise<vo
 const count = (node: FakeTalosNode, method: string) =>
   node.state.calls.filter((c) => c.method === method && c.code === 0).length;
 
-fakesTest(
+Deno.test(withFakes(
   "bootstrapFirstControlPlane() configures a maintenance node over the API, bootstraps etcd and fetches the kubeconfig",
   async () => {
     await withNode("127.0.46.1", async (node) => {
@@ -98,9 +98,9 @@ fakesTest(
       }
     });
   },
-);
+));
 
-fakesTest(
+Deno.test(withFakes(
   "a second run detects the configured, bootstrapped node and makes no ApplyConfiguration or Bootstrap call",
   async () => {
     await withNode("127.0.46.2", async (node) => {
@@ -122,9 +122,9 @@ fakesTest(
       assertEquals(progress.events.filter((e) => e.startsWith("skip")).length, 2);
     });
   },
-);
+));
 
-fakesTest("an apply killed after configuring and before bootstrap is completed by the next run", async () => {
+Deno.test(withFakes("an apply killed after configuring and before bootstrap is completed by the next run", async () => {
   await withNode("127.0.46.3", async (node) => {
     // First run: the config is applied, then the process "dies" (no wait, no bootstrap).
     assertEquals(await configureNode({ endpoint: node.endpoint, configYaml: CP_CONFIG, deps, ...FAST }), "applied");
@@ -141,61 +141,65 @@ fakesTest("an apply killed after configuring and before bootstrap is completed b
     assertEquals(node.state.applyHistory.length, 1);
     assertEquals(count(node, "Bootstrap"), 1);
   });
-});
+}));
 
-fakesTest("ensureEtcdBootstrapped() retries FAILED_PRECONDITION until the node accepts the bootstrap", async () => {
-  await withNode("127.0.46.4", async (node) => {
-    await configureNode({ endpoint: node.endpoint, configYaml: CP_CONFIG, deps, ...FAST });
-    await waitForConfigured({ endpoint: node.endpoint, deps, ...FAST });
-    const client = deps.talosClient(node.endpoint);
-    try {
-      node.faults.failNext("Bootstrap", GrpcCode.FAILED_PRECONDITION, "bootstrap is not available yet");
-      const progress = recordingProgress();
-      const outcome = await ensureEtcdBootstrapped(client, { deps, ...FAST, task: progress.task("Bootstrap") });
-      assertEquals(outcome, "bootstrapped");
-      assertEquals(node.state.bootstrapped, true);
-      assertEquals(node.state.calls.filter((c) => c.method === "Bootstrap").map((c) => c.code), [
-        GrpcCode.FAILED_PRECONDITION,
-        GrpcCode.OK,
-      ]);
-      assertEquals(
-        progress.events.some((e) => e.includes("FAILED_PRECONDITION: bootstrap is not available yet")),
-        true,
-      );
-      // Asked again, it only looks.
-      const before = node.state.calls.length;
-      assertEquals(await ensureEtcdBootstrapped(client, { deps, ...FAST }), "already-bootstrapped");
-      assertEquals(node.state.calls.slice(before).map((c) => c.method).includes("Bootstrap"), false);
-    } finally {
-      await client.close();
-    }
-  });
-});
+Deno.test(
+  withFakes("ensureEtcdBootstrapped() retries FAILED_PRECONDITION until the node accepts the bootstrap", async () => {
+    await withNode("127.0.46.4", async (node) => {
+      await configureNode({ endpoint: node.endpoint, configYaml: CP_CONFIG, deps, ...FAST });
+      await waitForConfigured({ endpoint: node.endpoint, deps, ...FAST });
+      const client = deps.talosClient(node.endpoint);
+      try {
+        node.faults.failNext("Bootstrap", GrpcCode.FAILED_PRECONDITION, "bootstrap is not available yet");
+        const progress = recordingProgress();
+        const outcome = await ensureEtcdBootstrapped(client, { deps, ...FAST, task: progress.task("Bootstrap") });
+        assertEquals(outcome, "bootstrapped");
+        assertEquals(node.state.bootstrapped, true);
+        assertEquals(node.state.calls.filter((c) => c.method === "Bootstrap").map((c) => c.code), [
+          GrpcCode.FAILED_PRECONDITION,
+          GrpcCode.OK,
+        ]);
+        assertEquals(
+          progress.events.some((e) => e.includes("FAILED_PRECONDITION: bootstrap is not available yet")),
+          true,
+        );
+        // Asked again, it only looks.
+        const before = node.state.calls.length;
+        assertEquals(await ensureEtcdBootstrapped(client, { deps, ...FAST }), "already-bootstrapped");
+        assertEquals(node.state.calls.slice(before).map((c) => c.method).includes("Bootstrap"), false);
+      } finally {
+        await client.close();
+      }
+    });
+  }),
+);
 
-fakesTest("ensureEtcdBootstrapped() re-checks after a lost Bootstrap reply instead of calling it again", async () => {
-  await withNode("127.0.46.10", async (node) => {
-    await configureNode({ endpoint: node.endpoint, configYaml: CP_CONFIG, deps, ...FAST });
-    await waitForConfigured({ endpoint: node.endpoint, deps, ...FAST });
-    const client = deps.talosClient(node.endpoint);
-    try {
-      // The node handles Bootstrap after the client's deadline: the client sees DEADLINE_EXCEEDED.
-      node.faults.delayNext("Bootstrap", 150);
-      const outcome = await ensureEtcdBootstrapped(client, {
-        deps,
-        timeoutMs: 10_000,
-        intervalMs: 400,
-        callTimeoutMs: 50,
-      });
-      assertEquals(outcome, "bootstrapped");
-      assertEquals(node.state.calls.filter((c) => c.method === "Bootstrap").length, 1);
-      assertEquals(node.state.bootstrapped, true);
-    } finally {
-      await client.close();
-    }
-  });
-});
+Deno.test(
+  withFakes("ensureEtcdBootstrapped() re-checks after a lost Bootstrap reply instead of calling it again", async () => {
+    await withNode("127.0.46.10", async (node) => {
+      await configureNode({ endpoint: node.endpoint, configYaml: CP_CONFIG, deps, ...FAST });
+      await waitForConfigured({ endpoint: node.endpoint, deps, ...FAST });
+      const client = deps.talosClient(node.endpoint);
+      try {
+        // The node handles Bootstrap after the client's deadline: the client sees DEADLINE_EXCEEDED.
+        node.faults.delayNext("Bootstrap", 150);
+        const outcome = await ensureEtcdBootstrapped(client, {
+          deps,
+          timeoutMs: 10_000,
+          intervalMs: 400,
+          callTimeoutMs: 50,
+        });
+        assertEquals(outcome, "bootstrapped");
+        assertEquals(node.state.calls.filter((c) => c.method === "Bootstrap").length, 1);
+        assertEquals(node.state.bootstrapped, true);
+      } finally {
+        await client.close();
+      }
+    });
+  }),
+);
 
-fakesTest("ensureEtcdBootstrapped() counts ALREADY_EXISTS as done", async () => {
+Deno.test(withFakes("ensureEtcdBootstrapped() counts ALREADY_EXISTS as done", async () => {
   await withNode("127.0.46.5", async (node) => {
     await configureNode({ endpoint: node.endpoint, configYaml: CP_CONFIG, deps, ...FAST });
     await waitForConfigured({ endpoint: node.endpoint, deps, ...FAST });
@@ -208,9 +212,9 @@ fakesTest("ensureEtcdBootstrapped() counts ALREADY_EXISTS as done", async () => 
       await client.close();
     }
   });
-});
+}));
 
-fakesTest("configureNode() surfaces a rejected config without echoing it", async () => {
+Deno.test(withFakes("configureNode() surfaces a rejected config without echoing it", async () => {
   await withNode("127.0.46.6", async (node) => {
     const bad = CP_CONFIG.replace("type: controlplane", "type: toaster");
     await assertRejects(
@@ -224,33 +228,35 @@ fakesTest("configureNode() surfaces a rejected config without echoing it", async
     );
     assertEquals(node.state.mode, "maintenance");
   });
-});
+}));
 
-fakesTest("waitForConfigured() gives up at its deadline on the injected clock, naming the endpoint", async () => {
-  await withNode("127.0.46.7", async (node) => {
-    let clock = 0;
-    const sleeps: number[] = [];
-    const fakeTime: TalosDeps = {
-      ...deps,
-      now: () => clock,
-      sleep: (ms) => {
-        sleeps.push(ms);
-        clock += ms;
-        return Promise.resolve();
-      },
-    };
-    await assertRejects(
-      () => waitForConfigured({ endpoint: node.endpoint, deps: fakeTime, timeoutMs: 30_000, intervalMs: 5_000 }),
-      (err: unknown) =>
-        err instanceof TalosWaitTimeout &&
-        err.message.startsWith(`Cannot reach the configured Talos node at ${node.endpoint} within 30 s: UNAVAILABLE`),
-    );
-    // A maintenance node never answers the cluster's credentials: 6 waits of 5 s fill the 30 s.
-    assertEquals(sleeps, [5000, 5000, 5000, 5000, 5000, 5000]);
-  });
-});
+Deno.test(
+  withFakes("waitForConfigured() gives up at its deadline on the injected clock, naming the endpoint", async () => {
+    await withNode("127.0.46.7", async (node) => {
+      let clock = 0;
+      const sleeps: number[] = [];
+      const fakeTime: TalosDeps = {
+        ...deps,
+        now: () => clock,
+        sleep: (ms) => {
+          sleeps.push(ms);
+          clock += ms;
+          return Promise.resolve();
+        },
+      };
+      await assertRejects(
+        () => waitForConfigured({ endpoint: node.endpoint, deps: fakeTime, timeoutMs: 30_000, intervalMs: 5_000 }),
+        (err: unknown) =>
+          err instanceof TalosWaitTimeout &&
+          err.message.startsWith(`Cannot reach the configured Talos node at ${node.endpoint} within 30 s: UNAVAILABLE`),
+      );
+      // A maintenance node never answers the cluster's credentials: 6 waits of 5 s fill the 30 s.
+      assertEquals(sleeps, [5000, 5000, 5000, 5000, 5000, 5000]);
+    });
+  }),
+);
 
-fakesTest("fetchKubeconfig() retries until the node serves it and refuses at once on a worker", async () => {
+Deno.test(withFakes("fetchKubeconfig() retries until the node serves it and refuses at once on a worker", async () => {
   const network = createFakeTalosNetwork();
   const cp = await startFakeTalosNode({
     hostname: "127.0.46.8",
@@ -290,4 +296,4 @@ fakesTest("fetchKubeconfig() retries until the node serves it and refuses at onc
     await cp.close();
     await worker.close();
   }
-});
+}));

@@ -15,7 +15,7 @@ import { bundleCli } from "../../scripts/bundle.ts";
 import { RUNTIME_PERMISSIONS } from "../../scripts/compile.ts";
 import { startLocalCloud } from "../local_cloud/mod.ts";
 import { findLeaks, listClusterResources } from "../e2e/cloud_inventory.ts";
-import { fakesTest } from "../fake_contracts.ts";
+import { withFakes } from "../fake_contracts.ts";
 
 const checkout = new URL("../../", import.meta.url).pathname.replace(/\/$/, "");
 
@@ -40,7 +40,7 @@ interface Run {
   stderr: string;
 }
 
-fakesTest("the bundled CLI runs every release command from an empty directory", async (t) => {
+Deno.test(withFakes("the bundled CLI runs every release command from an empty directory", async (t) => {
   const root = await Deno.makeTempDir({ prefix: "k8zner-bundle-test-" });
   const cloud = await startLocalCloud({ speed: 200 });
   try {
@@ -191,4 +191,4 @@ fakesTest("the bundled CLI runs every release command from an empty directory", 
     await cloud.close();
     await Deno.remove(root, { recursive: true });
   }
-});
+}));

@@ -25,7 +25,7 @@ import {
   mutating,
   renderConfig,
 } from "./apply_harness.ts";
-import { fakesTest } from "../fake_contracts.ts";
+import { withFakes } from "../fake_contracts.ts";
 
 function configApplied(cloud: LocalCloud): boolean {
   for (const node of cloud.talosNodes.values()) {
@@ -45,7 +45,7 @@ export function crashResumeTests(points: readonly number[]): void {
 
 function crashResumeTest(point: number): void {
   const where = point === 0 ? "right after the machine config was applied" : `after ${point} mutating requests`;
-  fakesTest(
+  Deno.test(withFakes(
     `apply killed ${where} converges on the next run without duplicates, leaks or a second bootstrap`,
     async () => {
       const cloud = await startLocalCloud({ speed: 200 });
@@ -94,5 +94,5 @@ function crashResumeTest(point: number): void {
         await Deno.remove(dir, { recursive: true });
       }
     },
-  );
+  ));
 }

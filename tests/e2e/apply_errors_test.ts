@@ -8,9 +8,9 @@
 import { assertEquals, assertIncludes, assertOk } from "../assert.ts";
 import { startLocalCloud } from "../local_cloud/mod.ts";
 import { cloudEnv, k8zner, makeWorkdir, mutating, renderConfig } from "./apply_harness.ts";
-import { fakesTest } from "../fake_contracts.ts";
+import { withFakes } from "../fake_contracts.ts";
 
-fakesTest("apply with a bad config exits 2 naming the field, before any Hetzner request", async () => {
+Deno.test(withFakes("apply with a bad config exits 2 naming the field, before any Hetzner request", async () => {
   const cloud = await startLocalCloud({ speed: 200, rescueSsh: false });
   const dir = await makeWorkdir(renderConfig("bad", "dev").replace("region: fsn1", "region: mars1"));
   try {
@@ -26,9 +26,9 @@ fakesTest("apply with a bad config exits 2 naming the field, before any Hetzner 
     await cloud.close();
     await Deno.remove(dir, { recursive: true });
   }
-});
+}));
 
-fakesTest(
+Deno.test(withFakes(
   "apply without HCLOUD_TOKEN exits 1 with a hint, before any request and without writing secrets",
   async () => {
     const cloud = await startLocalCloud({ speed: 200, rescueSsh: false });
@@ -48,9 +48,9 @@ fakesTest(
       await Deno.remove(dir, { recursive: true });
     }
   },
-);
+));
 
-fakesTest("apply that fails midway keeps what it created and says to run apply again", async () => {
+Deno.test(withFakes("apply that fails midway keeps what it created and says to run apply again", async () => {
   const cloud = await startLocalCloud({ speed: 200, rescueSsh: false });
   const dir = await makeWorkdir(renderConfig("midway", "dev"));
   try {
@@ -72,4 +72,4 @@ fakesTest("apply that fails midway keeps what it created and says to run apply a
     await cloud.close();
     await Deno.remove(dir, { recursive: true });
   }
-});
+}));

@@ -20,9 +20,9 @@ import {
   mutating,
   renderConfig,
 } from "./apply_harness.ts";
-import { fakesTest } from "../fake_contracts.ts";
+import { withFakes } from "../fake_contracts.ts";
 
-fakesTest(
+Deno.test(withFakes(
   "apply bootstraps an ha cluster; a changed config updates only the cluster spec, after confirmation",
   async (t) => {
     const cloud = await startLocalCloud({ speed: 200 });
@@ -117,4 +117,4 @@ fakesTest(
       await Deno.remove(dir, { recursive: true });
     }
   },
-);
+));

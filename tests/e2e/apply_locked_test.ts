@@ -9,9 +9,9 @@ import { assertEquals } from "../assert.ts";
 import { startLocalCloud } from "../local_cloud/mod.ts";
 import { findLeaks } from "./cloud_inventory.ts";
 import { bootstrapCalls, k8zner, makeWorkdir, renderConfig } from "./apply_harness.ts";
-import { fakesTest } from "../fake_contracts.ts";
+import { withFakes } from "../fake_contracts.ts";
 
-fakesTest("apply waits out 423 locked answered to the actions it starts", async () => {
+Deno.test(withFakes("apply waits out 423 locked answered to the actions it starts", async () => {
   const cloud = await startLocalCloud({ speed: 200 });
   const dir = await makeWorkdir(renderConfig("locked", "dev"));
   // Each kind of action apply starts is answered `locked` once (image build, network, servers).
@@ -29,4 +29,4 @@ fakesTest("apply waits out 423 locked answered to the actions it starts", async 
     await cloud.close();
     await Deno.remove(dir, { recursive: true });
   }
-});
+}));

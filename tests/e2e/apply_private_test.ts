@@ -18,11 +18,11 @@ import {
   renderConfig,
   talosServicesOnLoadBalancers,
 } from "./apply_harness.ts";
-import { fakesTest } from "../fake_contracts.ts";
+import { withFakes } from "../fake_contracts.ts";
 
 const WARNING = "open to the whole internet";
 
-fakesTest(
+Deno.test(withFakes(
   "apply with a private API load balancer reaches the API only at the control plane's public IPv4",
   async () => {
     const cloud = await startLocalCloud({ speed: 200 });
@@ -66,4 +66,4 @@ fakesTest(
       await Deno.remove(dir, { recursive: true });
     }
   },
-);
+));

@@ -10,7 +10,7 @@ import { startLocalCloud } from "../local_cloud/mod.ts";
 import { readKubeconfigFacts, SECRETS_GITIGNORE } from "../../src/cluster/credentials.ts";
 import { parseTalosconfig } from "../../src/talos/talosconfig.ts";
 import { bootstrapCalls, k8zner, makeWorkdir, modeOf, mutating, renderConfig } from "./apply_harness.ts";
-import { fakesTest } from "../fake_contracts.ts";
+import { withFakes } from "../fake_contracts.ts";
 
 function apiLbIp(cloud: Awaited<ReturnType<typeof startLocalCloud>>, cluster: string): string {
   const lb = [...cloud.sim.state.loadBalancers.values()].find((l) => l.name === `${cluster}-kube`);
@@ -18,7 +18,7 @@ function apiLbIp(cloud: Awaited<ReturnType<typeof startLocalCloud>>, cluster: st
   return lb!.ipv4!;
 }
 
-fakesTest("apply after destroy rewrites the kubeconfig to the new load balancer and converges", async (t) => {
+Deno.test(withFakes("apply after destroy rewrites the kubeconfig to the new load balancer and converges", async (t) => {
   const cloud = await startLocalCloud({ speed: 200 });
   const dir = await makeWorkdir(renderConfig("again", "dev", 1));
   try {
@@ -86,4 +86,4 @@ fakesTest("apply after destroy rewrites the kubeconfig to the new load balancer 
     await cloud.close();
     await Deno.remove(dir, { recursive: true });
   }
-});
+}));

@@ -10,11 +10,11 @@
 import { assertEquals, assertOk } from "../assert.ts";
 import { type DemoSummary, resolveCallerPath } from "../../scripts/demo.ts";
 import { DENO_JSON } from "./k8zner_process.ts";
-import { fakesTest } from "../fake_contracts.ts";
+import { withFakes } from "../fake_contracts.ts";
 
 const TOKEN = "demo-test-token-7f3a9c2e51b84d06";
 
-fakesTest(
+Deno.test(withFakes(
   "deno task demo runs init, apply, doctor and destroy, summarises them within 90 s, and never shows the token",
   async () => {
     const dir = await Deno.makeTempDir({ prefix: "k8zner-demo-test-" });
@@ -79,10 +79,12 @@ fakesTest(
       await Deno.remove(dir, { recursive: true });
     }
   },
-);
+));
 
-fakesTest("resolveCallerPath() keeps absolute paths and joins relative ones to the caller's directory", () => {
-  assertEquals(resolveCallerPath("/var/tmp/trace.jsonl", "/home/u/work"), "/var/tmp/trace.jsonl");
-  assertEquals(resolveCallerPath("trace.jsonl", "/home/u/work"), "/home/u/work/trace.jsonl");
-  assertEquals(resolveCallerPath("../t/trace.jsonl", "/home/u/work"), "/home/u/t/trace.jsonl");
-});
+Deno.test(
+  withFakes("resolveCallerPath() keeps absolute paths and joins relative ones to the caller's directory", () => {
+    assertEquals(resolveCallerPath("/var/tmp/trace.jsonl", "/home/u/work"), "/var/tmp/trace.jsonl");
+    assertEquals(resolveCallerPath("trace.jsonl", "/home/u/work"), "/home/u/work/trace.jsonl");
+    assertEquals(resolveCallerPath("../t/trace.jsonl", "/home/u/work"), "/home/u/t/trace.jsonl");
+  }),
+);

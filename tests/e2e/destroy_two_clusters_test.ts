@@ -15,7 +15,7 @@ import { type DestroyCommandDeps, runDestroyCommand } from "../../src/cli/destro
 import { DestroyNotConfirmedError } from "../../src/bootstrap/destroy_command.ts";
 import { serverPrice } from "../../src/cluster/cost.ts";
 import type { Server } from "../../src/hcloud/mod.ts";
-import { fakesTest } from "../fake_contracts.ts";
+import { withFakes } from "../fake_contracts.ts";
 
 // `domain` without CF_API_TOKEN: destroying must not need the tokens apply needs.
 const DEMO_YAML = "name: demo\nregion: fsn1\nmode: dev\nworkers:\n  count: 1\n  size: cx33\n" +
@@ -115,7 +115,7 @@ const mutating = (p: Project) =>
   p.env.sim.requests.slice(p.setupRequests).filter((r) => r.method !== "GET" && r.method !== "HEAD");
 const remaining = (p: Project) => listResources(p.env.sim.state).map((r) => `${r.kind}/${r.id}/${r.name}`).sort();
 
-fakesTest(
+Deno.test(withFakes(
   "destroy lists one cluster with the cost freed, deletes only it after the typed name, keeps its secrets",
   async () => {
     await withProject(async (p) => {
@@ -181,9 +181,9 @@ fakesTest(
       assertEquals(p.env.sim.requests.filter((r) => r.fault).length, 2);
     });
   },
-);
+));
 
-fakesTest(
+Deno.test(withFakes(
   "a second destroy says nothing to delete and sends zero mutating requests; --purge-secrets then removes the directory",
   async () => {
     await withProject(async (p) => {
@@ -207,9 +207,9 @@ fakesTest(
       assertEquals(remaining(p), p.survivors());
     });
   },
-);
+));
 
-fakesTest(
+Deno.test(withFakes(
   "destroy --yes --purge-secrets removes the credentials only after the cloud is clean, and --json reports it",
   async () => {
     await withProject(async (p) => {
@@ -226,9 +226,9 @@ fakesTest(
       assertOk(gone, "secrets/demo removed");
     });
   },
-);
+));
 
-fakesTest("typing a wrong name at the prompt deletes nothing and keeps everything", async () => {
+Deno.test(withFakes("typing a wrong name at the prompt deletes nothing and keeps everything", async () => {
   await withProject(async (p) => {
     const before = remaining(p);
     const prompter = scriptedPrompter([{ text: /^Type the cluster name/, answers: ["other"] }]);
@@ -244,9 +244,9 @@ fakesTest("typing a wrong name at the prompt deletes nothing and keeps everythin
     assertEquals(remaining(p), before);
     assertEquals((await Deno.stat(`${p.dir}/secrets/demo/secrets.yaml`)).isFile, true);
   });
-});
+}));
 
-fakesTest(
+Deno.test(withFakes(
   "without a terminal and without --yes destroy exits 2 naming --yes; --dry-run --json only lists",
   async () => {
     await withProject(async (p) => {
@@ -270,9 +270,9 @@ fakesTest(
       assertEquals(mutating(p), []);
     });
   },
-);
+));
 
-fakesTest(
+Deno.test(withFakes(
   "a deletion that keeps failing stops destroy with what is left and keeps the credentials; the next run finishes",
   async () => {
     await withProject(async (p) => {
@@ -295,4 +295,4 @@ fakesTest(
       assertEquals(remaining(p), p.survivors());
     });
   },
-);
+));

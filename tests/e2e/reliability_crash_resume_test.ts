@@ -25,7 +25,7 @@ import {
   mutating,
   renderConfig,
 } from "./apply_harness.ts";
-import { fakesTest } from "../fake_contracts.ts";
+import { withFakes } from "../fake_contracts.ts";
 
 const CLUSTER = "resume";
 
@@ -109,7 +109,7 @@ async function applyUntil(cloud: LocalCloud, dir: string, reached: (v: RunView) 
   return { killed: killed && result.signal === "SIGKILL", result, requests: cloud.sim.requests.length - start };
 }
 
-fakesTest(
+Deno.test(withFakes(
   "apply killed at ten points in a row, each run resuming the last, converges once with no duplicate, no leak and one etcd bootstrap",
   async () => {
     const cloud = await startLocalCloud({ speed: 200 });
@@ -159,4 +159,4 @@ fakesTest(
       await Deno.remove(dir, { recursive: true });
     }
   },
-);
+));

@@ -11,12 +11,12 @@ import type { FaultKind } from "../hcloud_sim/mod.ts";
 import { startLocalCloud } from "../local_cloud/mod.ts";
 import { k8zner, makeWorkdir, mutating, renderConfig } from "./apply_harness.ts";
 import { applyWithFaults, type Outcome, PARALLEL } from "./reliability_faults.ts";
-import { fakesTest } from "../fake_contracts.ts";
+import { withFakes } from "../fake_contracts.ts";
 
 /** `/servers/42/actions/poweron` -> `/servers/{id}/actions/poweron`. */
 const pattern = (path: string) => path.replace(/\/\d+/g, "/{id}");
 
-fakesTest("apply converges when any one of its action requests loses its response after a 5xx", async () => {
+Deno.test(withFakes("apply converges when any one of its action requests loses its response after a 5xx", async () => {
   const reference = await startLocalCloud({ speed: 200 });
   const dir = await makeWorkdir(renderConfig("reference", "dev"));
   let actions: string[];
@@ -58,4 +58,4 @@ fakesTest("apply converges when any one of its action requests loses its respons
   console.log(report);
   assertOk(outcomes.every((o) => o.faults === 1), `each run met its one fault\n${report}`);
   assertEquals(outcomes.filter((o) => o.problems.length > 0).map((o) => o.action), [], report);
-});
+}));

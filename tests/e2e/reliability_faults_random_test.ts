@@ -12,11 +12,11 @@
  */
 import { assertEquals, assertOk } from "../assert.ts";
 import { applyWithFaults, type Outcome, PARALLEL, RANDOM_FAULT_RATE as RATE } from "./reliability_faults.ts";
-import { fakesTest } from "../fake_contracts.ts";
+import { withFakes } from "../fake_contracts.ts";
 
 const RUNS = 10;
 
-fakesTest(
+Deno.test(withFakes(
   `apply converges in ${RUNS} of ${RUNS} runs with ${
     RATE * 100
   } % injected Hetzner faults (5xx, 429, timeouts, locked)`,
@@ -40,4 +40,4 @@ fakesTest(
     );
     assertEquals(outcomes.filter((o) => o.problems.length === 0).length, RUNS, report);
   },
-);
+));

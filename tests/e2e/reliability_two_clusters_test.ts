@@ -14,7 +14,7 @@ import { call } from "../hcloud_sim/test_client.ts";
 import { type LocalCloud, startLocalCloud } from "../local_cloud/mod.ts";
 import { listClusterResources, listResources } from "./cloud_inventory.ts";
 import { handoverObjects, k8zner, makeWorkdir, mutating, renderConfig } from "./apply_harness.ts";
-import { fakesTest } from "../fake_contracts.ts";
+import { withFakes } from "../fake_contracts.ts";
 
 async function post(cloud: LocalCloud, path: string, body: unknown): Promise<Record<string, { id: number }>> {
   const res = await call(cloud.hcloudUrl, "POST", path, body);
@@ -45,7 +45,7 @@ async function addControllerObjects(cloud: LocalCloud, cluster: string): Promise
 
 const keyOf = (r: { kind: string; id: number; name: string }) => `${r.kind}/${r.id}/${r.name}`;
 
-fakesTest(
+Deno.test(withFakes(
   "destroy of one cluster removes everything labelled for it and its controllers' objects, and nothing of a second cluster in the project",
   async () => {
     const cloud = await startLocalCloud({ speed: 200 });
@@ -100,4 +100,4 @@ fakesTest(
       await Deno.remove(shopEu, { recursive: true });
     }
   },
-);
+));

@@ -8,7 +8,7 @@
 import { assertEquals, assertIncludes, assertMatch, assertOk } from "../assert.ts";
 import { startLocalCloud } from "../local_cloud/mod.ts";
 import { cloudEnv, k8zner, makeWorkdir, mutating, renderConfig } from "./apply_harness.ts";
-import { fakesTest } from "../fake_contracts.ts";
+import { withFakes } from "../fake_contracts.ts";
 
 /** Every path under `dir`, relative, sorted. */
 async function tree(dir: string, prefix = ""): Promise<string[]> {
@@ -33,7 +33,7 @@ function startRejectingApi(): Deno.HttpServer<Deno.NetAddr> & { url: string; req
   return Object.assign(server, { url: `http://127.0.0.1:${server.addr.port}/v1`, requests });
 }
 
-fakesTest("apply with a rejected token writes nothing", async () => {
+Deno.test(withFakes("apply with a rejected token writes nothing", async () => {
   const cloud = await startLocalCloud({ speed: 200 });
   const api = startRejectingApi();
   const dir = await makeWorkdir(renderConfig("denied", "dev", 1));
@@ -49,65 +49,67 @@ fakesTest("apply with a rejected token writes nothing", async () => {
     await cloud.close();
     await Deno.remove(dir, { recursive: true });
   }
-});
+}));
 
-fakesTest("apply keeps secrets beside the config, refuses a second bundle, and takes --secrets-dir", async (t) => {
-  const cloud = await startLocalCloud({ speed: 200 });
-  const dir = await makeWorkdir(renderConfig("home", "dev", 1));
-  const elsewhere = await makeWorkdir(renderConfig("home", "dev", 1));
-  try {
-    await Deno.mkdir(`${dir}/charts/sub`, { recursive: true });
+Deno.test(
+  withFakes("apply keeps secrets beside the config, refuses a second bundle, and takes --secrets-dir", async (t) => {
+    const cloud = await startLocalCloud({ speed: 200 });
+    const dir = await makeWorkdir(renderConfig("home", "dev", 1));
+    const elsewhere = await makeWorkdir(renderConfig("home", "dev", 1));
+    try {
+      await Deno.mkdir(`${dir}/charts/sub`, { recursive: true });
 
-    await t.step("apply from a subdirectory writes secrets/home/ beside k8zner.yaml", async () => {
-      const r = await k8zner(cloud, `${dir}/charts/sub`, ["apply"]);
-      assertEquals(r.code, 0, `${r.stdout}\n${r.stderr}`);
-      assertIncludes(r.stdout, `kubeconfig:  ${dir}/secrets/home/kubeconfig`);
-      const files = await tree(dir);
-      assertEquals(files.filter((f) => f.startsWith("secrets")), [
-        "secrets",
-        "secrets/.gitignore",
-        "secrets/home",
-        "secrets/home/kubeconfig",
-        "secrets/home/secrets.yaml",
-        "secrets/home/talosconfig",
-      ]);
-      assertEquals(files.filter((f) => f.startsWith("charts")), ["charts", "charts/sub"]);
-    });
+      await t.step("apply from a subdirectory writes secrets/home/ beside k8zner.yaml", async () => {
+        const r = await k8zner(cloud, `${dir}/charts/sub`, ["apply"]);
+        assertEquals(r.code, 0, `${r.stdout}\n${r.stderr}`);
+        assertIncludes(r.stdout, `kubeconfig:  ${dir}/secrets/home/kubeconfig`);
+        const files = await tree(dir);
+        assertEquals(files.filter((f) => f.startsWith("secrets")), [
+          "secrets",
+          "secrets/.gitignore",
+          "secrets/home",
+          "secrets/home/kubeconfig",
+          "secrets/home/secrets.yaml",
+          "secrets/home/talosconfig",
+        ]);
+        assertEquals(files.filter((f) => f.startsWith("charts")), ["charts", "charts/sub"]);
+      });
 
-    await t.step("apply beside the config finds the same cluster up to date", async () => {
-      const r = await k8zner(cloud, dir, ["apply"]);
-      assertEquals(r.code, 0, `${r.stdout}\n${r.stderr}`);
-      assertIncludes(r.stdout, "is up to date");
-      assertEquals(mutating(r.requests), []);
-    });
+      await t.step("apply beside the config finds the same cluster up to date", async () => {
+        const r = await k8zner(cloud, dir, ["apply"]);
+        assertEquals(r.code, 0, `${r.stdout}\n${r.stderr}`);
+        assertIncludes(r.stdout, "is up to date");
+        assertEquals(mutating(r.requests), []);
+      });
 
-    await t.step("a copy of the config without the bundle is refused with exit 2 and writes nothing", async () => {
-      const r = await k8zner(cloud, elsewhere, ["apply"]);
-      assertEquals(r.code, 2, `${r.stdout}\n${r.stderr}`);
-      assertIncludes(
-        r.stderr,
-        `Cannot find the secrets bundle of cluster "home" at ${elsewhere}/secrets/home/secrets.yaml`,
-      );
-      assertIncludes(r.stderr, "home-cp-1");
-      assertIncludes(r.stderr, "--secrets-dir");
-      assertEquals(mutating(r.requests), []);
-      assertEquals(await tree(elsewhere), ["k8zner.yaml"]);
-      const repair = await k8zner(cloud, elsewhere, ["kubeconfig"]);
-      assertEquals(repair.code, 2, `${repair.stdout}\n${repair.stderr}`);
-      assertIncludes(repair.stderr, "never generates one");
-      assertEquals(await tree(elsewhere), ["k8zner.yaml"]);
-    });
+      await t.step("a copy of the config without the bundle is refused with exit 2 and writes nothing", async () => {
+        const r = await k8zner(cloud, elsewhere, ["apply"]);
+        assertEquals(r.code, 2, `${r.stdout}\n${r.stderr}`);
+        assertIncludes(
+          r.stderr,
+          `Cannot find the secrets bundle of cluster "home" at ${elsewhere}/secrets/home/secrets.yaml`,
+        );
+        assertIncludes(r.stderr, "home-cp-1");
+        assertIncludes(r.stderr, "--secrets-dir");
+        assertEquals(mutating(r.requests), []);
+        assertEquals(await tree(elsewhere), ["k8zner.yaml"]);
+        const repair = await k8zner(cloud, elsewhere, ["kubeconfig"]);
+        assertEquals(repair.code, 2, `${repair.stdout}\n${repair.stderr}`);
+        assertIncludes(repair.stderr, "never generates one");
+        assertEquals(await tree(elsewhere), ["k8zner.yaml"]);
+      });
 
-    await t.step("--secrets-dir names the first bundle and apply converges", async () => {
-      const r = await k8zner(cloud, elsewhere, ["apply", "--secrets-dir", `${dir}/secrets/home`]);
-      assertEquals(r.code, 0, `${r.stdout}\n${r.stderr}`);
-      assertIncludes(r.stdout, "is up to date");
-      assertEquals(mutating(r.requests), []);
-      assertEquals(await tree(elsewhere), ["k8zner.yaml"]);
-    });
-  } finally {
-    await cloud.close();
-    await Deno.remove(dir, { recursive: true });
-    await Deno.remove(elsewhere, { recursive: true });
-  }
-});
+      await t.step("--secrets-dir names the first bundle and apply converges", async () => {
+        const r = await k8zner(cloud, elsewhere, ["apply", "--secrets-dir", `${dir}/secrets/home`]);
+        assertEquals(r.code, 0, `${r.stdout}\n${r.stderr}`);
+        assertIncludes(r.stdout, "is up to date");
+        assertEquals(mutating(r.requests), []);
+        assertEquals(await tree(elsewhere), ["k8zner.yaml"]);
+      });
+    } finally {
+      await cloud.close();
+      await Deno.remove(dir, { recursive: true });
+      await Deno.remove(elsewhere, { recursive: true });
+    }
+  }),
+);

@@ -8,7 +8,7 @@ import { assertEquals, assertOk, assertRejects } from "../assert.ts";
 import { createMaintenanceClient } from "../../src/talos/api_client.ts";
 import { startLocalCloud } from "./mod.ts";
 import { hcloud, isRefused, waitFor, waitForAction } from "./test_helpers.ts";
-import { fakesTest } from "../fake_contracts.ts";
+import { withFakes } from "../fake_contracts.ts";
 
 const SELECTOR = "k8zner.io/cluster=fw";
 
@@ -37,7 +37,7 @@ const rule = (port: string, source: string) => ({
   source_ips: [source],
 });
 
-fakesTest(
+Deno.test(withFakes(
   "firewalls filter the servers' public ports by caller address and port; the load balancer's private path is not filtered",
   async () => {
     await using cloud = await startLocalCloud({ speed: 1000, rescueSsh: false });
@@ -124,4 +124,4 @@ fakesTest(
     assertEquals(await isRefused(lbIp, 50000), true);
     assertEquals(cloud.errors.map((e) => e.message), []);
   },
-);
+));

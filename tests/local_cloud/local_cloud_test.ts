@@ -15,7 +15,7 @@ import tls from "node:tls";
 import { parse } from "yaml";
 import { type LocalCloud, startLocalCloud } from "./mod.ts";
 import { hcloud, isRefused, waitFor, waitForAction } from "./test_helpers.ts";
-import { fakesTest } from "../fake_contracts.ts";
+import { withFakes } from "../fake_contracts.ts";
 
 const CLUSTER = "demo";
 const CP_SELECTOR = `k8zner.io/cluster=${CLUSTER},k8zner.io/role=control-plane`;
@@ -41,7 +41,7 @@ async function createServer(url: string, name: string, image: number, network: n
   };
 }
 
-fakesTest(
+Deno.test(withFakes(
   "a Talos server boots at its loopback IPv4, bootstraps, and its kubeconfig reaches the API through the load balancer",
   async () => {
     const log: string[] = [];
@@ -244,7 +244,7 @@ fakesTest(
       `server ${CLUSTER}-cp-1: Kubernetes API at ${cp.ip}:6443`,
     ]);
   },
-);
+));
 
 /** The SANs of the certificate served at `host:port`, sorted (`DNS:name`, `IP Address:ip`). */
 async function servedSans(host: string, port: number): Promise<string[]> {
@@ -260,7 +260,7 @@ async function servedSans(host: string, port: number): Promise<string[]> {
   }
 }
 
-fakesTest("startLocalCloud() serves the caller IP, and close() leaves no listener behind", async () => {
+Deno.test(withFakes("startLocalCloud() serves the caller IP, and close() leaves no listener behind", async () => {
   const cloud = await startLocalCloud({ speed: 1000 });
   const echo = await fetch(cloud.ipEchoUrl);
   assertEquals([echo.status, await echo.text()], [200, "203.0.113.10\n"]);
@@ -283,33 +283,39 @@ fakesTest("startLocalCloud() serves the caller IP, and close() leaves no listene
     [true, true, true],
   );
   await assertRejects(() => fetch(cloud.ipEchoUrl));
-});
+}));
 
-fakesTest("two local clouds at once take different loopback blocks, and a closed cloud's block is reused", async () => {
-  const first = await startLocalCloud({ speed: 1000, rescueSsh: false });
-  let firstClosed = false;
-  try {
-    await using second = await startLocalCloud({ speed: 1000, rescueSsh: false });
-    const [a, b] = [cloudBlock(first), cloudBlock(second)];
-    assertEquals(a === b, false);
-    const image = (cloud: LocalCloud) => cloud.sim.addSnapshot({ description: "talos", labels: { os: "talos" } }).id;
-    const ipOf = async (cloud: LocalCloud) =>
-      (await hcloud(cloud.hcloudUrl, "POST", "/servers", { name: "s", server_type: "cx23", image: image(cloud) }))
-        .body.server.public_net.ipv4.ip as string;
-    assertEquals([await ipOf(first), await ipOf(second)], [`127.${a}.1.1`, `127.${b}.1.1`]);
-    await first.close();
-    firstClosed = true;
-    await using third = await startLocalCloud({ speed: 1000, rescueSsh: false });
-    assertEquals(cloudBlock(third), a);
-  } finally {
-    if (!firstClosed) await first.close();
-  }
-});
+Deno.test(
+  withFakes(
+    "two local clouds at once take different loopback blocks, and a closed cloud's block is reused",
+    async () => {
+      const first = await startLocalCloud({ speed: 1000, rescueSsh: false });
+      let firstClosed = false;
+      try {
+        await using second = await startLocalCloud({ speed: 1000, rescueSsh: false });
+        const [a, b] = [cloudBlock(first), cloudBlock(second)];
+        assertEquals(a === b, false);
+        const image = (cloud: LocalCloud) =>
+          cloud.sim.addSnapshot({ description: "talos", labels: { os: "talos" } }).id;
+        const ipOf = async (cloud: LocalCloud) =>
+          (await hcloud(cloud.hcloudUrl, "POST", "/servers", { name: "s", server_type: "cx23", image: image(cloud) }))
+            .body.server.public_net.ipv4.ip as string;
+        assertEquals([await ipOf(first), await ipOf(second)], [`127.${a}.1.1`, `127.${b}.1.1`]);
+        await first.close();
+        firstClosed = true;
+        await using third = await startLocalCloud({ speed: 1000, rescueSsh: false });
+        assertEquals(cloudBlock(third), a);
+      } finally {
+        if (!firstClosed) await first.close();
+      }
+    },
+  ),
+);
 
-fakesTest("startLocalCloud() passes random faults to the simulator, seeded", async () => {
+Deno.test(withFakes("startLocalCloud() passes random faults to the simulator, seeded", async () => {
   await using cloud = await startLocalCloud({ speed: 1000, rescueSsh: false, faults: { rate: 1, kinds: ["503"] } });
   const res = await fetch(`${cloud.hcloudUrl}/servers`, { headers: { Authorization: "Bearer t" } });
   await res.body?.cancel();
   assertEquals(res.status, 503);
   assertEquals(cloud.sim.faults.injected.map((f) => [f.kind, f.source]), [["503", "random"]]);
-});
+}));

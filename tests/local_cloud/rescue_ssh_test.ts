@@ -9,13 +9,13 @@ import { createMaintenanceClient } from "../../src/talos/api_client.ts";
 import { startLocalCloud } from "./mod.ts";
 import { startRescueSsh } from "./rescue_ssh.ts";
 import { hcloud, isRefused, waitFor, waitForAction } from "./test_helpers.ts";
-import { fakesTest } from "../fake_contracts.ts";
+import { withFakes } from "../fake_contracts.ts";
 
 const SCHEMATIC = "376567988ad370138ad8b2698212367b8edcb69b5fd68c80be1f2ec7d603b4ba";
 const WRITE = `curl -fsSL https://factory.talos.dev/image/${SCHEMATIC}/v1.13.4/hcloud-amd64.raw.xz ` +
   "| xz -d | dd of=/dev/sda bs=4M && sync";
 
-fakesTest(
+Deno.test(withFakes(
   "a rescue-booted server accepts SSH with the enable_rescue key, writes the Talos image, and its snapshot boots Talos",
   async () => {
     await using cloud = await startLocalCloud({ speed: 1000 });
@@ -95,9 +95,9 @@ fakesTest(
     }
     assertEquals(cloud.errors.map((e) => e.message), []);
   },
-);
+));
 
-fakesTest("startRescueSsh() names the address when it cannot listen", async () => {
+Deno.test(withFakes("startRescueSsh() names the address when it cannot listen", async () => {
   const taken = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = (taken.addr as Deno.NetAddr).port;
   try {
@@ -118,4 +118,4 @@ fakesTest("startRescueSsh() names the address when it cannot listen", async () =
   } finally {
     taken.close();
   }
-});
+}));

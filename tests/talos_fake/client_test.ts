@@ -9,7 +9,7 @@ import {
 } from "../../src/talos/api_client.ts";
 import { createFakeTalosNetwork, type FakeTalosNode, startFakeTalosNode } from "./mod.ts";
 import { createTestPki, renderTestMachineConfig, type TestPki } from "./fixtures.ts";
-import { fakesTest } from "../fake_contracts.ts";
+import { withFakes } from "../fake_contracts.ts";
 
 const pki: TestPki = await createTestPki();
 
@@ -58,35 +58,37 @@ async function expectTalosError(promise: Promise<unknown>, codeName: string, tex
   throw new Error(`expected TalosError ${codeName}, but the call succeeded`);
 }
 
-fakesTest("maintenance client applies the first config and the node reboots into mutual-TLS mode", async () => {
-  const node = await startFakeTalosNode({ hostname: "127.0.41.1", port: 0, rebootDelayMs: 10 });
-  try {
-    assertEquals(node.state.mode, "maintenance");
-    const maintenance = createMaintenanceClient({ endpoint: node.endpoint });
-    const [version] = await maintenance.version();
-    assertEquals(version?.version?.tag, "v1.13.9");
-    const replies = await maintenance.applyConfiguration(renderTestMachineConfig(pki, { hostname: "cp-1" }), {
-      mode: "REBOOT",
-    });
-    // Talos turns REBOOT into NO_REBOOT in maintenance mode.
-    assertEquals(replies.map((r) => r.mode), ["NO_REBOOT"]);
-    await maintenance.close();
-    await node.waitForBoot();
-    assertEquals(node.state.mode, "configured");
-    assertEquals(node.state.config?.hostname, "cp-1");
-    assertEquals(node.state.applyHistory, [{ mode: "REBOOT", dryRun: false, inMaintenance: true }]);
+Deno.test(
+  withFakes("maintenance client applies the first config and the node reboots into mutual-TLS mode", async () => {
+    const node = await startFakeTalosNode({ hostname: "127.0.41.1", port: 0, rebootDelayMs: 10 });
+    try {
+      assertEquals(node.state.mode, "maintenance");
+      const maintenance = createMaintenanceClient({ endpoint: node.endpoint });
+      const [version] = await maintenance.version();
+      assertEquals(version?.version?.tag, "v1.13.9");
+      const replies = await maintenance.applyConfiguration(renderTestMachineConfig(pki, { hostname: "cp-1" }), {
+        mode: "REBOOT",
+      });
+      // Talos turns REBOOT into NO_REBOOT in maintenance mode.
+      assertEquals(replies.map((r) => r.mode), ["NO_REBOOT"]);
+      await maintenance.close();
+      await node.waitForBoot();
+      assertEquals(node.state.mode, "configured");
+      assertEquals(node.state.config?.hostname, "cp-1");
+      assertEquals(node.state.applyHistory, [{ mode: "REBOOT", dryRun: false, inMaintenance: true }]);
 
-    const admin = createTalosClient({ endpoint: node.endpoint, caPem: pki.ca.certPem, ...pki.admin });
-    const [configured] = await admin.version();
-    assertEquals(configured?.platform, { name: "hcloud", mode: "cloud" });
-    assertEquals(configured?.node, undefined);
-    await admin.close();
-  } finally {
-    await node.close();
-  }
-});
+      const admin = createTalosClient({ endpoint: node.endpoint, caPem: pki.ca.certPem, ...pki.admin });
+      const [configured] = await admin.version();
+      assertEquals(configured?.platform, { name: "hcloud", mode: "cloud" });
+      assertEquals(configured?.node, undefined);
+      await admin.close();
+    } finally {
+      await node.close();
+    }
+  }),
+);
 
-fakesTest("maintenance mode refuses admin-only calls and node forwarding like Talos", async () => {
+Deno.test(withFakes("maintenance mode refuses admin-only calls and node forwarding like Talos", async () => {
   const node = await startFakeTalosNode({ hostname: "127.0.41.2", port: 0 });
   // A client with a cluster certificate cannot verify the maintenance certificate either.
   const admin = createTalosClient({ endpoint: node.endpoint, caPem: pki.ca.certPem, ...pki.admin });
@@ -109,9 +111,9 @@ fakesTest("maintenance mode refuses admin-only calls and node forwarding like Ta
     await admin.close();
     await node.close();
   }
-});
+}));
 
-fakesTest(
+Deno.test(withFakes(
   "configured node rejects a client certificate from another CA and a client that does not trust it",
   async () => {
     const { node, admin, cleanup } = await configuredNode("127.0.41.3");
@@ -131,9 +133,9 @@ fakesTest(
       await cleanup();
     }
   },
-);
+));
 
-fakesTest("an os:reader certificate can read but cannot bootstrap, as Talos denies it", async () => {
+Deno.test(withFakes("an os:reader certificate can read but cannot bootstrap, as Talos denies it", async () => {
   const { node, admin, cleanup } = await configuredNode("127.0.41.4");
   const reader = createTalosClient({ endpoint: node.endpoint, caPem: pki.ca.certPem, ...pki.reader });
   try {
@@ -149,9 +151,9 @@ fakesTest("an os:reader certificate can read but cannot bootstrap, as Talos deni
     await reader.close();
     await cleanup();
   }
-});
+}));
 
-fakesTest("bootstrap succeeds once; the second call fails with AlreadyExists like real Talos", async () => {
+Deno.test(withFakes("bootstrap succeeds once; the second call fails with AlreadyExists like real Talos", async () => {
   const { node, admin, cleanup } = await configuredNode("127.0.41.5");
   try {
     assertEquals(await admin.bootstrap(), [{ node: undefined }]);
@@ -163,9 +165,9 @@ fakesTest("bootstrap succeeds once; the second call fails with AlreadyExists lik
   } finally {
     await cleanup();
   }
-});
+}));
 
-fakesTest("bootstrap on a worker is unimplemented and the kubeconfig too", async () => {
+Deno.test(withFakes("bootstrap on a worker is unimplemented and the kubeconfig too", async () => {
   // A worker gets its API certificate from a control plane with the same OS CA (trustd).
   const network = createFakeTalosNetwork();
   const cp = await configuredNode("127.0.41.16", { network });
@@ -179,9 +181,9 @@ fakesTest("bootstrap on a worker is unimplemented and the kubeconfig too", async
     await cleanup();
     await cp.cleanup();
   }
-});
+}));
 
-fakesTest("kubeconfig() returns the file from the streamed gzip tar, across many chunks", async () => {
+Deno.test(withFakes("kubeconfig() returns the file from the streamed gzip tar, across many chunks", async () => {
   const big = "apiVersion: v1\nkind: Config\n# " + "x".repeat(50_000) + "\n";
   const { admin, cleanup } = await configuredNode("127.0.41.7", { kubeconfig: () => big });
   try {
@@ -189,9 +191,9 @@ fakesTest("kubeconfig() returns the file from the streamed gzip tar, across many
   } finally {
     await cleanup();
   }
-});
+}));
 
-fakesTest(
+Deno.test(withFakes(
   "etcd membership: list, forfeit leadership, remove by id, leave cluster across three control planes",
   async () => {
     const network = createFakeTalosNetwork();
@@ -218,36 +220,38 @@ fakesTest(
       for (const n of nodes) await n.cleanup();
     }
   },
+));
+
+Deno.test(
+  withFakes("a multi-node reply with one failing node yields its result plus a NodeError for the other", async () => {
+    const network = createFakeTalosNetwork();
+    const a = await configuredNode("127.0.41.21", { network });
+    const b = await configuredNode("127.0.41.22", { network });
+    try {
+      const both = await a.admin.version({ nodes: ["127.0.41.21", "127.0.41.22"] });
+      assertEquals(both.map((r) => r.node), ["127.0.41.21", "127.0.41.22"]);
+
+      b.node.faults.failNext("Version", GrpcCode.UNAVAILABLE, "etcd is sad");
+      const error = await a.admin.version({ nodes: ["127.0.41.21", "127.0.41.22"] }).then(
+        () => fail("expected a NodeError"),
+        (err) => err,
+      );
+      if (!(error instanceof NodeError)) throw error;
+      assertEquals(error.node, "127.0.41.22");
+      assertEquals(error.cause.codeName, "UNAVAILABLE");
+      assertEquals(error.cause.details, "etcd is sad");
+      assertEquals((error.results as Array<{ node?: string }>).map((r) => r.node), ["127.0.41.21"]);
+
+      // One-to-one proxying through the endpoint passes the target's status through unchanged.
+      await expectTalosError(a.admin.version({ node: "127.0.41.99" }), "UNAVAILABLE", /connection refused/);
+    } finally {
+      await a.cleanup();
+      await b.cleanup();
+    }
+  }),
 );
 
-fakesTest("a multi-node reply with one failing node yields its result plus a NodeError for the other", async () => {
-  const network = createFakeTalosNetwork();
-  const a = await configuredNode("127.0.41.21", { network });
-  const b = await configuredNode("127.0.41.22", { network });
-  try {
-    const both = await a.admin.version({ nodes: ["127.0.41.21", "127.0.41.22"] });
-    assertEquals(both.map((r) => r.node), ["127.0.41.21", "127.0.41.22"]);
-
-    b.node.faults.failNext("Version", GrpcCode.UNAVAILABLE, "etcd is sad");
-    const error = await a.admin.version({ nodes: ["127.0.41.21", "127.0.41.22"] }).then(
-      () => fail("expected a NodeError"),
-      (err) => err,
-    );
-    if (!(error instanceof NodeError)) throw error;
-    assertEquals(error.node, "127.0.41.22");
-    assertEquals(error.cause.codeName, "UNAVAILABLE");
-    assertEquals(error.cause.details, "etcd is sad");
-    assertEquals((error.results as Array<{ node?: string }>).map((r) => r.node), ["127.0.41.21"]);
-
-    // One-to-one proxying through the endpoint passes the target's status through unchanged.
-    await expectTalosError(a.admin.version({ node: "127.0.41.99" }), "UNAVAILABLE", /connection refused/);
-  } finally {
-    await a.cleanup();
-    await b.cleanup();
-  }
-});
-
-fakesTest("a server stream cut midway surfaces as an error, never as a clean end", async () => {
+Deno.test(withFakes("a server stream cut midway surfaces as an error, never as a clean end", async () => {
   const { node, admin, cleanup } = await configuredNode("127.0.41.31");
   const dir = await Deno.makeTempDir();
   try {
@@ -270,28 +274,30 @@ fakesTest("a server stream cut midway surfaces as an error, never as a clean end
     await Deno.remove(dir, { recursive: true });
     await cleanup();
   }
-});
+}));
 
-fakesTest("a call past its deadline fails with DEADLINE_EXCEEDED and an aborted call with CANCELLED", async () => {
-  const { node, admin, cleanup } = await configuredNode("127.0.41.32");
-  try {
-    node.faults.delayNext("ServiceList", 2_000);
-    const started = Date.now();
-    await expectTalosError(admin.serviceList({ timeoutMs: 100 }), "DEADLINE_EXCEEDED");
-    assertOk(Date.now() - started < 1_500, "the deadline ended the call early");
+Deno.test(
+  withFakes("a call past its deadline fails with DEADLINE_EXCEEDED and an aborted call with CANCELLED", async () => {
+    const { node, admin, cleanup } = await configuredNode("127.0.41.32");
+    try {
+      node.faults.delayNext("ServiceList", 2_000);
+      const started = Date.now();
+      await expectTalosError(admin.serviceList({ timeoutMs: 100 }), "DEADLINE_EXCEEDED");
+      assertOk(Date.now() - started < 1_500, "the deadline ended the call early");
 
-    node.faults.delayNext("Version", 2_000);
-    const controller = new AbortController();
-    setTimeout(() => controller.abort(), 50);
-    await expectTalosError(admin.version({ signal: controller.signal }), "CANCELLED");
-    // The connection stays usable after both.
-    assertEquals((await admin.version()).length, 1);
-  } finally {
-    await cleanup();
-  }
-});
+      node.faults.delayNext("Version", 2_000);
+      const controller = new AbortController();
+      setTimeout(() => controller.abort(), 50);
+      await expectTalosError(admin.version({ signal: controller.signal }), "CANCELLED");
+      // The connection stays usable after both.
+      assertEquals((await admin.version()).length, 1);
+    } finally {
+      await cleanup();
+    }
+  }),
+);
 
-fakesTest("apply modes, reboot, upgrade and reset change the node's state", async () => {
+Deno.test(withFakes("apply modes, reboot, upgrade and reset change the node's state", async () => {
   const { node, admin, cleanup } = await configuredNode("127.0.41.33");
   try {
     const config = renderTestMachineConfig(pki, { hostname: "cp-renamed" });
@@ -321,9 +327,9 @@ fakesTest("apply modes, reboot, upgrade and reset change the node's state", asyn
   } finally {
     await cleanup();
   }
-});
+}));
 
-fakesTest("the client refuses contradictory targeting and bad arguments before sending", async () => {
+Deno.test(withFakes("the client refuses contradictory targeting and bad arguments before sending", async () => {
   const admin = createTalosClient({ endpoint: "127.0.41.34", caPem: pki.ca.certPem, ...pki.admin });
   assertEquals(admin.endpoint, "127.0.41.34:50000");
   await assertRejects(() => admin.version({ node: "a", nodes: ["b"] }), /either node or nodes/);
@@ -337,4 +343,4 @@ fakesTest("the client refuses contradictory targeting and bad arguments before s
     caught = err;
   }
   assertIncludes(String(caught), "caPem is not a PEM document");
-});
+}));

@@ -12,7 +12,7 @@ import { type ClusterConfigInput, type NodeFacts, renderNodeConfig } from "../..
 import { createRenderedClusterFixture } from "./fixtures.ts";
 import { createFakeTalosNetwork, type FakeTalosNode, startFakeTalosNode } from "./mod.ts";
 import { loadTalosConfigSchema } from "./config_decoder.ts";
-import { fakesTest } from "../fake_contracts.ts";
+import { withFakes } from "../fake_contracts.ts";
 
 const { secrets, admin, input: INPUT } = await createRenderedClusterFixture(9);
 const CP: NodeFacts = { hostname: "fake-cp-1", serverId: 1, privateIp: "10.0.0.2", role: "controlplane" };
@@ -74,7 +74,7 @@ async function expectRefused(node: FakeTalosNode, apply: () => Promise<unknown>,
   assertEquals(snapshot(node), before, "a refused config must leave the node as it was");
 }
 
-fakesTest(
+Deno.test(withFakes(
   "a maintenance node refuses what Talos' decoder refuses: unknown kinds and versions, unknown keys and mistyped values per document kind",
   async (t) => {
     const node = await startFakeTalosNode({ hostname: "127.0.46.1", port: 0, rebootDelayMs: 5 });
@@ -189,9 +189,9 @@ fakesTest(
       await node.close();
     }
   },
-);
+));
 
-fakesTest(
+Deno.test(withFakes(
   "a maintenance node refuses what Talos' validation refuses: endpoint, subnets, CA keys by role, versions",
   async (t) => {
     const node = await startFakeTalosNode({ hostname: "127.0.46.2", port: 0, rebootDelayMs: 5 });
@@ -319,9 +319,9 @@ fakesTest(
       await node.close();
     }
   },
-);
+));
 
-fakesTest(
+Deno.test(withFakes(
   "the install disk is checked only where Talos checks it: on bare metal, not on a cloud platform",
   async () => {
     const metal = await startFakeTalosNode({
@@ -361,9 +361,9 @@ fakesTest(
       await cloud.close();
     }
   },
-);
+));
 
-fakesTest(
+Deno.test(withFakes(
   "a configured node keeps its config when Talos would refuse the new one, and wants the v1alpha1 document",
   async () => {
     const network = createFakeTalosNetwork();
@@ -400,9 +400,9 @@ fakesTest(
       await node.close();
     }
   },
-);
+));
 
-fakesTest(
+Deno.test(withFakes(
   "in maintenance a config without the v1alpha1 document is taken and the node stays in maintenance",
   async () => {
     const node = await startFakeTalosNode({ hostname: "127.0.46.6", port: 0, rebootDelayMs: 5 });
@@ -423,9 +423,9 @@ fakesTest(
       await node.close();
     }
   },
-);
+));
 
-fakesTest("every config variant our renderer produces passes the fake's Talos validation", async () => {
+Deno.test(withFakes("every config variant our renderer produces passes the fake's Talos validation", async () => {
   const variants: ClusterConfigInput[] = [
     INPUT,
     { ...INPUT, monitoring: true },
@@ -459,9 +459,9 @@ fakesTest("every config variant our renderer produces passes the fake's Talos va
     await cp.close();
     await worker.close();
   }
-});
+}));
 
-fakesTest("without the Talos schema the fake refuses to start rather than accept every config", () => {
+Deno.test(withFakes("without the Talos schema the fake refuses to start rather than accept every config", () => {
   const missing = new URL("../../../shared/contracts/no-such-schema.json", import.meta.url);
   const expected = `Cannot start the fake Talos node: it validates machine configs against ${missing.pathname}, ` +
     "which cannot be read";
@@ -471,4 +471,4 @@ fakesTest("without the Talos schema the fake refuses to start rather than accept
   const schema = loadTalosConfigSchema();
   assertEquals(schema.kinds.get("HostnameConfig")?.get("v1alpha1"), "network.HostnameConfigV1Alpha1");
   assertEquals(schema.kinds.get("VolumeConfig")?.get("v1alpha1"), "block.VolumeConfigV1Alpha1");
-});
+}));

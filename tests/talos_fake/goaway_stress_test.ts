@@ -15,9 +15,9 @@ import { assertEquals, assertOk } from "../assert.ts";
 import { createMaintenanceClient, TalosError } from "../../src/talos/api_client.ts";
 import { encodeGrpcFrame } from "../../src/talos/grpc/framing.ts";
 import { startFakeTalosNode } from "./mod.ts";
-import { fakesTest } from "../fake_contracts.ts";
+import { withFakes } from "../fake_contracts.ts";
 
-fakesTest("a rebooting fake node drops its client connections without a GOAWAY", async () => {
+Deno.test(withFakes("a rebooting fake node drops its client connections without a GOAWAY", async () => {
   const node = await startFakeTalosNode({ hostname: "127.0.42.10", port: 0, rebootDelayMs: 10 });
   const session = http2.connect(`https://${node.endpoint}`, { rejectUnauthorized: false });
   let goaways = 0;
@@ -48,9 +48,9 @@ fakesTest("a rebooting fake node drops its client connections without a GOAWAY",
     session.destroy();
     await node.close();
   }
-});
+}));
 
-fakesTest(
+Deno.test(withFakes(
   "200 connect/call/close cycles and 20 reboots against one fake node exchange no GOAWAY; calls succeed or fail UNAVAILABLE",
   async () => {
     const started = performance.now();
@@ -105,4 +105,4 @@ fakesTest(
     assertOk(outcomes.ok >= 362, `only ${outcomes.ok} calls succeeded`);
     assertOk(seconds < 15, `took ${seconds.toFixed(1)} s`);
   },
-);
+));

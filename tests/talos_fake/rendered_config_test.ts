@@ -3,7 +3,7 @@ import { createMaintenanceClient, createTalosClient, isTalosError } from "../../
 import { renderNodeConfigYaml } from "../../src/talos/machine_config.ts";
 import { createRenderedClusterFixture } from "./fixtures.ts";
 import { createFakeTalosNetwork, startFakeTalosNode } from "./mod.ts";
-import { fakesTest } from "../fake_contracts.ts";
+import { withFakes } from "../fake_contracts.ts";
 
 const { secrets, admin, input: INPUT } = await createRenderedClusterFixture(5);
 
@@ -16,7 +16,7 @@ async function applyInMaintenance(endpoint: string, config: string): Promise<voi
   }
 }
 
-fakesTest(
+Deno.test(withFakes(
   "the fake node accepts rendered configs: the control plane's Talos key PEM, the worker's key from the control plane",
   async () => {
     const network = createFakeTalosNetwork();
@@ -56,9 +56,9 @@ fakesTest(
       await worker.close();
     }
   },
-);
+));
 
-fakesTest(
+Deno.test(withFakes(
   "the fake worker refuses its config while no control plane with the same OS CA can issue its certificate",
   async () => {
     const worker = await startFakeTalosNode({ hostname: "127.0.45.3", port: 0, rebootDelayMs: 5 });
@@ -78,4 +78,4 @@ fakesTest(
       await worker.close();
     }
   },
-);
+));
