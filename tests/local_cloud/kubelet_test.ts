@@ -14,7 +14,7 @@ import { requires } from "../requirements.ts";
 import { validateBuiltinObject } from "../kube_fake/openapi_validation.ts";
 import { installFakeCni, type LocalCloud, startLocalCloud } from "./mod.ts";
 import { NETWORK_NOT_READY_MESSAGE, NODE_STATUS_UNKNOWN_MESSAGE } from "./node_status.ts";
-import { hcloud, waitFor, waitForAction } from "./test_helpers.ts";
+import { createClusterServer, hcloud, waitFor, waitForAction } from "./test_helpers.ts";
 import { FAKE_CONTRACTS } from "../fake_contracts.ts";
 
 const KUBECTL = await kubectlRequirement();
@@ -28,20 +28,8 @@ function ready(node: KubeObj | undefined): Condition | undefined {
   return ((node?.status as { conditions?: Condition[] } | undefined)?.conditions ?? []).find((c) => c.type === "Ready");
 }
 
-async function createServer(url: string, name: string, image: number, network: number, role: string) {
-  const { body } = await hcloud(url, "POST", "/servers", {
-    name,
-    server_type: "cx23",
-    image,
-    location: "nbg1",
-    networks: [network],
-    labels: { "k8zner.io/cluster": CLUSTER, "k8zner.io/role": role },
-  });
-  return {
-    id: body.server.id as number,
-    ip: body.server.public_net.ipv4.ip as string,
-    privateIp: body.server.private_net[0].ip as string,
-  };
+function createServer(url: string, name: string, image: number, network: number, role: string) {
+  return createClusterServer(url, { name, cluster: CLUSTER, role, image, network });
 }
 
 async function join(

@@ -14,7 +14,7 @@ import { parseCertificate } from "../../src/talos/pki.ts";
 import tls from "node:tls";
 import { parse } from "yaml";
 import { type LocalCloud, startLocalCloud } from "./mod.ts";
-import { hcloud, isRefused, waitFor, waitForAction } from "./test_helpers.ts";
+import { createClusterServer, hcloud, isRefused, waitFor, waitForAction } from "./test_helpers.ts";
 import { withFakes } from "../fake_contracts.ts";
 
 const CLUSTER = "demo";
@@ -25,20 +25,8 @@ function cloudBlock(cloud: LocalCloud): number {
   return Number(cloud.publicIpv4Ranges.server[0]!.split(".")[1]);
 }
 
-async function createServer(url: string, name: string, image: number, network: number, role: string) {
-  const { body } = await hcloud(url, "POST", "/servers", {
-    name,
-    server_type: "cx23",
-    image,
-    location: "nbg1",
-    networks: [network],
-    labels: { "k8zner.io/cluster": CLUSTER, "k8zner.io/role": role },
-  });
-  return {
-    id: body.server.id as number,
-    ip: body.server.public_net.ipv4.ip as string,
-    privateIp: body.server.private_net[0].ip as string,
-  };
+function createServer(url: string, name: string, image: number, network: number, role: string) {
+  return createClusterServer(url, { name, cluster: CLUSTER, role, image, network });
 }
 
 Deno.test(withFakes(

@@ -63,3 +63,23 @@ export async function isRefused(hostname: string, port: number): Promise<boolean
     throw err;
   }
 }
+
+/** A server of cluster `cluster` with role `role`, booted from `image` on `network`: its id and addresses. */
+export async function createClusterServer(
+  url: string,
+  server: { name: string; cluster: string; role: string; image: number; network: number },
+): Promise<{ id: number; ip: string; privateIp: string }> {
+  const { body } = await hcloud(url, "POST", "/servers", {
+    name: server.name,
+    server_type: "cx23",
+    image: server.image,
+    location: "nbg1",
+    networks: [server.network],
+    labels: { "k8zner.io/cluster": server.cluster, "k8zner.io/role": server.role },
+  });
+  return {
+    id: body.server.id as number,
+    ip: body.server.public_net.ipv4.ip as string,
+    privateIp: body.server.private_net[0].ip as string,
+  };
+}
