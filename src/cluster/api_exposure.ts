@@ -15,6 +15,7 @@ export function apiExposureWarning(desired: DesiredState): string | undefined {
   return [
     `warning: the Kubernetes API (port ${KUBE_API_PORT}) on load balancer ${lb.name} is open to the whole internet,`,
     "  protected by its credentials only: Hetzner firewalls do not apply to load balancers, so api_allowlist",
-    "  limits the nodes' public IPs (Talos 50000, Kubernetes 6443), not the load balancer (docs/adr/0003-api-access.md).",
+    "  limits only the nodes' public IPs (Talos 50000, Kubernetes 6443). A cluster created with",
+    "  `api_load_balancer: private` keeps 6443 behind the firewall (k8zner config schema describes it).",
   ].join("\n");
 }

@@ -14,6 +14,9 @@ Deno.test("apiExposureWarning() says plainly that 6443 on a public API load bala
   assertIncludes(warning, "port 6443) on load balancer demo-kube is open to the whole internet");
   assertIncludes(warning, "protected by its credentials only");
   assertIncludes(warning, "api_allowlist");
+  // It names the remedy, in words a user of the binary can follow (no repository paths).
+  assertIncludes(warning, "`api_load_balancer: private` keeps 6443 behind the firewall");
+  assertEquals(warning.includes("docs/"), false);
   const privateLb = structuredClone(desired);
   (privateLb.loadBalancer.request as { public_interface: boolean }).public_interface = false;
   assertEquals(apiExposureWarning(privateLb), undefined);

@@ -73,7 +73,10 @@ export function ensureLoadBalancer(
         `Cannot make load balancer "${plan.request.name}" ${
           plan.request.public_interface ? "public" : "private"
         }: the cluster endpoint is in every node's machine config`,
-        { hint: "Keep api_load_balancer as the cluster was created with (see docs/adr/0003-api-access.md)." },
+        {
+          hint:
+            "Keep api_load_balancer as the cluster was created with: the endpoint is in every node's machine config.",
+        },
       );
     }
     const id = diff.loadBalancer.id;
