@@ -1,8 +1,8 @@
 import { assertEquals, assertRejects } from "../../tests/assert.ts";
-import { startFakeKubeApi } from "../../tests/kube_fake/mod.ts";
-import { createKubeClient, type KubeClient, type KubeObject } from "../kube/mod.ts";
+import { type KubeClient, type KubeObject } from "../kube/mod.ts";
 import { renderOperatorManifests } from "../addons/operator_manifests.ts";
 import { retireLegacyCredentials } from "./handover_credentials.ts";
+import { withKubeClient } from "../../tests/kube_fake/with_kube_client.ts";
 
 const INPUT = {
   clusterName: "demo",
@@ -22,22 +22,11 @@ const LEGACY: KubeObject = {
   data: { "hcloud-token": btoa("token"), "talos-secrets": btoa("cluster: {}\n"), talosconfig: btoa("context: demo\n") },
 };
 
-async function withKube(fn: (kube: KubeClient) => Promise<void>): Promise<void> {
-  const api = await startFakeKubeApi();
-  const kube = await createKubeClient({ kubeconfigYaml: api.kubeconfigYaml() });
-  try {
-    await fn(kube);
-  } finally {
-    kube.close();
-    await api.close();
-  }
-}
-
 const secretNames = async (kube: KubeClient) =>
   (await kube.list("v1", "Secret", "k8zner-system")).map((s) => s.metadata.name).sort();
 
 Deno.test("retireLegacyCredentials() deletes the combined Secret once both split Secrets hold their keys", async () => {
-  await withKube(async (kube) => {
+  await withKubeClient(async (kube) => {
     const manifests = renderOperatorManifests(INPUT);
     await kube.applyServerSide(manifests.filter((o) => o.kind === "Namespace"));
     await kube.create(LEGACY);
@@ -49,7 +38,7 @@ Deno.test("retireLegacyCredentials() deletes the combined Secret once both split
 });
 
 Deno.test("retireLegacyCredentials() keeps the combined Secret while a split Secret is missing or incomplete", async () => {
-  await withKube(async (kube) => {
+  await withKubeClient(async (kube) => {
     const manifests = renderOperatorManifests(INPUT);
     await kube.applyServerSide(manifests.filter((o) => o.kind === "Namespace"));
     await kube.create(LEGACY);

@@ -1,8 +1,9 @@
 import { assertEquals, assertOk, assertRejects } from "../../tests/assert.ts";
-import { type FakeKubeApi, startFakeKubeApi } from "../../tests/kube_fake/mod.ts";
-import { createKubeClient, type KubeClient } from "./client.ts";
+import { startFakeKubeApi } from "../../tests/kube_fake/mod.ts";
+import { createKubeClient } from "./client.ts";
 import { isKubeError, KubeError } from "./errors.ts";
 import type { KubeObject } from "./types.ts";
+import { withKubeClient } from "../../tests/kube_fake/with_kube_client.ts";
 
 const CRD: KubeObject = {
   apiVersion: "apiextensions.k8s.io/v1",
@@ -22,19 +23,8 @@ const CRD: KubeObject = {
   },
 };
 
-async function withClient(fn: (client: KubeClient, api: FakeKubeApi) => Promise<void>): Promise<void> {
-  const api = await startFakeKubeApi();
-  const client = await createKubeClient({ kubeconfigYaml: api.kubeconfigYaml() });
-  try {
-    await fn(client, api);
-  } finally {
-    client.close();
-    await api.close();
-  }
-}
-
 Deno.test("applyServerSide() creates a CRD, a namespace and a custom resource of that CRD in one call", () =>
-  withClient(async (client, api) => {
+  withKubeClient(async (client, api) => {
     const applied = await client.applyServerSide([
       CRD,
       { apiVersion: "v1", kind: "Namespace", metadata: { name: "k8zner-system" } },
@@ -62,7 +52,7 @@ Deno.test("applyServerSide() creates a CRD, a namespace and a custom resource of
   }));
 
 Deno.test("get() returns undefined for a missing object and for a kind the server does not serve", () =>
-  withClient(async (client) => {
+  withKubeClient(async (client) => {
     assertEquals(await client.get("v1", "Secret", "absent", "default"), undefined);
     assertEquals(await client.get("k8zner.io/v1alpha1", "K8znerCluster", "demo", "k8zner-system"), undefined);
     const ns = await client.get("v1", "Namespace", "kube-system");
@@ -70,7 +60,7 @@ Deno.test("get() returns undefined for a missing object and for a kind the serve
   }));
 
 Deno.test("create() of an existing object throws KubeError AlreadyExists, delete() reports whether it deleted", () =>
-  withClient(async (client) => {
+  withKubeClient(async (client) => {
     const cm: KubeObject = { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "c", namespace: "default" } };
     await client.create(cm);
     const err = await client.create(cm).catch((e) => e);
@@ -86,7 +76,7 @@ Deno.test("create() of an existing object throws KubeError AlreadyExists, delete
   }));
 
 Deno.test("list() filters by label selector and patchMerge() changes labels and data", () =>
-  withClient(async (client) => {
+  withKubeClient(async (client) => {
     await client.applyServerSide([
       { apiVersion: "v1", kind: "Secret", metadata: { name: "a", namespace: "default", labels: { cluster: "x" } } },
       { apiVersion: "v1", kind: "Secret", metadata: { name: "b", namespace: "kube-system", labels: { cluster: "y" } } },
@@ -102,7 +92,7 @@ Deno.test("list() filters by label selector and patchMerge() changes labels and 
   }));
 
 Deno.test("patchStatus() changes only the status of a custom resource", () =>
-  withClient(async (client, api) => {
+  withKubeClient(async (client, api) => {
     await client.applyServerSide([
       CRD,
       { apiVersion: "example.com/v1", kind: "Gadget", metadata: { name: "g", namespace: "default" }, spec: { n: 1 } },
@@ -117,7 +107,7 @@ Deno.test("patchStatus() changes only the status of a custom resource", () =>
   }));
 
 Deno.test("watch() delivers ADDED, MODIFIED and DELETED events and stop() ends it", () =>
-  withClient(async (client) => {
+  withKubeClient(async (client) => {
     const events: string[] = [];
     const { promise: sawDelete, resolve } = Promise.withResolvers<void>();
     const watch = await client.watch("v1", "ConfigMap", { namespace: "default" }, (type, obj) => {
@@ -185,7 +175,7 @@ Deno.test("createKubeClient() rejects a kubeconfig without a current cluster", a
 });
 
 Deno.test("create(), replace() and applyServerSide() send unknown fields to the server with fieldValidation=Strict", () =>
-  withClient(async (client, api) => {
+  withKubeClient(async (client, api) => {
     const typo = {
       apiVersion: "v1",
       kind: "ConfigMap",

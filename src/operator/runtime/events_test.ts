@@ -1,19 +1,8 @@
 import { assertEquals, assertMatch } from "../../../tests/assert.ts";
-import { type FakeKubeApi, startFakeKubeApi } from "../../../tests/kube_fake/mod.ts";
 import { ManualTimers } from "../../../tests/manual_timers.ts";
-import { createKubeClient, type KubeClient, type KubeObject } from "../../kube/mod.ts";
+import { type KubeObject } from "../../kube/mod.ts";
 import { EventRecorder } from "./events.ts";
-
-async function withKube(fn: (kube: KubeClient, api: FakeKubeApi) => Promise<void>): Promise<void> {
-  const api = await startFakeKubeApi();
-  const kube = await createKubeClient({ kubeconfigYaml: api.kubeconfigYaml() });
-  try {
-    await fn(kube, api);
-  } finally {
-    kube.close();
-    await api.close();
-  }
-}
+import { withKubeClient } from "../../../tests/kube_fake/with_kube_client.ts";
 
 const CLUSTER: KubeObject = {
   apiVersion: "k8zner.io/v1alpha1",
@@ -22,7 +11,7 @@ const CLUSTER: KubeObject = {
 };
 
 Deno.test("EventRecorder writes core/v1 Events and bumps count for a repeat instead of a new object", () =>
-  withKube(async (kube, api) => {
+  withKubeClient(async (kube, api) => {
     api.store.put({ apiVersion: "v1", kind: "Namespace", metadata: { name: "k8zner-system" } });
     const timers = new ManualTimers(Date.parse("2026-01-01T10:00:00Z"));
     const recorder = new EventRecorder({ kube, component: "k8zner-operator", instance: "pod-a", timers });
@@ -57,7 +46,7 @@ Deno.test("EventRecorder writes core/v1 Events and bumps count for a repeat inst
   }));
 
 Deno.test("EventRecorder never throws: a failed write goes to onError", () =>
-  withKube(async (kube, api) => {
+  withKubeClient(async (kube, api) => {
     const errors: string[] = [];
     const recorder = new EventRecorder({
       kube,

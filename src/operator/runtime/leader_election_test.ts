@@ -1,24 +1,14 @@
 import { assertEquals, assertMatch, assertOk, assertRejects } from "../../../tests/assert.ts";
-import { type FakeKubeApi, startFakeKubeApi } from "../../../tests/kube_fake/mod.ts";
-import { createKubeClient, type KubeClient } from "../../kube/mod.ts";
+import { type FakeKubeApi } from "../../../tests/kube_fake/mod.ts";
+import { type KubeClient } from "../../kube/mod.ts";
 import { realTimers, type Timers } from "../../lib/timers.ts";
 import { LeaderElector, LeadershipLostError } from "./leader_election.ts";
+import { withKubeClient } from "../../../tests/kube_fake/with_kube_client.ts";
 
 /** A clock the test sets by hand (timers are real; only `now` is steered). */
 function steeredClock(): Timers & { set(ms: number): void } {
   let now = Date.UTC(2026, 0, 1);
   return { ...realTimers, now: () => now, set: (ms) => now = Date.UTC(2026, 0, 1) + ms };
-}
-
-async function withKube(fn: (kube: KubeClient, api: FakeKubeApi) => Promise<void>): Promise<void> {
-  const api = await startFakeKubeApi();
-  const kube = await createKubeClient({ kubeconfigYaml: api.kubeconfigYaml() });
-  try {
-    await fn(kube, api);
-  } finally {
-    kube.close();
-    await api.close();
-  }
 }
 
 function elector(kube: KubeClient, identity: string, timers: Timers, extra: Partial<{ retryPeriodMs: number }> = {}) {
@@ -40,7 +30,7 @@ function holderOf(api: FakeKubeApi): unknown {
 }
 
 Deno.test("two electors: the first takes the Lease, the second waits until it expires, then takes over", () =>
-  withKube(async (kube, api) => {
+  withKubeClient(async (kube, api) => {
     const clock = steeredClock();
     const a = elector(kube, "pod-a", clock);
     const b = elector(kube, "pod-b", clock);
@@ -64,7 +54,7 @@ Deno.test("two electors: the first takes the Lease, the second waits until it ex
   }));
 
 Deno.test("two electors racing for a free Lease: the resourceVersion conflict lets only one win", () =>
-  withKube(async (kube, api) => {
+  withKubeClient(async (kube, api) => {
     const clock = steeredClock();
     const a = elector(kube, "pod-a", clock);
     const b = elector(kube, "pod-b", clock);
@@ -80,7 +70,7 @@ Deno.test("two electors racing for a free Lease: the resourceVersion conflict le
   }));
 
 Deno.test("requireLeadership() reads the Lease and refuses once another replica holds it", () =>
-  withKube(async (kube, api) => {
+  withKubeClient(async (kube, api) => {
     const clock = steeredClock();
     const a = elector(kube, "pod-a", clock);
     await a.tryAcquireOrRenew();
@@ -96,7 +86,7 @@ Deno.test("requireLeadership() reads the Lease and refuses once another replica 
   }));
 
 Deno.test("run() calls onStartedLeading, then onStoppedLeading when renewals fail past the deadline", () =>
-  withKube(async (kube, api) => {
+  withKubeClient(async (kube, api) => {
     const a = new LeaderElector({
       kube,
       identity: "pod-a",
@@ -133,7 +123,7 @@ Deno.test("run() calls onStartedLeading, then onStoppedLeading when renewals fai
   }));
 
 Deno.test("run() steps down at once when another replica holds the Lease, and a shutdown releases it", () =>
-  withKube(async (kube, api) => {
+  withKubeClient(async (kube, api) => {
     const options = {
       kube,
       namespace: "kube-system",
@@ -173,7 +163,7 @@ Deno.test("run() steps down at once when another replica holds the Lease, and a 
   }));
 
 Deno.test("isLeader() turns false at the renew deadline, before any other replica may take the Lease over", () =>
-  withKube(async (kube) => {
+  withKubeClient(async (kube) => {
     const clock = steeredClock();
     const a = elector(kube, "pod-a", clock);
     await a.tryAcquireOrRenew();
