@@ -2,7 +2,7 @@ import { assertEquals, assertIncludes, assertMatch, assertOk, assertRejects } fr
 import { apiError, meta, scriptedClient, server, TEST_TOKEN } from "../../tests/hcloud_fixtures.ts";
 import { createScriptedFetch } from "../../tests/scripted_fetch.ts";
 import { UserFacingError } from "../lib/errors.ts";
-import { createHcloudClient } from "./client.ts";
+import { createHcloudClient, type HcloudClientOptions } from "./client.ts";
 import { HcloudError, isHcloudError } from "./errors.ts";
 import type { RetryEvent } from "./retry.ts";
 import { encodeQuery } from "./transport.ts";
@@ -309,60 +309,52 @@ function closedPort(): number {
   return port;
 }
 
-Deno.test("a refused connection names the URL and the cause, and gives up within the short budget", async () => {
+/**
+ * A client of a closed loopback port with real fetch (so Deno's own "connection refused" is classified)
+ * and a simulated clock that sleeping advances; counts the attempts that reached fetch.
+ */
+function refusedClient(extra: Partial<HcloudClientOptions> = {}) {
   const endpoint = `http://127.0.0.1:${closedPort()}/v1`;
-  let now = 1_780_000_000_000;
-  const started = now;
-  const events: RetryEvent[] = [];
-  let attempts = 0;
+  const state = { now: 1_780_000_000_000, attempts: 0 };
   const client = createHcloudClient({
     token: TEST_TOKEN,
     endpoint,
     fetch: ((input: string, init?: RequestInit) => {
-      attempts++;
+      state.attempts++;
       return fetch(input, init);
     }) as typeof fetch,
     sleep: (ms) => {
-      now += ms;
+      state.now += ms;
       return Promise.resolve();
     },
-    clock: () => now,
+    clock: () => state.now,
     random: () => 0.999,
-    onRetry: (event) => events.push(event),
+    ...extra,
   });
+  return { client, endpoint, state };
+}
+
+Deno.test("a refused connection names the URL and the cause, and gives up within the short budget", async () => {
+  const events: RetryEvent[] = [];
+  const { client, endpoint, state } = refusedClient({ onRetry: (event) => events.push(event) });
+  const started = state.now;
   const err = await client.servers.get(7).catch((e) => e);
   assertOk(isHcloudError(err, "network_error"), String(err));
   assertEquals(err.message, `Cannot reach the Hetzner API at ${endpoint}/servers/7: connection refused`);
   assertEquals(err.network, { kind: "refused", reason: "connection refused" });
-  assertEquals(attempts, 3);
+  assertEquals(state.attempts, 3);
   assertEquals(events.map((e) => [e.request, e.attempt, e.maxAttempts, e.reason]), [
     ["GET /servers/7", 2, 3, "connection refused"],
     ["GET /servers/7", 3, 3, "connection refused"],
   ]);
-  assertOk(now - started <= 5_000, `waited ${now - started} ms`);
+  assertOk(state.now - started <= 5_000, `waited ${state.now - started} ms`);
 });
 
 Deno.test("a refused connection stops retrying when the next delay would pass the time budget", async () => {
-  let now = 0;
-  let attempts = 0;
-  const client = createHcloudClient({
-    token: TEST_TOKEN,
-    endpoint: `http://127.0.0.1:${closedPort()}/v1`,
-    fetch: ((input: string, init?: RequestInit) => {
-      attempts++;
-      return fetch(input, init);
-    }) as typeof fetch,
-    sleep: (ms) => {
-      now += ms;
-      return Promise.resolve();
-    },
-    clock: () => now,
-    random: () => 0.999,
-    retry: { quickFailAttempts: 10, quickFailBudgetMs: 2_500 },
-  });
+  const { client, state } = refusedClient({ retry: { quickFailAttempts: 10, quickFailBudgetMs: 2_500 } });
   await assertRejects(() => client.servers.get(1), (e: unknown) => isHcloudError(e, "network_error"));
   // Delays of ~1 s and ~2 s: the second would end past 2.5 s, so only one retry.
-  assertEquals(attempts, 2);
+  assertEquals(state.attempts, 2);
 });
 
 Deno.test("a reset connection keeps the full retry budget and reports each retry", async () => {
