@@ -102,18 +102,28 @@ Deno.test("endpoints name what is missing of DNS, TLS and HTTP", () => {
   assertEquals([ep.status, ep.detail], ["warn", "missing TLS, HTTP (pending)"]);
 });
 
-Deno.test("the text report shows ✔/✖ lines, colour only when asked, and the JSON says whether it is healthy", () => {
-  const result = checkClusterStatus(cluster({ ...RUNNING, phase: "Failed" }));
-  const report = {
+/** The doctor report of cluster "demo" for a status check result (fixed time, optional inventory). */
+function clusterReport(
+  result: ReturnType<typeof checkClusterStatus>,
+  inventory?: { kind: "server"; name: string; id: number; detail: string }[],
+) {
+  return {
     cluster: "demo",
     region: "fsn1",
     stage: "cluster" as const,
     phase: result.phase,
     checks: result.checks,
     nodes: result.nodes,
-    inventory: [{ kind: "server" as const, name: "demo-cp-1", id: 7, detail: "cx23 in fsn1, running" }],
+    inventory,
     checkedAt: "2026-01-01T00:00:00.000Z",
   };
+}
+
+Deno.test("the text report shows ✔/✖ lines, colour only when asked, and the JSON says whether it is healthy", () => {
+  const result = checkClusterStatus(cluster({ ...RUNNING, phase: "Failed" }));
+  const report = clusterReport(result, [
+    { kind: "server", name: "demo-cp-1", id: 7, detail: "cx23 in fsn1, running" },
+  ]);
   const plain = renderDoctorText(report, false);
   assertEquals(plain.includes("\x1b["), false);
   assertEquals(plain.split("\n")[0], 'k8zner doctor: cluster "demo" (fsn1), phase Failed');
@@ -139,16 +149,7 @@ Deno.test("text and --json agree on every node's health, and an unhealthy node f
       ...RUNNING,
       workers: { desired: 1, ready: 1, nodes: [c.node] },
     }));
-    const report = {
-      cluster: "demo",
-      region: "fsn1",
-      stage: "cluster" as const,
-      phase: result.phase,
-      checks: result.checks,
-      nodes: result.nodes,
-      inventory: undefined,
-      checkedAt: "2026-01-01T00:00:00.000Z",
-    };
+    const report = clusterReport(result);
     const doc = JSON.parse(renderDoctorJson(report));
     const name = c.node.name as string;
     const line = renderDoctorText(report, false).split("\n").find((l) => l.includes(` ${name} `));
