@@ -5,11 +5,11 @@
  * @module
  */
 import { createHcloudClient, type HcloudClient } from "../src/hcloud/mod.ts";
-import { type ActionWaiter, createActionWaiter } from "../src/cluster/action_waiter.ts";
-import type { ClusterDeps } from "../src/cluster/deps.ts";
-import { discoverCluster } from "../src/cluster/discover.ts";
-import { ensureInfrastructure, type InfrastructureResult } from "../src/cluster/ensure_infrastructure.ts";
-import { ensureServers } from "../src/cluster/ensure_servers.ts";
+import { type ActionWaiter, createActionWaiter } from "../src/cluster/infra/action_waiter.ts";
+import type { ClusterDeps } from "../src/cluster/infra/deps.ts";
+import { discoverCluster } from "../src/cluster/infra/discover.ts";
+import { ensureInfrastructure, type InfrastructureResult } from "../src/cluster/infra/ensure_infrastructure.ts";
+import { ensureServers } from "../src/cluster/nodes/ensure_servers.ts";
 import { type DesiredState, expandSpec } from "../src/config/mod.ts";
 import type { Server } from "../src/hcloud/mod.ts";
 import { recordingProgress } from "../src/lib/progress.ts";

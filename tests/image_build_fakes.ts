@@ -9,9 +9,9 @@ import type { HcloudSimulator } from "./hcloud_sim/mod.ts";
 import { createHcloudClient, type HcloudClient } from "../src/hcloud/mod.ts";
 import { fakeEd25519Key } from "./hcloud_sim/test_client.ts";
 import { VANILLA_SCHEMATIC_ID } from "../src/talos/machine_config.ts";
-import type { TalosImageDeps } from "../src/cluster/image.ts";
-import { renderTalosImageNames } from "../src/cluster/image_naming.ts";
-import type { ImageBuildSsh, SshCommandResult, SshTarget } from "../src/cluster/image_ssh.ts";
+import type { TalosImageDeps } from "../src/cluster/image/ensure_image.ts";
+import { renderTalosImageNames } from "../src/cluster/image/naming.ts";
+import type { ImageBuildSsh, SshCommandResult, SshTarget } from "../src/cluster/image/ssh.ts";
 
 /** The image the tests want. */
 export const OPTIONS = {

@@ -23,14 +23,24 @@ import { UsageError } from "../lib/errors.ts";
 import { parseTalosconfig } from "../talos/talosconfig.ts";
 import type { SecretsBundle } from "../talos/secrets_bundle.ts";
 import { type K8znerClusterSpec } from "../addons/k8zner_cluster.ts";
-import { kubeApiServerUrl, liveEndpointsOf, talosEndpoints, talosNodes } from "../cluster/client_endpoints.ts";
-import { CREDENTIAL_FILES, ensureClusterSecrets, ensureKubeconfig, ensureTalosconfig } from "../cluster/credentials.ts";
-import { repointClientConfigs } from "../cluster/repoint_credentials.ts";
+import {
+  kubeApiServerUrl,
+  liveEndpointsOf,
+  talosEndpoints,
+  talosNodes,
+} from "../cluster/credentials/client_endpoints.ts";
+import {
+  CREDENTIAL_FILES,
+  ensureClusterSecrets,
+  ensureKubeconfig,
+  ensureTalosconfig,
+} from "../cluster/credentials/credentials.ts";
+import { repointClientConfigs } from "../cluster/credentials/repoint.ts";
 import { readTextIfExists } from "../lib/secure_files.ts";
 import { join } from "node:path";
-import { discoverCluster } from "../cluster/discover.ts";
-import { assertNoConflicts, runTask } from "../cluster/ensure_common.ts";
-import { ensureInfrastructure } from "../cluster/ensure_infrastructure.ts";
+import { discoverCluster } from "../cluster/infra/discover.ts";
+import { assertNoConflicts, runTask } from "../cluster/infra/ensure_common.ts";
+import { ensureInfrastructure } from "../cluster/infra/ensure_infrastructure.ts";
 import {
   ensureK8znerCluster,
   findK8znerCluster,
@@ -40,14 +50,14 @@ import {
   renderInitialClusterStatus,
   retireLegacyCredentials,
   waitForKubeApi,
-} from "../cluster/handover.ts";
-import type { ObservedCluster } from "../cluster/observed.ts";
-import { bootstrapFirstControlPlane, fetchKubeconfig } from "../cluster/talos_bootstrap.ts";
+} from "../cluster/handover/handover.ts";
+import type { ObservedCluster } from "../cluster/infra/observed.ts";
+import { bootstrapFirstControlPlane, fetchKubeconfig } from "../cluster/nodes/talos_bootstrap.ts";
 import type { ApplyDeps } from "./apply_deps.ts";
 import { ApplyFailedError } from "./apply_errors.ts";
 import { type ApplyPlan, buildApplyPlan, planClusterSpec, renderDesiredClusterSpec } from "./apply_plan.ts";
 import { findLiveCluster } from "./live_cluster.ts";
-import { clusterEndpointHost, renderFirstControlPlaneConfig, SCHEMATIC_ID } from "./node_config.ts";
+import { clusterEndpointHost, renderFirstControlPlaneConfig, SCHEMATIC_ID } from "../cluster/nodes/node_config.ts";
 import { renderApplyPlan } from "./render_apply_plan.ts";
 import { provisionCloud } from "./provision_cloud.ts";
 

@@ -7,12 +7,12 @@
  */
 import type { HcloudClient } from "../hcloud/mod.ts";
 import { createKubeClient, type KubeClient } from "../kube/mod.ts";
-import { createActionWaiter } from "../cluster/action_waiter.ts";
-import { DEFAULT_CALLER_IP_URL, detectCallerIp } from "../cluster/caller_ip.ts";
-import type { ClusterDeps } from "../cluster/deps.ts";
-import type { TalosImageDeps } from "../cluster/image.ts";
-import { createSshRunner } from "../cluster/image_ssh.ts";
-import { createTalosDeps, type TalosCredentialsPem, type TalosDeps } from "../cluster/talos_deps.ts";
+import { createActionWaiter } from "../cluster/infra/action_waiter.ts";
+import { DEFAULT_CALLER_IP_URL, detectCallerIp } from "../cluster/infra/caller_ip.ts";
+import type { ClusterDeps } from "../cluster/infra/deps.ts";
+import type { TalosImageDeps } from "../cluster/image/ensure_image.ts";
+import { createSshRunner } from "../cluster/image/ssh.ts";
+import { createTalosDeps, type TalosCredentialsPem, type TalosDeps } from "../cluster/nodes/talos_deps.ts";
 
 /** Poll intervals (real milliseconds). */
 export interface PollIntervals {

@@ -8,13 +8,13 @@
  */
 import type { DesiredState } from "../config/mod.ts";
 import { renderK8znerClusterSpec } from "../addons/k8zner_cluster.ts";
-import type { Change } from "../cluster/change.ts";
-import { diffClusterSpec, type SpecChange } from "../cluster/handover_diff.ts";
-import type { ObservedCluster } from "../cluster/observed.ts";
-import type { ImagePlan } from "../cluster/plan_image.ts";
-import { planInfrastructure } from "../cluster/plan.ts";
+import type { Change } from "../cluster/infra/change.ts";
+import { diffClusterSpec, type SpecChange } from "../cluster/handover/diff.ts";
+import type { ObservedCluster } from "../cluster/infra/observed.ts";
+import type { ImagePlan } from "../cluster/image/plan_image.ts";
+import { planInfrastructure } from "../cluster/infra/plan.ts";
 import type { KubeObject } from "../kube/mod.ts";
-import { SCHEMATIC_ID } from "./node_config.ts";
+import { SCHEMATIC_ID } from "../cluster/nodes/node_config.ts";
 
 /** The state of the cluster's `K8znerCluster` object as far as `apply` can tell. */
 export type ClusterSpecState =

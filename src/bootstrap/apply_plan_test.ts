@@ -1,6 +1,6 @@
 import { assertEquals, assertIncludes, assertOk } from "../../tests/assert.ts";
 import { expandSpec, type Spec } from "../config/mod.ts";
-import { emptyObserved } from "../cluster/observed.ts";
+import { emptyObserved } from "../cluster/infra/observed.ts";
 import type { KubeObject } from "../kube/mod.ts";
 import { buildApplyPlan, effectiveAllowlist, planClusterSpec, renderDesiredClusterSpec } from "./apply_plan.ts";
 import { applyPlanToJson, renderApplyPlan } from "./render_apply_plan.ts";

@@ -9,17 +9,17 @@
  *
  * @module
  */
-import type { ClusterDeps } from "../cluster/deps.ts";
-import { type CostLine, type Money } from "../cluster/cost.ts";
-import { executeDestroy } from "../cluster/destroy.ts";
+import type { ClusterDeps } from "../cluster/infra/deps.ts";
+import { type CostLine, type Money } from "../cluster/cost/cost.ts";
+import { executeDestroy } from "../cluster/destroy/destroy.ts";
 import {
   type DestroyItem,
   destroyItems,
   type DestroyPlan,
   freedMonthlyCost,
   planDestroy,
-} from "../cluster/destroy_plan.ts";
-import { discoverCluster } from "../cluster/discover.ts";
+} from "../cluster/destroy/plan.ts";
+import { discoverCluster } from "../cluster/infra/discover.ts";
 import { UserFacingError } from "../lib/errors.ts";
 import type { ProgressSink } from "../lib/progress.ts";
 

@@ -1,5 +1,5 @@
 import { assertEquals, assertIncludes } from "../../tests/assert.ts";
-import type { DestroyPlan } from "../cluster/destroy_plan.ts";
+import type { DestroyPlan } from "../cluster/destroy/plan.ts";
 import type { DestroyListing, DestroyOutcome } from "./destroy_command.ts";
 import { renderDestroyJson, renderDestroyListing, renderDestroyResult } from "./destroy_listing.ts";
 

@@ -5,14 +5,14 @@
  *
  * @module
  */
-import { discoverCluster } from "../cluster/discover.ts";
+import { discoverCluster } from "../cluster/infra/discover.ts";
 import type { DesiredState } from "../config/mod.ts";
 import { type HcloudClient, HcloudError, isHcloudError } from "../hcloud/mod.ts";
 import type { KubeClient } from "../kube/mod.ts";
 import { checkClusterStatus, readK8znerCluster } from "./doctor_cluster.ts";
 import { runPreClusterChecks } from "./doctor_precluster.ts";
 import type { DoctorCheck, DoctorReport } from "./doctor_report.ts";
-import { type DestroyItem, destroyItems, planDestroy } from "../cluster/destroy_plan.ts";
+import { type DestroyItem, destroyItems, planDestroy } from "../cluster/destroy/plan.ts";
 
 /** Dependencies of {@link runDoctor}. */
 export interface DoctorDeps {

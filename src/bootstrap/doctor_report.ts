@@ -5,8 +5,8 @@
  *
  * @module
  */
-import type { DestroyItem } from "../cluster/destroy_plan.ts";
-import type { ResourceKind } from "../cluster/observed.ts";
+import type { DestroyItem } from "../cluster/destroy/plan.ts";
+import type { ResourceKind } from "../cluster/infra/observed.ts";
 
 /** Human names of the resource kinds, singular. */
 export const KIND_LABEL: Record<ResourceKind, string> = {

@@ -8,9 +8,9 @@
  */
 import { join } from "node:path";
 import type { KubeClient, KubeObject } from "../kube/mod.ts";
-import { CREDENTIAL_FILES } from "../cluster/credentials.ts";
-import { setKubeconfigServer } from "../cluster/kubeconfig_text.ts";
-import { findK8znerCluster } from "../cluster/handover.ts";
+import { CREDENTIAL_FILES } from "../cluster/credentials/credentials.ts";
+import { setKubeconfigServer } from "../cluster/credentials/kubeconfig_text.ts";
+import { findK8znerCluster } from "../cluster/handover/handover.ts";
 import type { ApplyDeps } from "./apply_deps.ts";
 
 /** What was found. `kube` (when set) must be closed by the caller. */

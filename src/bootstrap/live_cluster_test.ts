@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { assertEquals, assertIncludes, assertOk } from "../../tests/assert.ts";
 import type { KubeClient, KubeObject } from "../kube/mod.ts";
-import { readKubeconfigFacts } from "../cluster/credentials.ts";
+import { readKubeconfigFacts } from "../cluster/credentials/credentials.ts";
 import { findLiveCluster } from "./live_cluster.ts";
 
 const KUBECONFIG = [

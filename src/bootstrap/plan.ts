@@ -8,14 +8,14 @@
  */
 import { expandSpec, type Spec } from "../config/mod.ts";
 import { selectorFor } from "../hcloud/mod.ts";
-import { type CostReport, estimateCost } from "../cluster/cost.ts";
-import { kubeApiServerUrl, liveEndpointsOf } from "../cluster/client_endpoints.ts";
-import { discoverCluster } from "../cluster/discover.ts";
-import { planTalosImage } from "../cluster/plan_image.ts";
+import { type CostReport, estimateCost } from "../cluster/cost/cost.ts";
+import { kubeApiServerUrl, liveEndpointsOf } from "../cluster/credentials/client_endpoints.ts";
+import { discoverCluster } from "../cluster/infra/discover.ts";
+import { planTalosImage } from "../cluster/image/plan_image.ts";
 import type { ApplyDeps } from "./apply_deps.ts";
 import { type ApplyPlan, buildApplyPlan, planClusterSpec, renderDesiredClusterSpec } from "./apply_plan.ts";
 import { findLiveCluster } from "./live_cluster.ts";
-import { SCHEMATIC_ID } from "./node_config.ts";
+import { SCHEMATIC_ID } from "../cluster/nodes/node_config.ts";
 
 /** A plan with its costs. */
 export interface PlanResult {

@@ -12,16 +12,16 @@
 import type { DesiredState } from "../config/mod.ts";
 import type { Server } from "../hcloud/mod.ts";
 import type { ProgressSink } from "../lib/progress.ts";
-import { discoverCluster } from "../cluster/discover.ts";
-import { isTransientHcloudError } from "../cluster/ensure_common.ts";
-import { ensureInfrastructure, type InfrastructureResult } from "../cluster/ensure_infrastructure.ts";
-import { ensureServers } from "../cluster/ensure_servers.ts";
-import { ensureTalosImage, type TalosImageResult } from "../cluster/image.ts";
-import type { ObservedCluster } from "../cluster/observed.ts";
+import { discoverCluster } from "../cluster/infra/discover.ts";
+import { isTransientHcloudError } from "../cluster/infra/ensure_common.ts";
+import { ensureInfrastructure, type InfrastructureResult } from "../cluster/infra/ensure_infrastructure.ts";
+import { ensureServers } from "../cluster/nodes/ensure_servers.ts";
+import { ensureTalosImage, type TalosImageResult } from "../cluster/image/ensure_image.ts";
+import type { ObservedCluster } from "../cluster/infra/observed.ts";
 import type { ApplyDeps } from "./apply_deps.ts";
 import { ApplyFailedError } from "./apply_errors.ts";
 import { firstControlPlaneName } from "./apply_plan.ts";
-import { SCHEMATIC_ID } from "./node_config.ts";
+import { SCHEMATIC_ID } from "../cluster/nodes/node_config.ts";
 
 /** How many discovery + ensure passes a run makes before a transient Hetzner failure stops it. */
 export const CLOUD_PASSES = 5;

@@ -4,10 +4,10 @@
  *
  * @module
  */
-import type { CostReport } from "../cluster/cost.ts";
-import { formatSpecChanges } from "../cluster/handover_diff.ts";
-import { renderImagePlan } from "../cluster/plan_image.ts";
-import { planToJson, renderPlan, summarizeChanges } from "../cluster/render_plan.ts";
+import type { CostReport } from "../cluster/cost/cost.ts";
+import { formatSpecChanges } from "../cluster/handover/diff.ts";
+import { renderImagePlan } from "../cluster/image/plan_image.ts";
+import { planToJson, renderPlan, summarizeChanges } from "../cluster/infra/render_plan.ts";
 import type { ApplyPlan } from "./apply_plan.ts";
 
 /** The plan as text. */

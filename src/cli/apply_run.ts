@@ -7,7 +7,7 @@
  */
 import { runApply } from "../bootstrap/apply.ts";
 import { type ApplyDeps, createApplyDeps } from "../bootstrap/apply_deps.ts";
-import { apiExposureWarning } from "../cluster/api_exposure.ts";
+import { apiExposureWarning } from "../cluster/infra/api_exposure.ts";
 import { expandSpec } from "../config/mod.ts";
 import { UsageError } from "../lib/errors.ts";
 import type { ProgressSink } from "../lib/progress.ts";

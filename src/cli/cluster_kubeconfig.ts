@@ -5,7 +5,7 @@
  * @module
  */
 import { join } from "node:path";
-import { CREDENTIAL_FILES } from "../cluster/credentials.ts";
+import { CREDENTIAL_FILES } from "../cluster/credentials/credentials.ts";
 import type { CliContext } from "./context.ts";
 
 /**

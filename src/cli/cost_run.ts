@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { type CostLine, type CostReport, estimateCost, type Money } from "../cluster/cost.ts";
+import { type CostLine, type CostReport, estimateCost, type Money } from "../cluster/cost/cost.ts";
 import { expandSpec } from "../config/mod.ts";
 import { type LoadBalancer, selectorFor } from "../hcloud/mod.ts";
 import type { CliContext } from "./context.ts";

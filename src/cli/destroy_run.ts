@@ -7,7 +7,7 @@
  */
 import { type DestroyListing, type DestroyOutcome, runDestroy } from "../bootstrap/destroy_command.ts";
 import { renderDestroyJson, renderDestroyListing, renderDestroyResult } from "../bootstrap/destroy_listing.ts";
-import { createActionWaiter } from "../cluster/action_waiter.ts";
+import { createActionWaiter } from "../cluster/infra/action_waiter.ts";
 import { CANCEL, type Prompter } from "../config/wizard.ts";
 import { UsageError } from "../lib/errors.ts";
 import type { CliContext } from "./context.ts";

@@ -13,7 +13,7 @@ import {
   renderDoctorJson,
   renderDoctorText,
 } from "../bootstrap/doctor_report.ts";
-import { DEFAULT_CALLER_IP_URL, detectCallerIp } from "../cluster/caller_ip.ts";
+import { DEFAULT_CALLER_IP_URL, detectCallerIp } from "../cluster/infra/caller_ip.ts";
 import { expandSpec } from "../config/mod.ts";
 import type { HcloudClient } from "../hcloud/mod.ts";
 import { createKubeClient, type KubeClient } from "../kube/mod.ts";

@@ -5,9 +5,9 @@
  *
  * @module
  */
-import { type LiveEndpoints, talosNodes } from "../cluster/client_endpoints.ts";
-import { CREDENTIAL_FILES, type FileOutcome, loadClusterSecrets } from "../cluster/credentials.ts";
-import { findLiveEndpoints, repointClientConfigs, type RepointResult } from "../cluster/repoint_credentials.ts";
+import { type LiveEndpoints, talosNodes } from "../cluster/credentials/client_endpoints.ts";
+import { CREDENTIAL_FILES, type FileOutcome, loadClusterSecrets } from "../cluster/credentials/credentials.ts";
+import { findLiveEndpoints, repointClientConfigs, type RepointResult } from "../cluster/credentials/repoint.ts";
 import { expandSpec } from "../config/mod.ts";
 import { UsageError, UserFacingError } from "../lib/errors.ts";
 import type { CliContext } from "./context.ts";

@@ -7,7 +7,7 @@
  */
 import { computeApplyPlan, type PlanResult } from "../bootstrap/plan.ts";
 import { applyPlanToJson, renderApplyPlan } from "../bootstrap/render_apply_plan.ts";
-import { apiExposureWarning } from "../cluster/api_exposure.ts";
+import { apiExposureWarning } from "../cluster/infra/api_exposure.ts";
 import { expandSpec } from "../config/mod.ts";
 import { ExitStatus } from "../lib/errors.ts";
 import { type ApplyCommandDeps, applyDepsFromEnv } from "./apply_run.ts";

@@ -6,7 +6,7 @@
  * @module
  */
 import { dirname, join, resolve } from "node:path";
-import { clusterSecretsDir, SECRETS_PARENT_DIR } from "../cluster/secrets_layout.ts";
+import { clusterSecretsDir, SECRETS_PARENT_DIR } from "../cluster/credentials/secrets_layout.ts";
 import type { LoadedConfig } from "./load_config.ts";
 
 /** Flags and help text of the shared option. */

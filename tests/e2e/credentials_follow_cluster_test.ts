@@ -7,7 +7,7 @@
  */
 import { assertEquals, assertIncludes, assertOk } from "../assert.ts";
 import { startLocalCloud } from "../local_cloud/mod.ts";
-import { readKubeconfigFacts, SECRETS_GITIGNORE } from "../../src/cluster/credentials.ts";
+import { readKubeconfigFacts, SECRETS_GITIGNORE } from "../../src/cluster/credentials/credentials.ts";
 import { parseTalosconfig } from "../../src/talos/talosconfig.ts";
 import { bootstrapCalls, k8zner, makeWorkdir, modeOf, mutating, renderConfig } from "./apply_harness.ts";
 import { withFakes } from "../fake_contracts.ts";

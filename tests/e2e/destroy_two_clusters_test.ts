@@ -13,7 +13,7 @@ import { listClusterResources, listResources } from "./cloud_inventory.ts";
 import type { CliContext } from "../../src/cli/context.ts";
 import { type DestroyCommandDeps, runDestroyCommand } from "../../src/cli/destroy_run.ts";
 import { DestroyNotConfirmedError } from "../../src/bootstrap/destroy_command.ts";
-import { serverPrice } from "../../src/cluster/cost.ts";
+import { serverPrice } from "../../src/cluster/cost/cost.ts";
 import type { Server } from "../../src/hcloud/mod.ts";
 import { withFakes } from "../fake_contracts.ts";
 

@@ -1,0 +1,212 @@
+/**
+ * `discoverCluster()`: one discovery pass (ADR 0002). A handful of `GET`s filtered by
+ * `k8zner.io/cluster=<name>` find everything k8zner created; one more finds the cloud
+ * controller's load balancers, which are kept only when they provably belong to this cluster;
+ * deterministic names that are missing are looked up once to report same-named foreign objects.
+ *
+ * @module
+ */
+import { clusterSelector, type DesiredState, LABEL_KEYS } from "../../config/mod.ts";
+import type { HcloudClient, LoadBalancer, Volume } from "../../hcloud/mod.ts";
+import { readWithRetry } from "./ensure_common.ts";
+import {
+  CCM_SERVICE_UID_LABEL,
+  type Conflict,
+  CSI_MANAGED_LABEL,
+  type ObservedCluster,
+  ownerOf,
+  type ResourceKind,
+  sshKeyName,
+} from "./observed.ts";
+
+/** Options of {@link discoverCluster}. */
+export interface DiscoverOptions {
+  /** With a desired state, its deterministic names are checked for same-named foreign objects. */
+  desired?: DesiredState;
+  /** Waits between retries of a failed read (default: a timer). */
+  sleep?: (ms: number) => Promise<void>;
+}
+
+/** Finds everything of cluster `name`. Read-only: only `GET` requests. */
+export async function discoverCluster(
+  client: HcloudClient,
+  name: string,
+  options: DiscoverOptions = {},
+): Promise<ObservedCluster> {
+  const hc = retryingReads(client, options.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms))));
+  const labelSelector = clusterSelector(name);
+  const [servers, networks, firewalls, loadBalancers, placementGroups, sshKeys, volumes, primaryIps, ccm] =
+    await Promise.all([
+      hc.servers.listAll({ labelSelector }),
+      hc.networks.listAll({ labelSelector }),
+      hc.firewalls.listAll({ labelSelector }),
+      hc.loadBalancers.listAll({ labelSelector }),
+      hc.placementGroups.listAll({ labelSelector }),
+      hc.sshKeys.listAll({ labelSelector }),
+      hc.volumes.listAll({ labelSelector }),
+      hc.primaryIps.listAll({ labelSelector }),
+      hc.loadBalancers.listAll({ labelSelector: CCM_SERVICE_UID_LABEL }),
+    ]);
+  const serverIds = new Set(servers.map((s) => s.id));
+  const networkIds = new Set(networks.map((n) => n.id));
+  const ccmLoadBalancers = await selectCcmLoadBalancers(
+    hc,
+    name,
+    ccm.filter((lb) => !loadBalancers.some((own) => own.id === lb.id)),
+    serverIds,
+    networkIds,
+  );
+  const observed: ObservedCluster = {
+    name,
+    servers,
+    networks,
+    firewalls,
+    loadBalancers,
+    ccmLoadBalancers,
+    placementGroups,
+    sshKeys,
+    volumes: [...volumes, ...await findCsiVolumesOfServers(hc, name, volumes, servers)],
+    primaryIps,
+    conflicts: [],
+  };
+  if (options.desired) observed.conflicts = await findConflicts(hc, observed, options.desired);
+  return observed;
+}
+
+/**
+ * Keeps the cloud controller's load balancers that belong to cluster `name`: targets on its
+ * servers, attached to its network, or named `<name>-…` (the Traefik service's load balancer is
+ * `<name>-ingress`) with no targets elsewhere. A name prefix alone is not enough when another
+ * k8zner cluster's name also matches (`demo` vs `demo-2`): the load balancer is then left alone.
+ * Anything targeting another cluster's servers is never ours (the earlier implementation deleted
+ * every CCM load balancer in the project, inventory §10).
+ */
+async function selectCcmLoadBalancers(
+  hc: HcloudClient,
+  name: string,
+  candidates: LoadBalancer[],
+  serverIds: Set<number>,
+  networkIds: Set<number>,
+): Promise<LoadBalancer[]> {
+  const ours: LoadBalancer[] = [];
+  const byPrefixOnly: LoadBalancer[] = [];
+  for (const lb of candidates) {
+    const owner = lb.labels?.[LABEL_KEYS.cluster];
+    if (owner !== undefined && owner !== name) continue;
+    const targets = lb.targets.filter((t) => t.type === "server" && t.server).map((t) => t.server!.id);
+    if (targets.some((id) => !serverIds.has(id))) continue;
+    if (targets.length > 0 || lb.private_net.some((p) => networkIds.has(p.network))) ours.push(lb);
+    else if (lb.name.startsWith(`${name}-`)) byPrefixOnly.push(lb);
+  }
+  if (byPrefixOnly.length > 0) {
+    const others = await otherClusterNames(hc, name);
+    for (const lb of byPrefixOnly) {
+      const longer = others.some((o) => o.startsWith(`${name}-`) && lb.name.startsWith(`${o}-`));
+      if (!longer) ours.push(lb);
+    }
+  }
+  return ours;
+}
+
+async function otherClusterNames(hc: HcloudClient, name: string): Promise<string[]> {
+  const [networks, lbs] = await Promise.all([
+    hc.networks.listAll({ labelSelector: LABEL_KEYS.cluster }),
+    hc.loadBalancers.listAll({ labelSelector: LABEL_KEYS.cluster }),
+  ]);
+  const names = new Set([...networks, ...lbs].map((o) => o.labels?.[LABEL_KEYS.cluster] ?? ""));
+  names.delete(name);
+  names.delete("");
+  return [...names];
+}
+
+/**
+ * CSI volumes attached to the cluster's servers that lack the cluster label (created before the
+ * CSI driver was given `HCLOUD_VOLUME_EXTRA_LABELS`). Volumes without the CSI driver's label are
+ * someone's hand-attached disks and are left out; so is anything labelled for another cluster.
+ */
+async function findCsiVolumesOfServers(
+  hc: HcloudClient,
+  name: string,
+  labelled: Volume[],
+  servers: ObservedCluster["servers"],
+): Promise<Volume[]> {
+  const known = new Set(labelled.map((v) => v.id));
+  const attached = new Set(servers.flatMap((s) => s.volumes ?? []).filter((id) => !known.has(id)));
+  if (attached.size === 0) return [];
+  const csi = await hc.volumes.listAll({ labelSelector: `${CSI_MANAGED_LABEL.key}=${CSI_MANAGED_LABEL.value}` });
+  return csi.filter((v) =>
+    attached.has(v.id) && (v.labels?.[LABEL_KEYS.cluster] === undefined || v.labels[LABEL_KEYS.cluster] === name)
+  );
+}
+
+/** Looks up the desired names that were not found with our label; a hit is a conflict. */
+async function findConflicts(
+  hc: HcloudClient,
+  observed: ObservedCluster,
+  desired: DesiredState,
+): Promise<Conflict[]> {
+  const wanted: Record<Exclude<ResourceKind, "volume" | "primary_ip">, string[]> = {
+    network: [desired.network.request.name],
+    firewall: [desired.firewall.request.name],
+    load_balancer: [desired.loadBalancer.request.name],
+    placement_group: desired.placementGroups.map((p) => p.request.name),
+    server: desired.servers.map((s) => s.name),
+    ssh_key: [sshKeyName(desired.cluster.name)],
+  };
+  const have: Record<keyof typeof wanted, { name: string }[]> = {
+    network: observed.networks,
+    firewall: observed.firewalls,
+    load_balancer: observed.loadBalancers,
+    placement_group: observed.placementGroups,
+    server: observed.servers,
+    ssh_key: observed.sshKeys,
+  };
+  const apis = {
+    network: hc.networks,
+    firewall: hc.firewalls,
+    load_balancer: hc.loadBalancers,
+    placement_group: hc.placementGroups,
+    server: hc.servers,
+    ssh_key: hc.sshKeys,
+  };
+  const lookups = (Object.keys(wanted) as (keyof typeof wanted)[]).map(async (kind) => {
+    const missing = wanted[kind].filter((n) => !have[kind].some((o) => o.name === n));
+    if (missing.length === 0) return [];
+    const api = apis[kind] as {
+      findByName(n: string): Promise<{ id: number; name: string; labels?: Record<string, string> } | undefined>;
+      listAll(): Promise<{ id: number; name: string; labels?: Record<string, string> }[]>;
+    };
+    // One request either way: by name for a single missing object, else the whole (small) list.
+    const found = missing.length === 1
+      ? [await api.findByName(missing[0]!)].filter((o) => o !== undefined)
+      : (await api.listAll()).filter((o) => missing.includes(o.name));
+    return found.map((o): Conflict => ({ kind, name: o.name, id: o.id, owner: ownerOf(o.labels) }));
+  });
+  return (await Promise.all(lookups)).flat();
+}
+
+/** The client's list and lookup calls, each retried on transient failures (they only read). */
+function retryingReads(hc: HcloudClient, sleep: (ms: number) => Promise<void>): HcloudClient {
+  const wrap = <A extends { listAll: unknown; findByName: unknown }>(api: A): A => {
+    const a = api as unknown as {
+      listAll: (...args: unknown[]) => Promise<unknown>;
+      findByName: (...args: unknown[]) => Promise<unknown>;
+    };
+    return {
+      ...api,
+      listAll: (...args: unknown[]) => readWithRetry(sleep, () => a.listAll(...args)),
+      findByName: (...args: unknown[]) => readWithRetry(sleep, () => a.findByName(...args)),
+    } as A;
+  };
+  return {
+    ...hc,
+    servers: wrap(hc.servers),
+    networks: wrap(hc.networks),
+    firewalls: wrap(hc.firewalls),
+    loadBalancers: wrap(hc.loadBalancers),
+    placementGroups: wrap(hc.placementGroups),
+    sshKeys: wrap(hc.sshKeys),
+    volumes: { ...hc.volumes, listAll: (o) => readWithRetry(sleep, () => hc.volumes.listAll(o)) },
+    primaryIps: { ...hc.primaryIps, listAll: (o) => readWithRetry(sleep, () => hc.primaryIps.listAll(o)) },
+  };
+}

@@ -1,0 +1,46 @@
+import { assertEquals, assertIncludes, assertOk, assertThrows } from "../../../tests/assert.ts";
+import { expandSpec } from "../../config/mod.ts";
+import { renderClusterConfigInput } from "./node_config.ts";
+
+const SPEC = { name: "n1", region: "nbg1", mode: "dev", workers: { count: 1, size: "cx23" } } as const;
+const desired = expandSpec(SPEC);
+
+Deno.test("renderClusterConfigInput() points the cluster at the load balancer's public IPv4 with both LB SANs", () => {
+  const input = renderClusterConfigInput(desired, {
+    lbPublicIpv4: "203.0.113.50",
+    controlPlaneIpv4s: ["198.51.100.2"],
+  });
+  assertEquals(input.endpoint, "https://203.0.113.50:6443");
+  assertEquals(input.certSans, ["203.0.113.50", "10.0.0.254"]);
+  assertEquals(input.allowSchedulingOnControlPlanes, true);
+  assertEquals(input.network.podCidr, desired.kubernetes.podCidr);
+  assertIncludes(input.talosVersion, "v1.");
+});
+
+Deno.test("renderClusterConfigInput() opens the control-plane metrics only for a cluster with monitoring", () => {
+  assertEquals(desired.addons.kubePrometheusStack.enabled, false);
+  assertEquals(renderClusterConfigInput(desired, { lbPublicIpv4: "203.0.113.50" }).monitoring, false);
+  const monitored = expandSpec({ ...SPEC, monitoring: true });
+  assertEquals(renderClusterConfigInput(monitored, { lbPublicIpv4: "203.0.113.50" }).monitoring, true);
+});
+
+Deno.test("renderClusterConfigInput() refuses a load balancer without an address", () => {
+  assertThrows(() => renderClusterConfigInput(desired, { lbPublicIpv4: "" }), TypeError);
+});
+
+Deno.test("renderClusterConfigInput() with a private API load balancer: its private IP is the endpoint, control planes are SANs", () => {
+  const privateLb = expandSpec({
+    name: "n1",
+    region: "nbg1",
+    mode: "dev",
+    workers: { count: 1, size: "cx23" },
+    api_load_balancer: "private",
+  });
+  const input = renderClusterConfigInput(privateLb, {
+    lbPublicIpv4: "203.0.113.50",
+    controlPlaneIpv4s: ["198.51.100.2"],
+  });
+  assertEquals(input.endpoint, "https://10.0.0.254:6443");
+  assertEquals(input.certSans, ["10.0.0.254", "198.51.100.2"]);
+  assertOk(!input.certSans!.includes("203.0.113.50"), "the load balancer's public address is not used");
+});
