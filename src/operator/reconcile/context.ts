@@ -1,0 +1,85 @@
+/**
+ * What one reconcile of one `K8znerCluster` works with, and what each of its steps reports back. The
+ * reconciler (`reconciler.ts`) builds a {@link ReconcileContext} per pass and runs the phase steps in order
+ * (Infrastructure, Compute, WaitForK8s, CNI, Addons, Running); every step is idempotent, finds its work done
+ * on the next pass, and owns one or more conditions of the status.
+ *
+ * Everything with side effects comes in through the context, so steps run unchanged in the operator process,
+ * in in-process tests against the local cloud, and in unit tests with fakes.
+ *
+ * @module
+ */
+import type { DesiredState } from "../../config/mod.ts";
+import type { KubeClient, KubeObject } from "../../kube/mod.ts";
+import type { SecretsBundle } from "../../talos/secrets_bundle.ts";
+import type { ClusterDeps } from "../../cluster/infra/deps.ts";
+import type { TalosDeps } from "../../cluster/nodes/talos_deps.ts";
+import type { EventRecorder, JsonLogger, OperatorMetrics } from "../runtime/mod.ts";
+
+/** A status condition as the CRD stores it (`lastTransitionTime` and `observedGeneration` are set by the reconciler). */
+export interface ConditionInput {
+  type: ConditionType;
+  status: "True" | "False" | "Unknown";
+  /** CamelCase, e.g. `Provisioned`, `Pending`, `DrainBlocked`, `QuorumAtRisk`. */
+  reason: string;
+  /** One sentence for `kubectl describe` and `k8zner doctor`; never a secret. */
+  message: string;
+}
+
+/** The conditions a K8znerCluster carries; each is owned by exactly one step (Ready/Progressing/Degraded by the reconciler). */
+export type ConditionType =
+  | "InfrastructureReady"
+  | "ControlPlaneReady"
+  | "WorkersReady"
+  | "CNIReady"
+  | "AddonsReady"
+  | "Ready"
+  | "Progressing"
+  | "Degraded";
+
+/** The phases of the design, in order (status.provisioningPhase); `Running` once all are done. */
+export const PROVISIONING_PHASES = ["Infrastructure", "Compute", "WaitForK8s", "CNI", "Addons", "Running"] as const;
+export type ProvisioningPhase = typeof PROVISIONING_PHASES[number];
+
+/** Everything one reconcile of one cluster may use. */
+export interface ReconcileContext {
+  /** The K8znerCluster as read at the start of this pass (spec, metadata.generation, status). */
+  readonly cluster: KubeObject;
+  /** Its desired state: the spec expanded by the same `expandSpec` apply uses (`desired_from_spec.ts`). */
+  readonly desired: DesiredState;
+  /** The cluster's Talos secrets bundle (from the Talos credentials Secret): node configs are rendered from it. */
+  readonly bundle: SecretsBundle;
+  /** Hetzner (through the operator's counting fetch), the action waiter, clock and sleep. */
+  readonly cloud: ClusterDeps;
+  /**
+   * Talos clients. Endpoints are the nodes' private IPs (the operator runs inside the network); a test maps
+   * them onto loopback addresses in the dialer it injects, never in the steps.
+   */
+  readonly talos: TalosDeps;
+  /** The Kubernetes API with the operator's service account. */
+  readonly kube: KubeClient;
+  /** The Nodes of this cluster as the Node watch last saw them (no request). */
+  nodes(): readonly KubeObject[];
+  /** Kubernetes Events on the K8znerCluster, one per action taken. */
+  readonly events: EventRecorder;
+  readonly log: JsonLogger;
+  readonly metrics: OperatorMetrics;
+  /** Throws `LeadershipLostError` unless this process still holds the Lease; call right before every destructive step. */
+  requireLeadership(action: string): Promise<void>;
+  now(): number;
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+  /** Aborted when the operator shuts down or loses leadership. */
+  readonly signal: AbortSignal;
+}
+
+/** What a step reports. */
+export interface StepOutcome {
+  /** The conditions this step owns, as observed now. */
+  conditions: ConditionInput[];
+  /** True when this step's work is complete; later phases run only after every earlier step is done. */
+  done: boolean;
+  /** Come back sooner than the idle requeue (e.g. 5 s while a node joins or a drain retries). */
+  requeueAfterMs?: number;
+  /** Status fields this step owns (e.g. `controlPlanes`, `workers`, `infrastructure`), merged into the status. */
+  status?: Record<string, unknown>;
+}
