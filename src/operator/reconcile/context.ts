@@ -14,6 +14,7 @@ import type { KubeClient, KubeObject } from "../../kube/mod.ts";
 import type { SecretsBundle } from "../../talos/secrets_bundle.ts";
 import type { ClusterDeps } from "../../cluster/infra/deps.ts";
 import type { TalosDeps } from "../../cluster/nodes/talos_deps.ts";
+import type { Server } from "../../hcloud/mod.ts";
 import type { EventRecorder, JsonLogger, OperatorMetrics } from "../runtime/mod.ts";
 
 /** A status condition as the CRD stores it (`lastTransitionTime` and `observedGeneration` are set by the reconciler). */
@@ -70,6 +71,30 @@ export interface ReconcileContext {
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
   /** Aborted when the operator shuts down or loses leadership. */
   readonly signal: AbortSignal;
+  /**
+   * Facts about this cluster kept between passes in this process (e.g. when infrastructure and servers were
+   * last read from Hetzner). Lost on restart, so the first pass after a restart rediscovers everything.
+   */
+  readonly memory: Map<string, unknown>;
+}
+
+/** The compute as the Compute and healing steps see it. */
+export interface ComputeView {
+  /** This cluster's servers as Hetzner last listed them (by label selector). */
+  readonly servers: readonly Server[];
+  /** This cluster's Nodes as the watch last saw them. */
+  readonly nodes: readonly KubeObject[];
+}
+
+/** Node lifecycle actions the Compute step implements and healing uses. */
+export interface NodeActions {
+  /**
+   * Creates (or finishes) the planned server `name`, applies its machine config over the Talos API in
+   * maintenance mode and waits until it runs with that config. Never bootstraps etcd. Idempotent.
+   */
+  addNode(name: string): Promise<void>;
+  /** Deletes server `name` (when it exists), then its Node object: for a node that cannot be drained. */
+  removeUnreachable(name: string): Promise<void>;
 }
 
 /** What a step reports. */
