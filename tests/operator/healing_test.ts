@@ -295,7 +295,13 @@ Deno.test(withFakes("healing stops before deleting anything when leadership is l
   await using world = await startHealingWorld();
   world.setNode("demo-w-2", { state: "unknown", createdAt: T0, since: OFF });
   world.setNow(OFF + 6 * MIN);
+  // Lost inside the Compute step's own check (it re-checks before deleting, too): no failure Event from a non-leader.
+  world.actions.failNext("removeUnreachable", new LeadershipLostError("lease lost"));
+  await assertRejects(() => reconcileHealing(world.ctx, world.snapshot(), world.actions), LeadershipLostError);
+  assertEquals(world.events().map((e) => e.split(":")[0]), ["Warning ReplacingNode"]);
+
   world.loseLeadership();
   await assertRejects(() => reconcileHealing(world.ctx, world.snapshot(), world.actions), LeadershipLostError);
-  assertEquals(world.actions.calls, []);
+  assertEquals(world.actions.calls, ["removeUnreachable demo-w-2"], "nothing after the lost check");
+  assertEquals(world.timeline.at(-1), "requireLeadership delete server and Node demo-w-2");
 }));

@@ -13,6 +13,7 @@
 import { formatElapsed } from "../../../lib/duration.ts";
 import { reasonOf } from "../../../cluster/nodes/talos_deps.ts";
 import type { ComputeView, NodeActions, ReconcileContext, StepOutcome } from "../context.ts";
+import { LeadershipLostError } from "../../runtime/mod.ts";
 import { assessJoin, auditEtcd, type ControlPlaneEtcd, type EtcdAudit } from "./etcd_audit.ts";
 import { observeEtcd } from "./etcd_observe.ts";
 import type { NodeJudgement } from "./node_health.ts";
@@ -219,6 +220,8 @@ async function reported(ctx: ReconcileContext, r: Replacement, what: string, act
   try {
     await action();
   } catch (err) {
+    // A replica that lost the Lease stops quietly: the new leader picks the replacement up from the cloud.
+    if (err instanceof LeadershipLostError) throw err;
     const reason = err instanceof Error ? err.message.split("\n")[0] : String(err);
     ctx.log.error(`replacement could not ${what} the node`, { node: r.name, step: r.step, error: err });
     await ctx.events.record(
