@@ -11,11 +11,10 @@
  * @module
  */
 import { formatElapsed } from "../../../lib/duration.ts";
-import { reasonOf } from "../../../cluster/nodes/talos_deps.ts";
 import type { ComputeView, NodeActions, ReconcileContext, StepOutcome } from "../context.ts";
 import { LeadershipLostError } from "../../runtime/mod.ts";
-import { assessJoin, auditEtcd, type ControlPlaneEtcd, type EtcdAudit } from "./etcd_audit.ts";
-import { observeEtcd } from "./etcd_observe.ts";
+import { assessJoin, type EtcdAudit } from "./etcd_audit.ts";
+import { auditControlPlane, observeControlPlanes, removeMembers } from "./etcd_steps.ts";
 import type { NodeJudgement } from "./node_health.ts";
 import { ACTIVE_REQUEUE_MS, healingOutcome, IDLE_REQUEUE_MS } from "./outcome.ts";
 import { joinProgress, type Replacement, writeReplacement } from "./replacement.ts";
@@ -41,7 +40,7 @@ export async function startReplacement(
   const { ctx, thresholdMs } = pass;
   let audit: EtcdAudit | undefined;
   if (target.role === "control-plane") {
-    audit = await auditControlPlane(pass, judgements, target.name);
+    audit = await auditControlPlane(pass.ctx, pass.view, judgements, target.name);
     if (!audit.ok) return await refuse(ctx, target.name, audit);
   }
   const replacement: Replacement = {
@@ -103,7 +102,7 @@ export async function continueReplacement(
   }
   let detail = progress === "registering" ? "waiting for its new Node to register" : "waiting for its Node to be Ready";
   if (replacement.role === "control-plane") {
-    const join = assessJoin(await observeControlPlanes(pass, judgements), replacement.name);
+    const join = assessJoin(await observeControlPlanes(pass.ctx, judgements), replacement.name);
     if (join.state === "quorum-at-risk") {
       ctx.log.error("etcd quorum at risk during a replacement", { node: replacement.name, message: join.message });
       await ctx.events.record(ctx.cluster, "Warning", "QuorumAtRisk", "Audit", join.message);
@@ -126,7 +125,7 @@ async function runSteps(
 ): Promise<StepOutcome> {
   const { ctx, actions } = pass;
   if (r.step === "etcd") {
-    audit ??= await auditControlPlane(pass, judgements, r.name);
+    audit ??= await auditControlPlane(pass.ctx, pass.view, judgements, r.name);
     // Kept in memory: this node stays the one being replaced while the audit refuses.
     if (!audit.ok) return await refuse(ctx, r.name, audit);
     const aborted = await removeMembers(ctx, audit);
@@ -168,51 +167,6 @@ async function runSteps(
     return replacing(r, "waiting for its new Node to register");
   }
   return await continueReplacement(pass, judgements, r, again);
-}
-
-/** Removes the audited members through the healthy control plane; an outcome when a removal failed. */
-async function removeMembers(
-  ctx: ReconcileContext,
-  audit: Extract<EtcdAudit, { ok: true }>,
-): Promise<StepOutcome | undefined> {
-  if (audit.removals.length === 0) return undefined;
-  const client = ctx.talos.talosClient(audit.via.privateIp);
-  try {
-    for (const member of audit.removals) {
-      const id = member.id.toString(16);
-      await ctx.requireLeadership(`remove etcd member ${member.hostname}`);
-      try {
-        await client.etcdRemoveMemberById(member.id, { signal: ctx.signal });
-      } catch (err) {
-        const message = `Could not remove etcd member ${member.hostname} (${id}) through ${audit.via.name}: ${
-          reasonOf(err)
-        }; stopped before deleting any server or Node`;
-        ctx.log.error("etcd member removal failed; replacement aborted", {
-          member: member.hostname,
-          via: audit.via.name,
-          error: reasonOf(err),
-        });
-        await ctx.events.record(ctx.cluster, "Warning", "EtcdMemberRemovalFailed", "RemoveEtcdMember", message);
-        return healingOutcome("True", "EtcdMemberRemovalFailed", message, {
-          done: false,
-          requeueAfterMs: IDLE_REQUEUE_MS,
-        });
-      }
-      const why = member.why === "replaced" ? "its node is being replaced" : "its server no longer exists";
-      await ctx.events.record(
-        ctx.cluster,
-        "Normal",
-        "EtcdMemberRemoved",
-        "RemoveEtcdMember",
-        `Removed etcd member ${member.hostname} (${id}) through ${audit.via.name}: ${why}`,
-      );
-      ctx.log.info("etcd member removed", { member: member.hostname, id, via: audit.via.name, why });
-    }
-  } finally {
-    // The removals are done or refused; a connection that fails to close changes neither.
-    await client.close().catch(() => {});
-  }
-  return undefined;
 }
 
 /** Runs a node action; a failure is recorded (Event, log) and rethrown, so the reconciler backs off and retries. */
@@ -270,38 +224,6 @@ function replacing(r: Replacement, detail: string): StepOutcome {
     done: false,
     requeueAfterMs: ACTIVE_REQUEUE_MS,
   });
-}
-
-async function auditControlPlane(
-  pass: HealPass,
-  judgements: readonly NodeJudgement[],
-  dead: string,
-): Promise<EtcdAudit> {
-  const observed = await observeControlPlanes(pass, judgements);
-  return auditEtcd({
-    observed,
-    dead,
-    knownDead: new Set(
-      judgements.filter((j) => j.role === "control-plane" && j.verdict === "unreachable").map((j) => j.name),
-    ),
-    servers: new Set(pass.view.servers.map((s) => s.name)),
-  });
-}
-
-/** Asks every planned control plane with a server (one without cannot answer) and records the etcd gauges. */
-async function observeControlPlanes(
-  pass: HealPass,
-  judgements: readonly NodeJudgement[],
-): Promise<ControlPlaneEtcd[]> {
-  const { ctx } = pass;
-  const controlPlanes = judgements.filter((j) => j.role === "control-plane" && j.serverExists);
-  const observed = await observeEtcd(ctx.talos, controlPlanes, { signal: ctx.signal });
-  const members = (observed.find((o) => o.etcdHealthy && o.members) ?? observed.find((o) => o.members))?.members;
-  if (members) {
-    const learners = members.filter((m) => m.isLearner).length;
-    ctx.metrics.setEtcd(ctx.cluster.metadata.name, { members: members.length - learners, learners });
-  }
-  return observed;
 }
 
 function roleText(role: Replacement["role"]): string {
