@@ -181,7 +181,7 @@ Deno.test("followClusterStatus() reports each new status line and returns once t
     await handover(kube);
     const steps: Array<Record<string, unknown>> = [
       { provisioningPhase: "Addons", controlPlanes: { desired: 3, ready: 3 }, workers: { desired: 2, ready: 1 } },
-      { phase: "Running", provisioningPhase: "Complete", workers: { desired: 2, ready: 2 } },
+      { phase: "Running", provisioningPhase: "Running", workers: { desired: 2, ready: 2 } },
       {
         conditions: [{
           type: "Ready",

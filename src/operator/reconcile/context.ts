@@ -38,9 +38,8 @@ export type ConditionType =
   | "Progressing"
   | "Degraded";
 
-/** The phases of the design, in order (status.provisioningPhase); `Running` once all are done. */
-export const PROVISIONING_PHASES = ["Infrastructure", "Compute", "WaitForK8s", "CNI", "Addons", "Running"] as const;
-export type ProvisioningPhase = typeof PROVISIONING_PHASES[number];
+/** The phases of the design, in order (status.provisioningPhase); the CRD's enum is the single source. */
+export { PROVISIONING_PHASES, type ProvisioningPhase } from "../../addons/k8zner_crd.ts";
 
 /** Everything one reconcile of one cluster may use. */
 export interface ReconcileContext {
