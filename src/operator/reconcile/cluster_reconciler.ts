@@ -41,6 +41,8 @@ export interface ClusterReconcilerDeps {
   /** Hetzner dependencies with the cluster's token (for the `Delete` teardown). */
   cloudFor(cluster: KubeObject): Promise<ClusterDeps>;
   requireLeadership(action: string): Promise<void>;
+  /** Requeue when no step asks for sooner. Default {@link IDLE_REQUEUE_MS}. */
+  idleRequeueMs?: number;
 }
 
 function splitKey(key: string): { namespace?: string; name: string } {
@@ -56,6 +58,7 @@ function previousPhase(cluster: KubeObject): ProvisioningPhase {
 /** The reconcile function for the work queue. */
 export function createClusterReconciler(deps: ClusterReconcilerDeps): (key: string) => Promise<ReconcileResult> {
   const memories = new Map<string, Map<string, unknown>>();
+  const idle = deps.idleRequeueMs ?? IDLE_REQUEUE_MS;
 
   async function writeStatus(cluster: KubeObject, pass: PassResult): Promise<void> {
     const previous = cluster.status as Record<string, unknown> | undefined;
@@ -115,7 +118,7 @@ export function createClusterReconciler(deps: ClusterReconcilerDeps): (key: stri
         deps.metrics.forgetCluster(name);
         return { forget: true };
       }
-      return { requeueAfterMs: IDLE_REQUEUE_MS };
+      return { requeueAfterMs: idle };
     }
     if (!hasTeardownFinalizer(cluster)) {
       cluster = await addTeardownFinalizer(deps.kube, cluster);
@@ -145,7 +148,7 @@ export function createClusterReconciler(deps: ClusterReconcilerDeps): (key: stri
         paused,
         waitingFor: { step: "Spec", message: err.message },
       });
-      return { requeueAfterMs: IDLE_REQUEUE_MS };
+      return { requeueAfterMs: idle };
     }
     let memory = memories.get(key);
     if (!memory) memories.set(key, memory = new Map());
@@ -168,9 +171,11 @@ export function createClusterReconciler(deps: ClusterReconcilerDeps): (key: stri
       });
       throw err.cause;
     }
+    // A term that ended mid-pass (lost Lease, shutdown) writes nothing: another replica may lead now.
+    ctx.signal.throwIfAborted();
     countNodes(name, desired, ctx.nodes());
     await writeStatus(cluster, pass);
-    return { requeueAfterMs: pass.requeueAfterMs ?? IDLE_REQUEUE_MS };
+    return { requeueAfterMs: Math.min(pass.requeueAfterMs ?? idle, idle) };
   }
 
   return async (key) => {

@@ -106,4 +106,9 @@ export interface StepOutcome {
   requeueAfterMs?: number;
   /** Status fields this step owns (e.g. `controlPlanes`, `workers`, `infrastructure`), merged into the status. */
   status?: Record<string, unknown>;
+  /**
+   * What the step waits for when not done, one sentence (shown in the Ready and Progressing messages);
+   * the message of its first condition that is not True when absent.
+   */
+  message?: string;
 }

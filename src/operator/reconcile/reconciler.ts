@@ -89,7 +89,10 @@ export async function runPass(ctx: ReconcileContext, options: RunPassOptions): P
       continue;
     }
     result.provisioningPhase = step.phase;
-    result.waitingFor = { step: step.name, message: firstNotTrue(outcome)?.message ?? `${step.name} is not done` };
+    result.waitingFor = {
+      step: step.name,
+      message: outcome.message ?? firstNotTrue(outcome)?.message ?? `${step.name} is not done`,
+    };
     break;
   }
   return result;

@@ -19,12 +19,8 @@ export function reconcileWaitForK8s(ctx: ReconcileContext): Promise<StepOutcome>
   return Promise.resolve({
     done: false,
     requeueAfterMs: NODE_REGISTRATION_POLL_MS,
-    conditions: [{
-      type: "Progressing",
-      status: "True",
-      reason: "WaitForK8s",
-      message: `Waiting for ${missing.length} node(s) to register: ${missing.join(", ")}`,
-    }],
+    conditions: [],
+    message: `Waiting for ${missing.length} node(s) to register: ${missing.join(", ")}`,
   });
 }
 
