@@ -173,7 +173,7 @@ export async function loadOperatorConfig(flags: OperatorFlags, io: OperatorConfi
     DEFAULT_HEALTH_ADDRESS,
   );
   const metricsAddress = bindAddress("--metrics-bind-address", flags.metricsBindAddress, DEFAULT_METRICS_ADDRESS);
-  if (healthAddress !== undefined && healthAddress === metricsAddress) {
+  if (healthAddress !== undefined && healthAddress === metricsAddress && !healthAddress.endsWith(":0")) {
     throw new UsageError(`--health-probe-bind-address and --metrics-bind-address are both ${healthAddress}`);
   }
   const mapText = flags.talosAddressMap ?? io.env(TALOS_ADDRESS_MAP_ENV) ?? "";
