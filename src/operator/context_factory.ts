@@ -125,7 +125,7 @@ export function createContextFactory(deps: ContextFactoryDeps): ContextFactory {
     const pem = { caPem: credentials.caPem, certPem: credentials.certPem, keyPem: credentials.keyPem };
     const map = deps.talosAddressMap;
     // The map applies only to where a connection is dialled; the certificate is still checked
-    // against the node's real (private) address.
+    // against the node's real (private) address (the channel verifies an IP servername directly).
     const servername = (endpoint: string) => {
       const host = endpoint.replace(/:\d+$/, "");
       return map.translate(host) === host ? {} : { servername: host };
@@ -135,8 +135,8 @@ export function createContextFactory(deps: ContextFactoryDeps): ContextFactory {
       now: deps.now,
       talosClient: (endpoint) =>
         createTalosClient({ endpoint: map.translateEndpoint(endpoint), ...pem, ...servername(endpoint) }),
-      maintenanceClient: (endpoint) =>
-        createMaintenanceClient({ endpoint: map.translateEndpoint(endpoint), ...servername(endpoint) }),
+      // Maintenance mode has no certificate anyone can verify: only the address is mapped.
+      maintenanceClient: (endpoint) => createMaintenanceClient({ endpoint: map.translateEndpoint(endpoint) }),
     });
     const entry = { version, bundle, talos };
     talosCache.set(key, entry);
