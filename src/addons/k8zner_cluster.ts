@@ -64,6 +64,13 @@ export interface K8znerClusterSpec {
   };
 }
 
+/**
+ * Top-level spec fields the config does not drive: set by apply's bootstrap once (`bootstrap`) or by the
+ * cluster's owner in the cluster (`paused`, `deletionPolicy`, `healthCheck`). `apply` neither diffs nor
+ * overwrites them.
+ */
+export const IN_CLUSTER_SPEC_FIELDS = ["bootstrap", "paused", "deletionPolicy", "healthCheck"] as const;
+
 function subdomainOf(host: string | undefined, domain: string | undefined): string | undefined {
   if (!host || !domain || !host.endsWith(`.${domain}`)) return undefined;
   return host.slice(0, -(domain.length + 1));

@@ -149,6 +149,20 @@ Deno.test("a changed config updates only the K8znerCluster spec (one merge patch
   });
 });
 
+Deno.test("apply keeps what the owner set in the cluster: spec.paused and spec.deletionPolicy", async () => {
+  await withApi(async (_api, kube) => {
+    await handover(kube);
+    await kube.patchMerge("k8zner.io/v1alpha1", "K8znerCluster", "demo", "k8zner-system", {
+      spec: { paused: true, deletionPolicy: "Delete" },
+    });
+    const result = await ensureK8znerCluster(kube, { name: "demo", spec: SPEC, status: STATUS });
+    assertEquals([result.action, result.changes], ["unchanged", []]);
+    const stored = await kube.get("k8zner.io/v1alpha1", "K8znerCluster", "demo", "k8zner-system");
+    const spec = stored?.spec as Record<string, unknown>;
+    assertEquals([spec.paused, spec.deletionPolicy], [true, "Delete"]);
+  });
+});
+
 Deno.test("a K8znerCluster left without status by a crash gets its status on the next run, spec untouched", async () => {
   await withApi(async (api, kube) => {
     await installOperator(kube, MANIFESTS);
