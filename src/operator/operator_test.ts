@@ -234,3 +234,49 @@ Deno.test("the operator leads, reconciles on watch events within 2 s, records Ev
     await api.close();
   }
 });
+
+Deno.test("two operators: only the leader reconciles; when it shuts down the other takes over and continues", async () => {
+  const api = await startFakeKubeApi();
+  const kube = await createKubeClient({ kubeconfigYaml: api.kubeconfigYaml() });
+  const stops = { a: new AbortController(), b: new AbortController() };
+  try {
+    await seed(api);
+    const start = (identity: "a" | "b") => {
+      const { seen, steps } = recordingSteps();
+      const running = runOperator({
+        kube,
+        identity: `op-${identity}`,
+        log: createJsonLogger({ write: () => {} }),
+        metrics: new OperatorMetrics(CLUSTER_PHASES),
+        steps,
+        hcloud: (token) => createHcloudClient({ token, fetch, sleep: () => Promise.resolve() }),
+        talosAddressMap: parseTalosAddressMap(""),
+        now: Date.now,
+        sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+        lease: { durationMs: 3_000, renewDeadlineMs: 2_000, retryPeriodMs: 200 },
+        idleRequeueMs: 150,
+      }, stops[identity].signal);
+      return { seen, running };
+    };
+    const a = start("a");
+    await until("op-a reconciles", () => a.seen.length > 0);
+    const b = start("b");
+    await new Promise((r) => setTimeout(r, 1_000));
+    assertEquals(b.seen.length, 0, "a replica that does not hold the Lease must not reconcile");
+    stops.a.abort();
+    assertEquals(await a.running, { reason: "shutdown" });
+    // The Lease was released, so op-b takes over after its next retry, not after expiry.
+    const handedOver = Date.now();
+    await until("op-b reconciles", () => b.seen.length > 0);
+    assertOk(Date.now() - handedOver < 2_000, `takeover took ${Date.now() - handedOver} ms`);
+    const lease = await kube.get("coordination.k8s.io/v1", "Lease", "k8zner-operator", NS);
+    assertEquals((lease?.spec as { holderIdentity?: string }).holderIdentity, "op-b");
+    stops.b.abort();
+    assertEquals(await b.running, { reason: "shutdown" });
+  } finally {
+    stops.a.abort();
+    stops.b.abort();
+    kube.close();
+    await api.close();
+  }
+});
