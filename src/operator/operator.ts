@@ -54,6 +54,8 @@ export interface OperatorOptions {
   watch?: { inactivityMs?: number; relistIntervalMs?: number; serverTimeoutSeconds?: number };
   /** Requeue of an idle cluster. Default 30 s. */
   idleRequeueMs?: number;
+  /** How long to wait for passes in flight when the term ends. Default 5 s. */
+  drainTimeoutMs?: number;
   /** Told when the endpoints listen (the command logs the bound addresses). */
   onListening?(servers: { health?: OperatorHttpServer; metrics?: OperatorHttpServer }): void;
 }
@@ -156,7 +158,16 @@ export async function runOperator(options: OperatorOptions, signal: AbortSignal)
   try {
     await election;
     const current = term as typeof term;
-    if (current) await Promise.all([current.workers, current.watches]);
+    if (current) {
+      // Passes in flight see the term's signal abort; one stuck in a slow call (a Hetzner request
+      // has a 60 s timeout) must not hold the exit: nothing destructive passes requireLeadership now.
+      const drained = Promise.all([current.workers, current.watches]).then(() => true);
+      const late = new Promise<boolean>((resolve) => {
+        const timer = setTimeout(() => resolve(false), options.drainTimeoutMs ?? 5_000);
+        drained.then(() => clearTimeout(timer));
+      });
+      if (!(await Promise.race([drained, late]))) log.warn("a reconcile pass was still running at exit");
+    }
     if (signal.aborted) return { reason: "shutdown" };
     return { reason: "lost-leadership", message: await lost.promise };
   } finally {

@@ -280,3 +280,46 @@ Deno.test("two operators: only the leader reconciles; when it shuts down the oth
     await api.close();
   }
 });
+
+Deno.test("a pass stuck in a call that ignores the abort does not hold the operator's exit past the drain timeout", async () => {
+  const api = await startFakeKubeApi();
+  const kube = await createKubeClient({ kubeconfigYaml: api.kubeconfigYaml() });
+  const stop = new AbortController();
+  const lines: string[] = [];
+  try {
+    await seed(api);
+    let entered = false;
+    const stuck: PhaseStep = {
+      name: "Infrastructure",
+      phase: "Infrastructure",
+      acts: true,
+      run: () => {
+        entered = true;
+        return new Promise(() => {});
+      },
+    };
+    const running = runOperator({
+      kube,
+      identity: "op-a",
+      log: createJsonLogger({ write: (line) => lines.push(line) }),
+      metrics: new OperatorMetrics(CLUSTER_PHASES),
+      steps: [stuck],
+      hcloud: (token) => createHcloudClient({ token, fetch, sleep: () => Promise.resolve() }),
+      talosAddressMap: parseTalosAddressMap(""),
+      now: Date.now,
+      sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+      lease: { durationMs: 3_000, renewDeadlineMs: 2_000, retryPeriodMs: 200 },
+      drainTimeoutMs: 300,
+    }, stop.signal);
+    await until("the stuck pass", () => entered);
+    const stoppedAt = Date.now();
+    stop.abort();
+    assertEquals(await running, { reason: "shutdown" });
+    assertOk(Date.now() - stoppedAt < 2_000, `exit took ${Date.now() - stoppedAt} ms`);
+    assertOk(lines.some((l) => l.includes("still running at exit")));
+  } finally {
+    stop.abort();
+    kube.close();
+    await api.close();
+  }
+});
