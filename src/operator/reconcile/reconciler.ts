@@ -161,9 +161,11 @@ export function buildStatus(pass: PassResult, input: StatusInput): Record<string
     input.nowMs,
   );
   const degraded = conditions.some((c) => c.type === "Degraded" && c.status === "True");
+  // The status is written as a JSON merge patch: merge the same way here, so what is compared with
+  // the stored status is what would be stored (a field only the CLI wrote, such as
+  // infrastructure.snapshotID, stays, and does not make every pass look like a change).
   const next: Record<string, unknown> = {
-    ...(input.previous ?? {}),
-    ...pass.status,
+    ...mergePatched(input.previous ?? {}, pass.status),
     phase: clusterPhase(pass, degraded, input.deleting === true),
     provisioningPhase: pass.provisioningPhase,
     observedGeneration: input.generation,
@@ -172,6 +174,21 @@ export function buildStatus(pass: PassResult, input: StatusInput): Record<string
   if (!statusChanged(input.previous, next)) return input.previous!;
   next.lastReconcileTime = renderTime(input.nowMs);
   return next;
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/** `target` after the JSON merge patch `patch` (RFC 7386: objects merge, everything else replaces). */
+export function mergePatched(target: Record<string, unknown>, patch: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...target };
+  for (const [key, value] of Object.entries(patch)) {
+    if (value === null) delete out[key];
+    else if (isPlainObject(value) && isPlainObject(out[key])) out[key] = mergePatched(out[key], value);
+    else out[key] = value;
+  }
+  return out;
 }
 
 /** Whether two statuses differ in anything but `lastReconcileTime`. */

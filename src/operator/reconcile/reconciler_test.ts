@@ -174,3 +174,27 @@ Deno.test("buildStatus() lets a step's Degraded condition win and keeps conditio
   assertEquals(conditionOf(status, "Ready").status, "False");
   assertEquals(conditionOf(status, "CNIReady").status, "True");
 });
+
+Deno.test("buildStatus() merges step fields as the merge patch will, so a field only the CLI wrote does not make every pass a write", async () => {
+  const previous = {
+    phase: "Provisioning",
+    infrastructure: { networkID: 7, snapshotID: 99 },
+  };
+  const infra = step("Infrastructure", "Infrastructure", {
+    done: true,
+    conditions: [],
+    status: { infrastructure: { networkID: 7, firewallID: 8 } },
+  });
+  const first = buildStatus(await runPass(ctx, { steps: [infra], paused: false }), {
+    previous,
+    generation: 1,
+    nowMs: T0,
+  });
+  assertEquals(first.infrastructure, { networkID: 7, snapshotID: 99, firewallID: 8 });
+  const second = buildStatus(await runPass(ctx, { steps: [infra], paused: false }), {
+    previous: first,
+    generation: 1,
+    nowMs: T0 + 30_000,
+  });
+  assertEquals(statusChanged(first, second), false);
+});
