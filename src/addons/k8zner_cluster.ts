@@ -5,10 +5,10 @@
  * @module
  */
 import type { DesiredState } from "../config/desired_state.ts";
-import type { Mode, Region, ServerSize } from "../config/spec.ts";
+import type { ApiLoadBalancerMode, Mode, Region, ServerSize } from "../config/spec.ts";
 import { LABEL_KEYS, MANAGED_BY } from "../lib/labels.ts";
 import type { KubeObject } from "../kube/types.ts";
-import { K8ZNER_API_VERSION, K8ZNER_CLUSTER_KIND, K8ZNER_NAMESPACE } from "./k8zner_crd.ts";
+import { type DeletionPolicy, K8ZNER_API_VERSION, K8ZNER_CLUSTER_KIND, K8ZNER_NAMESPACE } from "./k8zner_crd.ts";
 import { sortKeysDeep } from "./sort_keys.ts";
 
 /**
@@ -46,9 +46,13 @@ export interface K8znerClusterSpec {
   domain?: string;
   certEmail?: string;
   apiAllowlist?: string[];
+  /** Whether the API load balancer has a public IPv4 (`public` when absent, as in the config). */
+  apiLoadBalancer?: ApiLoadBalancerMode;
   backup?: { enabled: boolean; schedule: string; s3SecretRef?: { name: string } };
   healthCheck?: { nodeNotReadyThreshold?: string; etcdUnhealthyThreshold?: string };
   paused?: boolean;
+  /** What deleting the object does to the cloud (`Retain` when absent). */
+  deletionPolicy?: DeletionPolicy;
   credentialsRef: { name: string };
   talosCredentialsRef?: { name: string };
   bootstrap?: {
@@ -59,6 +63,13 @@ export interface K8znerClusterSpec {
     publicIP?: string;
   };
 }
+
+/**
+ * Top-level spec fields the config does not drive: set by apply's bootstrap once (`bootstrap`) or by the
+ * cluster's owner in the cluster (`paused`, `deletionPolicy`, `healthCheck`). `apply` neither diffs nor
+ * overwrites them.
+ */
+export const IN_CLUSTER_SPEC_FIELDS = ["bootstrap", "paused", "deletionPolicy", "healthCheck"] as const;
 
 function subdomainOf(host: string | undefined, domain: string | undefined): string | undefined {
   if (!host || !domain || !host.endsWith(`.${domain}`)) return undefined;
@@ -87,6 +98,7 @@ export function renderK8znerClusterSpec(
       size: controlPlanes[0]?.server_type ?? "cx23",
     },
     workers: { count: state.kubernetes.workerCount, size: workers[0]?.server_type ?? "cx23" },
+    apiLoadBalancer: state.loadBalancer.access,
     talos: { version: state.talos.version },
     kubernetes: { version: state.kubernetes.version },
     network: {

@@ -10,7 +10,7 @@
  * @module
  */
 import type { KubeObject } from "../kube/types.ts";
-import { MAX_WORKERS, MIN_WORKERS, REGIONS, SERVER_SIZES } from "../config/spec.ts";
+import { API_LOAD_BALANCER_MODES, MAX_WORKERS, MIN_WORKERS, REGIONS, SERVER_SIZES } from "../config/spec.ts";
 import { NETWORK_CIDR, NODE_CIDR, POD_CIDR, SERVICE_CIDR } from "../config/expand.ts";
 
 export const K8ZNER_GROUP = "k8zner.io";
@@ -21,18 +21,30 @@ export const K8ZNER_CLUSTER_PLURAL = "k8znerclusters";
 /** Namespace of the operator and of every K8znerCluster object. */
 export const K8ZNER_NAMESPACE = "k8zner-system";
 
-/** Phases of `status.phase`. */
-export const CLUSTER_PHASES = ["Provisioning", "Running", "Degraded", "Healing", "Failed"] as const;
-/** Steps of `status.provisioningPhase`. */
-export const PROVISIONING_PHASES = [
-  "Infrastructure",
-  "Image",
-  "Compute",
-  "Bootstrap",
-  "CNI",
-  "Addons",
-  "Complete",
+/**
+ * `status.phase`: the one-word summary `kubectl get k8z` shows. `Provisioning` until every phase of
+ * the design is done, then `Running`; `Degraded` when the Degraded condition is True, `Healing` while
+ * a replacement runs, `Paused` under `spec.paused`, `Deleting` once the object is being deleted.
+ */
+export const CLUSTER_PHASES = [
+  "Provisioning",
+  "Running",
+  "Degraded",
+  "Healing",
+  "Paused",
+  "Deleting",
+  "Failed",
 ] as const;
+export type ClusterPhase = typeof CLUSTER_PHASES[number];
+/**
+ * `status.provisioningPhase`: the phases of the design, in order; the operator runs one step per phase
+ * and reports the first one not yet done (`Running` once all are).
+ */
+export const PROVISIONING_PHASES = ["Infrastructure", "Compute", "WaitForK8s", "CNI", "Addons", "Running"] as const;
+export type ProvisioningPhase = typeof PROVISIONING_PHASES[number];
+/** `spec.deletionPolicy`: what deleting the K8znerCluster does to the cloud resources. */
+export const DELETION_POLICIES = ["Retain", "Delete"] as const;
+export type DeletionPolicy = typeof DELETION_POLICIES[number];
 /** Per-node phases in `status.controlPlanes.nodes[].phase`. */
 export const NODE_PHASES = [
   "CreatingServer",
@@ -101,8 +113,15 @@ const specSchema: Schema = obj({
   apiAllowlist: {
     type: "array",
     items: str(),
-    description: "CIDRs allowed to reach ports 6443 and 50000.",
+    description: "CIDRs the Hetzner firewall lets reach the Kubernetes API (6443) and the Talos API (50000) on " +
+      "the nodes' public IPs. Hetzner firewalls do not apply to load balancers: with apiLoadBalancer public, " +
+      "6443 on the load balancer stays open to the internet, protected by credentials only.",
   },
+  apiLoadBalancer: str({
+    enum: [...API_LOAD_BALANCER_MODES],
+    default: "public",
+    description: "public: the API load balancer has a public IPv4 and is the cluster endpoint; private: it has none.",
+  }),
   backup: obj({
     enabled: bool({ default: false }),
     schedule: str({ default: "0 * * * *" }),
@@ -112,7 +131,16 @@ const specSchema: Schema = obj({
     nodeNotReadyThreshold: str({ default: "3m", pattern: "^([0-9]+(ms|s|m|h))+$" }),
     etcdUnhealthyThreshold: str({ default: "2m", pattern: "^([0-9]+(ms|s|m|h))+$" }),
   }),
-  paused: bool({ default: false, description: "Skip reconciling while true." }),
+  paused: bool({
+    default: false,
+    description: "While true the operator takes no action; it still observes and writes the status.",
+  }),
+  deletionPolicy: str({
+    enum: [...DELETION_POLICIES],
+    default: "Retain",
+    description: "Retain: deleting this object leaves the Hetzner resources alone. Delete: the operator " +
+      "deletes every resource labelled for the cluster first (as k8zner destroy does).",
+  }),
   credentialsRef: obj({ name: str({ minLength: 1 }) }, {
     required: ["name"],
     description: "Secret in the same namespace with key hcloud-token (and cf-api-token when DNS is managed).",

@@ -7,7 +7,7 @@
  * @module
  */
 import type { DesiredState } from "../config/mod.ts";
-import { renderK8znerClusterSpec } from "../addons/k8zner_cluster.ts";
+import { IN_CLUSTER_SPEC_FIELDS, renderK8znerClusterSpec } from "../addons/k8zner_cluster.ts";
 import type { Change } from "../cluster/infra/change.ts";
 import { diffClusterSpec, type SpecChange } from "../cluster/handover/diff.ts";
 import type { ObservedCluster } from "../cluster/infra/observed.ts";
@@ -46,9 +46,6 @@ export interface ApplyPlan {
   pending: boolean;
 }
 
-/** Top-level spec fields the config does not drive (set by apply's bootstrap or by hand): never diffed. */
-const UNMANAGED_SPEC_FIELDS = ["bootstrap", "paused", "healthCheck"] as const;
-
 /** The first control plane: the only server `apply` creates. */
 export function firstControlPlaneName(desired: DesiredState): string {
   const first = desired.servers.find((s) => s.role === "control-plane");
@@ -80,7 +77,7 @@ export function planClusterSpec(
 ): ClusterSpecPlan {
   if (live === undefined) return { state: "create", changes: [], ...(note ? { note } : {}) };
   const liveSpec = { ...(live.spec as Record<string, unknown> | undefined ?? {}) };
-  for (const field of UNMANAGED_SPEC_FIELDS) delete liveSpec[field];
+  for (const field of IN_CLUSTER_SPEC_FIELDS) delete liveSpec[field];
   const changes = diffClusterSpec(liveSpec, desiredSpec);
   return { state: changes.length === 0 ? "unchanged" : "update", changes };
 }

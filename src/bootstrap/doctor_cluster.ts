@@ -88,7 +88,7 @@ export function checkClusterStatus(object: KubeObject): ClusterStatusChecks {
   const spec = (object.spec ?? {}) as { controlPlanes?: { count?: number }; workers?: { count?: number } };
   const checks: DoctorCheck[] = [];
   const phase = status.phase ?? "Unknown";
-  const provisioning = status.provisioningPhase && status.provisioningPhase !== "Complete"
+  const provisioning = status.provisioningPhase && status.provisioningPhase !== "Running"
     ? ` (provisioning step ${status.provisioningPhase})`
     : "";
   const phaseStatus: CheckStatus = phase === "Running"

@@ -15,7 +15,7 @@ function cluster(status: Record<string, unknown> | undefined): KubeObject {
 
 const RUNNING = {
   phase: "Running",
-  provisioningPhase: "Complete",
+  provisioningPhase: "Running",
   controlPlaneEndpoint: "203.0.113.10",
   controlPlanes: {
     desired: 1,

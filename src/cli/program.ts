@@ -20,6 +20,7 @@ import { registerDoctor } from "./doctor.ts";
 import { registerSecrets } from "./secrets.ts";
 import { addHelpHints } from "./usage_hints.ts";
 import { registerKubeconfig } from "./kubeconfig.ts";
+import { registerOperator } from "./operator.ts";
 
 /** Creates the root command with every working subcommand registered. */
 export function createProgram(ctx: CliContext) {
@@ -46,6 +47,7 @@ export function createProgram(ctx: CliContext) {
   registerDoctor(program, ctx);
   registerSecrets(program, ctx);
   registerKubeconfig(program, ctx);
+  registerOperator(program, ctx);
   addHelpHints(program);
   return program;
 }

@@ -38,10 +38,19 @@ export const MAX_SERVERS_PER_PLACEMENT_GROUP = 10;
 export const KUBE_API_PORT = 6443;
 export const TALOS_API_PORT = 50000;
 
+/** Options of {@link expandSpec}. */
+export interface ExpandOptions {
+  /**
+   * Control planes to plan instead of the mode's (dev 1, ha 3). The operator reconciles
+   * `spec.controlPlanes.count` of the K8znerCluster, which may have been scaled to 5; the CLI never sets it.
+   */
+  controlPlaneCount?: 1 | 3 | 5;
+}
+
 /** Expands a validated spec into everything that should exist. Pure and deterministic. */
-export function expandSpec(spec: Spec): DesiredState {
+export function expandSpec(spec: Spec, options: ExpandOptions = {}): DesiredState {
   const name = spec.name;
-  const controlPlaneCount = spec.mode === "ha" ? 3 : 1;
+  const controlPlaneCount = options.controlPlaneCount ?? (spec.mode === "ha" ? 3 : 1);
   const workerCount = spec.workers.count;
   const network = expandNetwork(name);
   return {

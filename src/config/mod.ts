@@ -12,6 +12,7 @@ export { CIDR_FORMAT, configJsonSchema, isK8znerCidr } from "./schema.ts";
 export {
   API_LB_PRIVATE_IP,
   CONTROL_PLANE_SUBNET,
+  type ExpandOptions,
   expandSpec,
   KUBE_API_PORT,
   LOAD_BALANCER_SUBNET,

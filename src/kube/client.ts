@@ -13,6 +13,7 @@ import { requestJson, streamWatch } from "./request.ts";
 import { findKnownResource, renderResourcePath, type ResourceInfo, splitApiVersion } from "./kinds.ts";
 import type { KubeObject, WatchEventType } from "./types.ts";
 import { sleep as realSleep } from "../lib/sleep.ts";
+import { createTokenFileReader } from "./token_file.ts";
 
 /** Options of {@link createKubeClient}. */
 export interface KubeClientOptions {
@@ -22,6 +23,11 @@ export interface KubeClientOptions {
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   /** Milliseconds clock (injected for tests). */
   now?: () => number;
+  /**
+   * Authenticate with the bearer token in this file (a service account's), re-read whenever it
+   * changes; the kubeconfig's user then needs no credentials of its own.
+   */
+  tokenFile?: string;
 }
 
 /** Label and field selectors of a list or watch. */
@@ -131,6 +137,17 @@ export async function createKubeClient(options: KubeClientOptions): Promise<Kube
     kc.loadFromString(options.kubeconfigYaml);
   } catch (err) {
     throw new KubeError(0, "InvalidKubeconfig", `Cannot read kubeconfig: ${(err as Error).message}`, { cause: err });
+  }
+  if (options.tokenFile !== undefined) {
+    const reader = createTokenFileReader(options.tokenFile);
+    // Consulted only when no built-in authenticator claims the user (one without credentials does not).
+    kc.addAuthenticator({
+      isAuthProvider: () => true,
+      applyAuthentication: (_user, opts) => {
+        opts.headers = { ...opts.headers, Authorization: `Bearer ${reader.token()}` };
+        return Promise.resolve();
+      },
+    });
   }
   const cluster = kc.getCurrentCluster();
   if (!cluster) throw new KubeError(0, "InvalidKubeconfig", "Cannot read kubeconfig: it has no current cluster");

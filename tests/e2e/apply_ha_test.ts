@@ -102,7 +102,7 @@ Deno.test(withFakes(
           status: {
             ...(live.status as Record<string, unknown>),
             phase: "Running",
-            provisioningPhase: "Complete",
+            provisioningPhase: "Running",
             controlPlanes: { desired: 3, ready: 3 },
             workers: { desired: 4, ready: 4 },
             conditions: [{ type: "Ready", status: "True", reason: "Ready", message: "all good" }],

@@ -22,7 +22,7 @@ const YAML =
 
 const RUNNING_STATUS = {
   phase: "Running",
-  provisioningPhase: "Complete",
+  provisioningPhase: "Running",
   controlPlaneEndpoint: "203.0.113.10",
   controlPlanes: { desired: 1, ready: 1, nodes: [{ name: "demo-cp-1", phase: "Ready", healthy: true }] },
   workers: {

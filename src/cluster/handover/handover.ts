@@ -11,7 +11,7 @@
  * @module
  */
 import { isKubeError, type KubeClient, type KubeObject } from "../../kube/mod.ts";
-import { type K8znerClusterSpec, renderK8znerCluster } from "../../addons/k8zner_cluster.ts";
+import { IN_CLUSTER_SPEC_FIELDS, type K8znerClusterSpec, renderK8znerCluster } from "../../addons/k8zner_cluster.ts";
 import { K8ZNER_API_VERSION, K8ZNER_CLUSTER_KIND, K8ZNER_NAMESPACE } from "../../addons/k8zner_crd.ts";
 import { renderOperatorManifests } from "../../addons/operator_manifests.ts";
 import { operatorImage } from "../../addons/operator_image.ts";
@@ -173,7 +173,10 @@ export async function ensureK8znerCluster(
   if (action !== "created") {
     const current = (live.spec ?? {}) as Record<string, unknown>;
     const next: Record<string, unknown> = { ...input.spec };
-    if (next.bootstrap === undefined && current.bootstrap !== undefined) next.bootstrap = current.bootstrap;
+    // What the cluster's owner set in the cluster (paused, deletionPolicy, …) is theirs, not the config's.
+    for (const field of IN_CLUSTER_SPEC_FIELDS) {
+      if (next[field] === undefined && current[field] !== undefined) next[field] = current[field];
+    }
     changes = diffClusterSpec(current, next);
     if (changes.length > 0) {
       live = await kube.patchMerge(K8ZNER_API_VERSION, K8ZNER_CLUSTER_KIND, input.name, K8ZNER_NAMESPACE, {

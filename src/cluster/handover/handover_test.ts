@@ -149,6 +149,20 @@ Deno.test("a changed config updates only the K8znerCluster spec (one merge patch
   });
 });
 
+Deno.test("apply keeps what the owner set in the cluster: spec.paused and spec.deletionPolicy", async () => {
+  await withApi(async (_api, kube) => {
+    await handover(kube);
+    await kube.patchMerge("k8zner.io/v1alpha1", "K8znerCluster", "demo", "k8zner-system", {
+      spec: { paused: true, deletionPolicy: "Delete" },
+    });
+    const result = await ensureK8znerCluster(kube, { name: "demo", spec: SPEC, status: STATUS });
+    assertEquals([result.action, result.changes], ["unchanged", []]);
+    const stored = await kube.get("k8zner.io/v1alpha1", "K8znerCluster", "demo", "k8zner-system");
+    const spec = stored?.spec as Record<string, unknown>;
+    assertEquals([spec.paused, spec.deletionPolicy], [true, "Delete"]);
+  });
+});
+
 Deno.test("a K8znerCluster left without status by a crash gets its status on the next run, spec untouched", async () => {
   await withApi(async (api, kube) => {
     await installOperator(kube, MANIFESTS);
@@ -181,7 +195,7 @@ Deno.test("followClusterStatus() reports each new status line and returns once t
     await handover(kube);
     const steps: Array<Record<string, unknown>> = [
       { provisioningPhase: "Addons", controlPlanes: { desired: 3, ready: 3 }, workers: { desired: 2, ready: 1 } },
-      { phase: "Running", provisioningPhase: "Complete", workers: { desired: 2, ready: 2 } },
+      { phase: "Running", provisioningPhase: "Running", workers: { desired: 2, ready: 2 } },
       {
         conditions: [{
           type: "Ready",

@@ -129,7 +129,7 @@ export function summarizeClusterStatus(status: unknown): ClusterStatusSummary {
   const healthy = addons.filter((a) => (a as Record<string, unknown>)?.healthy === true).length;
   const errors = Array.isArray(s.lastErrors) ? s.lastErrors as Array<Record<string, unknown>> : [];
   const lastErrorEntry = errors.at(-1);
-  const headline = `${phase}${provisioningPhase && provisioningPhase !== "Complete" ? ` (${provisioningPhase})` : ""}`;
+  const headline = `${phase}${provisioningPhase && provisioningPhase !== "Running" ? ` (${provisioningPhase})` : ""}`;
   const parts = [`control planes ${pool(s.controlPlanes)}`, `workers ${pool(s.workers)}`];
   if (addons.length > 0) parts.push(`addons ${healthy}/${addons.length}`);
   return {

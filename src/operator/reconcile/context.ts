@@ -38,9 +38,8 @@ export type ConditionType =
   | "Progressing"
   | "Degraded";
 
-/** The phases of the design, in order (status.provisioningPhase); `Running` once all are done. */
-export const PROVISIONING_PHASES = ["Infrastructure", "Compute", "WaitForK8s", "CNI", "Addons", "Running"] as const;
-export type ProvisioningPhase = typeof PROVISIONING_PHASES[number];
+/** The phases of the design, in order (status.provisioningPhase); the CRD's enum is the single source. */
+export { PROVISIONING_PHASES, type ProvisioningPhase } from "../../addons/k8zner_crd.ts";
 
 /** Everything one reconcile of one cluster may use. */
 export interface ReconcileContext {
@@ -107,4 +106,9 @@ export interface StepOutcome {
   requeueAfterMs?: number;
   /** Status fields this step owns (e.g. `controlPlanes`, `workers`, `infrastructure`), merged into the status. */
   status?: Record<string, unknown>;
+  /**
+   * What the step waits for when not done, one sentence (shown in the Ready and Progressing messages);
+   * the message of its first condition that is not True when absent.
+   */
+  message?: string;
 }

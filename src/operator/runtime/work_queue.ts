@@ -145,6 +145,8 @@ export class WorkQueue {
 export interface ReconcileResult {
   /** Run the key again after this many ms (level-triggered resync: 30 s normally, less while scaling). */
   requeueAfterMs?: number;
+  /** The object is gone (or finalized): do not requeue; a watch event brings the key back if needed. */
+  forget?: boolean;
 }
 
 /** Options of {@link runWorkers}. */
@@ -174,7 +176,7 @@ export async function runWorkers(
       try {
         const result = await reconcile(key);
         queue.forget(key);
-        queue.addAfter(key, result?.requeueAfterMs ?? defaultRequeueMs);
+        if (!result?.forget) queue.addAfter(key, result?.requeueAfterMs ?? defaultRequeueMs);
       } catch (err) {
         const delay = queue.addRateLimited(key);
         options.onError?.(key, err, delay);

@@ -172,9 +172,13 @@ export class GrpcChannel {
     if (tlsOptions.caPem) socketOptions.ca = tlsOptions.caPem;
     if (tlsOptions.certPem) socketOptions.cert = tlsOptions.certPem;
     if (tlsOptions.keyPem) socketOptions.key = tlsOptions.keyPem;
-    // SNI carries host names only; certificates of IP endpoints are checked against the IP.
+    // SNI carries host names only; certificates of IP endpoints are checked against the IP. A
+    // servername that is an IP (an endpoint dialled at another address, e.g. through an address map)
+    // cannot go into SNI (node:tls refuses it), so the certificate is checked against it directly.
     const servername = tlsOptions.servername ?? (isIP(host) ? undefined : host);
-    if (servername) socketOptions.servername = servername;
+    if (servername && isIP(servername)) {
+      socketOptions.checkServerIdentity = (_host, cert) => tls.checkServerIdentity(servername, cert);
+    } else if (servername) socketOptions.servername = servername;
     const socket = tls.connect(socketOptions);
     const session = http2.connect(this.endpoint.url, { createConnection: () => socket });
     const { promise: closed, resolve } = Promise.withResolvers<void>();

@@ -124,3 +124,45 @@ Deno.test("GrpcChannel reports a refused connection as UNAVAILABLE and a closed 
   await channel.close();
   assertEquals((await failure(channel.unary("/p.S/M", new Uint8Array()))).details, "the channel was closed");
 });
+
+Deno.test("GrpcChannel dialled at another address checks the certificate against an IP servername", async () => {
+  // A node whose certificate names its private IP, reached at a translated (loopback) address.
+  const nodeCert = await issueCertificate(ca, {
+    algorithm: "Ed25519",
+    commonName: "node",
+    ipAddresses: ["10.0.0.2"],
+    usage: "server",
+    notBefore,
+    validityDays: 1,
+  });
+  const server = http2.createSecureServer({ key: nodeCert.keyPem, cert: nodeCert.certPem });
+  const sessions = new Set<http2.ServerHttp2Session>();
+  server.on("session", (s) => sessions.add(s));
+  server.on("stream", (stream: http2.ServerHttp2Stream) => {
+    stream.on("error", () => {});
+    stream.resume();
+    stream.on(
+      "end",
+      () =>
+        stream.respond({ ":status": 200, "content-type": "application/grpc", "grpc-status": "5" }, { endStream: true }),
+    );
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.41.62", resolve));
+  const port = (server.address() as { port: number }).port;
+  const channel = (servername: string) =>
+    new GrpcChannel({ endpoint: `127.0.41.62:${port}`, tls: { verifyServer: true, caPem: ca.certPem, servername } });
+  const right = channel("10.0.0.2");
+  const wrong = channel("10.0.0.3");
+  try {
+    // The call reaches the server (its NOT_FOUND status), so TLS verified against 10.0.0.2.
+    assertEquals((await failure(right.unary("/p.S/M", new Uint8Array()))).codeName, "NOT_FOUND");
+    const refused = await failure(wrong.unary("/p.S/M", new Uint8Array(), { timeoutMs: 5000 }));
+    assertEquals(refused.codeName, "UNAVAILABLE");
+    assertMatch(refused.message, /10\.0\.0\.3/);
+  } finally {
+    await right.close();
+    await wrong.close();
+    for (const s of sessions) s.destroy();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+});

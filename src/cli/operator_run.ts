@@ -1,0 +1,114 @@
+/**
+ * `k8zner operator`: the in-cluster controller. Checks flags and environment (exit 2 on a mistake),
+ * connects to the Kubernetes API, and runs the operator with JSON logs on stdout until SIGTERM/SIGINT
+ * (watches stopped, Lease released, exit 0) or until leadership is lost (exit 1, so the Deployment
+ * restarts the pod as a fresh candidate).
+ *
+ * @module
+ */
+import { CLUSTER_PHASES } from "../addons/k8zner_crd.ts";
+import { createHcloudClient } from "../hcloud/mod.ts";
+import { createKubeClient } from "../kube/mod.ts";
+import { ExitStatus } from "../lib/errors.ts";
+import { runOperator } from "../operator/operator.ts";
+import { PHASE_STEPS } from "../operator/reconcile/steps/mod.ts";
+import { countingFetch, createJsonLogger, OperatorMetrics } from "../operator/runtime/mod.ts";
+import type { CliContext } from "./context.ts";
+import { sleepFromEnv } from "./hcloud_env.ts";
+import { loadOperatorConfig, type OperatorFlags } from "./operator_config.ts";
+
+/** Injected for tests. */
+export interface OperatorCommandDeps {
+  fetch?: typeof fetch;
+  readTextFile?: (path: string) => Promise<string | undefined>;
+  /** Subscribes to SIGTERM and SIGINT; returns the unsubscribe. */
+  onStopSignal?: (handler: (signal: string) => void) => () => void;
+}
+
+async function readIfExists(path: string): Promise<string | undefined> {
+  try {
+    return await Deno.readTextFile(path);
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) return undefined;
+    throw err;
+  }
+}
+
+function listenForStop(handler: (signal: string) => void): () => void {
+  const signals = ["SIGTERM", "SIGINT"] as const;
+  const listeners = signals.map((s) => [s, () => handler(s)] as const);
+  for (const [s, fn] of listeners) Deno.addSignalListener(s, fn);
+  return () => {
+    for (const [s, fn] of listeners) Deno.removeSignalListener(s, fn);
+  };
+}
+
+/** Runs the operator until stopped. */
+export async function runOperatorCommand(
+  ctx: CliContext,
+  flags: OperatorFlags,
+  deps: OperatorCommandDeps = {},
+): Promise<void> {
+  const config = await loadOperatorConfig(flags, {
+    env: ctx.env,
+    readTextFile: deps.readTextFile ?? readIfExists,
+    randomSuffix: () => crypto.randomUUID().slice(0, 8),
+  });
+  const sleep = sleepFromEnv(ctx);
+  const log = createJsonLogger({ write: (line) => ctx.io.out(line), level: config.logLevel });
+  const metrics = new OperatorMetrics(CLUSTER_PHASES);
+  const fetchFn = countingFetch(deps.fetch ?? globalThis.fetch, metrics);
+  const kube = await createKubeClient({
+    kubeconfigYaml: config.kube.kubeconfigYaml,
+    ...(config.kube.tokenFile ? { tokenFile: config.kube.tokenFile } : {}),
+    sleep,
+  });
+  const stop = new AbortController();
+  const unsubscribe = (deps.onStopSignal ?? listenForStop)((signal) => {
+    log.info("stopping", { signal });
+    stop.abort();
+  });
+  log.info("starting", {
+    identity: config.identity,
+    namespace: config.namespace,
+    kubernetes: config.kube.source,
+    talosAddressMapEntries: config.talosAddressMap.size,
+  });
+  try {
+    const result = await runOperator({
+      kube,
+      identity: config.identity,
+      namespace: config.namespace,
+      log,
+      metrics,
+      ...(config.healthAddress ? { healthAddress: config.healthAddress } : {}),
+      ...(config.metricsAddress ? { metricsAddress: config.metricsAddress } : {}),
+      steps: PHASE_STEPS,
+      hcloud: (token) =>
+        createHcloudClient({
+          token,
+          ...(config.hcloudEndpoint ? { endpoint: config.hcloudEndpoint } : {}),
+          fetch: fetchFn,
+          sleep,
+          onRetry: (event) => log.info("Hetzner API retry", { ...event }),
+        }),
+      talosAddressMap: config.talosAddressMap,
+      now: Date.now,
+      sleep,
+      lease: config.lease,
+      onListening: ({ health, metrics }) =>
+        log.info("listening", {
+          ...(health ? { health: `${health.hostname}:${health.port}` } : {}),
+          ...(metrics ? { metrics: `${metrics.hostname}:${metrics.port}` } : {}),
+        }),
+    }, stop.signal);
+    if (result.reason === "lost-leadership") {
+      log.error("lost leadership, exiting so the pod restarts as a candidate", { reason: result.message });
+      throw new ExitStatus(1);
+    }
+    log.info("stopped");
+  } finally {
+    unsubscribe();
+    kube.close();
+  }
+}

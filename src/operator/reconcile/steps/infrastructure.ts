@@ -1,0 +1,101 @@
+/**
+ * Infrastructure phase: network, firewall, API load balancer, placement groups and SSH key, by the
+ * same `discoverCluster` + `ensureInfrastructure` apply uses. Within the Hetzner budget (at most 12
+ * requests an idle hour) it runs on the first pass of a process, when `metadata.generation` moved
+ * since the last ensure, and otherwise every 6 h; in between the last result is kept in `ctx.memory`.
+ *
+ * @module
+ */
+import { discoverCluster } from "../../../cluster/infra/discover.ts";
+import { ensureInfrastructure, type InfrastructureResult } from "../../../cluster/infra/ensure_infrastructure.ts";
+import type { ReconcileContext, StepOutcome } from "../context.ts";
+import type { PassState, PhaseStep } from "../phase_step.ts";
+import { eventingProgress } from "./progress_events.ts";
+
+/** How long an ensured infrastructure is trusted without asking Hetzner again. */
+export const INFRASTRUCTURE_RECHECK_MS = 6 * 60 * 60_000;
+const MEMORY_KEY = "infrastructure";
+
+interface Remembered {
+  result: InfrastructureResult;
+  generation: number;
+  at: number;
+}
+
+function generationOf(ctx: ReconcileContext): number {
+  return ctx.cluster.metadata.generation ?? 0;
+}
+
+function statusOf(infra: InfrastructureResult): Record<string, unknown> {
+  const lb = infra.loadBalancer;
+  const lbPrivate = lb.private_net?.[0]?.ip;
+  return {
+    infrastructure: {
+      networkID: infra.network.id,
+      firewallID: infra.firewall.id,
+      loadBalancerID: lb.id,
+      ...(lb.public_net?.ipv4?.ip ? { loadBalancerIP: lb.public_net.ipv4.ip } : {}),
+      ...(lbPrivate ? { loadBalancerPrivateIP: lbPrivate } : {}),
+      placementGroupIDs: [...infra.placementGroups.values()].map((g) => g.id).sort((a, b) => a - b),
+      networkReady: true,
+      firewallReady: true,
+      loadBalancerReady: true,
+    },
+  };
+}
+
+/** Ensures (or recalls) the infrastructure and reports `InfrastructureReady`. */
+export async function reconcileInfrastructure(ctx: ReconcileContext, pass: PassState): Promise<StepOutcome> {
+  const generation = generationOf(ctx);
+  const remembered = ctx.memory.get(MEMORY_KEY) as Remembered | undefined;
+  const fresh = remembered !== undefined && remembered.generation === generation &&
+    ctx.now() - remembered.at < INFRASTRUCTURE_RECHECK_MS;
+  let result: InfrastructureResult;
+  if (fresh) {
+    result = remembered.result;
+  } else {
+    if (ctx.desired.firewall.needsCallerIp) {
+      // apply always records an allowlist; without one the firewall would lock everybody out.
+      return {
+        done: false,
+        conditions: [{
+          type: "InfrastructureReady",
+          status: "False",
+          reason: "NoApiAllowlist",
+          message: "spec.apiAllowlist is empty: set the CIDRs allowed to reach ports 6443 and 50000",
+        }],
+      };
+    }
+    const observed = await discoverCluster(ctx.cloud.hc, ctx.desired.cluster.name, {
+      desired: ctx.desired,
+      sleep: (ms) => ctx.sleep(ms, ctx.signal),
+    });
+    result = await ensureInfrastructure(
+      ctx.cloud,
+      ctx.desired,
+      observed,
+      eventingProgress(ctx, "InfrastructureChanged"),
+    );
+    ctx.memory.set(MEMORY_KEY, { result, generation, at: ctx.now() } satisfies Remembered);
+    ctx.log.info("infrastructure ensured", { generation });
+  }
+  pass.infra = result;
+  return {
+    done: true,
+    conditions: [{
+      type: "InfrastructureReady",
+      status: "True",
+      reason: "Provisioned",
+      message: "Network, firewall, API load balancer and placement groups exist as planned",
+    }],
+    status: statusOf(result),
+  };
+}
+
+/** The Infrastructure phase step. */
+export const infrastructureStep: PhaseStep = {
+  name: "Infrastructure",
+  phase: "Infrastructure",
+  acts: true,
+  run: reconcileInfrastructure,
+};

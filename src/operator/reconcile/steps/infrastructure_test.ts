@@ -1,0 +1,89 @@
+import { assertEquals, assertOk } from "../../../../tests/assert.ts";
+import { startClusterEnv } from "../../../../tests/cluster_env.ts";
+import { expandSpec } from "../../../config/mod.ts";
+import type { KubeObject } from "../../../kube/mod.ts";
+import { createJsonLogger } from "../../runtime/mod.ts";
+import type { ReconcileContext } from "../context.ts";
+import type { PassState } from "../phase_step.ts";
+import { INFRASTRUCTURE_RECHECK_MS, reconcileInfrastructure } from "./infrastructure.ts";
+
+function context(env: Awaited<ReturnType<typeof startClusterEnv>>, generation: number, clock: { now: number }) {
+  const events: string[] = [];
+  const cluster: KubeObject = {
+    apiVersion: "k8zner.io/v1alpha1",
+    kind: "K8znerCluster",
+    metadata: { name: "demo", namespace: "k8zner-system", generation },
+  };
+  const memory = new Map<string, unknown>();
+  const make = (gen: number) =>
+    ({
+      cluster: { ...cluster, metadata: { ...cluster.metadata, generation: gen } },
+      desired: expandSpec({
+        name: "demo",
+        region: "fsn1",
+        mode: "dev",
+        workers: { count: 1, size: "cx33" },
+        api_allowlist: ["198.51.100.0/24"],
+      }),
+      cloud: env.deps,
+      memory,
+      now: () => clock.now,
+      sleep: () => Promise.resolve(),
+      signal: new AbortController().signal,
+      log: createJsonLogger({ write: () => {} }),
+      events: {
+        record: (_o: unknown, _t: string, reason: string, action: string) => {
+          events.push(`${reason} ${action}`);
+          return Promise.resolve();
+        },
+      },
+    }) as unknown as ReconcileContext;
+  return { make, events };
+}
+
+Deno.test("the Infrastructure step ensures once, then asks Hetzner nothing until the generation moves or 6 h pass", async () => {
+  await using env = await startClusterEnv();
+  const clock = { now: Date.UTC(2026, 11, 6) };
+  const { make, events } = context(env, 1, clock);
+  const pass = (): PassState => ({ conditions: new Map() });
+
+  const first = pass();
+  const outcome = await reconcileInfrastructure(make(1), first);
+  assertEquals([outcome.done, outcome.conditions[0]?.status], [true, "True"]);
+  assertOk(first.infra?.network.id);
+  assertOk(env.mutatingRequests().length > 0);
+  assertOk(events.includes("InfrastructureChanged Network"), events.join(", "));
+  assertEquals((outcome.status?.infrastructure as { networkID: number }).networkID, first.infra.network.id);
+
+  const before = env.sim.requests.length;
+  clock.now += INFRASTRUCTURE_RECHECK_MS - 1;
+  const idle = pass();
+  await reconcileInfrastructure(make(1), idle);
+  assertEquals(env.sim.requests.length, before, "an idle pass sends no Hetzner request");
+  assertEquals(idle.infra?.network.id, first.infra.network.id);
+
+  // A new generation: discovery and ensure again, read-only on a converged cluster.
+  const mutating = env.mutatingRequests().length;
+  await reconcileInfrastructure(make(2), pass());
+  const afterGeneration = env.sim.requests.length;
+  assertOk(afterGeneration > before);
+  assertEquals(env.mutatingRequests().length, mutating);
+
+  // And again after 6 h without a change.
+  clock.now += INFRASTRUCTURE_RECHECK_MS;
+  await reconcileInfrastructure(make(2), pass());
+  assertOk(env.sim.requests.length > afterGeneration);
+});
+
+Deno.test("the Infrastructure step refuses an empty allowlist instead of locking everybody out", async () => {
+  await using env = await startClusterEnv();
+  const { make } = context(env, 1, { now: Date.now() });
+  const ctx = make(1);
+  const open = {
+    ...ctx,
+    desired: expandSpec({ name: "demo", region: "fsn1", mode: "dev", workers: { count: 1, size: "cx33" } }),
+  };
+  const outcome = await reconcileInfrastructure(open as ReconcileContext, { conditions: new Map() });
+  assertEquals([outcome.done, outcome.conditions[0]?.reason], [false, "NoApiAllowlist"]);
+  assertEquals(env.sim.requests.length, 0);
+});
