@@ -72,6 +72,19 @@ Deno.test(withFakes(
     } finally {
       await maintenance.close();
     }
+    // The private network lives on a loopback /16 of its own; the node answers at its translated private IP.
+    const map = cloud.privateAddressMap(network);
+    assertMatch(map, /^10\.0\.0\.0\/16=127\.\d+\.0\.0\/16$/);
+    const privateBlock = map.split("=")[1]!.split(".")[1];
+    assertEquals(privateBlock === String(cloudBlock(cloud)), false, "the private block is not the public one");
+    const translated = cloud.privateLoopbackOf(network, cp.privateIp);
+    assertEquals(translated, `127.${privateBlock}.${cp.privateIp.split(".").slice(2).join(".")}`);
+    const overPrivate = createMaintenanceClient({ endpoint: translated });
+    try {
+      assertEquals((await overPrivate.version())[0]?.version?.tag, "v1.13.9");
+    } finally {
+      await overPrivate.close();
+    }
 
     // Before bootstrap the Talos API answers the LB's health check but no Kubernetes API does.
     assertEquals(
@@ -167,6 +180,7 @@ Deno.test(withFakes(
           "DNS:localhost",
           `IP Address:${cp.ip}`,
           `IP Address:${cp.privateIp}`,
+          `IP Address:${cloud.privateLoopbackOf(network, cp.privateIp)}`,
           `IP Address:${lbIp}`,
           "IP Address:10.96.0.1",
         ].sort(),

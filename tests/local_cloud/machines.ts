@@ -20,6 +20,7 @@ import {
   startFakeTalosNode,
 } from "../talos_fake/mod.ts";
 import type { ImageWrite } from "./image_write.ts";
+import type { PrivateNetwork } from "./private_network.ts";
 import type { PublicNetwork } from "./public_network.ts";
 import { type RescueSsh, startRescueSsh } from "./rescue_ssh.ts";
 
@@ -37,6 +38,8 @@ export interface MachinesDeps {
   sim: HcloudSimulator;
   /** Public ports in front of the fakes (firewall-filtered). */
   network: PublicNetwork;
+  /** Private ports of the fakes (translated private IPs on loopback, unfiltered). */
+  privateNetwork: PrivateNetwork;
   /** Simulated milliseconds to real ones (the simulator's speed). */
   realMs: (simulatedMs: number) => number;
   /** The Kubeconfig RPC's answer for a control-plane node. */
@@ -153,9 +156,12 @@ export class Machines {
       case "server.deleted":
         await this.#remove(info);
         return;
-      case "server.network_attached":
+      case "server.network_attached": {
         this.#registerPrivateIps(info);
+        const node = this.talosNodes.get(info.id);
+        if (node && node.state.mode !== "off") await this.#openTalosPort(info, node);
         return;
+      }
       default:
         return;
     }
@@ -193,17 +199,24 @@ export class Machines {
   }
 
   async #openTalosPort(info: ServerEventInfo, node: FakeTalosNode): Promise<void> {
+    const backend = () => ({ hostname: node.hostname, port: node.port });
+    for (const { network, ip } of info.privateIps) {
+      await this.#deps.privateNetwork.openServerPort(
+        info.id,
+        { networkId: network, privateIp: ip },
+        TALOS_API_PORT,
+        backend,
+      );
+    }
     if (info.publicIpv4 === null) return;
-    await this.#deps.network.openServerPort(info.id, info.publicIpv4, TALOS_API_PORT, () => ({
-      hostname: node.hostname,
-      port: node.port,
-    }));
+    await this.#deps.network.openServerPort(info.id, info.publicIpv4, TALOS_API_PORT, backend);
   }
 
   async #stopTalos(serverId: number): Promise<void> {
     const node = this.talosNodes.get(serverId);
     if (!node) return;
     await this.#deps.network.closeServerPort(serverId, TALOS_API_PORT);
+    await this.#deps.privateNetwork.closeServerPort(serverId, TALOS_API_PORT);
     await node.waitForBoot();
     if (node.state.mode === "off") return;
     node.scheduleShutdown();
@@ -250,6 +263,7 @@ export class Machines {
       node?.close(),
       ssh?.close(),
       this.#deps.network.closeServerPort(info.id, TALOS_API_PORT),
+      this.#deps.privateNetwork.closeServerPort(info.id, TALOS_API_PORT),
     ]).then(() => {});
     if (info.publicIpv4 !== null) {
       const ip = info.publicIpv4;

@@ -42,6 +42,7 @@ import { DEFAULT_CALLER_IP, startIpEcho } from "./ip_echo.ts";
 import { KUBE_API_PORT, KubeApis } from "./kube_apis.ts";
 import { Machines, TALOS_API_PORT } from "./machines.ts";
 import { Kubelets } from "./kubelet.ts";
+import { PrivateNetwork } from "./private_network.ts";
 import { PublicNetwork } from "./public_network.ts";
 import type { RescueSsh } from "./rescue_ssh.ts";
 
@@ -90,6 +91,14 @@ export interface LocalCloud extends AsyncDisposable {
   readonly rescueServers: ReadonlyMap<number, RescueSsh>;
   /** Where public IPv4s come from (this cloud's loopback block). */
   readonly publicIpv4Ranges: Required<PublicIpv4Ranges>;
+  /**
+   * The private-network-to-loopback map of Hetzner network `networkId` (`10.0.0.0/16=127.N.0.0/16`), what
+   * the operator gets as `K8ZNER_TALOS_ADDRESS_MAP`; every server's Talos API (and a control plane's
+   * Kubernetes API) also answers at its translated private address, unfiltered by firewalls.
+   */
+  privateAddressMap(networkId: number): string;
+  /** The loopback address standing for private IP `ip` of network `networkId`. */
+  privateLoopbackOf(networkId: number, ip: string): string;
   /** Background failures seen so far (also reported through `onError`). */
   readonly errors: readonly Error[];
   /** Resolves when every server event so far has been acted on and the load balancers were looked at. */
@@ -144,9 +153,11 @@ async function start(
     log,
     onError,
   });
+  const privateNetwork = new PrivateNetwork({ sim, log });
   const machines: Machines = new Machines({
     sim,
     network,
+    privateNetwork,
     realMs,
     rescueSsh,
     onError,
@@ -165,6 +176,7 @@ async function start(
     sim,
     talosNodes: machines.talosNodes,
     network: () => network,
+    privateNetwork: () => privateNetwork,
     realMs,
     onError,
     log,
@@ -192,6 +204,8 @@ async function start(
     kubeApiServers: apis.byServer,
     rescueServers: machines.rescueServers,
     publicIpv4Ranges: block.ranges,
+    privateAddressMap: (networkId) => privateNetwork.addressMap(networkId),
+    privateLoopbackOf: (networkId, ip) => privateNetwork.loopbackOf(networkId, ip),
     errors,
     idle: async () => {
       await machines.idle();
@@ -207,6 +221,7 @@ async function start(
         await network.close();
         await apis.close();
         await machines.close();
+        await privateNetwork.close();
         await ipEcho.close();
         block.release();
       })();
