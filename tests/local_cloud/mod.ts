@@ -43,6 +43,8 @@ import { KUBE_API_PORT, KubeApis } from "./kube_apis.ts";
 import { Machines, TALOS_API_PORT } from "./machines.ts";
 import { Kubelets } from "./kubelet.ts";
 import { PrivateNetwork } from "./private_network.ts";
+import { type OperatorPod, OperatorPods, type OperatorSpawn } from "./operator_pods.ts";
+import { startK8zner } from "../e2e/k8zner_process.ts";
 import { PublicNetwork } from "./public_network.ts";
 import type { RescueSsh } from "./rescue_ssh.ts";
 
@@ -52,6 +54,7 @@ export { installFakeCni, isCniPod } from "./fake_cni.ts";
 export { NODE_MONITOR_GRACE_MS } from "./kubelet.ts";
 export type { ImageWrite } from "./image_write.ts";
 export type { RescueSsh } from "./rescue_ssh.ts";
+export { OPERATOR_DEPLOYMENT, type OperatorPod, type OperatorSpawn } from "./operator_pods.ts";
 
 /** Options of {@link startLocalCloud}. */
 export interface LocalCloudOptions {
@@ -67,6 +70,19 @@ export interface LocalCloudOptions {
   onError?: (err: Error) => void;
   /** Notes what came up or went away (Talos nodes, rescue systems, Kubernetes APIs); default silent. */
   onLog?: (line: string) => void;
+  /**
+   * How the `k8zner-system/k8zner-operator` Deployment of each cluster is run (`operator_pods.ts`):
+   * default, as real `k8zner operator` processes (`startK8zner`); `false` runs nothing (the Deployment
+   * is then just an object, as before the operator existed).
+   */
+  operator?: false | {
+    /** Starts one process (default: `startK8zner` from tests/e2e/k8zner_process.ts). */
+    spawn?: OperatorSpawn;
+    /** Extra environment for every operator process (e.g. `K8ZNER_MAX_SLEEP_MS`). */
+    env?: Record<string, string>;
+    /** Cap of the CrashLoopBackOff delay in real ms (default 2000). */
+    maxRestartBackoffMs?: number;
+  };
 }
 
 /** A running local cloud. */
@@ -99,6 +115,8 @@ export interface LocalCloud extends AsyncDisposable {
   privateAddressMap(networkId: number): string;
   /** The loopback address standing for private IP `ip` of network `networkId`. */
   privateLoopbackOf(networkId: number, ip: string): string;
+  /** The operator pods running now (empty with `operator: false`), by pod name. */
+  readonly operatorPods: ReadonlyMap<string, OperatorPod>;
   /** Background failures seen so far (also reported through `onError`). */
   readonly errors: readonly Error[];
   /** Resolves when every server event so far has been acted on and the load balancers were looked at. */
@@ -191,6 +209,26 @@ async function start(
     log,
   });
 
+  const operatorOptions = options.operator === false ? undefined : options.operator ?? {};
+  const operators = operatorOptions
+    ? new OperatorPods({
+      sim,
+      talosNodes: machines.talosNodes,
+      talosNetworks: machines.talosNetworks,
+      clusterOf: (talosNetwork) => apis.clusterOf(talosNetwork),
+      privateNetwork,
+      hcloudUrl: sim.url,
+      spawn: operatorOptions.spawn ?? ((args, o) => startK8zner(args, o)),
+      ...(operatorOptions.env ? { env: operatorOptions.env } : {}),
+      ...(operatorOptions.maxRestartBackoffMs !== undefined
+        ? { maxRestartBackoffMs: operatorOptions.maxRestartBackoffMs }
+        : {}),
+      realMs,
+      log,
+      onError,
+    })
+    : undefined;
+
   let closed: Promise<void> | undefined;
   const cloud: LocalCloud = {
     hcloudUrl: sim.url,
@@ -204,6 +242,7 @@ async function start(
     kubeApiServers: apis.byServer,
     rescueServers: machines.rescueServers,
     publicIpv4Ranges: block.ranges,
+    operatorPods: operators?.pods ?? new Map(),
     privateAddressMap: (networkId) => privateNetwork.addressMap(networkId),
     privateLoopbackOf: (networkId, ip) => privateNetwork.loopbackOf(networkId, ip),
     errors,
@@ -212,10 +251,12 @@ async function start(
       await apis.reconcile();
       await network.reconcileLoadBalancers();
       kubelets.reconcile();
+      await operators?.reconcile();
     },
     close: () => {
       closed ??= (async () => {
         unsubscribe();
+        await operators?.close();
         kubelets.close();
         await sim.close();
         await network.close();
