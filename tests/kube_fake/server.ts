@@ -28,6 +28,8 @@ export interface RecordedRequest {
   contentType: string | undefined;
   /** The authenticated user (`system:anonymous` without credentials); unset when authentication failed. */
   user?: string;
+  /** The response status (set once answered). */
+  status?: number;
 }
 
 /** How requests are authorized: every authenticated request allowed, or kube-apiserver's RBAC. */
@@ -117,11 +119,15 @@ export class FakeKubeHandler {
         await req.body?.cancel();
         throw new KubeStatusError(fault.code, fault.reason ?? "InternalError", fault.message ?? "injected fault");
       }
-      return await this.#route(req, url, user);
+      const res = await this.#route(req, url, user);
+      record.status = res.status;
+      return res;
     } catch (err) {
-      if (err instanceof KubeStatusError) return json(err.code, err.toStatus());
-      const message = err instanceof Error ? err.message : String(err);
-      return json(500, new KubeStatusError(500, "InternalError", message).toStatus());
+      const failure = err instanceof KubeStatusError
+        ? err
+        : new KubeStatusError(500, "InternalError", err instanceof Error ? err.message : String(err));
+      record.status = failure.code;
+      return json(failure.code, failure.toStatus());
     }
   };
 
