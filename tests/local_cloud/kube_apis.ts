@@ -11,7 +11,7 @@
  */
 import type { HcloudSimulator, TargetHealthProbe } from "../hcloud_sim/mod.ts";
 import { type FakeKubeApi, FakeKubeStore, startFakeKubeApi } from "../kube_fake/mod.ts";
-import type { FakeTalosNetwork, FakeTalosNode } from "../talos_fake/mod.ts";
+import { etcdHealthOf, type FakeTalosNetwork, type FakeTalosNode, settleNetwork } from "../talos_fake/mod.ts";
 import { apiServerCertSans, issueApiServingCert, readKubeClusterFacts } from "./cluster_pki.ts";
 import { TALOS_API_PORT } from "./machines.ts";
 import type { PrivateNetwork } from "./private_network.ts";
@@ -227,9 +227,13 @@ export class KubeApis {
   }
 }
 
-/** A configured control plane whose etcd member is in the cluster: its API server is up. */
+/**
+ * A configured control plane whose etcd member votes in a cluster with quorum: its API server is up. A
+ * learner's etcd serves no clients yet, and without quorum every request would time out, so a real
+ * kube-apiserver fails its health checks; here it stops.
+ */
 function isServingControlPlane(node: FakeTalosNode): boolean {
   if (node.state.mode !== "configured" || node.state.config?.machineType === "worker") return false;
-  const id = node.state.etcdMemberId;
-  return id !== undefined && node.network.etcd?.members.some((m) => m.id === id) === true;
+  settleNetwork(node.network);
+  return etcdHealthOf(node.network.etcd, node.network.nodes.values(), node) === "healthy";
 }

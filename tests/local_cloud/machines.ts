@@ -54,6 +54,8 @@ export interface MachinesDeps {
 
 /** Simulated time a Talos reboot keeps the API down. */
 const TALOS_REBOOT_MS = 20_000;
+/** Simulated time a joining control plane's etcd learner needs to catch up before Talos promotes it. */
+const LEARNER_CATCH_UP_MS = 10_000;
 /** Simulated time writing the disk image takes. */
 const IMAGE_WRITE_MS = 30_000;
 
@@ -187,6 +189,7 @@ export class Machines {
       port: 0,
       network: this.#networkFor(info),
       rebootDelayMs: Math.max(10, this.#deps.realMs(TALOS_REBOOT_MS)),
+      learnerPromotionMs: this.#deps.realMs(LEARNER_CATCH_UP_MS),
       ...(this.#disks.get(info.id)?.talosVersion ? { talosVersion: this.#disks.get(info.id)!.talosVersion } : {}),
       kubeconfig: async () => await this.#deps.kubeconfig(node),
     });
