@@ -128,6 +128,14 @@ Deno.test(withFakes(
       await waitFor("the configured Talos API", async () => (await talos.version()).length === 1);
       await talos.bootstrap();
       await waitFor("the Kubernetes API on the load balancer", () => cloud.kubeApis.get(lbId));
+      // Configured, its certificate covers the private IP's loopback stand-in: a verifying client (the
+      // operator, through its address map) reaches it there.
+      const overPrivate = createTalosClient({ ...creds, endpoint: cloud.privateLoopbackOf(network, cp.privateIp) });
+      try {
+        assertEquals((await overPrivate.version())[0]?.version?.tag, "v1.13.9");
+      } finally {
+        await overPrivate.close();
+      }
 
       const kubeconfigYaml = await talos.kubeconfig();
       const kubeconfig = parse(kubeconfigYaml);

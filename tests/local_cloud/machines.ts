@@ -190,6 +190,7 @@ export class Machines {
       network: this.#networkFor(info),
       rebootDelayMs: Math.max(10, this.#deps.realMs(TALOS_REBOOT_MS)),
       learnerPromotionMs: this.#deps.realMs(LEARNER_CATCH_UP_MS),
+      extraAddresses: () => this.#privateAddresses(info.id),
       ...(this.#disks.get(info.id)?.talosVersion ? { talosVersion: this.#disks.get(info.id)!.talosVersion } : {}),
       kubeconfig: async () => await this.#deps.kubeconfig(node),
     });
@@ -289,6 +290,12 @@ export class Machines {
       this.talosNetworks.set(key, network);
     }
     return network;
+  }
+
+  /** The server's private IPs and the loopback addresses standing for them. */
+  #privateAddresses(serverId: number): string[] {
+    const server = this.#deps.sim.state.servers.get(serverId);
+    return (server?.privateNet ?? []).flatMap((p) => [p.ip, this.#deps.privateNetwork.loopbackOf(p.network, p.ip)]);
   }
 
   /** Makes the node reachable by its private IPs on its network (`nodes` targeting by private address). */

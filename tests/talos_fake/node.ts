@@ -67,6 +67,11 @@ export interface FakeTalosNodeOptions {
   /** Bytes per streamed chunk (default 16 KiB). */
   chunkSize?: number;
   /**
+   * More addresses of the node for its serving certificate (Talos puts every node address in apid's
+   * certificate): read at each boot. The local cloud passes the private IPs and their loopback stand-ins.
+   */
+  extraAddresses?: () => string[];
+  /**
    * How long after joining etcd as a learner this node has caught up and is promoted to a voter (real
    * ms, default 50; the local cloud scales Talos's usual seconds by its speed).
    */
@@ -304,7 +309,11 @@ export class FakeTalosNodeCore {
         certPem: config.osCaCertPem,
         keyPem: config.osCaKeyPem ?? resolveOsCaKey(config, this.network.nodes.values()),
       };
-      for (const san of config.certSans) (isIp(san) ? sans.ipAddresses : sans.dnsNames).push(san);
+      const extra = this.options.extraAddresses?.() ?? [];
+      for (const san of [...extra, ...config.certSans]) {
+        const list = isIp(san) ? sans.ipAddresses : sans.dnsNames;
+        if (!list.includes(san)) list.push(san);
+      }
       const cert = await issueCertificate(ca, {
         algorithm: "Ed25519",
         commonName: this.nodeName,
