@@ -92,6 +92,55 @@ export function forbidden(user: UserInfo, attrs: RequestAttributes): KubeStatusE
   return new KubeStatusError(403, "Forbidden", `${subject} is forbidden: ${reason}`, details);
 }
 
+/**
+ * Answers a SelfSubjectAccessReview (what `kubectl auth can-i` sends): may the caller do what
+ * `spec.resourceAttributes` or `spec.nonResourceAttributes` describe? Under AlwaysAllow, yes.
+ */
+export function reviewSelfSubjectAccess(
+  store: FakeKubeStore,
+  user: UserInfo,
+  body: KubeObj,
+  mode: "AlwaysAllow" | "RBAC",
+): KubeObj {
+  const spec = (body.spec ?? {}) as {
+    resourceAttributes?: Record<string, string | undefined>;
+    nonResourceAttributes?: { path?: string; verb?: string };
+  };
+  let attrs: RequestAttributes;
+  if (spec.resourceAttributes) {
+    const r = spec.resourceAttributes;
+    attrs = {
+      kind: "resource",
+      verb: r.verb ?? "",
+      apiGroup: r.group ?? "",
+      resource: r.resource ?? "",
+      subresource: r.subresource ?? "",
+      namespace: r.namespace ?? "",
+      name: r.name ?? "",
+    };
+  } else if (spec.nonResourceAttributes) {
+    attrs = {
+      kind: "nonResource",
+      verb: spec.nonResourceAttributes.verb ?? "",
+      path: spec.nonResourceAttributes.path ?? "",
+    };
+  } else {
+    throw new KubeStatusError(
+      422,
+      "Invalid",
+      `SelfSubjectAccessReview.authorization.k8s.io "" is invalid: spec.resourceAttributes: Invalid value: "null": exactly one of nonResourceAttributes or resourceAttributes must be specified`,
+    );
+  }
+  const allowed = mode === "AlwaysAllow" || rbacAllows(store, user, attrs);
+  return {
+    apiVersion: "authorization.k8s.io/v1",
+    kind: "SelfSubjectAccessReview",
+    metadata: { creationTimestamp: null },
+    spec,
+    status: { allowed },
+  };
+}
+
 function ruleAllows(rule: PolicyRule, attrs: RequestAttributes): boolean {
   if (!matchesAny(rule.verbs, attrs.verb)) return false;
   if (attrs.kind === "nonResource") {

@@ -4,6 +4,10 @@ import { generateCa, issueCertificate } from "../../src/talos/pki.ts";
 import { renderOperatorManifests } from "../../src/addons/operator_manifests.ts";
 import { startFakeKubeApi } from "./mod.ts";
 import type { FakeKubeApi, KubeObj } from "./mod.ts";
+import { kubectlRequirement } from "./kubectl_binary.ts";
+import { requires } from "../requirements.ts";
+
+const KUBECTL = await kubectlRequirement();
 
 const NS = "k8zner-system";
 const SA_USER = "system:serviceaccount:k8zner-system:k8zner-operator";
@@ -28,8 +32,10 @@ async function call(
 }
 
 /** An RBAC API holding what apply installs for the operator, and a token of its service account. */
-async function operatorCluster(): Promise<{ api: FakeKubeApi; token: string }> {
-  const api = await startFakeKubeApi({ authorization: "RBAC" });
+async function operatorCluster(
+  tls?: { certPem: string; keyPem: string },
+): Promise<{ api: FakeKubeApi; token: string }> {
+  const api = await startFakeKubeApi({ authorization: "RBAC", ...(tls ? { tls } : {}) });
   for (
     const obj of renderOperatorManifests({
       clusterName: "demo",
@@ -200,3 +206,49 @@ Deno.test("client certificates authenticate as CN and O only when they chain to 
     await api.close();
   }
 });
+
+Deno.test(requires([KUBECTL], {
+  name: "kubectl auth can-i --as the operator's service account agrees with its Role",
+  fn: async () => {
+    // kubectl sends bearer tokens over TLS only, as every real API server serves.
+    const notBefore = new Date(Date.now() - 60_000);
+    const ca = await generateCa({ algorithm: "ECDSA-P256", commonName: "kubernetes", notBefore, validityDays: 1 });
+    const serving = await issueCertificate(ca, {
+      algorithm: "ECDSA-P256",
+      commonName: "kube-apiserver",
+      ipAddresses: ["127.0.0.1"],
+      usage: "server",
+      notBefore,
+      validityDays: 1,
+    });
+    const { api } = await operatorCluster(serving);
+    const dir = await Deno.makeTempDir();
+    try {
+      await Deno.writeTextFile(`${dir}/kubeconfig`, api.kubeconfigYaml());
+      const canI = async (...args: string[]) => {
+        const out = await new Deno.Command(KUBECTL.path, {
+          args: ["auth", "can-i", ...args, `--as=${SA_USER}`, `--cache-dir=${dir}/cache`],
+          env: { KUBECONFIG: `${dir}/kubeconfig`, HOME: dir },
+        }).output();
+        const text = new TextDecoder().decode(out.stdout).trim();
+        if (text === "") {
+          throw new Error(`kubectl auth can-i ${args.join(" ")}: ${new TextDecoder().decode(out.stderr)}`);
+        }
+        return `${text} (${out.code})`;
+      };
+      assertEquals(await canI("get", "secrets/k8zner-cloud-credentials", "-n", NS), "yes (0)");
+      assertEquals(await canI("get", "secrets/unrelated", "-n", NS), "no (1)");
+      assertEquals(await canI("list", "secrets", "-n", NS), "no (1)");
+      assertEquals(await canI("create", "pods", "--subresource=eviction", "-n", "default"), "yes (0)");
+      assertEquals(await canI("patch", "k8znerclusters.k8zner.io", "--subresource=status"), "yes (0)");
+      assertEquals(await canI("patch", "nodes", "--subresource=status"), "no (1)");
+      assertEquals(await canI("delete", "nodes"), "yes (0)");
+      assertEquals(await canI("delete", "deployments.apps", "-n", NS), "no (1)");
+      assertEquals(await canI("create", "leases.coordination.k8s.io", "-n", NS), "yes (0)");
+      assertEquals(await canI("create", "leases.coordination.k8s.io", "-n", "default"), "no (1)");
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+      await api.close();
+    }
+  },
+}));

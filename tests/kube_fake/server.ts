@@ -15,7 +15,8 @@ import type { ResourceType } from "./resources.ts";
 import { parseFieldSelector, parseLabelSelector } from "./selectors.ts";
 import { badRequest, KubeStatusError } from "./status.ts";
 import type { PeerCertificate, UserInfo } from "./authn.ts";
-import { authorize, type RequestAttributes } from "./rbac.ts";
+import { authorize, type RequestAttributes, reviewSelfSubjectAccess } from "./rbac.ts";
+import { decodeSelfSubjectAccessReview } from "./protobuf_review.ts";
 import type { FakeKubeStore, KubeObj, WatchEvent } from "./store.ts";
 
 /** One request the fake received, for assertions. */
@@ -194,6 +195,14 @@ export class FakeKubeHandler {
     }
     const route = this.#resolve(group, version, rest, path);
     this.#authorize(user, resourceAttributes(req.method, url.searchParams, route));
+    if (route.rt.createOnly) {
+      if (req.method !== "POST" || route.name !== undefined) throw methodNotAllowed(req.method);
+      const mode = this.options.authorization ?? "AlwaysAllow";
+      const body = (req.headers.get("content-type") ?? "").includes("protobuf")
+        ? decodeSelfSubjectAccessReview(new Uint8Array(await req.arrayBuffer()))
+        : await readBody(req);
+      return json(201, reviewSelfSubjectAccess(this.store, user, body, mode));
+    }
     return await this.#dispatch(req, url, route);
   }
 
