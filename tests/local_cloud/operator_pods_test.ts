@@ -9,7 +9,7 @@ import { renderOperatorManifests } from "../../src/addons/operator_manifests.ts"
 import type { KubeObj } from "../kube_fake/mod.ts";
 import { type LocalCloud, type OperatorPod, type OperatorSpawn, startLocalCloud } from "./mod.ts";
 import { startTestCluster } from "./test_cluster.ts";
-import { waitFor } from "./test_helpers.ts";
+import { hcloud, waitFor, waitForAction } from "./test_helpers.ts";
 import { withFakes } from "../fake_contracts.ts";
 
 const STAND_IN = new URL("./testdata/operator_stand_in.ts", import.meta.url).pathname;
@@ -134,5 +134,41 @@ Deno.test(withFakes(
     cluster.store.put(deployment);
     await waitFor("no operator pods", () => cloud.operatorPods.size === 0, 10_000);
     assertEquals(replaced.lines.at(-1), "terminating");
+  },
+));
+
+Deno.test(withFakes(
+  "operator replicas run one per control plane, and a pod whose node powers off is placed on a free one",
+  async () => {
+    await using cloud = await startLocalCloud({
+      speed: 1000,
+      rescueSsh: false,
+      operator: { spawn: standIn, maxRestartBackoffMs: 200 },
+    });
+    const cluster = await startTestCluster(cloud, "op3", { controlPlanes: 3 });
+    const [cp1, cp2, cp3] = cluster.controlPlanes.map((cp) => cp.name);
+    await waitFor("three Nodes", () => cluster.store.listObjects("v1", "Node").length === 3, 10_000);
+    for (
+      const obj of renderOperatorManifests({
+        clusterName: "op3",
+        image: "ghcr.io/k8zner/k8zner-operator:1.2.3",
+        replicas: 2,
+        hcloudToken: "t",
+        talosSecretsYaml: "cluster:\n  id: test\n",
+        talosconfig: "context: op3\n",
+      })
+    ) cluster.store.put(obj as KubeObj);
+    const placed = () => [...cloud.operatorPods.values()].filter((p) => report(p)).map((p) => p.nodeName).sort();
+    await waitFor("two reporting pods", () => placed().length === 2, 20_000);
+    assertEquals(placed(), [cp1, cp2]);
+    const ips = [...cloud.operatorPods.values()].map((p) => p.podIp);
+    assertEquals(new Set(ips).size, 2, "each pod has its node's address");
+
+    const doomed = [...cloud.operatorPods.values()].find((p) => p.nodeName === cp2)!;
+    const server = cluster.controlPlanes[1]!;
+    const { body } = await hcloud(cloud.hcloudUrl, "POST", `/servers/${server.id}/actions/poweroff`);
+    await waitForAction(cloud.hcloudUrl, body.action.id);
+    await waitFor("a pod on the third control plane", () => placed().join() === [cp1, cp3].join(), 20_000);
+    assertEquals(cloud.operatorPods.has(doomed.name), false, "the pod died with its node");
   },
 ));
