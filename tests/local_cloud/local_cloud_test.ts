@@ -311,6 +311,18 @@ Deno.test(
           (await hcloud(cloud.hcloudUrl, "POST", "/servers", { name: "s", server_type: "cx23", image: image(cloud) }))
             .body.server.public_net.ipv4.ip as string;
         assertEquals([await ipOf(first), await ipOf(second)], [`127.${a}.1.1`, `127.${b}.1.1`]);
+        // Private networks (two per cloud here, same range) each get a loopback /16 no one else holds.
+        const networkOf = async (cloud: LocalCloud, name: string) =>
+          (await hcloud(cloud.hcloudUrl, "POST", "/networks", { name, ip_range: "10.0.0.0/16" })).body.network
+            .id as number;
+        const maps = [
+          first.privateAddressMap(await networkOf(first, "n1")),
+          first.privateAddressMap(await networkOf(first, "n2")),
+          second.privateAddressMap(await networkOf(second, "n1")),
+        ];
+        const privateBlocks = maps.map((m) => Number(m.split("=127.")[1]!.split(".")[0]));
+        assertEquals(maps.map((m) => m.split("=")[0]), ["10.0.0.0/16", "10.0.0.0/16", "10.0.0.0/16"]);
+        assertEquals(new Set([a, b, ...privateBlocks]).size, 5, `blocks ${a}, ${b}, ${privateBlocks}`);
         await first.close();
         firstClosed = true;
         await using third = await startLocalCloud({ speed: 1000, rescueSsh: false });

@@ -8,9 +8,17 @@
  * - a fake Talos node at `<server ipv4>:50000` for every server that boots Talos (from a snapshot
  *   labelled `os=talos`, or one made from a disk the image build wrote Talos onto);
  * - a rescue system with SSH at `<server ipv4>:22` for servers booted into rescue;
- * - a fake kube-apiserver at `https://<control plane ipv4>:6443` on every bootstrapped control plane,
- *   one store per cluster, and `<lb ipv4>:<port>` forwarding each load balancer service to a healthy
- *   target while its public interface is enabled;
+ * - a fake kube-apiserver at `https://<control plane ipv4>:6443` on every control plane whose etcd member
+ *   votes in a cluster with quorum, one store per cluster, authenticating client certificates of the
+ *   cluster CA and service account tokens and authorizing with RBAC, as Talos runs it; and
+ *   `<lb ipv4>:<port>` forwarding each load balancer service to a healthy target while its public
+ *   interface is enabled;
+ * - each Hetzner network on a loopback /16 of its own (`10.0.1.2` -> `127.N.1.2`): Talos and the
+ *   Kubernetes API also answer at a server's translated private address, unfiltered
+ *   (`private_network.ts`, `privateAddressMap()`);
+ * - the `k8zner-system/k8zner-operator` Deployment run as real `k8zner operator` processes, one per
+ *   replica, with the pod's env, a service account token and `K8ZNER_TALOS_ADDRESS_MAP`
+ *   (`operator_pods.ts`, `operatorPods`; `operator: false` turns it off);
  * - Hetzner's firewalls on the servers' public ports (50000, 6443): connections from the test host
  *   count as coming from `callerIp` and get through only when a firewall rule applied to the server
  *   allows that address and port (or no firewall is applied); load balancer traffic to private targets
