@@ -97,6 +97,7 @@ export interface OperatorPodsDeps {
 const BACKOFF_START_MS = 10_000;
 const BACKOFF_MAX_MS = 300_000;
 const GRACE_MS = 30_000;
+const BACKOFF_RESET_MS = 10 * 60_000;
 const MAX_LINES = 20_000;
 
 class Pod implements OperatorPod {
@@ -325,11 +326,14 @@ export class OperatorPods {
       },
     });
     pod.process = child;
+    const startedAt = Date.now();
     this.#note(pod, `started pid ${child.pid} on ${pod.nodeName}: k8zner ${args.join(" ")}`);
     pod.exit = child.done.then((status) => {
       pod.process = undefined;
       if (pod.stopping || this.#closed) return;
       pod.restarts++;
+      // The kubelet forgets the backoff once a container ran for 10 minutes.
+      if (Date.now() - startedAt >= this.#deps.realMs(BACKOFF_RESET_MS)) pod.crashes = 0;
       pod.crashes++;
       const wait = this.#backoff(pod);
       pod.backoffUntil = Date.now() + wait;
