@@ -23,7 +23,9 @@
  *   Deployment stops all; a pod whose node stops running dies with it and is replaced elsewhere.
  *   Stopping is SIGTERM, then SIGKILL after the grace period (30 s, simulated).
  *
- * Pods are not written as objects (nothing reads them yet).
+ * Each pod is also a `Pod` object bound to its Node (owned by the Deployment; the kubelet stand-in reports
+ * it running), so `kubectl get pods -n k8zner-system` shows the operator. Deleting that object stops the
+ * process, and the replica count brings a new pod, as the ReplicaSet controller would.
  *
  * @module
  */
@@ -113,6 +115,7 @@ class Pod implements OperatorPod {
   stopping = false;
   constructor(
     readonly name: string,
+    readonly store: FakeKubeStore,
     readonly network: FakeTalosNetwork,
     readonly templateHash: string,
     readonly nodeName: string,
@@ -189,7 +192,10 @@ export class OperatorPods {
     const mine = () => [...this.#pods.values()].filter((p) => p.network === network && !p.stopping);
     // A pod dies with its node; a pod of an old template or beyond the replica count is stopped.
     for (const pod of mine()) {
-      if (!eligible.has(pod.nodeName) || this.#deps.sim.state.servers.get(pod.serverId)?.status !== "running") {
+      if (!store.getObject("v1", "Pod", pod.name, namespace)) {
+        this.#deps.log(`operator pod ${pod.name}: its Pod object was deleted`);
+        await this.#remove(pod, "SIGTERM");
+      } else if (!eligible.has(pod.nodeName) || this.#deps.sim.state.servers.get(pod.serverId)?.status !== "running") {
         this.#deps.log(`operator pod ${pod.name}: its node ${pod.nodeName} is gone or down`);
         await this.#remove(pod, "SIGKILL");
       } else if (pod.templateHash !== hash) {
@@ -208,7 +214,7 @@ export class OperatorPods {
       const node = [...eligible.values()].find((e) => !used.has(e.nodeName));
       if (!node) break;
       used.add(node.nodeName);
-      const pod = await this.#create(network, hash, node);
+      const pod = await this.#create(store, network, deployment!, node);
       if (pod) await this.#run(pod, store, template);
     }
   }
@@ -240,16 +246,38 @@ export class OperatorPods {
   }
 
   async #create(
+    store: FakeKubeStore,
     network: FakeTalosNetwork,
-    hash: string,
+    deployment: KubeObj,
     node: { nodeName: string; serverId: number; podIp: string },
   ): Promise<Pod | undefined> {
+    const template = (deployment.spec as { template: KubeObj }).template;
+    const hash = templateHash(template);
     const suffix = Array.from(crypto.getRandomValues(new Uint8Array(3)), (b) => b.toString(36).padStart(2, "0"))
       .join("").slice(0, 5);
     const name = `${OPERATOR_DEPLOYMENT.name}-${hash.slice(0, 10)}-${suffix}`;
+    const meta = deployment.metadata as { name: string; uid: string };
+    const templateMeta = (template.metadata ?? {}) as { labels?: Record<string, string> };
+    store.put({
+      apiVersion: "v1",
+      kind: "Pod",
+      metadata: {
+        name,
+        namespace: OPERATOR_DEPLOYMENT.namespace,
+        labels: { ...templateMeta.labels, "pod-template-hash": hash.slice(0, 10) },
+        ownerReferences: [{
+          apiVersion: "apps/v1",
+          kind: "Deployment",
+          name: meta.name,
+          uid: meta.uid,
+          controller: true,
+        }],
+      },
+      spec: { ...(template.spec as Record<string, unknown>), nodeName: node.nodeName },
+    });
     const dir = await Deno.makeTempDir({ prefix: "k8zner-operator-pod-" });
     await Deno.chmod(dir, 0o700);
-    const pod = new Pod(name, network, hash, node.nodeName, node.serverId, node.podIp, dir);
+    const pod = new Pod(name, store, network, hash, node.nodeName, node.serverId, node.podIp, dir);
     this.#pods.set(name, pod);
     this.pods.set(name, pod);
     this.#deps.log(`operator pod ${name}: scheduled on ${node.nodeName} (${node.podIp})`);
@@ -371,6 +399,7 @@ export class OperatorPods {
     }
     this.#pods.delete(pod.name);
     this.pods.delete(pod.name);
+    pod.store.remove("v1", "Pod", pod.name, OPERATOR_DEPLOYMENT.namespace);
     await Deno.remove(pod.dir, { recursive: true }).catch(() => {});
     this.#note(pod, "stopped");
   }

@@ -128,12 +128,28 @@ Deno.test(withFakes(
     }, 20_000);
     assertEquals(pod.lines.at(-1), "terminating");
     assertEquals(replaced.restarts, 0);
+    assertEquals(cluster.store.getObject("v1", "Pod", pod.name, "k8zner-system"), undefined, "the old Pod object went");
+
+    // The pod is an object too, bound to its Node and reported running by the kubelet stand-in.
+    const object = await waitFor("the Pod object running", () => {
+      const p = cluster.store.getObject("v1", "Pod", replaced.name, "k8zner-system");
+      return (p?.status as { phase?: string } | undefined)?.phase === "Running" ? p : undefined;
+    });
+    assertEquals((object.spec as { nodeName: string }).nodeName, cp.name);
+    // Deleting the Pod object stops its process; the replica count brings a new pod.
+    cluster.store.remove("v1", "Pod", replaced.name, "k8zner-system");
+    const third = await waitFor("a pod replacing the deleted one", () => {
+      const p = onlyPod(cloud);
+      return p && p.name !== replaced.name && report(p) ? p : undefined;
+    }, 20_000);
+    assertEquals(replaced.lines.at(-1), "terminating");
 
     // Scaled to zero: nothing runs.
     (deployment.spec as { replicas: number }).replicas = 0;
     cluster.store.put(deployment);
     await waitFor("no operator pods", () => cloud.operatorPods.size === 0, 10_000);
-    assertEquals(replaced.lines.at(-1), "terminating");
+    assertEquals(third.lines.at(-1), "terminating");
+    assertEquals(cluster.store.listObjects("v1", "Pod", "k8zner-system"), []);
   },
 ));
 
