@@ -486,7 +486,8 @@ function resourceAttributes(method: string, q: URLSearchParams, route: Route): R
     apiGroup: route.rt.group,
     resource: route.rt.resource,
     subresource: route.subresource ?? "",
-    namespace: route.namespace ?? "",
+    // As RequestInfoFactory: a namespace is scoped by itself (`/api/v1/namespaces/foo` is in namespace foo).
+    namespace: route.namespace ?? (route.rt.group === "" && route.rt.kind === "Namespace" ? route.name ?? "" : ""),
     name: route.name ?? "",
   };
 }

@@ -187,9 +187,13 @@ export class OperatorPods {
     const spec = (deployment?.spec ?? {}) as { replicas?: number; template?: KubeObj };
     const template = spec.template;
     const hash = template ? templateHash(template) : "";
-    const desired = deployment ? spec.replicas ?? 1 : 0;
-    const eligible = deployment && template ? this.#eligibleNodes(network, store, template) : new Map();
+    const desired = spec.replicas ?? 1;
+    const eligible = template ? this.#eligibleNodes(network, store, template) : new Map();
     const mine = () => [...this.#pods.values()].filter((p) => p.network === network && !p.stopping);
+    if (!deployment || !template) {
+      for (const pod of mine()) await this.#remove(pod, "SIGTERM");
+      return;
+    }
     // A pod dies with its node; a pod of an old template or beyond the replica count is stopped.
     for (const pod of mine()) {
       if (!store.getObject("v1", "Pod", pod.name, namespace)) {
@@ -214,7 +218,7 @@ export class OperatorPods {
       const node = [...eligible.values()].find((e) => !used.has(e.nodeName));
       if (!node) break;
       used.add(node.nodeName);
-      const pod = await this.#create(store, network, deployment!, node);
+      const pod = await this.#create(store, network, deployment, node);
       if (pod) await this.#run(pod, store, template);
     }
   }
