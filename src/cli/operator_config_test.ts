@@ -129,7 +129,13 @@ Deno.test("the in-cluster config verifies the API server against ca.crt and auth
   const api = await startFakeKubeApi({
     tls: { certPem: await Deno.readTextFile(`${dir}/ca.crt`), keyPem: await Deno.readTextFile(`${dir}/key.pem`) },
   });
-  await Deno.writeTextFile(`${dir}/token`, "sa-token");
+  // A token the API server issued: the fake, like a real one, refuses tokens it does not know.
+  api.store.put({
+    apiVersion: "v1",
+    kind: "ServiceAccount",
+    metadata: { name: "k8zner-operator", namespace: "k8zner-system" },
+  });
+  await Deno.writeTextFile(`${dir}/token`, api.store.issueServiceAccountToken("k8zner-system", "k8zner-operator"));
   await Deno.writeTextFile(`${dir}/namespace`, "k8zner-system");
   const port = new URL(api.url).port;
   const env = { KUBERNETES_SERVICE_HOST: "127.0.0.1", KUBERNETES_SERVICE_PORT: port, K8ZNER_SERVICE_ACCOUNT_DIR: dir };
@@ -147,6 +153,7 @@ Deno.test("the in-cluster config verifies the API server against ca.crt and auth
     try {
       const namespaces = await kube.list("v1", "Namespace");
       assertOk(namespaces.some((n) => n.metadata.name === "default"));
+      assertEquals(api.requests.at(-1)?.user, "system:serviceaccount:k8zner-system:k8zner-operator");
     } finally {
       kube.close();
     }

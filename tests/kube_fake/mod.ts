@@ -12,11 +12,14 @@
  *
  * @module
  */
-import { FakeKubeHandler, type Fault, type RecordedRequest } from "./server.ts";
+import { type AuthorizationMode, FakeKubeHandler, type Fault, type RecordedRequest } from "./server.ts";
+import { serveMutualTls } from "./mtls_serve.ts";
 import { FakeKubeStore } from "./store.ts";
+import { ADMIN_TOKEN } from "./authn.ts";
 
 export { FakeKubeStore, type KubeObj, type WatchEvent } from "./store.ts";
-export type { Fault, RecordedRequest } from "./server.ts";
+export type { AuthorizationMode, Fault, RecordedRequest } from "./server.ts";
+export { ADMIN_TOKEN, type UserInfo } from "./authn.ts";
 export { BUILTIN_RESOURCES, type ResourceType } from "./resources.ts";
 
 /** Options of {@link startFakeKubeApi}. */
@@ -25,8 +28,17 @@ export interface FakeKubeApiOptions {
   hostname?: string;
   /** Port; 0 (default) picks a free one. */
   port?: number;
-  /** Serve HTTPS with this certificate and key (PEM) instead of plain HTTP. */
-  tls?: { certPem: string; keyPem: string };
+  /**
+   * Serve HTTPS with this certificate and key (PEM) instead of plain HTTP; with `clientCaPem`, client
+   * certificates chaining to it authenticate as their CN (user) and O (groups).
+   */
+  tls?: { certPem: string; keyPem: string; clientCaPem?: string };
+  /**
+   * `RBAC` authorizes every request from the RBAC objects in the store, as kube-apiserver with
+   * `--authorization-mode=RBAC`; `AlwaysAllow` (default) lets every authenticated or anonymous request
+   * through. Invalid credentials are refused (401) in both.
+   */
+  authorization?: AuthorizationMode;
   /** What `/version` reports. Default `v1.32.0`. */
   kubernetesVersion?: string;
   /** Clock for timestamps. */
@@ -67,7 +79,16 @@ export async function startFakeKubeApi(options: FakeKubeApiOptions = {}): Promis
     kubernetesVersion: options.kubernetesVersion ?? "v1.32.0",
     serverAddress: () => address,
     bookmarkIntervalMs: options.bookmarkIntervalMs ?? 60_000,
+    authorization: options.authorization ?? "AlwaysAllow",
   });
+  if (options.tls?.clientCaPem) {
+    const mtls = await serveMutualTls(
+      { hostname, port: options.port ?? 0, ...options.tls, clientCaPem: options.tls.clientCaPem },
+      (req, peer) => handler.handle(req, peer),
+    );
+    address = `${mtls.addr.hostname}:${mtls.addr.port}`;
+    return runningApi(`https://${address}`, store, handler, async () => await mtls.shutdown());
+  }
   const { promise: listening, resolve } = Promise.withResolvers<Deno.NetAddr>();
   const serveOptions = {
     hostname,
@@ -79,11 +100,19 @@ export async function startFakeKubeApi(options: FakeKubeApiOptions = {}): Promis
       }),
   };
   const server = options.tls
-    ? Deno.serve({ ...serveOptions, cert: options.tls.certPem, key: options.tls.keyPem }, handler.handle)
-    : Deno.serve(serveOptions, handler.handle);
+    ? Deno.serve({ ...serveOptions, cert: options.tls.certPem, key: options.tls.keyPem }, (req) => handler.handle(req))
+    : Deno.serve(serveOptions, (req) => handler.handle(req));
   const addr = await listening;
   address = `${addr.hostname}:${addr.port}`;
-  const url = `${options.tls ? "https" : "http"}://${address}`;
+  return runningApi(`${options.tls ? "https" : "http"}://${address}`, store, handler, () => server.shutdown());
+}
+
+function runningApi(
+  url: string,
+  store: FakeKubeStore,
+  handler: FakeKubeHandler,
+  shutdown: () => Promise<void>,
+): FakeKubeApi {
   let closed: Promise<void> | undefined;
   return {
     url,
@@ -105,7 +134,7 @@ export async function startFakeKubeApi(options: FakeKubeApiOptions = {}): Promis
         "users:",
         "- name: fake",
         "  user:",
-        "    token: fake-token",
+        `    token: ${ADMIN_TOKEN}`,
         "contexts:",
         "- name: fake",
         "  context:",
@@ -118,7 +147,7 @@ export async function startFakeKubeApi(options: FakeKubeApiOptions = {}): Promis
     close: () => {
       closed ??= (async () => {
         handler.closeStreams();
-        await server.shutdown();
+        await shutdown();
       })();
       return closed;
     },

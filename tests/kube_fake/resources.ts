@@ -21,6 +21,8 @@ export interface ResourceType {
   hasStatus: boolean;
   /** Set for types served because of a CRD (affects e.g. strategic merge patch support). */
   crd?: string;
+  /** A review (SelfSubjectAccessReview): only `create`, answered and never stored. */
+  createOnly?: boolean;
 }
 
 /** `group/version` as written in `apiVersion` (`v1` for the core group). */
@@ -48,7 +50,7 @@ function builtin(
   kind: string,
   resource: string,
   namespaced: boolean,
-  options: { shortNames?: string[]; hasStatus?: boolean } = {},
+  options: { shortNames?: string[]; hasStatus?: boolean; createOnly?: boolean } = {},
 ): ResourceType {
   return {
     group,
@@ -60,6 +62,7 @@ function builtin(
     namespaced,
     shortNames: options.shortNames ?? [],
     hasStatus: options.hasStatus ?? false,
+    ...(options.createOnly ? { createOnly: true } : {}),
   };
 }
 
@@ -94,6 +97,9 @@ export const BUILTIN_RESOURCES: readonly ResourceType[] = [
   builtin("events.k8s.io", "v1", "Event", "events", true, { shortNames: ["ev"] }),
   builtin("storage.k8s.io", "v1", "StorageClass", "storageclasses", false, { shortNames: ["sc"] }),
   builtin("apiregistration.k8s.io", "v1", "APIService", "apiservices", false, { hasStatus: true }),
+  builtin("authorization.k8s.io", "v1", "SelfSubjectAccessReview", "selfsubjectaccessreviews", false, {
+    createOnly: true,
+  }),
   builtin("policy", "v1", "PodDisruptionBudget", "poddisruptionbudgets", true, {
     shortNames: ["pdb"],
     hasStatus: true,

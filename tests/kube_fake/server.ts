@@ -14,6 +14,9 @@ import { renderNodeTable } from "./node_table.ts";
 import type { ResourceType } from "./resources.ts";
 import { parseFieldSelector, parseLabelSelector } from "./selectors.ts";
 import { badRequest, KubeStatusError } from "./status.ts";
+import type { PeerCertificate, UserInfo } from "./authn.ts";
+import { authorize, type RequestAttributes, reviewSelfSubjectAccess } from "./rbac.ts";
+import { decodeSelfSubjectAccessReview } from "./protobuf_review.ts";
 import type { FakeKubeStore, KubeObj, WatchEvent } from "./store.ts";
 
 /** One request the fake received, for assertions. */
@@ -24,7 +27,14 @@ export interface RecordedRequest {
   /** The query string, without `?` ("" when none). */
   query: string;
   contentType: string | undefined;
+  /** The authenticated user (`system:anonymous` without credentials); unset when authentication failed. */
+  user?: string;
+  /** The response status (set once answered). */
+  status?: number;
 }
+
+/** How requests are authorized: every authenticated request allowed, or kube-apiserver's RBAC. */
+export type AuthorizationMode = "AlwaysAllow" | "RBAC";
 
 /** A failure to return instead of handling a matching request. */
 export interface Fault {
@@ -59,7 +69,12 @@ export class FakeKubeHandler {
 
   constructor(
     readonly store: FakeKubeStore,
-    readonly options: { kubernetesVersion: string; serverAddress: () => string; bookmarkIntervalMs: number },
+    readonly options: {
+      kubernetesVersion: string;
+      serverAddress: () => string;
+      bookmarkIntervalMs: number;
+      authorization?: AuthorizationMode;
+    },
   ) {}
 
   /** Makes the next matching request(s) fail with a Status of `code`. */
@@ -87,27 +102,48 @@ export class FakeKubeHandler {
     return stalled.length;
   }
 
-  handle = async (req: Request): Promise<Response> => {
+  /** Handles one request; `peer` is the client certificate of its TLS connection, if any. */
+  handle = async (req: Request, peer?: PeerCertificate): Promise<Response> => {
     const url = new URL(req.url);
-    this.requests.push({
+    const record: RecordedRequest = {
       method: req.method,
       path: url.pathname,
       query: url.search.replace(/^\?/, ""),
       contentType: req.headers.get("content-type") ?? undefined,
-    });
+    };
+    this.requests.push(record);
     try {
+      const user = this.#authenticate(req, peer);
+      record.user = user.name;
       const fault = this.#takeFault(req.method, url.pathname);
       if (fault) {
         await req.body?.cancel();
         throw new KubeStatusError(fault.code, fault.reason ?? "InternalError", fault.message ?? "injected fault");
       }
-      return await this.#route(req, url);
+      const res = await this.#route(req, url, user);
+      record.status = res.status;
+      return res;
     } catch (err) {
-      if (err instanceof KubeStatusError) return json(err.code, err.toStatus());
-      const message = err instanceof Error ? err.message : String(err);
-      return json(500, new KubeStatusError(500, "InternalError", message).toStatus());
+      const failure = err instanceof KubeStatusError
+        ? err
+        : new KubeStatusError(500, "InternalError", err instanceof Error ? err.message : String(err));
+      record.status = failure.code;
+      return json(failure.code, failure.toStatus());
     }
   };
+
+  #authenticate(req: Request, peer: PeerCertificate | undefined): UserInfo {
+    const rt = this.store.typeOf("v1", "ServiceAccount");
+    const user = this.store.auth.authenticate(req.headers.get("authorization"), peer, (namespace, name) => {
+      const uid = (this.store.get(rt, namespace, name)?.metadata as Record<string, unknown> | undefined)?.uid;
+      return typeof uid === "string" ? uid : undefined;
+    });
+    return impersonated(req.headers, user, (attrs) => this.#authorize(user, attrs));
+  }
+
+  #authorize(user: UserInfo, attrs: RequestAttributes): void {
+    if ((this.options.authorization ?? "AlwaysAllow") === "RBAC") authorize(this.store, user, attrs);
+  }
 
   #takeFault(method: string, path: string): Fault | undefined {
     const index = this.#faults.findIndex((f) =>
@@ -120,9 +156,14 @@ export class FakeKubeHandler {
     return fault;
   }
 
-  async #route(req: Request, url: URL): Promise<Response> {
+  async #route(req: Request, url: URL, user: UserInfo): Promise<Response> {
     const path = url.pathname.replace(/\/+$/, "");
     const registry = this.store.registry;
+    const isResourcePath = /^\/api\/v1\/.+/.test(path) || /^\/apis\/[^/]+\/[^/]+\/.+/.test(path);
+    if (!isResourcePath) {
+      const verb = { GET: "get", HEAD: "head", POST: "post", PUT: "put", PATCH: "patch", DELETE: "delete" }[req.method];
+      this.#authorize(user, { kind: "nonResource", verb: verb ?? req.method.toLowerCase(), path: path || "/" });
+    }
     if (req.method === "GET") {
       if (path === "/version") return json(200, renderVersion(this.options.kubernetesVersion));
       if (path === "/healthz" || path === "/livez" || path === "/readyz") {
@@ -153,6 +194,15 @@ export class FakeKubeHandler {
       throw notFoundPath(path);
     }
     const route = this.#resolve(group, version, rest, path);
+    this.#authorize(user, resourceAttributes(req.method, url.searchParams, route));
+    if (route.rt.createOnly) {
+      if (req.method !== "POST" || route.name !== undefined) throw methodNotAllowed(req.method);
+      const mode = this.options.authorization ?? "AlwaysAllow";
+      const body = (req.headers.get("content-type") ?? "").includes("protobuf")
+        ? decodeSelfSubjectAccessReview(new Uint8Array(await req.arrayBuffer()))
+        : await readBody(req);
+      return json(201, reviewSelfSubjectAccess(this.store, user, body, mode));
+    }
     return await this.#dispatch(req, url, route);
   }
 
@@ -417,6 +467,78 @@ export class FakeKubeHandler {
     });
     return new Response(body, { status: 200, headers: { "content-type": "application/json" } });
   }
+}
+
+/** The verb, resource and scope RBAC checks for a resource request (`RequestInfoFactory`). */
+function resourceAttributes(method: string, q: URLSearchParams, route: Route): RequestAttributes {
+  const watch = q.get("watch") === "1" || q.get("watch") === "true";
+  const named = route.name !== undefined;
+  const verbs: Record<string, string> = {
+    GET: watch ? "watch" : named ? "get" : "list",
+    POST: "create",
+    PUT: "update",
+    PATCH: "patch",
+    DELETE: named ? "delete" : "deletecollection",
+  };
+  return {
+    kind: "resource",
+    verb: verbs[method] ?? method.toLowerCase(),
+    apiGroup: route.rt.group,
+    resource: route.rt.resource,
+    subresource: route.subresource ?? "",
+    // As RequestInfoFactory: a namespace is scoped by itself (`/api/v1/namespaces/foo` is in namespace foo).
+    namespace: route.namespace ?? (route.rt.group === "" && route.rt.kind === "Namespace" ? route.name ?? "" : ""),
+    name: route.name ?? "",
+  };
+}
+
+/**
+ * The user a request acts as: `Impersonate-User` (and `-Group`) headers switch to another user when the
+ * caller may `impersonate` it (users, groups, or serviceaccounts for `system:serviceaccount:` names).
+ */
+function impersonated(
+  headers: Headers,
+  caller: UserInfo,
+  authorize: (attrs: RequestAttributes) => void,
+): UserInfo {
+  const name = headers.get("impersonate-user");
+  if (name === null) return caller;
+  const groups = (headers.get("impersonate-group") ?? "").split(",").map((g) => g.trim()).filter((g) => g !== "");
+  const sa = name.match(/^system:serviceaccount:([^:]+):([^:]+)$/);
+  authorize(
+    sa
+      ? {
+        kind: "resource",
+        verb: "impersonate",
+        apiGroup: "",
+        resource: "serviceaccounts",
+        subresource: "",
+        namespace: sa[1]!,
+        name: sa[2]!,
+      }
+      : {
+        kind: "resource",
+        verb: "impersonate",
+        apiGroup: "",
+        resource: "users",
+        subresource: "",
+        namespace: "",
+        name,
+      },
+  );
+  for (const group of groups) {
+    authorize({
+      kind: "resource",
+      verb: "impersonate",
+      apiGroup: "",
+      resource: "groups",
+      subresource: "",
+      namespace: "",
+      name: group,
+    });
+  }
+  const implied = sa ? ["system:serviceaccounts", `system:serviceaccounts:${sa[1]}`] : [];
+  return { name, groups: [...new Set([...groups, ...implied, "system:authenticated"])] };
 }
 
 /** An open watch stream, for the test hooks that end or stall it. */

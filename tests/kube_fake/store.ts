@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { Authenticator } from "./authn.ts";
 import { ResourceRegistry, type ResourceType } from "./resources.ts";
 import { alreadyExists, badRequest, conflict, notFound } from "./status.ts";
 import { applyMergePatch } from "./patch.ts";
@@ -32,6 +33,8 @@ function namespaceOf(rt: ResourceType, namespace: string | undefined): string {
 /** The in-memory state of one fake cluster. */
 export class FakeKubeStore {
   readonly registry = new ResourceRegistry();
+  /** Issued tokens (static admin token, service account tokens). */
+  readonly auth = new Authenticator();
   #table: ObjectTable;
 
   constructor(options: { now?: () => Date } = {}) {
@@ -53,6 +56,14 @@ export class FakeKubeStore {
 
   #managedFields(previous: unknown, options: WriteOptions, rt: ResourceType, applied: KubeObj): unknown[] | undefined {
     return updateManagedFields(previous, options, rt, applied, this.#table.timestamp());
+  }
+
+  /**
+   * A bearer token for ServiceAccount `namespace/name`, as the TokenRequest API issues it for a pod;
+   * valid until the account is deleted. Throws 404 when the account does not exist.
+   */
+  issueServiceAccountToken(namespace: string, name: string): string {
+    return this.auth.issueServiceAccountToken(this.getObject("v1", "ServiceAccount", name, namespace), namespace, name);
   }
 
   /** Reads one object (a copy), or undefined. */

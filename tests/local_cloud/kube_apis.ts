@@ -11,9 +11,10 @@
  */
 import type { HcloudSimulator, TargetHealthProbe } from "../hcloud_sim/mod.ts";
 import { type FakeKubeApi, FakeKubeStore, startFakeKubeApi } from "../kube_fake/mod.ts";
-import type { FakeTalosNetwork, FakeTalosNode } from "../talos_fake/mod.ts";
+import { etcdHealthOf, type FakeTalosNetwork, type FakeTalosNode, settleNetwork } from "../talos_fake/mod.ts";
 import { apiServerCertSans, issueApiServingCert, readKubeClusterFacts } from "./cluster_pki.ts";
 import { TALOS_API_PORT } from "./machines.ts";
+import type { PrivateNetwork } from "./private_network.ts";
 import { type PublicNetwork, targetsOf } from "./public_network.ts";
 
 /** Port of the Kubernetes API on the load balancer and the control planes. */
@@ -25,6 +26,8 @@ export interface KubeApisDeps {
   talosNodes: ReadonlyMap<number, FakeTalosNode>;
   /** Public ports in front of the API servers. */
   network: () => PublicNetwork;
+  /** Private ports (the API at the translated private IP, for pods on the nodes). */
+  privateNetwork: () => PrivateNetwork;
   /** Simulated milliseconds to real ones. */
   realMs: (simulatedMs: number) => number;
   onError: (err: Error) => void;
@@ -157,7 +160,11 @@ export class KubeApis {
     const facts = readKubeClusterFacts(node.state.appliedConfig ?? "");
     if (!facts) throw new Error(`the config of ${node.hostname} has no cluster.ca key or endpoint`);
     const server = this.#deps.sim.state.servers.get(serverId)!;
-    const addresses = [node.hostname, ...server.privateNet.map((p) => p.ip)];
+    // The translated private addresses stand for the private IPs on loopback: clients in the cluster
+    // (the operator) connect there and check the serving certificate against them.
+    const privateNet = this.#deps.privateNetwork();
+    const loopbacks = server.privateNet.map((p) => privateNet.loopbackOf(p.network, p.ip));
+    const addresses = [node.hostname, ...server.privateNet.map((p) => p.ip), ...loopbacks];
     const sans = apiServerCertSans(facts, { hostname: node.nodeName, addresses });
     const cert = await issueApiServingCert(facts.ca, sans, new Date());
     let store = this.#stores.get(node.network);
@@ -165,7 +172,9 @@ export class KubeApis {
     const api = await startFakeKubeApi({
       hostname: node.hostname,
       port: 0,
-      tls: cert,
+      // As Talos runs kube-apiserver: client certificates from the cluster CA, RBAC authorization.
+      tls: { ...cert, clientCaPem: facts.ca.certPem },
+      authorization: "RBAC",
       store,
       ...(facts.kubernetesVersion ? { kubernetesVersion: facts.kubernetesVersion } : {}),
     });
@@ -175,7 +184,15 @@ export class KubeApis {
         hostname: node.hostname,
         port,
       }));
+      for (const p of server.privateNet) {
+        await privateNet.openServerPort(serverId, { networkId: p.network, privateIp: p.ip }, KUBE_API_PORT, () => ({
+          hostname: node.hostname,
+          port,
+        }));
+      }
     } catch (err) {
+      await this.#deps.network().closeServerPort(serverId, KUBE_API_PORT);
+      await privateNet.closeServerPort(serverId, KUBE_API_PORT);
       await api.close();
       throw err;
     }
@@ -188,6 +205,7 @@ export class KubeApis {
     entry.api = undefined;
     this.byServer.delete(serverId);
     await this.#deps.network().closeServerPort(serverId, KUBE_API_PORT);
+    await this.#deps.privateNetwork().closeServerPort(serverId, KUBE_API_PORT);
     await api.close();
     this.#deps.log(`server ${serverId}: Kubernetes API stopped`);
   }
@@ -209,9 +227,13 @@ export class KubeApis {
   }
 }
 
-/** A configured control plane whose etcd member is in the cluster: its API server is up. */
+/**
+ * A configured control plane whose etcd member votes in a cluster with quorum: its API server is up. A
+ * learner's etcd serves no clients yet, and without quorum every request would time out, so a real
+ * kube-apiserver fails its health checks; here it stops.
+ */
 function isServingControlPlane(node: FakeTalosNode): boolean {
   if (node.state.mode !== "configured" || node.state.config?.machineType === "worker") return false;
-  const id = node.state.etcdMemberId;
-  return id !== undefined && node.network.etcd?.members.some((m) => m.id === id) === true;
+  settleNetwork(node.network);
+  return etcdHealthOf(node.network.etcd, node.network.nodes.values(), node) === "healthy";
 }

@@ -72,6 +72,19 @@ Deno.test(withFakes(
     } finally {
       await maintenance.close();
     }
+    // The private network lives on a loopback /16 of its own; the node answers at its translated private IP.
+    const map = cloud.privateAddressMap(network);
+    assertMatch(map, /^10\.0\.0\.0\/16=127\.\d+\.0\.0\/16$/);
+    const privateBlock = map.split("=")[1]!.split(".")[1];
+    assertEquals(privateBlock === String(cloudBlock(cloud)), false, "the private block is not the public one");
+    const translated = cloud.privateLoopbackOf(network, cp.privateIp);
+    assertEquals(translated, `127.${privateBlock}.${cp.privateIp.split(".").slice(2).join(".")}`);
+    const overPrivate = createMaintenanceClient({ endpoint: translated });
+    try {
+      assertEquals((await overPrivate.version())[0]?.version?.tag, "v1.13.9");
+    } finally {
+      await overPrivate.close();
+    }
 
     // Before bootstrap the Talos API answers the LB's health check but no Kubernetes API does.
     assertEquals(
@@ -115,6 +128,14 @@ Deno.test(withFakes(
       await waitFor("the configured Talos API", async () => (await talos.version()).length === 1);
       await talos.bootstrap();
       await waitFor("the Kubernetes API on the load balancer", () => cloud.kubeApis.get(lbId));
+      // Configured, its certificate covers the private IP's loopback stand-in: a verifying client (the
+      // operator, through its address map) reaches it there.
+      const overPrivate = createTalosClient({ ...creds, endpoint: cloud.privateLoopbackOf(network, cp.privateIp) });
+      try {
+        assertEquals((await overPrivate.version())[0]?.version?.tag, "v1.13.9");
+      } finally {
+        await overPrivate.close();
+      }
 
       const kubeconfigYaml = await talos.kubeconfig();
       const kubeconfig = parse(kubeconfigYaml);
@@ -167,6 +188,7 @@ Deno.test(withFakes(
           "DNS:localhost",
           `IP Address:${cp.ip}`,
           `IP Address:${cp.privateIp}`,
+          `IP Address:${cloud.privateLoopbackOf(network, cp.privateIp)}`,
           `IP Address:${lbIp}`,
           "IP Address:10.96.0.1",
         ].sort(),
@@ -289,6 +311,18 @@ Deno.test(
           (await hcloud(cloud.hcloudUrl, "POST", "/servers", { name: "s", server_type: "cx23", image: image(cloud) }))
             .body.server.public_net.ipv4.ip as string;
         assertEquals([await ipOf(first), await ipOf(second)], [`127.${a}.1.1`, `127.${b}.1.1`]);
+        // Private networks (two per cloud here, same range) each get a loopback /16 no one else holds.
+        const networkOf = async (cloud: LocalCloud, name: string) =>
+          (await hcloud(cloud.hcloudUrl, "POST", "/networks", { name, ip_range: "10.0.0.0/16" })).body.network
+            .id as number;
+        const maps = [
+          first.privateAddressMap(await networkOf(first, "n1")),
+          first.privateAddressMap(await networkOf(first, "n2")),
+          second.privateAddressMap(await networkOf(second, "n1")),
+        ];
+        const privateBlocks = maps.map((m) => Number(m.split("=127.")[1]!.split(".")[0]));
+        assertEquals(maps.map((m) => m.split("=")[0]), ["10.0.0.0/16", "10.0.0.0/16", "10.0.0.0/16"]);
+        assertEquals(new Set([a, b, ...privateBlocks]).size, 5, `blocks ${a}, ${b}, ${privateBlocks}`);
         await first.close();
         firstClosed = true;
         await using third = await startLocalCloud({ speed: 1000, rescueSsh: false });

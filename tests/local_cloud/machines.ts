@@ -20,6 +20,7 @@ import {
   startFakeTalosNode,
 } from "../talos_fake/mod.ts";
 import type { ImageWrite } from "./image_write.ts";
+import type { PrivateNetwork } from "./private_network.ts";
 import type { PublicNetwork } from "./public_network.ts";
 import { type RescueSsh, startRescueSsh } from "./rescue_ssh.ts";
 
@@ -37,6 +38,8 @@ export interface MachinesDeps {
   sim: HcloudSimulator;
   /** Public ports in front of the fakes (firewall-filtered). */
   network: PublicNetwork;
+  /** Private ports of the fakes (translated private IPs on loopback, unfiltered). */
+  privateNetwork: PrivateNetwork;
   /** Simulated milliseconds to real ones (the simulator's speed). */
   realMs: (simulatedMs: number) => number;
   /** The Kubeconfig RPC's answer for a control-plane node. */
@@ -51,6 +54,8 @@ export interface MachinesDeps {
 
 /** Simulated time a Talos reboot keeps the API down. */
 const TALOS_REBOOT_MS = 20_000;
+/** Simulated time a joining control plane's etcd learner needs to catch up before Talos promotes it. */
+const LEARNER_CATCH_UP_MS = 10_000;
 /** Simulated time writing the disk image takes. */
 const IMAGE_WRITE_MS = 30_000;
 
@@ -153,9 +158,12 @@ export class Machines {
       case "server.deleted":
         await this.#remove(info);
         return;
-      case "server.network_attached":
+      case "server.network_attached": {
         this.#registerPrivateIps(info);
+        const node = this.talosNodes.get(info.id);
+        if (node && node.state.mode !== "off") await this.#openTalosPort(info, node);
         return;
+      }
       default:
         return;
     }
@@ -181,6 +189,8 @@ export class Machines {
       port: 0,
       network: this.#networkFor(info),
       rebootDelayMs: Math.max(10, this.#deps.realMs(TALOS_REBOOT_MS)),
+      learnerPromotionMs: this.#deps.realMs(LEARNER_CATCH_UP_MS),
+      extraAddresses: () => this.#privateAddresses(info.id),
       ...(this.#disks.get(info.id)?.talosVersion ? { talosVersion: this.#disks.get(info.id)!.talosVersion } : {}),
       kubeconfig: async () => await this.#deps.kubeconfig(node),
     });
@@ -193,17 +203,24 @@ export class Machines {
   }
 
   async #openTalosPort(info: ServerEventInfo, node: FakeTalosNode): Promise<void> {
+    const backend = () => ({ hostname: node.hostname, port: node.port });
+    for (const { network, ip } of info.privateIps) {
+      await this.#deps.privateNetwork.openServerPort(
+        info.id,
+        { networkId: network, privateIp: ip },
+        TALOS_API_PORT,
+        backend,
+      );
+    }
     if (info.publicIpv4 === null) return;
-    await this.#deps.network.openServerPort(info.id, info.publicIpv4, TALOS_API_PORT, () => ({
-      hostname: node.hostname,
-      port: node.port,
-    }));
+    await this.#deps.network.openServerPort(info.id, info.publicIpv4, TALOS_API_PORT, backend);
   }
 
   async #stopTalos(serverId: number): Promise<void> {
     const node = this.talosNodes.get(serverId);
     if (!node) return;
     await this.#deps.network.closeServerPort(serverId, TALOS_API_PORT);
+    await this.#deps.privateNetwork.closeServerPort(serverId, TALOS_API_PORT);
     await node.waitForBoot();
     if (node.state.mode === "off") return;
     node.scheduleShutdown();
@@ -250,6 +267,7 @@ export class Machines {
       node?.close(),
       ssh?.close(),
       this.#deps.network.closeServerPort(info.id, TALOS_API_PORT),
+      this.#deps.privateNetwork.closeServerPort(info.id, TALOS_API_PORT),
     ]).then(() => {});
     if (info.publicIpv4 !== null) {
       const ip = info.publicIpv4;
@@ -272,6 +290,12 @@ export class Machines {
       this.talosNetworks.set(key, network);
     }
     return network;
+  }
+
+  /** The server's private IPs and the loopback addresses standing for them. */
+  #privateAddresses(serverId: number): string[] {
+    const server = this.#deps.sim.state.servers.get(serverId);
+    return (server?.privateNet ?? []).flatMap((p) => [p.ip, this.#deps.privateNetwork.loopbackOf(p.network, p.ip)]);
   }
 
   /** Makes the node reachable by its private IPs on its network (`nodes` targeting by private address). */

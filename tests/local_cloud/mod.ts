@@ -8,9 +8,17 @@
  * - a fake Talos node at `<server ipv4>:50000` for every server that boots Talos (from a snapshot
  *   labelled `os=talos`, or one made from a disk the image build wrote Talos onto);
  * - a rescue system with SSH at `<server ipv4>:22` for servers booted into rescue;
- * - a fake kube-apiserver at `https://<control plane ipv4>:6443` on every bootstrapped control plane,
- *   one store per cluster, and `<lb ipv4>:<port>` forwarding each load balancer service to a healthy
- *   target while its public interface is enabled;
+ * - a fake kube-apiserver at `https://<control plane ipv4>:6443` on every control plane whose etcd member
+ *   votes in a cluster with quorum, one store per cluster, authenticating client certificates of the
+ *   cluster CA and service account tokens and authorizing with RBAC, as Talos runs it; and
+ *   `<lb ipv4>:<port>` forwarding each load balancer service to a healthy target while its public
+ *   interface is enabled;
+ * - each Hetzner network on a loopback /16 of its own (`10.0.1.2` -> `127.N.1.2`): Talos and the
+ *   Kubernetes API also answer at a server's translated private address, unfiltered
+ *   (`private_network.ts`, `privateAddressMap()`);
+ * - the `k8zner-system/k8zner-operator` Deployment run as real `k8zner operator` processes, one per
+ *   replica, with the pod's env, a service account token and `K8ZNER_TALOS_ADDRESS_MAP`
+ *   (`operator_pods.ts`, `operatorPods`; `operator: false` turns it off);
  * - Hetzner's firewalls on the servers' public ports (50000, 6443): connections from the test host
  *   count as coming from `callerIp` and get through only when a firewall rule applied to the server
  *   allows that address and port (or no firewall is applied); load balancer traffic to private targets
@@ -42,6 +50,9 @@ import { DEFAULT_CALLER_IP, startIpEcho } from "./ip_echo.ts";
 import { KUBE_API_PORT, KubeApis } from "./kube_apis.ts";
 import { Machines, TALOS_API_PORT } from "./machines.ts";
 import { Kubelets } from "./kubelet.ts";
+import { PrivateNetwork } from "./private_network.ts";
+import { type OperatorPod, OperatorPods, type OperatorSpawn } from "./operator_pods.ts";
+import { startK8zner } from "../e2e/k8zner_process.ts";
 import { PublicNetwork } from "./public_network.ts";
 import type { RescueSsh } from "./rescue_ssh.ts";
 
@@ -51,6 +62,7 @@ export { installFakeCni, isCniPod } from "./fake_cni.ts";
 export { NODE_MONITOR_GRACE_MS } from "./kubelet.ts";
 export type { ImageWrite } from "./image_write.ts";
 export type { RescueSsh } from "./rescue_ssh.ts";
+export { OPERATOR_DEPLOYMENT, type OperatorPod, type OperatorSpawn } from "./operator_pods.ts";
 
 /** Options of {@link startLocalCloud}. */
 export interface LocalCloudOptions {
@@ -66,6 +78,19 @@ export interface LocalCloudOptions {
   onError?: (err: Error) => void;
   /** Notes what came up or went away (Talos nodes, rescue systems, Kubernetes APIs); default silent. */
   onLog?: (line: string) => void;
+  /**
+   * How the `k8zner-system/k8zner-operator` Deployment of each cluster is run (`operator_pods.ts`):
+   * default, as real `k8zner operator` processes (`startK8zner`); `false` runs nothing (the Deployment
+   * is then just an object, as before the operator existed).
+   */
+  operator?: false | {
+    /** Starts one process (default: `startK8zner` from tests/e2e/k8zner_process.ts). */
+    spawn?: OperatorSpawn;
+    /** Extra environment for every operator process (e.g. `K8ZNER_MAX_SLEEP_MS`). */
+    env?: Record<string, string>;
+    /** Cap of the CrashLoopBackOff delay in real ms (default 2000). */
+    maxRestartBackoffMs?: number;
+  };
 }
 
 /** A running local cloud. */
@@ -90,6 +115,16 @@ export interface LocalCloud extends AsyncDisposable {
   readonly rescueServers: ReadonlyMap<number, RescueSsh>;
   /** Where public IPv4s come from (this cloud's loopback block). */
   readonly publicIpv4Ranges: Required<PublicIpv4Ranges>;
+  /**
+   * The private-network-to-loopback map of Hetzner network `networkId` (`10.0.0.0/16=127.N.0.0/16`), what
+   * the operator gets as `K8ZNER_TALOS_ADDRESS_MAP`; every server's Talos API (and a control plane's
+   * Kubernetes API) also answers at its translated private address, unfiltered by firewalls.
+   */
+  privateAddressMap(networkId: number): string;
+  /** The loopback address standing for private IP `ip` of network `networkId`. */
+  privateLoopbackOf(networkId: number, ip: string): string;
+  /** The operator pods running now (empty with `operator: false`), by pod name. */
+  readonly operatorPods: ReadonlyMap<string, OperatorPod>;
   /** Background failures seen so far (also reported through `onError`). */
   readonly errors: readonly Error[];
   /** Resolves when every server event so far has been acted on and the load balancers were looked at. */
@@ -144,9 +179,11 @@ async function start(
     log,
     onError,
   });
+  const privateNetwork = new PrivateNetwork({ sim, log });
   const machines: Machines = new Machines({
     sim,
     network,
+    privateNetwork,
     realMs,
     rescueSsh,
     onError,
@@ -165,6 +202,7 @@ async function start(
     sim,
     talosNodes: machines.talosNodes,
     network: () => network,
+    privateNetwork: () => privateNetwork,
     realMs,
     onError,
     log,
@@ -179,6 +217,26 @@ async function start(
     log,
   });
 
+  const operatorOptions = options.operator === false ? undefined : options.operator ?? {};
+  const operators = operatorOptions
+    ? new OperatorPods({
+      sim,
+      talosNodes: machines.talosNodes,
+      talosNetworks: machines.talosNetworks,
+      clusterOf: (talosNetwork) => apis.clusterOf(talosNetwork),
+      privateNetwork,
+      hcloudUrl: sim.url,
+      spawn: operatorOptions.spawn ?? ((args, o) => startK8zner(args, o)),
+      ...(operatorOptions.env ? { env: operatorOptions.env } : {}),
+      ...(operatorOptions.maxRestartBackoffMs !== undefined
+        ? { maxRestartBackoffMs: operatorOptions.maxRestartBackoffMs }
+        : {}),
+      realMs,
+      log,
+      onError,
+    })
+    : undefined;
+
   let closed: Promise<void> | undefined;
   const cloud: LocalCloud = {
     hcloudUrl: sim.url,
@@ -192,21 +250,27 @@ async function start(
     kubeApiServers: apis.byServer,
     rescueServers: machines.rescueServers,
     publicIpv4Ranges: block.ranges,
+    operatorPods: operators?.pods ?? new Map(),
+    privateAddressMap: (networkId) => privateNetwork.addressMap(networkId),
+    privateLoopbackOf: (networkId, ip) => privateNetwork.loopbackOf(networkId, ip),
     errors,
     idle: async () => {
       await machines.idle();
       await apis.reconcile();
       await network.reconcileLoadBalancers();
       kubelets.reconcile();
+      await operators?.reconcile();
     },
     close: () => {
       closed ??= (async () => {
         unsubscribe();
+        await operators?.close();
         kubelets.close();
         await sim.close();
         await network.close();
         await apis.close();
         await machines.close();
+        await privateNetwork.close();
         await ipEcho.close();
         block.release();
       })();

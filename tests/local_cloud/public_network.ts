@@ -20,12 +20,9 @@
 import type { HcloudSimulator, LoadBalancerRecord, ServerRecord, TargetHealthProbe } from "../hcloud_sim/mod.ts";
 import { matchesSelector } from "../hcloud_sim/label_selector.ts";
 import { checkFirewalls } from "./firewall_rules.ts";
+import { type Backend, Gate, type Route } from "./tcp_gate.ts";
 
-/** Where a fake really listens. */
-export interface Backend {
-  hostname: string;
-  port: number;
-}
+export type { Backend };
 
 /** Dependencies of {@link PublicNetwork}. */
 export interface PublicNetworkDeps {
@@ -37,79 +34,6 @@ export interface PublicNetworkDeps {
   /** Notes listeners and dropped connections. */
   log: (line: string) => void;
   onError: (err: Error) => void;
-}
-
-/** Where a connection goes, or why it is dropped. */
-type Route = { backend: Backend } | { drop: string };
-
-/** One listening public port. */
-class Gate {
-  readonly #listener: Deno.Listener;
-  readonly #open = new Set<Deno.Conn>();
-  readonly #done: Promise<void>;
-
-  constructor(listener: Deno.Listener, route: () => Route, log: (line: string) => void) {
-    this.#listener = listener;
-    const addr = listener.addr as Deno.NetAddr;
-    const where = `${addr.hostname}:${addr.port}`;
-    this.#done = (async () => {
-      try {
-        for await (const conn of listener) this.#forward(conn, route, (why) => log(`${where}: ${why}`));
-      } catch {
-        // closed
-      }
-    })();
-  }
-
-  async #forward(conn: Deno.Conn, route: () => Route, log: (line: string) => void): Promise<void> {
-    this.#open.add(conn);
-    let upstream: Deno.Conn | undefined;
-    try {
-      const r = route();
-      if ("drop" in r) {
-        log(r.drop);
-        return;
-      }
-      try {
-        upstream = await Deno.connect(r.backend);
-      } catch {
-        log(`nothing answers at ${r.backend.hostname}:${r.backend.port}`);
-        return;
-      }
-      this.#open.add(upstream);
-      const a = conn.readable.pipeTo(upstream.writable).catch(() => {});
-      const b = upstream.readable.pipeTo(conn.writable).catch(() => {});
-      await Promise.race([a, b]);
-    } finally {
-      for (const c of [conn, upstream]) {
-        if (!c) continue;
-        this.#open.delete(c);
-        try {
-          c.close();
-        } catch {
-          // already closed by its stream
-        }
-      }
-    }
-  }
-
-  /** Stops listening and cuts every forwarded connection. */
-  async close(): Promise<void> {
-    try {
-      this.#listener.close();
-    } catch {
-      // already closed
-    }
-    for (const c of this.#open) {
-      try {
-        c.close();
-      } catch {
-        // already closed
-      }
-    }
-    this.#open.clear();
-    await this.#done;
-  }
 }
 
 /** The public side of the local cloud's servers and load balancers. */

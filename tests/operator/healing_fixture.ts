@@ -36,6 +36,7 @@ import {
   createFakeTalosNetwork,
   type FakeTalosNetwork,
   type FakeTalosNode,
+  settleNetwork,
   startFakeTalosNode,
 } from "../talos_fake/mod.ts";
 import { renderTestMachineConfig } from "../talos_fake/fixtures.ts";
@@ -150,6 +151,8 @@ export async function startHealingWorld(options: HealingWorldOptions = {}): Prom
     const first = createTalosClient({ endpoint: nodes.get(controlPlanes[0]!.name)!.endpoint, ...credentials });
     clients.push(first);
     await first.bootstrap();
+    // The other control planes joined etcd as learners; a real cluster is "healthy" once Talos promoted them.
+    await waitForVoters(network);
     kube = await createKubeClient({ kubeconfigYaml: kubeApi.kubeconfigYaml() });
   } catch (err) {
     for (const node of nodes.values()) await node.close();
@@ -354,5 +357,16 @@ class RecordingEventRecorder extends EventRecorder {
   ): Promise<void> {
     this.recorded.push(`${type} ${reason}: ${message}`);
     await super.record(regarding, type, reason, action, message);
+  }
+}
+
+/** Waits (real time, a few learner promotion delays at most) until every etcd member of `network` votes. */
+async function waitForVoters(network: FakeTalosNetwork): Promise<void> {
+  const deadline = Date.now() + 5_000;
+  for (;;) {
+    settleNetwork(network);
+    if ((network.etcd?.members ?? []).every((m) => !m.isLearner)) return;
+    if (Date.now() > deadline) throw new Error("etcd learners were not promoted within 5 s");
+    await new Promise((r) => setTimeout(r, 10));
   }
 }

@@ -4,46 +4,16 @@ import {
   createTalosClient,
   GrpcCode,
   NodeError,
-  type TalosClient,
   TalosError,
 } from "../../src/talos/api_client.ts";
-import { createFakeTalosNetwork, type FakeTalosNode, startFakeTalosNode } from "./mod.ts";
-import { createTestPki, renderTestMachineConfig, type TestPki } from "./fixtures.ts";
+import { createFakeTalosNetwork, startFakeTalosNode } from "./mod.ts";
+import { createTestPki, renderTestMachineConfig, startConfiguredNode, type TestPki } from "./fixtures.ts";
 import { withFakes } from "../fake_contracts.ts";
 
 const pki: TestPki = await createTestPki();
 
-/** Starts a node on its own loopback address, configures it through maintenance mode, returns an admin client. */
-async function configuredNode(
-  address: string,
-  options: {
-    type?: "controlplane" | "worker";
-    network?: ReturnType<typeof createFakeTalosNetwork>;
-    kubeconfig?: () => string;
-  } = {},
-): Promise<{ node: FakeTalosNode; admin: TalosClient; cleanup: () => Promise<void> }> {
-  const node = await startFakeTalosNode({
-    hostname: address,
-    port: 0,
-    rebootDelayMs: 10,
-    ...(options.network ? { network: options.network } : {}),
-    ...(options.kubeconfig ? { kubeconfig: options.kubeconfig } : {}),
-  });
-  const maintenance = createMaintenanceClient({ endpoint: node.endpoint });
-  await maintenance.applyConfiguration(renderTestMachineConfig(pki, { type: options.type ?? "controlplane" }), {
-    mode: "REBOOT",
-  });
-  await maintenance.close();
-  await node.waitForBoot();
-  const admin = createTalosClient({ endpoint: node.endpoint, caPem: pki.ca.certPem, ...pki.admin });
-  return {
-    node,
-    admin,
-    cleanup: async () => {
-      await admin.close();
-      await node.close();
-    },
-  };
+function configuredNode(address: string, options: Parameters<typeof startConfiguredNode>[2] = {}) {
+  return startConfiguredNode(pki, address, options);
 }
 
 async function expectTalosError(promise: Promise<unknown>, codeName: string, text?: RegExp): Promise<TalosError> {
@@ -203,8 +173,13 @@ Deno.test(withFakes(
     const [first, second, third] = nodes as [typeof nodes[0], typeof nodes[0], typeof nodes[0]];
     try {
       await first.admin.bootstrap();
-      const members = (await second.admin.etcdMemberList())[0]!.members;
+      let members = (await second.admin.etcdMemberList())[0]!.members;
       assertEquals(members.map((m) => m.hostname).sort(), ["127.0.41.11", "127.0.41.12", "127.0.41.13"]);
+      // The others joined as learners; Talos promotes them once caught up (50 ms here).
+      assertEquals(members.filter((m) => m.isLearner).map((m) => m.hostname).sort(), ["127.0.41.12", "127.0.41.13"]);
+      await new Promise((r) => setTimeout(r, 80));
+      members = (await second.admin.etcdMemberList())[0]!.members;
+      assertEquals(members.filter((m) => m.isLearner), []);
       assertOk(members.every((m) => typeof m.id === "bigint" && m.id > 2n ** 53n), "ids keep 64-bit precision");
 
       assertEquals((await first.admin.etcdForfeitLeadership())[0]?.member, "127.0.41.11");

@@ -8,6 +8,8 @@ import { generateCa, issueCertificate, toTalosKeyPem } from "../../src/talos/pki
 import type { ClusterConfigInput } from "../../src/talos/machine_config.ts";
 import { generateSecretsBundle, type SecretsBundle } from "../../src/talos/secrets_bundle.ts";
 import { seededRandom } from "../seeded_random.ts";
+import { createMaintenanceClient, createTalosClient, type TalosClient } from "../../src/talos/api_client.ts";
+import { createFakeTalosNetwork, type FakeTalosNode, startFakeTalosNode } from "./mod.ts";
 
 /** An OS CA with client certificates for a few roles. */
 export interface TestPki {
@@ -96,4 +98,40 @@ export async function createRenderedClusterFixture(seed: number, now = new Date(
     certSans: [],
   };
   return { secrets, admin, input };
+}
+
+/** Starts a node on its own loopback address, configures it through maintenance mode, returns an admin client. */
+export async function startConfiguredNode(
+  pki: TestPki,
+  address: string,
+  options: {
+    type?: "controlplane" | "worker";
+    network?: ReturnType<typeof createFakeTalosNetwork>;
+    kubeconfig?: () => string;
+    learnerPromotionMs?: number;
+  } = {},
+): Promise<{ node: FakeTalosNode; admin: TalosClient; cleanup: () => Promise<void> }> {
+  const node = await startFakeTalosNode({
+    hostname: address,
+    port: 0,
+    rebootDelayMs: 10,
+    ...(options.network ? { network: options.network } : {}),
+    ...(options.kubeconfig ? { kubeconfig: options.kubeconfig } : {}),
+    ...(options.learnerPromotionMs !== undefined ? { learnerPromotionMs: options.learnerPromotionMs } : {}),
+  });
+  const maintenance = createMaintenanceClient({ endpoint: node.endpoint });
+  await maintenance.applyConfiguration(renderTestMachineConfig(pki, { type: options.type ?? "controlplane" }), {
+    mode: "REBOOT",
+  });
+  await maintenance.close();
+  await node.waitForBoot();
+  const admin = createTalosClient({ endpoint: node.endpoint, caPem: pki.ca.certPem, ...pki.admin });
+  return {
+    node,
+    admin,
+    cleanup: async () => {
+      await admin.close();
+      await node.close();
+    },
+  };
 }

@@ -36,7 +36,17 @@ import {
 import { type RpcCall, RpcError } from "./grpc_server.ts";
 import { readAppliedConfig, resolveOsCaKey } from "./machine_config.ts";
 import { packKubeconfigArchive } from "./archive.ts";
-import { type FakeTalosNodeCore, newEtcdMember, rolesOf, sleep } from "./node.ts";
+import { type FakeTalosNodeCore, newEtcdMember, rolesOf, settleNetwork, sleep } from "./node.ts";
+import {
+  etcdHealthOf,
+  hasQuorum,
+  memberUp,
+  NO_QUORUM_MESSAGE,
+  NOT_ENOUGH_STARTED_MESSAGE,
+  removalKeepsQuorum,
+  REMOVED_MESSAGE,
+  removeMember,
+} from "./etcd_cluster.ts";
 
 const READ = ["os:admin", "os:operator", "os:reader"];
 const ADMIN = ["os:admin"];
@@ -254,7 +264,7 @@ const UNARY = {
         throw new RpcError(GrpcCode.ALREADY_EXISTS, "etcd data directory is not empty");
       }
       const member = newEtcdMember(node.nodeName, node.hostname);
-      node.network.etcd = { members: [member], leaderId: member.id };
+      node.network.etcd = { members: [member], leaderId: member.id, removed: new Set(), promoteAt: new Map() };
       node.state.etcdMemberId = member.id;
       node.state.bootstrapped = true;
       for (const other of node.network.nodes.values()) if (other !== node) other.joinEtcdIfPossible();
@@ -264,8 +274,13 @@ const UNARY = {
   EtcdMemberList: {
     encode: encodeEtcdMembers,
     run: (node: FakeTalosNodeCore, request: Uint8Array) => {
-      decodeEtcdMemberListRequest(request);
+      const { queryLocal } = decodeEtcdMemberListRequest(request);
       const { etcd } = requireEtcdMember(node);
+      settleNetwork(node.network);
+      // Without queryLocal the list is read through the leader (linearizable): no quorum, no answer.
+      if (!queryLocal && !hasQuorum(etcd, node.network.nodes.values())) {
+        throw new RpcError(GrpcCode.DEADLINE_EXCEEDED, NO_QUORUM_MESSAGE);
+      }
       return Promise.resolve([{ legacyMembers: [], members: etcd.members.map((m) => ({ ...m })) }]);
     },
   },
@@ -274,12 +289,20 @@ const UNARY = {
     run: (node: FakeTalosNodeCore, request: Uint8Array) => {
       const { memberId } = decodeEtcdRemoveMemberByIdRequest(request);
       const { etcd } = requireEtcdMember(node);
-      const index = etcd.members.findIndex((m) => m.id === memberId);
-      if (index < 0) {
+      settleNetwork(node.network);
+      const nodes = [...node.network.nodes.values()];
+      if (!hasQuorum(etcd, nodes)) throw new RpcError(GrpcCode.DEADLINE_EXCEEDED, NO_QUORUM_MESSAGE);
+      const member = etcd.members.find((m) => m.id === memberId);
+      if (!member) {
         throw new RpcError(GrpcCode.NOT_FOUND, `failed to remove member ${memberId}: etcdserver: member not found`);
       }
-      etcd.members.splice(index, 1);
-      if (etcd.leaderId === memberId) etcd.leaderId = etcd.members[0]?.id ?? 0n;
+      if (!member.isLearner && !removalKeepsQuorum(etcd, nodes, memberId)) {
+        throw new RpcError(
+          GrpcCode.FAILED_PRECONDITION,
+          `failed to remove member ${memberId}: ${NOT_ENOUGH_STARTED_MESSAGE}`,
+        );
+      }
+      removeMember(etcd, memberId);
       return Promise.resolve([{}]);
     },
   },
@@ -288,8 +311,10 @@ const UNARY = {
     run: (node: FakeTalosNodeCore) => {
       const { etcd, id } = requireEtcdMember(node);
       etcd.members = etcd.members.filter((m) => m.id !== id);
-      if (etcd.leaderId === id) etcd.leaderId = etcd.members[0]?.id ?? 0n;
+      if (etcd.leaderId === id) etcd.leaderId = etcd.members.find((m) => !m.isLearner)?.id ?? 0n;
+      // Leaving stops etcd here and clears its data: the node joins again (as a new member) only after a reboot.
       node.state.etcdMemberId = undefined;
+      node.state.etcdStopped = true;
       return Promise.resolve([{}]);
     },
   },
@@ -298,7 +323,9 @@ const UNARY = {
     run: (node: FakeTalosNodeCore) => {
       const { etcd, id } = requireEtcdMember(node);
       if (etcd.leaderId !== id) return Promise.resolve([{ member: "" }]);
-      const next = etcd.members.find((m) => m.id !== id);
+      // Leadership moves to another started voter (etcd's MoveLeader refuses learners).
+      const nodes = [...node.network.nodes.values()];
+      const next = etcd.members.find((m) => m.id !== id && !m.isLearner && memberUp(nodes, m.id));
       if (next) etcd.leaderId = next.id;
       return Promise.resolve([{ member: next ? node.nodeName : "" }]);
     },
@@ -324,7 +351,8 @@ const UNARY = {
       if (req.graceful && etcd && id !== undefined) {
         // A graceful reset leaves etcd first.
         etcd.members = etcd.members.filter((m) => m.id !== id);
-        if (etcd.leaderId === id) etcd.leaderId = etcd.members[0]?.id ?? 0n;
+        if (etcd.leaderId === id) etcd.leaderId = etcd.members.find((m) => !m.isLearner)?.id ?? 0n;
+        node.state.etcdStopped = true;
       }
       node.state.resetCount++;
       ctx.call.afterReply(() => {
@@ -368,11 +396,11 @@ const STREAMS = {
 
 function servicesOf(node: FakeTalosNodeCore): ServiceInfo[] {
   const now = node.clock();
-  const service = (id: string, state: string, msg: string): ServiceInfo => ({
+  const service = (id: string, state: string, msg: string, healthy = state === "Running"): ServiceInfo => ({
     id,
     state,
     events: [{ msg, state, ts: now }],
-    health: { unknown: state !== "Running", healthy: state === "Running", lastMessage: "", lastChange: now },
+    health: { unknown: state !== "Running", healthy, lastMessage: healthy ? "" : msg, lastChange: now },
   });
   if (node.inMaintenance) {
     return [
@@ -389,12 +417,19 @@ function servicesOf(node: FakeTalosNodeCore): ServiceInfo[] {
     service("udevd", "Running", "Health check successful"),
   ];
   if (node.state.config?.machineType !== "worker") {
-    const member = node.state.etcdMemberId !== undefined &&
-      node.network.etcd?.members.some((m) => m.id === node.state.etcdMemberId);
+    settleNetwork(node.network);
+    const health = etcdHealthOf(node.network.etcd, node.network.nodes.values(), node);
+    const etcdService = {
+      "healthy": () => service("etcd", "Running", "Health check successful"),
+      // A learner serves no reads yet: Talos's health check fails until it is promoted.
+      "learner": () =>
+        service("etcd", "Running", "Health check failed: etcdserver: rpc not supported for learner", false),
+      "no-quorum": () => service("etcd", "Running", `Health check failed: ${NO_QUORUM_MESSAGE}`, false),
+      "removed": () => service("etcd", "Failed", `Failed running service: ${REMOVED_MESSAGE}`, false),
+      "not-member": () => service("etcd", "Preparing", "Running pre state"),
+    }[health]();
     list.push(
-      member
-        ? service("etcd", "Running", "Health check successful")
-        : service("etcd", "Preparing", "Running pre state"),
+      etcdService,
       service("trustd", "Running", "Health check successful"),
     );
   }

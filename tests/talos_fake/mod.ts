@@ -8,9 +8,10 @@
  *
  * @module
  */
-import { createFakeTalosNetwork, FakeTalosNodeCore, type FakeTalosNodeOptions } from "./node.ts";
+import { createFakeTalosNetwork, FakeTalosNodeCore, type FakeTalosNodeOptions, settleNetwork } from "./node.ts";
 
-export { createFakeTalosNetwork, FakeTalosNodeCore };
+export { createFakeTalosNetwork, FakeTalosNodeCore, settleNetwork };
+export { etcdHealthOf, type EtcdNodeHealth, type FakeEtcd, hasQuorum } from "./etcd_cluster.ts";
 export type { FakeCallRecord, FakeNodeMode, FakeNodeState, FakeTalosNetwork, FakeTalosNodeOptions } from "./node.ts";
 export { FakeTalosFaults, type FaultTarget } from "./faults.ts";
 

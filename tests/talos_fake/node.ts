@@ -13,7 +13,7 @@ import * as x509 from "@peculiar/x509";
 import { generateCa, issueCertificate } from "../../src/talos/pki.ts";
 import { TALOS_METHODS, type TalosMethodName } from "../../src/talos/api_methods.ts";
 import type { ApplyMode } from "../../src/talos/messages/apply.ts";
-import type { EtcdMember } from "../../src/talos/messages/etcd.ts";
+import { type FakeEtcd, hasQuorum, settleEtcd } from "./etcd_cluster.ts";
 import { type RpcCall, serveGrpcStream } from "./grpc_server.ts";
 import { type AppliedConfig, readAppliedConfig, resolveOsCaKey } from "./machine_config.ts";
 import { loadTalosConfigSchema, type TalosConfigSchema } from "./config_decoder.ts";
@@ -24,7 +24,19 @@ import { handleCall } from "./handlers.ts";
 /** Shared by the fake nodes of one cluster: who is reachable by name, and the etcd cluster once bootstrapped. */
 export interface FakeTalosNetwork {
   nodes: Map<string, FakeTalosNodeCore>;
-  etcd: { members: EtcdMember[]; leaderId: bigint } | undefined;
+  etcd: FakeEtcd | undefined;
+}
+
+/**
+ * Lets etcd of `network` move on (`etcd_cluster.ts`): caught-up learners are promoted, and configured
+ * control planes that are not members (the cluster had no quorum when they came up) join now.
+ */
+export function settleNetwork(network: FakeTalosNetwork): void {
+  const etcd = network.etcd;
+  if (!etcd) return;
+  const nodes = [...new Set(network.nodes.values())];
+  settleEtcd(etcd, nodes);
+  for (const node of nodes) node.joinEtcdIfPossible();
 }
 
 /** Creates an empty network for a set of fake nodes (pass it to every node of the cluster). */
@@ -54,6 +66,16 @@ export interface FakeTalosNodeOptions {
   talosVersion?: string;
   /** Bytes per streamed chunk (default 16 KiB). */
   chunkSize?: number;
+  /**
+   * More addresses of the node for its serving certificate (Talos puts every node address in apid's
+   * certificate): read at each boot. The local cloud passes the private IPs and their loopback stand-ins.
+   */
+  extraAddresses?: () => string[];
+  /**
+   * How long after joining etcd as a learner this node has caught up and is promoted to a voter (real
+   * ms, default 50; the local cloud scales Talos's usual seconds by its speed).
+   */
+  learnerPromotionMs?: number;
   /** Size of the etcd snapshot EtcdSnapshot streams (default 100 000 bytes). */
   snapshotSize?: number;
   /**
@@ -85,6 +107,8 @@ export interface FakeNodeState {
   bootstrapped: boolean;
   /** This node's etcd member id while it is a member. */
   etcdMemberId: bigint | undefined;
+  /** etcd was stopped on this node (it left the cluster): no rejoin until the next boot. */
+  etcdStopped: boolean;
   talosVersion: string;
   installImage: string | undefined;
   stagedUpgradeImage: string | undefined;
@@ -136,6 +160,7 @@ export class FakeTalosNodeCore {
       stagedConfig: undefined,
       bootstrapped: false,
       etcdMemberId: undefined,
+      etcdStopped: false,
       talosVersion: options.talosVersion ?? "v1.13.9",
       installImage: undefined,
       stagedUpgradeImage: undefined,
@@ -217,10 +242,17 @@ export class FakeTalosNodeCore {
   /** Joins the network's etcd cluster if it exists and this is a configured control plane. */
   joinEtcdIfPossible(): void {
     const etcd = this.network.etcd;
-    if (!etcd || this.state.mode === "maintenance" || this.state.config?.machineType === "worker") return;
-    if (this.state.etcdMemberId !== undefined && etcd.members.some((m) => m.id === this.state.etcdMemberId)) return;
-    const member = newEtcdMember(this.nodeName, this.hostname);
+    if (!etcd || this.state.mode !== "configured" || this.state.config?.machineType === "worker") return;
+    if (this.state.etcdStopped) return;
+    const id = this.state.etcdMemberId;
+    if (id !== undefined && etcd.members.some((m) => m.id === id)) return;
+    // etcd on a node whose member was removed refuses to start until its data is wiped (reset).
+    if (id !== undefined && etcd.removed?.has(id)) return;
+    // Talos adds a new member as a learner (MemberAddAsLearner needs quorum; it retries until then).
+    if (!hasQuorum(etcd, this.network.nodes.values())) return;
+    const member = { ...newEtcdMember(this.nodeName, this.hostname), isLearner: true };
     etcd.members.push(member);
+    (etcd.promoteAt ??= new Map()).set(member.id, Date.now() + (this.options.learnerPromotionMs ?? 50));
     this.state.etcdMemberId = member.id;
   }
 
@@ -236,6 +268,7 @@ export class FakeTalosNodeCore {
   async #boot(delayMs: number): Promise<void> {
     await this.#stopServer();
     this.state.mode = "rebooting";
+    this.state.etcdStopped = false;
     if (delayMs > 0) await sleep(delayMs, this.#life.signal);
     if (this.#life.signal.aborted) return;
     if (this.state.stagedConfig !== undefined) {
@@ -276,7 +309,11 @@ export class FakeTalosNodeCore {
         certPem: config.osCaCertPem,
         keyPem: config.osCaKeyPem ?? resolveOsCaKey(config, this.network.nodes.values()),
       };
-      for (const san of config.certSans) (isIp(san) ? sans.ipAddresses : sans.dnsNames).push(san);
+      const extra = this.options.extraAddresses?.() ?? [];
+      for (const san of [...extra, ...config.certSans]) {
+        const list = isIp(san) ? sans.ipAddresses : sans.dnsNames;
+        if (!list.includes(san)) list.push(san);
+      }
       const cert = await issueCertificate(ca, {
         algorithm: "Ed25519",
         commonName: this.nodeName,
@@ -420,7 +457,7 @@ export function rolesOf(node: FakeTalosNodeCore, socket: TLSSocket): string[] {
 }
 
 /** A new etcd member with a random 64-bit id, as etcd assigns. */
-export function newEtcdMember(name: string, address: string): EtcdMember {
+export function newEtcdMember(name: string, address: string): FakeEtcd["members"][number] {
   const bytes = crypto.getRandomValues(new Uint8Array(8));
   bytes[0] = (bytes[0]! | 0x10) & 0x7f; // non-zero, above 2^53 like real ids, below 2^63
   const id = new DataView(bytes.buffer).getBigUint64(0);

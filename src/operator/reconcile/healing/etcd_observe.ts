@@ -25,7 +25,12 @@ export async function observeEtcd(
   const observed = await Promise.all(controlPlanes.map(async ({ name, privateIp }): Promise<ControlPlaneEtcd> => {
     const client = talos.talosClient(privateIp);
     try {
-      const [members, services] = await Promise.allSettled([client.etcdMemberList(call), client.serviceList(call)]);
+      // Each control plane's own view (a local read): a linearizable list needs quorum and times out exactly
+      // when the audit must count who is down, and the audit compares the views of all control planes anyway.
+      const [members, services] = await Promise.allSettled([
+        client.etcdMemberList({ ...call, queryLocal: true }),
+        client.serviceList(call),
+      ]);
       const etcd = services.status === "fulfilled"
         ? services.value[0]?.services.find((s) => s.id === "etcd")
         : undefined;

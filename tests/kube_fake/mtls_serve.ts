@@ -1,0 +1,130 @@
+/**
+ * An HTTPS server that asks for client certificates, as kube-apiserver does with `--client-ca-file`.
+ * `Deno.serve` cannot request them (see deno-notes), so this uses `node:https` and hands each request
+ * to a fetch-style handler as a `Request`, with the peer certificate it presented (if any). A client
+ * without a certificate still connects (it may use a token or be anonymous); one whose certificate
+ * does not chain to the CA connects too and is refused per request (401), as the API server does.
+ *
+ * @module
+ */
+import https from "node:https";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Socket } from "node:net";
+import type { TLSSocket } from "node:tls";
+import { Readable } from "node:stream";
+import type { PeerCertificate } from "./authn.ts";
+
+/** Options of {@link serveMutualTls}. */
+export interface MutualTlsServeOptions {
+  hostname: string;
+  port: number;
+  certPem: string;
+  keyPem: string;
+  /** The CA client certificates must chain to. */
+  clientCaPem: string;
+}
+
+/** A running server. */
+export interface MutualTlsServer {
+  readonly addr: { hostname: string; port: number };
+  /** Stops listening and cuts open connections (watches included). */
+  shutdown(): Promise<void>;
+}
+
+/** Starts the server; resolves once it listens. */
+export async function serveMutualTls(
+  options: MutualTlsServeOptions,
+  handler: (req: Request, peer: PeerCertificate | undefined) => Promise<Response>,
+): Promise<MutualTlsServer> {
+  const sockets = new Set<Socket>();
+  const server = https.createServer({
+    key: options.keyPem,
+    cert: options.certPem,
+    ca: options.clientCaPem,
+    requestCert: true,
+    rejectUnauthorized: false,
+  }, (req, res) => {
+    void respond(req, res, handler, options.hostname);
+  });
+  server.on("connection", (socket: Socket) => {
+    sockets.add(socket);
+    socket.on("close", () => sockets.delete(socket));
+  });
+  server.on("secureConnection", (socket: Socket) => {
+    sockets.add(socket);
+    socket.on("close", () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port, options.hostname, () => resolve());
+  });
+  const address = server.address();
+  const port = typeof address === "object" && address ? address.port : options.port;
+  return {
+    addr: { hostname: options.hostname, port },
+    shutdown: async () => {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      for (const socket of sockets) socket.destroy();
+      await closed;
+    },
+  };
+}
+
+function peerOf(socket: TLSSocket): PeerCertificate | undefined {
+  const cert = socket.getPeerCertificate?.();
+  if (!cert || Object.keys(cert).length === 0 || !cert.subject) return undefined;
+  const list = (v: string | string[] | undefined) => v === undefined ? [] : Array.isArray(v) ? v : [v];
+  return {
+    authorized: socket.authorized === true,
+    commonName: list(cert.subject.CN)[0] ?? "",
+    organizations: list(cert.subject.O),
+  };
+}
+
+async function respond(
+  req: IncomingMessage,
+  res: ServerResponse,
+  handler: (req: Request, peer: PeerCertificate | undefined) => Promise<Response>,
+  hostname: string,
+): Promise<void> {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value === undefined) continue;
+    for (const v of Array.isArray(value) ? value : [value]) headers.append(name, v);
+  }
+  const hasBody = req.method !== "GET" && req.method !== "HEAD";
+  const request = new Request(`https://${req.headers.host ?? hostname}${req.url ?? "/"}`, {
+    method: req.method,
+    headers,
+    body: hasBody ? Readable.toWeb(req) as ReadableStream<Uint8Array> : undefined,
+  });
+  let response: Response;
+  try {
+    response = await handler(request, peerOf(req.socket as TLSSocket));
+  } catch (err) {
+    res.writeHead(500, { "content-type": "text/plain" }).end(String(err));
+    return;
+  }
+  const out: Record<string, string | string[]> = {};
+  response.headers.forEach((value, name) => {
+    const prev = out[name];
+    out[name] = prev === undefined ? value : [...(Array.isArray(prev) ? prev : [prev]), value];
+  });
+  res.writeHead(response.status, out);
+  if (!response.body) {
+    res.end();
+    return;
+  }
+  const reader = response.body.getReader();
+  res.on("close", () => void reader.cancel().catch(() => {}));
+  try {
+    while (true) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      res.write(value);
+    }
+  } catch {
+    // the client went away
+  }
+  res.end();
+}
