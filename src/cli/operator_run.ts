@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { BUILD_INFO } from "../build_info.ts";
 import { CLUSTER_PHASES } from "../addons/k8zner_crd.ts";
 import { createHcloudClient } from "../hcloud/mod.ts";
 import { createKubeClient } from "../kube/mod.ts";
@@ -90,6 +91,8 @@ export async function runOperatorCommand(
           ...(config.hcloudEndpoint ? { endpoint: config.hcloudEndpoint } : {}),
           fetch: fetchFn,
           sleep,
+          // Apart from the CLI's, in Hetzner's logs and the simulator's records.
+          userAgent: `k8zner-operator/${BUILD_INFO.version}`,
           onRetry: (event) => log.info("Hetzner API retry", { ...event }),
         }),
       talosAddressMap: config.talosAddressMap,

@@ -87,6 +87,7 @@ export interface TransportOptions {
   onRetry?: (event: RetryEvent) => void;
   /** Per-attempt timeout; default 60 s. */
   requestTimeoutMs?: number;
+  /** Default `k8zner`; the operator sends `k8zner-operator/<version>`. */
   userAgent?: string;
 }
 

@@ -52,7 +52,10 @@ export function cloudEnv(cloud: LocalCloud, extra: Record<string, string> = {}):
   };
 }
 
-/** Runs the CLI in `dir` against `cloud`; returns the result and the Hetzner requests it made. */
+/**
+ * Runs the CLI in `dir` against `cloud`; returns the result and the Hetzner requests it made (the operator
+ * running in the same cloud meanwhile is told apart by its User-Agent).
+ */
 export async function k8zner(
   cloud: LocalCloud,
   dir: string,
@@ -61,7 +64,12 @@ export async function k8zner(
 ): Promise<K8znerResult & { requests: RequestRecord[] }> {
   const before = cloud.sim.requests.length;
   const result = await runK8zner(args, { cwd: dir, env });
-  return { ...result, requests: cloud.sim.requests.slice(before) };
+  return { ...result, requests: cloud.sim.requests.slice(before).filter((r) => !isOperatorRequest(r)) };
+}
+
+/** Whether the operator (not the CLI) sent `request`. */
+export function isOperatorRequest(request: RequestRecord): boolean {
+  return request.userAgent?.startsWith("k8zner-operator/") === true;
 }
 
 /** Requests that change something (anything but GET/HEAD). */

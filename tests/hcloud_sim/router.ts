@@ -19,6 +19,8 @@ export interface RequestRecord {
   path: string;
   query: string;
   status: number;
+  /** The client's User-Agent (the CLI and the operator name themselves apart). */
+  userAgent?: string;
   /** Fault injected into this request, if any. */
   fault?: string;
 }
@@ -63,7 +65,8 @@ export function createRouter(deps: RouterDeps): (request: Request) => Promise<Re
     const url = new URL(request.url);
     const method = request.method.toUpperCase();
     const path = url.pathname.replace(/^\/v1(?=\/|$)/, "");
-    const record: RequestRecord = { method, path, query: url.search, status: 0 };
+    const userAgent = request.headers.get("user-agent") ?? undefined;
+    const record: RequestRecord = { method, path, query: url.search, status: 0, ...(userAgent ? { userAgent } : {}) };
     deps.requests.push(record);
     const respond = (res: SimResponse, extra: Record<string, string> = {}) => {
       record.status = res.status;
