@@ -76,6 +76,7 @@ export function nodeActions(
         deps: ctx.talos,
         endpoint: plan.privateIp,
         signal: ctx.signal,
+        task: logTask(log),
         ...(options.talosIntervalMs !== undefined ? { intervalMs: options.talosIntervalMs } : {}),
         ...(options.talosTimeoutMs !== undefined ? { timeoutMs: options.talosTimeoutMs } : {}),
       };
