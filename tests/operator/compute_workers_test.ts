@@ -56,6 +56,7 @@ Deno.test(
     await using fx = await startComputeFixture({ name: "wk", mode: "dev", workers: 1 });
     const applied = Date.now();
     assertEquals(workerServers(fx), [], "apply leaves the workers to the operator");
+    const requestsBefore = fx.cloud.sim.requests.length;
 
     await untilWorkersDone(fx, 60);
     assertEquals(workerServers(fx), ["wk-w-1"]);
@@ -76,8 +77,9 @@ Deno.test(
     const status = ready.status!.workers as { desired: number; nodes: { name: string; serverID?: number }[] };
     assertEquals(status.desired, 5);
     assertEquals(status.nodes.map((n) => n.name), ["wk-w-1", "wk-w-2", "wk-w-3", "wk-w-4", "wk-w-5"]);
-    const creates = fx.cloud.sim.requests.filter((r) => r.method === "POST" && r.path.endsWith("/servers"));
-    assertEquals(creates.length, 5, "one create per worker (the control plane came from apply's own process)");
+    const creates = fx.cloud.sim.requests.slice(requestsBefore)
+      .filter((r) => r.method === "POST" && /\/servers$/.test(r.path));
+    assertEquals(creates.length, 5, "one create per worker, never a second for the same name");
 
     // Nodes Ready (a CNI stands in), a web pod on wk-w-5 and one on wk-w-1, a budget that allows no disruption.
     const store = fx.store();
@@ -113,6 +115,10 @@ Deno.test(
     assertOk(reasons.includes("Draining"), "retried before giving up");
     const drainBlocked = blocked.at(-1)!.conditions[0]!;
     assertEquals(drainBlocked.status, "False");
+    assertEquals(
+      blocked.at(-1)!.conditions.map((c) => [c.type, c.status, c.reason]),
+      [["WorkersReady", "False", "DrainBlocked"], ["Degraded", "True", "DrainBlocked"]],
+    );
     assertOk(
       drainBlocked.message.startsWith("Cannot drain wk-w-5: a PodDisruptionBudget has refused to evict default/web-a"),
     );

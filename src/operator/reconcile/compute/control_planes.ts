@@ -140,7 +140,7 @@ export async function reconcileControlPlanes(
         await actions.addNode(decision.name);
       } catch (err) {
         if (ctx.signal.aborted) throw err;
-        return addFailed(ctx, err, decision.name, (c, m) => outcome(c, m));
+        return await addFailed(ctx, err, decision.name, (c, m) => outcome(c, m));
       }
       return outcome({
         status: "False",
@@ -168,16 +168,16 @@ export async function reconcileControlPlanes(
 }
 
 /** A failed `addNode` as a condition; a missing image gets its own reason (the user must run apply). */
-export function addFailed(
+export async function addFailed(
   ctx: ReconcileContext,
   err: unknown,
   name: string,
   outcome: (c: Omit<ConditionInput, "type">, more: Partial<StepOutcome>) => StepOutcome,
-): StepOutcome {
+): Promise<StepOutcome> {
   const message = err instanceof Error ? err.message : String(err);
   const missing = err instanceof ImageMissingError;
   ctx.log.error("cannot add node", { cluster: ctx.desired.cluster.name, node: name, error: err });
-  void record(ctx, "Warning", missing ? "ImageMissing" : "AddNodeFailed", `Cannot add ${name}: ${message}`);
+  await record(ctx, "Warning", missing ? "ImageMissing" : "AddNodeFailed", `Cannot add ${name}: ${message}`);
   return outcome({
     status: "False",
     reason: missing ? "ImageMissing" : "AddNodeFailed",

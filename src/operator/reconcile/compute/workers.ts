@@ -132,7 +132,7 @@ export async function reconcileWorkers(
     });
     if (failures.length > 0) {
       const first = failures[0]!;
-      return addFailed(ctx, first.err, first.name, outcome);
+      return await addFailed(ctx, first.err, first.name, outcome);
     }
   }
 
@@ -147,7 +147,7 @@ export async function reconcileWorkers(
         ctx.log.info("evicted pods", { cluster, node: name, pods: attempt.evicted });
         await record(ctx, "Normal", "DrainingNode", `Evicted ${attempt.evicted.length} pod(s) from ${name}`);
       }
-      if (attempt.remaining.length > 0) return drainWaiting(ctx, name, attempt, options, outcome);
+      if (attempt.remaining.length > 0) return await drainWaiting(ctx, name, attempt, options, outcome);
       ctx.memory.delete(DRAIN_KEY);
       await ctx.requireLeadership(`delete Node ${name}`);
       await ctx.kube.delete("v1", "Node", name);
@@ -183,13 +183,13 @@ export async function reconcileWorkers(
 }
 
 /** The condition while a drain waits: `Draining` and a quick retry, then `DrainBlocked` past the limit. */
-function drainWaiting(
+async function drainWaiting(
   ctx: ReconcileContext,
   name: string,
   attempt: { blocked: { pod: string; message: string }[]; remaining: string[] },
   options: WorkerOptions,
   outcome: (c: Omit<ConditionInput, "type">, more?: Partial<StepOutcome>) => StepOutcome,
-): StepOutcome {
+): Promise<StepOutcome> {
   const retryMs = options.drainRetryMs ?? 5_000;
   const limitMs = options.drainLimitMs ?? 120_000;
   const previous = ctx.memory.get(DRAIN_KEY) as DrainMemory | undefined;
@@ -225,9 +225,14 @@ function drainWaiting(
   ctx.log.warn("drain blocked by a PodDisruptionBudget", { cluster: ctx.desired.cluster.name, node: name, pods });
   if (!memory.reported) {
     ctx.memory.set(DRAIN_KEY, { ...memory, blockedSince: since, reported: true });
-    void record(ctx, "Warning", "DrainBlocked", message);
+    await record(ctx, "Warning", "DrainBlocked", message);
   }
-  return outcome({ status: "False", reason: "DrainBlocked", message });
+  const blocked = outcome({ status: "False", reason: "DrainBlocked", message });
+  // A scale-down that cannot finish is a problem a human must look at: the reconciler's Degraded.
+  return {
+    ...blocked,
+    conditions: [...blocked.conditions, { type: "Degraded", status: "True", reason: "DrainBlocked", message }],
+  };
 }
 
 /** Runs `fn` over `items` with at most `limit` at once. */
