@@ -149,6 +149,11 @@ Deno.test(
     assertEquals(down.at(-1)!.conditions[0]!.reason, "Ready");
     assertOk(fx.leadershipChecks.includes("evict the pods of wk-w-5"));
     assertOk(fx.leadershipChecks.includes("delete server wk-w-3"));
+    // Idle and converged (every planned Node Ready, no action): passes read no servers from Hetzner.
+    await fx.computePass({ workers: FAST_DRAIN }); // the listing that follows the last action
+    const idleFrom = fx.cloud.sim.requests.length;
+    for (let i = 0; i < 3; i++) await fx.computePass({ workers: FAST_DRAIN });
+    assertEquals(fx.cloud.sim.requests.slice(idleFrom).map((r) => `${r.method} ${r.path}`), []);
     console.log(
       `workers: apply ${applied - started} ms, 1->5 ${upMs} ms, 5->2 after the budget relaxed ${downMs} ms`,
     );
