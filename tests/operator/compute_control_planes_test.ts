@@ -98,6 +98,9 @@ Deno.test(withFakes(
     assertEquals(status.desired, 3);
     assertEquals(status.nodes.map((n) => n.name), ["cpup-cp-1", "cpup-cp-2", "cpup-cp-3"]);
     assertOk(status.nodes.every((n) => n.serverID > 0));
+    const labels = (fx.store().getObject("v1", "Node", "cpup-cp-3")!.metadata as { labels: Record<string, string> })
+      .labels;
+    assertEquals([labels["k8zner.io/cluster"], labels["k8zner.io/role"]], ["cpup", "control-plane"]);
     const events = fx.store().list(fx.store().typeOf("v1", "Event"), "k8zner-system")
       .map((e) => String(e.reason));
     assertOk(events.includes("AddingControlPlane"), `events: ${events.join(", ")}`);

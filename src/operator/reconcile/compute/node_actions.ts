@@ -23,7 +23,7 @@ import { ensureServers } from "../../../cluster/nodes/ensure_servers.ts";
 import { renderPlannedNodeConfig } from "../../../cluster/nodes/node_config.ts";
 import { configureNode, waitForConfigured } from "../../../cluster/nodes/talos_configure.ts";
 import type { ComputeView, NodeActions, ReconcileContext } from "../context.ts";
-import { findTalosSnapshotId } from "./image.ts";
+import { findTalosSnapshotId, forgetTalosSnapshot } from "./image.ts";
 import { forgetServer, markComputeBusy, rememberServer } from "./observe.ts";
 
 /** Timing of the Talos waits (defaults suit real servers: 5 s between probes, 10 min to boot). */
@@ -59,10 +59,21 @@ export function nodeActions(
         log.info("creating server", { serverType: plan.server_type, privateIp: plan.privateIp, imageId });
         await record(ctx, "Normal", "CreatingServer", `Creating server ${name} (${plan.role}, ${plan.server_type})`);
       }
-      const [server] = await ensureServers(ctx.cloud, ctx.desired, observed, infra, {
-        imageId,
-        only: [name],
-      }, logTask(log));
+      let server: Server | undefined;
+      try {
+        [server] = await ensureServers(
+          ctx.cloud,
+          ctx.desired,
+          observed,
+          infra,
+          { imageId, only: [name] },
+          logTask(log),
+        );
+      } catch (err) {
+        // The remembered snapshot may be gone (deleted by hand): look it up again on the next attempt.
+        if (!existed) forgetTalosSnapshot(ctx);
+        throw err;
+      }
       if (!server) throw new Error(`Cannot add node "${name}": ensureServers returned no server`);
       known.set(name, server);
       rememberServer(ctx, server);
