@@ -41,30 +41,31 @@ Deno.test(withFakes(
 
     const order: string[] = [];
     let outcome: StepOutcome | undefined;
-    // Talos adds a joining control plane as a learner and promotes it later: hold cp-2 as a learner for a
-    // few passes (whether or not the fake did so itself) and see that cp-3 waits for the promotion.
-    let learnerPasses = 0;
+    // Talos adds a joining control plane as a learner and promotes it once it caught up: keep cp-2 a
+    // learner for a while (the fake promotes by its promoteAt) and see that cp-3 waits for the promotion.
+    let heldUntil: number | undefined;
     const messages: string[] = [];
     for (let pass = 1; pass <= 80; pass++) {
-      const cp2 = [...fx.cloud.talosNetworks.values()].flatMap((n) => n.etcd?.members ?? [])
-        .find((m) => m.hostname === "cpup-cp-2");
-      if (cp2 && learnerPasses < 3) {
+      const etcd = [...fx.cloud.talosNetworks.values()].map((n) => n.etcd).find((e) => e !== undefined);
+      const cp2 = etcd?.members.find((m) => m.hostname === "cpup-cp-2");
+      if (etcd && cp2 && heldUntil === undefined) {
+        heldUntil = Date.now() + 1_500;
         cp2.isLearner = true;
-        learnerPasses++;
-      } else if (cp2) cp2.isLearner = false;
+        (etcd.promoteAt ??= new Map()).set(cp2.id, heldUntil);
+      }
       const before = controlPlaneServers(fx.cloud, "cpup");
-      const votersBefore = etcdMembers(fx.cloud).filter((m) => !m.learner).map((m) => m.name);
       const result = await fx.computePass();
       outcome = result.controlPlanes;
       messages.push(outcome.conditions[0]!.message);
       const added = controlPlaneServers(fx.cloud, "cpup").filter((n) => !before.includes(n));
       assertOk(added.length <= 1, `pass ${pass} added ${added.join(", ")} at once`);
       for (const name of added) {
-        // Every control plane before it must have been a voting member when this pass started.
+        // Every control plane before it is a voting member (the exact moment is checked below for cp-3).
+        const voters = etcdMembers(fx.cloud).filter((m) => !m.learner).map((m) => m.name);
         const previous = before.filter((n) => n < name);
         assertOk(
-          previous.every((n) => votersBefore.includes(n)),
-          `${name} started while etcd voters were ${votersBefore.join(", ")}`,
+          previous.every((n) => voters.includes(n)),
+          `${name} started while etcd voters were ${voters.join(", ")}`,
         );
         order.push(name);
       }
@@ -72,7 +73,12 @@ Deno.test(withFakes(
       await new Promise((r) => setTimeout(r, Math.min(result.controlPlanes.requeueAfterMs ?? 100, 100)));
     }
     const converged = Date.now();
-    assertEquals(learnerPasses, 3);
+    assertOk(heldUntil !== undefined && Date.now() > heldUntil, "cp-2 was held as a learner");
+    const addedCp3 = fx.logs.find((l) => l.msg === "adding control plane" && l.node === "cpup-cp-3")!;
+    assertOk(
+      Date.parse(String(addedCp3.time)) >= heldUntil!,
+      "cp-3 is added only after the fake promoted cp-2 to a voter",
+    );
     assertOk(
       messages.includes("Control plane cpup-cp-2 (2 of 3) is joining: it is an etcd learner until Talos promotes it"),
       messages.join("\n"),

@@ -61,7 +61,7 @@ export interface ComputeFixtureOptions {
   workers: number;
   /** Simulated-time speed of the local cloud (default 200). */
   speed?: number;
-  /** An already running local cloud to use (not closed by the fixture). */
+  /** An already running local cloud to use (not closed by the fixture; start it with `operator: false`). */
   cloud?: LocalCloud;
   /** Cap on every sleep of the steps (default 50 ms: the local cloud is fast). */
   maxSleepMs?: number;
@@ -108,7 +108,8 @@ export interface ComputeFixture extends AsyncDisposable {
 /** Bootstraps cluster `name` with the real `k8zner apply` and returns the fixture. */
 export async function startComputeFixture(options: ComputeFixtureOptions): Promise<ComputeFixture> {
   const ownCloud = options.cloud === undefined;
-  const cloud = options.cloud ?? await startLocalCloud({ speed: options.speed ?? 200 });
+  // No operator processes: the test drives the steps itself, and a second actor would race it.
+  const cloud = options.cloud ?? await startLocalCloud({ speed: options.speed ?? 200, operator: false });
   const dir = await makeWorkdir(renderConfig(options.name, options.mode, options.workers));
   let kube: KubeClient | undefined;
   try {
