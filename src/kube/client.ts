@@ -8,7 +8,7 @@
  * @module
  */
 import type * as K8s from "@kubernetes/client-node";
-import { KubeError, toKubeError } from "./errors.ts";
+import { isKubeError, KubeError, toKubeError } from "./errors.ts";
 import { requestJson, streamWatch } from "./request.ts";
 import { findKnownResource, renderResourcePath, type ResourceInfo, splitApiVersion } from "./kinds.ts";
 import type { KubeObject, WatchEventType } from "./types.ts";
@@ -88,6 +88,12 @@ export interface KubeClient {
   replace(object: KubeObject): Promise<KubeObject>;
   /** Deletes an object; false when it was already gone. */
   delete(apiVersion: string, kind: string, name: string, namespace?: string): Promise<boolean>;
+  /**
+   * Evicts a pod through the `policy/v1` Eviction subresource, which honours PodDisruptionBudgets: true when
+   * it was evicted, false when it was already gone. A budget that allows no disruption now answers 429, a
+   * KubeError `TooManyRequests` (try again later, as `kubectl drain` does).
+   */
+  evict(name: string, namespace: string): Promise<boolean>;
   /** Applies a JSON merge patch to an object. */
   patchMerge(
     apiVersion: string,
@@ -293,6 +299,21 @@ export async function createKubeClient(options: KubeClientOptions): Promise<Kube
         const e = toKubeError(err, `delete ${describe(kind, name, namespace)}`);
         if (e.status === 404) return false;
         throw e;
+      }
+    },
+
+    async evict(name, namespace) {
+      const info = await resolve("v1", "Pod");
+      try {
+        await requestJson(kc, {
+          method: "POST",
+          url: `${cluster.server}${renderResourcePath(info, namespace, name)}/eviction`,
+          body: { apiVersion: "policy/v1", kind: "Eviction", metadata: { name, namespace } },
+        }, `evict ${describe("Pod", name, namespace)}`);
+        return true;
+      } catch (err) {
+        if (isKubeError(err, "NotFound")) return false;
+        throw err;
       }
     },
 

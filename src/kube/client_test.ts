@@ -206,3 +206,31 @@ Deno.test("create(), replace() and applyServerSide() send unknown fields to the 
       ["PUT", "Strict"],
     ]);
   }));
+
+Deno.test("evict() evicts a pod, reports a gone one, and surfaces a PodDisruptionBudget's 429 as TooManyRequests", () =>
+  withKubeClient(async (client, api) => {
+    const pod = (name: string): KubeObject => ({
+      apiVersion: "v1",
+      kind: "Pod",
+      metadata: { name, namespace: "default", labels: { app: "web" } },
+      spec: { containers: [{ name: "c", image: "busybox" }] },
+      status: { phase: "Running", conditions: [{ type: "Ready", status: "True" }] },
+    });
+    api.store.put(pod("a"));
+    api.store.put(pod("b"));
+    api.store.put({
+      apiVersion: "policy/v1",
+      kind: "PodDisruptionBudget",
+      metadata: { name: "web", namespace: "default" },
+      spec: { minAvailable: 1, selector: { matchLabels: { app: "web" } } },
+    });
+    assertEquals(await client.evict("a", "default"), true);
+    assertEquals(api.store.getObject("v1", "Pod", "a", "default"), undefined);
+    await assertRejects(
+      () => client.evict("b", "default"),
+      (err: unknown) =>
+        isKubeError(err, "TooManyRequests") && err.status === 429 && /disruption budget/.test(err.message),
+    );
+    assertOk(api.store.getObject("v1", "Pod", "b", "default"), "a pod a budget protects stays");
+    assertEquals(await client.evict("a", "default"), false);
+  }));

@@ -10,6 +10,7 @@ import { Buffer } from "node:buffer";
 import { type ConfigDocument, mergeConfigDocuments, renderConfigYaml } from "./config_documents.ts";
 import type { CertificateAuthority } from "./pki.ts";
 import type { SecretsBundle } from "./secrets_bundle.ts";
+import { LABEL_KEYS } from "../lib/labels.ts";
 
 /** The Image Factory schematic without customisations. */
 export const VANILLA_SCHEMATIC_ID = "376567988ad370138ad8b2698212367b8edcb69b5fd68c80be1f2ec7d603b4ba";
@@ -173,11 +174,22 @@ export function renderRoleConfig(secrets: SecretsBundle, input: ClusterConfigInp
   return docs;
 }
 
-/** The per-node patch: hostname and the kubelet's Hetzner provider id. */
+/**
+ * The per-node patch: hostname, the kubelet's Hetzner provider id, and the labels that tie the Node to its
+ * cluster and role (the operator's Node watch selects by them; `k8zner.io/` is outside the prefixes the
+ * NodeRestriction admission plugin keeps kubelets from setting).
+ */
 export function renderNodePatch(input: ClusterConfigInput, node: NodeFacts): ConfigDocument[] {
   checkNode(input, node);
+  const nodeLabels = {
+    [LABEL_KEYS.cluster]: input.clusterName,
+    [LABEL_KEYS.role]: node.role === "controlplane" ? "control-plane" : "worker",
+  };
   return [
-    { version: "v1alpha1", machine: { kubelet: { extraArgs: { "provider-id": `hcloud://${node.serverId}` } } } },
+    {
+      version: "v1alpha1",
+      machine: { kubelet: { extraArgs: { "provider-id": `hcloud://${node.serverId}` } }, nodeLabels },
+    },
     { apiVersion: "v1alpha1", kind: "HostnameConfig", hostname: node.hostname },
   ];
 }

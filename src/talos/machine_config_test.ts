@@ -119,6 +119,8 @@ Deno.test("a node config is its role config with only the node patch applied", (
   const node = renderNodeConfig(secrets, INPUT, WORKER);
   const withoutPatch = structuredClone(node).filter((d) => d.kind !== "HostnameConfig");
   delete (v1alpha1(withoutPatch).machine.kubelet.extraArgs as Record<string, string>)["provider-id"];
+  assertEquals(v1alpha1(withoutPatch).machine.nodeLabels, { "k8zner.io/cluster": "demo", "k8zner.io/role": "worker" });
+  delete v1alpha1(withoutPatch).machine.nodeLabels;
   assertEquals(withoutPatch, role);
   assertEquals(renderNodePatch(INPUT, WORKER).length, 2);
 });

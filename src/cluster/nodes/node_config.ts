@@ -1,6 +1,7 @@
 /**
- * The machine config of the first control plane, from the desired state and the facts only the
- * cloud knows (the API load balancer's public address, the server's id). Pure.
+ * The machine config of any planned node (the first control plane apply creates, the control planes
+ * and workers the operator adds), from the desired state and the facts only the cloud knows (the API
+ * load balancer's public address, the server's id). Pure.
  *
  * With `api_load_balancer: public` the cluster endpoint is the load balancer's public IPv4: the
  * kubeconfig Talos hands out names it, so the CLI reaches the API through the load balancer from
@@ -58,6 +59,28 @@ export function renderClusterConfigInput(desired: DesiredState, api: ApiAddresse
   };
 }
 
+/** The machine config of the planned server `name`, for its role (a secret: it is only ever sent to the node). */
+export function renderPlannedNodeConfig(
+  bundle: SecretsBundle,
+  desired: DesiredState,
+  name: string,
+  facts: ApiAddresses & { serverId: number },
+): string {
+  const plan = desired.servers.find((s) => s.name === name);
+  if (!plan) {
+    const planned = desired.servers.map((s) => s.name).join(", ");
+    throw new TypeError(`Cannot render the machine config of "${name}": not a planned server (planned: ${planned})`);
+  }
+  // The first control plane, later control planes and workers share the cluster part; only the role
+  // and the per-node patch differ. Later control planes join etcd through the cluster endpoint.
+  return renderNodeConfigYaml(bundle, renderClusterConfigInput(desired, facts), {
+    hostname: plan.name,
+    serverId: facts.serverId,
+    privateIp: plan.privateIp,
+    role: plan.role === "control-plane" ? "controlplane" : "worker",
+  });
+}
+
 /** The first control plane's machine config (a secret: it is only ever sent to the node). */
 export function renderFirstControlPlaneConfig(
   bundle: SecretsBundle,
@@ -66,10 +89,5 @@ export function renderFirstControlPlaneConfig(
 ): string {
   const plan = desired.servers.find((s) => s.role === "control-plane");
   if (!plan) throw new TypeError("Cannot render the first control plane: the plan has no control plane");
-  return renderNodeConfigYaml(bundle, renderClusterConfigInput(desired, facts), {
-    hostname: plan.name,
-    serverId: facts.serverId,
-    privateIp: plan.privateIp,
-    role: "controlplane",
-  });
+  return renderPlannedNodeConfig(bundle, desired, plan.name, facts);
 }

@@ -1,6 +1,9 @@
 import { assertEquals, assertIncludes, assertOk, assertThrows } from "../../../tests/assert.ts";
 import { expandSpec } from "../../config/mod.ts";
-import { renderClusterConfigInput } from "./node_config.ts";
+import { parseAllDocuments } from "yaml";
+import { generateSecretsBundle } from "../../talos/secrets_bundle.ts";
+import { seededRandom } from "../../../tests/seeded_random.ts";
+import { renderClusterConfigInput, renderFirstControlPlaneConfig, renderPlannedNodeConfig } from "./node_config.ts";
 
 const SPEC = { name: "n1", region: "nbg1", mode: "dev", workers: { count: 1, size: "cx23" } } as const;
 const desired = expandSpec(SPEC);
@@ -43,4 +46,26 @@ Deno.test("renderClusterConfigInput() with a private API load balancer: its priv
   assertEquals(input.endpoint, "https://10.0.0.254:6443");
   assertEquals(input.certSans, ["10.0.0.254", "198.51.100.2"]);
   assertOk(!input.certSans!.includes("203.0.113.50"), "the load balancer's public address is not used");
+});
+
+Deno.test("renderPlannedNodeConfig() renders each planned node for its role from the same cluster part", async () => {
+  const ha = expandSpec({ name: "n2", region: "nbg1", mode: "ha", workers: { count: 2, size: "cx23" } });
+  const bundle = await generateSecretsBundle({ now: new Date("2026-03-01T00:00:00Z"), random: seededRandom(4) });
+  const facts = { lbPublicIpv4: "203.0.113.50", serverId: 42 };
+  const docs = (name: string) =>
+    parseAllDocuments(renderPlannedNodeConfig(bundle, ha, name, facts)).map((d) => d.toJS());
+  const main = (name: string) => docs(name).find((d) => d.version === "v1alpha1")!;
+  const hostname = (name: string) => docs(name).find((d) => d.kind === "HostnameConfig")?.hostname;
+
+  assertEquals(main("n2-cp-2").machine.type, "controlplane");
+  assertEquals(main("n2-w-2").machine.type, "worker");
+  assertEquals(hostname("n2-cp-3"), "n2-cp-3");
+  assertEquals(main("n2-cp-2").cluster.controlPlane.endpoint, "https://203.0.113.50:6443");
+  assertEquals(main("n2-w-1").cluster.controlPlane.endpoint, "https://203.0.113.50:6443");
+  // The first control plane renders exactly as the generic renderer does for its name.
+  assertEquals(
+    renderFirstControlPlaneConfig(bundle, ha, facts),
+    renderPlannedNodeConfig(bundle, ha, "n2-cp-1", facts),
+  );
+  assertThrows(() => renderPlannedNodeConfig(bundle, ha, "n2-w-9", facts), /"n2-w-9": not a planned server/);
 });

@@ -1,35 +1,12 @@
 /**
- * PLACEHOLDER (opcore branch only): the Compute phase belongs to the `opscale` branch, which replaces
- * this file at merge. It exists only so the reconciler type-checks against the fixed signatures of
- * OPERATOR_PLAN.md; every function throws. Nothing here is done work.
+ * The Compute phase of the operator: observe servers and Nodes, add nodes, scale control planes one at a
+ * time and workers in parallel (down by drain), for the reconciler and the healing step.
  *
  * @module
  */
-import type { InfrastructureResult } from "../../../cluster/infra/ensure_infrastructure.ts";
-import type { ComputeView, NodeActions, ReconcileContext, StepOutcome } from "../context.ts";
-
-const NOT_MERGED = "not merged yet";
-
-export function observeCompute(_ctx: ReconcileContext, _infra: InfrastructureResult): Promise<ComputeView> {
-  throw new Error(NOT_MERGED);
-}
-
-export function nodeActions(_ctx: ReconcileContext, _view: ComputeView, _infra: InfrastructureResult): NodeActions {
-  throw new Error(NOT_MERGED);
-}
-
-export function reconcileControlPlanes(
-  _ctx: ReconcileContext,
-  _view: ComputeView,
-  _actions: NodeActions,
-): Promise<StepOutcome> {
-  throw new Error(NOT_MERGED);
-}
-
-export function reconcileWorkers(
-  _ctx: ReconcileContext,
-  _view: ComputeView,
-  _actions: NodeActions,
-): Promise<StepOutcome> {
-  throw new Error(NOT_MERGED);
-}
+export { observeCompute, SERVER_LISTING_MAX_AGE_MS, serverListingReason } from "./observe.ts";
+export { nodeActions, type NodeActionsOptions } from "./node_actions.ts";
+export { decideControlPlanes, reconcileControlPlanes } from "./control_planes.ts";
+export { planWorkers, reconcileWorkers, type WorkerOptions } from "./workers.ts";
+export { drainOnce, isEvictable } from "./drain.ts";
+export { ImageMissingError } from "./image.ts";
