@@ -56,7 +56,7 @@ import type { ApplyDeps } from "./apply_deps.ts";
 import { ApplyFailedError } from "./apply_errors.ts";
 import { type ApplyPlan, buildApplyPlan, planClusterSpec, renderDesiredClusterSpec } from "./apply_plan.ts";
 import { findLiveCluster } from "./live_cluster.ts";
-import { clusterEndpointHost, renderFirstControlPlaneConfig, SCHEMATIC_ID } from "../cluster/nodes/node_config.ts";
+import { renderFirstControlPlaneConfig } from "../cluster/nodes/node_config.ts";
 import { renderApplyPlan } from "./render_apply_plan.ts";
 import { provisionCloud } from "./provision_cloud.ts";
 
@@ -247,7 +247,7 @@ async function bootstrap(
   // Every same-named foreign object is reported before the first mutating request of any step.
   assertNoConflicts(observed);
   const existing: string[] = describeExisting(observed);
-  const { infra, image, server } = await provisionCloud(deps, progress, {
+  const { infra, server } = await provisionCloud(deps, progress, {
     desired,
     observed,
     callerIp: ctx.callerIp,
@@ -260,7 +260,6 @@ async function bootstrap(
     throw new ApplyFailedError("API load balancer", unique(existing), new Error("it has no public IPv4"));
   }
   // Private API load balancer (ADR 0003): the endpoint is its private IP; the CLI uses the control plane's.
-  const endpointHost = clusterEndpointHost(desired, lbIp);
   const live = liveEndpointsOf({
     loadBalancers: [infra.loadBalancer],
     servers: [...observed.servers.filter((s) => s.id !== server.id), server],

@@ -6,7 +6,6 @@ import { expandSpec } from "../../config/expand.ts";
 import { renderK8znerCluster, renderK8znerClusterSpec } from "../../addons/k8zner_cluster.ts";
 import { generateSecretsBundle, loadSecretsBundle } from "../../talos/secrets_bundle.ts";
 import { UserFacingError } from "../../lib/errors.ts";
-import { recordingProgress } from "../../lib/progress.ts";
 import {
   ensureK8znerCluster,
   followClusterStatus,
