@@ -128,7 +128,8 @@ const specSchema: Schema = obj({
     s3SecretRef: obj({ name: str() }, { required: ["name"] }),
   }),
   healthCheck: obj({
-    nodeNotReadyThreshold: str({ default: "3m", pattern: "^([0-9]+(ms|s|m|h))+$" }),
+    // How long a Node may be NotReady before healing replaces it (the operator's default when absent too).
+    nodeNotReadyThreshold: str({ default: "5m", pattern: "^([0-9]+(ms|s|m|h))+$" }),
     etcdUnhealthyThreshold: str({ default: "2m", pattern: "^([0-9]+(ms|s|m|h))+$" }),
   }),
   paused: bool({

@@ -47,7 +47,6 @@ import {
   followClusterStatus,
   installOperator,
   renderHandoverManifests,
-  renderInitialClusterStatus,
   retireLegacyCredentials,
   waitForKubeApi,
 } from "../cluster/handover/handover.ts";
@@ -57,7 +56,7 @@ import type { ApplyDeps } from "./apply_deps.ts";
 import { ApplyFailedError } from "./apply_errors.ts";
 import { type ApplyPlan, buildApplyPlan, planClusterSpec, renderDesiredClusterSpec } from "./apply_plan.ts";
 import { findLiveCluster } from "./live_cluster.ts";
-import { clusterEndpointHost, renderFirstControlPlaneConfig, SCHEMATIC_ID } from "../cluster/nodes/node_config.ts";
+import { renderFirstControlPlaneConfig } from "../cluster/nodes/node_config.ts";
 import { renderApplyPlan } from "./render_apply_plan.ts";
 import { provisionCloud } from "./provision_cloud.ts";
 
@@ -223,7 +222,7 @@ async function updateHandedOver(
   await guard("Cluster spec", existing, () =>
     runTask(progress.task("Cluster spec"), async () => {
       const spec = keepUnmanagedFields(desiredSpec, ctx.live);
-      const r = await ensureK8znerCluster(ctx.kube, { name, spec, status: {} });
+      const r = await ensureK8znerCluster(ctx.kube, { name, spec });
       return {
         result: r,
         changed: r.action !== "unchanged",
@@ -248,7 +247,7 @@ async function bootstrap(
   // Every same-named foreign object is reported before the first mutating request of any step.
   assertNoConflicts(observed);
   const existing: string[] = describeExisting(observed);
-  const { infra, image, server } = await provisionCloud(deps, progress, {
+  const { infra, server } = await provisionCloud(deps, progress, {
     desired,
     observed,
     callerIp: ctx.callerIp,
@@ -261,7 +260,6 @@ async function bootstrap(
     throw new ApplyFailedError("API load balancer", unique(existing), new Error("it has no public IPv4"));
   }
   // Private API load balancer (ADR 0003): the endpoint is its private IP; the CLI uses the control plane's.
-  const endpointHost = clusterEndpointHost(desired, lbIp);
   const live = liveEndpointsOf({
     loadBalancers: [infra.loadBalancer],
     servers: [...observed.servers.filter((s) => s.id !== server.id), server],
@@ -358,32 +356,10 @@ async function bootstrap(
             publicIP: serverIp,
           },
         };
-        const status = renderInitialClusterStatus({
-          controlPlanes: desired.kubernetes.controlPlaneCount,
-          workers: desired.kubernetes.workerCount,
-          bootstrapNode: {
-            name: server.name,
-            serverId: server.id,
-            privateIp: desired.servers.find((s) => s.name === server.name)!.privateIp,
-            publicIp: serverIp,
-          },
-          infrastructure: {
-            networkId: infra.network.id,
-            firewallId: infra.firewall.id,
-            loadBalancerId: infra.loadBalancer.id,
-            ...(lbIp ? { loadBalancerIp: lbIp } : {}),
-            loadBalancerPrivateIp: desired.loadBalancer.privateIp,
-            placementGroupIds: [...infra.placementGroups.values()].map((g) => g.id),
-            snapshotId: image.imageId,
-          },
-          controlPlaneEndpoint: endpointHost,
-          image: { snapshotId: image.imageId, version: desired.talos.version, schematicId: SCHEMATIC_ID },
-          now,
-        });
-        const r = await ensureK8znerCluster(kube, { name, spec, status });
+        const r = await ensureK8znerCluster(kube, { name, spec });
         return {
           result: r,
-          changed: r.action !== "unchanged" || r.statusWritten,
+          changed: r.action !== "unchanged",
           detail: `K8znerCluster ${name} ${r.action}; the operator takes over`,
         };
       }));
@@ -400,17 +376,28 @@ async function bootstrap(
   };
 }
 
-/** `--wait`: follows the status until Ready, one progress line per change. */
+/**
+ * `--wait`: follows the operator's status, one progress line per change, until Ready, or until the operator
+ * has settled short of Ready (then a note says what it waits for; that is not an apply failure).
+ */
 async function followReady(deps: ApplyDeps, kube: KubeClient, name: string, progress: ProgressSink): Promise<void> {
   const task = progress.task("Cluster ready");
-  await runTask(task, async () => {
-    await followClusterStatus(kube, name, (summary) => task.update(summary.line), {
+  const result = await runTask(task, async () => {
+    const r = await followClusterStatus(kube, name, (summary) => task.update(summary.line), {
       timeoutMs: deps.timeouts.waitReadyMs,
       intervalMs: deps.intervals.kubeMs,
       sleep: deps.sleep,
     });
-    return { result: undefined, changed: true, detail: "Running and Ready" };
+    const detail = r.outcome === "ready" ? "Running and Ready" : `${r.summary.line}; not Ready yet`;
+    return { result: r, changed: true, detail };
   });
+  if (result.outcome === "settled") {
+    progress.note(
+      `The operator has done what it can for now; it waits for: ${
+        result.summary.waitingFor.join("; ") || "nothing named"
+      }`,
+    );
+  }
 }
 
 /** Runs a step; a failure becomes an {@link ApplyFailedError} listing what exists. */

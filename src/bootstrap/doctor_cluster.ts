@@ -109,7 +109,14 @@ export function checkClusterStatus(object: KubeObject): ClusterStatusChecks {
     ...(phaseStatus === "ok" ? {} : { hint: "Follow it with `k8zner doctor --watch`." }),
   });
   for (const c of status.conditions ?? []) {
-    const s: CheckStatus = c.status === "True" ? "ok" : c.status === "False" ? notYet : "warn";
+    // Degraded is the one condition whose True is bad; Progressing False is no failure in itself.
+    const good = c.type === "Degraded" ? "False" : "True";
+    const bad = c.type === "Degraded" ? "True" : "False";
+    const s: CheckStatus = c.status === good || (c.type === "Progressing" && c.status === "False")
+      ? "ok"
+      : c.status === bad
+      ? c.type === "Degraded" ? "fail" : notYet
+      : "warn";
     checks.push({
       id: `cluster.condition.${c.type}`,
       section: "Conditions",

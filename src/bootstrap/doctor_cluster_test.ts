@@ -58,11 +58,22 @@ Deno.test("a Degraded cluster with a missing worker and a failed addon fails tho
     ...RUNNING,
     phase: "Degraded",
     workers: { desired: 2, ready: 1, unhealthy: 1 },
-    conditions: [{ type: "WorkersReady", status: "False", reason: "NodeNotReady", message: "demo-w-2 NotReady" }],
+    conditions: [
+      { type: "WorkersReady", status: "False", reason: "NodeNotReady", message: "demo-w-2 NotReady" },
+      { type: "Progressing", status: "False", reason: "QuorumAtRisk", message: "nothing destructive" },
+      { type: "Degraded", status: "True", reason: "QuorumAtRisk", message: "2 of 3 etcd members down" },
+    ],
     addons: { argocd: { installed: false, phase: "Failed", message: "chart timed out" } },
   }));
   const failed = result.checks.filter((c) => c.status === "fail").map((c) => c.id);
-  assertEquals(failed, ["cluster.phase", "cluster.condition.WorkersReady", "cluster.workers", "addon.argocd"]);
+  assertEquals(failed, [
+    "cluster.phase",
+    "cluster.condition.WorkersReady",
+    "cluster.condition.Degraded",
+    "cluster.workers",
+    "addon.argocd",
+  ]);
+  assertEquals(result.checks.find((c) => c.id === "cluster.condition.Progressing")?.status, "ok");
   assertEquals(result.checks.find((c) => c.id === "cluster.workers")?.detail, "1/2 ready, 1 unhealthy");
   assertEquals(
     result.checks.find((c) => c.id === "cluster.condition.WorkersReady")?.detail,

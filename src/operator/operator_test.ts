@@ -13,7 +13,6 @@ import { createHcloudClient } from "../hcloud/mod.ts";
 import { createKubeClient, type KubeClient, type KubeObject } from "../kube/mod.ts";
 import { generateSecretsBundle, renderSecretsBundle } from "../talos/secrets_bundle.ts";
 import { generateTalosconfig } from "../talos/talosconfig.ts";
-import { renderInitialClusterStatus } from "../cluster/handover/status.ts";
 import { runOperator } from "./operator.ts";
 import type { ConditionInput } from "./reconcile/context.ts";
 import type { PhaseStep } from "./reconcile/phase_step.ts";
@@ -60,17 +59,8 @@ async function seed(api: FakeKubeApi): Promise<void> {
     expandSpec({ name: "dev1", region: "nbg1", mode: "dev", workers: { count: 1, size: "cx23" } }),
     { apiAllowlist: ["198.51.100.7/32"] },
   );
-  // The status the CLI writes at hand-over, with fields the operator does not own (snapshotID, Bootstrapped).
-  const handedOver = renderInitialClusterStatus({
-    controlPlanes: 1,
-    workers: 1,
-    bootstrapNode: { name: "dev1-cp-1", serverId: 1, privateIp: "10.0.0.2", publicIp: "203.0.113.10" },
-    infrastructure: { networkId: 1, firewallId: 2, loadBalancerId: 3, snapshotId: 4 },
-    controlPlaneEndpoint: "https://203.0.113.20:6443",
-    image: { snapshotId: 4, version: "v1.13.0" },
-    now,
-  });
-  api.store.put(renderK8znerCluster({ name: "dev1", spec, status: handedOver }));
+  // As apply leaves it: spec only, the status is the operator's to write.
+  api.store.put(renderK8znerCluster({ name: "dev1", spec }));
   for (const [name, role] of [["dev1-cp-1", "control-plane"], ["dev1-w-1", "worker"]]) {
     api.store.put({
       apiVersion: "v1",
@@ -159,7 +149,6 @@ Deno.test("the operator leads, reconciles on watch events within 2 s, records Ev
     const first = await until("status written by the operator", async () => {
       const c = await getCluster(kube);
       const status = c.status as { provisioningPhase?: string; lastReconcileTime?: string } | undefined;
-      // The hand-over status says CNI too; the operator's has a lastReconcileTime.
       return status?.lastReconcileTime !== undefined && status.provisioningPhase === "CNI" ? c : undefined;
     });
     assertEquals(first.metadata.finalizers, ["k8zner.io/teardown"]);
@@ -167,9 +156,6 @@ Deno.test("the operator leads, reconciles on watch events within 2 s, records Ev
     assertEquals((first.status as Record<string, unknown>).observedGeneration, 1);
     assertEquals(condition(first, "CNIReady")?.reason, "Pending");
     assertEquals(condition(first, "AddonsReady"), undefined);
-    // What only the CLI wrote survives the operator's writes.
-    assertEquals((first.status as { infrastructure: { snapshotID?: number } }).infrastructure.snapshotID, 4);
-    assertEquals(condition(first, "Bootstrapped")?.status, "True");
     assertEquals(condition(first, "Ready")?.status, "False");
     assertEquals(seen[0]?.hasToken, true);
     const lease = await kube.get("coordination.k8s.io/v1", "Lease", "k8zner-operator", NS);

@@ -19,13 +19,7 @@ import {
 } from "../credentials/credentials.ts";
 import { createTalosDeps } from "../nodes/talos_deps.ts";
 import { bootstrapFirstControlPlane, fetchKubeconfig } from "../nodes/talos_bootstrap.ts";
-import {
-  ensureK8znerCluster,
-  installOperator,
-  renderHandoverManifests,
-  renderInitialClusterStatus,
-  waitForKubeApi,
-} from "./handover.ts";
+import { ensureK8znerCluster, installOperator, renderHandoverManifests, waitForKubeApi } from "./handover.ts";
 import { withFakes } from "../../../tests/fake_contracts.ts";
 
 Deno.test(withFakes(
@@ -100,14 +94,6 @@ Deno.test(withFakes(
         const cluster = await ensureK8znerCluster(kube, {
           name: "demo",
           spec: renderK8znerClusterSpec(state),
-          status: renderInitialClusterStatus({
-            controlPlanes: 1,
-            workers: 1,
-            bootstrapNode: { name: cp.name, serverId: 1001, privateIp: cp.privateIp },
-            infrastructure: {},
-            controlPlaneEndpoint: node.hostname,
-            now,
-          }),
         });
         return { talos, talosconfig, kubeconfig, install, cluster, events: progress.events };
       } finally {

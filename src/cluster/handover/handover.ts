@@ -5,8 +5,8 @@
  *
  * Every write is preceded by a read and skipped when the live object already holds what we would write, so a
  * re-run on a converged cluster sends only GETs. The spec is the user's intent and is updated when it differs;
- * the status belongs to the operator and is written only once, when the object is created (or when a crash left
- * it without one).
+ * the status belongs to the operator alone: the CLI never writes it (the bootstrap facts travel in
+ * `spec.bootstrap`), so what `doctor` and `--wait` show is what the operator observed.
  *
  * @module
  */
@@ -26,12 +26,7 @@ import { formatElapsed } from "../../lib/duration.ts";
 
 export { diffClusterSpec, formatSpecChanges, type SpecChange } from "./diff.ts";
 export { retireLegacyCredentials, type RetireResult } from "./credentials.ts";
-export {
-  type BootstrapFacts,
-  type ClusterStatusSummary,
-  renderInitialClusterStatus,
-  summarizeClusterStatus,
-} from "./status.ts";
+export { type ClusterStatusSummary, summarizeClusterStatus } from "./status.ts";
 
 /** Waits for the Kubernetes API (through the load balancer) to answer `/version`; returns its gitVersion. */
 export async function waitForKubeApi(
@@ -143,19 +138,16 @@ export interface EnsureClusterResult {
   action: "created" | "updated" | "unchanged";
   /** Spec changes written (empty when created or unchanged). */
   changes: SpecChange[];
-  /** True when the initial status was written. */
-  statusWritten: boolean;
   object: KubeObject;
 }
 
 /**
- * Creates the K8znerCluster with `spec` and then `status` (through the status subresource), or on an existing
- * object updates the spec only where it differs (`spec.bootstrap`, recorded at the first apply, is kept when
- * `spec` has none). The status is written only when the object has none yet (e.g. a crash right after create).
+ * Creates the K8znerCluster with `spec`, or on an existing object updates the spec only where it differs
+ * (`spec.bootstrap`, recorded at the first apply, is kept when `spec` has none). Never touches the status.
  */
 export async function ensureK8znerCluster(
   kube: KubeClient,
-  input: { name: string; spec: K8znerClusterSpec; status: Record<string, unknown> },
+  input: { name: string; spec: K8znerClusterSpec },
 ): Promise<EnsureClusterResult> {
   let live = await findK8znerCluster(kube, input.name);
   let action: EnsureClusterResult["action"] = "unchanged";
@@ -185,15 +177,7 @@ export async function ensureK8znerCluster(
       action = "updated";
     }
   }
-  let statusWritten = false;
-  const status = live.status as Record<string, unknown> | undefined;
-  if (typeof status?.phase !== "string") {
-    const generation = Number(live.metadata.generation ?? 1);
-    const stamped = { ...input.status, observedGeneration: generation };
-    live = await kube.patchStatus(K8ZNER_API_VERSION, K8ZNER_CLUSTER_KIND, input.name, K8ZNER_NAMESPACE, stamped);
-    statusWritten = true;
-  }
-  return { action, changes, statusWritten, object: live };
+  return { action, changes, object: live };
 }
 
 /** Options of {@linkcode followClusterStatus}. */
@@ -207,42 +191,61 @@ export interface FollowOptions {
   now?: () => number;
 }
 
+/** How {@linkcode followClusterStatus} ended. */
+export interface FollowResult {
+  /** `ready`: Running and Ready. `settled`: the operator caught up with the spec, is not progressing, and is not Ready. */
+  outcome: "ready" | "settled";
+  object: KubeObject;
+  summary: ClusterStatusSummary;
+}
+
 /**
- * Polls the K8znerCluster until it is Ready (phase Running, condition Ready True), calling `onUpdate` whenever the
- * summary line changes. Resolves with the final object.
+ * Polls the K8znerCluster until it is Ready, calling `onUpdate` whenever the summary line changes. It also ends
+ * when the operator has observed the current generation and reports `Progressing` False without being Ready: it
+ * waits for something it does not do itself (e.g. a CNI this version does not install), and waiting longer
+ * would only hang; the result names what it waits for.
  *
- * @throws {UserFacingError} when the cluster reports phase Failed, disappears, or is not Ready in time.
+ * @throws {UserFacingError} when the cluster reports phase Failed or `Degraded` while settled, disappears, or
+ *   neither is Ready nor settles in time.
  */
 export async function followClusterStatus(
   kube: KubeClient,
   name: string,
   onUpdate: (summary: ClusterStatusSummary) => void,
   options: FollowOptions = {},
-): Promise<KubeObject> {
+): Promise<FollowResult> {
   const sleep = options.sleep ?? realSleep;
   const now = options.now ?? Date.now;
   const timeoutMs = options.timeoutMs ?? 30 * 60_000;
   const intervalMs = options.intervalMs ?? 3_000;
   const deadline = now() + timeoutMs;
   let lastLine: string | undefined;
-  let summary: ClusterStatusSummary | undefined;
   for (;;) {
     options.signal?.throwIfAborted();
     const object = await findK8znerCluster(kube, name);
     if (!object) {
       throw new UserFacingError(`Cannot follow K8znerCluster "${K8ZNER_NAMESPACE}/${name}": it does not exist`);
     }
-    summary = summarizeClusterStatus(object.status);
+    const summary = summarizeClusterStatus(object.status, Number(object.metadata.generation ?? 1));
     if (summary.line !== lastLine) {
       lastLine = summary.line;
       onUpdate(summary);
     }
-    if (summary.ready) return object;
+    if (summary.ready && summary.observed) return { outcome: "ready", object, summary };
     if (summary.failed) {
       throw new UserFacingError(
         `Cluster "${name}" failed: ${summary.lastError ?? summary.line}`,
         { hint: "See `k8zner doctor` for the conditions and recent errors" },
       );
+    }
+    if (summary.observed && summary.progressing === false) {
+      if (summary.degraded) {
+        throw new UserFacingError(
+          `Cluster "${name}" is degraded (${summary.degraded.reason}): ${summary.degraded.message}`,
+          { hint: "See `k8zner doctor` for the conditions and recent events" },
+        );
+      }
+      return { outcome: "settled", object, summary };
     }
     if (now() + intervalMs > deadline) {
       throw new UserFacingError(

@@ -6,13 +6,11 @@ import { expandSpec } from "../../config/expand.ts";
 import { renderK8znerCluster, renderK8znerClusterSpec } from "../../addons/k8zner_cluster.ts";
 import { generateSecretsBundle, loadSecretsBundle } from "../../talos/secrets_bundle.ts";
 import { UserFacingError } from "../../lib/errors.ts";
-import { recordingProgress } from "../../lib/progress.ts";
 import {
   ensureK8znerCluster,
   followClusterStatus,
   installOperator,
   renderHandoverManifests,
-  renderInitialClusterStatus,
   waitForKubeApi,
 } from "./handover.ts";
 
@@ -21,22 +19,6 @@ const bundle = await generateSecretsBundle({ now: NOW, random: seededRandom(31) 
 const TOKEN = "hcloud-token-for-tests-0123456789";
 const state = expandSpec({ name: "demo", region: "fsn1", mode: "ha", workers: { count: 2, size: "cx33" } });
 const SPEC = renderK8znerClusterSpec(state, { apiAllowlist: ["198.51.100.7/32"] });
-const STATUS = renderInitialClusterStatus({
-  controlPlanes: 3,
-  workers: 2,
-  bootstrapNode: { name: "demo-cp-1", serverId: 1001, privateIp: "10.0.0.2", publicIp: "203.0.113.11" },
-  infrastructure: {
-    networkId: 11,
-    firewallId: 12,
-    loadBalancerId: 13,
-    loadBalancerIp: "203.0.113.10",
-    loadBalancerPrivateIp: "10.0.0.254",
-    placementGroupIds: [14],
-  },
-  controlPlaneEndpoint: "203.0.113.10",
-  image: { snapshotId: 15, version: "v1.13.9" },
-  now: NOW,
-});
 const MANIFESTS = renderHandoverManifests({
   clusterName: "demo",
   controlPlaneCount: 3,
@@ -60,14 +42,14 @@ async function withApi(fn: (api: FakeKubeApi, kube: KubeClient) => Promise<void>
 async function handover(kube: KubeClient) {
   await waitForKubeApi(kube, { timeoutMs: 5_000, intervalMs: 50 });
   const install = await installOperator(kube, MANIFESTS);
-  const cluster = await ensureK8znerCluster(kube, { name: "demo", spec: SPEC, status: STATUS });
+  const cluster = await ensureK8znerCluster(kube, { name: "demo", spec: SPEC });
   return { install, cluster };
 }
 
 const writes = (api: FakeKubeApi, from = 0) =>
   api.requests.slice(from).filter((r) => r.method !== "GET").map((r) => `${r.method} ${r.path}`);
 
-Deno.test("the hand-over installs CRD, namespace, RBAC, credentials Secret and Deployment, then the K8znerCluster with status", async () => {
+Deno.test("the hand-over installs CRD, namespace, RBAC, credentials Secrets and Deployment, then the K8znerCluster without a status (the operator writes it)", async () => {
   await withApi(async (api, kube) => {
     const { install, cluster } = await handover(kube);
     assertEquals(install.unchanged, []);
@@ -94,23 +76,13 @@ Deno.test("the hand-over installs CRD, namespace, RBAC, credentials Secret and D
     const deployment = await kube.get("apps/v1", "Deployment", "k8zner-operator", "k8zner-system");
     assertEquals((deployment?.spec as { replicas: number }).replicas, 2);
 
-    assertEquals([cluster.action, cluster.statusWritten], ["created", true]);
+    assertEquals(cluster.action, "created");
     const stored = await kube.get("k8zner.io/v1alpha1", "K8znerCluster", "demo", "k8zner-system");
     assertEquals(stored?.spec, renderK8znerCluster({ name: "demo", spec: SPEC }).spec);
-    const status = stored?.status as Record<string, unknown>;
-    assertEquals([status.phase, status.provisioningPhase, status.controlPlaneEndpoint], [
-      "Provisioning",
-      "CNI",
-      "203.0.113.10",
-    ]);
-    assertEquals(status.controlPlanes, STATUS.controlPlanes);
-    assertEquals((status.infrastructure as Record<string, unknown>).loadBalancerID, 13);
-    // The status went through the status subresource, after the object was created.
+    assertEquals(stored?.status, undefined);
+    // One write to the cluster object, none to its status subresource.
     const clusterWrites = writes(api).filter((w) => /\/k8znerclusters(\/|$)/.test(w));
-    assertEquals(clusterWrites, [
-      "POST /apis/k8zner.io/v1alpha1/namespaces/k8zner-system/k8znerclusters",
-      "PATCH /apis/k8zner.io/v1alpha1/namespaces/k8zner-system/k8znerclusters/demo/status",
-    ]);
+    assertEquals(clusterWrites, ["POST /apis/k8zner.io/v1alpha1/namespaces/k8zner-system/k8znerclusters"]);
   });
 });
 
@@ -122,7 +94,7 @@ Deno.test("a second hand-over on a converged cluster makes zero writes", async (
     assertEquals(writes(api, before), []);
     assertEquals(install.applied, []);
     assertEquals(install.unchanged.length, MANIFESTS.length);
-    assertEquals([cluster.action, cluster.changes, cluster.statusWritten], ["unchanged", [], false]);
+    assertEquals([cluster.action, cluster.changes], ["unchanged", []]);
   });
 });
 
@@ -134,7 +106,7 @@ Deno.test("a changed config updates only the K8znerCluster spec (one merge patch
     next.workers.count = 4;
     delete next.apiAllowlist;
     const before = api.requests.length;
-    const result = await ensureK8znerCluster(kube, { name: "demo", spec: next, status: STATUS });
+    const result = await ensureK8znerCluster(kube, { name: "demo", spec: next });
     assertEquals(result.action, "updated");
     assertEquals(result.changes, [
       { path: "apiAllowlist", from: ["198.51.100.7/32"], to: undefined },
@@ -155,24 +127,11 @@ Deno.test("apply keeps what the owner set in the cluster: spec.paused and spec.d
     await kube.patchMerge("k8zner.io/v1alpha1", "K8znerCluster", "demo", "k8zner-system", {
       spec: { paused: true, deletionPolicy: "Delete" },
     });
-    const result = await ensureK8znerCluster(kube, { name: "demo", spec: SPEC, status: STATUS });
+    const result = await ensureK8znerCluster(kube, { name: "demo", spec: SPEC });
     assertEquals([result.action, result.changes], ["unchanged", []]);
     const stored = await kube.get("k8zner.io/v1alpha1", "K8znerCluster", "demo", "k8zner-system");
     const spec = stored?.spec as Record<string, unknown>;
     assertEquals([spec.paused, spec.deletionPolicy], [true, "Delete"]);
-  });
-});
-
-Deno.test("a K8znerCluster left without status by a crash gets its status on the next run, spec untouched", async () => {
-  await withApi(async (api, kube) => {
-    await installOperator(kube, MANIFESTS);
-    await kube.create(renderK8znerCluster({ name: "demo", spec: SPEC }));
-    const before = api.requests.length;
-    const result = await ensureK8znerCluster(kube, { name: "demo", spec: SPEC, status: STATUS });
-    assertEquals([result.action, result.statusWritten], ["unchanged", true]);
-    assertEquals(writes(api, before), [
-      "PATCH /apis/k8zner.io/v1alpha1/namespaces/k8zner-system/k8znerclusters/demo/status",
-    ]);
   });
 });
 
@@ -190,46 +149,84 @@ Deno.test("a Secret changed behind our back is re-applied; the untouched objects
   });
 });
 
-Deno.test("followClusterStatus() reports each new status line and returns once the cluster is Running and Ready", async () => {
+const condition = (type: string, status: "True" | "False", reason: string, message = "") => ({
+  type,
+  status,
+  reason,
+  message,
+  lastTransitionTime: "2026-03-01T00:10:00Z",
+});
+
+/** Runs followClusterStatus() while each sleep writes the next status, as the operator would. */
+async function followWhile(kube: KubeClient, statuses: Array<Record<string, unknown>>) {
+  const lines: string[] = [];
+  const result = await followClusterStatus(kube, "demo", (s) => lines.push(s.line), {
+    intervalMs: 1,
+    sleep: async () => {
+      const next = statuses.shift();
+      if (next) await kube.patchStatus("k8zner.io/v1alpha1", "K8znerCluster", "demo", "k8zner-system", next);
+    },
+  });
+  return { lines, result, left: statuses.length };
+}
+
+Deno.test("followClusterStatus() reports each new status line and returns once the operator reports Running and Ready for this generation", async () => {
   await withApi(async (_api, kube) => {
     await handover(kube);
-    const steps: Array<Record<string, unknown>> = [
-      { provisioningPhase: "Addons", controlPlanes: { desired: 3, ready: 3 }, workers: { desired: 2, ready: 1 } },
-      { phase: "Running", provisioningPhase: "Running", workers: { desired: 2, ready: 2 } },
+    const { lines, result, left } = await followWhile(kube, [
       {
-        conditions: [{
-          type: "Ready",
-          status: "True",
-          reason: "AllHealthy",
-          message: "ok",
-          lastTransitionTime: "2026-03-01T00:10:00Z",
-        }],
+        phase: "Provisioning",
+        provisioningPhase: "Compute",
+        observedGeneration: 1,
+        controlPlanes: { desired: 3, ready: 1 },
+        workers: { desired: 2, ready: 0 },
+        conditions: [condition("Progressing", "True", "ScalingControlPlanes")],
       },
-    ];
-    const lines: string[] = [];
-    const progress = recordingProgress();
-    const task = progress.task("Operator");
-    const final = await followClusterStatus(kube, "demo", (s) => {
-      lines.push(s.line);
-      task.update(s.line);
-    }, {
-      intervalMs: 1,
-      sleep: async () => {
-        const next = steps.shift();
-        if (next) await kube.patchStatus("k8zner.io/v1alpha1", "K8znerCluster", "demo", "k8zner-system", next);
+      { provisioningPhase: "Addons", controlPlanes: { desired: 3, ready: 3 }, workers: { desired: 2, ready: 1 } },
+      // Ready from an older generation does not count.
+      {
+        phase: "Running",
+        provisioningPhase: null,
+        observedGeneration: 0,
+        workers: { desired: 2, ready: 2 },
+        conditions: [condition("Ready", "True", "AllHealthy")],
       },
-    });
+      { observedGeneration: 1 },
+    ]);
     assertEquals(lines, [
-      "Provisioning (CNI): control planes 0/3, workers 0/2",
+      "Pending: waiting for the operator",
+      "Provisioning (Compute): control planes 1/3, workers 0/2",
       "Provisioning (Addons): control planes 3/3, workers 1/2",
       "Running: control planes 3/3, workers 2/2",
     ]);
-    assertEquals((final.status as Record<string, unknown>).phase, "Running");
-    assertEquals(steps.length, 0);
+    assertEquals([result.outcome, (result.object.status as Record<string, unknown>).phase], ["ready", "Running"]);
+    assertEquals(left, 0);
   });
 });
 
-Deno.test("followClusterStatus() stops on phase Failed with the last error, and at its deadline", async () => {
+Deno.test("followClusterStatus() ends 'settled' when the operator stops progressing short of Ready, naming what it waits for", async () => {
+  await withApi(async (_api, kube) => {
+    await handover(kube);
+    const { result } = await followWhile(kube, [{
+      phase: "Provisioning",
+      provisioningPhase: "CNI",
+      observedGeneration: 1,
+      conditions: [
+        condition("ControlPlaneReady", "True", "AllJoined"),
+        condition("CNIReady", "False", "Pending", "no CNI runs yet"),
+        condition("AddonsReady", "False", "Pending", "addons follow the CNI"),
+        condition("Progressing", "False", "WaitingForCNI"),
+      ],
+    }]);
+    assertEquals(result.outcome, "settled");
+    assertEquals(result.summary.waitingFor, [
+      "CNIReady (Pending: no CNI runs yet)",
+      "AddonsReady (Pending: addons follow the CNI)",
+    ]);
+  });
+});
+
+Deno.test("followClusterStatus() fails on phase Failed, on Degraded once settled, and at its deadline", async () => {
   await withApi(async (_api, kube) => {
     await handover(kube);
     let clock = 0;
@@ -242,7 +239,20 @@ Deno.test("followClusterStatus() stops on phase Failed with the last error, and 
           sleep: (ms) => Promise.resolve(void (clock += ms)),
         }),
       (err: unknown) =>
-        err instanceof UserFacingError && /not Ready after 1m00s: Provisioning \(CNI\)/.test(err.message),
+        err instanceof UserFacingError && /not Ready after 1m00s: Pending: waiting for the operator/.test(err.message),
+    );
+    await kube.patchStatus("k8zner.io/v1alpha1", "K8znerCluster", "demo", "k8zner-system", {
+      phase: "Degraded",
+      observedGeneration: 1,
+      conditions: [
+        condition("Progressing", "False", "QuorumAtRisk"),
+        condition("Degraded", "True", "QuorumAtRisk", "2 of 3 etcd members are down"),
+      ],
+    });
+    await assertRejects(
+      () => followClusterStatus(kube, "demo", () => {}, { intervalMs: 1 }),
+      (err: unknown) =>
+        err instanceof UserFacingError && /degraded \(QuorumAtRisk\): 2 of 3 etcd members are down/.test(err.message),
     );
     await kube.patchStatus("k8zner.io/v1alpha1", "K8znerCluster", "demo", "k8zner-system", {
       phase: "Failed",

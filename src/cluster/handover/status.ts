@@ -1,104 +1,12 @@
 /**
- * The K8znerCluster status around the hand-over, as pure functions: the initial status `apply` records with the
- * bootstrap facts (phase `Provisioning`; the operator takes it from there), and a one-line summary of a status for
- * `--wait` and `doctor`.
+ * Reading the K8znerCluster status the operator writes, as pure functions: a one-line summary for `--wait` and
+ * `doctor`, and whether the operator has settled (nothing in progress) short of Ready, and on what.
  *
  * @module
  */
 
-/** What the CLI knows after bootstrapping the first control plane. */
-export interface BootstrapFacts {
-  /** Desired pool sizes from the spec. */
-  controlPlanes: number;
-  workers: number;
-  /** The first control plane. */
-  bootstrapNode: { name: string; serverId: number; privateIp: string; publicIp?: string };
-  infrastructure: {
-    networkId?: number;
-    firewallId?: number;
-    loadBalancerId?: number;
-    loadBalancerIp?: string;
-    loadBalancerPrivateIp?: string;
-    placementGroupIds?: number[];
-    snapshotId?: number;
-  };
-  /** Where the Kubernetes API answers, e.g. the load balancer's public IPv4. */
-  controlPlaneEndpoint: string;
-  image?: { snapshotId: number; version: string; schematicId?: string; createdAt?: string };
-  /** The injected clock: condition and phase timestamps. */
-  now: Date;
-  /** `metadata.generation` of the object the status describes (default 1: just created). */
-  generation?: number;
-}
-
-/** The initial status: phase Provisioning, CNI next, the bootstrap node, infrastructure ids and conditions. */
-export function renderInitialClusterStatus(facts: BootstrapFacts): Record<string, unknown> {
-  const time = stamp(facts.now);
-  const generation = facts.generation ?? 1;
-  const node: Record<string, unknown> = {
-    name: facts.bootstrapNode.name,
-    serverID: facts.bootstrapNode.serverId,
-    privateIP: facts.bootstrapNode.privateIp,
-    // Configured and bootstrapped, but NotReady until the operator installs the CNI.
-    phase: "NodeInitializing",
-    phaseReason: "etcd bootstrapped; waiting for the CNI",
-    phaseTransitionTime: time,
-    healthy: true,
-  };
-  if (facts.bootstrapNode.publicIp) node.publicIP = facts.bootstrapNode.publicIp;
-  const infra = facts.infrastructure;
-  const infrastructure: Record<string, unknown> = {
-    networkReady: infra.networkId !== undefined,
-    firewallReady: infra.firewallId !== undefined,
-    loadBalancerReady: infra.loadBalancerId !== undefined,
-  };
-  const copy: Array<[keyof BootstrapFacts["infrastructure"], string]> = [
-    ["networkId", "networkID"],
-    ["firewallId", "firewallID"],
-    ["loadBalancerId", "loadBalancerID"],
-    ["loadBalancerIp", "loadBalancerIP"],
-    ["loadBalancerPrivateIp", "loadBalancerPrivateIP"],
-    ["placementGroupIds", "placementGroupIDs"],
-    ["snapshotId", "snapshotID"],
-  ];
-  for (const [from, to] of copy) if (infra[from] !== undefined) infrastructure[to] = infra[from];
-  const condition = (type: string, status: "True" | "False", reason: string, message: string) => ({
-    type,
-    status,
-    reason,
-    message,
-    lastTransitionTime: time,
-    observedGeneration: generation,
-  });
-  const conditions = [
-    condition("InfrastructureReady", "True", "Provisioned", "Network, firewall and load balancer exist"),
-    condition("Bootstrapped", "True", "EtcdBootstrapped", `etcd bootstrapped on ${facts.bootstrapNode.name}`),
-    condition("Ready", "False", "Provisioning", "The operator installs the CNI, the other nodes and the addons"),
-  ];
-  const status: Record<string, unknown> = {
-    phase: "Provisioning",
-    provisioningPhase: "CNI",
-    phaseStartedAt: time,
-    observedGeneration: generation,
-    controlPlaneEndpoint: facts.controlPlaneEndpoint,
-    controlPlanes: { desired: facts.controlPlanes, ready: 0, unhealthy: 0, nodes: [node] },
-    workers: { desired: facts.workers, ready: 0, unhealthy: 0, nodes: [] },
-    infrastructure,
-    conditions,
-  };
-  if (facts.image) {
-    const image: Record<string, unknown> = { snapshotID: facts.image.snapshotId, version: facts.image.version };
-    if (facts.image.schematicId) image.schematicID = facts.image.schematicId;
-    if (facts.image.createdAt) image.createdAt = facts.image.createdAt;
-    status.imageSnapshot = image;
-    conditions.splice(
-      1,
-      0,
-      condition("ImageReady", "True", "SnapshotAvailable", `Talos ${facts.image.version} snapshot`),
-    );
-  }
-  return status;
-}
+/** The conditions a step owns, in phase order: the first False one is what the cluster waits for. */
+const STEP_CONDITIONS = ["InfrastructureReady", "ControlPlaneReady", "WorkersReady", "CNIReady", "AddonsReady"];
 
 /** A compact reading of a K8znerCluster status. */
 export interface ClusterStatusSummary {
@@ -110,12 +18,23 @@ export interface ClusterStatusSummary {
   failed: boolean;
   /** The newest entry of `lastErrors`, if any. */
   lastError: string | undefined;
+  /** The operator has written a status for the object's current generation (always true without a generation). */
+  observed: boolean;
+  /** Condition `Progressing` (undefined when the operator has not set it). */
+  progressing: boolean | undefined;
+  /** Condition `Degraded` when True: its reason and message. */
+  degraded: { reason: string; message: string } | undefined;
+  /** The step conditions that are not True, as `Type (Reason: message)`, in phase order. */
+  waitingFor: string[];
   /** e.g. `Provisioning (CNI): control planes 1/3, workers 0/2, addons 2/9` */
   line: string;
 }
 
-/** Summarises a status object (undefined or partial statuses read as "Pending"). */
-export function summarizeClusterStatus(status: unknown): ClusterStatusSummary {
+/**
+ * Summarises a status object (undefined or partial statuses read as "Pending"). With the object's
+ * `metadata.generation`, `observed` says whether the operator has caught up with the current spec.
+ */
+export function summarizeClusterStatus(status: unknown, generation?: number): ClusterStatusSummary {
   const s = (status && typeof status === "object" ? status : {}) as Record<string, unknown>;
   const phase = typeof s.phase === "string" ? s.phase : "Pending";
   const provisioningPhase = typeof s.provisioningPhase === "string" ? s.provisioningPhase : "";
@@ -124,7 +43,16 @@ export function summarizeClusterStatus(status: unknown): ClusterStatusSummary {
     return `${Number(p.ready ?? 0)}/${Number(p.desired ?? 0)}`;
   };
   const conditions = Array.isArray(s.conditions) ? s.conditions as Array<Record<string, unknown>> : [];
-  const readyCondition = conditions.find((c) => c.type === "Ready")?.status === "True";
+  const byType = (type: string) => conditions.find((c) => c.type === type);
+  const readyCondition = byType("Ready")?.status === "True";
+  const progressingCondition = byType("Progressing");
+  const degradedCondition = byType("Degraded");
+  const waitingFor = STEP_CONDITIONS.flatMap((type) => {
+    const c = byType(type);
+    if (!c || c.status === "True") return [];
+    return [`${type} (${String(c.reason ?? "Unknown")}: ${String(c.message ?? "")})`];
+  });
+  const observedGeneration = typeof s.observedGeneration === "number" ? s.observedGeneration : undefined;
   const addons = s.addons && typeof s.addons === "object" ? Object.values(s.addons as Record<string, unknown>) : [];
   const healthy = addons.filter((a) => (a as Record<string, unknown>)?.healthy === true).length;
   const errors = Array.isArray(s.lastErrors) ? s.lastErrors as Array<Record<string, unknown>> : [];
@@ -138,11 +66,12 @@ export function summarizeClusterStatus(status: unknown): ClusterStatusSummary {
     ready: phase === "Running" && readyCondition,
     failed: phase === "Failed",
     lastError: typeof lastErrorEntry?.message === "string" ? lastErrorEntry.message : undefined,
-    line: `${headline}: ${parts.join(", ")}`,
+    observed: generation === undefined || (observedGeneration !== undefined && observedGeneration >= generation),
+    progressing: progressingCondition ? progressingCondition.status === "True" : undefined,
+    degraded: degradedCondition?.status === "True"
+      ? { reason: String(degradedCondition.reason ?? "Unknown"), message: String(degradedCondition.message ?? "") }
+      : undefined,
+    waitingFor,
+    line: typeof s.phase === "string" ? `${headline}: ${parts.join(", ")}` : "Pending: waiting for the operator",
   };
-}
-
-/** RFC 3339 in UTC with seconds, as Kubernetes writes `metav1.Time`. */
-function stamp(date: Date): string {
-  return date.toISOString().replace(/\.\d{3}Z$/, "Z");
 }
