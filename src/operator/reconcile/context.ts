@@ -102,6 +102,11 @@ export interface StepOutcome {
   conditions: ConditionInput[];
   /** True when this step's work is complete; later phases run only after every earlier step is done. */
   done: boolean;
+  /**
+   * Not done, and nothing this operator does will change that: it waits for something outside it (e.g. a CNI
+   * this version does not install). The cluster then reports `Progressing` False, so `apply --wait` ends.
+   */
+  external?: boolean;
   /** Come back sooner than the idle requeue (e.g. 5 s while a node joins or a drain retries). */
   requeueAfterMs?: number;
   /** Status fields this step owns (e.g. `controlPlanes`, `workers`, `infrastructure`), merged into the status. */

@@ -35,7 +35,7 @@ export interface PassResult {
   /** The soonest requeue any step asked for. */
   requeueAfterMs?: number;
   /** The first gating step not done and the message of its first condition not True (for Ready/Progressing). */
-  waitingFor?: { step: string; message: string };
+  waitingFor?: { step: string; message: string; external?: boolean };
 }
 
 /** Options of {@link runPass}. */
@@ -92,6 +92,7 @@ export async function runPass(ctx: ReconcileContext, options: RunPassOptions): P
     result.waitingFor = {
       step: step.name,
       message: outcome.message ?? firstNotTrue(outcome)?.message ?? `${step.name} is not done`,
+      external: outcome.external === true,
     };
     break;
   }
@@ -125,6 +126,13 @@ function derived(pass: PassResult, degradedByStep: ConditionInput | undefined): 
       status: "False",
       reason: "Paused",
       message: "spec.paused is true: no action is taken, the status is still observed",
+    };
+  } else if (!done && !pass.healing && pass.waitingFor?.external) {
+    progressing = {
+      type: "Progressing",
+      status: "False",
+      reason: `WaitingFor${pass.waitingFor.step}`,
+      message: `Waiting for something the operator does not do itself: ${pass.waitingFor.message}`,
     };
   } else if (!done || pass.healing) {
     progressing = {

@@ -56,7 +56,7 @@ Deno.test("runPass() stops at the first step not done, reports its phase and the
   const pass = await runPass(ctx, { steps: [infra, compute, cni], paused: false });
   assertEquals(pass.provisioningPhase, "Compute");
   assertEquals(pass.requeueAfterMs, 5_000);
-  assertEquals(pass.waitingFor, { step: "Compute", message: "cp-2 joins etcd" });
+  assertEquals(pass.waitingFor, { step: "Compute", message: "cp-2 joins etcd", external: false });
   assertEquals(pass.status, { infrastructure: { networkID: 1 } });
   assertEquals(cni.runs, 0);
 });
@@ -197,4 +197,27 @@ Deno.test("buildStatus() merges step fields as the merge patch will, so a field 
     nowMs: T0 + 30_000,
   });
   assertEquals(statusChanged(first, second), false);
+});
+
+Deno.test("a step waiting for something outside the operator ends Progressing (False, WaitingFor<step>), so --wait can stop", async () => {
+  const compute = step("Compute", "Compute", { done: true, conditions: [cond("ControlPlaneReady", "True")] });
+  const cni = step("CNI", "CNI", {
+    done: false,
+    external: true,
+    conditions: [cond("CNIReady", "False", "Pending", "no CNI DaemonSet yet")],
+  });
+  const pass = await runPass(ctx, { steps: [compute, cni], paused: false });
+  const status = buildStatus(pass, { previous: undefined, generation: 1, nowMs: T0 });
+  const progressing = conditionOf(status, "Progressing");
+  assertEquals([progressing.status, progressing.reason], ["False", "WaitingForCNI"]);
+  assertEquals([status.phase, status.provisioningPhase], ["Provisioning", "CNI"]);
+  assertEquals(conditionOf(status, "Ready").status, "False");
+  // The same step while it acts (not external) keeps the cluster progressing.
+  const acting = step("CNI", "CNI", { done: false, conditions: [cond("CNIReady", "False", "Installing")] });
+  const busy = buildStatus(await runPass(ctx, { steps: [compute, acting], paused: false }), {
+    previous: undefined,
+    generation: 1,
+    nowMs: T0,
+  });
+  assertEquals(conditionOf(busy, "Progressing").status, "True");
 });

@@ -12,6 +12,7 @@ import type { PhaseStep } from "../phase_step.ts";
 export function reconcileAddons(): Promise<StepOutcome> {
   return Promise.resolve({
     done: false,
+    external: true,
     conditions: [{
       type: "AddonsReady",
       status: "False",

@@ -17,9 +17,10 @@ export const CNI_DAEMONSET = "cilium";
 /** Requeue while waiting for the CNI (its pods start within seconds once installed). */
 export const CNI_POLL_MS = 10_000;
 
-function notReady(reason: string, message: string): StepOutcome {
+function notReady(reason: string, message: string, external = false): StepOutcome {
   return {
     done: false,
+    external,
     requeueAfterMs: CNI_POLL_MS,
     conditions: [{ type: "CNIReady", status: "False", reason, message }],
   };
@@ -32,6 +33,8 @@ export async function reconcileCni(ctx: ReconcileContext): Promise<StepOutcome> 
     return notReady(
       "Pending",
       `DaemonSet ${CNI_NAMESPACE}/${CNI_DAEMONSET} does not exist yet (Cilium is installed by the addons step)`,
+      // Until the Helm addons land (issue 12) nothing in this operator installs it.
+      true,
     );
   }
   const nodes = ctx.nodes();
