@@ -302,11 +302,17 @@ Deno.test(withFakes(
       assertOk(atFirstKill !== "voter", "the kill came before join-cp-2 was an etcd voter");
       await timeUntil("the killed operator restarted", () => first.restarts >= 1 && first.pid, 30_000);
 
-      // 2: join-cp-3 is an etcd learner: configured and joining, not yet promoted.
-      await timeUntil("join-cp-3 as an etcd learner", () => etcdStanding(cloud, "join-cp-3") !== "absent", 180_000, 1)
-        .catch((err) => {
-          throw new Error(`${err.message}\n${operatorOutput(cloud)}`);
-        });
+      // 2: join-cp-3 got its machine config (it installs, reboots and joins etcd as a learner next),
+      // or is already a learner: either way not yet a voter.
+      const appliedOrJoining = () => {
+        const server = serverNamed("join-cp-3");
+        const node = server ? cloud.talosNodes.get(server.id) : undefined;
+        return etcdStanding(cloud, "join-cp-3") !== "absent" ||
+          node?.state.calls.some((c) => c.method === "ApplyConfiguration" && c.code === 0) === true;
+      };
+      await timeUntil("join-cp-3 configured", appliedOrJoining, 180_000, 1).catch((err) => {
+        throw new Error(`${err.message}\n${operatorOutput(cloud)}`);
+      });
       const second = leaderPod()!;
       second.kill("SIGKILL");
       const atSecondKill = etcdStanding(cloud, "join-cp-3");
