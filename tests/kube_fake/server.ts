@@ -11,6 +11,7 @@ import { evictPod } from "./eviction.ts";
 import type { FieldValidation } from "./openapi_validation.ts";
 import { type IncludeObject, printerColumnsOf, renderTable, wantsTable } from "./tables.ts";
 import { renderNodeTable } from "./node_table.ts";
+import { renderEventTable } from "./event_table.ts";
 import type { ResourceType } from "./resources.ts";
 import { parseFieldSelector, parseLabelSelector } from "./selectors.ts";
 import { badRequest, KubeStatusError } from "./status.ts";
@@ -300,8 +301,8 @@ export class FakeKubeHandler {
   }
 
   /**
-   * A Table renderer when the client asked for one and the type is a custom resource (see tables.ts
-   * for why built-in kinds answer with plain lists), else undefined.
+   * A Table renderer when the client asked for one and the type is a custom resource, a Node or an
+   * Event (see tables.ts for why other built-in kinds answer with plain lists), else undefined.
    */
   #tableFor(
     rt: ResourceType,
@@ -309,16 +310,18 @@ export class FakeKubeHandler {
     q: URLSearchParams,
   ): ((objects: KubeObj[], noHeaders: boolean) => KubeObj) | undefined {
     const isNode = rt.group === "" && rt.kind === "Node";
-    if ((rt.crd === undefined && !isNode) || !wantsTable(req.headers.get("accept"))) return undefined;
+    const isEvent = rt.group === "" && rt.kind === "Event";
+    if ((rt.crd === undefined && !isNode && !isEvent) || !wantsTable(req.headers.get("accept"))) return undefined;
     const include = q.get("includeObject") ?? "Metadata";
     if (include !== "None" && include !== "Metadata" && include !== "Object") {
       throw badRequest(
         `includeObject: Unsupported value: "${include}": supported values: "None", "Metadata", "Object"`,
       );
     }
-    if (isNode) {
+    if (isNode || isEvent) {
+      const render = isNode ? renderNodeTable : renderEventTable;
       return (objects, noHeaders) =>
-        renderNodeTable(objects, {
+        render(objects, {
           resourceVersion: this.store.resourceVersion,
           now: this.store.now().getTime(),
           includeObject: include as IncludeObject,

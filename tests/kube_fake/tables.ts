@@ -6,8 +6,8 @@
  * typed by the column (`date` cells become ages such as `5m` or `2d3h`).
  *
  * Built-in kinds have hand-written printers in the real server (pods show READY, STATUS, …); the
- * fake models the Node printer (`node_table.ts`) and answers other built-in kinds' Table requests
- * with a plain list, which kubectl prints as NAME and AGE.
+ * fake models the Node and Event printers (`node_table.ts`, `event_table.ts`) and answers other
+ * built-in kinds' Table requests with a plain list, which kubectl prints as NAME and AGE.
  *
  * @module
  */
