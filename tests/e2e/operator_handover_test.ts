@@ -59,9 +59,12 @@ for (
             .filter((q) => isOperatorRequest(q) && q.method === "POST" && q.path === "/servers");
           assertEquals(operatorServers.length, controlPlanes - 1 + workers, "the operator creates the other nodes");
           // The phases as the operator reported them, then the note naming what it waits for.
-          for (const phase of ["(Compute)", "(CNI)"]) {
-            if (mode === "dev" && phase === "(Compute)") continue; // may pass between two polls
-            assertIncludes(output, `Cluster ready: Provisioning ${phase}`);
+          // The operator writes a phase before its step runs, so each shows while it lasts, in order.
+          let at = -1;
+          for (const phase of ["(Infrastructure)", "(Compute)", "(CNI)"]) {
+            const i = output.indexOf(`Cluster ready: Provisioning ${phase}`);
+            assertOk(i > at, `"Provisioning ${phase}" missing or out of order:\n${output}`);
+            at = i;
           }
           assertIncludes(output, `control planes 0/${controlPlanes}, workers 0/${workers}; not Ready yet`);
           assertIncludes(output, "The operator has done what it can for now; it waits for: CNIReady (Pending:");
