@@ -1,10 +1,14 @@
 /**
  * `deno task demo`: the whole story against a local cloud started in this process (Hetzner
- * simulator, fake Talos nodes, fake Kubernetes API), driving the real CLI as subprocesses the way a
- * user would: `init` (non-interactive), `apply`, `doctor`, `destroy --yes`. Each command's output is
- * streamed under a header line; a summary follows: resources created by kind, Hetzner requests by
- * method (from the simulator's request log, so it counts what a real run would send), and time per
- * step. Exits 1 when a step fails.
+ * simulator, fake Talos nodes, fake Kubernetes API, and the cluster's `k8zner-operator` Deployment run
+ * as real `k8zner operator` processes), driving the real CLI as subprocesses the way a user would:
+ * `init` (non-interactive, an `ha` cluster), `apply --wait` (the CLI creates the first control plane and
+ * hands over; the operator creates the other two and the workers, and --wait shows its phases as it
+ * reports them, settling at the CNI until the Helm addons install Cilium), `doctor` (what the operator
+ * reports), `destroy --yes` (nothing left, the operator stopped first). Each command's output is streamed
+ * under a header line; a summary follows: resources created by kind, Hetzner requests by method, the
+ * CLI's and the operator's apart (from the simulator's request log, so it counts what a real run would
+ * send), and time per step. Exits 1 when a step fails.
  *
  * Environment: `HCLOUD_TOKEN` is used when set (the simulator accepts any non-empty token; the demo
  * never prints it), `HCLOUD_DEBUG_FILE` is passed through to every command, so a trace of the demo
@@ -19,11 +23,12 @@ import { isAbsolute, join } from "node:path";
 import { startLocalCloud } from "../tests/local_cloud/mod.ts";
 import { type CloudResource, countByMethod, countCreated, listClusterResources } from "../tests/e2e/cloud_inventory.ts";
 import { startK8zner } from "../tests/e2e/k8zner_process.ts";
+import { isOperatorRequest } from "../tests/e2e/apply_harness.ts";
 
 /**
- * Simulated time runs this many times faster than real time (the local cloud's default). Measured on
- * a 2-core machine: the whole demo takes about 25 s at 200 and 27 s at 50; the rest is the CLI's own
- * real-time polling (the snapshot wait) and process start-ups, which a higher factor cannot shrink.
+ * Simulated time runs this many times faster than real time (the local cloud's default). Most of the
+ * demo is real-time work a higher factor cannot shrink: the CLI's snapshot wait, process start-ups, and
+ * the operator joining two control planes one after the other and then the workers.
  */
 export const DEMO_SPEED = 200;
 /** The cluster the demo creates. */
@@ -43,15 +48,15 @@ export const DEMO_STEPS: readonly { name: string; args: readonly string[] }[] = 
       "--region",
       "fsn1",
       "--mode",
-      "dev",
+      "ha",
       "--workers",
       "2",
       "--worker-size",
       "cx33",
     ],
   },
-  // No --wait yet: it follows the operator's reconcile, and no operator runs in the local cloud so far.
-  { name: "apply", args: ["apply", "--yes"] },
+  // --wait follows the operator's status: until Ready, or until it settles (today at the CNI, issue 12).
+  { name: "apply", args: ["apply", "--yes", "--wait", "--timeout", "5m"] },
   { name: "doctor", args: ["doctor"] },
   { name: "destroy", args: ["destroy", "--yes"] },
 ];
@@ -77,7 +82,7 @@ export interface DemoStepResult {
   command: string;
   code: number | null;
   ms: number;
-  /** Hetzner API requests the step sent. */
+  /** Hetzner API requests the step (the CLI) sent. */
   requests: number;
   status: "ok" | "failed" | "skipped";
 }
@@ -88,10 +93,14 @@ export interface DemoSummary {
   cluster: string;
   speed: number;
   steps: DemoStepResult[];
-  /** Created by kind, from successful create requests. */
+  /** Created by kind, from successful create requests (the CLI's and the operator's). */
   created: Record<string, number>;
+  /** The CLI's Hetzner requests by method (what `HCLOUD_DEBUG_FILE` traces). */
   requestsByMethod: Record<string, number>;
   totalRequests: number;
+  /** The operator's Hetzner requests by method (told apart by its User-Agent). */
+  operatorRequestsByMethod: Record<string, number>;
+  operatorRequests: number;
   /** Resources still labelled with the cluster after the last step. */
   leftover: CloudResource[];
   /** True when the token appeared in the CLI's captured output (a leak; the demo then fails). */
@@ -124,6 +133,8 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
     };
     if (!options.tty) env.CI = "1";
     if (options.debugFile) env.HCLOUD_DEBUG_FILE = options.debugFile;
+    const cliRequests = () => cloud.sim.requests.filter((r) => !isOperatorRequest(r));
+    const operatorRequests = () => cloud.sim.requests.filter(isOperatorRequest);
     let failed = false;
     for (const [i, step] of DEMO_STEPS.entries()) {
       const command = `k8zner ${step.args.join(" ")}`;
@@ -133,7 +144,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
       }
       print("");
       print(`━━ [${i + 1}/${DEMO_STEPS.length}] ${command}`);
-      const requestsBefore = cloud.sim.requests.length;
+      const requestsBefore = cliRequests().length;
       const run = await startK8zner(step.args, {
         cwd: dir,
         env,
@@ -144,7 +155,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
         },
       }).done;
       const ok = run.code === 0;
-      const requests = cloud.sim.requests.length - requestsBefore;
+      const requests = cliRequests().length - requestsBefore;
       steps.push({ name: step.name, command, code: run.code, ms: run.ms, requests, status: ok ? "ok" : "failed" });
       print(
         `━━ ${ok ? "done" : `FAILED (exit ${run.code}${run.signal ? `, ${run.signal}` : ""})`} in ${seconds(run.ms)}`,
@@ -157,8 +168,10 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
       speed,
       steps,
       created: countCreated(cloud.sim.requests),
-      requestsByMethod: countByMethod(cloud.sim.requests),
-      totalRequests: cloud.sim.requests.length,
+      requestsByMethod: countByMethod(cliRequests()),
+      totalRequests: cliRequests().length,
+      operatorRequestsByMethod: countByMethod(operatorRequests()),
+      operatorRequests: operatorRequests().length,
       leftover: listClusterResources(cloud.sim.state, DEMO_CLUSTER),
       tokenInOutput,
       totalMs: 0,
@@ -193,7 +206,8 @@ export function renderSummary(s: DemoSummary): string[] {
     "━━ summary",
     `   cluster:   ${s.cluster}`,
     `   created:   ${createdTotal} resources (${list(s.created)})`,
-    `   requests:  ${s.totalRequests} to the Hetzner API (${list(s.requestsByMethod)})`,
+    `   requests:  ${s.totalRequests} to the Hetzner API from the CLI (${list(s.requestsByMethod)})`,
+    `              ${s.operatorRequests} from the operator (${list(s.operatorRequestsByMethod)})`,
     ...s.steps.map((st) =>
       `   ${(st.name + ":").padEnd(10)} ${
         st.status === "skipped" ? "skipped" : `${seconds(st.ms).padStart(6)} ${st.status}, ${st.requests} requests`

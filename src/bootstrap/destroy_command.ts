@@ -22,6 +22,7 @@ import {
 import { discoverCluster } from "../cluster/infra/discover.ts";
 import { UserFacingError } from "../lib/errors.ts";
 import type { ProgressSink } from "../lib/progress.ts";
+import type { StopOperatorResult } from "./destroy_operator.ts";
 
 /** The monthly cost the deletion frees, from live prices. */
 export interface FreedCost {
@@ -73,6 +74,11 @@ export interface DestroyDeps {
   exists(path: string): Promise<boolean>;
   /** Removes a directory and its content. */
   removeDir(path: string): Promise<void>;
+  /**
+   * Stops the cluster's operator before anything is deleted (`destroy_operator.ts`), so it cannot create
+   * again what destroy deletes. Absent when there is no kubeconfig to reach the cluster with.
+   */
+  stopOperator?(): Promise<StopOperatorResult>;
 }
 
 /** Options of {@link runDestroy}. */
@@ -155,6 +161,15 @@ export async function runDestroy(deps: DestroyDeps, options: DestroyOptions): Pr
       );
     }
     try {
+      if (deps.stopOperator && listing.plan.servers.length > 0) {
+        const task = deps.progress.task("Operator");
+        task.start("stopping it, so it does not recreate what is deleted");
+        const stopped = await deps.stopOperator();
+        if (stopped.outcome === "skipped") {
+          task.skip(stopped.detail);
+          deps.progress.note(`note: could not stop the operator first: ${stopped.detail}; deleting anyway`);
+        } else task.done(stopped.detail);
+      }
       deleted = (await executeDestroy(deps.cluster, listing.plan, deps.progress)).deleted;
     } finally {
       deps.progress.close();

@@ -10,6 +10,8 @@ import { renderDestroyJson, renderDestroyListing, renderDestroyResult } from "..
 import { createActionWaiter } from "../cluster/infra/action_waiter.ts";
 import { CANCEL, type Prompter } from "../config/wizard.ts";
 import { UsageError } from "../lib/errors.ts";
+import { stopOperator } from "../bootstrap/destroy_operator.ts";
+import { createKubeClient, type KubeClient } from "../kube/mod.ts";
 import type { CliContext } from "./context.ts";
 import { createRetryReporter, hcloudClientFromEnv, type HcloudDeps, sleepFromEnv } from "./hcloud_env.ts";
 import { loadConfig } from "./load_config.ts";
@@ -33,6 +35,8 @@ export interface DestroyCommandDeps extends HcloudDeps {
   createPrompter?: () => Promise<Prompter>;
   /** Milliseconds between action polls (default 1000). */
   actionPollMs?: number;
+  /** The Kubernetes client that stops the operator first (default: from the cluster's kubeconfig). */
+  createKube?: (kubeconfigYaml: string) => Promise<KubeClient>;
 }
 
 /** The user pressed Ctrl-C or Escape at the prompt: nothing was deleted (exit 130). */
@@ -102,6 +106,22 @@ export async function runDestroyCommand(
       }
     },
     removeDir: (path) => Deno.remove(path, { recursive: true }),
+    stopOperator: async () => {
+      // Only the cluster's own kubeconfig (never KUBECONFIG, which may name another cluster).
+      let yaml: string;
+      try {
+        yaml = await Deno.readTextFile(`${secretsDir}/kubeconfig`);
+      } catch (err) {
+        if (!(err instanceof Deno.errors.NotFound)) throw err;
+        return { outcome: "skipped", detail: `no kubeconfig in ${shownDir} to reach the cluster with` };
+      }
+      const kube = await (deps.createKube ?? ((y: string) => createKubeClient({ kubeconfigYaml: y })))(yaml);
+      try {
+        return await stopOperator({ kube, sleep, now: deps.clock ?? Date.now }, name);
+      } finally {
+        kube.close();
+      }
+    },
   }, { cluster: name, secretsDir, purgeSecrets: flags.purgeSecrets ?? false, dryRun: flags.dryRun ?? false });
   if (flags.json) ctx.io.out(renderDestroyJson(outcome, shownDir));
   else {

@@ -157,10 +157,12 @@ Deno.test(withFakes("the bundled CLI runs every release command from an empty di
       assertIncludes(r.stdout, "bundle1-cp-1");
     });
 
-    await t.step("apply bootstraps the cluster", async () => {
-      const r = await inCluster("apply", "--yes");
+    await t.step("apply --wait bootstraps the cluster and follows the operator until it settles", async () => {
+      // The local cloud runs the operator Deployment from the checkout; the bundled CLI follows its status.
+      const r = await inCluster("apply", "--yes", "--wait");
       assertEquals(r.code, 0, explain(r));
       assertIncludes(r.stdout, `Cluster "bundle1" is bootstrapped`);
+      assertIncludes(`${r.stdout}${r.stderr}`, "it waits for: CNIReady (Pending:");
       assertOk(listClusterResources(cloud.sim.state, "bundle1").length > 0, "apply created nothing");
       const lb = [...cloud.sim.state.loadBalancers.values()].find((l) => l.name === "bundle1-kube");
       const deployment = lb && cloud.kubeApis.get(lb.id)?.store.getObject(
@@ -176,7 +178,7 @@ Deno.test(withFakes("the bundled CLI runs every release command from an empty di
       );
     });
 
-    await t.step("doctor passes on the running cluster", async () => {
+    await t.step("doctor passes on the cluster the operator reports", async () => {
       const r = await inCluster("doctor");
       assertEquals(r.code, 0, explain(r));
     });
@@ -184,6 +186,7 @@ Deno.test(withFakes("the bundled CLI runs every release command from an empty di
     await t.step("destroy removes everything the cluster owned", async () => {
       const r = await inCluster("destroy", "--yes");
       assertEquals(r.code, 0, explain(r));
+      assertIncludes(r.stderr, "Operator: deleted Deployment k8zner-system/k8zner-operator");
       assertEquals(listClusterResources(cloud.sim.state, "bundle1"), []);
       assertEquals(findLeaks(cloud.sim.state), []);
     });

@@ -133,3 +133,28 @@ export function talosServicesOnLoadBalancers(cloud: LocalCloud): string[] {
     ).map((s) => `${lb.name} ${s.listen_port}->${s.destination_port}`)
   );
 }
+
+/**
+ * Waits until the real operator has settled on `cluster`: its status observes the current generation and
+ * `Progressing` is False (today at the CNI, which nothing installs before issue 12). Returns the status.
+ */
+export async function operatorSettled(
+  cloud: LocalCloud,
+  cluster: string,
+  timeoutMs = 120_000,
+): Promise<Record<string, unknown>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const object = handoverObjects(cloud, cluster).cluster;
+    const status = object?.status as
+      | { observedGeneration?: number; conditions?: Array<{ type: string; status: string }> }
+      | undefined;
+    const generation = (object?.metadata as { generation?: number } | undefined)?.generation;
+    const progressing = status?.conditions?.find((c) => c.type === "Progressing")?.status;
+    if (status && status.observedGeneration === generation && progressing === "False") return status;
+    if (Date.now() > deadline) {
+      throw new Error(`the operator did not settle on ${cluster} in ${timeoutMs} ms: ${JSON.stringify(status)}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

@@ -9,7 +9,7 @@
 import { parse } from "yaml";
 import { assertEquals, assertIncludes, assertOk } from "../assert.ts";
 import { startLocalCloud } from "../local_cloud/mod.ts";
-import { isRefused } from "../local_cloud/test_helpers.ts";
+import { isRefused, waitFor } from "../local_cloud/test_helpers.ts";
 import {
   handoverObjects,
   k8zner,
@@ -50,12 +50,16 @@ Deno.test(withFakes(
       assertOk(api.requests.some((q) => q.method !== "GET"), "the hand-over wrote to the control plane's API server");
       const objects = handoverObjects(cloud, "priv1");
       assertOk(objects.deployment, "operator Deployment installed");
-      const status = objects.cluster!.status as {
-        controlPlaneEndpoint: string;
-        infrastructure: Record<string, unknown>;
-      };
+      // The operator (a real process in the local cloud) reports the endpoint it found: the private IP.
+      const status = await waitFor("the operator's infrastructure status", () => {
+        const s = handoverObjects(cloud, "priv1").cluster!.status as
+          | { controlPlaneEndpoint?: string; infrastructure?: Record<string, unknown> }
+          | undefined;
+        return s?.infrastructure ? s : undefined;
+      }, 60_000);
       assertEquals(status.controlPlaneEndpoint, "10.0.0.254");
-      assertEquals(status.infrastructure.loadBalancerIP, undefined);
+      assertEquals(status.infrastructure!.loadBalancerIP, undefined);
+      assertEquals(status.infrastructure!.loadBalancerPrivateIP, "10.0.0.254");
 
       const again = await k8zner(cloud, dir, ["apply"]);
       assertEquals(again.code, 0, `${again.stdout}\n${again.stderr}`);

@@ -1,7 +1,9 @@
 /**
  * `deno task demo` end to end, as a user runs it: the task in a subprocess with a token of its own
- * and a debug trace file. Every step succeeds, resources were created and the destroy left nothing of
- * the cluster, it stays inside its 90 s promise, and neither its output nor the trace shows the token.
+ * and a debug trace file. Every step succeeds; `apply --wait` shows the real operator's phases (it
+ * creates the other two control planes and the workers) and ends settled at the CNI with a note;
+ * `doctor` shows the operator's conditions; the destroy left nothing of the cluster; it stays inside
+ * its 90 s promise, and neither its output nor the trace shows the token.
  * The trace and summary paths are relative, as the README writes them: they land in the caller's
  * directory, not in the demo's temporary one; `--keep` keeps that one and says where.
  *
@@ -52,11 +54,33 @@ Deno.test(withFakes(
         "doctor:ok:0",
         "destroy:ok:0",
       ]);
-      for (const header of ["k8zner init", "k8zner apply", "k8zner doctor", "k8zner destroy --yes", "━━ summary"]) {
+      for (
+        const header of [
+          "k8zner init --yes --name demo --region fsn1 --mode ha",
+          "k8zner apply --yes --wait",
+          "k8zner doctor",
+          "k8zner destroy --yes",
+          "━━ summary",
+        ]
+      ) {
         assertOk(stdout.includes(header), `output lacks "${header}"`);
       }
-      // dev mode: the API load balancer, the network, the firewall and the first control plane at least.
-      assertOk((summary.created.servers ?? 0) >= 1, `servers created: ${JSON.stringify(summary.created)}`);
+      // The operator's phases as apply --wait saw them, ending settled at the CNI (until issue 12 installs Cilium).
+      for (
+        const line of [
+          "Cluster ready: Provisioning (Compute)",
+          "Cluster ready: Provisioning (CNI): control planes 0/3, workers 0/2; not Ready yet",
+          "The operator has done what it can for now; it waits for: CNIReady (Pending:",
+          "CNIReady: False: Pending",
+          "ControlPlaneReady: True",
+        ]
+      ) {
+        assertOk(stdout.includes(line), `output lacks "${line}"`);
+      }
+      // ha: the build server and the first control plane from the CLI, two control planes and two workers from
+      // the operator.
+      assertEquals(summary.created.servers, 6, `servers created: ${JSON.stringify(summary.created)}`);
+      assertEquals(summary.operatorRequestsByMethod.POST! >= 4, true, JSON.stringify(summary.operatorRequestsByMethod));
       assertEquals(summary.created.networks, 1);
       assertEquals(summary.created.load_balancers, 1);
       assertEquals(summary.created.firewalls, 1);

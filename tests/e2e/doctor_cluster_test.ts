@@ -3,6 +3,11 @@
  * leads to the fake Kubernetes API, where a `K8znerCluster` object carries a status written through
  * the status subresource; the Hetzner side comes from the simulator. Also `--watch` with a bounded
  * number of rounds and an injected sleep.
+ *
+ * These statuses are fixtures of doctor's rendering, for states the real operator cannot be brought to
+ * here (Running needs the CNI and addons of issue 12; a Degraded pool, an API that stops answering): no
+ * operator runs against this bare fake API. What doctor shows of a status the real operator wrote is
+ * tested in `operator_handover_test.ts` (fresh dev and ha clusters, settled at the CNI).
  */
 import { assertEquals, assertIncludes, assertOk } from "../assert.ts";
 import { startHcloudSimulator } from "../hcloud_sim/mod.ts";

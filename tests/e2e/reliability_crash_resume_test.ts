@@ -23,6 +23,7 @@ import {
   k8zner,
   makeWorkdir,
   mutating,
+  operatorSettled,
   renderConfig,
 } from "./apply_harness.ts";
 import { withFakes } from "../fake_contracts.ts";
@@ -131,16 +132,22 @@ Deno.test(withFakes(
       assertEquals(final.code, 0, `${log.join("\n")}\n${final.stdout}\n${final.stderr}`);
       await cloud.idle();
 
+      // The operator adds the workers after the hand-over; once it settles (at the CNI) the cloud is complete.
+      await operatorSettled(cloud, CLUSTER);
       assertEquals(findLeaks(cloud.sim.state), [], log.join("\n"));
       assertEquals(countByKind(listClusterResources(cloud.sim.state, CLUSTER)), {
-        servers: 1,
+        servers: 3,
         networks: 1,
         firewalls: 1,
         load_balancers: 1,
         placement_groups: 2,
         ssh_keys: 1,
       });
-      assertEquals([...cloud.sim.state.servers.values()].map((s) => s.name), [`${CLUSTER}-cp-1`]);
+      assertEquals([...cloud.sim.state.servers.values()].map((s) => s.name).sort(), [
+        `${CLUSTER}-cp-1`,
+        `${CLUSTER}-w-1`,
+        `${CLUSTER}-w-2`,
+      ]);
       assertEquals([...cloud.sim.state.images.values()].filter((i) => i.type === "snapshot").length, 1);
       assertEquals(bootstrapCalls(cloud), 1, "successful etcd Bootstrap calls over all runs");
       assertEquals(bootstrapAttempts(cloud), 1, "Bootstrap calls over all runs");

@@ -13,7 +13,7 @@ import { assertEquals, assertOk } from "../assert.ts";
 import { call } from "../hcloud_sim/test_client.ts";
 import { type LocalCloud, startLocalCloud } from "../local_cloud/mod.ts";
 import { listClusterResources, listResources } from "./cloud_inventory.ts";
-import { handoverObjects, k8zner, makeWorkdir, mutating, renderConfig } from "./apply_harness.ts";
+import { handoverObjects, k8zner, makeWorkdir, mutating, operatorSettled, renderConfig } from "./apply_harness.ts";
 import { withFakes } from "../fake_contracts.ts";
 
 async function post(cloud: LocalCloud, path: string, body: unknown): Promise<Record<string, { id: number }>> {
@@ -63,6 +63,9 @@ Deno.test(withFakes(
         image: "debian-12",
         location: "fsn1",
       });
+      // Both clusters' operators add their workers; the survivors are counted once they have settled (at the CNI).
+      await operatorSettled(cloud, "shop");
+      await operatorSettled(cloud, "shop-eu");
       await cloud.sim.settle();
       await cloud.idle();
 

@@ -58,7 +58,11 @@ export function summarizeClusterStatus(status: unknown, generation?: number): Cl
   const errors = Array.isArray(s.lastErrors) ? s.lastErrors as Array<Record<string, unknown>> : [];
   const lastErrorEntry = errors.at(-1);
   const headline = `${phase}${provisioningPhase && provisioningPhase !== "Running" ? ` (${provisioningPhase})` : ""}`;
-  const parts = [`control planes ${pool(s.controlPlanes)}`, `workers ${pool(s.workers)}`];
+  // A pool the operator has not reported yet (it announces a phase before its first pass ends) is left out.
+  const parts = [
+    ...(s.controlPlanes ? [`control planes ${pool(s.controlPlanes)}`] : []),
+    ...(s.workers ? [`workers ${pool(s.workers)}`] : []),
+  ];
   if (addons.length > 0) parts.push(`addons ${healthy}/${addons.length}`);
   return {
     phase,
@@ -72,6 +76,10 @@ export function summarizeClusterStatus(status: unknown, generation?: number): Cl
       ? { reason: String(degradedCondition.reason ?? "Unknown"), message: String(degradedCondition.message ?? "") }
       : undefined,
     waitingFor,
-    line: typeof s.phase === "string" ? `${headline}: ${parts.join(", ")}` : "Pending: waiting for the operator",
+    line: typeof s.phase !== "string"
+      ? "Pending: waiting for the operator"
+      : parts.length > 0
+      ? `${headline}: ${parts.join(", ")}`
+      : headline,
   };
 }

@@ -14,7 +14,7 @@ import type { DesiredState } from "../../config/mod.ts";
 import type { KubeClient, KubeObject } from "../../kube/mod.ts";
 import { LABEL_KEYS } from "../../lib/labels.ts";
 import type { EventRecorder, JsonLogger, OperatorMetrics, ReconcileResult } from "../runtime/mod.ts";
-import type { ProvisioningPhase, ReconcileContext } from "./context.ts";
+import { PROVISIONING_PHASES, type ProvisioningPhase, type ReconcileContext } from "./context.ts";
 import { addTeardownFinalizer, finalizeCluster, hasTeardownFinalizer } from "./deletion.ts";
 import { ClusterSpecError, desiredFromCluster } from "./desired_from_spec.ts";
 import type { PhaseStep } from "./phase_step.ts";
@@ -60,7 +60,8 @@ export function createClusterReconciler(deps: ClusterReconcilerDeps): (key: stri
   const memories = new Map<string, Map<string, unknown>>();
   const idle = deps.idleRequeueMs ?? IDLE_REQUEUE_MS;
 
-  async function writeStatus(cluster: KubeObject, pass: PassResult): Promise<void> {
+  /** Writes the status after `pass` when it changed; returns the status the object now has. */
+  async function writeStatus(cluster: KubeObject, pass: PassResult): Promise<Record<string, unknown>> {
     const previous = cluster.status as Record<string, unknown> | undefined;
     const next = buildStatus(pass, {
       previous,
@@ -69,7 +70,7 @@ export function createClusterReconciler(deps: ClusterReconcilerDeps): (key: stri
       deleting: cluster.metadata.deletionTimestamp !== undefined,
     });
     deps.metrics.setPhase(cluster.metadata.name, String(next.phase));
-    if (!statusChanged(previous, next)) return;
+    if (!statusChanged(previous, next)) return next;
     await deps.kube.patchStatus(
       K8ZNER_API_VERSION,
       K8ZNER_CLUSTER_KIND,
@@ -88,6 +89,28 @@ export function createClusterReconciler(deps: ClusterReconcilerDeps): (key: stri
         `Provisioning phase ${before ?? "(none)"} -> ${next.provisioningPhase}`,
       );
     }
+    return next;
+  }
+
+  /**
+   * Before an acting step of a phase the status has not reached yet (a fresh cluster, or one moving on),
+   * the phase is written at once: the step may take long (a node created and configured), and `apply
+   * --wait` and `doctor` then show the phase as it happens rather than after the pass. Never backwards:
+   * a settled cluster's routine pass through the earlier steps writes nothing.
+   */
+  function phaseAnnouncer(cluster: KubeObject, paused: boolean) {
+    let shown = (cluster.status as { provisioningPhase?: ProvisioningPhase } | undefined)?.provisioningPhase;
+    return async (step: PhaseStep, sofar: PassResult): Promise<void> => {
+      if (paused || !step.acts || step.gates === false) return;
+      if (shown !== undefined && PROVISIONING_PHASES.indexOf(step.phase) <= PROVISIONING_PHASES.indexOf(shown)) return;
+      cluster.status = await writeStatus(cluster, {
+        ...sofar,
+        conditions: [...sofar.conditions],
+        provisioningPhase: step.phase,
+        waitingFor: { step: step.name, message: `${step.name} in progress` },
+      });
+      shown = step.phase;
+    };
   }
 
   function countNodes(cluster: string, desired: DesiredState, nodes: readonly KubeObject[]): void {
@@ -155,7 +178,7 @@ export function createClusterReconciler(deps: ClusterReconcilerDeps): (key: stri
     const ctx = await deps.buildContext(cluster, desired, memory);
     let pass: PassResult;
     try {
-      pass = await runPass(ctx, { steps: deps.steps, paused });
+      pass = await runPass(ctx, { steps: deps.steps, paused, onStepStart: phaseAnnouncer(cluster, paused) });
     } catch (err) {
       if (!(err instanceof StepError)) throw err;
       const message = err.cause instanceof Error ? err.cause.message : String(err.cause);

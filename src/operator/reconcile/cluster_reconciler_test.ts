@@ -93,7 +93,7 @@ const conditionOf = (cluster: KubeObject | undefined, type: string) =>
     c.type === type
   );
 
-Deno.test("the cluster reconciler adds the finalizer, writes the status once and not again on an idle pass", async () => {
+Deno.test("the cluster reconciler adds the finalizer, announces the phase it enters, writes the result, and nothing on an idle pass", async () => {
   await withKubeClient(async (kube) => {
     await setUp(kube, clusterObject());
     const { reconcile, events, statusWrites } = harness(kube, [infraReady]);
@@ -105,10 +105,14 @@ Deno.test("the cluster reconciler adds the finalizer, writes the status once and
       "Running",
     ]);
     assertEquals(conditionOf(after, "InfrastructureReady")?.observedGeneration, 1);
-    assertEquals(events.map((e) => e.reason), ["FinalizerAdded", "PhaseChanged"]);
+    // A fresh cluster: the phase is written before its acting step runs (it may take long), then the result.
+    assertEquals(events.map((e) => e.reason), ["FinalizerAdded", "PhaseChanged", "PhaseChanged"]);
+    assertEquals(statusWrites.map((w) => w.provisioningPhase), ["Infrastructure", "Running"]);
+    const announced = (statusWrites[0]!.conditions as Record<string, unknown>[]).find((c) => c.type === "Progressing");
+    assertEquals([announced?.status, announced?.reason], ["True", "Infrastructure"]);
     await reconcile(KEY);
     await reconcile(KEY);
-    assertEquals(statusWrites.length, 1);
+    assertEquals(statusWrites.length, 2, "an idle pass of a Running cluster writes nothing (and announces nothing)");
   });
 });
 

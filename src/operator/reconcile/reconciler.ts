@@ -43,6 +43,8 @@ export interface RunPassOptions {
   steps: readonly PhaseStep[];
   /** `spec.paused`: acting steps are skipped, observing steps still run. */
   paused: boolean;
+  /** Called right before a step runs, with what the pass has found so far. */
+  onStepStart?(step: PhaseStep, sofar: PassResult): Promise<void>;
 }
 
 function firstNotTrue(outcome: StepOutcome): ConditionInput | undefined {
@@ -70,6 +72,7 @@ export async function runPass(ctx: ReconcileContext, options: RunPassOptions): P
     if (step.when && !step.when(pass)) continue;
     if (options.paused && step.acts) continue;
     ctx.signal.throwIfAborted();
+    await options.onStepStart?.(step, result);
     let outcome: StepOutcome;
     try {
       outcome = await step.run(ctx, pass);

@@ -29,12 +29,18 @@ function generationOf(ctx: ReconcileContext): number {
 function statusOf(infra: InfrastructureResult): Record<string, unknown> {
   const lb = infra.loadBalancer;
   const lbPrivate = lb.private_net?.[0]?.ip;
+  // Where the Kubernetes API answers (doctor prints it): the load balancer's public IPv4, or its private IP
+  // when it has no public interface (`api_load_balancer: private`).
+  // A disabled public interface keeps its address at Hetzner, but nothing answers there.
+  const lbPublic = lb.public_net?.enabled !== false ? lb.public_net?.ipv4?.ip ?? undefined : undefined;
+  const endpoint = lbPublic ?? lbPrivate;
   return {
+    ...(endpoint ? { controlPlaneEndpoint: endpoint } : {}),
     infrastructure: {
       networkID: infra.network.id,
       firewallID: infra.firewall.id,
       loadBalancerID: lb.id,
-      ...(lb.public_net?.ipv4?.ip ? { loadBalancerIP: lb.public_net.ipv4.ip } : {}),
+      ...(lbPublic ? { loadBalancerIP: lbPublic } : {}),
       ...(lbPrivate ? { loadBalancerPrivateIP: lbPrivate } : {}),
       placementGroupIDs: [...infra.placementGroups.values()].map((g) => g.id).sort((a, b) => a - b),
       networkReady: true,

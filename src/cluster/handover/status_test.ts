@@ -1,0 +1,27 @@
+import { assertEquals } from "../../../tests/assert.ts";
+import { summarizeClusterStatus } from "./status.ts";
+
+Deno.test("summarizeClusterStatus() leaves out the pools the operator has not reported yet", () => {
+  assertEquals(summarizeClusterStatus(undefined).line, "Pending: waiting for the operator");
+  assertEquals(
+    summarizeClusterStatus({ phase: "Provisioning", provisioningPhase: "Infrastructure" }).line,
+    "Provisioning (Infrastructure)",
+  );
+  assertEquals(
+    summarizeClusterStatus({
+      phase: "Provisioning",
+      provisioningPhase: "Compute",
+      controlPlanes: { desired: 3, ready: 0 },
+    }).line,
+    "Provisioning (Compute): control planes 0/3",
+  );
+  assertEquals(
+    summarizeClusterStatus({
+      phase: "Running",
+      provisioningPhase: "Running",
+      controlPlanes: { desired: 3, ready: 3 },
+      workers: { desired: 2, ready: 2 },
+    }).line,
+    "Running: control planes 3/3, workers 2/2",
+  );
+});
