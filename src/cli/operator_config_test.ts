@@ -1,5 +1,7 @@
 import { assertEquals, assertIncludes, assertOk } from "../../tests/assert.ts";
 import { startFakeKubeApi } from "../../tests/kube_fake/mod.ts";
+import { makeSelfSignedCert, OPENSSL } from "../../tests/kube_fake/loopback_cert.ts";
+import { requires } from "../../tests/requirements.ts";
 import { createKubeClient } from "../kube/mod.ts";
 import { UsageError } from "../lib/errors.ts";
 import { loadOperatorConfig, type OperatorFlags, parseDurationFlag } from "./operator_config.ts";
@@ -101,82 +103,60 @@ Deno.test("loadOperatorConfig() refuses bad flags and environment with the flag'
   assertEquals(parseDurationFlag("--x", "1m30s"), 90_000);
 });
 
-Deno.test("the in-cluster config verifies the API server against ca.crt and authenticates with the token file", async () => {
-  const dir = await Deno.makeTempDir();
-  const gen = await new Deno.Command("openssl", {
-    args: [
-      "req",
-      "-x509",
-      "-newkey",
-      "ec",
-      "-pkeyopt",
-      "ec_paramgen_curve:prime256v1",
-      "-nodes",
-      "-subj",
-      "/CN=127.0.0.1",
-      "-addext",
-      "subjectAltName=IP:127.0.0.1",
-      "-days",
-      "1",
-      "-keyout",
-      `${dir}/key.pem`,
-      "-out",
-      `${dir}/ca.crt`,
-    ],
-    stderr: "null",
-  }).output();
-  assertOk(gen.success, "openssl could not make a test certificate");
-  const api = await startFakeKubeApi({
-    tls: { certPem: await Deno.readTextFile(`${dir}/ca.crt`), keyPem: await Deno.readTextFile(`${dir}/key.pem`) },
-  });
-  // A token the API server issued: the fake, like a real one, refuses tokens it does not know.
-  api.store.put({
-    apiVersion: "v1",
-    kind: "ServiceAccount",
-    metadata: { name: "k8zner-operator", namespace: "k8zner-system" },
-  });
-  await Deno.writeTextFile(`${dir}/token`, api.store.issueServiceAccountToken("k8zner-system", "k8zner-operator"));
-  await Deno.writeTextFile(`${dir}/namespace`, "k8zner-system");
-  const port = new URL(api.url).port;
-  const env = { KUBERNETES_SERVICE_HOST: "127.0.0.1", KUBERNETES_SERVICE_PORT: port, K8ZNER_SERVICE_ACCOUNT_DIR: dir };
-  const realIo = {
-    env: (n: string) => (env as Record<string, string>)[n],
-    readTextFile: (p: string) => Deno.readTextFile(p).catch(() => undefined),
-    randomSuffix: () => "t",
-  };
-  try {
-    const config = await loadOperatorConfig({}, realIo);
-    const kube = await createKubeClient({
-      kubeconfigYaml: config.kube.kubeconfigYaml,
-      tokenFile: config.kube.tokenFile,
+Deno.test(requires([OPENSSL], {
+  name: "the in-cluster config verifies the API server against ca.crt and authenticates with the token file",
+  fn: async () => {
+    const dir = await Deno.makeTempDir();
+    // The API server's certificate doubles as the service account's ca.crt (self-signed).
+    const server = await makeSelfSignedCert(dir, { name: "ca" });
+    const api = await startFakeKubeApi({ tls: { certPem: server.certPem, keyPem: server.keyPem } });
+    // A token the API server issued: the fake, like a real one, refuses tokens it does not know.
+    api.store.put({
+      apiVersion: "v1",
+      kind: "ServiceAccount",
+      metadata: { name: "k8zner-operator", namespace: "k8zner-system" },
     });
+    await Deno.writeTextFile(`${dir}/token`, api.store.issueServiceAccountToken("k8zner-system", "k8zner-operator"));
+    await Deno.writeTextFile(`${dir}/namespace`, "k8zner-system");
+    const port = new URL(api.url).port;
+    const env = {
+      KUBERNETES_SERVICE_HOST: "127.0.0.1",
+      KUBERNETES_SERVICE_PORT: port,
+      K8ZNER_SERVICE_ACCOUNT_DIR: dir,
+    };
+    const realIo = {
+      env: (n: string) => (env as Record<string, string>)[n],
+      readTextFile: (p: string) => Deno.readTextFile(p).catch(() => undefined),
+      randomSuffix: () => "t",
+    };
     try {
-      const namespaces = await kube.list("v1", "Namespace");
-      assertOk(namespaces.some((n) => n.metadata.name === "default"));
-      assertEquals(api.requests.at(-1)?.user, "system:serviceaccount:k8zner-system:k8zner-operator");
+      const config = await loadOperatorConfig({}, realIo);
+      const kube = await createKubeClient({
+        kubeconfigYaml: config.kube.kubeconfigYaml,
+        tokenFile: config.kube.tokenFile,
+      });
+      try {
+        const namespaces = await kube.list("v1", "Namespace");
+        assertOk(namespaces.some((n) => n.metadata.name === "default"));
+        assertEquals(api.requests.at(-1)?.user, "system:serviceaccount:k8zner-system:k8zner-operator");
+      } finally {
+        kube.close();
+      }
+      // Another CA: the API server's certificate is refused.
+      await makeSelfSignedCert(dir, { name: "ca", subject: "x" });
+      const untrusted = await createKubeClient({
+        kubeconfigYaml: (await loadOperatorConfig({}, realIo)).kube.kubeconfigYaml,
+        tokenFile: `${dir}/token`,
+      });
+      try {
+        const err = await untrusted.list("v1", "Namespace").then(() => undefined, (e) => e);
+        assertOk(err instanceof Error, "a server certificate from another CA must be refused");
+      } finally {
+        untrusted.close();
+      }
     } finally {
-      kube.close();
+      await api.close();
+      await Deno.remove(dir, { recursive: true });
     }
-    // Another CA: the API server's certificate is refused.
-    await Deno.writeTextFile(`${dir}/other.key`, "");
-    const other = await new Deno.Command("openssl", {
-      args: ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-subj", "/CN=x"]
-        .concat(["-days", "1", "-keyout", `${dir}/other.key`, "-out", `${dir}/ca.crt`]),
-      stderr: "null",
-    }).output();
-    assertOk(other.success);
-    const untrusted = await createKubeClient({
-      kubeconfigYaml: (await loadOperatorConfig({}, realIo)).kube.kubeconfigYaml,
-      tokenFile: `${dir}/token`,
-    });
-    try {
-      const err = await untrusted.list("v1", "Namespace").then(() => undefined, (e) => e);
-      assertOk(err instanceof Error, "a server certificate from another CA must be refused");
-    } finally {
-      untrusted.close();
-    }
-  } finally {
-    await api.close();
-    await Deno.remove(dir, { recursive: true });
-  }
-});
+  },
+}));

@@ -2,14 +2,14 @@
  * The fake API server checked against @kubernetes/client-node used directly (typed APIs, custom
  * objects, server-side apply, watch), over plain HTTP and over HTTPS.
  */
+import { makeSelfSignedCert, OPENSSL } from "./loopback_cert.ts";
 import * as k8s from "@kubernetes/client-node";
 import process from "node:process";
 import { assertEquals, assertOk } from "../assert.ts";
 import { startFakeKubeApi } from "./mod.ts";
-import { binary, requires } from "../requirements.ts";
+import { requires } from "../requirements.ts";
 
 process.noDeprecation = true;
-const OPENSSL = binary("openssl");
 
 const CRD = {
   apiVersion: "apiextensions.k8s.io/v1",
@@ -78,32 +78,8 @@ Deno.test(requires([OPENSSL], {
   name: "client-node Watch receives events over HTTPS from a resourceVersion",
   fn: async () => {
     const dir = await Deno.makeTempDir();
-    const gen = await new Deno.Command(OPENSSL.path, {
-      args: [
-        "req",
-        "-x509",
-        "-newkey",
-        "ec",
-        "-pkeyopt",
-        "ec_paramgen_curve:prime256v1",
-        "-nodes",
-        "-subj",
-        "/CN=127.0.0.1",
-        "-addext",
-        "subjectAltName=IP:127.0.0.1",
-        "-days",
-        "1",
-        "-keyout",
-        `${dir}/key.pem`,
-        "-out",
-        `${dir}/cert.pem`,
-      ],
-      stderr: "null",
-    }).output();
-    assertOk(gen.success, "openssl could not make a test certificate");
-    const api = await startFakeKubeApi({
-      tls: { certPem: await Deno.readTextFile(`${dir}/cert.pem`), keyPem: await Deno.readTextFile(`${dir}/key.pem`) },
-    });
+    const server = await makeSelfSignedCert(dir);
+    const api = await startFakeKubeApi({ tls: { certPem: server.certPem, keyPem: server.keyPem } });
     try {
       assertOk(api.url.startsWith("https://127.0.0.1:"));
       const kc = new k8s.KubeConfig();
