@@ -9,9 +9,9 @@
  * @module
  */
 import { type KubeObj, metaOf } from "./object_meta.ts";
-import { humanDuration, type IncludeObject } from "./tables.ts";
+import { assembleTable, humanDuration, type TableColumn, type TableOptions } from "./tables.ts";
 
-const COLUMNS: Array<{ name: string; priority: number; description: string; format?: string }> = [
+const COLUMNS: TableColumn[] = [
   {
     name: "Last Seen",
     priority: 0,
@@ -102,30 +102,7 @@ export function eventCells(event: KubeObj, now: number): Array<string | number> 
 /** Renders Events as the server's `meta.k8s.io/v1` Table. */
 export function renderEventTable(
   events: KubeObj[],
-  options: { resourceVersion: string; now: number; includeObject: IncludeObject; noHeaders?: boolean },
+  options: TableOptions,
 ): KubeObj {
-  const rows = events.map((event) => {
-    const row: KubeObj = { cells: eventCells(event, options.now) };
-    if (options.includeObject === "Object") row.object = event;
-    else if (options.includeObject === "Metadata") {
-      row.object = { kind: "PartialObjectMetadata", apiVersion: "meta.k8s.io/v1", metadata: metaOf(event) };
-    }
-    return row;
-  });
-  const table: KubeObj = {
-    kind: "Table",
-    apiVersion: "meta.k8s.io/v1",
-    metadata: { resourceVersion: options.resourceVersion },
-  };
-  if (!options.noHeaders) {
-    table.columnDefinitions = COLUMNS.map((c) => ({
-      name: c.name,
-      type: "string",
-      format: c.format ?? "",
-      description: c.description,
-      priority: c.priority,
-    }));
-  }
-  table.rows = rows;
-  return table;
+  return assembleTable(events, (event) => eventCells(event, options.now), COLUMNS, options);
 }

@@ -8,11 +8,11 @@
  * @module
  */
 import { type KubeObj, metaOf } from "./object_meta.ts";
-import { humanDuration, type IncludeObject } from "./tables.ts";
+import { assembleTable, humanDuration, type TableColumn, type TableOptions } from "./tables.ts";
 
 const NODE_ROLE_PREFIX = "node-role.kubernetes.io/";
 
-const COLUMNS: Array<{ name: string; priority: number; description: string; format?: string }> = [
+const COLUMNS: TableColumn[] = [
   { name: "Name", priority: 0, format: "name", description: "Name must be unique within a namespace." },
   { name: "Status", priority: 0, description: "The status of the node" },
   { name: "Roles", priority: 0, description: "The roles of the node" },
@@ -58,14 +58,15 @@ function address(node: KubeObj, type: string): string {
 /** Renders Nodes as the server's `meta.k8s.io/v1` Table. */
 export function renderNodeTable(
   nodes: KubeObj[],
-  options: { resourceVersion: string; now: number; includeObject: IncludeObject; noHeaders?: boolean },
+  options: TableOptions,
 ): KubeObj {
-  const rows = nodes.map((node) => {
-    const meta = metaOf(node);
-    const info = ((node.status ?? {}) as NodeStatus).nodeInfo ?? {};
-    const created = Date.parse(String(meta.creationTimestamp ?? ""));
-    const row: KubeObj = {
-      cells: [
+  return assembleTable(
+    nodes,
+    (node) => {
+      const meta = metaOf(node);
+      const info = ((node.status ?? {}) as NodeStatus).nodeInfo ?? {};
+      const created = Date.parse(String(meta.creationTimestamp ?? ""));
+      return [
         String(meta.name ?? ""),
         nodeStatusCell(node),
         nodeRolesCell(node),
@@ -76,28 +77,9 @@ export function renderNodeTable(
         info.osImage || "<unknown>",
         info.kernelVersion || "<unknown>",
         info.containerRuntimeVersion || "<unknown>",
-      ],
-    };
-    if (options.includeObject === "Object") row.object = node;
-    else if (options.includeObject === "Metadata") {
-      row.object = { kind: "PartialObjectMetadata", apiVersion: "meta.k8s.io/v1", metadata: meta };
-    }
-    return row;
-  });
-  const table: KubeObj = {
-    kind: "Table",
-    apiVersion: "meta.k8s.io/v1",
-    metadata: { resourceVersion: options.resourceVersion },
-  };
-  if (!options.noHeaders) {
-    table.columnDefinitions = COLUMNS.map((c) => ({
-      name: c.name,
-      type: "string",
-      format: c.format ?? "",
-      description: c.description,
-      priority: c.priority,
-    }));
-  }
-  table.rows = rows;
-  return table;
+      ];
+    },
+    COLUMNS,
+    options,
+  );
 }

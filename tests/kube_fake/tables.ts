@@ -148,19 +148,35 @@ function cellFor(column: PrinterColumn, value: unknown, now: number): unknown {
 /** What each row carries as `object` (`?includeObject=`): nothing, metadata only (default), or all. */
 export type IncludeObject = "None" | "Metadata" | "Object";
 
-/** Renders objects as a `meta.k8s.io/v1` Table with the given printer columns. */
-export function renderTable(
+/** A column as the server defines it in `columnDefinitions` (type `string` unless given). */
+export interface TableColumn {
+  name: string;
+  type?: string;
+  format?: string;
+  description: string;
+  priority: number;
+}
+
+/** What every Table rendering takes besides its objects. */
+export interface TableOptions {
+  resourceVersion: string;
+  now: number;
+  includeObject: IncludeObject;
+  noHeaders?: boolean;
+}
+
+/**
+ * Assembles a `meta.k8s.io/v1` Table: a row of `cellsOf(object)` per object (carrying the object, its
+ * metadata or nothing, as `includeObject` asks) and, unless `noHeaders`, the column definitions.
+ */
+export function assembleTable(
   objects: KubeObj[],
-  columns: PrinterColumn[],
-  options: { resourceVersion: string; now: number; includeObject: IncludeObject; noHeaders?: boolean },
+  cellsOf: (object: KubeObj) => unknown[],
+  columns: readonly TableColumn[],
+  options: TableOptions,
 ): KubeObj {
-  const paths = columns.map((c) => parseJsonPath(c.jsonPath));
   const rows = objects.map((obj) => {
-    const cells = [
-      String(metaOf(obj).name ?? ""),
-      ...columns.map((c, i) => cellFor(c, findResults(obj, paths[i]!)[0], options.now)),
-    ];
-    const row: KubeObj = { cells };
+    const row: KubeObj = { cells: cellsOf(obj) };
     if (options.includeObject === "Object") row.object = obj;
     else if (options.includeObject === "Metadata") {
       row.object = { kind: "PartialObjectMetadata", apiVersion: "meta.k8s.io/v1", metadata: metaOf(obj) };
@@ -173,17 +189,38 @@ export function renderTable(
     metadata: { resourceVersion: options.resourceVersion },
   };
   if (!options.noHeaders) {
-    table.columnDefinitions = [
-      { name: "Name", type: "string", format: "name", description: NAME_DESCRIPTION, priority: 0 },
-      ...columns.map((c) => ({
-        name: c.name,
-        type: c.type,
-        format: c.format ?? "",
-        description: c.description ?? `Custom resource definition column (in JSONPath format): ${c.jsonPath}`,
-        priority: c.priority ?? 0,
-      })),
-    ];
+    table.columnDefinitions = columns.map((c) => ({
+      name: c.name,
+      type: c.type ?? "string",
+      format: c.format ?? "",
+      description: c.description,
+      priority: c.priority,
+    }));
   }
   table.rows = rows;
   return table;
+}
+
+/** Renders objects as a `meta.k8s.io/v1` Table with the given printer columns. */
+export function renderTable(objects: KubeObj[], columns: PrinterColumn[], options: TableOptions): KubeObj {
+  const paths = columns.map((c) => parseJsonPath(c.jsonPath));
+  const definitions: TableColumn[] = [
+    { name: "Name", format: "name", description: NAME_DESCRIPTION, priority: 0 },
+    ...columns.map((c) => ({
+      name: c.name,
+      type: c.type,
+      format: c.format ?? "",
+      description: c.description ?? `Custom resource definition column (in JSONPath format): ${c.jsonPath}`,
+      priority: c.priority ?? 0,
+    })),
+  ];
+  return assembleTable(
+    objects,
+    (obj) => [
+      String(metaOf(obj).name ?? ""),
+      ...columns.map((c, i) => cellFor(c, findResults(obj, paths[i]!)[0], options.now)),
+    ],
+    definitions,
+    options,
+  );
 }
