@@ -201,9 +201,11 @@ Deno.test("the operator leads, reconciles on watch events within 2 s, records Ev
         },
       },
     });
-    const third = await until("the Addons phase", async () => {
+    // The operator writes the phase it enters before the step runs; wait for the step's own report.
+    const third = await until("the Addons phase and its condition", async () => {
       const c = await getCluster(kube);
-      return (c.status as { provisioningPhase?: string }).provisioningPhase === "Addons" ? c : undefined;
+      const inAddons = (c.status as { provisioningPhase?: string }).provisioningPhase === "Addons";
+      return inAddons && condition(c, "AddonsReady") ? c : undefined;
     });
     assertEquals(condition(third, "CNIReady")?.status, "True");
     assertEquals(condition(third, "AddonsReady")?.reason, "Pending");
