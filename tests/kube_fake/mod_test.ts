@@ -307,3 +307,28 @@ Deno.test("leases support leader election: create, then update with the current 
     const stolen = await call(api, "PUT", `${path}/k8zner-operator`, { ...lease.body, spec: { holderIdentity: "b" } });
     assertEquals([stolen.status, stolen.body.reason], [409, "Conflict"]);
   }));
+
+Deno.test("one of two API servers on one store closing leaves the other's watches streaming", async () => {
+  const first = await startFakeKubeApi();
+  const second = await startFakeKubeApi({ store: first.store });
+  try {
+    const list = await call(first, "GET", "/api/v1/namespaces/default/configmaps");
+    const rv = meta(list.body).resourceVersion;
+    const res = await fetch(`${first.url}/api/v1/namespaces/default/configmaps?watch=1&resourceVersion=${rv}`);
+    const lines = res.body!.pipeThrough(new TextDecoderStream()).getReader();
+    await second.close();
+    await call(first, "POST", "/api/v1/namespaces/default/configmaps", { metadata: { name: "after" } });
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const silent = new Promise<{ value: string }>((resolve) => {
+      timer = setTimeout(() => resolve({ value: '{"type":"SILENT","object":{"metadata":{}}}' }), 2_000);
+    });
+    const chunk = await Promise.race([lines.read(), silent]);
+    clearTimeout(timer);
+    await lines.cancel();
+    const event = JSON.parse(String(chunk.value).trim().split("\n")[0]!) as { type: string; object: Json };
+    assertEquals([event.type, meta(event.object).name], ["ADDED", "after"]);
+  } finally {
+    await second.close();
+    await first.close();
+  }
+});

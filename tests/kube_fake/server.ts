@@ -83,10 +83,13 @@ export class FakeKubeHandler {
     this.#faults.push({ ...fault, left: fault.times ?? 1 });
   }
 
-  /** Ends every open watch stream. */
+  /**
+   * Ends every open watch stream of this server (each unsubscribes its own watcher). Not the store's other
+   * watchers: every API server of a cluster shares one store (etcd), and one server stopping must not
+   * silence the watches served by the others.
+   */
   closeStreams(): void {
     for (const stream of [...this.#streams]) stream.end();
-    this.store.dropWatchers();
   }
 
   /** Ends the open watches (of one plural resource, or all) as a server restart or a load balancer would. */

@@ -31,6 +31,12 @@ export interface ControlPlaneFacts {
   etcd: "absent" | "learner" | "voter";
   etcdHealthy: boolean;
   nodeRegistered: boolean;
+  /**
+   * It was in and has failed: its server is powered off, or its Node's Ready is `Unknown` (the kubelet
+   * stopped reporting; a joining node's Node is `False` until a CNI runs, never `Unknown`). Healing
+   * replaces such a node; waiting here for it to "join" would block healing, which runs after Compute.
+   */
+  failed?: boolean;
 }
 
 /** What to do next about the control planes. */
@@ -38,6 +44,7 @@ export type ControlPlaneDecision =
   | { kind: "ready" }
   | { kind: "add"; name: string; position: number }
   | { kind: "wait"; name: string; position: number; reason: string }
+  | { kind: "failed"; name: string; position: number }
   | { kind: "etcd-unreachable" };
 
 /** Whether a control plane is fully in (the condition for starting the next). */
@@ -59,6 +66,8 @@ export function decideControlPlanes(
   if (!etcdReachable) return { kind: "etcd-unreachable" };
   const at = { name: f.name, position: position + 1 };
   if (!f.hasServer || f.etcd === "absent") return { kind: "add", ...at };
+  // Nothing is added while a member is down (a learner needs quorum to join); healing replaces it.
+  if (f.failed && f.nodeRegistered) return { kind: "failed", ...at };
   if (f.etcd === "learner") return { kind: "wait", ...at, reason: "it is an etcd learner until Talos promotes it" };
   if (!f.etcdHealthy) return { kind: "wait", ...at, reason: "its etcd service is not healthy yet" };
   return { kind: "wait", ...at, reason: "its Node has not registered yet" };
@@ -88,6 +97,7 @@ export async function reconcileControlPlanes(
       etcd: state,
       etcdHealthy: state !== "absent" && await isEtcdServiceHealthy(ctx, plan.privateIp),
       nodeRegistered: nodeOf.has(plan.name),
+      failed: hasFailed(serverOf.get(plan.name), nodeOf.get(plan.name)),
     });
   }
   ctx.metrics.setEtcd(cluster, {
@@ -128,6 +138,16 @@ export async function reconcileControlPlanes(
           `Control plane ${decision.name} (${decision.position} of ${plans.length}) is joining: ${decision.reason}`,
       }, { requeueAfterMs: JOIN_REQUEUE_MS });
     }
+    case "failed": {
+      const message = `Control plane ${decision.name} (${decision.position} of ${plans.length}) has failed (server ` +
+        "powered off or Node not reporting); no control plane is added until healing has replaced it";
+      ctx.log.warn("control plane failed", { cluster, node: decision.name });
+      // Done for this step: what remains is healing's, which runs only after the gating steps are done.
+      return outcome({ status: "False", reason: "NodeFailed", message }, {
+        done: true,
+        requeueAfterMs: JOIN_REQUEUE_MS,
+      });
+    }
     case "add": {
       ctx.log.info("adding control plane", { cluster, node: decision.name, position: decision.position });
       await record(
@@ -165,6 +185,17 @@ export async function reconcileControlPlanes(
       }, { done: true });
     }
   }
+}
+
+const POWERED_OFF: ReadonlySet<string> = new Set(["off", "stopping"]);
+
+/** Whether a control plane that has a server has failed (see {@link ControlPlaneFacts.failed}). */
+export function hasFailed(server: Server | undefined, node: KubeObject | undefined): boolean {
+  if (server === undefined) return false;
+  // Powered off (or going there): a reboot (`starting`) or a migration is no failure.
+  if (POWERED_OFF.has(server.status)) return node !== undefined;
+  const conditions = (node?.status as { conditions?: { type: string; status: string }[] } | undefined)?.conditions;
+  return conditions?.find((c) => c.type === "Ready")?.status === "Unknown";
 }
 
 /** A failed `addNode` as a condition; a missing image gets its own reason (the user must run apply). */

@@ -1,5 +1,7 @@
 import { assertEquals } from "../../../../tests/assert.ts";
-import { type ControlPlaneFacts, decideControlPlanes, hasJoined } from "./control_planes.ts";
+import type { Server } from "../../../hcloud/mod.ts";
+import type { KubeObject } from "../../../kube/mod.ts";
+import { type ControlPlaneFacts, decideControlPlanes, hasFailed, hasJoined } from "./control_planes.ts";
 
 const joined = (name: string): ControlPlaneFacts => ({
   name,
@@ -54,4 +56,31 @@ Deno.test("decideControlPlanes() adds nothing when no control plane answers for 
     kind: "ready",
   });
   assertEquals(hasJoined({ ...joined("x"), hasServer: false }), false);
+});
+
+Deno.test("decideControlPlanes() does not wait for a failed control plane to join: healing replaces it", () => {
+  const failed = { ...joined("c-cp-2"), etcdHealthy: false, failed: true };
+  assertEquals(decideControlPlanes([joined("c-cp-1"), failed, absent("c-cp-3")], true), {
+    kind: "failed",
+    name: "c-cp-2",
+    position: 2,
+  });
+  // A control plane that never registered a Node is still joining, whatever its server says.
+  const starting = { ...absent("c-cp-2"), hasServer: true, etcd: "learner" as const, failed: true };
+  assertEquals(decideControlPlanes([joined("c-cp-1"), starting], true).kind, "wait");
+});
+
+Deno.test("hasFailed(): server not running with a Node, or a Node whose kubelet stopped reporting", () => {
+  const server = (status: string) => ({ id: 1, name: "c-cp-2", status }) as unknown as Server;
+  const node = (ready: string) =>
+    ({
+      metadata: { name: "c-cp-2" },
+      status: { conditions: [{ type: "Ready", status: ready }] },
+    }) as unknown as KubeObject;
+  assertEquals(hasFailed(server("off"), node("True")), true);
+  assertEquals(hasFailed(server("running"), node("Unknown")), true);
+  // Joining: NotReady until a CNI runs; a new server has no Node yet.
+  assertEquals(hasFailed(server("running"), node("False")), false);
+  assertEquals(hasFailed(server("initializing"), undefined), false);
+  assertEquals(hasFailed(undefined, node("Unknown")), false);
 });
