@@ -49,7 +49,7 @@ export interface K8znerClusterSpec {
   /** Whether the API load balancer has a public IPv4 (`public` when absent, as in the config). */
   apiLoadBalancer?: ApiLoadBalancerMode;
   backup?: { enabled: boolean; schedule: string; s3SecretRef?: { name: string } };
-  healthCheck?: { nodeNotReadyThreshold?: string; etcdUnhealthyThreshold?: string };
+  healthCheck?: { nodeNotReadyThreshold?: string; etcdUnhealthyThreshold?: string; drainTimeout?: string };
   paused?: boolean;
   /** What deleting the object does to the cloud (`Retain` when absent). */
   deletionPolicy?: DeletionPolicy;

@@ -131,6 +131,8 @@ const specSchema: Schema = obj({
     // How long a Node may be NotReady before healing replaces it (the operator's default when absent too).
     nodeNotReadyThreshold: str({ default: "5m", pattern: "^([0-9]+(ms|s|m|h))+$" }),
     etcdUnhealthyThreshold: str({ default: "2m", pattern: "^([0-9]+(ms|s|m|h))+$" }),
+    // How long a scale-down keeps retrying an eviction a PodDisruptionBudget refuses before DrainBlocked.
+    drainTimeout: str({ default: "2m", pattern: "^([0-9]+(ms|s|m|h))+$" }),
   }),
   paused: bool({
     default: false,

@@ -47,6 +47,8 @@ Deno.test(withFakes(
     });
 
     await t.step("a PodDisruptionBudget covering a pod on w-5 holds the scale-down at DrainBlocked", async () => {
+      // The owner shortens how long a refused eviction is retried before DrainBlocked (default 2m), as with kubectl.
+      await s.patchCluster({ spec: { healthCheck: { drainTimeout: "10s" } } });
       const store = s.store();
       store.put(podOn("guarded", "ws-w-5", { app: "guarded" }));
       store.put({

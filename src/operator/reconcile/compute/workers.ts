@@ -12,6 +12,7 @@
  *
  * @module
  */
+import { drainTimeoutMs } from "./drain_timeout.ts";
 import type { Server } from "../../../hcloud/mod.ts";
 import type { KubeObject } from "../../../kube/mod.ts";
 import type { ComputeView, ConditionInput, NodeActions, ReconcileContext, StepOutcome } from "../context.ts";
@@ -191,7 +192,7 @@ async function drainWaiting(
   outcome: (c: Omit<ConditionInput, "type">, more?: Partial<StepOutcome>) => StepOutcome,
 ): Promise<StepOutcome> {
   const retryMs = options.drainRetryMs ?? 5_000;
-  const limitMs = options.drainLimitMs ?? 120_000;
+  const limitMs = options.drainLimitMs ?? drainTimeoutMs(ctx.cluster);
   const previous = ctx.memory.get(DRAIN_KEY) as DrainMemory | undefined;
   const memory: DrainMemory = previous?.node === name ? previous : { node: name };
   if (attempt.blocked.length === 0) {
