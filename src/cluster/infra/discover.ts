@@ -180,7 +180,10 @@ async function findConflicts(
     const found = missing.length === 1
       ? [await api.findByName(missing[0]!)].filter((o) => o !== undefined)
       : (await api.listAll()).filter((o) => missing.includes(o.name));
-    return found.map((o): Conflict => ({ kind, name: o.name, id: o.id, owner: ownerOf(o.labels) }));
+    // Carrying all our labels, it is ours, made after the labelled list was read (the operator adds
+    // servers while apply runs): not a conflict.
+    return found.filter((o) => !Object.entries(desired.labels).every(([k, v]) => o.labels?.[k] === v))
+      .map((o): Conflict => ({ kind, name: o.name, id: o.id, owner: ownerOf(o.labels) }));
   });
   return (await Promise.all(lookups)).flat();
 }

@@ -222,3 +222,25 @@ Deno.test("a private load balancer whose create was interrupted (public, no serv
     [false, { network: network.id, ip: "10.0.0.254" }, [6443]],
   );
 });
+
+Deno.test("a server the operator created after the labelled list was read (ours by its labels) is no conflict", async () => {
+  await using env = await startClusterEnv();
+  const desired = expandSpec(ha);
+  const plan = desired.servers.find((s) => s.name === "demo-w-1")!;
+  await call(env.sim.url, "POST", "/servers", {
+    name: plan.name,
+    server_type: plan.server_type,
+    image: "debian-12",
+    labels: { ...plan.labels },
+  });
+  // The race: the labelled list is read before the server exists, the lookup by name after.
+  const listAll: typeof env.hc.servers.listAll = (options) =>
+    options?.labelSelector ? Promise.resolve([]) : env.hc.servers.listAll(options);
+  const hc = { ...env.hc, servers: { ...env.hc.servers, listAll } };
+  const observed = await discoverCluster(hc, "demo", { desired });
+  assertEquals(observed.conflicts, []);
+  // Someone else's server of that name still is one.
+  await call(env.sim.url, "POST", "/servers", { name: "demo-w-2", server_type: "cx33", image: "debian-12" });
+  const again = await discoverCluster(hc, "demo", { desired });
+  assertEquals(again.conflicts.map((c) => `${c.kind} ${c.name}`), ["server demo-w-2"]);
+});
