@@ -154,10 +154,10 @@ Deno.test("authentication: no credentials is system:anonymous, a bad or revoked 
   }
 });
 
-Deno.test("client certificates authenticate as CN and O only when they chain to the cluster CA", async () => {
+/** A cluster CA (one day, valid from a minute ago) and the API server's serving certificate for 127.0.0.1. */
+async function clusterCa() {
   const notBefore = new Date(Date.now() - 60_000);
   const ca = await generateCa({ algorithm: "ECDSA-P256", commonName: "kubernetes", notBefore, validityDays: 1 });
-  const foreignCa = await generateCa({ algorithm: "ECDSA-P256", commonName: "other", notBefore, validityDays: 1 });
   const serving = await issueCertificate(ca, {
     algorithm: "ECDSA-P256",
     commonName: "kube-apiserver",
@@ -166,6 +166,12 @@ Deno.test("client certificates authenticate as CN and O only when they chain to 
     notBefore,
     validityDays: 1,
   });
+  return { notBefore, ca, serving };
+}
+
+Deno.test("client certificates authenticate as CN and O only when they chain to the cluster CA", async () => {
+  const { notBefore, ca, serving } = await clusterCa();
+  const foreignCa = await generateCa({ algorithm: "ECDSA-P256", commonName: "other", notBefore, validityDays: 1 });
   const client = (issuer: typeof ca, organization: string[]) =>
     issueCertificate(issuer, {
       algorithm: "ECDSA-P256",
@@ -211,16 +217,7 @@ Deno.test(requires([KUBECTL], {
   name: "kubectl auth can-i --as the operator's service account agrees with its Role",
   fn: async () => {
     // kubectl sends bearer tokens over TLS only, as every real API server serves.
-    const notBefore = new Date(Date.now() - 60_000);
-    const ca = await generateCa({ algorithm: "ECDSA-P256", commonName: "kubernetes", notBefore, validityDays: 1 });
-    const serving = await issueCertificate(ca, {
-      algorithm: "ECDSA-P256",
-      commonName: "kube-apiserver",
-      ipAddresses: ["127.0.0.1"],
-      usage: "server",
-      notBefore,
-      validityDays: 1,
-    });
+    const { serving } = await clusterCa();
     const { api } = await operatorCluster(serving);
     const dir = await Deno.makeTempDir();
     try {
