@@ -55,6 +55,9 @@ import { type OperatorPod, OperatorPods, type OperatorSpawn } from "./operator_p
 import { startK8zner } from "../e2e/k8zner_process.ts";
 import { PublicNetwork } from "./public_network.ts";
 import type { RescueSsh } from "./rescue_ssh.ts";
+import { createHelmShim, type HelmShim } from "./helm_shim.ts";
+import { findHelm } from "../kube_fake/helm_binary.ts";
+import { SHARED_DIR } from "../requirements.ts";
 
 export { KUBE_API_PORT, TALOS_API_PORT };
 export { blockRanges, LOCK_PORT } from "./address_block.ts";
@@ -90,6 +93,13 @@ export interface LocalCloudOptions {
     env?: Record<string, string>;
     /** Cap of the CrashLoopBackOff delay in real ms (default 2000). */
     maxRestartBackoffMs?: number;
+    /**
+     * The Helm the operator runs (`K8ZNER_HELM_BINARY`) behind a counting shim (helm_shim.ts), and the chart
+     * archives (`K8ZNER_CHARTS_DIR`). Default: the real Helm v4.1.4 (installed on first use) and
+     * `../shared/charts`; without a Helm the variables are left out and installs fail as they would in an
+     * image without one.
+     */
+    helm?: { binary: string; chartsDir: string };
   };
 }
 
@@ -125,6 +135,8 @@ export interface LocalCloud extends AsyncDisposable {
   privateLoopbackOf(networkId: number, ip: string): string;
   /** The operator pods running now (empty with `operator: false`), by pod name. */
   readonly operatorPods: ReadonlyMap<string, OperatorPod>;
+  /** Every Helm process the operator processes started, oldest first, as argument lists. */
+  helmInvocations(): string[][];
   /** Background failures seen so far (also reported through `onError`). */
   readonly errors: readonly Error[];
   /** Resolves when every server event so far has been acted on and the load balancers were looked at. */
@@ -218,6 +230,7 @@ async function start(
   });
 
   const operatorOptions = options.operator === false ? undefined : options.operator ?? {};
+  const helm = operatorOptions ? await operatorHelm(operatorOptions.helm) : undefined;
   const operators = operatorOptions
     ? new OperatorPods({
       sim,
@@ -227,7 +240,7 @@ async function start(
       privateNetwork,
       hcloudUrl: sim.url,
       spawn: operatorOptions.spawn ?? ((args, o) => startK8zner(args, o)),
-      ...(operatorOptions.env ? { env: operatorOptions.env } : {}),
+      env: { ...helm?.env, ...operatorOptions.env },
       ...(operatorOptions.maxRestartBackoffMs !== undefined
         ? { maxRestartBackoffMs: operatorOptions.maxRestartBackoffMs }
         : {}),
@@ -251,6 +264,7 @@ async function start(
     rescueServers: machines.rescueServers,
     publicIpv4Ranges: block.ranges,
     operatorPods: operators?.pods ?? new Map(),
+    helmInvocations: () => helm?.shim.invocations() ?? [],
     privateAddressMap: (networkId) => privateNetwork.addressMap(networkId),
     privateLoopbackOf: (networkId, ip) => privateNetwork.loopbackOf(networkId, ip),
     errors,
@@ -273,6 +287,7 @@ async function start(
         await privateNetwork.close();
         await ipEcho.close();
         block.release();
+        if (helm) await Deno.remove(helm.dir, { recursive: true }).catch(() => {});
       })();
       return closed;
     },
@@ -295,4 +310,16 @@ function checkPort22(hostname: string): void {
       { cause: err },
     );
   }
+}
+
+/** The Helm environment of the operator processes: a counting shim around the real binary, and the charts. */
+async function operatorHelm(
+  given: { binary: string; chartsDir: string } | undefined,
+): Promise<{ env: Record<string, string>; shim: HelmShim; dir: string } | undefined> {
+  const binary = given?.binary ?? (await findHelm()).path;
+  if (binary === undefined) return undefined;
+  const dir = await Deno.makeTempDir({ prefix: "k8zner-helm-shim-" });
+  const shim = await createHelmShim(binary, dir);
+  const chartsDir = given?.chartsDir ?? new URL("charts", SHARED_DIR).pathname;
+  return { env: { K8ZNER_HELM_BINARY: shim.path, K8ZNER_CHARTS_DIR: chartsDir }, shim, dir };
 }
