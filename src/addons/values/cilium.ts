@@ -67,8 +67,8 @@ export function renderCiliumValues(desired: DesiredState): Record<string, unknow
     // The agent keeps the chart's `tolerations: [{operator: Exists}]`: it must run on every node, tainted or not.
     operator: {
       replicas: operatorReplicas,
-      // Host network, on the control planes; it runs before any node is Ready, and it is what removes
-      // `node.cilium.io/agent-not-ready` from Nodes, so it tolerates that taint too.
+      // Host network, on the control planes; it runs before any node is Ready. The chart itself adds the
+      // toleration of Cilium's startup taint `node.cilium.io/agent-not-ready`.
       nodeSelector: { ...CONTROL_PLANE_NODE_SELECTOR },
       tolerations: bootstrapTolerations(),
       podDisruptionBudget: { enabled: operatorReplicas > 1, maxUnavailable: 1 },

@@ -60,12 +60,7 @@ export function podNetworkTolerations(): Toleration[] {
 
 /** For host-network pods that bring nodes up: they run before any node is Ready. */
 export function bootstrapTolerations(): Toleration[] {
-  return [
-    { ...TOLERATE_CONTROL_PLANE },
-    { ...TOLERATE_UNINITIALIZED },
-    { ...TOLERATE_NOT_READY },
-    { ...TOLERATE_CILIUM_AGENT_NOT_READY },
-  ];
+  return [{ ...TOLERATE_CONTROL_PLANE }, { ...TOLERATE_UNINITIALIZED }, { ...TOLERATE_NOT_READY }];
 }
 
 /**
