@@ -271,6 +271,11 @@ Deno.test(
         assertEquals(env(driver, "HCLOUD_TOKEN"), { name: "HCLOUD_TOKEN", ...secretRef(HCLOUD_SECRET.name, "token") });
         assertEquals((controller as Any).spec.replicas, r.desired.addons.hcloudCsi.controllerReplicas, where);
         assertEquals(podSpec(controller).nodeSelector, { "node-role.kubernetes.io/control-plane": "" }, where);
+        // The node plugin must run wherever a pod with a volume can, whatever taints an owner adds.
+        const node = podSpec(find(r, "DaemonSet", "hcloud-csi-node"));
+        for (const effect of ["NoSchedule", "NoExecute"] as const) {
+          assertOk(tolerates(node.tolerations, { key: "dedicated", value: "gpu", effect }), `${where}: node plugin`);
+        }
         const budget = r.objects.find((o) => o.kind === "PodDisruptionBudget") as Any;
         if (r.desired.addons.hcloudCsi.controllerReplicas > 1) {
           assertEquals([budget?.spec.maxUnavailable, budget?.spec.minAvailable], [1, undefined], `${where}: PDB`);

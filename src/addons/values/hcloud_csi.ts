@@ -43,9 +43,8 @@ export function renderHcloudCsiValues(desired: DesiredState): Record<string, unk
       // a lone replica; null drops that default.
       podDisruptionBudget: { create: true, minAvailable: null, maxUnavailable: "1" },
     },
-    // The node plugin mounts volumes wherever pods run: workers, and control planes (dev clusters schedule
-    // everything there). It runs on the pod network, so it starts once a node is Ready.
-    node: { tolerations: podNetworkTolerations() },
+    // The node plugin keeps the chart's tolerations (every NoSchedule and NoExecute taint): it must run
+    // wherever a pod with a volume may run, whatever taints an owner adds to nodes.
     storageClasses: [
       {
         name: ENCRYPTED_STORAGE_CLASS,
