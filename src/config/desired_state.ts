@@ -7,7 +7,7 @@
  * @module
  */
 import type { Mode, Region, ServerSize } from "./spec.ts";
-import type { ChartPin } from "./versions.ts";
+import type { ChartPin, ManifestPin } from "./versions.ts";
 
 /** Everything k8zner wants to exist for one cluster. */
 export interface DesiredState {
@@ -31,7 +31,7 @@ export interface VersionMatrix {
   talos: string;
   kubernetes: string;
   charts: Record<string, ChartPin>;
-  manifests: Record<string, { version: string; url: string }>;
+  manifests: Record<string, ManifestPin>;
   images: Record<string, string>;
 }
 
@@ -175,8 +175,8 @@ export interface TalosPlan {
 
 /** What each addon is, whether it is installed, and the few settings the spec decides. */
 export interface AddonsPlan {
-  gatewayApiCrds: { enabled: true; version: string; url: string };
-  prometheusOperatorCrds: { enabled: true; version: string; url: string };
+  gatewayApiCrds: ManifestPin & { enabled: true };
+  prometheusOperatorCrds: ManifestPin & { enabled: true };
   cilium: AddonChart & {
     routingMode: "tunnel";
     kubeProxyReplacement: true;

@@ -25,6 +25,14 @@ export {
   workerPlacementGroup,
 } from "./expand.ts";
 export type * from "./desired_state.ts";
-export { type ChartPin, CHARTS, IMAGES, KUBERNETES_VERSION, MANIFESTS, TALOS_VERSION } from "./versions.ts";
+export {
+  type ChartPin,
+  CHARTS,
+  IMAGES,
+  KUBERNETES_VERSION,
+  type ManifestPin,
+  MANIFESTS,
+  TALOS_VERSION,
+} from "./versions.ts";
 export { BACKUP_BUCKET_SUFFIX, MAX_NAME_LENGTH, MAX_NAME_LENGTH_WITH_BACKUP } from "./fields.ts";
 export { clusterLabels, clusterSelector, LABEL_KEYS, MANAGED_BY, roleLabels, roleSelector } from "../lib/labels.ts";

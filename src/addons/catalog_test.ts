@@ -1,0 +1,93 @@
+import { assertEquals, assertOk } from "../../tests/assert.ts";
+import { expandSpec, type Spec } from "../config/mod.ts";
+import { addonReleases, chartArchive, GATEWAY_API_CRDS_FILE } from "./catalog.ts";
+import { CSI_ENCRYPTION_SECRET, HCLOUD_SECRET } from "./cloud_secrets.ts";
+
+const GOLDEN = new URL("../../tests/golden/addon_releases.json", import.meta.url);
+const dev: Spec = { name: "dev", region: "fsn1", mode: "dev", workers: { count: 1, size: "cx23" } };
+const ha: Spec = { name: "prod", region: "nbg1", mode: "ha", workers: { count: 3, size: "cx33" } };
+
+Deno.test("addonReleases() lists cilium (CNI) then the CCM, CSI and metrics-server (Addons), all in kube-system", () => {
+  const releases = addonReleases(expandSpec(ha));
+  assertEquals(releases.map((r) => [r.name, r.phase, r.namespace, chartArchive(r.chart)]), [
+    ["cilium", "CNI", "kube-system", "cilium-1.19.3.tgz"],
+    ["hcloud-cloud-controller-manager", "Addons", "kube-system", "hcloud-cloud-controller-manager-1.33.0.tgz"],
+    ["hcloud-csi", "Addons", "kube-system", "hcloud-csi-2.22.0.tgz"],
+    ["metrics-server", "Addons", "kube-system", "metrics-server-3.13.1.tgz"],
+  ]);
+  assertOk(releases.every((r) => r.timeoutSeconds >= 300), "every release gets at least five minutes");
+  assertEquals(GATEWAY_API_CRDS_FILE, "gateway-api-standard-crds.yaml");
+});
+
+Deno.test("addonReleases() leaves out a disabled release", () => {
+  const desired = expandSpec(dev);
+  const disabled = {
+    ...desired,
+    addons: { ...desired.addons, metricsServer: { ...desired.addons.metricsServer, enabled: false } },
+  };
+  assertEquals(addonReleases(disabled).map((r) => r.name), ["cilium", "hcloud-cloud-controller-manager", "hcloud-csi"]);
+});
+
+Deno.test("addonReleases() values follow the cluster: replicas by control-plane count, the name on volumes", () => {
+  const [cilium, , csi, metrics] = addonReleases(expandSpec(dev));
+  const [haCilium, , haCsi] = addonReleases(expandSpec(ha));
+  const operatorReplicas = (r: typeof cilium) => (r!.values.operator as { replicas: number }).replicas;
+  assertEquals([operatorReplicas(cilium), operatorReplicas(haCilium)], [1, 2]);
+  const controller = (r: typeof csi) => r!.values.controller as Record<string, unknown>;
+  assertEquals([controller(csi).replicaCount, controller(haCsi).replicaCount], [1, 2]);
+  assertEquals(controller(haCsi).volumeExtraLabels, { "k8zner.io/cluster": "prod" });
+  assertEquals(metrics!.values.replicas, 2);
+});
+
+Deno.test("addonReleases() is deterministic and matches tests/golden/addon_releases.json (UPDATE_GOLDEN=1 rewrites it)", async () => {
+  const render = () =>
+    JSON.stringify({ dev: addonReleases(expandSpec(dev)), ha: addonReleases(expandSpec(ha)) }, null, 2) + "\n";
+  const rendered = render();
+  assertEquals(render(), rendered);
+  if (Deno.env.get("UPDATE_GOLDEN") === "1") await Deno.writeTextFile(GOLDEN, rendered);
+  assertEquals(rendered, await Deno.readTextFile(GOLDEN));
+});
+
+/** Every value under a key that names a credential, with its path. */
+function credentialFields(value: unknown, path = ""): [string, unknown][] {
+  if (typeof value !== "object" || value === null) return [];
+  return Object.entries(value).flatMap(([key, v]) => {
+    const here = `${path}.${key}`;
+    return /token|passphrase|password|secret/i.test(key) ? [[here, v] as [string, unknown]] : credentialFields(v, here);
+  });
+}
+
+/** The strings a credential field may hold: where our Secrets are, never what is in them. */
+const REFERENCES = new Set([
+  HCLOUD_SECRET.name,
+  HCLOUD_SECRET.namespace,
+  CSI_ENCRYPTION_SECRET.name,
+  CSI_ENCRYPTION_SECRET.namespace,
+  "token",
+  "network",
+  "",
+]);
+
+function leaves(value: unknown): unknown[] {
+  if (typeof value !== "object" || value === null) return [value];
+  return Object.values(value).flatMap(leaves);
+}
+
+Deno.test("no values carry a credential: token and passphrase fields only name our Secrets", () => {
+  for (const spec of [dev, ha]) {
+    for (const release of addonReleases(expandSpec(spec))) {
+      const fields = credentialFields(release.values);
+      for (const [path, value] of fields) {
+        for (const leaf of leaves(value)) {
+          assertOk(
+            typeof leaf === "string" && REFERENCES.has(leaf),
+            `${release.name}${path} holds ${JSON.stringify(leaf)}`,
+          );
+        }
+      }
+      if (release.name !== "cilium" && release.name !== "metrics-server") {
+        assertOk(fields.length > 0, `${release.name} names where its credentials come from`);
+      }
+    }
+  }
+});
