@@ -100,19 +100,36 @@ Deno.test("release.yml ships every compiled platform, the installer, completions
   assertMatch(text, /gh release create "\$GITHUB_REF_NAME" dist\/release\/\*/);
 });
 
-Deno.test("release.yml pushes the multi-arch operator image the CLI of the same version installs", () => {
+Deno.test("release.yml pushes the linux/amd64 operator image the CLI of the same version installs", () => {
   assertEquals(release.env?.IMAGE, OPERATOR_IMAGE_REPOSITORY);
   const build = steps(release).find((s) => s.uses?.startsWith("docker/build-push-action@"));
   assertOk(build?.with, "no docker/build-push-action step");
   assertEquals(build.with.file, "Dockerfile.operator");
-  assertEquals(String(build.with.platforms).split(","), ["linux/amd64", "linux/arm64"]);
+  // Control planes are always amd64 (Talos arch amd64, Hetzner cx types); Helm is pinned for amd64.
+  assertEquals(String(build.with.platforms).split(","), ["linux/amd64"]);
   assertEquals(build.with.tags, "${{ env.IMAGE }}:${{ env.VERSION }}");
   assertEquals(build.with["build-args"], "VERSION=${{ env.VERSION }}");
   assertEquals(build.with.push, true);
   const compiles = steps(release).filter((s) => s.run?.includes("task compile"));
   assertEquals(compiles.length, 2, "one compile for the image, one for the release assets");
   for (const compile of compiles) assertIncludes(compile.run!, `--version "$VERSION"`);
+  assertMatch(
+    compiles[0]!.run!,
+    /task compile --version "\$VERSION" --target linux-x86_64$/m,
+    "the image needs one binary",
+  );
   assertIncludes(runText(release), `echo "VERSION=\${GITHUB_REF_NAME#v}" >> "$GITHUB_ENV"`);
+});
+
+Deno.test("release.yml fetches and checks Helm and the charts from upstream before it builds the image", () => {
+  const publish = release.jobs.publish!.steps;
+  const fetches = publish.filter((s) => s.run?.includes("task fetch-release-assets"));
+  assertEquals(fetches.length, 1, "one fetch step in the publish job");
+  // From upstream: --from would take files from the runner, which has no ../shared.
+  assertEquals(fetches[0]!.run!.trim(), "npx --yes deno@2.9.6 task fetch-release-assets");
+  const build = publish.findIndex((s) => s.uses?.startsWith("docker/build-push-action@"));
+  assertOk(publish.indexOf(fetches[0]!) < build, "the image is built before its charts are fetched");
+  assertOk(publish.findIndex((s) => s.uses?.startsWith("actions/checkout@")) < publish.indexOf(fetches[0]!));
 });
 
 /** Every `uses:` line of a workflow file, as written (comments kept). */
