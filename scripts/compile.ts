@@ -12,6 +12,7 @@
  */
 import { parseArgs } from "node:util";
 import { cleanDenoError, resolveTaskStamp, runDeno, stripAnsi, withStampedImportMap } from "./deno_build.ts";
+import { IMAGE_HELM_PATH } from "./release_assets.ts";
 
 /** A platform we publish a binary for: our asset name and Deno's target triple. */
 export interface CompileTarget {
@@ -32,17 +33,20 @@ export const TARGETS: readonly CompileTarget[] = [
 ];
 
 /**
- * The permissions baked into the binary: the same set as the `k8zner` task in deno.json. Nothing
- * runs a subprocess or reads system information, so there is no `--allow-run` or `--allow-sys`
- * (the bundle test runs every command with exactly these). Read, write, network and environment
- * stay unrestricted: ADR 0001 says what each would need and why a list fixed at build time cannot
- * hold it.
+ * The permissions baked into the binary: the same set as the `k8zner` task in deno.json (the bundle
+ * test runs every command with exactly these). The one subprocess is Helm, run by `k8zner operator`
+ * from the path the operator image puts it at, so `--allow-run` names that path and nothing else:
+ * Deno then refuses any other program, a Helm at another `--helm-binary` included (ADR 0001,
+ * addendum). Nothing reads system information, so there is no `--allow-sys`. Read, write, network
+ * and environment stay unrestricted: ADR 0001 says what each would need and why a list fixed at
+ * build time cannot hold it.
  */
 export const RUNTIME_PERMISSIONS = [
   "--allow-env",
   "--allow-read",
   "--allow-write",
   "--allow-net",
+  `--allow-run=${IMAGE_HELM_PATH}`,
 ] as const;
 
 /** The file name of a target's binary, e.g. `k8zner-linux-x86_64`. */

@@ -94,3 +94,32 @@ Deno.test("the compiled binary gets the same permissions as the k8zner task", as
   const taskFlags = (deno.tasks.k8zner as string).split(" ").filter((w) => w.startsWith("--allow-"));
   assertEquals([...RUNTIME_PERMISSIONS].sort(), taskFlags.sort());
 });
+
+Deno.test("with the binary's permissions Deno runs the image's Helm path and refuses a Helm anywhere else", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "k8zner-allow-run-" });
+  try {
+    // A runnable `helm` outside /usr/local/bin, as `--helm-binary` could name it during development.
+    await Deno.writeTextFile(`${dir}/helm`, "#!/bin/sh\necho ran\n", { mode: 0o755 });
+    await Deno.chmod(`${dir}/helm`, 0o755);
+    await Deno.writeTextFile(
+      `${dir}/probe.ts`,
+      `const image = (await Deno.permissions.query({ name: "run", command: "/usr/local/bin/helm" })).state;
+let other;
+try {
+  other = "exit " + (await new Deno.Command(${JSON.stringify(`${dir}/helm`)}).output()).code;
+} catch (err) {
+  other = (err as Error).name; // output() throws before any process starts
+}
+console.log(JSON.stringify({ image, other }));`,
+    );
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "--no-prompt", "--no-config", ...RUNTIME_PERMISSIONS, `${dir}/probe.ts`],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assertEquals(out.code, 0, new TextDecoder().decode(out.stderr));
+    assertEquals(JSON.parse(new TextDecoder().decode(out.stdout)), { image: "granted", other: "NotCapable" });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
