@@ -101,24 +101,27 @@ Deno.test(withCharts("downloads every asset, checks it and writes charts/ (0444)
 }));
 
 Deno.test(
-  withCharts("refuses the vendored rebuild where upstream's own digest is known (the Hetzner charts)", async () => {
-    const out = `${await Deno.makeTempDir({ prefix: "k8zner-assets-" })}/operator-image`;
-    const { tarball, helm } = await helmTarball(new TextEncoder().encode("helm"));
-    const files = await upstreamServedFromVendored();
-    files.set(HELM_ASSET.url, tarball);
-    const err = await fetchReleaseAssets({ outDir: out, fetch: servingFetch(files), log: () => {}, helm })
-      .then(() => undefined, (e) => e);
-    assertOk(err instanceof AssetMismatchError, String(err));
-    const differs = CHART_ASSETS.filter((a) => a.upstream === "differs");
-    assertEquals(err.mismatches.map((m) => m.file), differs.map((a) => a.file));
-    for (const [i, asset] of differs.entries()) {
-      assertEquals(err.mismatches[i]!.expected, asset.upstreamSha256);
-      assertEquals(err.mismatches[i]!.actual, asset.sha256);
-      assertEquals(err.mismatches[i]!.source, asset.urls[0]);
-    }
-    assertEquals(await Deno.stat(out).then(() => true, () => false), false, "nothing written");
-    await Deno.remove(out.replace(/\/operator-image$/, ""), { recursive: true });
-  }),
+  withCharts(
+    "refuses the vendored rebuilds where upstream's own digest is known (Hetzner CCM and CSI among them)",
+    async () => {
+      const out = `${await Deno.makeTempDir({ prefix: "k8zner-assets-" })}/operator-image`;
+      const { tarball, helm } = await helmTarball(new TextEncoder().encode("helm"));
+      const files = await upstreamServedFromVendored();
+      files.set(HELM_ASSET.url, tarball);
+      const err = await fetchReleaseAssets({ outDir: out, fetch: servingFetch(files), log: () => {}, helm })
+        .then(() => undefined, (e) => e);
+      assertOk(err instanceof AssetMismatchError, String(err));
+      const differs = CHART_ASSETS.filter((a) => a.upstream === "differs");
+      assertEquals(err.mismatches.map((m) => m.file), differs.map((a) => a.file));
+      for (const [i, asset] of differs.entries()) {
+        assertEquals(err.mismatches[i]!.expected, asset.upstreamSha256);
+        assertEquals(err.mismatches[i]!.actual, asset.sha256);
+        assertEquals(err.mismatches[i]!.source, asset.urls[0]);
+      }
+      assertEquals(await Deno.stat(out).then(() => true, () => false), false, "nothing written");
+      await Deno.remove(out.replace(/\/operator-image$/, ""), { recursive: true });
+    },
+  ),
 );
 
 Deno.test(

@@ -10,13 +10,16 @@
  * with `helm package` (SOURCES.md) rather than copied, and a rebuilt archive has other bytes (mtimes,
  * gzip header) than the one the chart repository serves:
  * - `sha256` is the file in `../shared/charts` (SOURCES.md); the tests and `--from` check it.
- * - `upstreamSha256` is what the download must have, when it is known to differ (read from the chart
- *   repository). `upstream` says how much is known:
- *   - `identical`: the vendored file is the upstream file (measured), one digest.
- *   - `differs`: upstream's digest measured and recorded; the content is the same tag, repackaged.
- *   - `unverified`: upstream's bytes were not available here; the download is checked against the
+ * - `upstreamSha256` is what the download must have, when it is known to differ. `upstream` says how
+ *   much is known, and `evidence` where from (the chart repository's own index, measured here, is
+ *   stronger than a digest other public repositories pin for the same URL):
+ *   - `identical`: the vendored file is the upstream file, one digest.
+ *   - `differs`: upstream's digest is known and recorded; the content is the same tag, repackaged.
+ *   - `unverified`: upstream's digest was not available here; the download is checked against the
  *     vendored digest, so a difference stops the release with both digests named. Confirm the
  *     upstream file's provenance, then record its digest as `upstreamSha256` with `differs`.
+ * Nothing is taken on trust either way: a wrong `upstreamSha256` fails the release, it cannot let
+ * other bytes in.
  *
  * @module
  */
@@ -65,7 +68,7 @@ export const CHART_ASSETS: readonly ChartAsset[] = [
     urls: ["https://helm.cilium.io/cilium-1.19.3.tgz"],
     sha256: "c8e05df9eabf9019e62f5103e1f35814b4f1b43916f88519e5ae4e36c69aa42b",
     upstream: "identical",
-    evidence: "SOURCES.md: the released archive, equal to the digest in cilium/charts index.yaml",
+    evidence: "SOURCES.md: the released archive, equal to the digest in cilium/charts index.yaml (measured)",
   },
   {
     // charts.hetzner.cloud is GitHub Pages of hetznercloud/helm-charts, which keeps the archives in Git LFS.
@@ -74,7 +77,7 @@ export const CHART_ASSETS: readonly ChartAsset[] = [
     sha256: "7503103d31af2ff57c330fa32a1414d746f7a6453bf128b1275174a0dd8f8b3a",
     upstream: "differs",
     upstreamSha256: "b63437902639ffb24f38aa0847c69c30370dc41c3aef82c44ccb080127f9b3e6",
-    evidence: "hetznercloud/helm-charts index.yaml digest = LFS oid of the archive (5340 bytes), read 2026-12-06",
+    evidence: "hetznercloud/helm-charts index.yaml digest = LFS oid of the archive (5340 bytes; measured 2026-12-06)",
   },
   {
     file: "hcloud-csi-2.22.0.tgz",
@@ -82,7 +85,7 @@ export const CHART_ASSETS: readonly ChartAsset[] = [
     sha256: "40d2414ab98db03de060c6d9e9f5b8d54bb32e6610206f4a495d2959d5aba26d",
     upstream: "differs",
     upstreamSha256: "b8eb8ded7db70737251360dc0e1915542eb91ba2e0ebadefaa2ebb3af82b8345",
-    evidence: "hetznercloud/helm-charts index.yaml digest = LFS oid of the archive (15062 bytes), read 2026-12-06",
+    evidence: "hetznercloud/helm-charts index.yaml digest = LFS oid of the archive (15062 bytes; measured 2026-12-06)",
   },
   {
     file: "metrics-server-3.13.1.tgz",
@@ -90,15 +93,21 @@ export const CHART_ASSETS: readonly ChartAsset[] = [
       "https://github.com/kubernetes-sigs/metrics-server/releases/download/metrics-server-helm-chart-3.13.1/metrics-server-3.13.1.tgz",
     ],
     sha256: "597ae2557a1ab5a4dc888fdc4315c6d962dfa7258766f3ec9ba902d581b60e08",
-    upstream: "unverified",
-    evidence: "SOURCES.md: packaged from tag metrics-server-helm-chart-3.13.1; the release asset was not compared",
+    upstream: "differs",
+    upstreamSha256: "084e6edb680cf4e2acc30bd496568c53fdf663cbacf6e17876b25785c35b7a13",
+    evidence:
+      "pinned for this chart by public repositories (one Dockerfile runs sha256sum -c on helm pull's archive); " +
+      "not downloaded here; the vendored file was packaged from the tag",
   },
   {
     file: "cert-manager-v1.21.1.tgz",
     urls: ["https://charts.jetstack.io/charts/cert-manager-v1.21.1.tgz"],
     sha256: "a8cd66ff9f8a185ad95acc56ce933d740a3957902e7c3054016f9b9779f6006e",
-    upstream: "unverified",
-    evidence: "SOURCES.md: packaged from tag v1.21.1 as make/manifests.mk does; charts.jetstack.io was not compared",
+    upstream: "differs",
+    upstreamSha256: "c27101f3f3e2349fb4a9e704316105bf7b52ad73b8c8257d3498ef7f2f6a4adc",
+    evidence:
+      "pinned for this URL by a public repository's manifest and test; not downloaded here; the vendored file " +
+      "was packaged from tag v1.21.1 as make/manifests.mk does",
   },
   {
     file: "traefik-39.0.9.tgz",
@@ -113,8 +122,10 @@ export const CHART_ASSETS: readonly ChartAsset[] = [
       "https://github.com/kubernetes-sigs/external-dns/releases/download/external-dns-helm-chart-1.21.1/external-dns-1.21.1.tgz",
     ],
     sha256: "c51403321603d958898fe252b0992ec5aaef0af8cc6c7bc91f04be3101a6e1a7",
-    upstream: "unverified",
-    evidence: "SOURCES.md: packaged from tag external-dns-helm-chart-1.21.1; the release asset was not compared",
+    upstream: "differs",
+    upstreamSha256: "5dd033a4b872bf641860695705ee460031d0bc695f114bf8926fee6736814e19",
+    evidence: "pinned for this URL by one public repository's chart catalog; not downloaded here; the vendored file " +
+      "was packaged from the tag",
   },
   {
     file: "argo-cd-9.7.0.tgz",
@@ -136,8 +147,9 @@ export const CHART_ASSETS: readonly ChartAsset[] = [
     file: "gateway-api-standard-crds.yaml",
     urls: ["https://github.com/kubernetes-sigs/gateway-api/releases/download/v1.5.1/standard-install.yaml"],
     sha256: "751002b3b91a87f7ae3bd2517c79a47a8d7ed6702901808a1cf9bd97d284f9b8",
-    upstream: "unverified",
-    evidence: "SOURCES.md: hack/build-install-yaml.sh at v1.5.1 run by hand; the release asset was not byte-compared",
+    upstream: "identical",
+    evidence: "a public repository pins this URL to the same sha256; not downloaded here (SOURCES.md: the vendored " +
+      "file is hack/build-install-yaml.sh at v1.5.1 run by hand)",
   },
   {
     // The full CRDs (with descriptions), exactly `cat` of the files at the tag's commit in C-locale order.
@@ -148,7 +160,7 @@ export const CHART_ASSETS: readonly ChartAsset[] = [
     ),
     sha256: "1cdd6ee90f61d298c2ccdf2d4b2c5dbb640f45b454e293d7c3fd5186f7181d62",
     upstream: "identical",
-    evidence: "the ten files at v0.93.0 (git show) concatenated give this digest, measured 2026-12-06",
+    evidence: "the ten files at v0.93.0 (git show) concatenated give this digest (measured 2026-12-06)",
   },
 ];
 
