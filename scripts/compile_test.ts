@@ -1,3 +1,5 @@
+import { DEFAULT_HELM_BINARY } from "../src/cli/operator_config.ts";
+import { IMAGE_HELM_PATH } from "./release_assets.ts";
 import { assertEquals, assertIncludes, assertNotMatch, assertThrows } from "../tests/assert.ts";
 import {
   assetName,
@@ -93,6 +95,10 @@ Deno.test("the compiled binary gets the same permissions as the k8zner task", as
   const deno = JSON.parse(await Deno.readTextFile(new URL("../deno.json", import.meta.url)));
   const taskFlags = (deno.tasks.k8zner as string).split(" ").filter((w) => w.startsWith("--allow-"));
   assertEquals([...RUNTIME_PERMISSIONS].sort(), taskFlags.sort());
+});
+
+Deno.test("the operator's default --helm-binary is the Helm path the binary may run", () => {
+  assertEquals(DEFAULT_HELM_BINARY, IMAGE_HELM_PATH);
 });
 
 Deno.test("with the binary's permissions Deno runs the image's Helm path and refuses a Helm anywhere else", async () => {

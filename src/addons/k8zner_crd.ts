@@ -61,8 +61,14 @@ export const NODE_PHASES = [
   "DeletingServer",
   "Failed",
 ] as const;
-/** Addon phases in `status.addons[name].phase`. */
-export const ADDON_PHASES = ["Pending", "Installing", "Installed", "Failed", "Upgrading"] as const;
+/**
+ * Addon phases in `status.addons[name].phase`: Pending (waits for an earlier release or phase), Installing,
+ * Upgrading, Recovering (rolling back or reinstalling a release a dead Helm process left pending),
+ * Installed (deployed with the wanted chart and values), Failed (the last Helm run failed; retried at retryAt).
+ */
+export const ADDON_PHASES = ["Pending", "Installing", "Upgrading", "Recovering", "Installed", "Failed"] as const;
+/** One of {@link ADDON_PHASES}. */
+export type AddonPhaseName = typeof ADDON_PHASES[number];
 
 type Schema = Record<string, unknown>;
 
@@ -211,18 +217,17 @@ const statusSchema: Schema = obj({
   },
   addons: {
     type: "object",
+    description: "Helm releases by release name, as the operator last saw and acted on them.",
     additionalProperties: obj({
-      installed: bool(),
-      version: str(),
-      healthy: bool(),
-      message: str(),
       phase: str({ enum: [...ADDON_PHASES] }),
+      chartVersion: str({ description: "Chart version the release is (being) installed from." }),
+      valuesHash: str({ description: "Hash of the values the release is (being) installed with." }),
+      attempts: int({ minimum: 0, description: "Helm runs for this chart version and values so far." }),
+      lastError: str({ description: "The last lines of Helm's stderr of the last failed run (kept after recovery)." }),
+      retryAt: time(),
+      message: str(),
       lastTransitionTime: time(),
       installOrder: int(),
-      startedAt: time(),
-      duration: str(),
-      retryCount: int({ minimum: 0 }),
-      lastHealthCheck: time(),
     }),
   },
   infrastructure: obj({

@@ -40,6 +40,7 @@ interface AddonStatus {
   healthy?: boolean;
   phase?: string;
   version?: string;
+  chartVersion?: string;
   message?: string;
   installOrder?: number;
 }
@@ -153,7 +154,7 @@ export function checkClusterStatus(object: KubeObject): ClusterStatusChecks {
       : a.phase === "Installed" || (a.installed && !phaseKnown)
       ? "ok"
       : "warn";
-    const detail = [a.phase ?? (a.installed ? "Installed" : "Pending"), a.version, a.message]
+    const detail = [a.phase ?? (a.installed ? "Installed" : "Pending"), a.chartVersion ?? a.version, a.message]
       .filter((x) => x !== undefined && x !== "").join(", ");
     checks.push({ id: `addon.${name}`, section: "Addons", title: name, status: s, detail });
   }

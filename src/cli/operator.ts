@@ -20,6 +20,8 @@ export function registerOperator(program: Command, ctx: CliContext, deps: Operat
     .option("--talos-address-map <map>", "dial Talos endpoints in <cidr> at <cidr>: 10.0.0.0/16=127.101.0.0/16[,…]")
     .option("--namespace <name>", "namespace of the K8znerClusters and the Lease (default: the pod's)")
     .option("--log-level <level>", "debug, info, warn or error", "info")
+    .option("--charts-dir <dir>", "directory of the pinned chart archives (env K8ZNER_CHARTS_DIR; default /charts)")
+    .option("--helm-binary <path>", "the Helm binary to run (env K8ZNER_HELM_BINARY; default /usr/local/bin/helm)")
     .option("--leader-election-lease-duration <duration>", "how long the Lease stays valid", "15s")
     .option("--leader-election-renew-deadline <duration>", "the leader steps down if it cannot renew within", "10s")
     .option("--leader-election-retry-period <duration>", "time between Lease attempts", "2s")

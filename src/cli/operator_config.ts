@@ -20,6 +20,12 @@ export const DEFAULT_SERVICE_ACCOUNT_DIR = "/var/run/secrets/kubernetes.io/servi
 export const TALOS_ADDRESS_MAP_ENV = "K8ZNER_TALOS_ADDRESS_MAP";
 export const DEFAULT_HEALTH_ADDRESS = "127.0.0.1:8081";
 export const DEFAULT_METRICS_ADDRESS = "127.0.0.1:8080";
+export const CHARTS_DIR_ENV = "K8ZNER_CHARTS_DIR";
+export const HELM_BINARY_ENV = "K8ZNER_HELM_BINARY";
+/** Where the operator image keeps the pinned chart archives and CRD bundles. */
+export const DEFAULT_CHARTS_DIR = "/charts";
+/** Where the operator image keeps the pinned Helm binary. */
+export const DEFAULT_HELM_BINARY = "/usr/local/bin/helm";
 const LOG_LEVELS: readonly LogLevel[] = ["debug", "info", "warn", "error"];
 
 /** The command's flags as commander gives them. */
@@ -33,6 +39,8 @@ export interface OperatorFlags {
   leaderElectionLeaseDuration?: string;
   leaderElectionRenewDeadline?: string;
   leaderElectionRetryPeriod?: string;
+  chartsDir?: string;
+  helmBinary?: string;
 }
 
 /** Everything the operator process needs, checked. */
@@ -49,6 +57,12 @@ export interface OperatorConfig {
   lease: { durationMs: number; renewDeadlineMs: number; retryPeriodMs: number };
   /** `HCLOUD_ENDPOINT`, when set (another Hetzner API base URL). */
   hcloudEndpoint?: string;
+  /**
+   * Helm: its binary, the charts directory, and its kubeconfig: the `--kubeconfig` file as it is, or (in a
+   * pod) one to write, pointing at the service account's `ca.crt` and `token` files (so a rotated token is
+   * read by every Helm process).
+   */
+  helm: { binary: string; chartsDir: string; kubeconfig: { path: string } | { yaml: string } };
 }
 
 /** What loading reads from outside. */
@@ -56,6 +70,10 @@ export interface OperatorConfigIo {
   env(name: string): string | undefined;
   /** Reads a text file; undefined when it does not exist. */
   readTextFile(path: string): Promise<string | undefined>;
+  /** What is at `path`: a file, a directory, or nothing. */
+  pathKind(path: string): Promise<"file" | "directory" | "missing">;
+  /** `path` made absolute against the working directory. */
+  absolutePath(path: string): string;
   /** A unique suffix for an identity outside a pod. */
   randomSuffix(): string;
 }
@@ -111,7 +129,43 @@ export function renderInClusterKubeconfig(input: { server: string; caFile: strin
   ].join("\n");
 }
 
-async function inClusterKube(io: OperatorConfigIo): Promise<{ kube: OperatorConfig["kube"]; namespace?: string }> {
+/** The kubeconfig Helm uses in a pod: the service account's CA and token files, re-read by Helm on each request. */
+export function renderHelmKubeconfig(input: {
+  server: string;
+  caFile: string;
+  tokenFile: string;
+  namespace: string;
+}): string {
+  return renderInClusterKubeconfig(input).replace(
+    "  user: {}\n",
+    `  user:\n    tokenFile: ${yamlString(input.tokenFile)}\n`,
+  );
+}
+
+async function helmPaths(flags: OperatorFlags, io: OperatorConfigIo): Promise<{ binary: string; chartsDir: string }> {
+  const pick = (flag: string, env: string, value: string | undefined, fallback: string) => {
+    const fromEnv = io.env(env)?.trim();
+    const text = value ?? (fromEnv || undefined) ?? fallback;
+    const source = value !== undefined ? flag : fromEnv ? env : flag;
+    if (text.trim() === "" || text.includes("\0")) throw new UsageError(`${source} is empty: give a path`);
+    return { path: io.absolutePath(text), source };
+  };
+  const binary = pick("--helm-binary", HELM_BINARY_ENV, flags.helmBinary, DEFAULT_HELM_BINARY);
+  const charts = pick("--charts-dir", CHARTS_DIR_ENV, flags.chartsDir, DEFAULT_CHARTS_DIR);
+  // A missing one is not fatal here: outside the image the charts come from their repositories, and a
+  // missing Helm shows in status.addons once an addon is due. A wrong kind of thing is a mistake.
+  if ((await io.pathKind(binary.path)) === "directory") {
+    throw new UsageError(`${binary.source} "${binary.path}" is a directory, not the helm binary`);
+  }
+  if ((await io.pathKind(charts.path)) === "file") {
+    throw new UsageError(`${charts.source} "${charts.path}" is a file, not the directory of chart archives`);
+  }
+  return { binary: binary.path, chartsDir: charts.path };
+}
+
+async function inClusterKube(
+  io: OperatorConfigIo,
+): Promise<{ kube: OperatorConfig["kube"]; namespace?: string; helmKubeconfig: string }> {
   const host = io.env("KUBERNETES_SERVICE_HOST")?.trim();
   const port = io.env("KUBERNETES_SERVICE_PORT")?.trim();
   if (!host || !port) {
@@ -162,6 +216,12 @@ async function inClusterKube(io: OperatorConfigIo): Promise<{ kube: OperatorConf
       source: `service account in ${dir}, API https://${bracketed}:${port}`,
     },
     ...(ns ? { namespace: ns } : {}),
+    helmKubeconfig: renderHelmKubeconfig({
+      server: `https://${bracketed}:${port}`,
+      caFile,
+      tokenFile,
+      namespace: ns ?? K8ZNER_NAMESPACE,
+    }),
   };
 }
 
@@ -201,16 +261,20 @@ export async function loadOperatorConfig(flags: OperatorFlags, io: OperatorConfi
   const endpoint = io.env("HCLOUD_ENDPOINT")?.trim() || undefined;
   const hcloudEndpoint = endpoint === undefined ? undefined : checkEndpointUrl("HCLOUD_ENDPOINT", endpoint);
 
+  const helmFiles = await helmPaths(flags, io);
   let kube: OperatorConfig["kube"];
   let fileNamespace: string | undefined;
+  let helmKubeconfig: OperatorConfig["helm"]["kubeconfig"];
   if (flags.kubeconfig !== undefined) {
     const text = await io.readTextFile(flags.kubeconfig);
     if (text === undefined) throw new UsageError(`--kubeconfig ${flags.kubeconfig}: no such file`);
     kube = { kubeconfigYaml: text, source: `kubeconfig ${flags.kubeconfig}` };
+    helmKubeconfig = { path: io.absolutePath(flags.kubeconfig) };
   } else {
     const found = await inClusterKube(io);
     kube = found.kube;
     fileNamespace = found.namespace;
+    helmKubeconfig = { yaml: found.helmKubeconfig };
   }
   const namespace = flags.namespace ?? io.env("POD_NAMESPACE")?.trim() ?? fileNamespace ?? K8ZNER_NAMESPACE;
   if (!/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(namespace)) {
@@ -227,5 +291,6 @@ export async function loadOperatorConfig(flags: OperatorFlags, io: OperatorConfi
     logLevel,
     lease,
     ...(hcloudEndpoint ? { hcloudEndpoint } : {}),
+    helm: { ...helmFiles, kubeconfig: helmKubeconfig },
   };
 }

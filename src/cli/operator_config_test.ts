@@ -14,6 +14,15 @@ function io(env: Record<string, string>, files: Record<string, string>) {
     env: (name: string) => env[name],
     readTextFile: (path: string) => Promise.resolve(files[path]),
     randomSuffix: () => "abc123",
+    pathKind: (path: string) =>
+      Promise.resolve(
+        files[path] !== undefined
+          ? "file" as const
+          : Object.keys(files).some((f) => f.startsWith(`${path}/`))
+          ? "directory" as const
+          : "missing" as const,
+      ),
+    absolutePath: (path: string) => path.startsWith("/") ? path : `/work/${path}`,
   };
 }
 
@@ -128,6 +137,8 @@ Deno.test(requires([OPENSSL], {
       env: (n: string) => (env as Record<string, string>)[n],
       readTextFile: (p: string) => Deno.readTextFile(p).catch(() => undefined),
       randomSuffix: () => "t",
+      pathKind: () => Promise.resolve("missing" as const),
+      absolutePath: (p: string) => p,
     };
     try {
       const config = await loadOperatorConfig({}, realIo);

@@ -9,7 +9,9 @@
 import { BUILD_INFO } from "../build_info.ts";
 import { CLUSTER_PHASES } from "../addons/k8zner_crd.ts";
 import { createHcloudClient } from "../hcloud/mod.ts";
+import { createHelmExec } from "../addons/helm/mod.ts";
 import { createKubeClient } from "../kube/mod.ts";
+import { SECRET_DIR_MODE, SECRET_FILE_MODE } from "../lib/secure_files.ts";
 import { ExitStatus } from "../lib/errors.ts";
 import { runOperator } from "../operator/operator.ts";
 import { PHASE_STEPS } from "../operator/reconcile/steps/mod.ts";
@@ -24,6 +26,40 @@ export interface OperatorCommandDeps {
   readTextFile?: (path: string) => Promise<string | undefined>;
   /** Subscribes to SIGTERM and SIGINT; returns the unsubscribe. */
   onStopSignal?: (handler: (signal: string) => void) => () => void;
+}
+
+async function pathKind(path: string): Promise<"file" | "directory" | "missing"> {
+  try {
+    return (await Deno.stat(path)).isDirectory ? "directory" : "file";
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) return "missing";
+    throw err;
+  }
+}
+
+function absolutePath(path: string): string {
+  return path.startsWith("/") ? path : `${Deno.cwd()}/${path}`;
+}
+
+/**
+ * The private directory of Helm (0700): its kubeconfig when the operator writes one (0600), its cache,
+ * config, data and values files. Removed when the command ends.
+ */
+async function helmWorkspace(kubeconfig: { path: string } | { yaml: string }) {
+  const dir = await Deno.makeTempDir({ prefix: "k8zner-helm-" });
+  await Deno.chmod(dir, SECRET_DIR_MODE);
+  let kubeconfigPath: string;
+  if ("path" in kubeconfig) kubeconfigPath = kubeconfig.path;
+  else {
+    kubeconfigPath = `${dir}/kubeconfig`;
+    await Deno.writeTextFile(kubeconfigPath, kubeconfig.yaml, { mode: SECRET_FILE_MODE, createNew: true });
+    await Deno.chmod(kubeconfigPath, SECRET_FILE_MODE);
+  }
+  return {
+    kubeconfigPath,
+    workDir: `${dir}/work`,
+    remove: () => Deno.remove(dir, { recursive: true }).catch(() => {}),
+  };
 }
 
 async function readIfExists(path: string): Promise<string | undefined> {
@@ -54,6 +90,8 @@ export async function runOperatorCommand(
     env: ctx.env,
     readTextFile: deps.readTextFile ?? readIfExists,
     randomSuffix: () => crypto.randomUUID().slice(0, 8),
+    pathKind,
+    absolutePath,
   });
   const sleep = sleepFromEnv(ctx);
   const log = createJsonLogger({ write: (line) => ctx.io.out(line), level: config.logLevel });
@@ -63,6 +101,12 @@ export async function runOperatorCommand(
     kubeconfigYaml: config.kube.kubeconfigYaml,
     ...(config.kube.tokenFile ? { tokenFile: config.kube.tokenFile } : {}),
     sleep,
+  });
+  const helmFiles = await helmWorkspace(config.helm.kubeconfig);
+  const helm = createHelmExec({
+    helmPath: config.helm.binary,
+    kubeconfigPath: helmFiles.kubeconfigPath,
+    workDir: helmFiles.workDir,
   });
   const stop = new AbortController();
   const unsubscribe = (deps.onStopSignal ?? listenForStop)((signal) => {
@@ -74,7 +118,19 @@ export async function runOperatorCommand(
     namespace: config.namespace,
     kubernetes: config.kube.source,
     talosAddressMapEntries: config.talosAddressMap.size,
+    helm: config.helm.binary,
+    chartsDir: config.helm.chartsDir,
   });
+  for (
+    const [what, path, want] of [
+      ["helm binary", config.helm.binary, "file"],
+      ["charts directory", config.helm.chartsDir, "directory"],
+    ] as const
+  ) {
+    if ((await pathKind(path)) !== want) {
+      log.warn(`${what} not found: addons cannot be installed from it`, { path });
+    }
+  }
   try {
     const result = await runOperator({
       kube,
@@ -96,6 +152,11 @@ export async function runOperatorCommand(
           onRetry: (event) => log.info("Hetzner API retry", { ...event }),
         }),
       talosAddressMap: config.talosAddressMap,
+      addons: {
+        helm,
+        chartsDir: config.helm.chartsDir,
+        random: (n) => crypto.getRandomValues(new Uint8Array(n)),
+      },
       now: Date.now,
       sleep,
       lease: config.lease,
@@ -113,5 +174,6 @@ export async function runOperatorCommand(
   } finally {
     unsubscribe();
     kube.close();
+    await helmFiles.remove();
   }
 }

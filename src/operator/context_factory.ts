@@ -16,7 +16,7 @@ import type { KubeClient, KubeObject } from "../kube/mod.ts";
 import { createMaintenanceClient, createTalosClient } from "../talos/api_client.ts";
 import { loadSecretsBundle, type SecretsBundle } from "../talos/secrets_bundle.ts";
 import { parseTalosconfig } from "../talos/talosconfig.ts";
-import type { ReconcileContext } from "./reconcile/context.ts";
+import type { AddonDeps, ReconcileContext } from "./reconcile/context.ts";
 import type { EventRecorder, JsonLogger, OperatorMetrics } from "./runtime/mod.ts";
 import type { TalosAddressMap } from "./talos_address_map.ts";
 
@@ -43,6 +43,8 @@ export interface ContextFactoryDeps {
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
   /** Hetzner action poll interval. Default 1 s. */
   actionPollMs?: number;
+  /** Helm (already counted in the metrics), the charts directory, the random source. */
+  addons: AddonDeps;
 }
 
 /** Builds contexts and cloud deps for the cluster reconciler. */
@@ -86,12 +88,20 @@ export function createContextFactory(deps: ContextFactoryDeps): ContextFactory {
     return { data: keys.map((k) => decodeBase64(data[k]!)), version: secret.metadata.resourceVersion ?? "" };
   }
 
-  async function cloudFor(cluster: KubeObject): Promise<ClusterDeps> {
+  async function hcloudToken(cluster: KubeObject): Promise<string> {
     const namespace = cluster.metadata.namespace ?? "default";
     const { data: [token] } = await readSecret(namespace, refName(cluster, "credentialsRef"), ["hcloud-token"]);
-    const cached = clients.get(token!.trim());
+    return token!.trim();
+  }
+
+  async function cloudFor(cluster: KubeObject): Promise<ClusterDeps> {
+    return cloudForToken(await hcloudToken(cluster));
+  }
+
+  function cloudForToken(token: string): ClusterDeps {
+    const cached = clients.get(token);
     if (cached) return cached;
-    const hc = deps.hcloud(token!.trim());
+    const hc = deps.hcloud(token);
     const cloud: ClusterDeps = {
       hc,
       actions: createActionWaiter(hc, {
@@ -101,7 +111,7 @@ export function createContextFactory(deps: ContextFactoryDeps): ContextFactory {
       sleep: (ms, signal) => deps.sleep(ms, signal ?? deps.signal),
       clock: deps.now,
     };
-    clients.set(token!.trim(), cloud);
+    clients.set(token, cloud);
     return cloud;
   }
 
@@ -146,7 +156,8 @@ export function createContextFactory(deps: ContextFactoryDeps): ContextFactory {
   return {
     cloudFor,
     async buildContext(cluster, desired, memory) {
-      const [cloud, { bundle, talos }] = await Promise.all([cloudFor(cluster), talosFor(cluster)]);
+      const [token, { bundle, talos }] = await Promise.all([hcloudToken(cluster), talosFor(cluster)]);
+      const cloud = cloudForToken(token);
       const name = cluster.metadata.name;
       return {
         cluster,
@@ -155,6 +166,8 @@ export function createContextFactory(deps: ContextFactoryDeps): ContextFactory {
         cloud,
         talos,
         kube: deps.kube,
+        addons: deps.addons,
+        hcloudToken: () => token,
         nodes: () => deps.nodesOf(name),
         events: deps.events,
         log: deps.log.with({ cluster: name }),

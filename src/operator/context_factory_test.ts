@@ -1,3 +1,4 @@
+import { noHelmAddons } from "../../tests/operator/scripted_helm.ts";
 import { assertEquals, assertIncludes, assertOk } from "../../tests/assert.ts";
 import { withKubeClient } from "../../tests/kube_fake/with_kube_client.ts";
 import { CLUSTER_PHASES } from "../addons/k8zner_crd.ts";
@@ -39,6 +40,7 @@ Deno.test("the context factory reads both Secrets, maps Talos endpoints and name
       signal: new AbortController().signal,
       now: Date.now,
       sleep: () => Promise.resolve(),
+      addons: noHelmAddons(),
     });
     const missing = await factory.buildContext(cluster, desired, new Map()).then(() => undefined, (e) => e);
     assertOk(missing instanceof CredentialsError);

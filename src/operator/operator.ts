@@ -14,9 +14,11 @@ import type { KubeClient } from "../kube/mod.ts";
 import { LABEL_KEYS } from "../lib/labels.ts";
 import { createClusterReconciler, IDLE_REQUEUE_MS } from "./reconcile/cluster_reconciler.ts";
 import type { PhaseStep } from "./reconcile/phase_step.ts";
+import type { AddonDeps } from "./reconcile/context.ts";
 import { createContextFactory } from "./context_factory.ts";
 import {
   ClusterEventSources,
+  countingHelm,
   EventRecorder,
   type JsonLogger,
   LeaderElector,
@@ -46,6 +48,8 @@ export interface OperatorOptions {
   /** A Hetzner client for a token (the command wraps fetch with `countingFetch`). */
   hcloud(token: string): HcloudClient;
   talosAddressMap: TalosAddressMap;
+  /** Helm, the charts directory and the random source of the CNI and Addons steps (Helm is counted here). */
+  addons: AddonDeps;
   now(): number;
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
   /** Lease timing (tests shorten it). Defaults 15 s / 10 s / 2 s. */
@@ -120,6 +124,7 @@ export async function runOperator(options: OperatorOptions, signal: AbortSignal)
       metrics: options.metrics,
       hcloud: options.hcloud,
       talosAddressMap: options.talosAddressMap,
+      addons: { ...options.addons, helm: countingHelm(options.addons.helm, options.metrics) },
       nodesOf: (name) => sources.nodes.items().filter((n) => n.metadata.labels?.[LABEL_KEYS.cluster] === name),
       requireLeadership: (action) => elector.requireLeadership(action),
       signal: leading,

@@ -21,6 +21,16 @@ import { cniStep } from "./reconcile/steps/cni.ts";
 import { waitForK8sStep } from "./reconcile/steps/wait_for_k8s.ts";
 import { createJsonLogger, OperatorMetrics } from "./runtime/mod.ts";
 import { parseTalosAddressMap } from "./talos_address_map.ts";
+import { makeChartsDir, ScriptedHelm } from "../../tests/operator/scripted_helm.ts";
+
+/** Helm as the steps get it: scripted, playing Helm's storage in the fake API's store. */
+async function scriptedAddons(api: FakeKubeApi) {
+  return {
+    helm: new ScriptedHelm(api.store),
+    chartsDir: await makeChartsDir(),
+    random: (n: number) => new Uint8Array(n),
+  };
+}
 
 const NS = "k8zner-system";
 
@@ -137,6 +147,7 @@ Deno.test("the operator leads, reconciles on watch events within 2 s, records Ev
       hcloud: (token) =>
         createHcloudClient({ token, endpoint: "http://127.0.0.1:9", fetch, sleep: () => Promise.resolve() }),
       talosAddressMap: parseTalosAddressMap(""),
+      addons: await scriptedAddons(api),
       now: Date.now,
       sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
       lease: { durationMs: 3_000, renewDeadlineMs: 2_000, retryPeriodMs: 200 },
@@ -149,7 +160,10 @@ Deno.test("the operator leads, reconciles on watch events within 2 s, records Ev
     const first = await until("status written by the operator", async () => {
       const c = await getCluster(kube);
       const status = c.status as { provisioningPhase?: string; lastReconcileTime?: string } | undefined;
-      return status?.lastReconcileTime !== undefined && status.provisioningPhase === "CNI" ? c : undefined;
+      // The phase is announced before the (now acting) CNI step runs; wait for the step's own report.
+      return status?.lastReconcileTime !== undefined && status.provisioningPhase === "CNI" && condition(c, "CNIReady")
+        ? c
+        : undefined;
     });
     assertEquals(first.metadata.finalizers, ["k8zner.io/teardown"]);
     assertEquals((first.status as Record<string, unknown>).phase, "Provisioning");
@@ -165,7 +179,8 @@ Deno.test("the operator leads, reconciles on watch events within 2 s, records Ev
     const statusWrites = () => api.requests.filter((r) => r.method === "PATCH" && r.path.endsWith("/status")).length;
     const writesBefore = statusWrites();
     const passesBefore = seen.length;
-    await new Promise((r) => setTimeout(r, 800));
+    // 1.2 s: a pass now also reads the Gateway CRDs and Helm's release Secrets (~30 ms on a loaded machine).
+    await new Promise((r) => setTimeout(r, 1_200));
     assertOk(seen.length >= passesBefore + 3, `only ${seen.length - passesBefore} idle passes ran`);
     assertEquals(statusWrites(), writesBefore);
 
@@ -200,6 +215,8 @@ Deno.test("the operator leads, reconciles on watch events within 2 s, records Ev
           spec: { containers: [{ name: "cilium-agent", image: "quay.io/cilium/cilium:v1.18.4" }] },
         },
       },
+      // An agent ready on each of the three nodes, as the DaemonSet controller reports it.
+      status: { desiredNumberScheduled: 3, numberReady: 3, updatedNumberScheduled: 3, observedGeneration: 1 },
     });
     // The operator writes the phase it enters before the step runs; wait for the step's own report.
     const third = await until("the Addons phase and its condition", async () => {
@@ -245,6 +262,7 @@ Deno.test("two operators: only the leader reconciles; when it shuts down the oth
   const stops = { a: new AbortController(), b: new AbortController() };
   try {
     await seed(api);
+    const addons = await scriptedAddons(api);
     const start = (identity: "a" | "b") => {
       const { seen, steps } = recordingSteps();
       const running = runOperator({
@@ -255,6 +273,7 @@ Deno.test("two operators: only the leader reconciles; when it shuts down the oth
         steps,
         hcloud: (token) => createHcloudClient({ token, fetch, sleep: () => Promise.resolve() }),
         talosAddressMap: parseTalosAddressMap(""),
+        addons,
         now: Date.now,
         sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
         lease: { durationMs: 3_000, renewDeadlineMs: 2_000, retryPeriodMs: 200 },
@@ -310,6 +329,7 @@ Deno.test("a pass stuck in a call that ignores the abort does not hold the opera
       steps: [stuck],
       hcloud: (token) => createHcloudClient({ token, fetch, sleep: () => Promise.resolve() }),
       talosAddressMap: parseTalosAddressMap(""),
+      addons: await scriptedAddons(api),
       now: Date.now,
       sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
       lease: { durationMs: 3_000, renewDeadlineMs: 2_000, retryPeriodMs: 200 },

@@ -18,6 +18,7 @@
  *
  * @module
  */
+import { noHelmAddons } from "./scripted_helm.ts";
 import { expandSpec, parseConfig, type Spec } from "../../src/config/mod.ts";
 import { createHcloudClient } from "../../src/hcloud/mod.ts";
 import { createKubeClient, type KubeClient, type KubeObject } from "../../src/kube/mod.ts";
@@ -202,6 +203,8 @@ export async function startComputeFixture(options: ComputeFixtureOptions): Promi
           cloud: cloudDeps,
           talos,
           kube: kubeClient,
+          addons: noHelmAddons(),
+          hcloudToken: () => "test-token",
           nodes: () => nodes,
           events,
           log: log.with({ cluster: options.name }),

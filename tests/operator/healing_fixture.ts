@@ -12,6 +12,7 @@
  *
  * @module
  */
+import { noHelmAddons } from "./scripted_helm.ts";
 import { createKubeClient, type KubeClient, type KubeObject } from "../../src/kube/mod.ts";
 import type { DesiredState, ServerPlan } from "../../src/config/mod.ts";
 import type { Server } from "../../src/hcloud/mod.ts";
@@ -258,6 +259,8 @@ export async function startHealingWorld(options: HealingWorldOptions = {}): Prom
     },
     talos,
     kube: kube!,
+    addons: noHelmAddons(),
+    hcloudToken: () => "test-token",
     nodes: () => view.nodes,
     events: new RecordingEventRecorder(recorded, {
       kube: kube!,

@@ -16,6 +16,17 @@ import type { ClusterDeps } from "../../cluster/infra/deps.ts";
 import type { TalosDeps } from "../../cluster/nodes/talos_deps.ts";
 import type { Server } from "../../hcloud/mod.ts";
 import type { EventRecorder, JsonLogger, OperatorMetrics } from "../runtime/mod.ts";
+import type { HelmExec } from "../../addons/helm/mod.ts";
+
+/** What the CNI and Addons steps install with (ADR 0007). */
+export interface AddonDeps {
+  /** Helm, run as a child process (counted in the operator's metrics). */
+  helm: HelmExec;
+  /** Directory of the pinned chart archives and CRD bundles (`--charts-dir`, `/charts` in the image). */
+  chartsDir: string;
+  /** Cryptographically random bytes (the CSI encryption passphrase, generated once). */
+  random(n: number): Uint8Array;
+}
 
 /** A status condition as the CRD stores it (`lastTransitionTime` and `observedGeneration` are set by the reconciler). */
 export interface ConditionInput {
@@ -58,6 +69,13 @@ export interface ReconcileContext {
   readonly talos: TalosDeps;
   /** The Kubernetes API with the operator's service account. */
   readonly kube: KubeClient;
+  /** Helm, the charts directory and a random source for the CNI and Addons steps. */
+  readonly addons: AddonDeps;
+  /**
+   * The cluster's Hetzner API token (from its credentials Secret), for the `kube-system/hcloud` Secret the
+   * CCM and CSI driver read. A function, so logging or serialising the context never includes it.
+   */
+  hcloudToken(): string;
   /** The Nodes of this cluster as the Node watch last saw them (no request). */
   nodes(): readonly KubeObject[];
   /** Kubernetes Events on the K8znerCluster, one per action taken. */
@@ -103,8 +121,8 @@ export interface StepOutcome {
   /** True when this step's work is complete; later phases run only after every earlier step is done. */
   done: boolean;
   /**
-   * Not done, and nothing this operator does will change that: it waits for something outside it (e.g. a CNI
-   * this version does not install). The cluster then reports `Progressing` False, so `apply --wait` ends.
+   * Not done, and nothing this operator does will change that: it waits for something outside it. The
+   * cluster then reports `Progressing` False, so `apply --wait` ends.
    */
   external?: boolean;
   /** Come back sooner than the idle requeue (e.g. 5 s while a node joins or a drain retries). */

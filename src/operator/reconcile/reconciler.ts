@@ -84,7 +84,8 @@ export async function runPass(ctx: ReconcileContext, options: RunPassOptions): P
       pass.conditions.set(c.type, c);
       result.conditions.push(c);
     }
-    Object.assign(result.status, outcome.status ?? {});
+    // Merged, not assigned: the CNI and Addons steps both report entries of `status.addons`.
+    result.status = mergePatched(result.status, outcome.status ?? {});
     requeue(outcome.requeueAfterMs);
     if (outcome.done) continue;
     if (step.gates === false) {

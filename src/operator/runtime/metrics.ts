@@ -5,6 +5,7 @@
  * @module
  */
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import type { HelmExec } from "../../addons/helm/mod.ts";
 
 /** Node roles as metric labels. */
 export type MetricRole = "control-plane" | "worker";
@@ -66,6 +67,12 @@ export class OperatorMetrics {
     help: "The RateLimit-Remaining header of the last Hetzner Cloud API response.",
     registers: [this.registry],
   });
+  readonly #helmProcesses = new Counter({
+    name: "k8zner_helm_processes_total",
+    help: "Helm processes started, by verb (upgrade, rollback, uninstall, ...) and result (success, failure, timeout).",
+    labelNames: ["verb", "result"] as const,
+    registers: [this.registry],
+  });
   readonly #phase = new Gauge({
     name: "k8zner_cluster_phase",
     help: "1 for the cluster's current status.phase, 0 for the others.",
@@ -114,6 +121,11 @@ export class OperatorMetrics {
     }
   }
 
+  /** Counts one Helm process. */
+  countHelm(verb: string, result: "success" | "failure" | "timeout"): void {
+    this.#helmProcesses.inc({ verb, result });
+  }
+
   /** Sets the one-hot phase gauge of `cluster`. */
   setPhase(cluster: string, phase: string): void {
     for (const p of this.phases) this.#phase.set({ cluster, phase: p }, p === phase ? 1 : 0);
@@ -159,5 +171,22 @@ export function countingFetch(fetchFn: typeof fetch, metrics: OperatorMetrics): 
     const remaining = res.headers.get("ratelimit-remaining");
     metrics.countHcloudRequest(method, res.status, remaining === null ? undefined : Number(remaining));
     return res;
+  };
+}
+
+/** Wraps a {@link HelmExec} so every process is counted by verb (its first argument) and result. */
+export function countingHelm(helm: HelmExec, metrics: OperatorMetrics): HelmExec {
+  return {
+    async run(args, options) {
+      const verb = args[0] ?? "helm";
+      try {
+        const result = await helm.run(args, options);
+        metrics.countHelm(verb, result.timedOut ? "timeout" : result.code === 0 ? "success" : "failure");
+        return result;
+      } catch (err) {
+        metrics.countHelm(verb, "failure");
+        throw err;
+      }
+    },
   };
 }

@@ -29,7 +29,7 @@ export {
   type LeaseApi,
 } from "./leader_election.ts";
 export { type ChangeType, ListWatcher, type ListWatcherOptions, type ListWatchNotice } from "./list_watch.ts";
-export { countingFetch, type MetricRole, OperatorMetrics } from "./metrics.ts";
+export { countingFetch, countingHelm, type MetricRole, OperatorMetrics } from "./metrics.ts";
 export {
   type ReconcileResult,
   runWorkers,

@@ -1,25 +1,61 @@
 /**
- * Addons phase: reports `AddonsReady` False with reason `Pending` until the Helm work (issue 12)
- * installs and observes them. Not done, so the cluster does not claim `Running` before its addons
- * exist.
+ * Addons phase: the Secrets the Hetzner drivers read (`kube-system/hcloud`, the CSI encryption
+ * passphrase created once), then every release of the catalog's `Addons` phase in order (the CCM first;
+ * see `releases/reconcile_releases.ts` for which waits for which). `AddonsReady` is True when each is
+ * deployed with the wanted chart version and values. A converged cluster costs two Secret GETs and one
+ * list of Helm's release Secrets here, and starts no Helm process.
  *
  * @module
  */
-import type { StepOutcome } from "../context.ts";
-import type { PhaseStep } from "../phase_step.ts";
+import { addonReleases } from "../../../addons/catalog.ts";
+import type { ReconcileContext, StepOutcome } from "../context.ts";
+import type { PassState, PhaseStep } from "../phase_step.ts";
+import { ensureCloudSecrets } from "../releases/cloud_secrets.ts";
+import { reconcileReleases } from "../releases/reconcile_releases.ts";
+import { releasesSummary } from "../releases/summary.ts";
 
-/** Reports the addons as pending. */
-export function reconcileAddons(): Promise<StepOutcome> {
-  return Promise.resolve({
+/** Requeue while an addon is being waited for. */
+export const ADDONS_POLL_MS = 10_000;
+
+function networkIdOf(ctx: ReconcileContext, pass: PassState): number | undefined {
+  const fromStatus = (ctx.cluster.status as { infrastructure?: { networkID?: number } } | undefined)?.infrastructure
+    ?.networkID;
+  return pass.infra?.network.id ?? fromStatus;
+}
+
+/** Reports `AddonsReady`. */
+export async function reconcileAddons(ctx: ReconcileContext, pass: PassState): Promise<StepOutcome> {
+  const networkId = networkIdOf(ctx, pass);
+  if (networkId === undefined) {
+    return {
+      done: false,
+      requeueAfterMs: ADDONS_POLL_MS,
+      conditions: [{
+        type: "AddonsReady",
+        status: "False",
+        reason: "Pending",
+        message: "The network ID is not known yet (status.infrastructure.networkID)",
+      }],
+    };
+  }
+  await ensureCloudSecrets(ctx, networkId);
+  const releases = addonReleases(ctx.desired).filter((r) => r.phase === "Addons");
+  const cniCount = addonReleases(ctx.desired).filter((r) => r.phase === "CNI").length;
+  const summary = releasesSummary(await reconcileReleases(ctx, releases, cniCount));
+  const status = { addons: summary.entries };
+  if (summary.ready) {
+    return {
+      done: true,
+      status,
+      conditions: [{ type: "AddonsReady", status: "True", reason: "Installed", message: summary.message }],
+    };
+  }
+  return {
     done: false,
-    external: true,
-    conditions: [{
-      type: "AddonsReady",
-      status: "False",
-      reason: "Pending",
-      message: "Addons are not installed by the operator yet",
-    }],
-  });
+    status,
+    requeueAfterMs: summary.requeueAfterMs ?? ADDONS_POLL_MS,
+    conditions: [{ type: "AddonsReady", status: "False", reason: summary.reason, message: summary.message }],
+  };
 }
 
 /** The Addons phase step. */
