@@ -171,3 +171,39 @@ Deno.test(requires([OPENSSL], {
     }
   },
 }));
+
+Deno.test("loadOperatorConfig() takes --charts-dir and --helm-binary from flags, env or defaults, and a kubeconfig for Helm", async () => {
+  const defaults = await loadOperatorConfig({}, io(POD_ENV, SA_FILES));
+  assertEquals([defaults.helm.binary, defaults.helm.chartsDir], ["/usr/local/bin/helm", "/charts"]);
+  const helmKubeconfig = (defaults.helm.kubeconfig as { yaml: string }).yaml;
+  assertIncludes(helmKubeconfig, 'server: "https://10.96.0.1:443"');
+  assertIncludes(helmKubeconfig, 'certificate-authority: "/sa/ca.crt"');
+  // The token file, not the token: Helm re-reads it, so a rotated token keeps working.
+  assertIncludes(helmKubeconfig, 'tokenFile: "/sa/token"');
+  assertOk(!helmKubeconfig.includes("eyJhbGciOi"));
+
+  const fromEnv = await loadOperatorConfig(
+    {},
+    io({ ...POD_ENV, K8ZNER_CHARTS_DIR: "/opt/charts", K8ZNER_HELM_BINARY: "bin/helm" }, SA_FILES),
+  );
+  assertEquals([fromEnv.helm.binary, fromEnv.helm.chartsDir], ["/work/bin/helm", "/opt/charts"]);
+  const fromFlags = await loadOperatorConfig(
+    { chartsDir: "/c", helmBinary: "/h", kubeconfig: "kc.yaml" },
+    io({ ...POD_ENV, K8ZNER_CHARTS_DIR: "/opt/charts" }, { ...SA_FILES, "kc.yaml": "apiVersion: v1\n" }),
+  );
+  assertEquals([fromFlags.helm.binary, fromFlags.helm.chartsDir], ["/h", "/c"]);
+  assertEquals(fromFlags.helm.kubeconfig, { path: "/work/kc.yaml" });
+});
+
+Deno.test("loadOperatorConfig() refuses a Helm binary that is a directory, a charts dir that is a file, and empty paths (exit 2)", async () => {
+  const files = { ...SA_FILES, "/opt/helm/x": "", "/charts.tgz": "" };
+  assertIncludes(
+    await usageError({ helmBinary: "/opt/helm" }, POD_ENV, files),
+    '--helm-binary "/opt/helm" is a directory, not the helm binary',
+  );
+  assertIncludes(
+    await usageError({}, { ...POD_ENV, K8ZNER_CHARTS_DIR: "/charts.tgz" }, files),
+    'K8ZNER_CHARTS_DIR "/charts.tgz" is a file, not the directory of chart archives',
+  );
+  assertIncludes(await usageError({ chartsDir: " " }), "--charts-dir is empty");
+});

@@ -4,7 +4,7 @@
  * Kubernetes store: `upgrade --install` writes revision n+1 as `sh.helm.release.v1.<name>.v<n>` with
  * Helm's labels (`owner`, `name`, `status`, `version`) and the `--labels` given, marking the previous
  * deployed revision `superseded`; `rollback` writes a new deployed revision from the one named;
- * `uninstall` deletes every revision. It refuses what Helm refuses: any operation on a release whose
+ * `uninstall` deletes every revision. It refuses what Helm refuses: an upgrade of a release whose
  * latest revision is `pending-*` ("another operation is in progress").
  *
  * @module
@@ -92,7 +92,8 @@ export class ScriptedHelm implements HelmExec {
     if (!this.store || !call.release) return ok();
     const namespace = flag(call.args, "--namespace") ?? "default";
     const latest = this.#revisions(namespace, call.release).at(-1);
-    if (latest?.metadata.labels?.status?.startsWith("pending-")) {
+    // Helm refuses an upgrade over a pending revision; rollback and uninstall are the ways out.
+    if (call.verb === "upgrade" && latest?.metadata.labels?.status?.startsWith("pending-")) {
       return {
         code: 1,
         stdout: "",
@@ -108,6 +109,13 @@ export class ScriptedHelm implements HelmExec {
       const source = this.#revisions(namespace, call.release).find((s) => Number(s.metadata.labels!.version) === to);
       if (!source) return { code: 1, stdout: "", stderr: `Error: release has no ${to} version` };
       const labels = { ...source.metadata.labels! };
+      // As Helm's rollback: the current revision (pending or not) becomes superseded.
+      if (latest) {
+        this.store.put({
+          ...latest,
+          metadata: { ...latest.metadata, labels: { ...latest.metadata.labels, status: "superseded" } },
+        } as unknown as Record<string, unknown>);
+      }
       this.#write(call, "deployed", labels);
       return ok("Rollback was a success! Happy Helming!");
     }

@@ -1,5 +1,5 @@
 import { assertEquals, assertIncludes, assertMatch, assertRejects } from "../../../tests/assert.ts";
-import { countingFetch, OperatorMetrics } from "./metrics.ts";
+import { countingFetch, countingHelm, OperatorMetrics } from "./metrics.ts";
 
 const PHASES = ["Provisioning", "Running", "Degraded", "Healing", "Failed"];
 
@@ -60,4 +60,17 @@ Deno.test("countingFetch() counts Hetzner responses and failures and keeps RateL
   assertIncludes(body, 'k8zner_hcloud_requests_total{method="POST",code="429"} 1\n');
   assertIncludes(body, 'k8zner_hcloud_requests_total{method="DELETE",code="0"} 1\n');
   assertIncludes(body, "k8zner_hcloud_rate_limit_remaining 0\n");
+});
+
+Deno.test("countingHelm() counts Helm processes by verb and result", async () => {
+  const metrics = new OperatorMetrics(["Running"]);
+  const results = [{ code: 0 }, { code: 1 }, { code: 137, timedOut: true }];
+  const helm = countingHelm({
+    run: () => Promise.resolve({ stdout: "", stderr: "", ...results.shift()! }),
+  }, metrics);
+  for (const verb of ["upgrade", "upgrade", "rollback"]) await helm.run([verb, "x"], { timeoutMs: 1 });
+  const text = (await metrics.render()).body;
+  assertIncludes(text, 'k8zner_helm_processes_total{verb="upgrade",result="success"} 1');
+  assertIncludes(text, 'k8zner_helm_processes_total{verb="upgrade",result="failure"} 1');
+  assertIncludes(text, 'k8zner_helm_processes_total{verb="rollback",result="timeout"} 1');
 });

@@ -187,10 +187,11 @@ export async function reconcileRelease(
     };
   }
   ctx.memory.delete(memoryKey(release.name));
-  const [reason, what] = plan.action === "install"
+  const everDeployed = revisions.some((r) => r.status === "deployed" || r.status === "superseded");
+  const [reason, what] = plan.action === "install" || (plan.action === "upgrade" && !everDeployed)
     ? ["AddonInstalled", "installed"]
     : plan.action === "upgrade"
-    ? ["AddonUpgraded", plan.reason === "failed" ? "installed after a failed attempt" : `upgraded (${plan.reason})`]
+    ? ["AddonUpgraded", `upgraded (${plan.reason})`]
     : ["AddonRecovered", plan.action === "rollback" ? `recovered by rollback to revision ${plan.to}` : "reinstalled"];
   ctx.log.info("helm release ready", { release: release.name, action: plan.action, attempt: runs });
   await ctx.events.record(
