@@ -1,4 +1,5 @@
 import { assertEquals, assertIncludes, assertOk } from "../../../tests/assert.ts";
+import { CHARTS } from "../../config/versions.ts";
 import { nextBackoff, waitMs } from "./backoff.ts";
 import { helmErrorSummary, scrubSecrets } from "./helm_error.ts";
 import { rollbackArgs, uninstallArgs, upgradeInstallArgs } from "./helm_args.ts";
@@ -55,13 +56,7 @@ Deno.test("upgradeInstallArgs() installs from the archive, or from the repositor
   ]);
   const repo = upgradeInstallArgs({
     ...common,
-    source: {
-      pin: {
-        repository: "https://kubernetes-sigs.github.io/metrics-server",
-        chart: "metrics-server",
-        version: "3.13.1",
-      },
-    },
+    source: { pin: CHARTS.metricsServer },
   });
   assertEquals(repo.slice(3, 8), [
     "metrics-server",

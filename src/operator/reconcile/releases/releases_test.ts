@@ -7,7 +7,7 @@ import {
   TOKEN,
 } from "../../../../tests/operator/addons_fixture.ts";
 import { writeReleaseSecret } from "../../../../tests/operator/scripted_helm.ts";
-import type { AddonRelease } from "../../../addons/catalog.ts";
+import { type AddonRelease, chartArchive } from "../../../addons/catalog.ts";
 import { type ChartPin, CHARTS } from "../../../config/versions.ts";
 import { releasesSummary } from "./summary.ts";
 import { reconcileReleases } from "./reconcile_releases.ts";
@@ -16,6 +16,8 @@ const RELEASES = ["cilium", "hcloud-cloud-controller-manager", "hcloud-csi", "me
 
 Deno.test("a fresh cluster gets the Gateway CRDs, cilium, the hcloud Secrets and every addon; a converged cluster then runs no Helm in 10 reconciles", async () => {
   await using world = await startAddonsWorld();
+  // The image has this archive; the others are absent (as out of cluster): Helm gets their repositories.
+  await Deno.writeTextFile(`${world.chartsDir}/${chartArchive(CHARTS.metricsServer)}`, "not read by the scripted Helm");
   // Pass 1: CRDs and cilium; the CNI is not ready yet, so the Addons step does not run.
   await world.reconcile();
   assertEquals(world.helm.calls.map((c) => `${c.verb} ${c.release}`), ["upgrade cilium"]);
@@ -49,6 +51,14 @@ Deno.test("a fresh cluster gets the Gateway CRDs, cilium, the hcloud Secrets and
     addonsOf(cluster)["metrics-server"]?.chartVersion,
     world.helm.calls[3]!.args.join(" ").match(/chart-version=([^,]+)/)![1],
   );
+  assertEquals(world.helm.calls[3]!.args[3], `${world.chartsDir}/${chartArchive(CHARTS.metricsServer)}`);
+  assertEquals(world.helm.calls[0]!.args.slice(3, 8), [
+    "cilium",
+    "--repo",
+    "https://helm.cilium.io",
+    "--version",
+    "1.19.3",
+  ]);
   const hcloud = await world.kube.get("v1", "Secret", "hcloud", "kube-system");
   assertEquals(atob((hcloud!.data as Record<string, string>).network!), String(NETWORK_ID));
   assertEquals(atob((hcloud!.data as Record<string, string>).token!), TOKEN);
