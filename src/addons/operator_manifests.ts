@@ -81,6 +81,24 @@ function clusterRoleRules(): Record<string, unknown>[] {
   ];
 }
 
+/** Name of the ClusterRole (and binding) Helm installs the addons with. */
+export const HELM_ROLE_NAME = `${OPERATOR_NAME}-helm`;
+
+/**
+ * What Helm, run by the operator with its service account (ADR 0007), needs to install the addon charts:
+ * every kind they contain, cluster-wide RBAC objects included. RBAC lets nobody create a role granting
+ * rights they do not hold themselves, and Cilium's and the CCM's ClusterRoles grant wide rights, so
+ * nothing narrower works: this is cluster-admin, kept in a role of its own so the operator's own rules
+ * above stay least-privilege and readable. The operator already holds the cluster's Talos and Hetzner
+ * credentials, which are worth more.
+ */
+function helmClusterRoleRules(): Record<string, unknown>[] {
+  return [
+    { apiGroups: ["*"], resources: ["*"], verbs: ["*"] },
+    { nonResourceURLs: ["*"], verbs: ["*"] },
+  ];
+}
+
 /**
  * Rights only inside k8zner-system: its credentials, its leader-election lease, its events. Secrets by
  * name and `get` only: `list`/`watch` would hand over every Secret in the namespace (RBAC cannot narrow
@@ -242,6 +260,19 @@ export function renderOperatorManifests(input: OperatorManifestsInput): KubeObje
       kind: "ClusterRoleBinding",
       metadata: { name: OPERATOR_NAME, labels },
       roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: OPERATOR_NAME },
+      subjects: subject,
+    },
+    {
+      apiVersion: "rbac.authorization.k8s.io/v1",
+      kind: "ClusterRole",
+      metadata: { name: HELM_ROLE_NAME, labels },
+      rules: helmClusterRoleRules(),
+    },
+    {
+      apiVersion: "rbac.authorization.k8s.io/v1",
+      kind: "ClusterRoleBinding",
+      metadata: { name: HELM_ROLE_NAME, labels },
+      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: HELM_ROLE_NAME },
       subjects: subject,
     },
     {

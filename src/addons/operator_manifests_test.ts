@@ -72,6 +72,8 @@ Deno.test("renderOperatorManifests() renders in apply order, deterministically, 
     "ServiceAccount/k8zner-operator",
     "ClusterRole/k8zner-operator",
     "ClusterRoleBinding/k8zner-operator",
+    "ClusterRole/k8zner-operator-helm",
+    "ClusterRoleBinding/k8zner-operator-helm",
     "Role/k8zner-operator",
     "RoleBinding/k8zner-operator",
     "Secret/k8zner-cloud-credentials",
@@ -109,10 +111,15 @@ Deno.test("the operator Deployment runs `k8zner operator` on control planes with
   assertThrows(() => renderOperatorManifests({ ...INPUT, replicas: 0 }), RangeError);
 });
 
-Deno.test("the RBAC grants no wildcard and reads secrets only inside k8zner-system", () => {
+Deno.test("the operator's own RBAC grants no wildcard and reads secrets only inside k8zner-system; Helm's role is apart", () => {
   const objects = renderOperatorManifests(INPUT);
   type Rule = { apiGroups: string[]; resources: string[]; verbs: string[] };
-  const clusterRules = objects.find((o) => o.kind === "ClusterRole")!.rules as Rule[];
+  const clusterRules = objects.find((o) => o.kind === "ClusterRole" && o.metadata.name === "k8zner-operator")!
+    .rules as Rule[];
+  // Helm installs charts that create ClusterRoles: only cluster-admin can (ADR 0007), in a role of its own.
+  const helm = objects.filter((o) => o.metadata.name === "k8zner-operator-helm");
+  assertEquals(helm.map((o) => o.kind), ["ClusterRole", "ClusterRoleBinding"]);
+  assertEquals(helm[1]!.subjects, [{ kind: "ServiceAccount", name: "k8zner-operator", namespace: "k8zner-system" }]);
   const roleRules = objects.find((o) => o.kind === "Role")!.rules as Rule[];
   for (const rule of [...clusterRules, ...roleRules]) {
     assertOk(![...rule.apiGroups, ...rule.resources, ...rule.verbs].includes("*"), JSON.stringify(rule));
