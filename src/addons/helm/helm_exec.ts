@@ -118,7 +118,11 @@ async function spawn(
     child = command(options, work, argv).spawn();
   } catch (err) {
     // Reported like a failed run (status.addons shows it) rather than failing the whole pass.
-    if (err instanceof Deno.errors.NotFound || err instanceof Deno.errors.PermissionDenied) {
+    // NotCapable: Deno's --allow-run names only the image's Helm (a compiled binary given another --helm-binary).
+    if (
+      err instanceof Deno.errors.NotFound || err instanceof Deno.errors.PermissionDenied ||
+      err instanceof Deno.errors.NotCapable
+    ) {
       return { code: 127, stdout: "", stderr: `Cannot run helm "${options.helmPath}": ${err.message} (--helm-binary)` };
     }
     throw err;

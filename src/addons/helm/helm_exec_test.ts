@@ -116,3 +116,38 @@ Deno.test(requires([HELM, METRICS_SERVER], {
     }
   },
 }));
+
+Deno.test("createHelmExec() reports a Helm the binary's --allow-run does not name as a failed run (exit 127), not a crash", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const helm = await fakeHelm(dir, "echo ran");
+    const module = new URL("./helm_exec.ts", import.meta.url).href;
+    await Deno.writeTextFile(
+      `${dir}/probe.ts`,
+      `import { createHelmExec } from ${JSON.stringify(module)};
+const exec = createHelmExec({ helmPath: ${JSON.stringify(helm)}, kubeconfigPath: "/none", workDir: ${
+        JSON.stringify(`${dir}/work`)
+      } });
+const r = await exec.run(["version"], { timeoutMs: 5000 });
+console.log(JSON.stringify({ code: r.code, stderr: r.stderr }));`,
+    );
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "--no-prompt",
+        "--allow-read",
+        "--allow-write",
+        "--allow-run=/usr/local/bin/helm",
+        `${dir}/probe.ts`,
+      ],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assertEquals(out.code, 0, new TextDecoder().decode(out.stderr));
+    const result = JSON.parse(new TextDecoder().decode(out.stdout));
+    assertEquals(result.code, 127);
+    assertIncludes(result.stderr, `Cannot run helm "${helm}"`);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
