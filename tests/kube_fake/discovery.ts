@@ -68,7 +68,7 @@ function renderResource(t: ResourceType): Record<string, unknown>[] {
     singularName: t.singular,
     namespaced: t.namespaced,
     kind: t.kind,
-    verbs: t.createOnly ? ["create"] : VERBS,
+    verbs: t.verbs ?? (t.createOnly ? ["create"] : VERBS),
   };
   if (t.shortNames.length > 0) main.shortNames = t.shortNames;
   const out = [main];

@@ -24,48 +24,12 @@
 import { KubeStatusError } from "./status.ts";
 import type { ResourceType } from "./resources.ts";
 import type { KubeObj } from "./object_meta.ts";
+import { kubernetesContract as loadContract, type Schema } from "./kubernetes_contract.ts";
+
+export { KUBERNETES_OPENAPI_URL } from "./kubernetes_contract.ts";
 
 /** How unknown fields are treated (`?fieldValidation=`). */
 export type FieldValidation = "Strict" | "Warn" | "Ignore";
-
-/** Where the contract lives: `<repo>/../shared/contracts/`. */
-export const KUBERNETES_OPENAPI_URL = new URL("../../../shared/contracts/kubernetes-openapi-v2.json", import.meta.url);
-
-type Schema = {
-  $ref?: string;
-  type?: string;
-  format?: string;
-  properties?: Record<string, Schema>;
-  additionalProperties?: Schema | boolean;
-  items?: Schema;
-  "x-kubernetes-group-version-kind"?: { group: string; version: string; kind: string }[];
-};
-
-interface Contract {
-  definitions: Record<string, Schema>;
-  byGvk: Map<string, string>;
-}
-
-let contract: Contract | null | undefined;
-
-function loadContract(): Contract | null {
-  if (contract !== undefined) return contract;
-  let text: string;
-  try {
-    text = Deno.readTextFileSync(KUBERNETES_OPENAPI_URL);
-  } catch {
-    console.log(`fake Kubernetes API: OpenAPI validation off, ${KUBERNETES_OPENAPI_URL.pathname} is absent`);
-    return contract = null;
-  }
-  const definitions = (JSON.parse(text) as { definitions: Record<string, Schema> }).definitions;
-  const byGvk = new Map<string, string>();
-  for (const [name, def] of Object.entries(definitions)) {
-    for (const gvk of def["x-kubernetes-group-version-kind"] ?? []) {
-      byGvk.set(`${gvk.group}/${gvk.version}/${gvk.kind}`, name);
-    }
-  }
-  return contract = { definitions, byGvk };
-}
 
 const QUANTITY = "io.k8s.apimachinery.pkg.api.resource.Quantity";
 const INT_OR_STRING = "io.k8s.apimachinery.pkg.util.intstr.IntOrString";

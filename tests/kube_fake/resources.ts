@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { builtinTypesFromContract } from "./builtin_types.ts";
 
 /** One served resource type (one group/version/plural). */
 export interface ResourceType {
@@ -23,6 +24,8 @@ export interface ResourceType {
   crd?: string;
   /** A review (SelfSubjectAccessReview): only `create`, answered and never stored. */
   createOnly?: boolean;
+  /** The verbs served (discovery); absent: every verb, or only `create` for a review. */
+  verbs?: string[];
 }
 
 /** `group/version` as written in `apiVersion` (`v1` for the core group). */
@@ -66,7 +69,11 @@ function builtin(
   };
 }
 
-/** The built-in types: core, apps, batch, rbac, apiextensions, coordination, networking, events. */
+/**
+ * The built-in types the fake knew before it read the OpenAPI contract: their short names and which
+ * reviews it answers add to the types derived from the contract (builtin_types.ts), and they are
+ * the whole table when the contract is absent.
+ */
 export const BUILTIN_RESOURCES: readonly ResourceType[] = [
   builtin("", "v1", "Namespace", "namespaces", false, { shortNames: ["ns"], hasStatus: true }),
   builtin("", "v1", "Node", "nodes", false, { shortNames: ["no"], hasStatus: true }),
@@ -135,7 +142,16 @@ export function resourceTypesOfCrd(crd: Record<string, unknown>): ResourceType[]
 
 /** The set of served resource types, looked up by URL parts or by apiVersion and kind. */
 export class ResourceRegistry {
-  #types: ResourceType[] = [...BUILTIN_RESOURCES];
+  #served: ResourceType[] | undefined;
+
+  /** The table, derived from the contract on first use (parsed once per process). */
+  get #types(): ResourceType[] {
+    return this.#served ??= [...(builtinTypesFromContract(BUILTIN_RESOURCES) ?? BUILTIN_RESOURCES)];
+  }
+
+  set #types(types: ResourceType[]) {
+    this.#served = types;
+  }
 
   /** Every served type. */
   all(): readonly ResourceType[] {

@@ -19,6 +19,8 @@ import type { PeerCertificate, UserInfo } from "./authn.ts";
 import { authorize, type RequestAttributes, reviewSelfSubjectAccess } from "./rbac.ts";
 import { decodeSelfSubjectAccessReview } from "./protobuf_review.ts";
 import type { FakeKubeStore, KubeObj, WatchEvent } from "./store.ts";
+import { OpenApiV3 } from "./openapi_v3.ts";
+import { decodeProtobufSecret } from "./protobuf_secret.ts";
 
 /** One request the fake received, for assertions. */
 export interface RecordedRequest {
@@ -28,6 +30,8 @@ export interface RecordedRequest {
   /** The query string, without `?` ("" when none). */
   query: string;
   contentType: string | undefined;
+  /** The Accept header, if any. */
+  accept?: string;
   /** The authenticated user (`system:anonymous` without credentials); unset when authentication failed. */
   user?: string;
   /** The response status (set once answered). */
@@ -67,6 +71,7 @@ export class FakeKubeHandler {
   readonly requests: RecordedRequest[] = [];
   #faults: (Fault & { left: number })[] = [];
   #streams = new Set<OpenWatch>();
+  #openapi: OpenApiV3;
 
   constructor(
     readonly store: FakeKubeStore,
@@ -76,7 +81,12 @@ export class FakeKubeHandler {
       bookmarkIntervalMs: number;
       authorization?: AuthorizationMode;
     },
-  ) {}
+  ) {
+    this.#openapi = new OpenApiV3({
+      types: () => store.registry.all(),
+      crd: (name) => store.get(store.typeOf("apiextensions.k8s.io/v1", "CustomResourceDefinition"), undefined, name),
+    });
+  }
 
   /** Makes the next matching request(s) fail with a Status of `code`. */
   failNext(fault: Fault): void {
@@ -114,6 +124,7 @@ export class FakeKubeHandler {
       path: url.pathname,
       query: url.search.replace(/^\?/, ""),
       contentType: req.headers.get("content-type") ?? undefined,
+      ...(req.headers.has("accept") ? { accept: req.headers.get("accept")! } : {}),
     };
     this.requests.push(record);
     try {
@@ -175,6 +186,8 @@ export class FakeKubeHandler {
       }
       if (path === "/api") return json(200, renderCoreVersions(this.options.serverAddress()));
       if (path === "/apis") return json(200, renderGroupList(registry));
+      const openapi = await this.#openapi.serve(req, url);
+      if (openapi) return openapi;
     }
     const parts = path.split("/").filter((p) => p !== "").map(decodeURIComponent);
     let group: string;
@@ -576,10 +589,7 @@ function selectorOf(q: URLSearchParams): (obj: KubeObj) => boolean {
 
 async function readBody(req: Request): Promise<KubeObj> {
   const type = req.headers.get("content-type") ?? "";
-  if (type.includes("protobuf")) {
-    await req.body?.cancel();
-    throw new KubeStatusError(415, "UnsupportedMediaType", "the fake Kubernetes API only accepts JSON bodies");
-  }
+  if (type.includes("protobuf")) return decodeProtobufSecret(new Uint8Array(await req.arrayBuffer()));
   const text = await req.text();
   if (text.trim() === "") throw badRequest("the request body is empty");
   try {
