@@ -15,7 +15,7 @@ import type { ResourceType } from "./resources.ts";
 const VERB_OF_ACTION: Record<string, string> = {
   get: "get",
   list: "list",
-  create: "create",
+  post: "create",
   put: "update",
   patch: "patch",
   delete: "delete",
@@ -47,7 +47,6 @@ function splitPath(path: string): [string, string, string[]] | undefined {
  * for namespaced types, `<plural>[/{name}[/<sub>]]` otherwise (a namespace itself is `namespaces/{name}`).
  */
 function resourceOfPath(rest: string[]): { resource: string; namespaced: boolean; sub?: string } | undefined {
-  if (rest[0] === "watch") return undefined; // deprecated watch paths: the same resources again
   if (rest[0] === "namespaces" && rest[1] === "{namespace}" && rest.length >= 3) {
     return rest.length > 5 ? undefined : { resource: rest[2]!, namespaced: true, sub: rest[4] };
   }
@@ -82,7 +81,10 @@ export function builtinTypesFromContract(hand: readonly ResourceType[]): Resourc
   for (const [path, item] of Object.entries(contract.paths)) {
     const split = splitPath(path);
     if (!split) continue;
-    const [group, version, rest] = split;
+    const [group, version, all] = split;
+    // `/watch/...` paths are the deprecated form of `?watch=1`: they only add the watch verb.
+    const watchPath = all[0] === "watch";
+    const rest = watchPath ? all.slice(1) : all;
     // A v1.35 server serves GA versions by default; alpha and (since 1.24) new beta APIs are off.
     if (!/^v\d+$/.test(version)) continue;
     const at = resourceOfPath(rest);
@@ -94,7 +96,11 @@ export function builtinTypesFromContract(hand: readonly ResourceType[]): Resourc
       found.set(key, entry);
     }
     if (at.sub !== undefined) {
-      if (at.sub === "status") entry.hasStatus = true;
+      if (at.sub === "status" && !watchPath) entry.hasStatus = true;
+      continue;
+    }
+    if (watchPath) {
+      entry.verbs.add("watch");
       continue;
     }
     // The namespaced form decides the scope; the all-namespaces list `/apis/g/v/<plural>` is not cluster scope.

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { createHash } from "node:crypto";
 
 /** Where the contract lives: `<repo>/../shared/contracts/`. */
 export const KUBERNETES_OPENAPI_URL = new URL("../../../shared/contracts/kubernetes-openapi-v2.json", import.meta.url);
@@ -49,11 +50,13 @@ export interface KubernetesContract {
   parameters: Record<string, Record<string, unknown>>;
   /** `group/version/kind` -> definition name. */
   byGvk: Map<string, string>;
+  /** SHA-512 of the document's text (hex): what documents derived from it are versioned by. */
+  digest: string;
 }
 
 let contract: KubernetesContract | null | undefined;
 
-/** The contract, parsed on the first call of the process (about 50 ms), or null when the file is absent. */
+/** The contract, parsed on the first call of the process (100–200 ms), or null when the file is absent. */
 export function kubernetesContract(): KubernetesContract | null {
   if (contract !== undefined) return contract;
   let text: string;
@@ -70,5 +73,6 @@ export function kubernetesContract(): KubernetesContract | null {
       byGvk.set(`${gvk.group}/${gvk.version}/${gvk.kind}`, name);
     }
   }
-  return contract = { definitions: doc.definitions, paths: doc.paths, parameters: doc.parameters, byGvk };
+  const digest = createHash("sha512").update(text).digest("hex");
+  return contract = { definitions: doc.definitions, paths: doc.paths, parameters: doc.parameters, byGvk, digest };
 }

@@ -18,6 +18,7 @@
 import { type KubernetesContract, kubernetesContract, type Operation } from "./kubernetes_contract.ts";
 import type { ResourceType } from "./resources.ts";
 import type { KubeObj } from "./object_meta.ts";
+import { createHash } from "node:crypto";
 
 type Json = Record<string, unknown>;
 
@@ -142,11 +143,17 @@ function envelope(paths: Json, schemas: Record<string, unknown>): Json {
 }
 
 /** The v3 document of a built-in group version (converted from the v2 contract), or undefined. */
-export function renderBuiltinDocument(c: KubernetesContract, group: string, version: string): Json | undefined {
+export function renderBuiltinDocument(
+  c: KubernetesContract,
+  group: string,
+  version: string,
+  options: { probe?: boolean } = {},
+): Json | undefined {
   const prefix = `/${documentPath({ group, version })}/`;
   const paths: Json = {};
   for (const [path, item] of Object.entries(c.paths)) {
     if (!path.startsWith(prefix) && `${path}/` !== prefix) continue;
+    if (options.probe) return {}; // only whether the group version has paths at all
     const converted: Json = {};
     for (const [method, op] of Object.entries(item)) {
       converted[method] = method === "parameters"
@@ -260,23 +267,32 @@ export function renderCustomDocument(
   return envelope(paths, { ...(c ? schemasReachable(c, roots) : {}), ...schemas });
 }
 
-async function sha512Hex(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-512", new TextEncoder().encode(text));
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("").toUpperCase();
+function sha512Hex(text: string): string {
+  return createHash("sha512").update(text).digest("hex").toUpperCase();
 }
 
-interface Rendered {
-  text: string;
+/**
+ * A document's hash and, rendered on first read, its text. The hash is taken over what the document
+ * is built from (the contract's digest and the group version; the CRDs' names and resourceVersions),
+ * so the index costs no rendering; like the API server's, it changes exactly when the document does.
+ */
+interface Entry {
   hash: string;
+  text: () => string;
 }
 
-/** Built-in documents never change within a process: rendered once each. */
-const builtinCache = new Map<string, Promise<Rendered | undefined>>();
+function entry(inputs: string, render: () => Json): Entry {
+  let text: string | undefined;
+  return { hash: sha512Hex(inputs), text: () => text ??= JSON.stringify(render()) };
+}
+
+/** Built-in documents never change within a process: one entry each. */
+const builtinCache = new Map<string, Entry | undefined>();
 
 /** Renders (and caches) documents for the served group versions; answers `/openapi/v3` requests. */
 export class OpenApiV3 {
   /** Custom documents by group version, valid while the CRDs' resourceVersions stay the same. */
-  #custom = new Map<string, { key: string; rendered: Promise<Rendered> }>();
+  #custom = new Map<string, Entry>();
 
   constructor(readonly source: OpenApiSource) {}
 
@@ -289,33 +305,37 @@ export class OpenApiV3 {
     return gvs;
   }
 
-  #render(path: string, types: ResourceType[]): Promise<Rendered | undefined> {
+  #entry(path: string, types: ResourceType[]): Entry | undefined {
     const custom = types.filter((t) => t.crd !== undefined);
     if (custom.length === 0) {
-      let cached = builtinCache.get(path);
-      if (!cached) {
+      if (!builtinCache.has(path)) {
         const c = kubernetesContract();
-        const doc = c ? renderBuiltinDocument(c, types[0]!.group, types[0]!.version) : undefined;
-        cached = doc ? rendered(doc) : Promise.resolve(undefined);
-        builtinCache.set(path, cached);
+        const { group, version } = types[0]!;
+        builtinCache.set(
+          path,
+          c && renderBuiltinDocument(c, group, version, { probe: true })
+            ? entry(`${c.digest}/${path}`, () => renderBuiltinDocument(c, group, version)!)
+            : undefined,
+        );
       }
-      return cached;
+      return builtinCache.get(path);
     }
     const key = custom.map((t) =>
-      `${t.crd}@${String((this.source.crd(t.crd!)?.metadata as Json | undefined)?.resourceVersion)}`
+      `${t.crd}/${t.version}@${String((this.source.crd(t.crd!)?.metadata as Json | undefined)?.resourceVersion)}`
     ).join(",");
+    const inputs = `${kubernetesContract()?.digest ?? ""}/${path}/${key}`;
     const hit = this.#custom.get(path);
-    if (hit?.key === key) return hit.rendered;
-    const doc = rendered(renderCustomDocument(kubernetesContract(), custom, (name) => this.source.crd(name)));
-    this.#custom.set(path, { key, rendered: doc });
-    return doc;
+    if (hit?.hash === sha512Hex(inputs)) return hit;
+    const fresh = entry(inputs, () => renderCustomDocument(kubernetesContract(), custom, (n) => this.source.crd(n)));
+    this.#custom.set(path, fresh);
+    return fresh;
   }
 
   /** The index: every served group version with the URL (and hash) of its document. */
-  async index(): Promise<Json> {
+  index(): Json {
     const paths: Json = {};
     for (const [path, types] of this.#groupVersions()) {
-      const doc = await this.#render(path, types);
+      const doc = this.#entry(path, types);
       if (doc) paths[path] = { serverRelativeURL: `/openapi/v3/${path}?hash=${doc.hash}` };
     }
     return { paths };
@@ -325,7 +345,7 @@ export class OpenApiV3 {
    * Answers `GET /openapi/v3[/<gv>]`, or undefined when the path is not one of them. As kube-openapi's
    * handler: a stale `hash` redirects to the current one (301), a current one may be cached forever.
    */
-  async serve(req: Request, url: URL): Promise<Response | undefined> {
+  serve(req: Request, url: URL): Response | undefined {
     const path = url.pathname.replace(/\/+$/, "");
     if (path !== "/openapi/v3" && !path.startsWith("/openapi/v3/")) return undefined;
     if (!acceptsJson(req.headers.get("accept"))) {
@@ -335,11 +355,11 @@ export class OpenApiV3 {
       });
     }
     if (path === "/openapi/v3") {
-      return new Response(JSON.stringify(await this.index()), { headers: { "content-type": JSON_TYPE } });
+      return new Response(JSON.stringify(this.index()), { headers: { "content-type": JSON_TYPE } });
     }
     const gvPath = path.slice("/openapi/v3/".length);
     const types = this.#groupVersions().get(gvPath);
-    const doc = types ? await this.#render(gvPath, types) : undefined;
+    const doc = types ? this.#entry(gvPath, types) : undefined;
     if (!doc) return new Response("404 page not found\n", { status: 404, headers: { "content-type": "text/plain" } });
     const hash = url.searchParams.get("hash");
     if (hash !== null && hash !== doc.hash) {
@@ -351,13 +371,8 @@ export class OpenApiV3 {
       "cache-control": hash === null ? "no-cache, private" : "public, immutable",
     };
     if (req.headers.get("if-none-match") === `"${doc.hash}"`) return new Response(null, { status: 304, headers });
-    return new Response(doc.text, { headers });
+    return new Response(doc.text(), { headers });
   }
-}
-
-async function rendered(doc: Json): Promise<Rendered> {
-  const text = JSON.stringify(doc);
-  return { text, hash: await sha512Hex(text) };
 }
 
 /** Whether an Accept header admits JSON (absent, `*\/*`, `application/*` or `application/json`). */

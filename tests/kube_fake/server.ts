@@ -186,7 +186,7 @@ export class FakeKubeHandler {
       }
       if (path === "/api") return json(200, renderCoreVersions(this.options.serverAddress()));
       if (path === "/apis") return json(200, renderGroupList(registry));
-      const openapi = await this.#openapi.serve(req, url);
+      const openapi = this.#openapi.serve(req, url);
       if (openapi) return openapi;
     }
     const parts = path.split("/").filter((p) => p !== "").map(decodeURIComponent);
@@ -211,7 +211,15 @@ export class FakeKubeHandler {
       throw notFoundPath(path);
     }
     const route = this.#resolve(group, version, rest, path);
-    this.#authorize(user, resourceAttributes(req.method, url.searchParams, route));
+    const attributes = resourceAttributes(req.method, url.searchParams, route);
+    this.#authorize(user, attributes);
+    // A type served without a verb (ComponentStatus: get and list only) refuses it, as the API server does.
+    const mainVerb = attributes.verb === "deletecollection" || route.subresource !== undefined
+      ? undefined
+      : attributes.verb;
+    if (route.rt.verbs && mainVerb !== undefined && !route.rt.verbs.includes(mainVerb)) {
+      throw methodNotAllowed(req.method);
+    }
     if (route.rt.createOnly) {
       if (req.method !== "POST" || route.name !== undefined) throw methodNotAllowed(req.method);
       const mode = this.options.authorization ?? "AlwaysAllow";
