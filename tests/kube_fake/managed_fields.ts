@@ -6,6 +6,7 @@
  */
 import { groupVersionOf, type ResourceType } from "./resources.ts";
 import type { KubeObj } from "./object_meta.ts";
+import { stableStringify } from "./patch.ts";
 
 /** Options of a write through the REST surface. */
 export interface WriteOptions {
@@ -22,7 +23,7 @@ export interface WriteOptions {
 }
 
 /** A minimal `fieldsV1` tree (`f:<key>` per object field; lists are leaves). */
-function fieldsOf(value: unknown): Record<string, unknown> {
+export function fieldsOf(value: unknown): Record<string, unknown> {
   if (typeof value !== "object" || value === null || Array.isArray(value)) return {};
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value)) {
@@ -40,9 +41,36 @@ function fieldsOf(value: unknown): Record<string, unknown> {
   return out;
 }
 
+/** The part of `next` that differs from `before` (object keys recursed, anything else whole). */
+function changedPart(before: unknown, next: unknown): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (typeof next !== "object" || next === null || Array.isArray(next)) return out;
+  const old = (typeof before === "object" && before !== null && !Array.isArray(before) ? before : {}) as Record<
+    string,
+    unknown
+  >;
+  for (const [key, value] of Object.entries(next)) {
+    if (stableStringify(value) === stableStringify(old[key])) continue;
+    const nested = typeof value === "object" && value !== null && !Array.isArray(value);
+    out[key] = nested && typeof old[key] === "object" && old[key] !== null ? changedPart(old[key], value) : value;
+  }
+  return out;
+}
+
+/** The union of two `fieldsV1` trees. */
+function unionFields(a: unknown, b: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...(typeof a === "object" && a !== null ? a as Record<string, unknown> : {}) };
+  for (const [key, value] of Object.entries(b)) {
+    out[key] = key in out ? unionFields(out[key], value as Record<string, unknown>) : value;
+  }
+  return out;
+}
+
 /**
- * The managedFields after a write of `applied` by `options.fieldManager` at `time`: the manager's
- * entry for the same operation and subresource is replaced, or added. Undefined when there are none.
+ * The managedFields after a write of `applied` by `options.fieldManager` at `time`. An Apply
+ * entry is replaced by the applied configuration's fields; an Update (`before`: the object before
+ * the write) adds the fields whose values it changed to what the manager owned, as the API server
+ * tracks ownership. Undefined when there are no entries.
  */
 export function updateManagedFields(
   previous: unknown,
@@ -50,23 +78,73 @@ export function updateManagedFields(
   rt: ResourceType,
   applied: KubeObj,
   time: string,
+  before?: KubeObj,
 ): unknown[] | undefined {
   const entries = Array.isArray(previous) ? [...previous] as Record<string, unknown>[] : [];
   if (!options.fieldManager) return entries.length > 0 ? entries : undefined;
   const operation = options.operation ?? "Update";
+  const scoped = (obj: KubeObj | undefined) => options.subresource === "status" ? { status: obj?.status } : obj;
+  const index = entries.findIndex((e) =>
+    e.manager === options.fieldManager && e.operation === operation &&
+    (e.subresource ?? "") === (options.subresource ?? "")
+  );
+  const fieldsV1 = operation === "Update" && before !== undefined
+    ? unionFields(entries[index]?.fieldsV1, fieldsOf(changedPart(scoped(before), scoped(applied))))
+    : fieldsOf(scoped(applied));
+  if (Object.keys(fieldsV1).length === 0 && index < 0) return entries.length > 0 ? entries : undefined;
   const entry: Record<string, unknown> = {
     manager: options.fieldManager,
     operation,
     apiVersion: groupVersionOf(rt),
     time,
     fieldsType: "FieldsV1",
-    fieldsV1: fieldsOf(options.subresource === "status" ? { status: applied.status } : applied),
+    fieldsV1,
   };
   if (options.subresource) entry.subresource = options.subresource;
-  const index = entries.findIndex((e) =>
-    e.manager === entry.manager && e.operation === operation && (e.subresource ?? "") === (entry.subresource ?? "")
-  );
   if (index >= 0) entries[index] = entry;
   else entries.push(entry);
   return entries;
+}
+
+type Fields = Record<string, unknown>;
+
+function isTree(value: unknown): value is Fields {
+  return typeof value === "object" && value !== null && !Array.isArray(value) && Object.keys(value).length > 0;
+}
+
+/**
+ * Server-side apply's removal rule: a field the manager applied last time and leaves out now is
+ * removed from `merged`, unless another manager also owns it (then only this manager's claim goes).
+ * `previous` is the managedFields before the write; `applied` the new apply configuration.
+ * Works on object keys; lists are leaves (replaced whole by the merge), as {@link fieldsOf} records them.
+ */
+export function removeDisownedFields(
+  merged: KubeObj,
+  previous: unknown,
+  manager: string,
+  applied: KubeObj,
+  subresource?: string,
+): void {
+  const entries = Array.isArray(previous) ? previous as Record<string, unknown>[] : [];
+  const isMine = (e: Record<string, unknown>) =>
+    e.manager === manager && e.operation === "Apply" && (e.subresource ?? "") === (subresource ?? "");
+  const mine = entries.find(isMine)?.fieldsV1;
+  if (!isTree(mine)) return;
+  const others = entries.filter((e) => !isMine(e)).map((e) => e.fieldsV1).filter(isTree);
+  const prune = (target: Fields, before: Fields, now: Fields, owners: Fields[]) => {
+    for (const [key, sub] of Object.entries(before)) {
+      if (!key.startsWith("f:")) continue;
+      const field = key.slice(2);
+      const stillOwned = owners.map((o) => o[key]).filter((o) => o !== undefined) as Fields[];
+      if (!(key in now)) {
+        if (stillOwned.length === 0) delete target[field];
+        continue;
+      }
+      const child = target[field];
+      if (isTree(sub) && isTree(now[key]) && typeof child === "object" && child !== null && !Array.isArray(child)) {
+        prune(child as Fields, sub, now[key] as Fields, stillOwned.filter(isTree));
+      }
+    }
+  };
+  prune(merged, mine, fieldsOf(applied), others);
 }

@@ -35,9 +35,21 @@ export function comparable(obj: KubeObj): string {
   return stableStringify(copy);
 }
 
-/** True when the generation-relevant parts (everything but metadata and status) of two objects differ. */
-export function specChanged(next: KubeObj, old: KubeObj): boolean {
-  return stableStringify(withoutMetaAndStatus(next)) !== stableStringify(withoutMetaAndStatus(old));
+/**
+ * True when a write bumps `metadata.generation`, as the API server's update strategies decide:
+ * everything but metadata and status changed; for a custom resource without a status subresource
+ * status counts too (it is then an ordinary field); for a Deployment its annotations count too
+ * (they are copied to its ReplicaSets, pkg/registry/apps/deployment/strategy.go).
+ */
+export function specChanged(next: KubeObj, old: KubeObj, rt?: ResourceType): boolean {
+  if (stableStringify(withoutMetaAndStatus(next)) !== stableStringify(withoutMetaAndStatus(old))) return true;
+  if (rt?.crd !== undefined && !rt.hasStatus && stableStringify(next.status) !== stableStringify(old.status)) {
+    return true;
+  }
+  if (rt?.group === "apps" && rt.kind === "Deployment") {
+    return stableStringify(metaOf(next).annotations ?? {}) !== stableStringify(metaOf(old).annotations ?? {});
+  }
+  return false;
 }
 
 /** A copy of a stored object with the apiVersion and kind of the type it is read as (listed first). */

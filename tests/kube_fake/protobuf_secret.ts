@@ -14,6 +14,7 @@ import {
   stringField,
   WireType,
 } from "../../src/talos/messages/codec.ts";
+import { Buffer } from "node:buffer";
 import { KubeStatusError } from "./status.ts";
 import type { KubeObj } from "./object_meta.ts";
 
@@ -98,7 +99,7 @@ function decodeObjectMeta(bytes: Uint8Array): Record<string, unknown> {
 }
 
 function base64(bytes: Uint8Array): string {
-  return btoa(Array.from(bytes, (b) => String.fromCharCode(b)).join(""));
+  return Buffer.from(bytes).toString("base64"); // release Secrets hold hundreds of kB: no per-byte strings
 }
 
 /** The Secret as JSON would carry it (`data` base64); 415 for any other protobuf kind. */

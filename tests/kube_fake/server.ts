@@ -20,6 +20,11 @@ import { authorize, type RequestAttributes, reviewSelfSubjectAccess } from "./rb
 import { decodeSelfSubjectAccessReview } from "./protobuf_review.ts";
 import type { FakeKubeStore, KubeObj, WatchEvent } from "./store.ts";
 import { OpenApiV3 } from "./openapi_v3.ts";
+import {
+  AGGREGATED_DISCOVERY_TYPE,
+  renderAggregatedDiscovery,
+  wantsAggregatedDiscovery,
+} from "./aggregated_discovery.ts";
 import { decodeProtobufSecret } from "./protobuf_secret.ts";
 
 /** One request the fake received, for assertions. */
@@ -183,6 +188,11 @@ export class FakeKubeHandler {
       if (path === "/version") return json(200, renderVersion(this.options.kubernetesVersion));
       if (path === "/healthz" || path === "/livez" || path === "/readyz") {
         return new Response("ok", { headers: { "content-type": "text/plain" } });
+      }
+      if ((path === "/api" || path === "/apis") && wantsAggregatedDiscovery(req.headers.get("accept"))) {
+        return new Response(JSON.stringify(renderAggregatedDiscovery(registry, path === "/api")), {
+          headers: { "content-type": AGGREGATED_DISCOVERY_TYPE },
+        });
       }
       if (path === "/api") return json(200, renderCoreVersions(this.options.serverAddress()));
       if (path === "/apis") return json(200, renderGroupList(registry));

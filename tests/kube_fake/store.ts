@@ -12,7 +12,7 @@ import { alreadyExists, badRequest, conflict, notFound } from "./status.ts";
 import { applyMergePatch } from "./patch.ts";
 import { admitNewName, checkApplyPatch, requireNameMatchesUrl, requireObjectBody } from "./admission.ts";
 import { comparable, type KubeObj, metaOf, normalizeSecret, specChanged, stampObject } from "./object_meta.ts";
-import { updateManagedFields, type WriteOptions } from "./managed_fields.ts";
+import { removeDisownedFields, updateManagedFields, type WriteOptions } from "./managed_fields.ts";
 import { validateCrd } from "./crd_schemas.ts";
 import { ObjectTable } from "./object_table.ts";
 import { validateBuiltinApplyPatch, validateBuiltinObject } from "./openapi_validation.ts";
@@ -54,8 +54,14 @@ export class FakeKubeStore {
     return this.#table.now();
   }
 
-  #managedFields(previous: unknown, options: WriteOptions, rt: ResourceType, applied: KubeObj): unknown[] | undefined {
-    return updateManagedFields(previous, options, rt, applied, this.#table.timestamp());
+  #managedFields(
+    previous: unknown,
+    options: WriteOptions,
+    rt: ResourceType,
+    applied: KubeObj,
+    before?: KubeObj,
+  ): unknown[] | undefined {
+    return updateManagedFields(previous, options, rt, applied, this.#table.timestamp(), before);
   }
 
   /**
@@ -174,11 +180,11 @@ export class FakeKubeStore {
       }
     }
     const nextMeta = metaOf(next);
-    const managed = this.#managedFields(nextMeta.managedFields, options, rt, written);
+    const managed = this.#managedFields(nextMeta.managedFields, options, rt, written, old);
     if (managed) nextMeta.managedFields = managed;
     nextMeta.resourceVersion = oldMeta.resourceVersion;
     if (comparable(next) === comparable(old)) return stampObject(rt, old);
-    if (specChanged(next, old)) nextMeta.generation = Number(oldMeta.generation ?? 0) + 1;
+    if (specChanged(next, old, rt)) nextMeta.generation = Number(oldMeta.generation ?? 0) + 1;
     if (rt.kind === "CustomResourceDefinition" && options.subresource === undefined) validateCrd(rt, next);
     this.#table.crds.validate(rt, next, name);
     if (options.dryRun) return stampObject(rt, next);
@@ -213,6 +219,7 @@ export class FakeKubeStore {
       return { object: this.create(rt, namespace, toCreate, writeOptions), created: true };
     }
     const merged = applyMergePatch(current, body) as KubeObj;
+    removeDisownedFields(merged, metaOf(current).managedFields, options.fieldManager!, body, options.subresource);
     const mergedMeta = metaOf(merged);
     const appliedRv = metaOf(body).resourceVersion;
     mergedMeta.resourceVersion = appliedRv ?? metaOf(current).resourceVersion;
@@ -311,7 +318,7 @@ export class FakeKubeStore {
     const oldMeta = old ? metaOf(old) : undefined;
     meta.uid = oldMeta?.uid ?? crypto.randomUUID();
     meta.creationTimestamp = oldMeta?.creationTimestamp ?? this.#table.timestamp();
-    meta.generation = oldMeta ? Number(oldMeta.generation ?? 1) + (specChanged(next, old!) ? 1 : 0) : 1;
+    meta.generation = oldMeta ? Number(oldMeta.generation ?? 1) + (specChanged(next, old!, rt) ? 1 : 0) : 1;
     meta.resourceVersion = this.#table.nextRv();
     if (rt.kind === "CustomResourceDefinition") this.#table.activateCrd(next);
     this.#table.set(rt, old ? "MODIFIED" : "ADDED", ns, name, next);
