@@ -26,6 +26,7 @@ import {
   wantsAggregatedDiscovery,
 } from "./aggregated_discovery.ts";
 import { decodeProtobufSecret } from "./protobuf_secret.ts";
+import { propagationPolicyOf } from "./garbage_collector.ts";
 
 /** One request the fake received, for assertions. */
 export interface RecordedRequest {
@@ -292,11 +293,14 @@ export class FakeKubeHandler {
           return withWarnings(json(201, created), warnings);
         }
         case "DELETE": {
-          await req.body?.cancel();
+          const propagationPolicy = await propagationPolicyOf(req, q);
           const doomed = this.store.list(rt, namespace, matches);
           for (const obj of doomed) {
             const meta = obj.metadata as Record<string, unknown>;
-            this.store.delete(rt, namespace ?? String(meta.namespace ?? ""), String(meta.name), { dryRun });
+            this.store.delete(rt, namespace ?? String(meta.namespace ?? ""), String(meta.name), {
+              dryRun,
+              propagationPolicy,
+            });
           }
           return json(200, this.#listBody(rt, namespace, () => false, doomed));
         }
@@ -325,10 +329,11 @@ export class FakeKubeHandler {
           await this.#patch(req, q, route, name, { subresource: sub, dryRun, fieldManager, fieldValidation, warnings }),
           warnings,
         );
-      case "DELETE":
-        await req.body?.cancel();
+      case "DELETE": {
+        const propagationPolicy = await propagationPolicyOf(req, q);
         if (sub) throw methodNotAllowed(req.method);
-        return json(200, this.store.delete(rt, namespace, name, { dryRun }));
+        return json(200, this.store.delete(rt, namespace, name, { dryRun, propagationPolicy }));
+      }
       default:
         throw methodNotAllowed(req.method);
     }

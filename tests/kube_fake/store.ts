@@ -18,6 +18,7 @@ import { ObjectTable } from "./object_table.ts";
 import { validateBuiltinApplyPatch, validateBuiltinObject } from "./openapi_validation.ts";
 import { toStoredForm } from "./event_versions.ts";
 import { validateEventCreate } from "./event_validation.ts";
+import { collectDependents, type PropagationPolicy } from "./garbage_collector.ts";
 import type { WatchEvent } from "./watch_hub.ts";
 
 export type { KubeObj } from "./object_meta.ts";
@@ -192,6 +193,7 @@ export class FakeKubeStore {
     const finalizers = nextMeta.finalizers as unknown[] | undefined;
     if (nextMeta.deletionTimestamp && (!finalizers || finalizers.length === 0)) {
       this.#table.remove(rt, ns, name, next);
+      this.#collect(nextMeta, undefined);
       return stampObject(rt, next);
     }
     if (rt.kind === "CustomResourceDefinition") this.#table.activateCrd(next);
@@ -226,8 +228,16 @@ export class FakeKubeStore {
     return { object: this.update(rt, namespace, name, merged, writeOptions), created: false };
   }
 
-  /** Deletes an object as `DELETE` does: with finalizers it only gets a deletionTimestamp. */
-  delete(rt: ResourceType, namespace: string | undefined, name: string, options: { dryRun?: boolean } = {}): KubeObj {
+  /**
+   * Deletes an object as `DELETE` does: with finalizers it only gets a deletionTimestamp. Once gone,
+   * its dependents are deleted or orphaned by `propagationPolicy` (garbage_collector.ts).
+   */
+  delete(
+    rt: ResourceType,
+    namespace: string | undefined,
+    name: string,
+    options: { dryRun?: boolean; propagationPolicy?: PropagationPolicy } = {},
+  ): KubeObj {
     const ns = rt.namespaced ? namespace ?? "" : "";
     const old = this.#table.stored(rt, ns, name);
     if (!old) throw notFound(rt, name);
@@ -246,7 +256,31 @@ export class FakeKubeStore {
     }
     meta.resourceVersion = this.#table.nextRv();
     this.#table.remove(rt, ns, name, next);
+    this.#collect(meta, options.propagationPolicy);
     return stampObject(rt, next);
+  }
+
+  #collect(ownerMeta: Record<string, unknown>, policy: PropagationPolicy | undefined): void {
+    if (typeof ownerMeta.uid !== "string") return;
+    collectDependents(
+      {
+        types: () => this.registry.all(),
+        list: (rt, matches) => this.list(rt, undefined, matches),
+        remove: (rt, obj) => {
+          const m = metaOf(obj);
+          if (this.get(rt, m.namespace as string | undefined, String(m.name))) {
+            this.delete(rt, m.namespace as string | undefined, String(m.name), { propagationPolicy: policy });
+          }
+        },
+        replace: (rt, obj) => {
+          const m = metaOf(obj);
+          delete m.resourceVersion;
+          this.update(rt, m.namespace as string | undefined, String(m.name), obj, { fieldValidation: "Ignore" });
+        },
+      },
+      ownerMeta.uid,
+      policy,
+    );
   }
 
   /**
