@@ -24,6 +24,22 @@ const VERB_OF_ACTION: Record<string, string> = {
   watchlist: "watch",
 };
 
+/**
+ * Short names of the served types the hand table (resources.ts) does not list; the OpenAPI document
+ * has none (they come from each type's REST storage in kube-apiserver).
+ */
+const MORE_SHORT_NAMES: Record<string, string[]> = {
+  "/componentstatuses": ["cs"],
+  "/endpoints": ["ep"],
+  "/limitranges": ["limits"],
+  "/replicationcontrollers": ["rc"],
+  "/resourcequotas": ["quota"],
+  "autoscaling/horizontalpodautoscalers": ["hpa"],
+  "certificates.k8s.io/certificatesigningrequests": ["csr"],
+  "networking.k8s.io/networkpolicies": ["netpol"],
+  "scheduling.k8s.io/priorityclasses": ["pc"],
+};
+
 interface Found {
   group: string;
   version: string;
@@ -127,7 +143,7 @@ export function builtinTypesFromContract(hand: readonly ResourceType[]): Resourc
       kind: f.kind,
       listKind: `${f.kind}List`,
       namespaced: f.namespaced,
-      shortNames: known?.shortNames ?? [],
+      shortNames: known?.shortNames ?? MORE_SHORT_NAMES[`${f.group}/${f.resource}`] ?? [],
       hasStatus: f.hasStatus,
       verbs: [...f.verbs].sort(),
       ...(createOnly ? { createOnly: true } : {}),

@@ -84,9 +84,13 @@ function schemasReachable(c: KubernetesContract, roots: Set<string>): Record<str
   return Object.fromEntries(Object.entries(schemas).sort(([a], [b]) => a.localeCompare(b)));
 }
 
+/** A parameter with a `#/parameters/` ref replaced by the shared parameter it names. */
+function resolveParameter(c: KubernetesContract, raw: Json): Json {
+  return typeof raw.$ref === "string" ? c.parameters[raw.$ref.replace(/^#\/parameters\//, "")] ?? raw : raw;
+}
+
 function convertParameter(c: KubernetesContract, raw: Json): Json {
-  const p = typeof raw.$ref === "string" ? c.parameters[raw.$ref.replace(/^#\/parameters\//, "")] ?? raw : raw;
-  const { type, uniqueItems, format, items, ...rest } = p as Json;
+  const { type, uniqueItems, format, items, ...rest } = resolveParameter(c, raw);
   const schema: Json = { type };
   if (uniqueItems !== undefined) schema.uniqueItems = uniqueItems;
   if (format !== undefined) schema.format = format;
@@ -102,7 +106,7 @@ function convertOperation(c: KubernetesContract, op: Operation): Json {
     const p = convertParameter(c, raw);
     if (p.in === "body") {
       const mimes = consumes?.filter((m) => m !== "*/*") ?? [];
-      const schema = convertSchema((typeof raw.$ref === "string" ? c.parameters[raw.$ref.slice(13)] : raw)?.schema);
+      const schema = convertSchema(resolveParameter(c, raw).schema);
       out.requestBody = {
         content: Object.fromEntries((mimes.length > 0 ? mimes : ["*/*"]).map((m) => [m, { schema }])),
         required: p.required ?? false,
@@ -142,18 +146,19 @@ function envelope(paths: Json, schemas: Record<string, unknown>): Json {
   };
 }
 
-/** The v3 document of a built-in group version (converted from the v2 contract), or undefined. */
-export function renderBuiltinDocument(
-  c: KubernetesContract,
-  group: string,
-  version: string,
-  options: { probe?: boolean } = {},
-): Json | undefined {
+/** The v2 paths of a built-in group version (`/api/v1/...` or `/apis/<g>/<v>/...`). */
+function builtinPaths(c: KubernetesContract, group: string, version: string): [string, Json][] {
   const prefix = `/${documentPath({ group, version })}/`;
+  return Object.entries(c.paths).filter(([path]) => path.startsWith(prefix) || `${path}/` === prefix) as [
+    string,
+    Json,
+  ][];
+}
+
+/** The v3 document of a built-in group version (converted from the v2 contract), or undefined. */
+export function renderBuiltinDocument(c: KubernetesContract, group: string, version: string): Json | undefined {
   const paths: Json = {};
-  for (const [path, item] of Object.entries(c.paths)) {
-    if (!path.startsWith(prefix) && `${path}/` !== prefix) continue;
-    if (options.probe) return {}; // only whether the group version has paths at all
+  for (const [path, item] of builtinPaths(c, group, version)) {
     const converted: Json = {};
     for (const [method, op] of Object.entries(item)) {
       converted[method] = method === "parameters"
@@ -313,7 +318,7 @@ export class OpenApiV3 {
         const { group, version } = types[0]!;
         builtinCache.set(
           path,
-          c && renderBuiltinDocument(c, group, version, { probe: true })
+          c && builtinPaths(c, group, version).length > 0
             ? entry(`${c.digest}/${path}`, () => renderBuiltinDocument(c, group, version)!)
             : undefined,
         );
