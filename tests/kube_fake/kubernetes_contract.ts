@@ -56,7 +56,7 @@ export interface KubernetesContract {
 
 let contract: KubernetesContract | null | undefined;
 
-/** The contract, parsed on the first call of the process (100–200 ms), or null when the file is absent. */
+/** The contract, parsed on the first call of the process (about 120 ms: read 60, parse 60), or null when the file is absent. */
 export function kubernetesContract(): KubernetesContract | null {
   if (contract !== undefined) return contract;
   let text: string;
@@ -73,6 +73,15 @@ export function kubernetesContract(): KubernetesContract | null {
       byGvk.set(`${gvk.group}/${gvk.version}/${gvk.kind}`, name);
     }
   }
-  const digest = createHash("sha512").update(text).digest("hex");
-  return contract = { definitions: doc.definitions, paths: doc.paths, parameters: doc.parameters, byGvk, digest };
+  let digest: string | undefined;
+  return contract = {
+    definitions: doc.definitions,
+    paths: doc.paths,
+    parameters: doc.parameters,
+    byGvk,
+    // About 30 ms: taken only when an OpenAPI index is first served, not by every fake that starts.
+    get digest() {
+      return digest ??= createHash("sha512").update(text).digest("hex");
+    },
+  };
 }
