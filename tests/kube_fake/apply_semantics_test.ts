@@ -118,3 +118,42 @@ Deno.test(requires([KUBERNETES_OPENAPI], {
     }
   },
 }));
+
+Deno.test(requires([KUBERNETES_OPENAPI], {
+  name: "server-side apply refuses to change a field another manager owns (409) unless forced, then owns it",
+  fn: async () => {
+    const api = await startFakeKubeApi();
+    const path = "/apis/apps/v1/namespaces/default/deployments/app";
+    const send = async (query: string, body: unknown, type = "application/apply-patch+yaml") => {
+      const res = await fetch(`${api.url}${path}?${query}`, {
+        method: "PATCH",
+        headers: { "content-type": type },
+        body: JSON.stringify(body),
+      });
+      return { status: res.status, body: await res.json() as Json };
+    };
+    try {
+      assertEquals((await send("fieldManager=helm", deployment({}, {}, 2))).status, 201);
+      const scaled = await send(
+        "fieldManager=kubectl-scale",
+        { spec: { replicas: 3 } },
+        "application/merge-patch+json",
+      );
+      assertEquals(scaled.status, 200);
+      const same = await send("fieldManager=helm", deployment({}, {}, 3));
+      assertEquals(same.status, 200, "the value kubectl-scale set: shared, no conflict");
+      const refused = await send("fieldManager=helm&force=false", deployment({}, {}, 2));
+      assertEquals([refused.status, refused.body.reason, refused.body.message], [
+        409,
+        "Conflict",
+        'Apply failed with 1 conflict: conflict with "kubectl-scale" using apps/v1: .spec.replicas',
+      ]);
+      const forced = await send("fieldManager=helm&force=true", deployment({}, {}, 2));
+      assertEquals([forced.status, (forced.body.spec as Json).replicas], [200, 2]);
+      const managers = ((forced.body.metadata as Json).managedFields as { manager: string }[]).map((m) => m.manager);
+      assertEquals(managers, ["helm"], "kubectl-scale owned nothing else and is gone");
+    } finally {
+      await api.close();
+    }
+  },
+}));

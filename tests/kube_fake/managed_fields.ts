@@ -52,7 +52,13 @@ function changedPart(before: unknown, next: unknown): Record<string, unknown> {
   for (const [key, value] of Object.entries(next)) {
     if (stableStringify(value) === stableStringify(old[key])) continue;
     const nested = typeof value === "object" && value !== null && !Array.isArray(value);
-    out[key] = nested && typeof old[key] === "object" && old[key] !== null ? changedPart(old[key], value) : value;
+    if (!nested || typeof old[key] !== "object" || old[key] === null) {
+      out[key] = value;
+      continue;
+    }
+    // Only removed keys below: the remover gains no field (an empty object would read as owning the whole map).
+    const part = changedPart(old[key], value);
+    if (Object.keys(part).length > 0) out[key] = part;
   }
   return out;
 }

@@ -18,6 +18,7 @@ import { ObjectTable } from "./object_table.ts";
 import { validateBuiltinApplyPatch, validateBuiltinObject } from "./openapi_validation.ts";
 import { toStoredForm } from "./event_versions.ts";
 import { validateEventCreate } from "./event_validation.ts";
+import { applyConflictError, findApplyConflicts, takeOwnership } from "./apply_conflicts.ts";
 import { collectDependents, type PropagationPolicy } from "./garbage_collector.ts";
 import type { WatchEvent } from "./watch_hub.ts";
 
@@ -220,8 +221,12 @@ export class FakeKubeStore {
       metaOf(toCreate).name = name;
       return { object: this.create(rt, namespace, toCreate, writeOptions), created: true };
     }
+    const owners = metaOf(current).managedFields;
+    const conflicts = findApplyConflicts(owners, options.fieldManager!, body, current, options.subresource);
+    if (conflicts.length > 0 && !options.force) throw applyConflictError(conflicts);
     const merged = applyMergePatch(current, body) as KubeObj;
-    removeDisownedFields(merged, metaOf(current).managedFields, options.fieldManager!, body, options.subresource);
+    removeDisownedFields(merged, owners, options.fieldManager!, body, options.subresource);
+    if (conflicts.length > 0) metaOf(merged).managedFields = takeOwnership(owners, conflicts);
     const mergedMeta = metaOf(merged);
     const appliedRv = metaOf(body).resourceVersion;
     mergedMeta.resourceVersion = appliedRv ?? metaOf(current).resourceVersion;
