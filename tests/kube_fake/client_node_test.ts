@@ -19,7 +19,19 @@ const CRD = {
     group: "example.com",
     scope: "Cluster",
     names: { plural: "things", singular: "thing", kind: "Thing", listKind: "ThingList" },
-    versions: [{ name: "v1", served: true, storage: true, schema: { openAPIV3Schema: { type: "object" } } }],
+    versions: [{
+      name: "v1",
+      served: true,
+      storage: true,
+      // A field the schema does not declare is unknown to the API server (pruned, or refused when strict).
+      // client-node's typed serializer knows the extension by its TypeScript name only.
+      schema: {
+        openAPIV3Schema: {
+          type: "object",
+          properties: { spec: { type: "object", x_kubernetes_preserve_unknown_fields: true } },
+        },
+      },
+    }],
   },
 };
 

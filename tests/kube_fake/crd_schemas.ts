@@ -35,6 +35,13 @@ export function validateCrd(rt: ResourceType, crd: KubeObj): void {
 export class CrdSchemas {
   /** Compiled openAPIV3Schema per served custom resource version (`<crd>/<version>`). */
   #validators = new Map<string, Validator>();
+  /** The openAPIV3Schema itself per served custom resource version, for unknown fields. */
+  #schemas = new Map<string, Record<string, unknown>>();
+
+  /** The structural schema of a custom resource version, or undefined (built-in type, or none declared). */
+  schemaOf(rt: ResourceType): Record<string, unknown> | undefined {
+    return rt.crd === undefined ? undefined : this.#schemas.get(`${rt.crd}/${rt.version}`);
+  }
 
   /** Rejects a custom resource its CRD's schema refuses, as the API server does (422 Invalid). */
   validate(rt: ResourceType, obj: KubeObj, name: string): void {
@@ -75,11 +82,13 @@ export class CrdSchemas {
     };
     const name = String(metaOf(crd).name ?? "");
     for (const key of [...this.#validators.keys()]) if (key.startsWith(`${name}/`)) this.#validators.delete(key);
+    for (const key of [...this.#schemas.keys()]) if (key.startsWith(`${name}/`)) this.#schemas.delete(key);
     for (const v of versions) {
       const schema = (v.schema as { openAPIV3Schema?: unknown } | undefined)?.openAPIV3Schema;
       if (!schema) continue;
       const ajv = new Ajv2020({ strict: false, allErrors: true, validateFormats: false });
       this.#validators.set(`${name}/${String(v.name)}`, ajv.compile(schema) as Validator);
+      this.#schemas.set(`${name}/${String(v.name)}`, schema as Record<string, unknown>);
     }
   }
 }

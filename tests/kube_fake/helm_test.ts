@@ -109,21 +109,38 @@ Deno.test(requires([HELM, KUBECTL, KUBERNETES_OPENAPI, CILIUM, CCM, CSI, METRICS
       };
       const ciliumDs = () => api.store.getObject("apps/v1", "DaemonSet", "cilium", "kube-system");
 
-      await t.step("kubectl server-side applies the Gateway API CRDs with validation on", async () => {
-        const applied = await kubectl("apply", "--server-side", "-f", GATEWAY_CRDS.path);
-        assertEquals(applied.code, 0, applied.stderr);
-        const crds = api.store.listObjects("apiextensions.k8s.io/v1", "CustomResourceDefinition")
-          .map((c) => String((c.metadata as { name: string }).name));
-        assertEquals(crds.filter((n) => n.endsWith(".gateway.networking.k8s.io")).length, 8);
-        assertOk(
-          api.store.getObject(
-            "admissionregistration.k8s.io/v1",
-            "ValidatingAdmissionPolicy",
-            "safe-upgrades.gateway.networking.k8s.io",
-          ),
-        );
-        assertEquals(api.store.listObjects("gateway.networking.k8s.io/v1", "GatewayClass"), []);
-      });
+      await t.step(
+        "kubectl server-side applies the Gateway API CRDs with validation on, then checks a GatewayClass",
+        async () => {
+          const applied = await kubectl("apply", "--server-side", "-f", GATEWAY_CRDS.path);
+          assertEquals(applied.code, 0, applied.stderr);
+          const crds = api.store.listObjects("apiextensions.k8s.io/v1", "CustomResourceDefinition")
+            .map((c) => String((c.metadata as { name: string }).name));
+          assertEquals(crds.filter((n) => n.endsWith(".gateway.networking.k8s.io")).length, 8);
+          assertOk(
+            api.store.getObject(
+              "admissionregistration.k8s.io/v1",
+              "ValidatingAdmissionPolicy",
+              "safe-upgrades.gateway.networking.k8s.io",
+            ),
+          );
+          // A custom resource is checked against its CRD's schema: an unknown field is refused, as a real server refuses it.
+          const gatewayClass = (extra: string) =>
+            `apiVersion: gateway.networking.k8s.io/v1\nkind: GatewayClass\nmetadata: {name: cilium}\n` +
+            `spec: {controllerName: io.cilium/gateway-controller${extra}}\n`;
+          await Deno.writeTextFile(`${dir}/typo.yaml`, gatewayClass(", controllerNmae: x"));
+          const typo = await kubectl("apply", "--server-side", "-f", `${dir}/typo.yaml`);
+          assertEquals(typo.code, 1);
+          assertIncludes(typo.stderr, ".spec.controllerNmae: field not declared in schema");
+          await Deno.writeTextFile(`${dir}/class.yaml`, gatewayClass(""));
+          const good = await kubectl("apply", "--server-side", "-f", `${dir}/class.yaml`);
+          assertEquals(good.code, 0, good.stderr);
+          assertEquals(
+            api.store.listObjects("gateway.networking.k8s.io/v1", "GatewayClass").map((g) => g.spec),
+            [{ controllerName: "io.cilium/gateway-controller" }],
+          );
+        },
+      );
 
       await t.step(
         "helm upgrade --install deploys the four charts (server-side apply, field manager helm)",

@@ -18,6 +18,7 @@ import { ObjectTable } from "./object_table.ts";
 import { validateBuiltinApplyPatch, validateBuiltinObject } from "./openapi_validation.ts";
 import { toStoredForm } from "./event_versions.ts";
 import { validateEventCreate } from "./event_validation.ts";
+import { checkCustomApplyPatch, checkCustomObject } from "./crd_unknown_fields.ts";
 import { applyConflictError, findApplyConflicts, takeOwnership } from "./apply_conflicts.ts";
 import { collectDependents, type PropagationPolicy } from "./garbage_collector.ts";
 import type { WatchEvent } from "./watch_hub.ts";
@@ -66,6 +67,13 @@ export class FakeKubeStore {
     return updateManagedFields(previous, options, rt, applied, this.#table.timestamp(), before);
   }
 
+  /** Refuses or prunes unknown and mistyped fields of an object being written (built-in or custom). */
+  #checkFields(rt: ResourceType, written: KubeObj, options: WriteOptions): void {
+    validateBuiltinObject(rt, written, options.fieldValidation ?? "Strict", options.warnings);
+    const schema = this.#table.crds.schemaOf(rt);
+    if (schema) checkCustomObject(schema, written, options.fieldValidation ?? "Strict", options.warnings);
+  }
+
   /**
    * A bearer token for ServiceAccount `namespace/name`, as the TokenRequest API issues it for a pod;
    * valid until the account is deleted. Throws 404 when the account does not exist.
@@ -98,7 +106,7 @@ export class FakeKubeStore {
       throw badRequest(`the kind in the data (${String(body.kind)}) does not match the expected kind (${rt.kind})`);
     }
     const written = structuredClone(body);
-    validateBuiltinObject(rt, written, options.fieldValidation ?? "Strict", options.warnings);
+    this.#checkFields(rt, written, options);
     const obj = toStoredForm(rt, written);
     normalizeSecret(rt, obj);
     const meta = metaOf(obj);
@@ -146,7 +154,7 @@ export class FakeKubeStore {
     const old = this.#table.stored(rt, ns, name);
     if (!old) throw notFound(rt, name);
     const written = structuredClone(body);
-    validateBuiltinObject(rt, written, options.fieldValidation ?? "Strict", options.warnings);
+    this.#checkFields(rt, written, options);
     const incoming = toStoredForm(rt, written);
     const inMeta = metaOf(incoming);
     requireNameMatchesUrl(inMeta.name, name);
@@ -212,6 +220,8 @@ export class FakeKubeStore {
   ): { object: KubeObj; created: boolean } {
     checkApplyPatch(rt, name, body, options.fieldManager);
     validateBuiltinApplyPatch(rt, body, rt.namespaced ? namespace : undefined);
+    const schema = this.#table.crds.schemaOf(rt);
+    if (schema) checkCustomApplyPatch(schema, rt, body, rt.namespaced ? namespace : undefined);
     const current = this.get(rt, namespace, name);
     // The patch was checked as a typed value above; the merged result needs no second check.
     const writeOptions: WriteOptions = { ...options, operation: "Apply", fieldValidation: "Ignore" };
