@@ -1,7 +1,10 @@
 /**
  * A fake Kubernetes API server for tests and the local cloud: a real HTTP(S) server speaking the
- * Kubernetes REST conventions (discovery, CRUD, merge/JSON patch, server-side apply, status
- * subresource, watch, live CRDs), backed by an in-memory {@link FakeKubeStore}.
+ * Kubernetes REST conventions (discovery, aggregated discovery, OpenAPI v3, CRUD, merge/JSON patch,
+ * server-side apply with field ownership and conflicts, status subresource, watch, live CRDs,
+ * garbage collection), backed by an in-memory {@link FakeKubeStore}. Every GA built-in type of
+ * Kubernetes v1.35 is served, derived from `../shared/contracts/kubernetes-openapi-v2.json`; the real
+ * Helm v4 and kubectl 1.35 are checked against it (helm_test.ts, kubectl_test.ts).
  *
  * ```ts
  * const api = await startFakeKubeApi();
