@@ -1,7 +1,7 @@
 import "reflect-metadata";
 import { assertEquals, assertMatch } from "../assert.ts";
 import { generateCa, issueCertificate } from "../../src/talos/pki.ts";
-import { renderOperatorManifests } from "../../src/addons/operator_manifests.ts";
+import { HELM_ROLE_NAME, renderOperatorManifests } from "../../src/addons/operator_manifests.ts";
 import { startFakeKubeApi } from "./mod.ts";
 import type { FakeKubeApi, KubeObj } from "./mod.ts";
 import { kubectlRequirement } from "./kubectl_binary.ts";
@@ -31,9 +31,14 @@ async function call(
   return { status: res.status, body: text.startsWith("{") ? JSON.parse(text) : { text } };
 }
 
-/** An RBAC API holding what apply installs for the operator, and a token of its service account. */
+/**
+ * An RBAC API holding what apply installs for the operator, and a token of its service account. Without
+ * `helm`, the binding of Helm's ClusterRole is left out: the tests then check the operator's own rules,
+ * which the binding to Helm's cluster-admin rights (ADR 0007) would otherwise hide.
+ */
 async function operatorCluster(
   tls?: { certPem: string; keyPem: string },
+  options: { helm?: boolean } = {},
 ): Promise<{ api: FakeKubeApi; token: string }> {
   const api = await startFakeKubeApi({ authorization: "RBAC", ...(tls ? { tls } : {}) });
   for (
@@ -45,7 +50,11 @@ async function operatorCluster(
       talosSecretsYaml: "cluster:\n  id: test\n",
       talosconfig: "context: demo\n",
     })
-  ) api.store.put(obj as KubeObj);
+  ) {
+    const helmBinding = obj.kind === "ClusterRoleBinding" &&
+      (obj.metadata as { name?: string }).name === HELM_ROLE_NAME;
+    if (!helmBinding || options.helm) api.store.put(obj as KubeObj);
+  }
   api.store.put({ apiVersion: "v1", kind: "Secret", metadata: { name: "unrelated", namespace: NS }, data: {} });
   return { api, token: api.store.issueServiceAccountToken(NS, "k8zner-operator") };
 }
@@ -249,3 +258,23 @@ Deno.test(requires([KUBECTL], {
     }
   },
 }));
+
+Deno.test("RBAC: with Helm's binding (ADR 0007) the operator's service account may install any chart: cluster-admin", async () => {
+  const { api, token } = await operatorCluster(undefined, { helm: true });
+  try {
+    const other = await call(api, "GET", `/api/v1/namespaces/${NS}/secrets/unrelated`, { token });
+    assertEquals(other.status, 200);
+    const role = await call(api, "POST", "/apis/rbac.authorization.k8s.io/v1/clusterroles", {
+      token,
+      body: {
+        apiVersion: "rbac.authorization.k8s.io/v1",
+        kind: "ClusterRole",
+        metadata: { name: "cilium" },
+        rules: [{ apiGroups: [""], resources: ["nodes"], verbs: ["get", "patch"] }],
+      },
+    });
+    assertEquals(role.status, 201, "a chart's ClusterRole is created");
+  } finally {
+    await api.close();
+  }
+});
