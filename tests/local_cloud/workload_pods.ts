@@ -1,0 +1,41 @@
+/**
+ * Small helpers the workload controllers share: which pods a controller owns, whether a pod is
+ * ready, and the hash naming a pod template revision.
+ *
+ * @module
+ */
+import type { KubeObj } from "../kube_fake/mod.ts";
+
+/** The pods whose controller owner reference points at `owner` (by uid). */
+export function ownedPods(pods: readonly KubeObj[], owner: KubeObj): KubeObj[] {
+  const uid = (owner.metadata as { uid?: string }).uid;
+  return pods.filter((p) =>
+    ((p.metadata as { ownerReferences?: Array<{ uid?: string; controller?: boolean }> }).ownerReferences ?? [])
+      .some((o) => o.uid === uid && o.controller === true)
+  );
+}
+
+/** Whether the pod's Ready condition is True. */
+export function podReady(pod: KubeObj): boolean {
+  const conditions = ((pod.status ?? {}) as { conditions?: Array<{ type: string; status: string }> }).conditions;
+  return conditions?.some((c) => c.type === "Ready" && c.status === "True") === true;
+}
+
+/**
+ * A short stable hash of a pod template (FNV-1a over its JSON, in the API's safe alphabet), standing
+ * in for `controller-revision-hash` and the ReplicaSet/revision name suffixes.
+ */
+export function templateHash(template: unknown): string {
+  let h = 0x811c9dc5;
+  for (const ch of JSON.stringify(template ?? {})) {
+    h ^= ch.charCodeAt(0);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  const alphabet = "bcdfghjklmnpqrstvwxz2456789";
+  let out = "";
+  for (let i = 0; i < 10; i++) {
+    out += alphabet[h % alphabet.length];
+    h = Math.floor(h / alphabet.length) || (h ^ 0x9e3779b9) >>> 0;
+  }
+  return out;
+}
