@@ -126,7 +126,11 @@ Deno.test(
             (store.getObject("v1", "Node", "dev1-cp-1")!.spec as { providerID: string }).providerID,
             `hcloud://${cp.id}`,
           );
-          assertOk(installFakeCni(store).includes("cilium-dev1-cp-1"), "a CNI pod for the control plane");
+          const created = installFakeCni(store).map((name) => store.getObject("v1", "Pod", name, "kube-system"));
+          assertOk(
+            created.some((pod) => (pod?.spec as { nodeName?: string } | undefined)?.nodeName === "dev1-cp-1"),
+            "a CNI pod for the control plane",
+          );
           await waitFor("the Node Ready", () => readyOf()?.ready === "True");
         },
       );

@@ -1,8 +1,9 @@
 /**
  * What the Hetzner cloud controller manager (hcloud-cloud-controller-manager) does to Nodes, played
- * only in clusters where its Deployment exists (`kube-system/hcloud-cloud-controller-manager`, the
- * chart's name): the local cloud does not run Deployments, so the object standing there means "the
- * CCM runs". Without it Nodes keep the kubelet's view, as on a real cluster before the CCM is installed.
+ * only in clusters where it runs: its DaemonSet or Deployment (`kube-system/hcloud-cloud-controller-manager`,
+ * the chart's name for either `kind`) reports a ready pod, as the local cloud's workload controllers
+ * count them (so a CCM that cannot schedule, or fails on demand, initializes nothing). Without it
+ * Nodes keep the kubelet's view, as on a real cluster before the CCM is installed.
  *
  * - cloud node controller: a Node still carrying `node.cloudprovider.kubernetes.io/uninitialized` gets
  *   its addresses from the server (InternalIP = private network IP, ExternalIP = public IPv4, Hostname),
@@ -20,16 +21,20 @@ import type { FakeKubeStore, KubeObj } from "../kube_fake/mod.ts";
 import { type Taint, UNINITIALIZED_TAINT } from "./node_facts.ts";
 import { readyStatus } from "./node_status.ts";
 
-/** Name and namespace of the CCM Deployment whose presence turns this controller on. */
+/** Name and namespace of the CCM DaemonSet or Deployment whose ready pods turn this controller on. */
 export const CCM_DEPLOYMENT = { name: "hcloud-cloud-controller-manager", namespace: "kube-system" } as const;
 /** Taint the cloud node lifecycle controller puts on NotReady nodes whose server is shut down. */
 export const SHUTDOWN_TAINT = "node.cloudprovider.kubernetes.io/shutdown";
 
 const PROVIDER_ID = /^hcloud:\/\/(\d+)$/;
 
-/** Whether the cluster runs the Hetzner CCM. */
+/** Whether the cluster runs the Hetzner CCM: a ready pod of its DaemonSet or Deployment (the leader runs in one). */
 export function runsCloudControllerManager(store: FakeKubeStore): boolean {
-  return store.getObject("apps/v1", "Deployment", CCM_DEPLOYMENT.name, CCM_DEPLOYMENT.namespace) !== undefined;
+  const { name, namespace } = CCM_DEPLOYMENT;
+  const ds = store.getObject("apps/v1", "DaemonSet", name, namespace);
+  const deployment = store.getObject("apps/v1", "Deployment", name, namespace);
+  return ((ds?.status as { numberReady?: number } | undefined)?.numberReady ?? 0) > 0 ||
+    ((deployment?.status as { readyReplicas?: number } | undefined)?.readyReplicas ?? 0) > 0;
 }
 
 /** One pass of the CCM's node controllers over a cluster's Nodes; returns the names of Nodes it deleted. */

@@ -1,26 +1,21 @@
 /**
  * A stand-in CNI for tests until the operator installs Cilium: a `cilium` DaemonSet in kube-system
- * (the chart's name and `k8s-app: cilium` label, host networking, tolerating every taint as the agent
- * does) and one pod per Node bound to it, as the DaemonSet controller would create them. The local
- * cloud's kubelet stand-in runs those pods and, once one is ready on a node, reports that node's
- * network ready, as containerd does once the agent has written its CNI configuration.
+ * with the chart's agent labels (`k8s-app: cilium`, `app.kubernetes.io/name: cilium-agent`), host
+ * networking and tolerating every taint as the agent does. The DaemonSet controller
+ * (daemonset_controller.ts) makes one pod per Node; the kubelet stand-in runs them and, once one is
+ * ready on a node, reports that node's network ready, as containerd does once the agent has written
+ * its CNI configuration.
  *
  * @module
  */
 import type { FakeKubeStore, KubeObj } from "../kube_fake/mod.ts";
+import { CNI_POD_LABELS } from "./cilium_agent.ts";
+import { reconcileDaemonSets } from "./daemonset_controller.ts";
 
-/** Labels that make a pod the node's CNI agent for the kubelet stand-in (Cilium's agent pods carry them). */
-export const CNI_POD_LABELS: Readonly<Record<string, string>> = { "k8s-app": "cilium" };
+export { CNI_POD_LABELS, isCniPod } from "./cilium_agent.ts";
+
 const NAMESPACE = "kube-system";
 const NAME = "cilium";
-
-/** Whether `pod` is a CNI agent pod (kube-system, `k8s-app: cilium`, owned by a DaemonSet). */
-export function isCniPod(pod: KubeObj): boolean {
-  const meta = pod.metadata as { namespace?: string; labels?: Record<string, string>; ownerReferences?: KubeObj[] };
-  return meta.namespace === NAMESPACE &&
-    Object.entries(CNI_POD_LABELS).every(([k, v]) => meta.labels?.[k] === v) &&
-    (meta.ownerReferences ?? []).some((o) => o.kind === "DaemonSet");
-}
 
 function podTemplate(): KubeObj {
   return {
@@ -35,63 +30,21 @@ function podTemplate(): KubeObj {
 }
 
 /**
- * Creates the CNI DaemonSet (when missing) and a pod bound to every Node that has none yet. Call again
- * after Nodes joined. Returns the names of the pods created.
+ * Creates the CNI DaemonSet (when missing) and runs the DaemonSet controller over it once, so every
+ * Node has its agent pod on return (the local cloud's controller keeps it so for Nodes that join
+ * later). Returns the names of the pods created by this call.
  */
 export function installFakeCni(store: FakeKubeStore): string[] {
   if (!store.getObject("v1", "Namespace", NAMESPACE)) {
     store.put({ apiVersion: "v1", kind: "Namespace", metadata: { name: NAMESPACE } });
   }
-  const template = podTemplate();
-  let ds = store.getObject("apps/v1", "DaemonSet", NAME, NAMESPACE);
-  if (!ds) {
-    ds = store.put({
+  if (!store.getObject("apps/v1", "DaemonSet", NAME, NAMESPACE)) {
+    store.put({
       apiVersion: "apps/v1",
       kind: "DaemonSet",
       metadata: { name: NAME, namespace: NAMESPACE, labels: { ...CNI_POD_LABELS } },
-      spec: { selector: { matchLabels: { ...CNI_POD_LABELS } }, template },
+      spec: { selector: { matchLabels: { ...CNI_POD_LABELS } }, template: podTemplate() },
     });
   }
-  const dsMeta = ds.metadata as { uid: string };
-  const pods = store.listObjects("v1", "Pod", NAMESPACE).filter(isCniPod);
-  const covered = new Set(pods.map((p) => (p.spec as { nodeName?: string }).nodeName));
-  const created: string[] = [];
-  const nodes = store.listObjects("v1", "Node");
-  for (const node of nodes) {
-    const nodeName = String((node.metadata as { name: string }).name);
-    if (covered.has(nodeName)) continue;
-    const name = `${NAME}-${nodeName.replace(/[^a-z0-9-]/g, "-")}`.slice(0, 63);
-    store.put({
-      apiVersion: "v1",
-      kind: "Pod",
-      metadata: {
-        name,
-        namespace: NAMESPACE,
-        labels: { ...CNI_POD_LABELS },
-        ownerReferences: [{
-          apiVersion: "apps/v1",
-          kind: "DaemonSet",
-          name: NAME,
-          uid: dsMeta.uid,
-          controller: true,
-          blockOwnerDeletion: true,
-        }],
-      },
-      // The DaemonSet controller binds its pods to their node itself.
-      spec: { ...(template.spec as Record<string, unknown>), nodeName },
-      status: { phase: "Pending" },
-    });
-    created.push(name);
-  }
-  const scheduled = covered.size + created.length;
-  store.put({
-    ...store.getObject("apps/v1", "DaemonSet", NAME, NAMESPACE)!,
-    status: {
-      currentNumberScheduled: scheduled,
-      desiredNumberScheduled: nodes.length,
-      numberMisscheduled: 0,
-      numberReady: 0,
-    },
-  });
-  return created;
+  return reconcileDaemonSets(store, `${NAMESPACE}/${NAME}`).created.map((key) => key.slice(NAMESPACE.length + 1));
 }

@@ -1,11 +1,13 @@
 /**
- * Kubelet stand-ins and the controller-manager loops that react to them (node lifecycle, DaemonSet
- * status). A server whose fake Talos node is configured runs a kubelet once its cluster's API answers:
+ * Kubelet stand-ins and the controller-manager loops that react to them (node lifecycle; the
+ * DaemonSet, Deployment, StatefulSet and Job controllers of daemonset_controller.ts and
+ * replica_workloads.ts; Cilium's node taints, cilium_agent.ts). A server whose fake Talos node is configured runs a kubelet once its cluster's API answers:
  * it registers a `Node` as Talos's kubelet does (labels, taints and `spec.providerID` from the flags
  * Talos passes, see node_facts.ts; InternalIP from `--node-ip`), posts conditions (Ready False,
  * `KubeletNotReady`, until a CNI agent pod runs ready on the node, then True), renews its Lease in
  * `kube-node-lease`, and runs the pods bound to it (host-network pods at once, others only once the
- * node's network is ready).
+ * node's network is ready; a pod of a DaemonSet failing on demand, workload_failures.ts, runs in
+ * CrashLoopBackOff, never ready).
  *
  * When the server is powered off or deleted the kubelet stops. The node lifecycle controller (it runs
  * while an API server of the cluster does) then sets every condition Unknown (`NodeStatusUnknown`)
@@ -13,7 +15,7 @@
  * speed), taints the node `unreachable` and marks its pods not ready. It never deletes a Node: with an
  * external cloud provider only the cloud controller manager does (ExternalIP, the `uninitialized` taint
  * and deleting Nodes of deleted servers are its job too), played by cloud_node_controller.ts only in a
- * cluster where the hcloud CCM Deployment exists. The pod garbage collector removes pods of deleted Nodes.
+ * cluster where the hcloud CCM runs. The pod garbage collector removes pods of deleted Nodes.
  *
  * `spec.providerID`: the real kubelet sets it from `--provider-id` even with `--cloud-provider=external`,
  * and our machine config passes `hcloud://<server id>`, so the stand-in sets it at registration exactly
@@ -24,10 +26,21 @@
 import type { HcloudSimulator } from "../hcloud_sim/mod.ts";
 import type { FakeKubeStore, KubeObj } from "../kube_fake/mod.ts";
 import type { FakeTalosNetwork, FakeTalosNode } from "../talos_fake/mod.ts";
-import { isCniPod } from "./fake_cni.ts";
+import { isCniPod, reconcileCiliumNodeTaints } from "./cilium_agent.ts";
 import { reconcileCloudNodes } from "./cloud_node_controller.ts";
+import { reconcileDaemonSets } from "./daemonset_controller.ts";
+import { ReplicaWorkloads } from "./replica_workloads.ts";
+import { activeFailure, hasWorkloadFailures } from "./workload_failures.ts";
+import { podReady } from "./workload_pods.ts";
 import { type KubeletFacts, pickNodeIp, readKubeletFacts, type Taint, UNINITIALIZED_TAINT } from "./node_facts.ts";
-import { conditionTaints, kubeletConditions, podStatus, readyStatus, unknownConditions } from "./node_status.ts";
+import {
+  conditionTaints,
+  crashLoopStatus,
+  kubeletConditions,
+  podStatus,
+  readyStatus,
+  unknownConditions,
+} from "./node_status.ts";
 
 /** Dependencies of {@link Kubelets}. */
 export interface KubeletsDeps {
@@ -41,6 +54,11 @@ export interface KubeletsDeps {
   log: (line: string) => void;
   /** Real milliseconds between two passes (default 25). */
   pollMs?: number;
+  /**
+   * Real milliseconds between two passes of the workload controllers (default 100): they list every
+   * Node, Pod and workload of a cluster, which every 25 ms cost about 1 % of a core per cluster.
+   */
+  workloadPollMs?: number;
 }
 
 /** The kubelet posts unchanged node status every 5 min (`nodeStatusReportFrequency`). */
@@ -74,6 +92,10 @@ export class Kubelets {
    * pass cost about 0.1 s of CPU per second per configured node, for as long as a test's cloud ran.
    */
   readonly #facts = new Map<number, { config: string; facts: KubeletFacts | undefined }>();
+  /** The Deployment, StatefulSet and Job controllers of each cluster (they remember replica placements). */
+  readonly #workloads = new WeakMap<FakeKubeStore, ReplicaWorkloads>();
+  /** Real time the workload controllers last ran. */
+  #workloadsAt = 0;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #closed = false;
 
@@ -82,12 +104,16 @@ export class Kubelets {
     this.#schedule();
   }
 
-  /** One pass: kubelets post status and run pods, then the controllers judge. Synchronous on the stores. */
-  reconcile(): void {
+  /**
+   * One pass: kubelets post status and run pods, then the controllers judge (the workload controllers
+   * when due, or always with `workloads: true`). Synchronous on the stores.
+   */
+  reconcile(options: { workloads?: boolean } = {}): void {
     if (this.#closed) return;
     try {
       this.#kubelets();
-      this.#controllers();
+      const due = Date.now() - this.#workloadsAt >= (this.#deps.workloadPollMs ?? 100);
+      this.#controllers(options.workloads === true || due);
     } catch (err) {
       this.#deps.onError(new Error(`local cloud: kubelet stand-in: ${(err as Error).message}`, { cause: err }));
     }
@@ -164,14 +190,12 @@ export class Kubelets {
     // Host-network pods (CNI agents among them) start without a CNI; everything else waits for one.
     const running = (pod: KubeObj) => !(pod.metadata as { deletionTimestamp?: string }).deletionTimestamp;
     for (const pod of podsOn(entry.store, entry.nodeName).filter((p) => running(p) && isHostNetwork(p))) {
-      setPodReady(entry.store, pod, nodeIp, true, now);
+      runPod(entry.store, pod, nodeIp, now);
     }
     const pods = podsOn(entry.store, entry.nodeName);
     const networkReady = pods.some((p) => isCniPod(p) && podReady(p));
     if (networkReady) {
-      for (const pod of pods.filter((p) => running(p) && !isHostNetwork(p))) {
-        setPodReady(entry.store, pod, nodeIp, true, now);
-      }
+      for (const pod of pods.filter((p) => running(p) && !isHostNetwork(p))) runPod(entry.store, pod, nodeIp, now);
     }
     return networkReady;
   }
@@ -228,8 +252,11 @@ export class Kubelets {
     entry.renewedAt = Date.now();
   }
 
-  /** The node lifecycle and DaemonSet controllers of every cluster whose API (and so controller-manager) runs. */
-  #controllers(): void {
+  /**
+   * The node lifecycle controller of every cluster whose API (and so controller-manager) runs, and
+   * with `workloads` the pod garbage collector, the workload controllers and the CCM's node loops.
+   */
+  #controllers(workloads: boolean): void {
     const grace = this.#deps.realMs(NODE_MONITOR_GRACE_MS);
     const stores = new Set<FakeKubeStore>();
     for (const entry of this.#entries.values()) {
@@ -259,12 +286,22 @@ export class Kubelets {
       }
       if (next !== live) entry.store.put(next);
     }
+    if (!workloads) return;
+    this.#workloadsAt = Date.now();
     for (const store of stores) {
+      deleteOrphanedPods(store);
+      const { created, deleted } = reconcileDaemonSets(store);
+      for (const pod of created) this.#deps.log(`daemonset controller: created Pod ${pod}`);
+      for (const pod of deleted) this.#deps.log(`daemonset controller: deleted Pod ${pod}`);
+      let replicas = this.#workloads.get(store);
+      if (!replicas) this.#workloads.set(store, replicas = new ReplicaWorkloads(store));
+      replicas.reconcile();
+      for (const name of reconcileCiliumNodeTaints(store)) {
+        this.#deps.log(`cilium-operator: Node ${name} agent-not-ready taint updated`);
+      }
       for (const name of reconcileCloudNodes(store, this.#deps.sim)) {
         this.#deps.log(`cloud node lifecycle controller: deleted Node ${name} (its server is gone)`);
       }
-      deleteOrphanedPods(store);
-      updateDaemonSetStatus(store);
     }
   }
 }
@@ -341,9 +378,21 @@ function isHostNetwork(pod: KubeObj): boolean {
   return (pod.spec as { hostNetwork?: boolean }).hostNetwork === true;
 }
 
-function podReady(pod: KubeObj): boolean {
-  const conditions = ((pod.status ?? {}) as { conditions?: Array<{ type: string; status: string }> }).conditions;
-  return conditions?.some((c) => c.type === "Ready" && c.status === "True") === true;
+/**
+ * Runs a pod on its node: ready, or in CrashLoopBackOff while its DaemonSet fails on demand
+ * (workload_failures.ts).
+ */
+function runPod(store: FakeKubeStore, pod: KubeObj, hostIp: string, now: string): void {
+  if (!hasWorkloadFailures(store)) return setPodReady(store, pod, hostIp, true, now);
+  const owner = ((pod.metadata as { ownerReferences?: Array<{ kind?: string; name?: string; controller?: boolean }> })
+    .ownerReferences ?? []).find((o) => o.controller && o.kind === "DaemonSet");
+  const namespace = (pod.metadata as { namespace: string }).namespace;
+  const ds = owner?.name ? store.getObject("apps/v1", "DaemonSet", owner.name, namespace) : undefined;
+  const failure = ds ? activeFailure(store, ds) : undefined;
+  if (failure === undefined) return setPodReady(store, pod, hostIp, true, now);
+  const waiting = ((pod.status as { containerStatuses?: Array<{ state?: { waiting?: { reason?: string } } }> })
+    ?.containerStatuses ?? [])[0]?.state?.waiting?.reason;
+  if (waiting !== "CrashLoopBackOff") store.put({ ...pod, status: crashLoopStatus(pod, hostIp, failure, now) });
 }
 
 /** Writes a running pod's status when its phase or readiness changes (only then). */
@@ -362,31 +411,6 @@ function deleteOrphanedPods(store: FakeKubeStore): void {
     const nodeName = (pod.spec as { nodeName?: string }).nodeName;
     const meta = pod.metadata as { name: string; namespace: string };
     if (nodeName !== undefined && !nodes.has(nodeName)) store.remove("v1", "Pod", meta.name, meta.namespace);
-  }
-}
-
-/** The DaemonSet controller's counters, from the pods each DaemonSet owns. */
-function updateDaemonSetStatus(store: FakeKubeStore): void {
-  const pods = store.listObjects("v1", "Pod");
-  for (const ds of store.listObjects("apps/v1", "DaemonSet")) {
-    const owned = pods.filter((p) =>
-      ((p.metadata as { ownerReferences?: Array<{ uid?: string }> }).ownerReferences ?? []).some((o) =>
-        o.uid === uidOf(ds)
-      )
-    );
-    const ready = owned.filter(podReady).length;
-    const status = (ds.status ?? {}) as Record<string, unknown>;
-    const next = {
-      ...status,
-      currentNumberScheduled: owned.length,
-      desiredNumberScheduled: store.listObjects("v1", "Node").length,
-      numberMisscheduled: 0,
-      numberReady: ready,
-      numberAvailable: ready,
-      updatedNumberScheduled: owned.length,
-      observedGeneration: (ds.metadata as { generation?: number }).generation,
-    };
-    if (JSON.stringify(next) !== JSON.stringify(status)) store.put({ ...ds, status: next });
   }
 }
 

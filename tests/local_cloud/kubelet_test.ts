@@ -294,6 +294,12 @@ Deno.test(requires(FAKE_CONTRACTS, {
         template: {
           metadata: { labels: { app: "hcloud-cloud-controller-manager" } },
           spec: {
+            // The chart's tolerations: the CCM must run on nodes it has not initialized yet.
+            tolerations: [
+              { key: "node.cloudprovider.kubernetes.io/uninitialized", value: "true", effect: "NoSchedule" },
+              { key: "CriticalAddonsOnly", operator: "Exists" },
+              { key: "node-role.kubernetes.io/control-plane", effect: "NoSchedule", operator: "Exists" },
+            ],
             containers: [{
               name: "hcloud-cloud-controller-manager",
               image: "hetznercloud/hcloud-cloud-controller-manager",

@@ -272,7 +272,7 @@ async function start(
       await machines.idle();
       await apis.reconcile();
       await network.reconcileLoadBalancers();
-      kubelets.reconcile();
+      kubelets.reconcile({ workloads: true });
       await operators?.reconcile();
     },
     close: () => {

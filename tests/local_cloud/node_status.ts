@@ -142,3 +142,22 @@ export function podStatus(pod: KubeObj, hostIp: string, ready: boolean, now: str
     })),
   };
 }
+
+/**
+ * A pod's status while its containers keep exiting (the kubelet's CrashLoopBackOff): Running, not
+ * ready, every container waiting with `message` and a restart counted.
+ */
+export function crashLoopStatus(pod: KubeObj, hostIp: string, message: string, now: string): Record<string, unknown> {
+  const running = podStatus(pod, hostIp, false, now);
+  const old = ((pod.status ?? {}) as { containerStatuses?: Array<{ restartCount?: number }> }).containerStatuses;
+  return {
+    ...running,
+    containerStatuses: (running.containerStatuses as Array<Record<string, unknown>>).map((c, i) => ({
+      ...c,
+      restartCount: (old?.[i]?.restartCount ?? 0) + 1,
+      started: false,
+      state: { waiting: { reason: "CrashLoopBackOff", message: `back-off restarting failed container: ${message}` } },
+      lastState: { terminated: { exitCode: 1, reason: "Error", startedAt: now, finishedAt: now } },
+    })),
+  };
+}
