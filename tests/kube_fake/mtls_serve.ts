@@ -115,6 +115,9 @@ async function respond(
     res.end();
     return;
   }
+  // node:https holds the headers back until the first body chunk: a watch with nothing to report would
+  // leave its client (client-go's reflector, so kubectl and Helm) waiting for the response until then.
+  res.flushHeaders();
   const reader = response.body.getReader();
   res.on("close", () => void reader.cancel().catch(() => {}));
   try {
