@@ -24,9 +24,13 @@
  *   allows that address and port (or no firewall is applied); load balancer traffic to private targets
  *   is not filtered (`public_network.ts`);
  * - a kubelet stand-in on every configured Talos node whose cluster's API answers: a `Node` with the labels,
- *   taints, provider ID and InternalIP Talos's kubelet registers, Ready once a CNI agent pod runs ready on
- *   it (`installFakeCni` until the operator installs Cilium), pods bound to it run; the node lifecycle
- *   controller turns it Unknown when its lease stops (`kubelet.ts`);
+ *   taints, provider ID and InternalIP Talos's kubelet registers, Ready once a Cilium agent pod runs ready
+ *   on it (the real chart's, or `installFakeCni`), pods bound to it run; the node lifecycle controller
+ *   turns it Unknown when its lease stops (`kubelet.ts`);
+ * - the controller-manager's workload controllers for every cluster: DaemonSets get a pod per eligible
+ *   Node, Deployments, StatefulSets and Jobs the status their controllers write once their pods could
+ *   run (placement by nodeSelector, affinity and taints), for Helm's `--wait`; `failWorkload` makes one
+ *   fail on demand (`daemonset_controller.ts`, `replica_workloads.ts`, `workload_failures.ts`);
  * - an IP echo endpoint standing in for `https://ipv4.icanhazip.com`.
  *
  * ```ts
@@ -62,6 +66,15 @@ import { SHARED_DIR } from "../requirements.ts";
 export { KUBE_API_PORT, TALOS_API_PORT };
 export { blockRanges, LOCK_PORT } from "./address_block.ts";
 export { installFakeCni, isCniPod } from "./fake_cni.ts";
+export { AGENT_NOT_READY_TAINT, CNI_POD_LABELS } from "./cilium_agent.ts";
+export { CCM_DEPLOYMENT } from "./cloud_node_controller.ts";
+export {
+  clearWorkloadFailure,
+  failWorkload,
+  type WorkloadFailure,
+  type WorkloadKind,
+  type WorkloadRef,
+} from "./workload_failures.ts";
 export { NODE_MONITOR_GRACE_MS } from "./kubelet.ts";
 export type { ImageWrite } from "./image_write.ts";
 export type { RescueSsh } from "./rescue_ssh.ts";
