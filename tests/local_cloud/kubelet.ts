@@ -59,6 +59,8 @@ export interface KubeletsDeps {
    * Node, Pod and workload of a cluster, which every 25 ms cost about 1 % of a core per cluster.
    */
   workloadPollMs?: number;
+  /** Deployments (`namespace/name`) run as real pods elsewhere (operator_pods.ts): counted from their pods. */
+  realDeployments?: readonly string[];
 }
 
 /** The kubelet posts unchanged node status every 5 min (`nodeStatusReportFrequency`). */
@@ -294,7 +296,12 @@ export class Kubelets {
       for (const pod of created) this.#deps.log(`daemonset controller: created Pod ${pod}`);
       for (const pod of deleted) this.#deps.log(`daemonset controller: deleted Pod ${pod}`);
       let replicas = this.#workloads.get(store);
-      if (!replicas) this.#workloads.set(store, replicas = new ReplicaWorkloads(store));
+      if (!replicas) {
+        this.#workloads.set(
+          store,
+          replicas = new ReplicaWorkloads(store, { runElsewhere: this.#deps.realDeployments ?? [] }),
+        );
+      }
       replicas.reconcile();
       for (const name of reconcileCiliumNodeTaints(store)) {
         this.#deps.log(`cilium-operator: Node ${name} agent-not-ready taint updated`);

@@ -55,7 +55,7 @@ import { KUBE_API_PORT, KubeApis } from "./kube_apis.ts";
 import { Machines, TALOS_API_PORT } from "./machines.ts";
 import { Kubelets } from "./kubelet.ts";
 import { PrivateNetwork } from "./private_network.ts";
-import { type OperatorPod, OperatorPods, type OperatorSpawn } from "./operator_pods.ts";
+import { OPERATOR_DEPLOYMENT, type OperatorPod, OperatorPods, type OperatorSpawn } from "./operator_pods.ts";
 import { startK8zner } from "../e2e/k8zner_process.ts";
 import { PublicNetwork } from "./public_network.ts";
 import type { RescueSsh } from "./rescue_ssh.ts";
@@ -240,6 +240,9 @@ async function start(
     realMs,
     onError,
     log,
+    ...(options.operator === false
+      ? {}
+      : { realDeployments: [`${OPERATOR_DEPLOYMENT.namespace}/${OPERATOR_DEPLOYMENT.name}`] }),
   });
 
   const operatorOptions = options.operator === false ? undefined : options.operator ?? {};

@@ -18,8 +18,8 @@
  *   25% by default, rounded down; Recreate needs all), `Progressing` (`ReplicaSetUpdated` while
  *   rolling, `NewReplicaSetAvailable` once done, False `ProgressDeadlineExceeded` after
  *   `progressDeadlineSeconds`, 600 by default, without progress), `observedGeneration`. A
- *   Deployment whose pods someone else runs (pods it owns exist, e.g. the k8zner operator's, see
- *   operator_pods.ts) is counted from those pods instead.
+ *   Deployment whose pods someone else runs (named in `runElsewhere`, e.g. the k8zner operator's, see
+ *   operator_pods.ts, or any with pods it owns) is counted from those pods instead.
  * - StatefulSet: pods are made in order (OrderedReady: the next only once the previous is ready;
  *   Parallel: all at once), `currentRevision`/`updateRevision` equal once a rollout completed.
  *   Volume claims are not modelled.
@@ -57,8 +57,12 @@ export class ReplicaWorkloads {
   /** Where each workload's replicas are, by workload uid. */
   readonly #placements = new Map<string, Placement>();
 
-  constructor(store: FakeKubeStore) {
+  /** Deployments (`namespace/name`) whose pods another part of the local cloud runs as real Pods. */
+  readonly #runElsewhere: ReadonlySet<string>;
+
+  constructor(store: FakeKubeStore, options: { runElsewhere?: Iterable<string> } = {}) {
     this.#store = store;
+    this.#runElsewhere = new Set(options.runElsewhere ?? []);
   }
 
   /** One pass over every Deployment, StatefulSet and Job. Synchronous on the store. */
@@ -134,7 +138,8 @@ export class ReplicaWorkloads {
     const failure = activeFailure(this.#store, d);
     let ready: number;
     let total = replicas;
-    if (owned.length > 0) {
+    const meta = d.metadata as { name: string; namespace: string };
+    if (owned.length > 0 || this.#runElsewhere.has(`${meta.namespace}/${meta.name}`)) {
       total = owned.length;
       ready = failure === undefined ? owned.filter(podReady).length : 0;
     } else {

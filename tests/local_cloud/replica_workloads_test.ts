@@ -265,3 +265,41 @@ Deno.test(requires(FAKE_CONTRACTS, {
     }
   },
 }));
+
+Deno.test("a Deployment run elsewhere as real pods is counted from its pods, never modelled ready before they run", () => {
+  const store = cluster();
+  store.put(workload("Deployment", "k8zner-operator", { replicas: 1 }));
+  const controllers = new ReplicaWorkloads(store, { runElsewhere: ["kube-system/k8zner-operator"] });
+  controllers.reconcile();
+  let status = statusOf(store, "Deployment", "k8zner-operator");
+  assertEquals([status.replicas, status.readyReplicas, condition(status, "Available")], [
+    undefined,
+    undefined,
+    "False MinimumReplicasUnavailable",
+  ]);
+  const d = store.getObject("apps/v1", "Deployment", "k8zner-operator", "kube-system")!;
+  store.put({
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: {
+      name: "k8zner-operator-abc",
+      namespace: "kube-system",
+      ownerReferences: [{
+        apiVersion: "apps/v1",
+        kind: "Deployment",
+        name: "k8zner-operator",
+        uid: (d.metadata as { uid: string }).uid,
+        controller: true,
+      }],
+    },
+    spec: { nodeName: "w-1", containers: [{ name: "operator", image: "k8zner" }] },
+    status: { phase: "Running", conditions: [{ type: "Ready", status: "True" }] },
+  });
+  controllers.reconcile();
+  status = statusOf(store, "Deployment", "k8zner-operator");
+  assertEquals([status.replicas, status.readyReplicas, condition(status, "Available")], [
+    1,
+    1,
+    "True MinimumReplicasAvailable",
+  ]);
+});
