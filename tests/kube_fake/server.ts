@@ -449,9 +449,12 @@ export class FakeKubeHandler {
     table?: (objects: KubeObj[], noHeaders: boolean) => KubeObj,
   ): Response {
     let headersSent = false;
-    const sinceRv = q.get("resourceVersion") ?? undefined;
     const timeoutSeconds = Number(q.get("timeoutSeconds") ?? "0");
     const bookmarks = q.get("allowWatchBookmarks") === "true";
+    const initialEvents = watchListInitialEvents(q);
+    // A watch list (client-go's default since 1.35) gets the current state as ADDED events whatever
+    // resourceVersion it names (NotOlderThan: the newest state is never older), then the bookmark below.
+    const sinceRv = initialEvents ? undefined : q.get("resourceVersion") ?? undefined;
     let unsubscribe = () => {};
     const timers: ReturnType<typeof setTimeout>[] = [];
     let ended = false;
@@ -495,6 +498,7 @@ export class FakeKubeHandler {
           stream.end();
           return;
         }
+        if (initialEvents) this.store.bookmark(rt, send, bookmarks, { [INITIAL_EVENTS_END]: "true" });
         if (timeoutSeconds > 0) timers.push(setTimeout(stream.end, timeoutSeconds * 1000));
         if (bookmarks) {
           timers.push(setInterval(() => this.store.bookmark(rt, send, true), this.options.bookmarkIntervalMs));
@@ -509,6 +513,43 @@ export class FakeKubeHandler {
     });
     return new Response(body, { status: 200, headers: { "content-type": "application/json" } });
   }
+}
+
+/** The annotation of the BOOKMARK that ends a watch list's initial events. */
+const INITIAL_EVENTS_END = "k8s.io/initial-events-end";
+
+/**
+ * Whether a watch asks for its initial events (a "watch list", KEP-3157), validated as the API server's
+ * `validateWatchOptions` does (422, ListOptions invalid): `sendInitialEvents` needs
+ * `resourceVersionMatch=NotOlderThan`, and `resourceVersionMatch` on a watch needs `sendInitialEvents`.
+ */
+function watchListInitialEvents(q: URLSearchParams): boolean {
+  const send = q.get("sendInitialEvents");
+  const match = q.get("resourceVersionMatch") ?? "";
+  const errors: string[] = [];
+  if (send !== null && match !== "NotOlderThan") {
+    errors.push(
+      "resourceVersionMatch: Forbidden: sendInitialEvents requires setting resourceVersionMatch to NotOlderThan",
+    );
+  }
+  if (match !== "") {
+    if (send === null) {
+      errors.push(
+        "resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided",
+      );
+    }
+    if (match !== "NotOlderThan") {
+      errors.push(`resourceVersionMatch: Unsupported value: "${match}": supported values: "NotOlderThan"`);
+    }
+  }
+  if (errors.length > 0) {
+    const message = errors.length === 1 ? errors[0] : `[${errors.join(", ")}]`;
+    throw new KubeStatusError(422, "Invalid", `ListOptions.meta.k8s.io "" is invalid: ${message}`, {
+      group: "meta.k8s.io",
+      kind: "ListOptions",
+    });
+  }
+  return send === "true";
 }
 
 /** The verb, resource and scope RBAC checks for a resource request (`RequestInfoFactory`). */

@@ -321,9 +321,14 @@ export class FakeKubeStore {
     );
   }
 
-  /** Sends one BOOKMARK at the current resourceVersion through `send` (when `allowed`). */
-  bookmark(rt: ResourceType, send: (event: WatchEvent) => void, allowed: boolean): void {
-    this.#table.watches.bookmarkOne(send, rt, allowed);
+  /** Sends one BOOKMARK at the current resourceVersion through `send` (when `allowed`), with `annotations` if any. */
+  bookmark(
+    rt: ResourceType,
+    send: (event: WatchEvent) => void,
+    allowed: boolean,
+    annotations?: Record<string, string>,
+  ): void {
+    this.#table.watches.bookmarkOne(send, rt, allowed, annotations);
   }
 
   /** Forgets the change history (etcd compaction): watches from an older resourceVersion get 410 Expired. */

@@ -109,13 +109,19 @@ export class WatchHub {
     for (const w of this.#watchers) this.bookmarkOne(w.send, w.rt, w.bookmarks);
   }
 
-  /** Sends one BOOKMARK (object: apiVersion, kind and the current resourceVersion only) when `allowed`. */
-  bookmarkOne(send: (event: WatchEvent) => void, rt: ResourceType, allowed: boolean): void {
+  /**
+   * Sends one BOOKMARK (object: apiVersion, kind and the current resourceVersion only) when `allowed`;
+   * `annotations` mark a special one (`k8s.io/initial-events-end` ends a watch list's initial events).
+   */
+  bookmarkOne(
+    send: (event: WatchEvent) => void,
+    rt: ResourceType,
+    allowed: boolean,
+    annotations?: Record<string, string>,
+  ): void {
     if (!allowed) return;
-    send({
-      type: "BOOKMARK",
-      object: { apiVersion: groupVersionOf(rt), kind: rt.kind, metadata: { resourceVersion: String(this.#lastRv) } },
-    });
+    const metadata = { resourceVersion: String(this.#lastRv), ...(annotations ? { annotations } : {}) };
+    send({ type: "BOOKMARK", object: { apiVersion: groupVersionOf(rt), kind: rt.kind, metadata } });
   }
 
   /** Ends every watch (the server is closing). */

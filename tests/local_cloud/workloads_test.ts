@@ -50,9 +50,9 @@ async function kubectl(kubeconfig: string, dir: string, ...args: string[]) {
   await Deno.writeTextFile(`${dir}/kubeconfig`, kubeconfig);
   const out = await new Deno.Command(KUBECTL.path, {
     args: [...args, `--cache-dir=${dir}/cache`],
-    // kubectl 1.35 lists by WatchList (`sendInitialEvents=true`), waiting for the bookmark that ends the
-    // initial events; the fake API does not send it yet, so kubectl uses plain list and watch here.
-    env: { KUBECONFIG: `${dir}/kubeconfig`, HOME: dir, KUBE_FEATURE_WatchListClient: "false" },
+    // kubectl 1.35 lists by watch list (`sendInitialEvents=true`) and waits for the bookmark that ends the
+    // initial events, which the fake sends (watch_list_test.ts).
+    env: { KUBECONFIG: `${dir}/kubeconfig`, HOME: dir },
   }).output();
   const text = (b: Uint8Array) => new TextDecoder().decode(b);
   return { code: out.code, stdout: text(out.stdout), stderr: text(out.stderr) };
