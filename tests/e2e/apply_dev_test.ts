@@ -6,7 +6,7 @@
  * @module
  */
 import { assertEquals, assertIncludes, assertMatch, assertOk } from "../assert.ts";
-import { installFakeCni, startLocalCloud } from "../local_cloud/mod.ts";
+import { startLocalCloud } from "../local_cloud/mod.ts";
 import { waitFor } from "../local_cloud/test_helpers.ts";
 import { checkFirewalls } from "../local_cloud/firewall_rules.ts";
 import { findLeaks } from "./cloud_inventory.ts";
@@ -126,12 +126,9 @@ Deno.test(
             (store.getObject("v1", "Node", "dev1-cp-1")!.spec as { providerID: string }).providerID,
             `hcloud://${cp.id}`,
           );
-          const created = installFakeCni(store).map((name) => store.getObject("v1", "Pod", name, "kube-system"));
-          assertOk(
-            created.some((pod) => (pod?.spec as { nodeName?: string } | undefined)?.nodeName === "dev1-cp-1"),
-            "a CNI pod for the control plane",
-          );
-          await waitFor("the Node Ready", () => readyOf()?.ready === "True");
+          // No stand-in: the operator installs the real Cilium chart with Helm, and its agent pod on the node
+          // brings the pod network up.
+          await waitFor("the Node Ready", () => readyOf()?.ready === "True", 90_000);
         },
       );
 
@@ -175,21 +172,22 @@ Deno.test(
       });
 
       await t.step("plan --exit-code answers 0 once applied and the operator created the workers", async () => {
-        // The real operator creates the workers after the hand-over. The stand-in CNI of the kubelet step covers
-        // the control plane only; a real DaemonSet covers each node as it registers, so cover the workers too.
-        // Once the operator settled (at the addons, issue 12) nothing is left for it to create.
+        // The real operator creates the workers after the hand-over and installs Cilium and the addons with
+        // Helm; once it settled (Running) nothing is left for it to create.
         const store = handoverObjects(cloud, "dev1").store!;
         await waitFor(
           "the workers' Nodes",
           () => ["dev1-w-1", "dev1-w-2"].every((n) => store.getObject("v1", "Node", n)),
           60_000,
         );
-        installFakeCni(store);
-        const settled = await operatorSettled(cloud, "dev1");
+        const settled = await operatorSettled(cloud, "dev1", 180_000);
+        const conditions = settled.conditions as Array<{ type: string; status: string; reason: string }>;
         assertEquals(
-          (settled.conditions as Array<{ type: string; reason: string }>).find((c) => c.type === "Progressing")
-            ?.reason,
-          "WaitingForAddons",
+          conditions.filter((c) => ["CNIReady", "AddonsReady", "Ready"].includes(c.type)).map((c) =>
+            `${c.type}=${c.status}`
+          ),
+          ["CNIReady=True", "AddonsReady=True", "Ready=True"],
+          JSON.stringify(settled),
         );
         const r = await k8zner(cloud, dir, ["plan", "--exit-code"]);
         assertEquals(r.code, 0, `${r.stdout}\n${r.stderr}`);

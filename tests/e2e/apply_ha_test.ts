@@ -7,7 +7,7 @@
  * @module
  */
 import { assertEquals, assertIncludes, assertMatch, assertOk } from "../assert.ts";
-import { installFakeCni, startLocalCloud } from "../local_cloud/mod.ts";
+import { startLocalCloud } from "../local_cloud/mod.ts";
 import { waitFor } from "../local_cloud/test_helpers.ts";
 import { findLeaks } from "./cloud_inventory.ts";
 import {
@@ -90,13 +90,14 @@ Deno.test(withFakes(
         },
       );
 
-      await t.step("--wait follows the operator's phases to the CNI, and past it once a CNI runs", async () => {
-        // The real operator adds ha1-w-4 for the new spec and stops at the CNI: nothing installs Cilium until
-        // the Helm addons land (issue 12), so --wait ends settled there with a note, exit 0.
-        const first = await k8zner(cloud, dir, ["apply", "--wait", "--timeout", "120s"]);
+      await t.step("--wait follows the operator's phases through the Helm addons to Running", async () => {
+        // The real operator adds ha1-w-4 for the new spec, installs Cilium (CNI) and the CCM, CSI driver and
+        // metrics-server (Addons) with the real Helm, and --wait follows it until the cluster is Ready.
+        const first = await k8zner(cloud, dir, ["apply", "--wait", "--timeout", "240s"]);
         assertEquals(first.code, 0, `${first.stdout}\n${first.stderr}`);
-        assertIncludes(first.stderr, "Provisioning (CNI): control planes 0/3, workers 0/4; not Ready yet");
-        assertIncludes(`${first.stdout}${first.stderr}`, "it waits for: CNIReady (Pending:");
+        assertIncludes(first.stderr, "Provisioning (CNI)");
+        assertIncludes(first.stderr, "Provisioning (Addons)");
+        assertIncludes(`${first.stdout}${first.stderr}`, "Running and Ready");
         const store = handoverObjects(cloud, "ha1").store!;
         const nodes = store.listObjects("v1", "Node").map((n) => String((n.metadata as { name: string }).name));
         assertEquals(nodes.sort(), ["ha1-cp-1", "ha1-cp-2", "ha1-cp-3", "ha1-w-1", "ha1-w-2", "ha1-w-3", "ha1-w-4"]);
@@ -105,19 +106,25 @@ Deno.test(withFakes(
           nodes,
           "one server per Node, no duplicate",
         );
-        // Stand in for Cilium: the Nodes turn Ready, the operator reports CNIReady, and the cluster waits for
-        // its addons next (also issue 12's). Running/Ready cannot be reached before then.
-        installFakeCni(store);
-        await waitFor("the operator's CNIReady True", () => {
-          const status = handoverObjects(cloud, "ha1").cluster!.status as {
-            conditions?: Array<{ type: string; status: string }>;
-          };
-          return status.conditions?.some((c) => c.type === "CNIReady" && c.status === "True");
-        }, 60_000);
-        const second = await k8zner(cloud, dir, ["apply", "--wait", "--timeout", "120s"]);
-        assertEquals(second.code, 0, `${second.stdout}\n${second.stderr}`);
-        assertIncludes(second.stderr, "Provisioning (Addons): control planes 3/3, workers 4/4; not Ready yet");
-        assertIncludes(`${second.stdout}${second.stderr}`, "it waits for: AddonsReady (Pending:");
+        const status = handoverObjects(cloud, "ha1").cluster!.status as {
+          conditions: Array<{ type: string; status: string }>;
+          addons: Record<string, { phase: string; chartVersion: string }>;
+        };
+        assertEquals(
+          status.conditions.filter((c) => ["CNIReady", "AddonsReady", "Ready"].includes(c.type)).map((c) =>
+            `${c.type}=${c.status}`
+          ),
+          ["CNIReady=True", "AddonsReady=True", "Ready=True"],
+        );
+        assertEquals(
+          Object.entries(status.addons).map(([name, a]) => `${name} ${a.phase} ${a.chartVersion}`).sort(),
+          [
+            "cilium Installed 1.19.3",
+            "hcloud-cloud-controller-manager Installed 1.33.0",
+            "hcloud-csi Installed 2.22.0",
+            "metrics-server Installed 3.13.1",
+          ],
+        );
       });
     } finally {
       await cloud.close();

@@ -8,7 +8,7 @@
  */
 import type { RequestRecord } from "../hcloud_sim/mod.ts";
 import type { FakeKubeStore, KubeObj } from "../kube_fake/mod.ts";
-import { installFakeCni, type LocalCloud, type OperatorPod, type OperatorSpawn } from "../local_cloud/mod.ts";
+import { type LocalCloud, type OperatorPod, type OperatorSpawn } from "../local_cloud/mod.ts";
 import { handoverObjects, isOperatorRequest, k8zner, makeWorkdir, renderConfig } from "./apply_harness.ts";
 import { startK8zner } from "./k8zner_process.ts";
 
@@ -118,16 +118,6 @@ export function operatorOutput(cloud: LocalCloud, n = 30): string {
   return [...cloud.operatorPods.values()].map((p) =>
     `--- ${p.name} (restarts ${p.restarts}):\n${p.lines.slice(-n).join("\n")}`
   ).join("\n");
-}
-
-/**
- * Keeps the CNI stand-in on every Node (as the Cilium DaemonSet would once installed) until disposed:
- * Nodes that join later get their agent pod too.
- */
-export function keepFakeCni(store: FakeKubeStore, everyMs = 200): Disposable {
-  installFakeCni(store);
-  const timer = setInterval(() => installFakeCni(store), everyMs);
-  return { [Symbol.dispose]: () => clearInterval(timer) };
 }
 
 /** `VmRSS` of process `pid` in KiB (Linux `/proc`), undefined once it is gone. */

@@ -18,7 +18,6 @@ import {
   applyCluster,
   clusterObject,
   jsonLines,
-  keepFakeCni,
   leaseHolder,
   mutatingOnly,
   operatorOutput,
@@ -84,7 +83,6 @@ Deno.test(requires([...FAKE_CONTRACTS, KUBECTL], {
     await using cloud = await startLocalCloud({ speed: 200, operator: { spawn: spawnWithHolds(holds) } });
     const cluster = await applyCluster(cloud, "lead", "ha", 1);
     const { store } = cluster;
-    using _cni = keepFakeCni(store);
     try {
       let leader!: OperatorPod;
       let follower!: OperatorPod;
@@ -287,7 +285,6 @@ Deno.test(withFakes(
     await using cloud = await startLocalCloud({ speed: 200 });
     const cluster = await applyCluster(cloud, "join", "ha", 1);
     const { store } = cluster;
-    using _cni = keepFakeCni(store);
     const serverNamed = (name: string) => [...cloud.sim.state.servers.values()].find((s) => s.name === name);
     const leaderPod = () => [...cloud.operatorPods.values()].find((p) => p.name === leaseHolder(store));
     try {

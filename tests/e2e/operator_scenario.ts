@@ -9,7 +9,7 @@
  * @module
  */
 import { assertEquals } from "../assert.ts";
-import { installFakeCni, type LocalCloud, startLocalCloud } from "../local_cloud/mod.ts";
+import { type LocalCloud, startLocalCloud } from "../local_cloud/mod.ts";
 import { hcloud, waitFor } from "../local_cloud/test_helpers.ts";
 import { kubectlRequirement } from "../kube_fake/kubectl_binary.ts";
 import type { FakeKubeStore, KubeObj } from "../kube_fake/mod.ts";
@@ -48,7 +48,7 @@ export interface Scenario extends AsyncDisposable {
   patchCluster(patch: unknown): Promise<void>;
   /** Writes `k8zner.yaml` with `workers` and runs `apply --yes`; throws unless it exits 0. */
   applyWorkers(workers: number): Promise<void>;
-  /** Re-runs `installFakeCni` (for Nodes that joined since) and returns the Nodes' readiness by name. */
+  /** The Nodes' readiness by name (the operator's real Cilium gives each its pod network). */
   nodes(): Record<string, string>;
   /** Waits until exactly `names` are Nodes, every one Ready (re-installing the fake CNI as Nodes join). */
   waitForReadyNodes(names: string[], timeoutMs?: number): Promise<void>;
@@ -139,7 +139,6 @@ export async function startScenario(
     },
     nodes() {
       const s = store();
-      installFakeCni(s);
       return Object.fromEntries(
         s.listObjects("v1", "Node").map((n) => [
           (n.metadata as { name: string }).name,

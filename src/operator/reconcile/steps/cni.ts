@@ -16,7 +16,7 @@ import type { PhaseStep } from "../phase_step.ts";
 import { ensureGatewayCrds } from "../releases/gateway_crds.ts";
 import { releasesSummary } from "../releases/summary.ts";
 import { reconcileReleases } from "../releases/reconcile_releases.ts";
-import { isWaitingForNetwork } from "./node_facts.ts";
+import { isWaitingForNetwork, readyCondition } from "./node_facts.ts";
 
 export const CNI_NAMESPACE = "kube-system";
 export const CNI_DAEMONSET = "cilium";
@@ -34,8 +34,12 @@ function notReady(reason: string, message: string, extra: Partial<StepOutcome> =
   };
 }
 
-/** Why the DaemonSet is not ready on every node yet; undefined when it is. */
-export function daemonSetNotReady(ds: KubeObject): string | undefined {
+/**
+ * Why the DaemonSet is not ready on every node yet; undefined when it is. `unreported` nodes (stopped
+ * reporting: powered off, crashed) keep their agent pod scheduled but not ready; they may account for as
+ * many missing ready agents, since replacing them is healing's work, which waits for `CNIReady`.
+ */
+export function daemonSetNotReady(ds: KubeObject, unreported = 0): string | undefined {
   const status = (ds.status ?? {}) as Record<string, number | undefined>;
   const generation = ds.metadata.generation ?? 0;
   const desired = status.desiredNumberScheduled ?? 0;
@@ -44,8 +48,15 @@ export function daemonSetNotReady(ds: KubeObject): string | undefined {
   const name = `DaemonSet ${ds.metadata.namespace}/${ds.metadata.name}`;
   if ((status.observedGeneration ?? 0) < generation) return `${name} has not observed generation ${generation} yet`;
   if (desired === 0) return `${name} schedules no pod yet`;
-  if (ready < desired || updated < desired) return `${name}: ${ready} of ${desired} agents ready, ${updated} updated`;
+  if (ready + unreported < desired || updated < desired) {
+    return `${name}: ${ready} of ${desired} agents ready, ${updated} updated`;
+  }
   return undefined;
+}
+
+/** A Node whose kubelet stopped reporting (Ready Unknown): what runs there is unknown, not failing. */
+function isUnreported(node: KubeObject): boolean {
+  return readyCondition(node)?.status === "Unknown";
 }
 
 function hasTaint(node: KubeObject, key: string): boolean {
@@ -73,11 +84,12 @@ export async function reconcileCni(ctx: ReconcileContext): Promise<StepOutcome> 
       { status },
     );
   }
-  const dsWaits = daemonSetNotReady(ds);
-  if (dsWaits) return notReady("Pending", dsWaits, { status });
   const nodes = ctx.nodes();
+  const dsWaits = daemonSetNotReady(ds, nodes.filter(isUnreported).length);
+  if (dsWaits) return notReady("Pending", dsWaits, { status });
   if (nodes.length === 0) return notReady("Pending", "No node has registered yet", { status });
-  const tainted = nodes.filter((n) => hasTaint(n, CILIUM_NOT_READY_TAINT)).map((n) => n.metadata.name).sort();
+  const tainted = nodes.filter((n) => !isUnreported(n) && hasTaint(n, CILIUM_NOT_READY_TAINT))
+    .map((n) => n.metadata.name).sort();
   if (tainted.length > 0) {
     return notReady(
       "Pending",

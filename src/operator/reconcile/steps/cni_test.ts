@@ -37,3 +37,12 @@ Deno.test("daemonSetNotReady() waits for the current generation and a ready, upd
     undefined,
   );
 });
+
+Deno.test("daemonSetNotReady() lets nodes that stopped reporting account for missing agents, no more", () => {
+  const twoOfThree = ds(1, { observedGeneration: 1, desiredNumberScheduled: 3, numberReady: 2 });
+  assertEquals(daemonSetNotReady(twoOfThree, 1), undefined);
+  assertEquals(
+    daemonSetNotReady(ds(1, { observedGeneration: 1, desiredNumberScheduled: 3, numberReady: 1 }), 1),
+    "DaemonSet kube-system/cilium: 1 of 3 agents ready, 3 updated",
+  );
+});
