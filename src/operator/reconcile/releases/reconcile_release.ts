@@ -8,6 +8,11 @@
  * cluster object's status in the context is updated with it, so the end of the pass compares against
  * what is stored.
  *
+ * A Helm run does not hold the pass: after {@link HELM_INLINE_WAIT_MS} it goes on in the background (kept
+ * in the cluster's memory) and later passes report it busy until it ends, then take its result. Otherwise a
+ * node dying during an addon install (its DaemonSet pod never ready, so `--wait` runs into its timeout)
+ * would keep healing, which runs in every pass, from replacing it for the whole Helm timeout.
+ *
  * @module
  */
 import type { AddonRelease } from "../../../addons/catalog.ts";
@@ -64,6 +69,27 @@ export interface ReconcileReleaseOptions {
 
 /** Extra time Helm's own `--timeout` gets before the process is killed. */
 const KILL_GRACE_MS = 60_000;
+
+/** How long a pass waits for a Helm run before leaving it to the background (real time: a child process). */
+export const HELM_INLINE_WAIT_MS = 5_000;
+/** Requeue while a Helm run goes on in the background. */
+export const HELM_RUNNING_POLL_MS = 3_000;
+
+type RunResult = HelmResult & { verb: string };
+
+/** A Helm run of one release that outlives the pass that started it. */
+interface HelmRun {
+  plan: ReleasePlan;
+  attempt: number;
+  busy: AddonPhaseName;
+  message: string;
+  done: Promise<RunResult>;
+  result?: RunResult;
+}
+
+function runKey(name: string): string {
+  return `helm-run/${name}`;
+}
 
 /** The same words after an install and in every later pass, so an idle pass changes nothing. */
 function deployedMessage(chartVersion: string): string {
@@ -134,6 +160,13 @@ export async function reconcileRelease(
       : renderTime(now),
   });
 
+  const running = ctx.memory.get(runKey(release.name)) as HelmRun | undefined;
+  if (running) {
+    if (!running.result) return busyOutcome(release.name, entry(running.busy, { message: running.message }));
+    ctx.memory.delete(runKey(release.name));
+    return await finishRun(ctx, release, running, revisions, entry);
+  }
+
   if (plan.action === "none") {
     ctx.memory.delete(memoryKey(release.name));
     return {
@@ -167,10 +200,47 @@ export async function reconcileRelease(
   }
 
   const { phase: busy, doing } = verbOf(plan);
-  await announce(ctx, release.name, entry(busy, { message: `Helm is ${doing} ${release.name}` }));
-  const result = await runPlan(ctx, release, plan, target, revisions);
+  const message = `Helm is ${doing} ${release.name}`;
+  await announce(ctx, release.name, entry(busy, { message }));
+  const run: HelmRun = {
+    plan,
+    attempt: attempts + 1,
+    busy,
+    message,
+    done: runPlan(ctx, release, plan, target, revisions).catch((err: Error): RunResult => ({
+      code: -1,
+      stdout: "",
+      stderr: err.message,
+      verb: "run",
+    })),
+  };
+  run.done.then((result) => run.result = result);
+  ctx.memory.set(runKey(release.name), run);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  await Promise.race([run.done, new Promise((resolve) => timer = setTimeout(resolve, HELM_INLINE_WAIT_MS))]);
+  clearTimeout(timer);
+  if (!run.result) return busyOutcome(release.name, entry(busy, { message }));
+  ctx.memory.delete(runKey(release.name));
+  return await finishRun(ctx, release, run, revisions, entry);
+}
+
+function busyOutcome(name: string, entry: AddonStatusEntry): ReleaseOutcome {
+  return { name, ready: false, requeueAfterMs: HELM_RUNNING_POLL_MS, entry };
+}
+
+/** Takes the result of a finished Helm run: the status entry, an Event, and the backoff on failure. */
+async function finishRun(
+  ctx: ReconcileContext,
+  release: AddonRelease,
+  run: HelmRun,
+  revisions: readonly ReleaseRevision[],
+  entry: (phase: AddonPhaseName, fields: Partial<AddonStatusEntry>) => AddonStatusEntry,
+): Promise<ReleaseOutcome> {
+  const { plan, attempt: runs } = run;
+  const result = run.result!;
+  const chartVersion = release.chart.version;
   const done = ctx.now();
-  const runs = attempts + 1;
+  const backoff = ctx.memory.get(memoryKey(release.name)) as ReleaseBackoff | undefined;
   if (result.code !== 0) {
     const next = nextBackoff(backoff, done);
     ctx.memory.set(memoryKey(release.name), next);
@@ -199,12 +269,12 @@ export async function reconcileRelease(
     "Normal",
     reason,
     "Helm",
-    `${release.name} ${what}: chart ${target.chartVersion}, attempt ${runs}`,
+    `${release.name} ${what}: chart ${chartVersion}, attempt ${runs}`,
   );
   return {
     name: release.name,
     ready: true,
-    entry: entry("Installed", { attempts: runs, message: deployedMessage(target.chartVersion) }),
+    entry: entry("Installed", { attempts: runs, message: deployedMessage(chartVersion) }),
   };
 }
 
@@ -215,7 +285,7 @@ async function runPlan(
   plan: ReleasePlan,
   target: { chartVersion: string; valuesHash: string },
   revisions: readonly ReleaseRevision[],
-): Promise<HelmResult & { verb: string }> {
+): Promise<RunResult> {
   const helm = ctx.addons.helm;
   const timeoutMs = release.timeoutSeconds * 1000 + KILL_GRACE_MS;
   const run = async (verb: string, args: string[], values?: string) => {
