@@ -152,6 +152,8 @@ export async function startAddonsWorld(): Promise<AddonsWorld> {
         helm,
         chartsDir,
         random: (n: number) => new Uint8Array(n).fill(world.randomByte),
+        // The scripted Helm answers at once; a held run (ScriptedHelm.hold) goes to the background quickly.
+        helmInlineWaitMs: 50,
       },
       hcloudToken: () => TOKEN,
       nodes: () => nodes,

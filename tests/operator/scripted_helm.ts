@@ -47,8 +47,19 @@ function flag(args: readonly string[], name: string): string | undefined {
 export class ScriptedHelm implements HelmExec {
   readonly calls: HelmCall[] = [];
   #failures: HelmFailure[] = [];
+  #holds = new Map<string, Promise<void>>();
 
   constructor(private readonly store?: FakeKubeStore) {}
+
+  /**
+   * The next `upgrade` of `release` runs until `finish()` is called, as Helm's `--wait` does: its revision
+   * is stored `pending-install` (or `pending-upgrade`) at once and becomes `deployed` at the end.
+   */
+  hold(release: string): { finish(): void } {
+    const { promise, resolve } = Promise.withResolvers<void>();
+    this.#holds.set(release, promise);
+    return { finish: () => resolve() };
+  }
 
   /** The next call matching gets this answer instead of succeeding. */
   failNext(failure: HelmFailure): void {
@@ -77,7 +88,23 @@ export class ScriptedHelm implements HelmExec {
       if (failure!.leaves && call.release) this.#write(call, failure!.leaves);
       return Promise.resolve({ code: failure!.code ?? 1, stdout: "", stderr: failure!.stderr });
     }
+    const held = call.verb === "upgrade" && call.release ? this.#holds.get(call.release) : undefined;
+    if (held) {
+      this.#holds.delete(call.release!);
+      return this.#playHeld(call, held);
+    }
     return Promise.resolve(this.#play(call));
+  }
+
+  async #playHeld(call: HelmCall, held: Promise<void>): Promise<HelmResult> {
+    const namespace = flag(call.args, "--namespace") ?? "default";
+    const before = this.#revisions(namespace, call.release!).length;
+    this.#write(call, before === 0 ? "pending-install" : "pending-upgrade");
+    await held;
+    const pending = this.#revisions(namespace, call.release!).at(-1)!;
+    this.store!.remove("v1", "Secret", pending.metadata.name, namespace);
+    this.#write(call, "deployed");
+    return { code: 0, stdout: `Release "${call.release}" has been upgraded. Happy Helming!`, stderr: "" };
   }
 
   #revisions(namespace: string, release: string): KubeObject[] {

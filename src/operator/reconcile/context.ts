@@ -26,6 +26,8 @@ export interface AddonDeps {
   chartsDir: string;
   /** Cryptographically random bytes (the CSI encryption passphrase, generated once). */
   random(n: number): Uint8Array;
+  /** How long a pass waits for a Helm run before leaving it to the background (real ms; default 5 s). */
+  helmInlineWaitMs?: number;
 }
 
 /** A status condition as the CRD stores it (`lastTransitionTime` and `observedGeneration` are set by the reconciler). */

@@ -217,7 +217,10 @@ export async function reconcileRelease(
   run.done.then((result) => run.result = result);
   ctx.memory.set(runKey(release.name), run);
   let timer: ReturnType<typeof setTimeout> | undefined;
-  await Promise.race([run.done, new Promise((resolve) => timer = setTimeout(resolve, HELM_INLINE_WAIT_MS))]);
+  await Promise.race([
+    run.done,
+    new Promise((resolve) => timer = setTimeout(resolve, ctx.addons.helmInlineWaitMs ?? HELM_INLINE_WAIT_MS)),
+  ]);
   clearTimeout(timer);
   if (!run.result) return busyOutcome(release.name, entry(busy, { message }));
   ctx.memory.delete(runKey(release.name));

@@ -274,3 +274,23 @@ Deno.test("releases after the CCM wait for it; the CCM failing leaves them Pendi
   assertEquals([summary.ready, summary.reason, summary.requeueAfterMs], [false, "InstallFailed", 10_000]);
   assertIncludes(summary.message, "hcloud-csi: Waits for hcloud-cloud-controller-manager");
 });
+
+Deno.test("a long Helm run goes on in the background: passes report it Installing, never take its pending revision for a crash, then take its result", async () => {
+  await using world = await startAddonsWorld();
+  const run = world.helm.hold("cilium");
+  const started = performance.now();
+  await world.reconcile();
+  assertOk(performance.now() - started < 3_000, "the pass waited for Helm");
+  assertEquals(addonsOf(await world.cluster()).cilium?.phase, "Installing");
+  // Helm's storage says pending-install meanwhile: a pass must not roll back or reinstall its own run.
+  for (let i = 0; i < 3; i++) await world.reconcile();
+  assertEquals(world.helm.calls.map((c) => `${c.verb} ${c.release}`), ["upgrade cilium"]);
+  assertEquals(addonsOf(await world.cluster()).cilium?.phase, "Installing");
+  run.finish();
+  await new Promise((r) => setTimeout(r, 10));
+  await world.reconcile();
+  const entry = addonsOf(await world.cluster()).cilium!;
+  assertEquals([entry.phase, entry.attempts], ["Installed", 1]);
+  assertEquals(world.helm.calls.length, 1);
+  assertOk((await world.events()).some((e) => e.reason === "AddonInstalled" && e.message.startsWith("cilium")));
+});
