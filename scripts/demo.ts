@@ -4,7 +4,9 @@
  * as real `k8zner operator` processes), driving the real CLI as subprocesses the way a user would:
  * `init` (non-interactive, an `ha` cluster), `apply --wait` (the CLI creates the first control plane and
  * hands over; the operator creates the other two and the workers, and --wait shows its phases as it
- * reports them, settling at the CNI until the Helm addons install Cilium), `doctor` (what the operator
+ * reports them until the cluster is Running with Cilium and the addons installed by the real Helm),
+ * `helm list -A` (the real Helm with the kubeconfig apply wrote: every addon a `deployed` release), a
+ * second `apply --wait` (nothing changes; the operator runs no Helm), `doctor` (what the operator
  * reports), `destroy --yes` (nothing left, the operator stopped first). Each command's output is streamed
  * under a header line; a summary follows: resources created by kind, Hetzner requests by method, the
  * CLI's and the operator's apart (from the simulator's request log, so it counts what a real run would
@@ -24,6 +26,7 @@ import { startLocalCloud } from "../tests/local_cloud/mod.ts";
 import { type CloudResource, countByMethod, countCreated, listClusterResources } from "../tests/e2e/cloud_inventory.ts";
 import { startK8zner } from "../tests/e2e/k8zner_process.ts";
 import { isOperatorRequest } from "../tests/e2e/apply_harness.ts";
+import { findHelm } from "../tests/kube_fake/helm_binary.ts";
 
 /**
  * Simulated time runs this many times faster than real time (the local cloud's default). Most of the
@@ -37,7 +40,7 @@ export const DEMO_CLUSTER = "demo";
 export const DEMO_BUDGET_MS = 90_000;
 
 /** The commands of the story, in order. */
-export const DEMO_STEPS: readonly { name: string; args: readonly string[] }[] = [
+export const DEMO_STEPS: readonly { name: string; args: readonly string[]; tool?: "helm" }[] = [
   {
     name: "init",
     args: [
@@ -55,8 +58,12 @@ export const DEMO_STEPS: readonly { name: string; args: readonly string[] }[] = 
       "cx33",
     ],
   },
-  // --wait follows the operator's status: until Ready, or until it settles (today at the CNI, issue 12).
+  // --wait follows the operator's status until the cluster is Running (Cilium and the addons installed by Helm).
   { name: "apply", args: ["apply", "--yes", "--wait", "--timeout", "5m"] },
+  // What a user sees with the real Helm and the kubeconfig apply wrote: every addon a `deployed` release.
+  { name: "helm", args: ["list", "-A"], tool: "helm" },
+  // A second apply finds nothing to change, and the operator runs no Helm for it.
+  { name: "apply-again", args: ["apply", "--yes", "--wait", "--timeout", "2m"] },
   { name: "doctor", args: ["doctor"] },
   { name: "destroy", args: ["destroy", "--yes"] },
 ];
@@ -84,6 +91,8 @@ export interface DemoStepResult {
   ms: number;
   /** Hetzner API requests the step (the CLI) sent. */
   requests: number;
+  /** Helm processes the operator started while the step ran. */
+  helmProcesses: number;
   status: "ok" | "failed" | "skipped";
 }
 
@@ -101,6 +110,8 @@ export interface DemoSummary {
   /** The operator's Hetzner requests by method (told apart by its User-Agent). */
   operatorRequestsByMethod: Record<string, number>;
   operatorRequests: number;
+  /** Helm processes the operator started in the whole run. */
+  helmProcesses: number;
   /** Resources still labelled with the cluster after the last step. */
   leftover: CloudResource[];
   /** True when the token appeared in the CLI's captured output (a leak; the demo then fails). */
@@ -137,26 +148,34 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
     const operatorRequests = () => cloud.sim.requests.filter(isOperatorRequest);
     let failed = false;
     for (const [i, step] of DEMO_STEPS.entries()) {
-      const command = `k8zner ${step.args.join(" ")}`;
+      const command = `${step.tool ?? "k8zner"} ${step.args.join(" ")}`;
       if (failed) {
-        steps.push({ name: step.name, command, code: null, ms: 0, requests: 0, status: "skipped" });
+        steps.push({ name: step.name, command, code: null, ms: 0, requests: 0, helmProcesses: 0, status: "skipped" });
         continue;
       }
       print("");
       print(`━━ [${i + 1}/${DEMO_STEPS.length}] ${command}`);
       const requestsBefore = cliRequests().length;
-      const run = await startK8zner(step.args, {
-        cwd: dir,
-        env,
-        inherit: options.tty,
-        onLine: (line) => {
-          if (line.includes(token)) tokenInOutput = true;
-          print(`   ${line}`);
-        },
-      }).done;
+      const helmBefore = cloud.helmInvocations().length;
+      const onLine = (line: string) => {
+        if (line.includes(token)) tokenInOutput = true;
+        print(`   ${line}`);
+      };
+      const run = step.tool === "helm"
+        ? await runHelm(step.args, { cwd: dir, kubeconfig: `${dir}/secrets/${DEMO_CLUSTER}/kubeconfig`, onLine })
+        : await startK8zner(step.args, { cwd: dir, env, inherit: options.tty, onLine }).done;
       const ok = run.code === 0;
       const requests = cliRequests().length - requestsBefore;
-      steps.push({ name: step.name, command, code: run.code, ms: run.ms, requests, status: ok ? "ok" : "failed" });
+      const helmProcesses = cloud.helmInvocations().length - helmBefore;
+      steps.push({
+        name: step.name,
+        command,
+        code: run.code,
+        ms: run.ms,
+        requests,
+        helmProcesses,
+        status: ok ? "ok" : "failed",
+      });
       print(
         `━━ ${ok ? "done" : `FAILED (exit ${run.code}${run.signal ? `, ${run.signal}` : ""})`} in ${seconds(run.ms)}`,
       );
@@ -164,6 +183,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
     }
     const summary: DemoSummary = {
       ok: !failed && !tokenInOutput,
+      helmProcesses: cloud.helmInvocations().length,
       cluster: DEMO_CLUSTER,
       speed,
       steps,
@@ -184,6 +204,36 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
     if (options.keepDir) print(`kept the working directory: ${dir}`);
     else await Deno.remove(dir, { recursive: true }).catch(() => {});
   }
+}
+
+/** Runs the real Helm (the one the local cloud's operator runs) with the user's kubeconfig, streaming its lines. */
+async function runHelm(
+  args: readonly string[],
+  options: { cwd: string; kubeconfig: string; onLine: (line: string) => void },
+): Promise<{ code: number; ms: number; signal?: string }> {
+  const started = performance.now();
+  const helm = await findHelm();
+  if (helm.path === undefined) {
+    options.onLine(`no Helm: ${helm.reason}`);
+    return { code: 1, ms: 0 };
+  }
+  const home = `${options.cwd}/.helm`;
+  const out = await new Deno.Command(helm.path, {
+    args: [...args],
+    cwd: options.cwd,
+    env: {
+      KUBECONFIG: options.kubeconfig,
+      HELM_CACHE_HOME: `${home}/cache`,
+      HELM_CONFIG_HOME: `${home}/config`,
+      HELM_DATA_HOME: `${home}/data`,
+    },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  for (const stream of [out.stdout, out.stderr]) {
+    for (const line of new TextDecoder().decode(stream).split("\n")) if (line.trim()) options.onLine(line);
+  }
+  return { code: out.code, ms: Math.round(performance.now() - started) };
 }
 
 /**
@@ -208,9 +258,12 @@ export function renderSummary(s: DemoSummary): string[] {
     `   created:   ${createdTotal} resources (${list(s.created)})`,
     `   requests:  ${s.totalRequests} to the Hetzner API from the CLI (${list(s.requestsByMethod)})`,
     `              ${s.operatorRequests} from the operator (${list(s.operatorRequestsByMethod)})`,
+    `   helm:      ${s.helmProcesses} Helm processes run by the operator`,
     ...s.steps.map((st) =>
       `   ${(st.name + ":").padEnd(10)} ${
-        st.status === "skipped" ? "skipped" : `${seconds(st.ms).padStart(6)} ${st.status}, ${st.requests} requests`
+        st.status === "skipped"
+          ? "skipped"
+          : `${seconds(st.ms).padStart(6)} ${st.status}, ${st.requests} requests, ${st.helmProcesses} Helm processes`
       }`
     ),
     `   total:     ${seconds(s.totalMs)} (budget ${seconds(DEMO_BUDGET_MS)})`,

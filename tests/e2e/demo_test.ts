@@ -1,15 +1,16 @@
 /**
  * `deno task demo` end to end, as a user runs it: the task in a subprocess with a token of its own
  * and a debug trace file. Every step succeeds; `apply --wait` shows the real operator's phases (it
- * creates the other two control planes and the workers) and ends settled at the CNI with a note;
- * `doctor` shows the operator's conditions; the destroy left nothing of the cluster; it stays inside
+ * creates the other two control planes and the workers, then installs Cilium and the addons with the
+ * real Helm) until the cluster is Running; the real `helm list -A` shows every release deployed; a
+ * second apply runs no Helm; `doctor` shows the operator's conditions; the destroy left nothing of the cluster; it stays inside
  * its 90 s promise, and neither its output nor the trace shows the token.
  * The trace and summary paths are relative, as the README writes them: they land in the caller's
  * directory, not in the demo's temporary one; `--keep` keeps that one and says where.
  *
  * @module
  */
-import { assertEquals, assertOk } from "../assert.ts";
+import { assertEquals, assertMatch, assertOk } from "../assert.ts";
 import { type DemoSummary, resolveCallerPath } from "../../scripts/demo.ts";
 import { DENO_JSON } from "./k8zner_process.ts";
 import { withFakes } from "../fake_contracts.ts";
@@ -51,13 +52,19 @@ Deno.test(withFakes(
       assertEquals(summary.steps.map((s) => `${s.name}:${s.status}:${s.code}`), [
         "init:ok:0",
         "apply:ok:0",
+        "helm:ok:0",
+        "apply-again:ok:0",
         "doctor:ok:0",
         "destroy:ok:0",
       ]);
+      // The operator installed the four releases once, and the converged second apply started no Helm.
+      assertEquals(summary.helmProcesses, 4, JSON.stringify(summary.steps));
+      assertEquals(summary.steps.find((s) => s.name === "apply-again")?.helmProcesses, 0);
       for (
         const header of [
           "k8zner init --yes --name demo --region fsn1 --mode ha",
           "k8zner apply --yes --wait",
+          "helm list -A",
           "k8zner doctor",
           "k8zner destroy --yes",
           "━━ summary",
@@ -65,17 +72,22 @@ Deno.test(withFakes(
       ) {
         assertOk(stdout.includes(header), `output lacks "${header}"`);
       }
-      // The operator's phases as apply --wait saw them, ending settled at the CNI (until issue 12 installs Cilium).
+      // The operator's phases as apply --wait saw them, through the Helm addons to Running.
       for (
         const line of [
           "Cluster ready: Provisioning (Compute)",
-          "Cluster ready: Provisioning (CNI): control planes 0/3, workers 0/2; not Ready yet",
-          "The operator has done what it can for now; it waits for: CNIReady (Pending:",
-          "CNIReady: False: Pending",
-          "ControlPlaneReady: True",
+          "Cluster ready: Provisioning (CNI)",
+          "Cluster ready: Provisioning (Addons)",
+          "Running and Ready",
+          "CNIReady: True",
+          "AddonsReady: True",
         ]
       ) {
         assertOk(stdout.includes(line), `output lacks "${line}"`);
+      }
+      // helm list -A from the real Helm with the kubeconfig apply wrote: every release deployed.
+      for (const release of ["cilium", "hcloud-cloud-controller-manager", "hcloud-csi", "metrics-server"]) {
+        assertMatch(stdout, new RegExp(`^ +${release}\\s+kube-system\\s+1\\s+.*\\sdeployed\\s`, "m"));
       }
       // ha: the build server and the first control plane from the CLI, two control planes and two workers from
       // the operator.
