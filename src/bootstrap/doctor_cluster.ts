@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { ADDON_PHASES, K8ZNER_API_VERSION, K8ZNER_CLUSTER_KIND, K8ZNER_NAMESPACE } from "../addons/k8zner_crd.ts";
+import { K8ZNER_API_VERSION, K8ZNER_CLUSTER_KIND, K8ZNER_NAMESPACE } from "../addons/k8zner_crd.ts";
 import type { KubeClient, KubeObject } from "../kube/mod.ts";
 import { type CheckStatus, type DoctorCheck, type DoctorNode, nodeHealth } from "./doctor_report.ts";
 
@@ -36,10 +36,7 @@ interface Condition {
 }
 
 interface AddonStatus {
-  installed?: boolean;
-  healthy?: boolean;
   phase?: string;
-  version?: string;
   chartVersion?: string;
   message?: string;
   installOrder?: number;
@@ -148,13 +145,8 @@ export function checkClusterStatus(object: KubeObject): ClusterStatusChecks {
     orderOf(a, x) - orderOf(b, y) || a.localeCompare(b)
   );
   for (const [name, a] of addons) {
-    const phaseKnown = a.phase !== undefined && (ADDON_PHASES as readonly string[]).includes(a.phase);
-    const s: CheckStatus = a.phase === "Failed" || a.healthy === false
-      ? "fail"
-      : a.phase === "Installed" || (a.installed && !phaseKnown)
-      ? "ok"
-      : "warn";
-    const detail = [a.phase ?? (a.installed ? "Installed" : "Pending"), a.chartVersion ?? a.version, a.message]
+    const s: CheckStatus = a.phase === "Failed" ? "fail" : a.phase === "Installed" ? "ok" : "warn";
+    const detail = [a.phase ?? "Pending", a.chartVersion, a.message]
       .filter((x) => x !== undefined && x !== "").join(", ");
     checks.push({ id: `addon.${name}`, section: "Addons", title: name, status: s, detail });
   }

@@ -43,8 +43,8 @@ const RUNNING_STATUS = {
     lastTransitionTime: "2026-03-01T11:00:00Z",
   }],
   addons: {
-    cilium: { installed: true, healthy: true, phase: "Installed", version: "1.16.5" },
-    "hcloud-ccm": { installed: true, healthy: true, phase: "Installed", version: "1.22.0" },
+    cilium: { phase: "Installed", chartVersion: "1.19.3" },
+    "hcloud-cloud-controller-manager": { phase: "Installed", chartVersion: "1.33.0" },
   },
   connectivity: { kubeAPIReady: true, metricsAPIReady: true },
 };
@@ -115,7 +115,7 @@ Deno.test("doctor reads a Running K8znerCluster from ./secrets/<cluster>/kubecon
     assertIncludes(text, "  ✔ Ready: True: ClusterReady: all nodes and addons ready");
     assertIncludes(text, "  ✔ Control planes: 1/1 ready");
     assertIncludes(text, "  ✔ Workers: 2/2 ready");
-    assertIncludes(text, "  ✔ hcloud-ccm: Installed, 1.22.0");
+    assertIncludes(text, "  ✔ hcloud-cloud-controller-manager: Installed, 1.33.0");
     assertIncludes(text, "  ✔ Kubernetes API: https://203.0.113.10:6443");
     assertIncludes(text, "  ✔ demo-w-2   worker         Ready");
     const ip = (await hc.servers.get(created.server.id))?.public_net.ipv4?.ip;

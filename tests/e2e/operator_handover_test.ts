@@ -1,11 +1,11 @@
 /**
- * A fresh hand-over followed to the CNI phase with the real CLI and the real operator processes the
- * local cloud runs from the `k8zner-operator` Deployment: `apply --wait` creates the first control plane,
+ * A fresh hand-over followed to Running with the real CLI and the real operator processes the local
+ * cloud runs from the `k8zner-operator` Deployment: `apply --wait` creates the first control plane,
  * hands over, and then shows the operator's phases as the operator writes them (the other control planes
- * and the workers are the operator's), ending settled at the CNI (nothing installs Cilium until the Helm
- * addons land) with a note naming what it waits for. Every planned server has registered its Node, the
- * status is the operator's (observedGeneration = generation), `doctor` shows its conditions, and a
- * `destroy` with the operator still running leaves nothing behind.
+ * and the workers are the operator's, then Cilium and the addons it installs with the real Helm) until
+ * the cluster is Ready. Every planned server has registered its Node, the status is the operator's
+ * (observedGeneration = generation), `doctor` shows its conditions and addons, and a `destroy` with the
+ * operator still running leaves nothing behind.
  *
  * @module
  */
@@ -38,17 +38,17 @@ for (
 ) {
   const cluster = `hand${mode}`;
   Deno.test(withFakes(
-    `apply --wait of a fresh ${mode} cluster follows the real operator to the CNI phase; doctor shows its conditions; destroy leaves nothing`,
+    `apply --wait of a fresh ${mode} cluster follows the real operator to Running (Helm addons); doctor shows its conditions; destroy leaves nothing`,
     async (t) => {
       const cloud = await startLocalCloud({ speed: 200 });
       const dir = await makeWorkdir(renderConfig(cluster, mode, workers));
       try {
-        await t.step("apply --wait ends settled at the CNI, every planned node registered by then", async () => {
+        await t.step("apply --wait follows the operator to Running, every planned node registered", async () => {
           const before = cloud.sim.requests.length;
-          const r = await k8zner(cloud, dir, ["apply", "--wait", "--timeout", "180s"]);
+          const r = await k8zner(cloud, dir, ["apply", "--wait", "--timeout", "300s"]);
           const output = `${r.stdout}\n${r.stderr}`;
           assertEquals(r.code, 0, output);
-          console.log(`${mode} apply --wait until settled: ${(r.ms / 1000).toFixed(1)} s`);
+          console.log(`${mode} apply --wait until Running: ${(r.ms / 1000).toFixed(1)} s`);
           console.log(
             output.split("\n").filter((l) => l.includes("Cluster ready") || l.includes("waits for")).join("\n"),
           );
@@ -58,17 +58,17 @@ for (
           const operatorServers = cloud.sim.requests.slice(before)
             .filter((q) => isOperatorRequest(q) && q.method === "POST" && q.path === "/servers");
           assertEquals(operatorServers.length, controlPlanes - 1 + workers, "the operator creates the other nodes");
-          // The phases as the operator reported them, then the note naming what it waits for.
-          // The operator writes a phase before its step runs, so each shows while it lasts, in order
-          // (Infrastructure is over within one poll when everything exists, so it may not be seen).
+          // The phases as the operator reported them, then Ready. The operator writes a phase before its
+          // step runs, so each shows while it lasts, in order (Infrastructure is over within one poll when
+          // everything exists, so it may not be seen).
           let at = -1;
-          for (const phase of ["(Compute)", "(CNI)"]) {
+          for (const phase of ["(Compute)", "(CNI)", "(Addons)"]) {
             const i = output.indexOf(`Cluster ready: Provisioning ${phase}`);
             assertOk(i > at, `"Provisioning ${phase}" missing or out of order:\n${output}`);
             at = i;
           }
-          assertIncludes(output, `control planes 0/${controlPlanes}, workers 0/${workers}; not Ready yet`);
-          assertIncludes(output, "The operator has done what it can for now; it waits for: CNIReady (Pending:");
+          assertIncludes(output, "Running and Ready");
+          assertOk(!output.includes("The operator has done what it can for now"), output);
           const servers = [...cloud.sim.state.servers.values()].map((s) => s.name).sort();
           assertEquals(servers, plannedNames(cluster, controlPlanes, workers), "no duplicate or missing server");
           const store = handoverObjects(cloud, cluster).store!;
@@ -78,7 +78,7 @@ for (
         });
 
         await t.step(
-          "the status is the operator's: Infrastructure, control planes and workers True, CNI Pending",
+          "the status is the operator's: every condition True, the four addons Installed",
           () => {
             const object = handoverObjects(cloud, cluster).cluster!;
             const status = object.status as {
@@ -88,24 +88,39 @@ for (
               controlPlanes: { desired: number };
               workers: { desired: number };
               conditions: Condition[];
+              addons: Record<string, { phase: string }>;
             };
             assertEquals(status.observedGeneration, (object.metadata as { generation: number }).generation);
-            assertEquals([status.phase, status.provisioningPhase], ["Provisioning", "CNI"]);
+            assertEquals([status.phase, status.provisioningPhase], ["Running", "Running"]);
             assertEquals([status.controlPlanes.desired, status.workers.desired], [controlPlanes, workers]);
             const byType = new Map(status.conditions.map((c) => [c.type, c]));
-            for (const type of ["InfrastructureReady", "ControlPlaneReady", "WorkersReady"]) {
+            for (
+              const type of [
+                "InfrastructureReady",
+                "ControlPlaneReady",
+                "WorkersReady",
+                "CNIReady",
+                "AddonsReady",
+                "Ready",
+              ]
+            ) {
               assertEquals(byType.get(type)?.status, "True", type);
             }
-            assertEquals([byType.get("CNIReady")?.status, byType.get("CNIReady")?.reason], ["False", "Pending"]);
-            assertEquals([byType.get("Progressing")?.status, byType.get("Progressing")?.reason], [
-              "False",
-              "WaitingForCNI",
-            ]);
-            assertEquals(byType.get("Ready")?.status, "False");
+            assertEquals(byType.get("Progressing")?.status, "False");
+            assertEquals(
+              Object.entries(status.addons).map(([name, a]) => `${name}=${a.phase}`).sort(),
+              [
+                "cilium=Installed",
+                "hcloud-cloud-controller-manager=Installed",
+                "hcloud-csi=Installed",
+                "metrics-server=Installed",
+              ],
+            );
             assertOk(byType.get("Degraded")?.status !== "True", "Degraded");
             // Events record what the operator did.
             const events = store().listObjects("v1", "Event", "k8zner-system").map((e) => String(e.reason));
             assertOk(events.includes("PhaseChanged"), `events: ${events.join(", ")}`);
+            assertOk(events.includes("AddonInstalled"), `events: ${events.join(", ")}`);
             function store() {
               return handoverObjects(cloud, cluster).store!;
             }
@@ -115,12 +130,13 @@ for (
         await t.step("doctor shows the operator's phase and conditions", async () => {
           const r = await k8zner(cloud, dir, ["doctor"]);
           assertEquals(r.code, 0, `${r.stdout}\n${r.stderr}`);
-          assertIncludes(r.stdout, `cluster "${cluster}" (fsn1), phase Provisioning`);
+          assertIncludes(r.stdout, `cluster "${cluster}" (fsn1), phase Running`);
           assertIncludes(r.stdout, "ControlPlaneReady: True");
           assertIncludes(r.stdout, "WorkersReady: True");
-          assertIncludes(r.stdout, "CNIReady: False: Pending");
-          assertIncludes(r.stdout, "Progressing: False: WaitingForCNI");
-          assertIncludes(r.stdout, `Control planes: 0/${controlPlanes} ready`);
+          assertIncludes(r.stdout, "CNIReady: True");
+          assertIncludes(r.stdout, "AddonsReady: True");
+          assertIncludes(r.stdout, "cilium: Installed, 1.19.3");
+          assertIncludes(r.stdout, `Control planes: ${controlPlanes}/${controlPlanes} ready`);
         });
 
         await t.step("destroy with the operator running leaves nothing, and nothing comes back", async () => {

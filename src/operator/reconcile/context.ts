@@ -26,7 +26,7 @@ export interface AddonDeps {
   chartsDir: string;
   /** Cryptographically random bytes (the CSI encryption passphrase, generated once). */
   random(n: number): Uint8Array;
-  /** How long a pass waits for a Helm run before leaving it to the background (real ms; default 5 s). */
+  /** How long a pass waits for a Helm run before leaving it to the background (real ms; default 500 ms). */
   helmInlineWaitMs?: number;
 }
 

@@ -70,10 +70,13 @@ export interface ReconcileReleaseOptions {
 /** Extra time Helm's own `--timeout` gets before the process is killed. */
 const KILL_GRACE_MS = 60_000;
 
-/** How long a pass waits for a Helm run before leaving it to the background (real time: a child process). */
-export const HELM_INLINE_WAIT_MS = 5_000;
-/** Requeue while a Helm run goes on in the background. */
-export const HELM_RUNNING_POLL_MS = 3_000;
+/**
+ * How long a pass waits for a Helm run before leaving it to the background (real time: a child process).
+ * Short: a spec change waits for the pass in progress, and users expect one to act within seconds.
+ */
+export const HELM_INLINE_WAIT_MS = 500;
+/** Requeue while a Helm run goes on in the background (an idle pass costs a few Kubernetes reads, no Hetzner). */
+export const HELM_RUNNING_POLL_MS = 1_000;
 
 type RunResult = HelmResult & { verb: string };
 
