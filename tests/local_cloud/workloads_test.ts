@@ -46,6 +46,11 @@ const CCM_POD = {
   ],
 };
 
+/** `kubectl rollout status -n <namespace> <target> <timeout flag>`, what a user runs to wait for a workload. */
+function rolloutStatus(kubeconfig: string, dir: string, namespace: string, target: string, timeout: string) {
+  return kubectl(kubeconfig, dir, "rollout", "status", "-n", namespace, target, timeout);
+}
+
 async function kubectl(kubeconfig: string, dir: string, ...args: string[]) {
   await Deno.writeTextFile(`${dir}/kubeconfig`, kubeconfig);
   const out = await new Deno.Command(KUBECTL.path, {
@@ -103,16 +108,7 @@ Deno.test(requires([KUBECTL, ...FAKE_CONTRACTS], {
       assertEquals(nodesOf(store, "hcloud-cloud-controller-manager"), ["wl-cp-1"]);
 
       // Now the worker is initialized and Ready: the plain DaemonSet runs there, not on the tainted control plane.
-      const rollout = await kubectl(
-        kubeconfig,
-        dir,
-        "rollout",
-        "status",
-        "-n",
-        "kube-system",
-        "ds/node-agent",
-        "--timeout=10s",
-      );
+      const rollout = await rolloutStatus(kubeconfig, dir, "kube-system", "ds/node-agent", "--timeout=10s");
       assertEquals(rollout.code, 0, rollout.stderr);
       assertMatch(rollout.stdout, /daemon set "node-agent" successfully rolled out/);
       assertEquals(nodesOf(store, "node-agent"), ["wl-w-1"]);
@@ -124,16 +120,7 @@ Deno.test(requires([KUBECTL, ...FAKE_CONTRACTS], {
       );
 
       // A Deployment whose pods fit no node never rolls out.
-      const stuck = await kubectl(
-        kubeconfig,
-        dir,
-        "rollout",
-        "status",
-        "-n",
-        "kube-system",
-        "deploy/nowhere",
-        "--timeout=1s",
-      );
+      const stuck = await rolloutStatus(kubeconfig, dir, "kube-system", "deploy/nowhere", "--timeout=1s");
       assertEquals(stuck.code, 1);
       assertMatch(stuck.stdout + stuck.stderr, /0 of 1 updated replicas are available/);
 
@@ -155,28 +142,10 @@ Deno.test(requires([KUBECTL, ...FAKE_CONTRACTS], {
           (store.getObject("apps/v1", "DaemonSet", "node-agent", "kube-system")!.status as Record<string, number>)
             .numberReady === 0,
       );
-      const failing = await kubectl(
-        kubeconfig,
-        dir,
-        "rollout",
-        "status",
-        "-n",
-        "kube-system",
-        "ds/node-agent",
-        "--timeout=1s",
-      );
+      const failing = await rolloutStatus(kubeconfig, dir, "kube-system", "ds/node-agent", "--timeout=1s");
       assertEquals(failing.code, 1);
       clearWorkloadFailure(store, ref);
-      const again = await kubectl(
-        kubeconfig,
-        dir,
-        "rollout",
-        "status",
-        "-n",
-        "kube-system",
-        "ds/node-agent",
-        "--timeout=10s",
-      );
+      const again = await rolloutStatus(kubeconfig, dir, "kube-system", "ds/node-agent", "--timeout=10s");
       assertEquals(again.code, 0, again.stderr);
       assertEquals(cloud.errors.map((e) => e.message), []);
     } finally {
