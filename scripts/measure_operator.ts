@@ -1,10 +1,13 @@
 /**
  * Measures the real operator in a local cloud (issue 11's closing numbers):
  *
- * 1. Hetzner requests per idle hour: a dev cluster applied by the real CLI, the CNI stood in so it
- *    reaches its steady state, then left alone for `--idle-minutes` real minutes while every request
- *    with the operator's User-Agent is counted (and extrapolated to an hour).
- * 2. Resident memory (`VmRSS` from /proc) of the operator process, sampled through the idle window.
+ * 1. Hetzner requests per idle hour: a dev cluster applied by the real CLI, brought to Running by the
+ *    operator (Cilium and the addons installed with the real Helm), then left alone for `--idle-minutes`
+ *    real minutes while every request with the operator's User-Agent is counted (and extrapolated to an
+ *    hour), and every Helm process it starts (none expected once converged).
+ * 2. Resident memory (`VmRSS` from /proc) of the operator process, sampled every second while Helm
+ *    installs the addons and through the idle window; the time from the end of apply (hand-over) to
+ *    `AddonsReady`.
  * 3. Spec change to first action: `spec.workers.count` raised on the idle cluster, then the real ms
  *    until the operator's first mutating Hetzner request and its first new Event.
  *
@@ -18,7 +21,6 @@ import {
   applyCluster,
   clusterObject,
   conditionOf,
-  keepFakeCni,
   mutatingOnly,
   operatorEvents,
   operatorOutput,
@@ -46,20 +48,29 @@ async function main(): Promise<void> {
   const started = performance.now();
   const cluster = await applyCluster(cloud, NAME, "dev", WORKERS);
   log(`apply done in ${Math.round(performance.now() - started)} ms`);
-  using _cni = keepFakeCni(cluster.store);
   const workersReady = () => {
     const status = clusterObject(cluster.store, NAME)?.status as { workers?: { ready?: number } } | undefined;
     return status?.workers?.ready ?? 0;
   };
+  const installRss: number[] = [];
+  const sampler = setInterval(async () => {
+    const pid = [...cloud.operatorPods.values()][0]?.pid;
+    const kib = pid === undefined ? undefined : await residentKiB(pid);
+    if (kib !== undefined) installRss.push(kib);
+  }, 1_000);
   const converged = await timeUntil(
-    "CNIReady True and every worker ready",
-    () => conditionOf(cluster.store, NAME, "CNIReady")?.status === "True" && workersReady() === WORKERS,
+    "AddonsReady True and every worker ready",
+    () => conditionOf(cluster.store, NAME, "AddonsReady")?.status === "True" && workersReady() === WORKERS,
     300_000,
     200,
   ).catch((err) => {
     throw new Error(`${err.message}\n${operatorOutput(cloud)}`);
-  });
-  log(`converged ${Math.round(converged.ms)} ms after apply`);
+  }).finally(() => clearInterval(sampler));
+  const helmAtConvergence = cloud.helmInvocations().length;
+  log(
+    `AddonsReady ${Math.round(converged.ms)} ms after apply (hand-over); ${helmAtConvergence} Helm processes; ` +
+      `operator VmRSS while installing: max ${Math.max(...installRss)} KiB over ${installRss.length} samples`,
+  );
   // Let in-flight passes (status writes, the last server listing) finish before the window opens.
   await new Promise((r) => setTimeout(r, 30_000));
 
@@ -82,6 +93,8 @@ async function main(): Promise<void> {
     );
   }
   const idleMs = performance.now() - windowStartMs;
+  const idleHelm = cloud.helmInvocations().slice(helmAtConvergence);
+  log(`idle: ${idleHelm.length} Helm processes: ${idleHelm.map((a) => a.slice(0, 3).join(" ")).join(", ") || "none"}`);
   const idleRequests = operatorRequests(cloud, windowStart);
   const perHour = idleRequests.length * 3_600_000 / idleMs;
   log(
@@ -118,6 +131,10 @@ async function main(): Promise<void> {
   const freshPass = operatorRequests(cloud, restartFrom).map((r) => `${r.method} ${r.path}${r.query}`);
   log(`a fresh process's first passes: ${freshPass.length} requests: ${freshPass.join(", ")}`);
   const result = {
+    handoverToAddonsReadyMs: converged.ms,
+    helmProcessesToConverge: helmAtConvergence,
+    helmProcessesIdle: idleHelm.length,
+    installRssMaxKiB: Math.max(...installRss),
     freshProcessRequests: freshPass,
     idleMinutes: idleMs / 60_000,
     idleRequests: idleRequests.map((r) => `${r.method} ${r.path}${r.query}`),

@@ -8,7 +8,6 @@
  */
 import { assertEquals, assertIncludes, assertMatch, assertOk } from "../assert.ts";
 import { startLocalCloud } from "../local_cloud/mod.ts";
-import { waitFor } from "../local_cloud/test_helpers.ts";
 import { findLeaks } from "./cloud_inventory.ts";
 import {
   bootstrapCalls,

@@ -6,7 +6,12 @@
 import { assertEquals, assertOk } from "../assert.ts";
 import { startFakeKubeApi } from "./mod.ts";
 
-async function firstEvents(url: string, n: number): Promise<Array<{ type: string; object: Record<string, any> }>> {
+interface Event {
+  type: string;
+  object: { metadata: { name?: string; resourceVersion?: string; annotations?: Record<string, string> } };
+}
+
+async function firstEvents(url: string, n: number): Promise<Event[]> {
   const res = await fetch(url);
   const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
   let text = "";
