@@ -145,7 +145,9 @@ Deno.test(requires([...FAKE_CONTRACTS, KUBECTL], {
           () => mutatingOnly(operatorRequests(cloud, before))[0],
           REACTION_MS * 5,
           5,
-        );
+        ).catch((err) => {
+          throw new Error(`${err.message}\n${operatorOutput(cloud, 60)}`);
+        });
         console.log(
           `after a dropped watch: spec change -> ${first.value.method} ${first.value.path} in ${
             Math.round(first.ms)
@@ -175,7 +177,9 @@ Deno.test(requires([...FAKE_CONTRACTS, KUBECTL], {
           () => mutatingOnly(operatorRequests(cloud, before))[0],
           REACTION_MS * 5,
           5,
-        );
+        ).catch((err) => {
+          throw new Error(`${err.message}\n${operatorOutput(cloud, 60)}`);
+        });
         console.log(
           `after 410 Gone: spec change -> ${first.value.method} ${first.value.path} in ${Math.round(first.ms)} ms`,
         );

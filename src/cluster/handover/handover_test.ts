@@ -59,6 +59,8 @@ Deno.test("the hand-over installs CRD, namespace, RBAC, credentials Secrets and 
       "ServiceAccount k8zner-system/k8zner-operator",
       "ClusterRole k8zner-operator",
       "ClusterRoleBinding k8zner-operator",
+      "ClusterRole k8zner-operator-helm",
+      "ClusterRoleBinding k8zner-operator-helm",
       "Role k8zner-system/k8zner-operator",
       "RoleBinding k8zner-system/k8zner-operator",
       "Secret k8zner-system/k8zner-cloud-credentials",
