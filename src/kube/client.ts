@@ -84,6 +84,12 @@ export interface KubeClient {
     namespace?: string,
     options?: ListOptions,
   ): Promise<VersionedList>;
+  /**
+   * Lists only the metadata of a kind's objects (`PartialObjectMetadataList`, as `kubectl get -o name`
+   * and controllers' metadata informers ask): labels and names without the bodies, e.g. Helm's release
+   * Secrets without the release payloads they carry.
+   */
+  listMetadata(apiVersion: string, kind: string, namespace?: string, options?: ListOptions): Promise<KubeObject[]>;
   /** Replaces an object (PUT); a stale `metadata.resourceVersion` surfaces as KubeError `Conflict`. */
   replace(object: KubeObject): Promise<KubeObject>;
   /** Deletes an object; false when it was already gone. */
@@ -277,6 +283,20 @@ export async function createKubeClient(options: KubeClientOptions): Promise<Kube
       } catch (err) {
         throw toKubeError(err, `list ${kind} in ${namespace ?? "all namespaces"}`);
       }
+    },
+
+    async listMetadata(apiVersion, kind, namespace, listOptions = {}) {
+      const info = await resolve(apiVersion, kind);
+      const query: Record<string, string> = {};
+      if (listOptions.labelSelector) query.labelSelector = listOptions.labelSelector;
+      if (listOptions.fieldSelector) query.fieldSelector = listOptions.fieldSelector;
+      const list = await requestJson(kc, {
+        method: "GET",
+        url: cluster.server + renderResourcePath(info, info.namespaced ? namespace : undefined),
+        query,
+        accept: "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1",
+      }, `list the metadata of ${kind} in ${namespace ?? "all namespaces"}`) as { items?: KubeObject[] };
+      return list.items ?? [];
     },
 
     async replace(object) {

@@ -234,3 +234,23 @@ Deno.test("evict() evicts a pod, reports a gone one, and surfaces a PodDisruptio
     assertOk(api.store.getObject("v1", "Pod", "b", "default"), "a pod a budget protects stays");
     assertEquals(await client.evict("a", "default"), false);
   }));
+
+Deno.test("listMetadata() returns names and labels only, selected by label, without the objects' data", () =>
+  withKubeClient(async (client, api) => {
+    api.store.put({ apiVersion: "v1", kind: "Namespace", metadata: { name: "kube-system" } });
+    for (const [name, owner] of [["sh.helm.release.v1.cilium.v1", "helm"], ["other", "someone"]]) {
+      api.store.put({
+        apiVersion: "v1",
+        kind: "Secret",
+        metadata: { name, namespace: "kube-system", labels: { owner } },
+        data: { release: btoa("x".repeat(1000)) },
+      });
+    }
+    const items = await client.listMetadata("v1", "Secret", "kube-system", { labelSelector: "owner=helm" });
+    assertEquals(items.map((i) => [i.kind, i.metadata.name, i.metadata.labels?.owner]), [
+      ["PartialObjectMetadata", "sh.helm.release.v1.cilium.v1", "helm"],
+    ]);
+    assertEquals((items[0] as Record<string, unknown>).data, undefined);
+    const asked = api.requests.at(-1)!;
+    assertEquals(asked.accept, "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1");
+  }));

@@ -28,7 +28,15 @@ async function open(kc: K8s.KubeConfig, url: URL) {
  */
 export async function requestJson(
   kc: K8s.KubeConfig,
-  request: { method: string; url: string; query?: Record<string, string>; body?: unknown; contentType?: string },
+  request: {
+    method: string;
+    url: string;
+    query?: Record<string, string>;
+    body?: unknown;
+    contentType?: string;
+    /** The media type asked for; default `application/json`. */
+    accept?: string;
+  },
   what: string,
 ): Promise<unknown> {
   const url = new URL(request.url);
@@ -37,7 +45,7 @@ export async function requestJson(
   const payload = request.body === undefined ? undefined : JSON.stringify(request.body);
   const headers: Record<string, string | string[] | number | undefined> = {
     ...(options.headers as Record<string, string> | undefined),
-    accept: "application/json",
+    accept: request.accept ?? "application/json",
   };
   if (payload !== undefined) headers["content-type"] = request.contentType ?? "application/json";
   const { promise, resolve, reject } = Promise.withResolvers<unknown>();

@@ -10,6 +10,7 @@ import { applyJsonPatch, applyMergePatch } from "./patch.ts";
 import { evictPod } from "./eviction.ts";
 import type { FieldValidation } from "./openapi_validation.ts";
 import { type IncludeObject, printerColumnsOf, renderTable, wantsTable } from "./tables.ts";
+import { renderPartialMetadataList, wantsPartialMetadataList } from "./partial_metadata.ts";
 import { renderNodeTable } from "./node_table.ts";
 import { renderEventTable } from "./event_table.ts";
 import type { ResourceType } from "./resources.ts";
@@ -281,6 +282,7 @@ export class FakeKubeHandler {
             return this.#watch(rt, namespace, matches, q, table);
           }
           const list = this.#listBody(rt, namespace, matches);
+          if (wantsPartialMetadataList(req.headers.get("accept"))) return json(200, renderPartialMetadataList(list));
           return json(200, table ? table(list.items as KubeObj[], false) : list);
         }
         case "POST": {

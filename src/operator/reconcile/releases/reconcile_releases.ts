@@ -34,7 +34,10 @@ export async function readReleaseHistories(
   for (const r of releases) byNamespace.set(r.namespace, [...(byNamespace.get(r.namespace) ?? []), r.name]);
   const out = new Map<string, ReleaseRevision[]>();
   for (const [namespace, names] of byNamespace) {
-    const secrets = await ctx.kube.list("v1", "Secret", namespace, { labelSelector: helmReleaseSelector(names) });
+    // Labels are all it reads: metadata only, not the release payloads (hundreds of KB for Cilium, per revision).
+    const secrets = await ctx.kube.listMetadata("v1", "Secret", namespace, {
+      labelSelector: helmReleaseSelector(names),
+    });
     for (const [name, revisions] of releaseHistories(secrets)) if (names.includes(name)) out.set(name, revisions);
   }
   return out;
