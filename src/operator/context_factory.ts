@@ -19,6 +19,7 @@ import { parseTalosconfig } from "../talos/talosconfig.ts";
 import type { AddonDeps, ReconcileContext } from "./reconcile/context.ts";
 import type { EventRecorder, JsonLogger, OperatorMetrics } from "./runtime/mod.ts";
 import type { TalosAddressMap } from "./talos_address_map.ts";
+import { keyOf } from "./runtime/event_keys.ts";
 
 /** A Secret or key the operator needs is missing; names which (never the value). */
 export class CredentialsError extends Error {
@@ -39,6 +40,8 @@ export interface ContextFactoryDeps {
   requireLeadership(action: string): Promise<void>;
   /** Aborted when this term ends (lost leadership or shutdown). */
   signal: AbortSignal;
+  /** Queues another pass of the cluster with this work-queue key (`namespace/name`). */
+  requeue?(key: string): void;
   now(): number;
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
   /** Hetzner action poll interval. Default 1 s. */
@@ -176,6 +179,7 @@ export function createContextFactory(deps: ContextFactoryDeps): ContextFactory {
         now: deps.now,
         sleep: deps.sleep,
         signal: deps.signal,
+        ...(deps.requeue ? { requeue: () => deps.requeue!(keyOf(cluster)) } : {}),
         memory,
       };
     },

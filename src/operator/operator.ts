@@ -128,6 +128,7 @@ export async function runOperator(options: OperatorOptions, signal: AbortSignal)
       nodesOf: (name) => sources.nodes.items().filter((n) => n.metadata.labels?.[LABEL_KEYS.cluster] === name),
       requireLeadership: (action) => elector.requireLeadership(action),
       signal: leading,
+      requeue: (key) => queue.add(key),
       now: options.now,
       sleep: options.sleep,
     });

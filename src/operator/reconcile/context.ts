@@ -91,6 +91,11 @@ export interface ReconcileContext {
   /** Aborted when the operator shuts down or loses leadership. */
   readonly signal: AbortSignal;
   /**
+   * Asks for another pass of this cluster as soon as the current one ends (e.g. when a Helm run left in
+   * the background finishes). Absent in tests that drive passes themselves.
+   */
+  requeue?(): void;
+  /**
    * Facts about this cluster kept between passes in this process (e.g. when infrastructure and servers were
    * last read from Hetzner). Lost on restart, so the first pass after a restart rediscovers everything.
    */

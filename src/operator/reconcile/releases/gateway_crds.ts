@@ -80,7 +80,8 @@ export function outdatedCrds(bundle: GatewayBundle, present: readonly KubeObject
 /** Ensures the bundle; returns the CRDs it had to apply (empty when nothing was done). */
 export async function ensureGatewayCrds(ctx: ReconcileContext): Promise<string[]> {
   const bundle = await loadBundle(ctx);
-  const present = await ctx.kube.list("apiextensions.k8s.io/v1", "CustomResourceDefinition", undefined, {
+  // Metadata only: the eight CRDs' schemas are about 1 MB, and this runs in every pass.
+  const present = await ctx.kube.listMetadata("apiextensions.k8s.io/v1", "CustomResourceDefinition", undefined, {
     labelSelector: `${GATEWAY_BUNDLE_LABEL}=${GATEWAY_BUNDLE_VALUE}`,
   });
   const outdated = outdatedCrds(bundle, present);

@@ -75,8 +75,11 @@ const KILL_GRACE_MS = 60_000;
  * Short: a spec change waits for the pass in progress, and users expect one to act within seconds.
  */
 export const HELM_INLINE_WAIT_MS = 500;
-/** Requeue while a Helm run goes on in the background (an idle pass costs a few Kubernetes reads, no Hetzner). */
-export const HELM_RUNNING_POLL_MS = 1_000;
+/**
+ * Requeue while a Helm run goes on in the background. The run's end queues a pass itself (`ctx.requeue`),
+ * so this is only the fallback: every pass also asks the control planes' etcd, which is not free.
+ */
+export const HELM_RUNNING_POLL_MS = 15_000;
 
 type RunResult = HelmResult & { verb: string };
 
@@ -217,7 +220,10 @@ export async function reconcileRelease(
       verb: "run",
     })),
   };
-  run.done.then((result) => run.result = result);
+  run.done.then((result) => {
+    run.result = result;
+    ctx.requeue?.();
+  });
   ctx.memory.set(runKey(release.name), run);
   let timer: ReturnType<typeof setTimeout> | undefined;
   await Promise.race([
