@@ -17,6 +17,7 @@ import { requires } from "../requirements.ts";
 import {
   applyCluster,
   clusterObject,
+  conditionOf,
   jsonLines,
   leaseHolder,
   mutatingOnly,
@@ -113,6 +114,17 @@ Deno.test(requires([...FAKE_CONTRACTS, KUBECTL], {
             throw new Error(`${err.message}\n${operatorOutput(cloud)}`);
           });
         await converged(cloud, store, "lead", 3, 1);
+        // The reaction times below are about a cluster at rest: wait until its Helm addons are installed too
+        // (while they install, a spec change waits for the pass in progress: measured up to ~4 s under load).
+        await timeUntil(
+          "AddonsReady True",
+          () => conditionOf(store, "lead", "AddonsReady")?.status === "True",
+          240_000,
+          100,
+        )
+          .catch((err) => {
+            throw new Error(`${err.message}\n${operatorOutput(cloud)}`);
+          });
         assertOk(messages(leader).includes("became leader"), "the leader logged its election");
         assertEquals(messages(follower).filter((m) => m === "became leader"), [], "the follower never led");
         // The two control planes' API servers tell the processes apart (host network: each pod uses its node's).
