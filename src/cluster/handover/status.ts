@@ -54,7 +54,8 @@ export function summarizeClusterStatus(status: unknown, generation?: number): Cl
   });
   const observedGeneration = typeof s.observedGeneration === "number" ? s.observedGeneration : undefined;
   const addons = s.addons && typeof s.addons === "object" ? Object.values(s.addons as Record<string, unknown>) : [];
-  const healthy = addons.filter((a) => (a as Record<string, unknown>)?.healthy === true).length;
+  // `status.addons[name].phase` as the operator writes it (ADR 0007); Installed = deployed and current.
+  const installed = addons.filter((a) => (a as Record<string, unknown>)?.phase === "Installed").length;
   const errors = Array.isArray(s.lastErrors) ? s.lastErrors as Array<Record<string, unknown>> : [];
   const lastErrorEntry = errors.at(-1);
   const headline = `${phase}${provisioningPhase && provisioningPhase !== "Running" ? ` (${provisioningPhase})` : ""}`;
@@ -63,7 +64,7 @@ export function summarizeClusterStatus(status: unknown, generation?: number): Cl
     ...(s.controlPlanes ? [`control planes ${pool(s.controlPlanes)}`] : []),
     ...(s.workers ? [`workers ${pool(s.workers)}`] : []),
   ];
-  if (addons.length > 0) parts.push(`addons ${healthy}/${addons.length}`);
+  if (addons.length > 0) parts.push(`addons ${installed}/${addons.length}`);
   return {
     phase,
     provisioningPhase,

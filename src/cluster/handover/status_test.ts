@@ -25,3 +25,20 @@ Deno.test("summarizeClusterStatus() leaves out the pools the operator has not re
     "Running: control planes 3/3, workers 2/2",
   );
 });
+
+Deno.test("summarizeClusterStatus() counts the addons the operator reports Installed", () => {
+  assertEquals(
+    summarizeClusterStatus({
+      phase: "Provisioning",
+      provisioningPhase: "Addons",
+      controlPlanes: { desired: 1, ready: 1 },
+      addons: {
+        cilium: { phase: "Installed", chartVersion: "1.19.3" },
+        "hcloud-cloud-controller-manager": { phase: "Installed", chartVersion: "1.33.0" },
+        "hcloud-csi": { phase: "Installing", chartVersion: "2.22.0" },
+        "metrics-server": { phase: "Pending", chartVersion: "3.13.1" },
+      },
+    }).line,
+    "Provisioning (Addons): control planes 1/1, addons 2/4",
+  );
+});
