@@ -37,3 +37,23 @@ export async function layerRequirement(name: LayerBinaryName, label: string): Pr
 export function kubectlRequirement(): Promise<Requirement> {
   return layerRequirement("kubectl", "kubectl 1.35.2");
 }
+
+/**
+ * Runs `kubectl` (the binary at `path`) against the cluster of `kubeconfig` (YAML), with its home and cache in
+ * `dir`. kubectl 1.35 lists by watch list and waits for the bookmark ending the initial events, which the fake
+ * sends (watch_list_test.ts).
+ */
+export async function runKubectl(
+  path: string,
+  kubeconfig: string,
+  dir: string,
+  ...args: string[]
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  await Deno.writeTextFile(`${dir}/kubeconfig`, kubeconfig);
+  const out = await new Deno.Command(path, {
+    args: [...args, `--cache-dir=${dir}/cache`],
+    env: { KUBECONFIG: `${dir}/kubeconfig`, HOME: dir },
+  }).output();
+  const text = (b: Uint8Array) => new TextDecoder().decode(b);
+  return { code: out.code, stdout: text(out.stdout), stderr: text(out.stderr) };
+}

@@ -8,7 +8,7 @@ import { createMaintenanceClient, createTalosClient } from "../../src/talos/api_
 import { type ClusterConfigInput, renderNodeConfigYaml } from "../../src/talos/machine_config.ts";
 import { generateSecretsBundle, type SecretsBundle } from "../../src/talos/secrets_bundle.ts";
 import { generateTalosconfig, parseTalosconfig } from "../../src/talos/talosconfig.ts";
-import { kubectlRequirement } from "../kube_fake/kubectl_binary.ts";
+import { kubectlRequirement, runKubectl } from "../kube_fake/kubectl_binary.ts";
 import type { FakeKubeStore, KubeObj } from "../kube_fake/mod.ts";
 import { requires } from "../requirements.ts";
 import { validateBuiltinObject } from "../kube_fake/openapi_validation.ts";
@@ -102,14 +102,8 @@ async function cluster(cloud: LocalCloud) {
   return { url, cp, worker, store, kubeconfig };
 }
 
-async function kubectl(kubeconfig: string, dir: string, ...args: string[]) {
-  await Deno.writeTextFile(`${dir}/kubeconfig`, kubeconfig);
-  const out = await new Deno.Command(KUBECTL.path, {
-    args: [...args, `--cache-dir=${dir}/cache`],
-    env: { KUBECONFIG: `${dir}/kubeconfig`, HOME: dir },
-  }).output();
-  const text = (b: Uint8Array) => new TextDecoder().decode(b);
-  return { code: out.code, stdout: text(out.stdout), stderr: text(out.stderr) };
+function kubectl(kubeconfig: string, dir: string, ...args: string[]) {
+  return runKubectl(KUBECTL.path, kubeconfig, dir, ...args);
 }
 
 /** `NAME STATUS ROLES` of `kubectl get nodes` (AGE and VERSION checked apart). */

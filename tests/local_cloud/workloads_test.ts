@@ -7,7 +7,7 @@
  */
 import { assertEquals, assertMatch } from "../assert.ts";
 import { FAKE_CONTRACTS } from "../fake_contracts.ts";
-import { kubectlRequirement } from "../kube_fake/kubectl_binary.ts";
+import { kubectlRequirement, runKubectl } from "../kube_fake/kubectl_binary.ts";
 import type { FakeKubeStore, KubeObj } from "../kube_fake/mod.ts";
 import { requires } from "../requirements.ts";
 import { clearWorkloadFailure, failWorkload, installFakeCni, startLocalCloud } from "./mod.ts";
@@ -51,16 +51,8 @@ function rolloutStatus(kubeconfig: string, dir: string, namespace: string, targe
   return kubectl(kubeconfig, dir, "rollout", "status", "-n", namespace, target, timeout);
 }
 
-async function kubectl(kubeconfig: string, dir: string, ...args: string[]) {
-  await Deno.writeTextFile(`${dir}/kubeconfig`, kubeconfig);
-  const out = await new Deno.Command(KUBECTL.path, {
-    args: [...args, `--cache-dir=${dir}/cache`],
-    // kubectl 1.35 lists by watch list (`sendInitialEvents=true`) and waits for the bookmark that ends the
-    // initial events, which the fake sends (watch_list_test.ts).
-    env: { KUBECONFIG: `${dir}/kubeconfig`, HOME: dir },
-  }).output();
-  const text = (b: Uint8Array) => new TextDecoder().decode(b);
-  return { code: out.code, stdout: text(out.stdout), stderr: text(out.stderr) };
+function kubectl(kubeconfig: string, dir: string, ...args: string[]) {
+  return runKubectl(KUBECTL.path, kubeconfig, dir, ...args);
 }
 
 const nodesOf = (store: FakeKubeStore, app: string) =>
