@@ -26,6 +26,13 @@ export const HCLOUD_SECRET: SecretRef = { namespace: "kube-system", name: "hclou
 export const CSI_ENCRYPTION_SECRET: SecretRef = { namespace: "kube-system", name: "hcloud-csi-secret" };
 /** The key of the passphrase in {@link CSI_ENCRYPTION_SECRET}, as the Hetzner CSI driver reads it. */
 export const CSI_PASSPHRASE_KEY = "encryption-passphrase";
+/**
+ * The Cloudflare API token (key {@link CLOUDFLARE_TOKEN_KEY}) that cert-manager's DNS-01 solver and
+ * external-dns read: one copy in each namespace that needs it (a Secret cannot be read across namespaces).
+ */
+export const CLOUDFLARE_SECRET_NAME = "cloudflare-api-token";
+/** The key of the token in {@link CLOUDFLARE_SECRET_NAME}. */
+export const CLOUDFLARE_TOKEN_KEY = "api-token";
 /** Bytes of randomness in a passphrase (64 hex digits). */
 export const PASSPHRASE_BYTES = 32;
 
