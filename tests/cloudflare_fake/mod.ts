@@ -92,7 +92,6 @@ export async function startCloudflareFake(options: CloudflareFakeOptions): Promi
 
   const handle = (req: Request): Response => {
     const url = new URL(req.url);
-    const query = Object.fromEntries(url.searchParams);
     const path = url.pathname;
     const failure = failures.shift();
     if (failure === 429) return failed(429, 971, "Please wait and consider throttling your request speed", "3");
