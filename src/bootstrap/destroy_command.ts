@@ -20,6 +20,8 @@ import {
   planDestroy,
 } from "../cluster/destroy/plan.ts";
 import { discoverCluster } from "../cluster/infra/discover.ts";
+import { deleteDnsRecords, type DnsCleanupPlan, planDnsCleanup } from "../cluster/destroy/dns_records.ts";
+import type { CloudflareClient, DnsRecord, Zone } from "../cloudflare/mod.ts";
 import { UserFacingError } from "../lib/errors.ts";
 import type { ProgressSink } from "../lib/progress.ts";
 import type { StopOperatorResult } from "./destroy_operator.ts";
@@ -43,7 +45,23 @@ export interface DestroyListing {
   /** The cluster's local credentials directory. */
   secretsDir: string;
   secretsDirExists: boolean;
+  /** This cluster's Cloudflare DNS records (undefined without a domain in the config). */
+  dns: DnsListing | undefined;
+  /** What destroy keeps on purpose besides snapshots and credentials (e.g. the backup bucket). */
+  kept: string[];
 }
+
+/** What destroy found in Cloudflare: records to delete, or why it could not look. */
+export type DnsListing =
+  | { status: "found"; domain: string; zone: Zone; records: DnsRecord[] }
+  | { status: "no-zone"; domain: string }
+  | { status: "skipped"; domain: string; reason: string }
+  | { status: "unavailable"; domain: string; reason: string };
+
+/** How to reach the cluster's DNS records: a client, or why there is none (e.g. no CF_API_TOKEN). */
+export type DnsAccess =
+  | { domain: string; owner: string; cf: CloudflareClient }
+  | { domain: string; skipped: string };
 
 /** How a destroy run ended. */
 export type DestroyStatus = "nothing-to-delete" | "deleted" | "dry-run";
@@ -56,6 +74,8 @@ export interface DestroyOutcome {
   deleted: number;
   /** What happened to `./secrets/<cluster>/`. */
   secrets: "kept" | "removed" | "absent";
+  /** The Cloudflare records deleted, and those left (with why) when a deletion failed. */
+  dns?: { deleted: DnsRecord[]; left: { record: DnsRecord; reason: string }[]; warning?: string };
 }
 
 /** Dependencies of {@link runDestroy}. */
@@ -79,6 +99,10 @@ export interface DestroyDeps {
    * again what destroy deletes. Absent when there is no kubeconfig to reach the cluster with.
    */
   stopOperator?(): Promise<StopOperatorResult>;
+  /** The cluster's DNS zone in Cloudflare (absent without a domain in the config). */
+  dns?: DnsAccess;
+  /** Kept resources to list (e.g. `bucket demo-etcd-backups (etcd backups; never deleted by k8zner)`). */
+  kept?: string[];
 }
 
 /** Options of {@link runDestroy}. */
@@ -98,7 +122,7 @@ export class DestroyNotConfirmedError extends UserFacingError {
 
 /** Discovers the cluster and prices what would be deleted. Read-only (GETs only). */
 export async function listDestroy(
-  deps: Pick<DestroyDeps, "cluster" | "exists">,
+  deps: Pick<DestroyDeps, "cluster" | "exists" | "dns" | "kept">,
   options: Pick<DestroyOptions, "cluster" | "secretsDir">,
 ): Promise<DestroyListing> {
   const observed = await discoverCluster(deps.cluster.hc, options.cluster);
@@ -131,7 +155,26 @@ export async function listDestroy(
     notes,
     secretsDir: options.secretsDir,
     secretsDirExists: await deps.exists(options.secretsDir),
+    dns: deps.dns ? await listDns(deps.dns) : undefined,
+    kept: deps.kept ?? [],
   };
+}
+
+/** Looks up the cluster's records; a Cloudflare failure is reported in the listing, never thrown. */
+async function listDns(access: DnsAccess): Promise<DnsListing> {
+  if ("skipped" in access) return { status: "skipped", domain: access.domain, reason: access.skipped };
+  try {
+    const plan: DnsCleanupPlan = await planDnsCleanup(access.cf, access.domain, access.owner);
+    if (plan.status === "no-zone") return plan;
+    return { status: "found", domain: access.domain, zone: plan.zone, records: plan.records };
+  } catch (err) {
+    return { status: "unavailable", domain: access.domain, reason: err instanceof Error ? err.message : String(err) };
+  }
+}
+
+/** The records destroy will delete (none unless found). */
+export function dnsRecordsToDelete(listing: DestroyListing): DnsRecord[] {
+  return listing.dns?.status === "found" ? listing.dns.records : [];
 }
 
 /**
@@ -151,7 +194,9 @@ export async function runDestroy(deps: DestroyDeps, options: DestroyOptions): Pr
     };
   }
   let deleted = 0;
-  if (listing.items.length > 0) {
+  const records = dnsRecordsToDelete(listing);
+  let dns: DestroyOutcome["dns"];
+  if (listing.items.length > 0 || records.length > 0) {
     if (!(await deps.confirm(listing))) {
       throw new DestroyNotConfirmedError(
         `Cannot destroy cluster "${options.cluster}": not confirmed; nothing was deleted`,
@@ -170,11 +215,19 @@ export async function runDestroy(deps: DestroyDeps, options: DestroyOptions): Pr
           deps.progress.note(`note: could not stop the operator first: ${stopped.detail}; deleting anyway`);
         } else task.done(stopped.detail);
       }
-      deleted = (await executeDestroy(deps.cluster, listing.plan, deps.progress)).deleted;
+      if (listing.items.length > 0) {
+        deleted = (await executeDestroy(deps.cluster, listing.plan, deps.progress)).deleted;
+      }
+      // After the servers: external-dns is gone with them and cannot write the records again.
+      if (records.length > 0 && deps.dns && "cf" in deps.dns && listing.dns?.status === "found") {
+        dns = await deleteDns(deps.dns.cf, listing.dns, deps.progress);
+      }
     } finally {
       deps.progress.close();
     }
-    const left = destroyItems(planDestroy(await discoverCluster(deps.cluster.hc, options.cluster)));
+    const left = listing.items.length > 0
+      ? destroyItems(planDestroy(await discoverCluster(deps.cluster.hc, options.cluster)))
+      : [];
     if (left.length > 0) {
       throw new UserFacingError(
         `Cannot finish destroying cluster "${options.cluster}": ${left.length} resource(s) still carry its label ` +
@@ -188,5 +241,35 @@ export async function runDestroy(deps: DestroyDeps, options: DestroyOptions): Pr
     await deps.removeDir(options.secretsDir);
     secrets = "removed";
   }
-  return { status: listing.items.length > 0 ? "deleted" : "nothing-to-delete", listing, deleted, secrets };
+  const status = listing.items.length > 0 || records.length > 0 ? "deleted" : "nothing-to-delete";
+  return { status, listing, deleted, secrets, ...(dns ? { dns } : {}) };
+}
+
+/**
+ * Deletes the cluster's DNS records. Cloudflare failing here is a warning naming what is left, not a
+ * failed destroy: the servers are gone, and a second run (or the user) removes the rest.
+ */
+async function deleteDns(
+  cf: CloudflareClient,
+  found: Extract<DnsListing, { status: "found" }>,
+  progress: ProgressSink,
+): Promise<NonNullable<DestroyOutcome["dns"]>> {
+  const task = progress.task("DNS records");
+  task.start(`${found.records.length} to delete in Cloudflare zone ${found.zone.name}`);
+  const result = await deleteDnsRecords(cf, { status: "found", zone: found.zone, records: found.records });
+  const left = result.failures.map((f) => ({
+    record: f.record,
+    reason: f.error instanceof Error ? f.error.message : String(f.error),
+  }));
+  if (left.length === 0) {
+    task.done(`${result.deleted.length} deleted`);
+    return { deleted: result.deleted, left };
+  }
+  task.fail(`${left.length} of ${found.records.length} left`);
+  const warning =
+    `warning: ${left.length} Cloudflare DNS record(s) of this cluster are left in zone ${found.zone.name}: ` +
+    left.map((l) => `${l.record.type} ${l.record.name}`).join(", ") +
+    ` (${left[0]!.reason}); run destroy again with CF_API_TOKEN set, or delete them in the Cloudflare dashboard`;
+  progress.note(warning);
+  return { deleted: result.deleted, left, warning };
 }

@@ -46,6 +46,8 @@ function listing(overrides: Partial<DestroyListing> = {}): DestroyListing {
     notes: [],
     secretsDir: "/work/x/secrets/demo",
     secretsDirExists: true,
+    dns: undefined,
+    kept: [],
     ...overrides,
   };
 }

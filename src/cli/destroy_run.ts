@@ -15,6 +15,9 @@ import { createKubeClient, type KubeClient } from "../kube/mod.ts";
 import type { CliContext } from "./context.ts";
 import { createRetryReporter, hcloudClientFromEnv, type HcloudDeps, sleepFromEnv } from "./hcloud_env.ts";
 import { loadConfig } from "./load_config.ts";
+import { expandSpec } from "../config/mod.ts";
+import { type DnsAccess, dnsRecordsToDelete } from "../bootstrap/destroy_command.ts";
+import { CF_TOKEN_ENV, cloudflareClientFromEnv } from "./cloudflare_env.ts";
 import { resolveSecretsLocation, shownPath } from "./secrets_location.ts";
 import { createProgressView } from "./progress_view.ts";
 
@@ -67,6 +70,19 @@ export async function runDestroyCommand(
   const hc = hcloudClientFromEnv(ctx, { onRetry: createRetryReporter((line) => progress.note(line)), ...deps });
   const sleep = deps.sleep ?? sleepFromEnv(ctx);
   const secretsDir = resolveSecretsLocation(loaded, ctx.cwd, flags.secretsDir).dir;
+  const addons = expandSpec(loaded.spec).addons;
+  const domain = addons.cloudflare?.domain;
+  let dns: DnsAccess | undefined;
+  if (domain !== undefined) {
+    const cf = cloudflareClientFromEnv(ctx, { fetch: deps.fetch, sleep });
+    dns = cf
+      ? { domain, owner: addons.externalDns.txtOwnerId, cf }
+      : { domain, skipped: `${CF_TOKEN_ENV} is not set; set it to remove this cluster's records (external-dns)` };
+  }
+  // Backups outlive the cluster on purpose: restoring one is why they exist.
+  const kept = addons.talosBackup.enabled
+    ? [`bucket ${addons.talosBackup.bucket} (etcd backups; never deleted by k8zner)`]
+    : [];
   const shownDir = shownPath(secretsDir, ctx.cwd);
   const confirm = async (listing: DestroyListing): Promise<boolean> => {
     if (flags.yes) return true;
@@ -79,7 +95,8 @@ export async function runDestroyCommand(
     const prompter = await (deps.createPrompter ??
       (async () => (await import("./prompter_clack.ts")).createClackPrompter()))();
     const answer = await prompter.text({
-      message: `Type the cluster name to delete these ${listing.items.length} resource(s)`,
+      message: `Type the cluster name to delete these ${listing.items.length + dnsRecordsToDelete(listing).length} ` +
+        "resource(s)",
       placeholder: name,
     });
     if (answer === CANCEL) throw new DestroyCancelledError("destroy cancelled; nothing was deleted");
@@ -122,6 +139,8 @@ export async function runDestroyCommand(
         kube.close();
       }
     },
+    dns,
+    kept,
   }, { cluster: name, secretsDir, purgeSecrets: flags.purgeSecrets ?? false, dryRun: flags.dryRun ?? false });
   if (flags.json) ctx.io.out(renderDestroyJson(outcome, shownDir));
   else {
