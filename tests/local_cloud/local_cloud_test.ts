@@ -270,30 +270,47 @@ async function servedSans(host: string, port: number): Promise<string[]> {
   }
 }
 
-Deno.test(withFakes("startLocalCloud() serves the caller IP, and close() leaves no listener behind", async () => {
-  const cloud = await startLocalCloud({ speed: 1000 });
-  const echo = await fetch(cloud.ipEchoUrl);
-  assertEquals([echo.status, await echo.text()], [200, "203.0.113.10\n"]);
-  assertEquals(cloud.callerIp, "203.0.113.10");
-  const snapshot = cloud.sim.addSnapshot({ description: "talos", labels: { os: "talos" } });
-  const { body } = await hcloud(cloud.hcloudUrl, "POST", "/servers", {
-    name: "lone",
-    server_type: "cx23",
-    image: snapshot.id,
-  });
-  const ip = body.server.public_net.ipv4.ip as string;
-  await waitFor("the Talos API", () => cloud.talosNodes.get(body.server.id)?.state.mode === "maintenance");
-  assertEquals(await isRefused(ip, 50000), false);
+Deno.test(
+  withFakes(
+    "startLocalCloud() serves the caller IP and Cloudflare, and close() leaves no listener behind",
+    async () => {
+      const cloud = await startLocalCloud({ speed: 1000 });
+      const echo = await fetch(cloud.ipEchoUrl);
+      assertEquals([echo.status, await echo.text()], [200, "203.0.113.10\n"]);
+      assertEquals(cloud.callerIp, "203.0.113.10");
+      const zone = cloud.cloudflare.addZone("example.com");
+      cloud.cloudflare.addRecord(zone.id, { type: "A", name: "argo.example.com", content: "127.0.200.1" });
+      const records = await fetch(`${cloud.cloudflareUrl}/zones/${zone.id}/dns_records`, {
+        headers: { Authorization: `Bearer ${cloud.cloudflareToken}` },
+      });
+      assertEquals((await records.json()).result.map((r: { name: string }) => r.name), ["argo.example.com"]);
+      const snapshot = cloud.sim.addSnapshot({ description: "talos", labels: { os: "talos" } });
+      const { body } = await hcloud(cloud.hcloudUrl, "POST", "/servers", {
+        name: "lone",
+        server_type: "cx23",
+        image: snapshot.id,
+      });
+      const ip = body.server.public_net.ipv4.ip as string;
+      await waitFor("the Talos API", () => cloud.talosNodes.get(body.server.id)?.state.mode === "maintenance");
+      assertEquals(await isRefused(ip, 50000), false);
 
-  await cloud.close();
-  const hcloudPort = Number(new URL(cloud.hcloudUrl).port);
-  const echoPort = Number(new URL(cloud.ipEchoUrl).port);
-  assertEquals(
-    [await isRefused("127.0.0.1", hcloudPort), await isRefused("127.0.0.1", echoPort), await isRefused(ip, 50000)],
-    [true, true, true],
-  );
-  await assertRejects(() => fetch(cloud.ipEchoUrl));
-}));
+      await cloud.close();
+      const hcloudPort = Number(new URL(cloud.hcloudUrl).port);
+      const echoPort = Number(new URL(cloud.ipEchoUrl).port);
+      const cloudflarePort = Number(new URL(cloud.cloudflareUrl).port);
+      assertEquals(
+        [
+          await isRefused("127.0.0.1", hcloudPort),
+          await isRefused("127.0.0.1", echoPort),
+          await isRefused("127.0.0.1", cloudflarePort),
+          await isRefused(ip, 50000),
+        ],
+        [true, true, true, true],
+      );
+      await assertRejects(() => fetch(cloud.ipEchoUrl));
+    },
+  ),
+);
 
 Deno.test(
   withFakes(

@@ -31,11 +31,14 @@
  *   Node, Deployments, StatefulSets and Jobs the status their controllers write once their pods could
  *   run (placement by nodeSelector, affinity and taints), for Helm's `--wait`; `failWorkload` makes one
  *   fail on demand (`daemonset_controller.ts`, `replica_workloads.ts`, `workload_failures.ts`);
- * - an IP echo endpoint standing in for `https://ipv4.icanhazip.com`.
+ * - an IP echo endpoint standing in for `https://ipv4.icanhazip.com`;
+ * - a Cloudflare API fake (`tests/cloudflare_fake`, zones and DNS records, accepting only
+ *   `cloudflareToken`): seed zones and records through `cloudflare`, read them back for assertions.
  *
  * ```ts
  * await using cloud = await startLocalCloud({ speed: 200 });
  * // HCLOUD_ENDPOINT=cloud.hcloudUrl, K8ZNER_IP_URL=cloud.ipEchoUrl, HCLOUD_TOKEN=anything
+ * // K8ZNER_CLOUDFLARE_URL=cloud.cloudflareUrl, CF_API_TOKEN=cloud.cloudflareToken
  * ```
  *
  * @module
@@ -51,6 +54,7 @@ import type { FakeTalosNetwork, FakeTalosNode } from "../talos_fake/mod.ts";
 import { type AddressBlock, claimAddressBlock } from "./address_block.ts";
 import { readKubeClusterFacts, renderAdminKubeconfig } from "./cluster_pki.ts";
 import { DEFAULT_CALLER_IP, startIpEcho } from "./ip_echo.ts";
+import { type CloudflareFake, startCloudflareFake } from "../cloudflare_fake/mod.ts";
 import { KUBE_API_PORT, KubeApis } from "./kube_apis.ts";
 import { Machines, TALOS_API_PORT } from "./machines.ts";
 import { Kubelets } from "./kubelet.ts";
@@ -80,6 +84,9 @@ export type { ImageWrite } from "./image_write.ts";
 export type { RescueSsh } from "./rescue_ssh.ts";
 export { OPERATOR_DEPLOYMENT, type OperatorPod, type OperatorSpawn } from "./operator_pods.ts";
 
+/** The Cloudflare token a local cloud accepts unless told otherwise. */
+export const DEFAULT_CLOUDFLARE_TOKEN = "local-cloud-cloudflare-token";
+
 /** Options of {@link startLocalCloud}. */
 export interface LocalCloudOptions {
   /** Simulated time runs this many times faster than real time (default 200). */
@@ -90,6 +97,8 @@ export interface LocalCloudOptions {
   faults?: RandomFaults;
   /** Start rescue SSH servers on port 22 (default true; needs root). */
   rescueSsh?: boolean;
+  /** The only token the Cloudflare fake accepts (default {@link DEFAULT_CLOUDFLARE_TOKEN}). */
+  cloudflareToken?: string;
   /** Background failures (a server event that could not be acted on); default prints to stderr. */
   onError?: (err: Error) => void;
   /** Notes what came up or went away (Talos nodes, rescue systems, Kubernetes APIs); default silent. */
@@ -122,6 +131,12 @@ export interface LocalCloud extends AsyncDisposable {
   readonly hcloudUrl: string;
   /** Caller-IP endpoint (`K8ZNER_IP_URL`), e.g. `http://127.0.0.1:41235/ip`. */
   readonly ipEchoUrl: string;
+  /** Cloudflare API base URL (`K8ZNER_CLOUDFLARE_URL`), e.g. `http://127.0.0.1:41236/client/v4`. */
+  readonly cloudflareUrl: string;
+  /** The token the Cloudflare fake accepts (`CF_API_TOKEN`). */
+  readonly cloudflareToken: string;
+  /** The Cloudflare fake: `addZone`, `addRecord` to seed, `records(zoneId)` and `requests` to assert on. */
+  readonly cloudflare: CloudflareFake;
   /** The public IPv4 the echo endpoint reports (`203.0.113.10`). */
   readonly callerIp: string;
   readonly speed: number;
@@ -195,6 +210,7 @@ async function start(
   });
   if (options.faults) sim.faults.setRandom({ seed: options.seed ?? 1, ...options.faults });
   const ipEcho = await startIpEcho({ callerIp: DEFAULT_CALLER_IP });
+  const cloudflare = await startCloudflareFake({ token: options.cloudflareToken ?? DEFAULT_CLOUDFLARE_TOKEN });
 
   const network: PublicNetwork = new PublicNetwork({
     sim,
@@ -270,6 +286,9 @@ async function start(
   const cloud: LocalCloud = {
     hcloudUrl: sim.url,
     ipEchoUrl: ipEcho.url,
+    cloudflareUrl: cloudflare.url,
+    cloudflareToken: cloudflare.token,
+    cloudflare,
     callerIp: DEFAULT_CALLER_IP,
     speed,
     sim,
@@ -302,6 +321,7 @@ async function start(
         await machines.close();
         await privateNetwork.close();
         await ipEcho.close();
+        await cloudflare.close();
         block.release();
         if (helm) await Deno.remove(helm.dir, { recursive: true }).catch(() => {});
       })();
