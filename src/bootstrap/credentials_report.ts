@@ -34,6 +34,15 @@ export interface AddonCredentials {
   password?: string;
   /** Why it is unavailable or disabled. */
   message?: string;
+  /** How to open the UI: its https URL with a domain, else a `kubectl port-forward` and the local URL. */
+  access?: AddonAccess;
+}
+
+/** How to reach an addon's UI. */
+export interface AddonAccess {
+  url: string;
+  /** Without a domain there is no ingress: run this, then open `url`. */
+  portForward?: string;
 }
 
 /** Everything `k8zner secrets` shows. */
@@ -56,6 +65,26 @@ export const ADDON_SECRETS = {
     passwordKey: "admin-password",
   },
 } as const;
+
+/**
+ * The UIs' Services (chart names for release `argo-cd` and `kube-prometheus-stack`, checked with `helm
+ * template` of argo-cd 9.7.0 and kube-prometheus-stack 88.2.0): Argo CD's server answers on 80 and 443 (both to
+ * its 8080, which also redirects plain HTTP when TLS is on), Grafana on 80.
+ */
+export const ADDON_SERVICES = {
+  argocd: { namespace: "argocd", service: "argo-cd-argocd-server", port: 80, localPort: 8080 },
+  grafana: { namespace: "monitoring", service: "kube-prometheus-stack-grafana", port: 80, localPort: 3000 },
+} as const;
+
+/** How to open an addon's UI: `https://<host>` with a domain, else a port-forward command. Pure. */
+export function addonAccess(addon: AddonCredentials["addon"], host: string | undefined): AddonAccess {
+  if (host !== undefined) return { url: `https://${host}` };
+  const s = ADDON_SERVICES[addon];
+  return {
+    url: `http://localhost:${s.localPort}`,
+    portForward: `kubectl -n ${s.namespace} port-forward svc/${s.service} ${s.localPort}:${s.port}`,
+  };
+}
 
 /** Files of the secrets directory and what each is for. */
 export const CREDENTIAL_FILE_PURPOSES: readonly { name: string; purpose: string }[] = [
@@ -148,6 +177,8 @@ export function renderCredentialsText(report: CredentialsReport): string {
     else if (a.status === "disabled") out.push(`  not enabled: ${a.message ?? "off in the config"}`);
     else if (a.status === "unavailable") out.push(`  unavailable: ${a.message ?? "unknown"}`);
     else out.push(`  user      ${a.username ?? "admin"}`, `  password  ${a.password}`);
+    if (a.access?.portForward) out.push(`  open      ${a.access.portForward}`, `            then ${a.access.url}`);
+    else if (a.access) out.push(`  url       ${a.access.url}`);
   }
   if (report.addons.length === 0) out.push("", "Addon credentials: no kubeconfig yet (run k8zner apply)");
   return out.join("\n");

@@ -21,7 +21,8 @@ export function registerSecrets(program: Command, ctx: CliContext, deps: Secrets
     .option("--json", "print them as JSON")
     .addHelpText(
       "after",
-      "\nThe output contains passwords: it goes to stdout only. The kubeconfig read is secrets/<cluster>/kubeconfig\n" +
+      "\nThe output contains passwords: it goes to stdout only. With a domain it shows the https URLs of the UIs,\n" +
+        "without one the kubectl port-forward command for each. The kubeconfig read is secrets/<cluster>/kubeconfig\n" +
         "beside the config file (or in --secrets-dir), or the file KUBECONFIG names when it is set.",
     )
     .action(async (opts) => {

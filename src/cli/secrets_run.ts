@@ -6,6 +6,7 @@
  */
 import { join } from "node:path";
 import {
+  addonAccess,
   CREDENTIAL_FILE_PURPOSES,
   type CredentialsReport,
   describeCredentialFile,
@@ -106,6 +107,10 @@ export async function runSecrets(
       kube?.close();
     }
   }
+  const hosts = { argocd: addons.argocd.host, grafana: addons.kubePrometheusStack.grafanaHost };
+  report.addons = report.addons.map((a) =>
+    a.status === "disabled" ? a : { ...a, access: addonAccess(a.addon, hosts[a.addon]) }
+  );
   ctx.io.out(flags.json ? renderCredentialsJson(report) : renderCredentialsText(report));
   if (failure !== undefined) {
     throw new UserFacingError(`Cannot read the addon credentials of cluster "${spec.name}" from the cluster`, {

@@ -83,6 +83,19 @@ Deno.test("secrets shows the credential files with their modes and the Argo CD a
       text,
       "Grafana (Secret monitoring/kube-prometheus-stack-grafana)\n  user      admin\n  password  Graf-pa55-abc",
     );
+    // No domain: no ingress, so the way in is a port-forward to the chart's Service.
+    assertIncludes(
+      text,
+      "  password  Argo-pa55-xyz\n" +
+        "  open      kubectl -n argocd port-forward svc/argo-cd-argocd-server 8080:80\n" +
+        "            then http://localhost:8080",
+    );
+    assertIncludes(
+      text,
+      "  password  Graf-pa55-abc\n" +
+        "  open      kubectl -n monitoring port-forward svc/kube-prometheus-stack-grafana 3000:80\n" +
+        "            then http://localhost:3000",
+    );
     assertEquals(report.addons.map((a) => a.status), ["found", "found"]);
     // Secrets go to stdout only: nothing at all on stderr.
     assertEquals(w.logs, []);
@@ -96,6 +109,10 @@ Deno.test("secrets shows the credential files with their modes and the Argo CD a
       status: "found",
       username: "admin",
       password: "Graf-pa55-abc",
+      access: {
+        url: "http://localhost:3000",
+        portForward: "kubectl -n monitoring port-forward svc/kube-prometheus-stack-grafana 3000:80",
+      },
     });
     assertEquals(doc.files.map((f: { name: string; mode?: string }) => [f.name, f.mode ?? null]), [
       ["kubeconfig", "0600"],
@@ -103,6 +120,21 @@ Deno.test("secrets shows the credential files with their modes and the Argo CD a
       ["secrets.yaml", null],
     ]);
   });
+});
+
+Deno.test("with a domain, secrets shows the https URLs of Argo CD and Grafana instead of port-forwards", async () => {
+  await withWorld(async (w) => {
+    await addSecrets(w.kube);
+    const report = await runSecrets(w.ctx(), {});
+    const text = w.out.join("\n");
+    assertIncludes(text, "  password  Argo-pa55-xyz\n  url       https://argo.example.com");
+    assertIncludes(text, "  password  Graf-pa55-abc\n  url       https://grafana.example.com");
+    assertEquals(text.includes("port-forward"), false);
+    assertEquals(report.addons.map((a) => a.access), [
+      { url: "https://argo.example.com" },
+      { url: "https://grafana.example.com" },
+    ]);
+  }, `${YAML}domain: example.com\n`);
 });
 
 Deno.test("secrets says 'not installed yet' for absent addon Secrets and flags a file others can read", async () => {
