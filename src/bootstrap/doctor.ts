@@ -11,6 +11,7 @@ import { type HcloudClient, HcloudError, isHcloudError } from "../hcloud/mod.ts"
 import type { KubeClient } from "../kube/mod.ts";
 import { checkClusterStatus, readK8znerCluster } from "./doctor_cluster.ts";
 import { runPreClusterChecks } from "./doctor_precluster.ts";
+import { checkEndpoints, type EndpointProbes, publicEndpoints } from "./doctor_endpoints.ts";
 import type { DoctorCheck, DoctorReport } from "./doctor_report.ts";
 import { type DestroyItem, destroyItems, planDestroy } from "../cluster/destroy/plan.ts";
 
@@ -28,6 +29,8 @@ export interface DoctorDeps {
   now: () => Date;
   /** Milliseconds to wait for the Kubernetes API before reporting it unreachable (default 10 s). */
   kubeTimeoutMs?: number;
+  /** DNS, TLS and HTTP probes of the public endpoints (with a domain); absent: not probed. */
+  probes?: EndpointProbes;
 }
 
 const SECTION_CLUSTER = "Cluster";
@@ -97,6 +100,13 @@ export async function runDoctor(deps: DoctorDeps, desired: DesiredState): Promis
   report.phase = kube.phase;
   report.nodes = kube.nodes;
   report.checks.push(...kube.checks);
+  if (kube.addons) report.addons = kube.addons;
+  const endpoints = publicEndpoints(desired);
+  if (deps.probes && endpoints.length > 0) {
+    const probed = await checkEndpoints(deps.probes, endpoints, { now: deps.now(), strict: kube.phase === "Running" });
+    report.checks.push(...probed.checks);
+    report.endpoints = probed.endpoints;
+  }
   if (hetzner) {
     report.checks.push(...hetzner.checks);
     report.inventory = hetzner.inventory;
@@ -117,7 +127,7 @@ async function checkKubernetes(
   deps: DoctorDeps,
   yaml: string,
   name: string,
-): Promise<{ phase: string; checks: DoctorCheck[]; nodes: DoctorReport["nodes"] }> {
+): Promise<{ phase: string; checks: DoctorCheck[]; nodes: DoctorReport["nodes"]; addons?: DoctorReport["addons"] }> {
   const api = { id: "cluster.kube_api", section: SECTION_CLUSTER, title: "Kubernetes API" };
   let kube: KubeClient | undefined;
   try {
@@ -144,6 +154,7 @@ async function checkKubernetes(
     return {
       phase: result.phase,
       nodes: result.nodes,
+      addons: result.addons,
       checks: [{ ...api, status: "ok", detail: `answering at ${kube.server}` }, ...result.checks],
     };
   } catch (err) {

@@ -39,7 +39,22 @@ interface AddonStatus {
   phase?: string;
   chartVersion?: string;
   message?: string;
+  /** The last lines of Helm's stderr of the last failed run. */
+  lastError?: string;
+  retryAt?: string;
   installOrder?: number;
+}
+
+/** One addon as doctor reports it (text and `--json`). */
+export interface DoctorAddon {
+  name: string;
+  /** Pending, Installing, Upgrading, Recovering, Installed or Failed (`ADDON_PHASES`). */
+  phase: string;
+  chartVersion?: string;
+  message?: string;
+  /** Helm's last error, shown while the addon is not Installed. */
+  lastError?: string;
+  retryAt?: string;
 }
 
 /** The `status` fields doctor reads (see src/addons/k8zner_crd.ts for the schema). */
@@ -64,21 +79,32 @@ export interface ClusterStatusChecks {
   phase: string;
   checks: DoctorCheck[];
   nodes: DoctorNode[];
+  addons: DoctorAddon[];
 }
 
 /** Addons in the order the operator installs them (inventory §5.1); others follow by name. */
 export const ADDON_ORDER = [
   "cilium",
+  "hcloud-cloud-controller-manager",
   "hcloud-ccm",
   "hcloud-csi",
   "metrics-server",
   "cert-manager",
   "traefik",
   "external-dns",
+  "argo-cd",
   "argocd",
+  "kube-prometheus-stack",
   "monitoring",
   "talos-backup",
 ];
+
+/** The last non-empty line of Helm's stderr, at most 200 characters: enough to see why, short enough to read. */
+function lastLine(text: string | undefined): string | undefined {
+  const line = text?.split("\n").map((l) => l.trim()).filter((l) => l !== "").at(-1);
+  if (line === undefined) return undefined;
+  return line.length > 200 ? `${line.slice(0, 199)}…` : line;
+}
 
 /** Turns a K8znerCluster object into doctor's phase, checks and nodes. Pure. */
 export function checkClusterStatus(object: KubeObject): ClusterStatusChecks {
@@ -144,11 +170,33 @@ export function checkClusterStatus(object: KubeObject): ClusterStatusChecks {
   const addons = Object.entries(status.addons ?? {}).sort(([a, x], [b, y]) =>
     orderOf(a, x) - orderOf(b, y) || a.localeCompare(b)
   );
+  const addonList: DoctorAddon[] = [];
   for (const [name, a] of addons) {
-    const s: CheckStatus = a.phase === "Failed" ? "fail" : a.phase === "Installed" ? "ok" : "warn";
-    const detail = [a.phase ?? "Pending", a.chartVersion, a.message]
+    const phase = a.phase ?? "Pending";
+    const installed = phase === "Installed";
+    const lastError = installed ? undefined : lastLine(a.lastError);
+    const s: CheckStatus = phase === "Failed" ? "fail" : installed ? "ok" : "warn";
+    const detail = [phase, a.chartVersion, installed ? undefined : a.message, lastError && `last error: ${lastError}`]
       .filter((x) => x !== undefined && x !== "").join(", ");
-    checks.push({ id: `addon.${name}`, section: "Addons", title: name, status: s, detail });
+    const retry = phase === "Failed" && a.retryAt ? `The operator retries at ${a.retryAt}.` : undefined;
+    checks.push({
+      id: `addon.${name}`,
+      section: "Addons",
+      title: name,
+      status: s,
+      detail,
+      ...(retry
+        ? { hint: `${retry} \`kubectl -n k8zner-system logs deploy/k8zner-operator\` shows the Helm run.` }
+        : {}),
+    });
+    addonList.push({
+      name,
+      phase,
+      ...(a.chartVersion ? { chartVersion: a.chartVersion } : {}),
+      ...(!installed && a.message ? { message: a.message } : {}),
+      ...(lastError ? { lastError } : {}),
+      ...(!installed && a.retryAt ? { retryAt: a.retryAt } : {}),
+    });
   }
   const conn = status.connectivity;
   if (status.controlPlaneEndpoint || conn) {
@@ -198,7 +246,7 @@ export function checkClusterStatus(object: KubeObject): ClusterStatusChecks {
     ...(status.controlPlanes?.nodes ?? []).map((n) => node(n, "control-plane")),
     ...(status.workers?.nodes ?? []).map((n) => node(n, "worker")),
   ];
-  return { phase, checks, nodes };
+  return { phase, checks, nodes, addons: addonList };
 }
 
 function node(n: NonNullable<PoolStatus["nodes"]>[number], role: DoctorNode["role"]): DoctorNode {

@@ -7,6 +7,8 @@
  */
 import type { DestroyItem } from "../cluster/destroy/plan.ts";
 import type { ResourceKind } from "../cluster/infra/observed.ts";
+import type { DoctorAddon } from "./doctor_cluster.ts";
+import type { EndpointReport } from "./doctor_endpoints.ts";
 
 /** Human names of the resource kinds, singular. */
 export const KIND_LABEL: Record<ResourceKind, string> = {
@@ -69,6 +71,10 @@ export interface DoctorReport {
   nodes: DoctorNode[];
   /** Objects with the cluster's labels in the Hetzner project; undefined when not looked up. */
   inventory: DestroyItem[] | undefined;
+  /** Each addon's phase from the K8znerCluster status (cluster stage). */
+  addons?: DoctorAddon[];
+  /** The public endpoints probed (cluster stage, with a domain). */
+  endpoints?: EndpointReport[];
   /** When the checks ran (ISO 8601). */
   checkedAt: string;
 }

@@ -24,6 +24,8 @@ import { hcloudClientFromEnv, type HcloudDeps, realSleep } from "./hcloud_env.ts
 import { findKubeconfig } from "./cluster_kubeconfig.ts";
 import { loadConfig } from "./load_config.ts";
 import { resolveSecretsLocation } from "./secrets_location.ts";
+import type { EndpointProbes } from "../bootstrap/doctor_endpoints.ts";
+import { createEndpointProbes } from "./doctor_probes.ts";
 
 /** Flags of `k8zner doctor`. */
 export interface DoctorFlags {
@@ -44,6 +46,8 @@ export interface DoctorCommandDeps extends HcloudDeps {
   watchSleep?: (ms: number) => Promise<void>;
   /** Stop `--watch` after this many rounds (tests); unbounded by default (until Ctrl-C). */
   maxRounds?: number;
+  /** DNS, TLS and HTTP probes of the public endpoints (default: the real network). */
+  probes?: EndpointProbes;
 }
 
 /** Default `--watch` interval. */
@@ -94,6 +98,7 @@ export async function runDoctorCommand(
       detectCallerIp: () => detectCallerIp(deps.ipFetch ?? globalThis.fetch, ipUrl),
       ipUrl,
       now,
+      probes: deps.probes ?? createEndpointProbes(),
     }, desired);
     if (flags.json) {
       ctx.io.out(renderDoctorJson(report, { compact: interval !== undefined }));
