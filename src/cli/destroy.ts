@@ -1,8 +1,8 @@
 /**
  * `k8zner destroy [-c k8zner.yaml] [--yes] [--dry-run] [--purge-secrets] [--json]`: deletes every
  * Hetzner resource labelled for the cluster (and the cloud controller's load balancers and CSI
- * volumes proven to be its own), after listing them with the monthly cost freed and asking for the
- * cluster name. This file only declares the command; the work lives in `destroy_run.ts`.
+ * volumes proven to be its own) and, with a domain, its external-dns records in Cloudflare, after
+ * listing them with the monthly cost freed and asking for the cluster name. This file only declares the command; the work lives in `destroy_run.ts`.
  *
  * @module
  */
@@ -27,7 +27,9 @@ export function registerDestroy(program: Command, ctx: CliContext, deps: Destroy
       "after",
       "\nOnly resources labelled k8zner.io/cluster=<name> are deleted, plus load balancers and volumes the\n" +
         "cloud controller and CSI driver created for this cluster. Talos snapshots are kept (shared).\n" +
-        "Needs HCLOUD_TOKEN; a second run finds nothing and changes nothing.",
+        "With a domain and CF_API_TOKEN, also this cluster's Cloudflare DNS records: external-dns owner records\n" +
+        "(external-dns/owner=<name>) and the records they name, never another owner's. The etcd backup bucket\n" +
+        "is kept. Needs HCLOUD_TOKEN; a second run finds nothing and changes nothing.",
     )
     .action(async (opts) => {
       const { runDestroyCommand } = await import("./destroy_run.ts");

@@ -61,6 +61,12 @@ Deno.test(withFakes(
     await withProject(async (p) => {
       await withZone(async ({ cf, zoneId, demo, survivors }) => {
         await Deno.writeTextFile(`${p.dir}/k8zner.yaml`, `${DEMO_YAML}backup: true\n`);
+        const dry = cli(p, { env: cfEnv(cf.url) });
+        await runDestroyCommand(dry.ctx, { dryRun: true, json: true }, FAST);
+        const doc = JSON.parse(dry.out.join("\n"));
+        assertEquals([doc.dns.status, doc.dns.zone, doc.dns.records.length], ["found", "example.com", 6]);
+        assertEquals(doc.kept, ["bucket demo-etcd-backups (etcd backups; never deleted by k8zner)"]);
+        assertEquals(cf.requests.filter((r) => r.method === "DELETE").length, 0, "a dry run deletes nothing");
         const run = cli(p, { env: cfEnv(cf.url) });
         const outcome = await runDestroyCommand(run.ctx, { yes: true }, FAST);
         const text = run.out.join("\n");
@@ -79,11 +85,13 @@ Deno.test(withFakes(
         assertIncludes(text, "Deleted 6 Cloudflare DNS record(s).");
         assertIncludes(text, "Kept: bucket demo-etcd-backups (etcd backups; never deleted by k8zner).");
         assertEquals(names(outcome.dns!.deleted), [...demo].sort());
+        // The owner records go last: an interrupted run leaves the proof of ownership for the next one.
+        assertEquals(outcome.dns!.deleted.map((r) => r.type), ["A", "AAAA", "A", "TXT", "TXT", "TXT"]);
         assertEquals(names(cf.records(zoneId)), [...survivors].sort());
         assertEquals(listClusterResources(p.env.sim.state, "demo"), []);
-        // Listing paged through the zone; the TXT owner records went last.
+        // Listing paged through the zone (100 per page).
         const gets = cf.requests.filter((r) => r.method === "GET" && r.path.endsWith("/dns_records"));
-        assertEquals(gets.map((r) => r.query.page), ["1", "2"]);
+        assertEquals(gets.map((r) => r.query.page), ["1", "2", "1", "2"], "the dry run and the run each list twice");
         const deletes = cf.requests.filter((r) => r.method === "DELETE");
         assertEquals(deletes.length, 6);
         assertOk(!run.err.join("\n").includes(CF_TOKEN) && !text.includes(CF_TOKEN), "the token is never shown");

@@ -6,6 +6,7 @@
 import { assertEquals, assertIncludes, assertMatch } from "../assert.ts";
 import { startHcloudSimulator } from "../hcloud_sim/mod.ts";
 import { runK8zner } from "./k8zner_process.ts";
+import { startCloudflareFake } from "../cloudflare_fake/mod.ts";
 
 const YAML = "name: demo\nregion: fsn1\nmode: dev\nworkers:\n  count: 1\n  size: cx33\n" +
   "api_allowlist:\n  - 198.51.100.0/24\n";
@@ -55,6 +56,47 @@ Deno.test("doctor exits 0 before a cluster exists; destroy without --yes and no 
 
     for (const run of [doctor, refused, destroyed, again]) {
       assertEquals(run.stdout.includes(token) || run.stderr.includes(token), false);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("destroy --yes through main.ts deletes the cluster's Cloudflare records and never prints CF_API_TOKEN", async () => {
+  await using sim = await startHcloudSimulator({ speed: 1000 });
+  const cfToken = "cf-s3cret-token-value";
+  await using cf = await startCloudflareFake({ token: cfToken });
+  const zone = cf.addZone("example.com");
+  const owner =
+    '"heritage=external-dns,external-dns/owner=demo,external-dns/resource=ingress/argocd/argo-cd-argocd-server"';
+  cf.addRecord(zone.id, { type: "A", name: "argo.example.com", content: "192.0.2.10" });
+  cf.addRecord(zone.id, { type: "TXT", name: "a-argo.example.com", content: owner });
+  cf.addRecord(zone.id, { type: "A", name: "www.example.com", content: "192.0.2.80" });
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(`${dir}/k8zner.yaml`, `${YAML}domain: example.com\n`);
+    const env = {
+      HCLOUD_TOKEN: "hc-token",
+      HCLOUD_ENDPOINT: sim.url,
+      CF_API_TOKEN: cfToken,
+      K8ZNER_CLOUDFLARE_URL: cf.url,
+    };
+    const run = await runK8zner(["destroy", "--yes"], { cwd: dir, env });
+    assertEquals(run.code, 0, run.stderr);
+    assertIncludes(run.stdout, "No Hetzner resources labelled k8zner.io/cluster=demo.");
+    assertIncludes(run.stdout, "2 Cloudflare DNS record(s) of this cluster in zone example.com will be deleted");
+    assertIncludes(run.stdout, "Deleted 2 Cloudflare DNS record(s).");
+    assertEquals(cf.records(zone.id).map((r) => r.name), ["www.example.com"]);
+
+    const refused = await runK8zner(["destroy", "--yes"], { cwd: dir, env: { ...env, CF_API_TOKEN: "wrong-token" } });
+    assertEquals(refused.code, 0, refused.stderr);
+    assertMatch(
+      refused.stdout,
+      /^warning: cannot list the DNS records of example\.com in Cloudflare: Cloudflare API GET \/zones: Authentication error \(code 10000\)$/m,
+    );
+    for (const r of [run, refused]) {
+      assertEquals(r.stdout.includes(cfToken) || r.stderr.includes(cfToken), false);
+      assertEquals(r.stdout.includes("wrong-token") || r.stderr.includes("wrong-token"), false);
     }
   } finally {
     await Deno.remove(dir, { recursive: true });
