@@ -17,7 +17,11 @@ export function createEndpointProbes(options: { fetch?: typeof fetch; port?: num
   const port = options.port ?? 443;
   return {
     async resolve(host) {
-      const answers = await Promise.allSettled([Deno.resolveDns(host, "A"), Deno.resolveDns(host, "AAAA")]);
+      const signal = AbortSignal.timeout(PROBE_TIMEOUT_MS);
+      const answers = await Promise.allSettled([
+        Deno.resolveDns(host, "A", { signal }),
+        Deno.resolveDns(host, "AAAA", { signal }),
+      ]);
       const addresses = answers.flatMap((a) => a.status === "fulfilled" ? a.value : []);
       if (addresses.length === 0 && answers[0].status === "rejected") throw answers[0].reason;
       return addresses;
