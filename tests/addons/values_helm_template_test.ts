@@ -11,7 +11,22 @@
 import { fileURLToPath } from "node:url";
 import { parseAllDocuments } from "yaml";
 import { type AddonRelease, addonReleases, chartArchive } from "../../src/addons/catalog.ts";
-import { CSI_ENCRYPTION_SECRET, CSI_PASSPHRASE_KEY, HCLOUD_SECRET } from "../../src/addons/cloud_secrets.ts";
+import {
+  CLOUDFLARE_SECRET_NAME,
+  CLOUDFLARE_TOKEN_KEY,
+  CSI_ENCRYPTION_SECRET,
+  CSI_PASSPHRASE_KEY,
+  HCLOUD_SECRET,
+} from "../../src/addons/cloud_secrets.ts";
+import { ARGOCD_LOCAL_URL, ARGOCD_SERVER_SERVICE, ARGOCD_TLS_SECRET } from "../../src/addons/values/argocd.ts";
+import {
+  GRAFANA_LOCAL_URL,
+  GRAFANA_SECRET,
+  GRAFANA_SERVICE,
+  GRAFANA_TLS_SECRET,
+} from "../../src/addons/values/kube_prometheus_stack.ts";
+import { CLUSTER_ISSUER_ANNOTATION, EXTERNAL_DNS_HOSTNAME_ANNOTATION } from "../../src/addons/values/ingress.ts";
+import { MANIFESTS } from "../../src/config/versions.ts";
 import { type DesiredState, expandSpec, LABEL_KEYS, parseConfig } from "../../src/config/mod.ts";
 import { KUBEPRISM_PORT } from "../../src/talos/machine_config.ts";
 import { assertEquals, assertOk } from "../assert.ts";
@@ -105,6 +120,8 @@ async function helmTemplate(
       release.namespace,
       "--kube-version",
       desired.kubernetes.version,
+      // What `helm install` also creates: the charts' crds/ directories (Traefik, external-dns).
+      "--include-crds",
       "-f",
       valuesFile,
     ],
@@ -120,9 +137,10 @@ async function helmTemplate(
   return { code: out.code, stderr: new TextDecoder().decode(out.stderr), objects };
 }
 
-async function releasesNamed(name: string): Promise<Rendered[]> {
+/** The renders of release `name`: one per example config that installs it (`expected` of them). */
+async function releasesNamed(name: string, expected = 5): Promise<Rendered[]> {
   const found = (await renderAll()).all.filter((r) => r.release.name === name);
-  assertOk(found.length >= 5, `${name} rendered for every example config, got ${found.length}`);
+  assertEquals(found.length, expected, `${name} rendered for ${expected} example configs`);
   return found;
 }
 
@@ -158,7 +176,9 @@ Deno.test(
       console.log(
         `helm template: ${renders} distinct renders for ${all.length} (example, release) pairs, in parallel: ${ms} ms`,
       );
-      assertOk(all.length >= 20, `5 example configs x 4 releases, got ${all.length}`);
+      // dev and backups: 7 releases; ha-production adds external-dns; monitoring and full-production also
+      // kube-prometheus-stack.
+      assertEquals(all.length, 7 + 7 + 8 + 9 + 9, "releases of the 5 example configs");
       for (const r of all) {
         assertEquals(r.code, 0, `${r.example}: helm template ${r.release.name} failed:\n${r.stderr}`);
         assertOk(r.objects.length > 0, `${r.example}: ${r.release.name} rendered no objects`);
@@ -304,6 +324,263 @@ Deno.test(
   }),
 );
 
+/** The pod template's labels satisfy `selector` (a budget or spread that selects nothing protects nothing). */
+function selects(selector: Any, workload: Obj): boolean {
+  const labels: Record<string, string> = (workload as Any).spec.template.metadata.labels ?? {};
+  return Object.entries(selector?.matchLabels ?? {}).every(([k, v]) => labels[k] === v) &&
+    Object.keys(selector?.matchLabels ?? {}).length > 0;
+}
+
+/** Spread over nodes without blocking, selecting the workload's own pods. */
+function assertSpreadByHostname(workload: Obj, where: string): void {
+  const spread = (podSpec(workload).topologySpreadConstraints ?? []) as Any[];
+  const byHost = spread.filter((c) => c.topologyKey === "kubernetes.io/hostname");
+  assertEquals(byHost.length, 1, `${where}: one spread over host names`);
+  assertEquals([byHost[0].maxSkew, byHost[0].whenUnsatisfiable], [1, "ScheduleAnyway"], where);
+  assertOk(selects(byHost[0].labelSelector, workload), `${where}: the spread selects the workload's pods`);
+}
+
+/** The PodDisruptionBudget over `workload`'s pods, if any. */
+function budgetOf(r: Rendered, workload: Obj): Any | undefined {
+  return r.objects.find((o) => o.kind === "PodDisruptionBudget" && selects((o as Any).spec.selector, workload));
+}
+
+function ingresses(r: Rendered): Any[] {
+  return r.objects.filter((o) => o.kind === "Ingress");
+}
+
+/** An ingress of ours: Traefik's class, the one host with TLS from the production issuer, published by external-dns. */
+function assertUiIngress(ingress: Any, host: string, tlsSecret: string, service: string, where: string): void {
+  assertEquals(ingress.spec.ingressClassName, "traefik", where);
+  assertEquals(ingress.spec.rules.map((rule: Any) => rule.host), [host], where);
+  assertEquals(ingress.spec.rules[0].http.paths[0].backend.service, { name: service, port: { number: 80 } }, where);
+  assertEquals(ingress.spec.tls, [{ hosts: [host], secretName: tlsSecret }], where);
+  assertEquals(ingress.metadata.annotations, {
+    [CLUSTER_ISSUER_ANNOTATION]: "letsencrypt-cloudflare-production",
+    [EXTERNAL_DNS_HOSTNAME_ANNOTATION]: host,
+  }, where);
+}
+
+Deno.test(
+  withHelm(
+    "cert-manager: CRDs through the chart (kept), no startupapicheck Job, 1|2 replicas with budgets and spread, ClusterIssuer default",
+    async () => {
+      for (const r of await releasesNamed("cert-manager")) {
+        const where = `${r.example}: cert-manager`;
+        const crds = r.objects.filter((o) => o.kind === "CustomResourceDefinition");
+        assertEquals(crds.map((c) => c.metadata.name).sort(), [
+          "certificaterequests.cert-manager.io",
+          "certificates.cert-manager.io",
+          "challenges.acme.cert-manager.io",
+          "clusterissuers.cert-manager.io",
+          "issuers.cert-manager.io",
+          "orders.acme.cert-manager.io",
+        ], where);
+        // Uninstalling the release must not delete every Certificate with the CRDs.
+        assertOk(crds.every((c) => (c.metadata as Any).annotations?.["helm.sh/resource-policy"] === "keep"), where);
+        assertEquals(r.objects.filter((o) => o.kind === "Job"), [], `${where}: no startupapicheck Job`);
+        const replicas = r.desired.kubernetes.controlPlaneCount > 1 ? 2 : 1;
+        for (const name of ["cert-manager", "cert-manager-webhook", "cert-manager-cainjector"]) {
+          const deployment = find(r, "Deployment", name);
+          assertEquals((deployment as Any).spec.replicas, replicas, `${where}: ${name}`);
+          assertSpreadByHostname(deployment, `${where}: ${name}`);
+          const budget = budgetOf(r, deployment);
+          assertEquals(budget?.spec.maxUnavailable, replicas > 1 ? 1 : undefined, `${where}: ${name} budget`);
+        }
+        const args = container(find(r, "Deployment", "cert-manager"), "cert-manager-controller").args as string[];
+        assertOk(args.includes("--default-issuer-kind=ClusterIssuer"), `${where}: ${args}`);
+        const issuer = args.filter((a) => a.startsWith("--default-issuer-name="));
+        assertEquals(
+          issuer,
+          r.desired.addons.cloudflare ? ["--default-issuer-name=letsencrypt-cloudflare-production"] : [],
+          where,
+        );
+      }
+    },
+  ),
+);
+
+Deno.test(
+  withHelm(
+    "traefik: default IngressClass, LoadBalancer Service with the CCM's annotations and our cluster label, budget and spread",
+    async () => {
+      for (const r of await releasesNamed("traefik")) {
+        const where = `${r.example}: traefik`;
+        const name = r.desired.cluster.name;
+        const service = find(r, "Service", "traefik") as Any;
+        assertEquals(service.spec.type, "LoadBalancer", where);
+        assertEquals(service.metadata.labels["k8zner.io/cluster"], name, where);
+        assertEquals(service.metadata.annotations, {
+          "load-balancer.hetzner.cloud/name": `${name}-ingress`,
+          "load-balancer.hetzner.cloud/location": r.desired.cluster.region,
+          "load-balancer.hetzner.cloud/type": "lb11",
+          "load-balancer.hetzner.cloud/use-private-ip": "true",
+          "load-balancer.hetzner.cloud/private-subnet-ip-range": r.desired.network.cidrs.loadBalancerSubnet,
+          "load-balancer.hetzner.cloud/disable-private-ingress": "true",
+        }, where);
+        assertEquals(
+          service.spec.ports.map((p: Any) => [p.name, p.port, p.targetPort]),
+          [["web", 80, "web"], ["websecure", 443, "websecure"]],
+          `${where}: only web and websecure are exposed`,
+        );
+        const deployment = find(r, "Deployment", "traefik");
+        assertEquals((deployment as Any).spec.replicas, r.desired.addons.traefik.replicas, where);
+        assertOk(selects({ matchLabels: service.spec.selector }, deployment), `${where}: the Service selects Traefik`);
+        assertSpreadByHostname(deployment, where);
+        assertEquals(budgetOf(r, deployment)?.spec.maxUnavailable, 1, `${where}: budget`);
+        const ingressClass = find(r, "IngressClass", "traefik") as Any;
+        assertEquals(ingressClass.metadata.annotations["ingressclass.kubernetes.io/is-default-class"], "true", where);
+        assertEquals(ingressClass.spec.controller, "traefik.io/ingress-controller", where);
+        const args = container(deployment, "traefik").args as string[];
+        for (
+          const arg of [
+            "--providers.kubernetesingress",
+            "--providers.kubernetesingress.ingressendpoint.publishedservice=traefik/traefik",
+            "--providers.kubernetescrd",
+            "--entryPoints.web.address=:8000/tcp",
+            "--entryPoints.websecure.address=:8443/tcp",
+            "--entryPoints.websecure.http.tls=true",
+          ]
+        ) assertOk(args.includes(arg), `${where}: ${arg} in ${args}`);
+        // Helm installs crds/ on first install and skips CRDs that exist: the Gateway API CRDs the chart
+        // carries must not be newer than the bundle the operator applied before (else ours would be stale).
+        const crds = r.objects.filter((o) => o.kind === "CustomResourceDefinition") as Any[];
+        assertOk(crds.some((c) => c.metadata.name === "middlewares.traefik.io"), `${where}: Traefik's CRDs`);
+        for (const crd of crds.filter((c) => c.spec.group === "gateway.networking.k8s.io")) {
+          const version = crd.metadata.annotations["gateway.networking.k8s.io/bundle-version"];
+          assertOk(
+            version.localeCompare(MANIFESTS.gatewayApiCrds.version, undefined, { numeric: true }) <= 0,
+            `${where}: ${crd.metadata.name} ${version}`,
+          );
+        }
+      }
+    },
+  ),
+);
+
+Deno.test(
+  withHelm(
+    "external-dns (domains only): Cloudflare with the token Secret, our owner ID, the domain filter and the sync policy",
+    async () => {
+      for (const r of await releasesNamed("external-dns", 3)) {
+        const where = `${r.example}: external-dns`;
+        const deployment = find(r, "Deployment", "external-dns");
+        const c = container(deployment, "external-dns");
+        const flags = (c.args as string[]).filter((a) => !/^--(log-level|log-format|interval)=/.test(a)).sort();
+        assertEquals(flags, [
+          `--domain-filter=${r.desired.addons.cloudflare!.domain}`,
+          "--policy=sync",
+          "--provider=cloudflare",
+          "--registry=txt",
+          "--source=ingress",
+          `--txt-owner-id=${r.desired.cluster.name}`,
+        ], where);
+        assertEquals(env(c, "CF_API_TOKEN"), {
+          name: "CF_API_TOKEN",
+          ...secretRef(CLOUDFLARE_SECRET_NAME, CLOUDFLARE_TOKEN_KEY),
+        }, where);
+        assertEquals(r.release.namespace, "external-dns", where);
+        assertEquals((deployment as Any).spec.replicas, 1, `${where}: one writer to the zone`);
+        assertEquals(r.objects.filter((o) => o.kind === "PodDisruptionBudget"), [], `${where}: no budget`);
+      }
+    },
+  ),
+);
+
+Deno.test(
+  withHelm(
+    "argo-cd: plain HTTP behind Traefik, no Dex, upstream names, ingress with TLS and issuer only with a domain, HA with redis-ha",
+    async () => {
+      for (const r of await releasesNamed("argo-cd")) {
+        const where = `${r.example}: argo-cd`;
+        const host = r.desired.addons.argocd.host;
+        const params = (find(r, "ConfigMap", "argocd-cmd-params-cm") as Any).data;
+        assertEquals(params["server.insecure"], "true", where);
+        assertEquals(r.objects.filter((o) => o.metadata.name.includes("dex")), [], `${where}: no Dex`);
+        assertEquals((find(r, "Service", ARGOCD_SERVER_SERVICE) as Any).spec.ports[0].port, 80, where);
+        const cm = (find(r, "ConfigMap", "argocd-cm") as Any).data;
+        assertEquals(cm.url, host ? `https://${host}` : ARGOCD_LOCAL_URL, where);
+        if (host) {
+          assertEquals(ingresses(r).length, 1, where);
+          assertUiIngress(ingresses(r)[0], host, ARGOCD_TLS_SECRET, ARGOCD_SERVER_SERVICE, where);
+        } else {
+          assertEquals(ingresses(r), [], `${where}: no ingress without a domain`);
+        }
+        const ha = r.desired.addons.argocd.ha;
+        const server = find(r, "Deployment", ARGOCD_SERVER_SERVICE);
+        assertEquals((server as Any).spec.replicas, ha ? 2 : 1, where);
+        assertEquals(budgetOf(r, server)?.spec.maxUnavailable, ha ? 1 : undefined, `${where}: server budget`);
+        const redisHa = r.objects.find((o) => o.kind === "StatefulSet" && o.metadata.name.endsWith("redis-ha-server"));
+        const redis = r.objects.find((o) => o.kind === "Deployment" && o.metadata.name === "argocd-redis");
+        assertEquals([redisHa !== undefined, redis !== undefined], [ha, !ha], `${where}: Redis layout`);
+        if (redisHa) assertEquals((redisHa as Any).spec.replicas, 3, where);
+      }
+    },
+  ),
+);
+
+Deno.test(
+  withHelm(
+    "kube-prometheus-stack (monitoring only): no CRDs from the chart, 15d on 50Gi, every monitor selected, Grafana ingress only with a domain",
+    async () => {
+      for (const r of await releasesNamed("kube-prometheus-stack", 2)) {
+        const where = `${r.example}: kube-prometheus-stack`;
+        assertEquals(
+          r.objects.filter((o) => o.kind === "CustomResourceDefinition").map((o) => o.metadata.name),
+          [],
+          `${where}: the operator applies the CRD bundle instead`,
+        );
+        const prometheus = find(r, "Prometheus", "kube-prometheus-stack-prometheus") as Any;
+        assertEquals(prometheus.spec.retention, "15d", where);
+        assertEquals(prometheus.spec.storage.volumeClaimTemplate.spec.resources.requests.storage, "50Gi", where);
+        for (const kind of ["serviceMonitor", "podMonitor", "rule", "probe", "scrapeConfig"]) {
+          assertEquals(prometheus.spec[`${kind}Selector`], {}, `${where}: every ${kind}`);
+        }
+        const grafana = find(r, "Deployment", GRAFANA_SERVICE);
+        const password = env(container(grafana, "grafana"), "GF_SECURITY_ADMIN_PASSWORD");
+        assertEquals(password.valueFrom.secretKeyRef.name, GRAFANA_SECRET, where);
+        const host = r.desired.addons.kubePrometheusStack.grafanaHost;
+        const ini = (find(r, "ConfigMap", GRAFANA_SERVICE) as Any).data["grafana.ini"] as string;
+        assertOk(ini.includes(`root_url = ${host ? `https://${host}` : GRAFANA_LOCAL_URL}`), `${where}: ${ini}`);
+        if (host) {
+          assertEquals(ingresses(r).length, 1, where);
+          assertUiIngress(ingresses(r)[0], host, GRAFANA_TLS_SECRET, GRAFANA_SERVICE, where);
+        } else {
+          assertEquals(ingresses(r), [], `${where}: no ingress without a domain`);
+        }
+        // Talos runs no kube-proxy, and labels its control-plane pods `k8s-app`.
+        assertEquals(r.objects.filter((o) => o.metadata.name.includes("kube-proxy")), [], where);
+        for (
+          const [service, app] of [["kube-controller-manager", "kube-controller-manager"], [
+            "kube-scheduler",
+            "kube-scheduler",
+          ], ["kube-etcd", "kube-controller-manager"]]
+        ) {
+          const svc = find(r, "Service", `kube-prometheus-stack-${service}`) as Any;
+          assertEquals(svc.spec.selector, { "k8s-app": app }, `${where}: ${service}`);
+        }
+      }
+    },
+  ),
+);
+
+Deno.test(
+  withHelm("without a domain no release renders an Ingress; with one, exactly Argo CD's and Grafana's", async () => {
+    const { all } = await renderAll();
+    const byExample = new Map<string, Rendered[]>();
+    for (const r of all) byExample.set(r.example, [...(byExample.get(r.example) ?? []), r]);
+    assertEquals(byExample.size, 5);
+    for (const [example, renders] of byExample) {
+      const desired = renders[0]!.desired;
+      const hosts = renders.flatMap(ingresses).flatMap((i) => i.spec.rules.map((rule: Any) => rule.host)).sort();
+      const expected = [desired.addons.argocd.host, desired.addons.kubePrometheusStack.grafanaHost]
+        .filter((h): h is string => h !== undefined).sort();
+      assertEquals(hosts, expected, example);
+      assertEquals(desired.addons.cloudflare === undefined, expected.length === 0, example);
+    }
+  }),
+);
+
 interface Taint {
   key: string;
   value?: string;
@@ -362,75 +639,119 @@ const CONTROL_PLANE_LABELS = {
   "node-role.kubernetes.io/control-plane": "",
 };
 
+/**
+ * Releases that bring a fresh cluster up or serve the whole cluster (cert-manager's webhook): they may run on
+ * the control planes, and some must before any worker is Ready. The others run on workers: they wait for
+ * the CCM (RELEASE_WAITS_FOR), so their Nodes are initialised, and an ha cluster's control planes stay for
+ * the control plane.
+ */
+const ON_CONTROL_PLANES = new Set([
+  "cilium",
+  "hcloud-cloud-controller-manager",
+  "hcloud-csi",
+  "metrics-server",
+  "cert-manager",
+]);
+/** A worker once Cilium runs on it and the CCM initialised it: no taint left. */
+const WORKER_LABELS = { "kubernetes.io/os": "linux", "kubernetes.io/hostname": "w-1" };
+
 Deno.test(
   withHelm(
-    "every workload can start on a fresh cluster: tainted, uninitialised control planes, no worker yet",
+    "every workload can start: on a fresh cluster's tainted control planes (bring-up releases), or on an initialised worker",
     async () => {
       const { all } = await renderAll();
       let checked = 0;
       for (const r of all) {
-        for (
-          const w of r.objects.filter((o) => o.kind === "Deployment" || o.kind === "DaemonSet")
-        ) {
+        const workloads = r.objects.filter((o) => ["Deployment", "DaemonSet", "StatefulSet"].includes(o.kind));
+        for (const w of workloads) {
           const spec = podSpec(w);
-          const name = `${r.example}: ${w.kind} ${w.metadata.name}`;
-          assertOk(selectsNode(spec, CONTROL_PLANE_LABELS), `${name} can be placed on a control plane`);
-          // Host-network pods bring the nodes up (CNI, CCM): they must start while nodes are NotReady.
-          // Pods on the pod network start once Cilium made the node Ready, still before the CCM initialised it.
-          const taints = spec.hostNetwork ? FRESH_CONTROL_PLANE_TAINTS : READY_UNINITIALIZED_CONTROL_PLANE_TAINTS;
-          for (const taint of taints) {
-            assertOk(tolerates(spec.tolerations, taint), `${name} tolerates ${taint.key}:${taint.effect}`);
+          const name = `${r.example}: ${r.release.name} ${w.kind} ${w.metadata.name}`;
+          let nodes: number;
+          if (ON_CONTROL_PLANES.has(r.release.name)) {
+            assertOk(selectsNode(spec, CONTROL_PLANE_LABELS), `${name} can be placed on a control plane`);
+            // Host-network pods bring the nodes up (CNI, CCM): they must start while nodes are NotReady.
+            // Pods on the pod network start once Cilium made the node Ready, still before the CCM initialised it.
+            const taints = spec.hostNetwork ? FRESH_CONTROL_PLANE_TAINTS : READY_UNINITIALIZED_CONTROL_PLANE_TAINTS;
+            for (const taint of taints) {
+              assertOk(tolerates(spec.tolerations, taint), `${name} tolerates ${taint.key}:${taint.effect}`);
+            }
+            nodes = r.desired.kubernetes.controlPlaneCount;
+          } else {
+            assertOk(selectsNode(spec, WORKER_LABELS), `${name} can be placed on a worker`);
+            const k8s = r.desired.kubernetes;
+            nodes = k8s.workerCount + (k8s.allowSchedulingOnControlPlanes ? k8s.controlPlaneCount : 0);
           }
-          // A required anti-affinity on the host name needs as many control planes as replicas.
+          // A required anti-affinity on the host name needs as many nodes as replicas, or `--wait` never ends.
           const antiAffinity = spec.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? [];
-          if (w.kind === "Deployment" && antiAffinity.some((a: Any) => a.topologyKey === "kubernetes.io/hostname")) {
+          if (w.kind !== "DaemonSet" && antiAffinity.some((a: Any) => a.topologyKey === "kubernetes.io/hostname")) {
             assertOk(
-              (w as Any).spec.replicas <= r.desired.kubernetes.controlPlaneCount,
+              (w as Any).spec.replicas <= nodes,
               `${name}: ${(w as Any).spec.replicas} replicas need distinct nodes`,
             );
           }
+          const hardSpread = (spec.topologySpreadConstraints ?? []).filter((c: Any) =>
+            c.whenUnsatisfiable === "DoNotSchedule" && c.topologyKey === "kubernetes.io/hostname"
+          );
+          assertEquals(hardSpread, [], `${name}: spreading never blocks a pod`);
           checked++;
         }
       }
-      assertOk(checked >= 5 * 7, `checked ${checked} workloads`);
+      assertOk(checked >= all.length, `checked ${checked} workloads`);
     },
   ),
 );
 
 Deno.test(
   withHelm(
-    "no rendered manifest carries a credential: tokens and the passphrase only come from our Secrets",
+    "no rendered manifest carries a credential: tokens only come from our Secrets, passwords from the charts' own",
     async () => {
       const { all } = await renderAll();
-      const ours = new Set([HCLOUD_SECRET.name, CSI_ENCRYPTION_SECRET.name]);
+      const ours = new Set([HCLOUD_SECRET.name, CSI_ENCRYPTION_SECRET.name, CLOUDFLARE_SECRET_NAME]);
+      /**
+       * Secrets a chart generates itself (certificates, its own passwords and configuration), by release; none
+       * is rendered from our values. Grafana's admin password is random, kept across upgrades by Helm's lookup.
+       */
+      const generated: Record<string, string[]> = {
+        cilium: ["cilium-ca", "hubble-relay-client-certs", "hubble-server-certs"],
+        "argo-cd": ["argocd-notifications-secret", "argocd-secret"],
+        "kube-prometheus-stack": [GRAFANA_SECRET, "alertmanager-kube-prometheus-stack-alertmanager"],
+      };
+      /**
+       * Secrets a chart's own pods read passwords from: Argo CD's Redis password (made by its init Job) and
+       * redis-ha's optional Sentinel password (absent: no Sentinel auth).
+       */
+      const chartSecrets = new Set([GRAFANA_SECRET, "argocd-redis", "argo-cd-redis-ha-haproxy"]);
+      let fromCloudflare = 0;
       for (const r of all) {
         const text = JSON.stringify(r.objects);
         assertOk(!text.includes(CSI_PASSPHRASE_KEY), `${r.example}: ${r.release.name} mentions the passphrase key`);
         for (const o of r.objects) {
           if (o.kind === "Secret") {
-            // Only Cilium's generated Hubble TLS certificates; no chart renders a Secret from our values.
             assertOk(
-              r.release.name === "cilium" && ["cilium-ca", "hubble-relay-client-certs", "hubble-server-certs"].includes(
-                o.metadata.name,
-              ),
+              (generated[r.release.name] ?? []).includes(o.metadata.name),
               `${r.example}: ${r.release.name} renders Secret ${o.metadata.name}`,
             );
           }
-          if (o.kind !== "Deployment" && o.kind !== "DaemonSet") continue;
-          for (const c of podSpec(o).containers) {
+          if (!["Deployment", "DaemonSet", "StatefulSet"].includes(o.kind)) continue;
+          for (const c of [...podSpec(o).containers, ...(podSpec(o).initContainers ?? [])]) {
             for (const e of c.env ?? []) {
               if (!/TOKEN|PASSWORD|PASSPHRASE|SECRET/.test(e.name) || e.name.endsWith("_FILE")) {
                 continue;
               }
               assertEquals(e.value, undefined, `${r.example}: ${c.name} ${e.name} is a literal`);
+              // A setting about tokens (Argo CD's `...TOKENREF_STRICT_MODE`) from the chart's ConfigMap.
+              if (e.valueFrom?.configMapKeyRef) continue;
+              const from = e.valueFrom?.secretKeyRef?.name;
               assertOk(
-                ours.has(e.valueFrom?.secretKeyRef?.name),
+                ours.has(from) || chartSecrets.has(from),
                 `${r.example}: ${c.name} ${e.name} from ${JSON.stringify(e.valueFrom)}`,
               );
+              if (from === CLOUDFLARE_SECRET_NAME) fromCloudflare++;
             }
           }
         }
       }
+      assertEquals(fromCloudflare, 3, "external-dns reads the Cloudflare token in the three examples with a domain");
     },
   ),
 );

@@ -4,10 +4,11 @@
  * a status entry even when another one failed.
  *
  * Order between releases: only the Hetzner CCM gates others. Until it runs, every Node carries
- * `node.cloudprovider.kubernetes.io/uninitialized:NoSchedule`, so no pod of the CSI driver or
- * metrics-server could start and their `helm --wait` would only burn the timeout; the CSI driver also
- * needs the topology labels the CCM puts on Nodes. The others do not depend on each other: a failing CSI
- * install must not keep metrics-server from being installed.
+ * `node.cloudprovider.kubernetes.io/uninitialized:NoSchedule`, so no pod of a later release could start
+ * and its `helm --wait` would only burn the timeout; the CSI driver also needs the topology labels the CCM
+ * puts on Nodes, and Traefik's load balancer is the CCM's work. The others do not depend on each other: a
+ * failing CSI install must not keep metrics-server from being installed, and Argo CD's and Grafana's
+ * ingresses are valid objects before Traefik or cert-manager run (they act on them once they do).
  *
  * @module
  */
@@ -23,6 +24,11 @@ export const CCM_RELEASE = "hcloud-cloud-controller-manager";
 export const RELEASE_WAITS_FOR: Readonly<Record<string, readonly string[]>> = {
   "hcloud-csi": [CCM_RELEASE],
   "metrics-server": [CCM_RELEASE],
+  "cert-manager": [CCM_RELEASE],
+  "traefik": [CCM_RELEASE],
+  "external-dns": [CCM_RELEASE],
+  "argo-cd": [CCM_RELEASE],
+  "kube-prometheus-stack": [CCM_RELEASE],
 };
 
 /** Reads the stored revisions of `releases`: one Secret list per namespace. */

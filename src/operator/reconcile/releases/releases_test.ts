@@ -12,7 +12,16 @@ import { type ChartPin, CHARTS } from "../../../config/versions.ts";
 import { releasesSummary } from "./summary.ts";
 import { reconcileReleases } from "./reconcile_releases.ts";
 
-const RELEASES = ["cilium", "hcloud-cloud-controller-manager", "hcloud-csi", "metrics-server"];
+/** A dev cluster without a domain or monitoring: no external-dns, no kube-prometheus-stack. */
+const RELEASES = [
+  "cilium",
+  "hcloud-cloud-controller-manager",
+  "hcloud-csi",
+  "metrics-server",
+  "cert-manager",
+  "traefik",
+  "argo-cd",
+];
 
 Deno.test("a fresh cluster gets the Gateway CRDs, cilium, the hcloud Secrets and every addon; a converged cluster then runs no Helm in 10 reconciles", async () => {
   await using world = await startAddonsWorld();
@@ -63,7 +72,7 @@ Deno.test("a fresh cluster gets the Gateway CRDs, cilium, the hcloud Secrets and
   assertEquals(atob((hcloud!.data as Record<string, string>).network!), String(NETWORK_ID));
   assertEquals(atob((hcloud!.data as Record<string, string>).token!), TOKEN);
   const events = await world.events();
-  assertEquals(events.filter((e) => e.reason === "AddonInstalled").length, 4);
+  assertEquals(events.filter((e) => e.reason === "AddonInstalled").length, RELEASES.length);
 
   // Converged: ten more reconciles start no Helm process and write nothing.
   const callsBefore = world.helm.calls.length;
@@ -76,8 +85,14 @@ Deno.test("a fresh cluster gets the Gateway CRDs, cilium, the hcloud Secrets and
   const requests = world.api.requests.slice(requestsBefore);
   assertEquals(requests.filter((r) => r.method !== "GET").map((r) => `${r.method} ${r.path}`), []);
   // Per pass: the cluster, the Gateway CRD list, Helm's Secrets for cilium, the DaemonSet, the two hcloud
-  // Secrets and Helm's Secrets of the three addons.
-  assertEquals(requests.length / 10, 7, requests.slice(0, 8).map((r) => `${r.method} ${r.path}?${r.query}`).join("\n"));
+  // Secrets and Helm's Secrets of the addons, one list per namespace (kube-system, cert-manager, traefik,
+  // argocd). No Prometheus operator CRD list: monitoring is off.
+  assertEquals(
+    requests.length / 10,
+    10,
+    requests.slice(0, 11).map((r) => `${r.method} ${r.path}?${r.query}`).join("\n"),
+  );
+  assertEquals(requests.filter((r) => r.query.includes("prometheus-operator")), []);
   for (const line of world.logs) assertOk(!line.includes(TOKEN), "the token is never logged");
   for (const call of world.helm.calls) {
     assertOk(!call.args.join(" ").includes(TOKEN) && !(call.values ?? "").includes(TOKEN), "never in Helm's input");
