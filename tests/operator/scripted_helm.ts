@@ -252,9 +252,44 @@ spec:
 `;
 }
 
-/** A temporary charts directory with the Gateway bundle (and no archives: Helm then uses the repositories). */
+/** A minimal Prometheus operator bundle (two CRDs of operator version `version`, without the `v`). */
+export function prometheusBundleYaml(version = "0.93.0"): string {
+  const crd = (plural: string, kind: string) =>
+    `---
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: ${plural}.monitoring.coreos.com
+  annotations:
+    controller-gen.kubebuilder.io/version: v0.19.0
+    operator.prometheus.io/version: ${version}
+spec:
+  group: monitoring.coreos.com
+  names:
+    kind: ${kind}
+    listKind: ${kind}List
+    plural: ${plural}
+    singular: ${kind.toLowerCase()}
+  scope: Namespaced
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    schema:
+      openAPIV3Schema:
+        type: object
+        x-kubernetes-preserve-unknown-fields: true
+`;
+  return crd("servicemonitors", "ServiceMonitor") + crd("prometheuses", "Prometheus");
+}
+
+/**
+ * A temporary charts directory with the Gateway and Prometheus operator bundles (and no archives: Helm then
+ * uses the repositories).
+ */
 export async function makeChartsDir(version = "v1.5.1"): Promise<string> {
   const dir = await Deno.makeTempDir({ prefix: "k8zner-charts-" });
   await Deno.writeTextFile(`${dir}/gateway-api-standard-crds.yaml`, gatewayBundleYaml(version));
+  await Deno.writeTextFile(`${dir}/prometheus-operator-crds.yaml`, prometheusBundleYaml());
   return dir;
 }

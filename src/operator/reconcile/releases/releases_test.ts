@@ -2,13 +2,16 @@ import { assertEquals, assertIncludes, assertOk } from "../../../../tests/assert
 import {
   addonsOf,
   conditionOf,
+  NAME,
   NETWORK_ID,
   startAddonsWorld,
   TOKEN,
 } from "../../../../tests/operator/addons_fixture.ts";
 import { writeReleaseSecret } from "../../../../tests/operator/scripted_helm.ts";
 import { type AddonRelease, chartArchive } from "../../../addons/catalog.ts";
+import { expandSpec } from "../../../config/mod.ts";
 import { type ChartPin, CHARTS } from "../../../config/versions.ts";
+import { reconcileAddons } from "../steps/addons.ts";
 import { releasesSummary } from "./summary.ts";
 import { reconcileReleases } from "./reconcile_releases.ts";
 
@@ -308,4 +311,54 @@ Deno.test("a long Helm run goes on in the background: passes report it Installin
   assertEquals([entry.phase, entry.attempts], ["Installed", 1]);
   assertEquals(world.helm.calls.length, 1);
   assertOk((await world.events()).some((e) => e.reason === "AddonInstalled" && e.message.startsWith("cilium")));
+});
+
+Deno.test("with monitoring, the Addons step applies the Prometheus operator CRDs before any chart, and kube-prometheus-stack waits for the CCM like every new release", async () => {
+  await using world = await startAddonsWorld();
+  const desired = expandSpec({
+    name: NAME,
+    region: "fsn1",
+    mode: "dev",
+    workers: { count: 1, size: "cx23" },
+    monitoring: true,
+  });
+  /** One Addons pass with monitoring on, its status stored as the reconciler would. */
+  const pass = async () => {
+    const outcome = await reconcileAddons({ ...(await world.context()), desired }, { conditions: new Map() });
+    await world.kube.patchStatus("k8zner.io/v1alpha1", "K8znerCluster", NAME, "k8zner-system", outcome.status ?? {});
+    return outcome;
+  };
+  const crdApplies = () =>
+    world.api.requests.filter((r) => r.method === "PATCH" && r.path.includes("customresourcedefinitions"))
+      .map((r) => r.path.split("/").pop());
+  world.helm.failNext({ verb: "upgrade", release: "hcloud-cloud-controller-manager", stderr: "Error: boom" });
+  const first = await pass();
+  assertEquals(first.done, false);
+  // The CRDs are there although no chart after the failed CCM ran.
+  assertEquals(world.helm.calls.map((c) => c.release), ["hcloud-cloud-controller-manager"]);
+  assertEquals(crdApplies(), ["servicemonitors.monitoring.coreos.com", "prometheuses.monitoring.coreos.com"]);
+  const entries = (first.status as { addons: Record<string, { phase: string; message: string }> }).addons;
+  for (const name of ["cert-manager", "traefik", "argo-cd", "kube-prometheus-stack"]) {
+    assertEquals(entries[name]?.phase, "Pending", name);
+    assertIncludes(entries[name]!.message, "Waits for hcloud-cloud-controller-manager");
+  }
+
+  // After the backoff the CCM installs, then everything after it; the CRDs are not applied again.
+  world.now += 10_000;
+  let outcome = await pass();
+  for (let i = 0; i < 5 && !outcome.done; i++) outcome = await pass();
+  assertEquals(outcome.done, true, JSON.stringify(outcome.conditions));
+  assertEquals(world.helm.calls.map((c) => c.release).slice(1), [
+    "hcloud-cloud-controller-manager",
+    "hcloud-csi",
+    "metrics-server",
+    "cert-manager",
+    "traefik",
+    "argo-cd",
+    "kube-prometheus-stack",
+  ]);
+  assertEquals(crdApplies().length, 2);
+  const stack = world.helm.callsOf("upgrade", "kube-prometheus-stack")[0]!;
+  assertEquals(stack.args[stack.args.indexOf("--namespace") + 1], "monitoring");
+  assertEquals(JSON.parse(stack.values!).crds, { enabled: false }, "the chart does not install the CRDs itself");
 });

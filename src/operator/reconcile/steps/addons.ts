@@ -1,9 +1,11 @@
 /**
  * Addons phase: the Secrets the Hetzner drivers read (`kube-system/hcloud`, the CSI encryption
- * passphrase created once), then every release of the catalog's `Addons` phase in order (the CCM first;
- * see `releases/reconcile_releases.ts` for which waits for which). `AddonsReady` is True when each is
- * deployed with the wanted chart version and values. A converged cluster costs two Secret GETs and one
- * list of Helm's release Secrets here, and starts no Helm process.
+ * passphrase created once), with monitoring the Prometheus operator CRDs (before any chart of the phase,
+ * so kube-prometheus-stack and every chart's ServiceMonitor find them), then every release of the
+ * catalog's `Addons` phase in order (the CCM first; see `releases/reconcile_releases.ts` for which waits
+ * for which). `AddonsReady` is True when each is deployed with the wanted chart version and values. A
+ * converged cluster costs two Secret GETs, one CRD metadata list with monitoring, and one list of Helm's
+ * release Secrets per namespace here, and starts no Helm process.
  *
  * @module
  */
@@ -11,6 +13,7 @@ import { addonReleases } from "../../../addons/catalog.ts";
 import type { ReconcileContext, StepOutcome } from "../context.ts";
 import type { PassState, PhaseStep } from "../phase_step.ts";
 import { ensureCloudSecrets } from "../releases/cloud_secrets.ts";
+import { ensureCrdBundle, PROMETHEUS_OPERATOR_BUNDLE } from "../releases/crd_bundle.ts";
 import { reconcileReleases } from "../releases/reconcile_releases.ts";
 import { releasesSummary } from "../releases/summary.ts";
 
@@ -39,6 +42,7 @@ export async function reconcileAddons(ctx: ReconcileContext, pass: PassState): P
     };
   }
   await ensureCloudSecrets(ctx, networkId);
+  if (ctx.desired.addons.kubePrometheusStack.enabled) await ensureCrdBundle(ctx, PROMETHEUS_OPERATOR_BUNDLE);
   const releases = addonReleases(ctx.desired).filter((r) => r.phase === "Addons");
   const cniCount = addonReleases(ctx.desired).filter((r) => r.phase === "CNI").length;
   const summary = releasesSummary(await reconcileReleases(ctx, releases, cniCount));

@@ -13,7 +13,7 @@ import { addonReleases } from "../../../addons/catalog.ts";
 import type { KubeObject } from "../../../kube/mod.ts";
 import type { ReconcileContext, StepOutcome } from "../context.ts";
 import type { PhaseStep } from "../phase_step.ts";
-import { ensureGatewayCrds } from "../releases/gateway_crds.ts";
+import { ensureCrdBundle, GATEWAY_API_BUNDLE } from "../releases/crd_bundle.ts";
 import { releasesSummary } from "../releases/summary.ts";
 import { reconcileReleases } from "../releases/reconcile_releases.ts";
 import { isWaitingForNetwork, readyCondition } from "./node_facts.ts";
@@ -66,7 +66,7 @@ function hasTaint(node: KubeObject, key: string): boolean {
 
 /** Reports `CNIReady`. */
 export async function reconcileCni(ctx: ReconcileContext): Promise<StepOutcome> {
-  await ensureGatewayCrds(ctx);
+  await ensureCrdBundle(ctx, GATEWAY_API_BUNDLE);
   const outcomes = await reconcileReleases(ctx, addonReleases(ctx.desired).filter((r) => r.phase === "CNI"));
   const summary = releasesSummary(outcomes);
   const status = { addons: summary.entries };
