@@ -88,7 +88,7 @@ function renderAll(): Promise<{ all: Rendered[]; renders: number; ms: number }> 
       );
       // Examples that differ only in what a release does not read give it the same values: render those once.
       const key = (job: (typeof jobs)[number]) =>
-        JSON.stringify([job.release.name, job.desired.kubernetes.version, job.release.values]);
+        JSON.stringify([job.release.name, job.desired.kubernetes.version, monitoring(job.desired), job.release.values]);
       const unique = [...new Map(jobs.map((job) => [key(job), job])).values()];
       const started = performance.now();
       const outputs = new Map<string, Promise<{ code: number; stderr: string; objects: Obj[] }>>();
@@ -101,6 +101,10 @@ function renderAll(): Promise<{ all: Rendered[]; renders: number; ms: number }> 
       await Deno.remove(dir, { recursive: true });
     }
   })();
+}
+
+function monitoring(desired: DesiredState): boolean {
+  return desired.addons.kubePrometheusStack.enabled;
 }
 
 /** `helm template` of one release with its values, as `helm upgrade --install` would render it. */
@@ -122,6 +126,9 @@ async function helmTemplate(
       desired.kubernetes.version,
       // What `helm install` also creates: the charts' crds/ directories (Traefik, external-dns).
       "--include-crds",
+      // With monitoring the operator applies the Prometheus operator CRDs before the Addons charts, so the
+      // API server lists the group (Traefik's chart refuses to render a ServiceMonitor otherwise).
+      ...(monitoring(desired) ? ["--api-versions", "monitoring.coreos.com/v1"] : []),
       "-f",
       valuesFile,
     ],
@@ -562,6 +569,24 @@ Deno.test(
       }
     },
   ),
+);
+
+Deno.test(
+  withHelm("with monitoring, every Addons-phase chart creates ServiceMonitors; without, none does", async () => {
+    const { all } = await renderAll();
+    const charts = ["metrics-server", "cert-manager", "traefik", "external-dns", "argo-cd"];
+    let monitoredRenders = 0;
+    for (const r of all.filter((r) => charts.includes(r.release.name))) {
+      const monitors = r.objects.filter((o) => o.kind === "ServiceMonitor");
+      if (monitoring(r.desired)) {
+        assertOk(monitors.length > 0, `${r.example}: ${r.release.name} renders a ServiceMonitor`);
+        monitoredRenders++;
+      } else {
+        assertEquals(monitors.map((m) => m.metadata.name), [], `${r.example}: ${r.release.name}`);
+      }
+    }
+    assertEquals(monitoredRenders, 2 * 5, "monitoring and full-production, five charts each");
+  }),
 );
 
 Deno.test(

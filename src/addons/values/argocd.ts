@@ -19,6 +19,7 @@
 import type { DesiredState } from "../../config/mod.ts";
 import { sortKeysDeep } from "../sort_keys.ts";
 import { ingressAnnotations } from "./ingress.ts";
+import { monitored } from "./monitoring.ts";
 
 /** Helm release name of Argo CD. */
 export const ARGOCD_RELEASE = "argo-cd";
@@ -37,6 +38,8 @@ export function renderArgocdValues(desired: DesiredState): Record<string, unknow
   const replicas = ha ? 2 : 1;
   // Two replicas may lose one at a time; a budget over one pod would forbid draining its node.
   const pdb = { enabled: ha, maxUnavailable: 1 };
+  // Sync and repository metrics through ServiceMonitors, with monitoring (monitoring.ts).
+  const metrics = { enabled: monitored(desired), serviceMonitor: { enabled: monitored(desired) } };
   return sortKeysDeep({
     fullnameOverride: ARGOCD_FULLNAME,
     // The chart's default `argocd.example.com` would become Argo CD's external URL.
@@ -49,6 +52,7 @@ export function renderArgocdValues(desired: DesiredState): Record<string, unknow
     server: {
       replicas,
       pdb,
+      metrics,
       ingress: host
         ? {
           enabled: true,
@@ -59,10 +63,10 @@ export function renderArgocdValues(desired: DesiredState): Record<string, unknow
         }
         : { enabled: false },
     },
-    repoServer: { replicas, pdb },
-    applicationSet: { replicas, pdb },
+    repoServer: { replicas, pdb, metrics },
+    applicationSet: { replicas, pdb, metrics },
     // One application controller: it shards by cluster and we have one; a restart only pauses syncing.
-    controller: { replicas: 1 },
+    controller: { replicas: 1, metrics },
     redis: { enabled: !ha },
     "redis-ha": ha
       ? { enabled: true, hardAntiAffinity: false, haproxy: { hardAntiAffinity: false } }

@@ -13,6 +13,7 @@
 import type { DesiredState } from "../../config/mod.ts";
 import { sortKeysDeep } from "../sort_keys.ts";
 import { PRODUCTION_ISSUER } from "./ingress.ts";
+import { monitored } from "./monitoring.ts";
 import { podNetworkTolerations, spreadByHostname } from "./scheduling.ts";
 
 /** Helm release name of cert-manager. */
@@ -43,6 +44,8 @@ export function renderCertManagerValues(desired: DesiredState): Record<string, u
     webhook: component("webhook", "webhook"),
     cainjector: component("cainjector", "cainjector"),
     startupapicheck: { enabled: false },
+    // Certificate expiry and ACME errors in Prometheus, with monitoring (monitoring.ts).
+    prometheus: { enabled: true, servicemonitor: { enabled: monitored(desired) } },
     // An ingress with `kubernetes.io/tls-acme: "true"` gets its certificate from our production issuer.
     ingressShim: { defaultIssuerKind: "ClusterIssuer", ...(acme ? { defaultIssuerName: PRODUCTION_ISSUER } : {}) },
   });

@@ -18,6 +18,7 @@
 import type { DesiredState } from "../../config/mod.ts";
 import { CLOUDFLARE_SECRET_NAME, CLOUDFLARE_TOKEN_KEY } from "../cloud_secrets.ts";
 import { sortKeysDeep } from "../sort_keys.ts";
+import { monitored } from "./monitoring.ts";
 
 /** Helm release name of external-dns. */
 export const EXTERNAL_DNS_RELEASE = "external-dns";
@@ -36,6 +37,8 @@ export function renderExternalDnsValues(desired: DesiredState): Record<string, u
     registry: "txt",
     txtOwnerId: dns.txtOwnerId,
     domainFilters: dns.domain === undefined ? [] : [dns.domain],
+    // Sync errors and Cloudflare API failures in Prometheus, with monitoring (monitoring.ts).
+    serviceMonitor: { enabled: monitored(desired) },
     // One replica (it has no leader election; the chart's Recreate strategy keeps two from racing on the
     // zone) and no budget: a budget over one pod would forbid draining its node, and a minute without it
     // only delays a DNS change.

@@ -16,6 +16,7 @@
  */
 import type { DesiredState } from "../../config/mod.ts";
 import { sortKeysDeep } from "../sort_keys.ts";
+import { monitored } from "./monitoring.ts";
 import { podNetworkTolerations, spreadByHostname } from "./scheduling.ts";
 
 /** Helm release name of metrics-server. */
@@ -35,6 +36,9 @@ export function renderMetricsServerValues(desired: DesiredState): Record<string,
       "--metric-resolution=15s",
     ],
     args: ["--kubelet-insecure-tls"],
+    // Its own /metrics endpoint (open to the scraper) and a ServiceMonitor, with monitoring (monitoring.ts).
+    // Absent otherwise, so clusters without monitoring keep the values (and the release) they had.
+    ...(monitored(desired) ? { metrics: { enabled: true }, serviceMonitor: { enabled: true } } : {}),
     podDisruptionBudget: { enabled: replicas > 1, maxUnavailable: 1 },
     // Anywhere, control planes included: an ha cluster may have no worker yet, and workers stay
     // uninitialised until the CCM has run.

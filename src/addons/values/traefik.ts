@@ -20,6 +20,7 @@
 import type { DesiredState } from "../../config/mod.ts";
 import { LABEL_KEYS } from "../../lib/labels.ts";
 import { sortKeysDeep } from "../sort_keys.ts";
+import { monitored } from "./monitoring.ts";
 import { spreadByHostname } from "./scheduling.ts";
 
 /** Helm release name (and namespace) of Traefik. */
@@ -55,6 +56,9 @@ export function renderTraefikValues(desired: DesiredState): Record<string, unkno
       "app.kubernetes.io/instance": `${TRAEFIK_RELEASE}-${traefik.namespace}`,
     }),
     ingressClass: { enabled: true, isDefaultClass: true, name: traefik.ingressClass },
+    // Request metrics (the chart's default `metrics` entrypoint) scraped through a ServiceMonitor, with
+    // monitoring (monitoring.ts).
+    metrics: { prometheus: { serviceMonitor: { enabled: monitored(desired) } } },
     providers: {
       // Ingress objects, with their status set to the load balancer's addresses (external-dns reads them).
       kubernetesIngress: { enabled: true, publishedService: { enabled: true } },
