@@ -19,6 +19,7 @@ import {
   HCLOUD_SECRET,
 } from "../../src/addons/cloud_secrets.ts";
 import { ARGOCD_LOCAL_URL, ARGOCD_SERVER_SERVICE, ARGOCD_TLS_SECRET } from "../../src/addons/values/argocd.ts";
+import { ADDON_SECRETS, ADDON_SERVICES, addonAccess } from "../../src/bootstrap/credentials_report.ts";
 import {
   GRAFANA_LOCAL_URL,
   GRAFANA_SECRET,
@@ -504,7 +505,12 @@ Deno.test(
         const params = (find(r, "ConfigMap", "argocd-cmd-params-cm") as Any).data;
         assertEquals(params["server.insecure"], "true", where);
         assertEquals(r.objects.filter((o) => o.metadata.name.includes("dex")), [], `${where}: no Dex`);
-        assertEquals((find(r, "Service", ARGOCD_SERVER_SERVICE) as Any).spec.ports[0].port, 80, where);
+        // The Service and port `k8zner secrets` prints the port-forward to, as our values render them.
+        assertEquals(ARGOCD_SERVER_SERVICE, ADDON_SERVICES.argocd.service);
+        const service = find(r, "Service", ADDON_SERVICES.argocd.service) as Any;
+        assertEquals(service.metadata.namespace, ADDON_SERVICES.argocd.namespace, where);
+        assertEquals(service.spec.ports.find((p: Any) => p.port === ADDON_SERVICES.argocd.port)?.name, "http", where);
+        assertEquals(ARGOCD_LOCAL_URL, addonAccess("argocd", undefined).url);
         const cm = (find(r, "ConfigMap", "argocd-cm") as Any).data;
         assertEquals(cm.url, host ? `https://${host}` : ARGOCD_LOCAL_URL, where);
         if (host) {
@@ -518,7 +524,7 @@ Deno.test(
         assertEquals((server as Any).spec.replicas, ha ? 2 : 1, where);
         assertEquals(budgetOf(r, server)?.spec.maxUnavailable, ha ? 1 : undefined, `${where}: server budget`);
         const redisHa = r.objects.find((o) => o.kind === "StatefulSet" && o.metadata.name.endsWith("redis-ha-server"));
-        const redis = r.objects.find((o) => o.kind === "Deployment" && o.metadata.name === "argocd-redis");
+        const redis = r.objects.find((o) => o.kind === "Deployment" && o.metadata.name === "argo-cd-argocd-redis");
         assertEquals([redisHa !== undefined, redis !== undefined], [ha, !ha], `${where}: Redis layout`);
         if (redisHa) assertEquals((redisHa as Any).spec.replicas, 3, where);
       }
@@ -543,6 +549,13 @@ Deno.test(
         for (const kind of ["serviceMonitor", "podMonitor", "rule", "probe", "scrapeConfig"]) {
           assertEquals(prometheus.spec[`${kind}Selector`], {}, `${where}: every ${kind}`);
         }
+        // The Service, Secret and URL `k8zner secrets` prints, as our values render them.
+        assertEquals([GRAFANA_SERVICE, GRAFANA_SECRET], [ADDON_SERVICES.grafana.service, ADDON_SECRETS.grafana.name]);
+        assertEquals(GRAFANA_LOCAL_URL, addonAccess("grafana", undefined).url);
+        const grafanaService = find(r, "Service", ADDON_SERVICES.grafana.service) as Any;
+        assertEquals(grafanaService.spec.ports.map((p: Any) => p.port), [ADDON_SERVICES.grafana.port], where);
+        const grafanaSecret = find(r, "Secret", ADDON_SECRETS.grafana.name) as Any;
+        assertOk(ADDON_SECRETS.grafana.passwordKey in grafanaSecret.data, `${where}: generated admin password`);
         const grafana = find(r, "Deployment", GRAFANA_SERVICE);
         const password = env(container(grafana, "grafana"), "GF_SECURITY_ADMIN_PASSWORD");
         assertEquals(password.valueFrom.secretKeyRef.name, GRAFANA_SECRET, where);
@@ -742,10 +755,15 @@ Deno.test(
         "kube-prometheus-stack": [GRAFANA_SECRET, "alertmanager-kube-prometheus-stack-alertmanager"],
       };
       /**
-       * Secrets a chart's own pods read passwords from: Argo CD's Redis password (made by its init Job) and
-       * redis-ha's optional Sentinel password (absent: no Sentinel auth).
+       * Secrets a chart's own pods read passwords from: Argo CD's Redis password (`argocd-redis`, made by its
+       * init Job) and the optional Sentinel passwords (absent: no Sentinel auth).
        */
-      const chartSecrets = new Set([GRAFANA_SECRET, "argocd-redis", "argo-cd-redis-ha-haproxy"]);
+      const chartSecrets = new Set([
+        GRAFANA_SECRET,
+        "argocd-redis",
+        "argo-cd-argocd-redis",
+        "argo-cd-redis-ha-haproxy",
+      ]);
       let fromCloudflare = 0;
       for (const r of all) {
         const text = JSON.stringify(r.objects);

@@ -5,9 +5,9 @@
  * no ingress: `k8zner secrets` prints the port-forward to {@link ARGOCD_SERVER_SERVICE}.
  *
  * Dex is off (no SSO is configured; the admin password stays in the Secret `argocd-initial-admin-secret`
- * that argocd-server creates). Resource names are the upstream ones (`argocd-server`, ...), not the chart's
- * `<release>-argocd-server` (the earlier implementation looked for `argocd-server` and found nothing,
- * inventory §6.3).
+ * that argocd-server creates). Resource names are the chart's for release `argo-cd` (`argo-cd-argocd-server`,
+ * ...), the names `k8zner secrets` prints (src/bootstrap/credentials_report.ts; the helm template test checks
+ * they agree: the earlier implementation looked for `argocd-server` and found nothing, inventory §6.3).
  *
  * With `ha` (several control planes) the chart's high-availability layout: Redis through redis-ha
  * (three Redis with Sentinel behind HAProxy) and two of each stateless server. redis-ha's anti-affinity is
@@ -23,13 +23,11 @@ import { monitored } from "./monitoring.ts";
 
 /** Helm release name of Argo CD. */
 export const ARGOCD_RELEASE = "argo-cd";
-/** Prefix of every resource name of the release (`fullnameOverride`). */
-export const ARGOCD_FULLNAME = "argocd";
-/** The UI's Service (port 80, plain HTTP: `server.insecure`). */
-export const ARGOCD_SERVER_SERVICE = `${ARGOCD_FULLNAME}-server`;
+/** The UI's Service (port 80, plain HTTP: `server.insecure`): the chart's `<release>-argocd-server`. */
+export const ARGOCD_SERVER_SERVICE = `${ARGOCD_RELEASE}-argocd-server`;
 /** The TLS Secret the chart's server ingress names (fixed in the chart). */
 export const ARGOCD_TLS_SECRET = "argocd-server-tls";
-/** Where the UI is without a domain: `kubectl -n argocd port-forward svc/argocd-server 8080:80`. */
+/** Where the UI is without a domain: `kubectl -n argocd port-forward svc/argo-cd-argocd-server 8080:80`. */
 export const ARGOCD_LOCAL_URL = "http://localhost:8080";
 
 /** Values for the `argo-cd` release. Pure; keys sorted. */
@@ -41,7 +39,6 @@ export function renderArgocdValues(desired: DesiredState): Record<string, unknow
   // Sync and repository metrics through ServiceMonitors, with monitoring (monitoring.ts).
   const metrics = { enabled: monitored(desired), serviceMonitor: { enabled: monitored(desired) } };
   return sortKeysDeep({
-    fullnameOverride: ARGOCD_FULLNAME,
     // The chart's default `argocd.example.com` would become Argo CD's external URL.
     ...(host ? { global: { domain: host } } : {}),
     configs: {
