@@ -24,6 +24,14 @@ export const TALOS_CREDENTIALS_SECRET_NAME = "k8zner-talos-credentials";
  */
 export const LEGACY_CREDENTIALS_SECRET_NAME = "k8zner-credentials";
 
+/**
+ * Secret with the Object Storage credentials of cluster `name` (`access-key`, `secret-key`, `endpoint`,
+ * `bucket`, `region`), in {@link K8ZNER_NAMESPACE}; `apply` writes it with the other hand-over Secrets.
+ */
+export function backupSecretName(name: string): string {
+  return `${name}-backup-s3`;
+}
+
 /** `spec` of a K8znerCluster (schema in k8zner_crd.ts). */
 export interface K8znerClusterSpec {
   region: Region;
@@ -48,7 +56,7 @@ export interface K8znerClusterSpec {
   apiAllowlist?: string[];
   /** Whether the API load balancer has a public IPv4 (`public` when absent, as in the config). */
   apiLoadBalancer?: ApiLoadBalancerMode;
-  backup?: { enabled: boolean; schedule: string; s3SecretRef?: { name: string } };
+  backup?: { enabled: boolean; schedule: string; retentionDays?: number; s3SecretRef?: { name: string } };
   healthCheck?: { nodeNotReadyThreshold?: string; etcdUnhealthyThreshold?: string; drainTimeout?: string };
   paused?: boolean;
   /** What deleting the object does to the cloud (`Retain` when absent). */
@@ -130,7 +138,8 @@ export function renderK8znerClusterSpec(
     spec.backup = {
       enabled: true,
       schedule: addons.talosBackup.schedule,
-      s3SecretRef: { name: `${state.cluster.name}-backup-s3` },
+      retentionDays: addons.talosBackup.retentionDays,
+      s3SecretRef: { name: backupSecretName(state.cluster.name) },
     };
   }
   return spec;

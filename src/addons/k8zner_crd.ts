@@ -12,6 +12,7 @@
 import type { KubeObject } from "../kube/types.ts";
 import { API_LOAD_BALANCER_MODES, MAX_WORKERS, MIN_WORKERS, REGIONS, SERVER_SIZES } from "../config/spec.ts";
 import { NETWORK_CIDR, NODE_CIDR, POD_CIDR, SERVICE_CIDR } from "../config/expand.ts";
+import { DEFAULT_BACKUP_RETENTION_DAYS, MAX_BACKUP_RETENTION_DAYS } from "../config/fields.ts";
 
 export const K8ZNER_GROUP = "k8zner.io";
 export const K8ZNER_VERSION = "v1alpha1";
@@ -131,6 +132,12 @@ const specSchema: Schema = obj({
   backup: obj({
     enabled: bool({ default: false }),
     schedule: str({ default: "0 * * * *" }),
+    retentionDays: int({
+      minimum: 1,
+      maximum: MAX_BACKUP_RETENTION_DAYS,
+      default: DEFAULT_BACKUP_RETENTION_DAYS,
+      description: "Days each etcd snapshot is kept (a lifecycle rule on the bucket, set by k8zner apply).",
+    }),
     s3SecretRef: obj({ name: str() }, { required: ["name"] }),
   }),
   healthCheck: obj({

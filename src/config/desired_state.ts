@@ -214,6 +214,8 @@ export interface AddonsPlan {
     endpoint: string;
     prefix: "etcd-backups";
     compression: true;
+    /** Snapshots older than this are deleted by the bucket's lifecycle rule on `prefix`. */
+    retentionDays: number;
   };
   /** Set when `domain` is: the Cloudflare token comes from `CF_API_TOKEN` at apply time. */
   cloudflare?: { domain: string };

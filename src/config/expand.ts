@@ -16,7 +16,7 @@ import type {
   PlacementGroupPlan,
   ServerPlan,
 } from "./desired_state.ts";
-import { BACKUP_BUCKET_SUFFIX } from "./fields.ts";
+import { BACKUP_BUCKET_SUFFIX, DEFAULT_BACKUP_RETENTION_DAYS } from "./fields.ts";
 import { DEFAULT_CONTROL_PLANE_SIZE, type Spec } from "./spec.ts";
 import { CHARTS, IMAGES, KUBERNETES_VERSION, MANIFESTS, TALOS_VERSION } from "./versions.ts";
 
@@ -340,6 +340,7 @@ function expandAddons(spec: Spec, controlPlaneCount: number): AddonsPlan {
       endpoint: `https://${spec.region}.your-objectstorage.com`,
       prefix: "etcd-backups",
       compression: true,
+      retentionDays: spec.backup_retention_days ?? DEFAULT_BACKUP_RETENTION_DAYS,
     },
     ...(domain ? { cloudflare: { domain } } : {}),
   };

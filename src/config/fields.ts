@@ -65,7 +65,7 @@ export interface FieldDef {
   /** One or two sentences for the reference and editor tooltips. */
   description: string;
   /** The value used when the field is absent (also the schema's `default`). */
-  default?: string | boolean;
+  default?: string | boolean | number;
   /** What happens when the field is absent, when that is not a literal value (docs only). */
   defaultNote?: string;
 }
@@ -86,6 +86,13 @@ export const MAX_NAME_LENGTH = 58;
 /** Longest name with `backup: true`: the bucket `<name>-etcd-backups` must fit S3's 63 characters. */
 export const MAX_NAME_LENGTH_WITH_BACKUP = 50;
 export const BACKUP_BUCKET_SUFFIX = "-etcd-backups";
+/**
+ * Days an etcd snapshot is kept. 14 by default: two weeks of hourly snapshots (336) is enough to notice
+ * a bad change after a long weekend and go back before it, and at a few MB per compressed snapshot
+ * stays far inside the 1 TB Hetzner's Object Storage base price includes. At most 3650 (ten years).
+ */
+export const DEFAULT_BACKUP_RETENTION_DAYS = 14;
+export const MAX_BACKUP_RETENTION_DAYS = 3650;
 
 const NAME_PATTERN = new RegExp(`^(?!.*--)[a-z](?:[a-z0-9-]{0,${MAX_NAME_LENGTH - 2}}[a-z0-9])?$`);
 
@@ -283,6 +290,13 @@ export const SPEC_FIELDS: FieldTable = {
     default: false,
     description:
       "Hourly etcd snapshots to Hetzner Object Storage bucket `<name>-etcd-backups`. Needs `HETZNER_S3_ACCESS_KEY` and `HETZNER_S3_SECRET_KEY` in the environment.",
+  },
+  backup_retention_days: {
+    type: { kind: "integer", minimum: 1, maximum: MAX_BACKUP_RETENTION_DAYS },
+    required: false,
+    default: DEFAULT_BACKUP_RETENTION_DAYS,
+    description:
+      "Days each etcd snapshot is kept (used with `backup`). A lifecycle rule on the bucket's `etcd-backups/` prefix deletes older snapshots; the bucket itself is never deleted by k8zner.",
   },
   api_allowlist: {
     type: { kind: "cidr-list" },

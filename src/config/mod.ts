@@ -34,5 +34,11 @@ export {
   MANIFESTS,
   TALOS_VERSION,
 } from "./versions.ts";
-export { BACKUP_BUCKET_SUFFIX, MAX_NAME_LENGTH, MAX_NAME_LENGTH_WITH_BACKUP } from "./fields.ts";
+export {
+  BACKUP_BUCKET_SUFFIX,
+  DEFAULT_BACKUP_RETENTION_DAYS,
+  MAX_BACKUP_RETENTION_DAYS,
+  MAX_NAME_LENGTH,
+  MAX_NAME_LENGTH_WITH_BACKUP,
+} from "./fields.ts";
 export { clusterLabels, clusterSelector, LABEL_KEYS, MANAGED_BY, roleLabels, roleSelector } from "../lib/labels.ts";

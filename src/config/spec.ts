@@ -66,6 +66,8 @@ export interface Spec {
   monitoring?: boolean;
   grafana_subdomain?: string;
   backup?: boolean;
+  /** Days etcd snapshots are kept in the bucket (with `backup`). */
+  backup_retention_days?: number;
   /** CIDRs allowed to reach the nodes' public Kubernetes API (6443) and Talos API (50000) ports. */
   api_allowlist?: string[];
   /** `public` (default): the API load balancer has a public IPv4; `private`: it has none (ADR 0003). */

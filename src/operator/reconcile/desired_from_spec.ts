@@ -6,7 +6,14 @@
  *
  * @module
  */
-import { expandSpec, formatProblems, parseConfig, renderSpecYaml, type Spec } from "../../config/mod.ts";
+import {
+  DEFAULT_BACKUP_RETENTION_DAYS,
+  expandSpec,
+  formatProblems,
+  parseConfig,
+  renderSpecYaml,
+  type Spec,
+} from "../../config/mod.ts";
 import type { DesiredState } from "../../config/mod.ts";
 import type { K8znerClusterSpec } from "../../addons/k8zner_cluster.ts";
 import type { KubeObject } from "../../kube/mod.ts";
@@ -36,7 +43,12 @@ export function specFromCluster(name: string, spec: K8znerClusterSpec): Spec {
     if (addons.grafanaSubdomain && addons.monitoring) out.grafana_subdomain = addons.grafanaSubdomain;
   }
   if (addons.monitoring) out.monitoring = true;
-  if (spec.backup?.enabled) out.backup = true;
+  if (spec.backup?.enabled) {
+    out.backup = true;
+    // The default is left out, as the file leaves it out, so the spec round-trips unchanged.
+    const days = spec.backup.retentionDays;
+    if (days !== undefined && days !== DEFAULT_BACKUP_RETENTION_DAYS) out.backup_retention_days = days;
+  }
   if (spec.apiAllowlist && spec.apiAllowlist.length > 0) out.api_allowlist = [...spec.apiAllowlist];
   if (spec.apiLoadBalancer) out.api_load_balancer = spec.apiLoadBalancer;
   return out;

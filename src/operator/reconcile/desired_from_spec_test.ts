@@ -53,6 +53,14 @@ Deno.test("specFromCluster() maps the CRD spec's fields back to k8zner.yaml name
   assertEquals(spec, { ...HA, control_plane: { size: "cx33" } });
 });
 
+Deno.test("a backup retention other than the default reaches the operator's desired state and back", () => {
+  const spec: Spec = { ...HA, backup: true, backup_retention_days: 30 };
+  const crd = renderK8znerClusterSpec(expandSpec(spec));
+  assertEquals(crd.backup?.retentionDays, 30);
+  assertEquals(specFromCluster("prod", crd).backup_retention_days, 30);
+  assertEquals(roundTrip(spec).addons.talosBackup.retentionDays, 30);
+});
+
 Deno.test("desiredFromCluster() plans spec.controlPlanes.count control planes, not the mode's", () => {
   const object = renderK8znerCluster({ name: "prod", spec: renderK8znerClusterSpec(expandSpec(HA)) });
   (object.spec as { controlPlanes: { count: number } }).controlPlanes.count = 5;
