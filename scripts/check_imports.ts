@@ -1,7 +1,7 @@
 /**
  * Keeps the import direction of STYLE.md true:
- * lib <- {hcloud, talos, kube, cloudflare, config} <- addons <- cluster <- {bootstrap, operator} <- cli <- main.ts.
- * Clients (hcloud, talos, kube, cloudflare) never import each other; bootstrap and operator never import each other.
+ * lib <- {hcloud, talos, kube, cloudflare, s3, config} <- addons <- cluster <- {bootstrap, operator} <- cli <- main.ts.
+ * Clients (hcloud, talos, kube, cloudflare, s3) never import each other; bootstrap and operator never import each other.
  * Production code (src/) never imports tests/.
  *
  * @module
@@ -13,11 +13,25 @@ const layers: Record<string, string[]> = {
   talos: ["lib", "talos", "config"],
   kube: ["lib", "kube"],
   cloudflare: ["lib", "cloudflare"],
+  s3: ["lib", "s3"],
   addons: ["lib", "config", "hcloud", "talos", "kube", "addons"],
-  cluster: ["lib", "config", "hcloud", "talos", "kube", "cloudflare", "addons", "cluster"],
-  bootstrap: ["lib", "config", "hcloud", "talos", "kube", "cloudflare", "addons", "cluster", "bootstrap"],
-  operator: ["lib", "config", "hcloud", "talos", "kube", "cloudflare", "addons", "cluster", "operator"],
-  cli: ["lib", "config", "hcloud", "talos", "kube", "cloudflare", "addons", "cluster", "bootstrap", "operator", "cli"],
+  cluster: ["lib", "config", "hcloud", "talos", "kube", "cloudflare", "s3", "addons", "cluster"],
+  bootstrap: ["lib", "config", "hcloud", "talos", "kube", "cloudflare", "s3", "addons", "cluster", "bootstrap"],
+  operator: ["lib", "config", "hcloud", "talos", "kube", "cloudflare", "s3", "addons", "cluster", "operator"],
+  cli: [
+    "lib",
+    "config",
+    "hcloud",
+    "talos",
+    "kube",
+    "cloudflare",
+    "s3",
+    "addons",
+    "cluster",
+    "bootstrap",
+    "operator",
+    "cli",
+  ],
 };
 
 /** Returns the import-direction violations of one src/ file. */
