@@ -12,7 +12,7 @@
 import { LABEL_KEYS, MANAGED_BY } from "../lib/labels.ts";
 import type { KubeObject } from "../kube/types.ts";
 import { K8ZNER_CLUSTER_PLURAL, K8ZNER_GROUP, K8ZNER_NAMESPACE, renderK8znerClusterCrd } from "./k8zner_crd.ts";
-import { CLOUD_CREDENTIALS_SECRET_NAME, TALOS_CREDENTIALS_SECRET_NAME } from "./k8zner_cluster.ts";
+import { backupSecretName, CLOUD_CREDENTIALS_SECRET_NAME, TALOS_CREDENTIALS_SECRET_NAME } from "./k8zner_cluster.ts";
 import { sortKeysDeep } from "./sort_keys.ts";
 
 /** Name of the operator's ServiceAccount, ClusterRole, Role, bindings and Deployment. */
@@ -37,9 +37,29 @@ export interface OperatorManifestsInput {
   talosconfig?: string;
   /** Cloudflare API token for DNS and ACME (key `cf-api-token` of the cloud credentials Secret). */
   cloudflareApiToken?: string;
+  /** Object Storage credentials and bucket for etcd backups: Secret `<cluster>-backup-s3`. */
+  backup?: BackupSecretInput;
   /** Image pull policy. Default `IfNotPresent` (release tags are immutable). */
   imagePullPolicy?: "Always" | "IfNotPresent" | "Never";
 }
+
+/** What the backup Secret holds (keys `access-key`, `secret-key`, `endpoint`, `bucket`, `region`). */
+export interface BackupSecretInput {
+  accessKeyId: string;
+  secretAccessKey: string;
+  endpoint: string;
+  bucket: string;
+  region: string;
+}
+
+/** Keys of the backup Secret (the operator copies the two credentials into kube-system for talos-backup). */
+export const BACKUP_SECRET_KEYS = {
+  accessKey: "access-key",
+  secretKey: "secret-key",
+  endpoint: "endpoint",
+  bucket: "bucket",
+  region: "region",
+} as const;
 
 function base64(text: string): string {
   const bytes = new TextEncoder().encode(text);
@@ -305,6 +325,27 @@ export function renderOperatorManifests(input: OperatorManifestsInput): KubeObje
       metadata: { name, namespace: ns, labels },
       type: "Opaque",
       data,
+    });
+  }
+  if (input.backup !== undefined) {
+    const b = input.backup;
+    const K = BACKUP_SECRET_KEYS;
+    objects.push({
+      apiVersion: "v1",
+      kind: "Secret",
+      metadata: {
+        name: backupSecretName(input.clusterName),
+        namespace: ns,
+        labels: { ...labels, "k8zner.io/purpose": "backup" },
+      },
+      type: "Opaque",
+      data: {
+        [K.accessKey]: base64(b.accessKeyId),
+        [K.secretKey]: base64(b.secretAccessKey),
+        [K.endpoint]: base64(b.endpoint),
+        [K.bucket]: base64(b.bucket),
+        [K.region]: base64(b.region),
+      },
     });
   }
   objects.push(

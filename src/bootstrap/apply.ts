@@ -52,7 +52,9 @@ import {
 } from "../cluster/handover/handover.ts";
 import type { ObservedCluster } from "../cluster/infra/observed.ts";
 import { bootstrapFirstControlPlane, fetchKubeconfig } from "../cluster/nodes/talos_bootstrap.ts";
-import type { ApplyDeps } from "./apply_deps.ts";
+import type { ApplyDeps, ObjectStorageCredentials } from "./apply_deps.ts";
+import { ensureBackupBucket } from "../cluster/backup/ensure_bucket.ts";
+import type { BackupSecretInput } from "../addons/operator_manifests.ts";
 import { ApplyFailedError } from "./apply_errors.ts";
 import { type ApplyPlan, buildApplyPlan, planClusterSpec, renderDesiredClusterSpec } from "./apply_plan.ts";
 import { findLiveCluster } from "./live_cluster.ts";
@@ -79,6 +81,8 @@ export interface ApplyOptions {
   showPlan?: (text: string) => void;
   /** Cloudflare token for the operator's Secret (when `domain` is set). */
   cloudflareApiToken?: string;
+  /** Object Storage credentials (when `backup` is set): the bucket is ensured with them and they go to the operator. */
+  backupCredentials?: ObjectStorageCredentials;
 }
 
 /** What a run did. */
@@ -145,6 +149,7 @@ export async function runApply(deps: ApplyDeps, options: ApplyOptions, progress:
         };
       });
     }
+    const backup = await ensureBucketStep(deps, options, progress, desired, describeExisting(observed));
     if (live.object) {
       return await updateHandedOver(deps, options, progress, {
         desired,
@@ -153,10 +158,11 @@ export async function runApply(deps: ApplyDeps, options: ApplyOptions, progress:
         live: live.object,
         kube: live.kube!,
         bundle: secrets.bundle,
+        backup,
       });
     }
     if (live.note) progress.note(`note: ${live.note}; continuing with the bootstrap`);
-    return await bootstrap(deps, options, progress, { desired, observed, callerIp, bundle: secrets.bundle });
+    return await bootstrap(deps, options, progress, { desired, observed, callerIp, bundle: secrets.bundle, backup });
   } finally {
     live.kube?.close();
   }
@@ -166,6 +172,50 @@ interface RunContext {
   desired: DesiredState;
   observed: ObservedCluster;
   callerIp: string | undefined;
+  /** The backup Secret's contents for the hand-over (with `backup: true`). */
+  backup: BackupSecretInput | undefined;
+}
+
+/**
+ * With `backup: true`: the bucket exists (created exactly once) with the retention rule, before anything
+ * else is changed, so wrong Object Storage credentials stop apply before a server is paid for.
+ */
+async function ensureBucketStep(
+  deps: ApplyDeps,
+  options: ApplyOptions,
+  progress: ProgressSink,
+  desired: DesiredState,
+  existing: string[],
+): Promise<BackupSecretInput | undefined> {
+  const plan = desired.addons.talosBackup;
+  if (!plan.enabled) return undefined;
+  const credentials = options.backupCredentials;
+  if (!credentials) {
+    throw new UsageError("backup: true needs HETZNER_S3_ACCESS_KEY and HETZNER_S3_SECRET_KEY in the environment");
+  }
+  const { client, endpoint } = deps.objectStorage(credentials, { region: plan.region, endpoint: plan.endpoint });
+  await guard("Backup bucket", existing, () =>
+    runTask(progress.task("Backup bucket"), async () => {
+      const r = await ensureBackupBucket(client, {
+        clusterName: desired.cluster.name,
+        bucket: plan.bucket,
+        region: plan.region,
+        prefix: plan.prefix,
+        retentionDays: plan.retentionDays,
+      });
+      const what = r.created
+        ? `created ${r.bucket}`
+        : `${r.bucket} exists${r.owner === "unknown" ? " (not created by k8zner)" : ""}`;
+      const retention = r.retention === "set" ? `; snapshots now expire after ${plan.retentionDays} days` : "";
+      return { result: r, changed: r.created || r.retention === "set", detail: what + retention };
+    }));
+  return {
+    accessKeyId: credentials.accessKeyId,
+    secretAccessKey: credentials.secretAccessKey,
+    endpoint,
+    bucket: plan.bucket,
+    region: plan.region,
+  };
 }
 
 /** The cluster exists and the operator owns it: fix shared infrastructure, update the spec. */
@@ -217,6 +267,7 @@ async function updateHandedOver(
         controlPlaneCount: desired.kubernetes.controlPlaneCount,
         bundle: ctx.bundle,
         talosconfig,
+        backup: ctx.backup,
       }));
   }
   await guard("Cluster spec", existing, () =>
@@ -339,6 +390,7 @@ async function bootstrap(
         controlPlaneCount: desired.kubernetes.controlPlaneCount,
         bundle: ctx.bundle,
         talosconfig: talosconfig.text,
+        backup: ctx.backup,
       }));
     existing.push("the operator");
     await guard("Cluster object", existing, () =>
@@ -416,7 +468,14 @@ async function installOperatorStep(
   deps: ApplyDeps,
   options: ApplyOptions,
   progress: ProgressSink,
-  input: { kube: KubeClient; name: string; controlPlaneCount: number; bundle: SecretsBundle; talosconfig: string },
+  input: {
+    kube: KubeClient;
+    name: string;
+    controlPlaneCount: number;
+    bundle: SecretsBundle;
+    talosconfig: string;
+    backup: BackupSecretInput | undefined;
+  },
 ) {
   const operatorTask = progress.task("Operator");
   return await runTask(operatorTask, async () => {
@@ -427,6 +486,7 @@ async function installOperatorStep(
       bundle: input.bundle,
       talosconfig: input.talosconfig,
       ...(options.cloudflareApiToken ? { cloudflareApiToken: options.cloudflareApiToken } : {}),
+      ...(input.backup ? { backup: input.backup } : {}),
     });
     const r = await installOperator(input.kube, manifests, { task: operatorTask });
     // Clusters from before the credentials split: drop the combined Secret now that the split ones exist.

@@ -13,6 +13,13 @@ import type { ClusterDeps } from "../cluster/infra/deps.ts";
 import type { TalosImageDeps } from "../cluster/image/ensure_image.ts";
 import { createSshRunner } from "../cluster/image/ssh.ts";
 import { createTalosDeps, type TalosCredentialsPem, type TalosDeps } from "../cluster/nodes/talos_deps.ts";
+import { createS3Client, type S3Client } from "../s3/mod.ts";
+
+/** Object Storage credentials (`HETZNER_S3_ACCESS_KEY`/`HETZNER_S3_SECRET_KEY`); never printed. */
+export interface ObjectStorageCredentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+}
 
 /** Poll intervals (real milliseconds). */
 export interface PollIntervals {
@@ -47,6 +54,14 @@ export interface ApplyDeps {
   kube(kubeconfigYaml: string): Promise<KubeClient>;
   /** The caller's public IPv4 (for the firewall when `api_allowlist` is empty). */
   detectCallerIp(): Promise<string>;
+  /**
+   * An Object Storage client for location `region`, and the endpoint it talks to (Hetzner's
+   * `https://<region>.your-objectstorage.com`, or the override of a local cloud).
+   */
+  objectStorage(
+    credentials: ObjectStorageCredentials,
+    location: { region: string; endpoint: string },
+  ): { client: S3Client; endpoint: string };
   /** Wall clock (certificates, timestamps in the cluster status). */
   now(): Date;
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
@@ -65,6 +80,8 @@ export interface RealApplyDepsOptions {
   sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   /** Where the caller's IPv4 is asked (`K8ZNER_IP_URL`); default icanhazip. */
   callerIpUrl?: string;
+  /** Object Storage endpoint instead of Hetzner's (`K8ZNER_S3_ENDPOINT`); buckets are then addressed by path. */
+  s3Endpoint?: string;
   /** Overrides every poll interval (a local cloud with simulated time runs much faster than Hetzner). */
   pollIntervalMs?: number;
   /** `--wait` timeout in ms (default 30 min). */
@@ -97,6 +114,20 @@ export function createApplyDeps(options: RealApplyDepsOptions): ApplyDeps {
     talos: (credentials) => createTalosDeps(credentials, { sleep, now: clock }),
     kube: (kubeconfigYaml) => createKubeClient({ kubeconfigYaml, sleep, now: clock }),
     detectCallerIp: () => detectCallerIp(options.fetch, options.callerIpUrl ?? DEFAULT_CALLER_IP_URL),
+    objectStorage: (credentials, location) => {
+      const endpoint = options.s3Endpoint ?? location.endpoint;
+      const client = createS3Client({
+        endpoint,
+        region: location.region,
+        ...credentials,
+        fetch: options.fetch,
+        sleep,
+        ...(options.now ? { clock: () => options.now!().getTime() } : {}),
+        // Hetzner documents virtual-hosted addressing; a local endpoint on an IP address can only take paths.
+        addressing: options.s3Endpoint === undefined ? "virtual-hosted" : "path",
+      });
+      return { client, endpoint };
+    },
     now: options.now ?? (() => new Date()),
     sleep,
     hcloudToken: options.hcloudToken,

@@ -8,7 +8,7 @@
 import { runApply } from "../bootstrap/apply.ts";
 import { type ApplyDeps, createApplyDeps } from "../bootstrap/apply_deps.ts";
 import { apiExposureWarning } from "../cluster/infra/api_exposure.ts";
-import { expandSpec } from "../config/mod.ts";
+import { expandSpec, REQUIRED_ENV } from "../config/mod.ts";
 import { UsageError } from "../lib/errors.ts";
 import type { ProgressSink } from "../lib/progress.ts";
 import type { CliContext } from "./context.ts";
@@ -53,6 +53,11 @@ export interface ApplyCommandDeps extends HcloudDeps {
 export const POLL_INTERVAL_ENV = "K8ZNER_POLL_INTERVAL_MS";
 /** Environment variable naming the caller-IP service (answers the public IPv4 as text). */
 export const IP_URL_ENV = "K8ZNER_IP_URL";
+/**
+ * Environment variable replacing Hetzner's Object Storage endpoint (`https://<region>.your-objectstorage.com`),
+ * like `HCLOUD_ENDPOINT` for the Cloud API: a local S3 endpoint in tests. Buckets are then addressed by path.
+ */
+export const S3_ENDPOINT_ENV = "K8ZNER_S3_ENDPOINT";
 
 /** Builds the real dependencies of apply and plan from the environment. Throws before any request. */
 export function applyDepsFromEnv(ctx: CliContext, deps: ApplyCommandDeps = {}): ApplyDeps {
@@ -67,12 +72,16 @@ export function applyDepsFromEnv(ctx: CliContext, deps: ApplyCommandDeps = {}): 
   }
   const rawIpUrl = ctx.env(IP_URL_ENV)?.trim() || undefined;
   const ipUrl = rawIpUrl === undefined ? undefined : checkEndpointUrl(IP_URL_ENV, rawIpUrl);
+  // The S3 secret signs every request to it: https, or plain http only to loopback.
+  const rawS3 = ctx.env(S3_ENDPOINT_ENV)?.trim() || undefined;
+  const s3Endpoint = rawS3 === undefined ? undefined : checkEndpointUrl(S3_ENDPOINT_ENV, rawS3);
   const applyDeps = createApplyDeps({
     hc,
     hcloudToken: ctx.env("HCLOUD_TOKEN")!.trim(),
     fetch: deps.fetch ?? globalThis.fetch,
     sleep: deps.sleep ?? sleepFromEnv(ctx),
     ...(ipUrl ? { callerIpUrl: ipUrl } : {}),
+    ...(s3Endpoint ? { s3Endpoint } : {}),
     ...(pollIntervalMs ? { pollIntervalMs } : {}),
     ...(ctx.now ? { now: ctx.now } : {}),
   });
@@ -108,6 +117,11 @@ export async function runApplyCommand(ctx: CliContext, flags: ApplyFlags, deps: 
   if (waitTimeoutMs !== undefined) applyDeps.timeouts.waitReadyMs = waitTimeoutMs;
   const secrets = resolveSecretsLocation(loaded, ctx.cwd, flags.secretsDir);
   const cloudflareApiToken = loaded.spec.domain ? ctx.env("CF_API_TOKEN")?.trim() : undefined;
+  const [accessEnv, secretEnv] = REQUIRED_ENV.backup;
+  // Present whenever backup is set: loadConfig (requireEnv) refused the file otherwise, exit 2.
+  const backupCredentials = loaded.spec.backup
+    ? { accessKeyId: ctx.env(accessEnv)!.trim(), secretAccessKey: ctx.env(secretEnv)!.trim() }
+    : undefined;
   const confirm = deps.confirm ?? terminalConfirm(ctx);
   ctx.io.err(
     `Applying ${loaded.displayPath} (cluster "${loaded.spec.name}", ${loaded.spec.mode}, ${loaded.spec.region})`,
@@ -126,6 +140,7 @@ export async function runApplyCommand(ctx: CliContext, flags: ApplyFlags, deps: 
       ...(confirm ? { confirm } : {}),
       showPlan: (text) => progress.note(text),
       ...(cloudflareApiToken ? { cloudflareApiToken } : {}),
+      ...(backupCredentials ? { backupCredentials } : {}),
     }, progress);
   } finally {
     progress.close();

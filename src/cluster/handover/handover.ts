@@ -13,7 +13,7 @@
 import { isKubeError, type KubeClient, type KubeObject } from "../../kube/mod.ts";
 import { IN_CLUSTER_SPEC_FIELDS, type K8znerClusterSpec, renderK8znerCluster } from "../../addons/k8zner_cluster.ts";
 import { K8ZNER_API_VERSION, K8ZNER_CLUSTER_KIND, K8ZNER_NAMESPACE } from "../../addons/k8zner_crd.ts";
-import { renderOperatorManifests } from "../../addons/operator_manifests.ts";
+import { type BackupSecretInput, renderOperatorManifests } from "../../addons/operator_manifests.ts";
 import { operatorImage } from "../../addons/operator_image.ts";
 import { renderSecretsBundle, type SecretsBundle } from "../../talos/secrets_bundle.ts";
 import type { TaskHandle } from "../../lib/progress.ts";
@@ -53,6 +53,8 @@ export interface HandoverManifestsInput {
   /** The talosconfig written by apply. */
   talosconfig: string;
   cloudflareApiToken?: string;
+  /** Object Storage credentials and bucket for etcd backups (Secret `<cluster>-backup-s3`). */
+  backup?: BackupSecretInput;
   /** Operator image; the one pinned to this CLI's version when absent. */
   image?: string;
 }
@@ -71,6 +73,7 @@ export function renderHandoverManifests(input: HandoverManifestsInput): KubeObje
     talosSecretsYaml: renderSecretsBundle(input.bundle),
     talosconfig: input.talosconfig,
     ...(input.cloudflareApiToken !== undefined ? { cloudflareApiToken: input.cloudflareApiToken } : {}),
+    ...(input.backup !== undefined ? { backup: input.backup } : {}),
   });
 }
 

@@ -1,0 +1,105 @@
+/**
+ * `backup: true` through the real CLI against a local cloud and the SigV4-checking S3 endpoint: missing
+ * credentials exit 2 naming the variable before any request; a wrong secret is refused by the endpoint
+ * (403 SignatureDoesNotMatch) and apply stops before it creates anything at Hetzner, naming both
+ * variables; with the right keys two applies create the bucket exactly once, set the retention rule once,
+ * and hand the credentials over in Secret `<cluster>-backup-s3`.
+ *
+ * @module
+ */
+import { assertEquals, assertIncludes, assertOk } from "../assert.ts";
+import { startLocalCloud } from "../local_cloud/mod.ts";
+import { startS3Fake } from "../s3_fake/mod.ts";
+import { cloudEnv, handoverObjects, k8zner, makeWorkdir, mutating, renderConfig } from "./apply_harness.ts";
+import { withFakes } from "../fake_contracts.ts";
+
+const KEYS = { HETZNER_S3_ACCESS_KEY: "AKIDBACKUPTEST", HETZNER_S3_SECRET_KEY: "backup-secret-key" };
+
+function decoded(secret: { data?: Record<string, string> } | undefined, key: string): string | undefined {
+  const v = secret?.data?.[key];
+  return v === undefined ? undefined : atob(v);
+}
+
+Deno.test(
+  withFakes(
+    "apply with backup: creates the bucket once, refuses a bad signature first, hands the keys over",
+    async (t) => {
+      const cloud = await startLocalCloud({ speed: 200, operator: false });
+      const s3 = await startS3Fake({
+        region: "fsn1",
+        credentials: [{ accessKeyId: KEYS.HETZNER_S3_ACCESS_KEY, secretAccessKey: KEYS.HETZNER_S3_SECRET_KEY }],
+      });
+      const dir = await makeWorkdir(renderConfig("bk1", "dev") + "backup: true\nbackup_retention_days: 7\n");
+      const env = (extra: Record<string, string>) => cloudEnv(cloud, { K8ZNER_S3_ENDPOINT: s3.url, ...extra });
+      try {
+        await t.step("without the S3 keys apply exits 2 naming the variable, before any request", async () => {
+          const r = await k8zner(
+            cloud,
+            dir,
+            ["apply", "--yes"],
+            env({ HETZNER_S3_ACCESS_KEY: KEYS.HETZNER_S3_ACCESS_KEY }),
+          );
+          assertEquals(r.code, 2, r.stderr);
+          assertIncludes(r.stderr, "HETZNER_S3_SECRET_KEY");
+          assertEquals(r.requests.length, 0);
+          assertEquals(Object.values(s3.fake.calls).length + Object.values(s3.fake.refused).length, 0);
+        });
+
+        await t.step(
+          "a wrong secret is refused with SignatureDoesNotMatch; nothing is created at Hetzner",
+          async () => {
+            const r = await k8zner(
+              cloud,
+              dir,
+              ["apply", "--yes"],
+              env({ ...KEYS, HETZNER_S3_SECRET_KEY: "wrong-secret" }),
+            );
+            assertEquals(r.code, 1, r.stderr);
+            assertIncludes(r.stderr, "SignatureDoesNotMatch");
+            assertIncludes(r.stderr, "HETZNER_S3_ACCESS_KEY and HETZNER_S3_SECRET_KEY");
+            assertOk(!r.stderr.includes("wrong-secret") && !r.stdout.includes("wrong-secret"));
+            assertEquals(mutating(r.requests).length, 0);
+            assertOk((s3.fake.refused.SignatureDoesNotMatch ?? 0) >= 1);
+            assertEquals(s3.fake.buckets(), []);
+          },
+        );
+
+        await t.step("two applies with the right keys create the bucket once and set the retention once", async () => {
+          const first = await k8zner(cloud, dir, ["apply", "--yes"], env(KEYS));
+          assertEquals(first.code, 0, `${first.stdout}\n${first.stderr}`);
+          assertIncludes(first.stderr, "created bk1-etcd-backups");
+          const second = await k8zner(cloud, dir, ["apply", "--yes"], env(KEYS));
+          assertEquals(second.code, 0, `${second.stdout}\n${second.stderr}`);
+          assertEquals(s3.fake.calls.CreateBucket, 1);
+          assertEquals(s3.fake.calls.PutBucketLifecycle, 1);
+          assertEquals(s3.fake.calls.DeleteBucket, undefined);
+          assertEquals(s3.fake.buckets(), ["bk1-etcd-backups"]);
+          assertIncludes(s3.fake.lifecycle("bk1-etcd-backups") ?? "", "<Days>7</Days>");
+          const secret = handoverObjects(cloud, "bk1").store?.getObject(
+            "v1",
+            "Secret",
+            "bk1-backup-s3",
+            "k8zner-system",
+          ) as
+            | { data?: Record<string, string> }
+            | undefined;
+          assertEquals(decoded(secret, "access-key"), KEYS.HETZNER_S3_ACCESS_KEY);
+          assertEquals(decoded(secret, "secret-key"), KEYS.HETZNER_S3_SECRET_KEY);
+          assertEquals(decoded(secret, "bucket"), "bk1-etcd-backups");
+          assertEquals(decoded(secret, "endpoint"), s3.url);
+          const cluster = handoverObjects(cloud, "bk1").cluster as { spec?: { backup?: unknown } } | undefined;
+          assertEquals(cluster?.spec?.backup, {
+            enabled: true,
+            retentionDays: 7,
+            s3SecretRef: { name: "bk1-backup-s3" },
+            schedule: "0 * * * *",
+          });
+        });
+      } finally {
+        await s3.close();
+        await cloud.close();
+        await Deno.remove(dir, { recursive: true });
+      }
+    },
+  ),
+);
