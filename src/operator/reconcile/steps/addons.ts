@@ -16,6 +16,7 @@ import { ensureCloudSecrets } from "../releases/cloud_secrets.ts";
 import { ensureCrdBundle, PROMETHEUS_OPERATOR_BUNDLE } from "../releases/crd_bundle.ts";
 import { reconcileReleases } from "../releases/reconcile_releases.ts";
 import { releasesSummary } from "../releases/summary.ts";
+import { withTalosBackup } from "../releases/talos_backup.ts";
 
 /** Requeue while an addon is being waited for. */
 export const ADDONS_POLL_MS = 10_000;
@@ -45,7 +46,7 @@ export async function reconcileAddons(ctx: ReconcileContext, pass: PassState): P
   if (ctx.desired.addons.kubePrometheusStack.enabled) await ensureCrdBundle(ctx, PROMETHEUS_OPERATOR_BUNDLE);
   const releases = addonReleases(ctx.desired).filter((r) => r.phase === "Addons");
   const cniCount = addonReleases(ctx.desired).filter((r) => r.phase === "CNI").length;
-  const summary = releasesSummary(await reconcileReleases(ctx, releases, cniCount));
+  const summary = releasesSummary(await withTalosBackup(ctx, await reconcileReleases(ctx, releases, cniCount)));
   const status = { addons: summary.entries };
   if (summary.ready) {
     return {
