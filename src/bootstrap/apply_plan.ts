@@ -44,6 +44,11 @@ export interface ApplyPlan {
   image?: ImagePlan;
   /** True when `apply` has something to do. */
   pending: boolean;
+  /**
+   * The etcd backup bucket `apply` ensures (with `backup: true`). Not looked up by `plan`: that would need the
+   * Object Storage keys; apply creates it only when missing and never deletes it.
+   */
+  backup?: { bucket: string; region: string; retentionDays: number };
 }
 
 /** The first control plane: the only server `apply` creates. */
@@ -107,5 +112,14 @@ export function buildApplyPlan(
     operator,
     cluster: options.cluster,
     pending: mine.length > 0 || options.cluster.state !== "unchanged",
+    ...(desired.addons.talosBackup.enabled
+      ? {
+        backup: {
+          bucket: desired.addons.talosBackup.bucket,
+          region: desired.addons.talosBackup.region,
+          retentionDays: desired.addons.talosBackup.retentionDays,
+        },
+      }
+      : {}),
   };
 }

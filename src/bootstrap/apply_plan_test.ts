@@ -66,3 +66,20 @@ Deno.test("renderApplyPlan() and applyPlanToJson() show infrastructure, operator
   assertEquals(json.pending, true);
   assertEquals((json.cluster as { state: string }).state, "update");
 });
+
+Deno.test("renderApplyPlan() says what apply does with the backup bucket, and nothing without backup", () => {
+  const withBackup = expandSpec({ ...spec, backup: true, backup_retention_days: 30 });
+  const plan = buildApplyPlan(withBackup, emptyObserved("p1"), {
+    callerIp: "203.0.113.10",
+    cluster: { state: "create", changes: [] },
+  });
+  const text = renderApplyPlan(plan, "p1");
+  assertIncludes(text, "bucket p1-etcd-backups in fsn1: created if missing");
+  assertIncludes(text, "never deleted by k8zner");
+  assertIncludes(text, "snapshots expire after 30 days");
+  const plain = buildApplyPlan(desired, emptyObserved("p1"), {
+    callerIp: "203.0.113.10",
+    cluster: { state: "create", changes: [] },
+  });
+  assertOk(!renderApplyPlan(plain, "p1").includes("etcd backups"));
+});

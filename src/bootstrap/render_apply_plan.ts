@@ -29,6 +29,15 @@ export function renderApplyPlan(plan: ApplyPlan, clusterName: string, costs?: Co
   } else {
     for (const line of formatSpecChanges(cluster.changes)) lines.push(`  ~ ${line}`);
   }
+  if (plan.backup) {
+    const b = plan.backup;
+    lines.push(
+      "",
+      "etcd backups (Hetzner Object Storage):",
+      `  bucket ${b.bucket} in ${b.region}: created if missing (checked at apply, never deleted by k8zner); ` +
+        `snapshots expire after ${b.retentionDays} days`,
+    );
+  }
   if (costs) {
     const t = costs.totals;
     const c = costs.currency;

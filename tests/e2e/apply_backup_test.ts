@@ -9,6 +9,7 @@
  */
 import { assertEquals, assertIncludes, assertOk } from "../assert.ts";
 import { startLocalCloud } from "../local_cloud/mod.ts";
+import { waitFor } from "../local_cloud/test_helpers.ts";
 import { startS3Fake } from "../s3_fake/mod.ts";
 import { cloudEnv, handoverObjects, k8zner, makeWorkdir, mutating, renderConfig } from "./apply_harness.ts";
 import { withFakes } from "../fake_contracts.ts";
@@ -95,6 +96,28 @@ Deno.test(
             schedule: "0 * * * *",
           });
         });
+
+        await t.step(
+          "Talos serves its ServiceAccount API on this cluster and answers one with a talosconfig",
+          async () => {
+            const store = handoverObjects(cloud, "bk1").store!;
+            assertOk(
+              store.getObject("apiextensions.k8s.io/v1", "CustomResourceDefinition", "serviceaccounts.talos.dev"),
+            );
+            store.put({
+              apiVersion: "talos.dev/v1alpha1",
+              kind: "ServiceAccount",
+              metadata: { name: "talos-backup-secrets", namespace: "kube-system" },
+              spec: { roles: ["os:etcd:backup"] },
+            });
+            const secret = await waitFor(
+              "the Talos ServiceAccount's Secret",
+              () => store.getObject("v1", "Secret", "talos-backup-secrets", "kube-system"),
+              10_000,
+            );
+            assertIncludes(decoded(secret as { data?: Record<string, string> }, "config") ?? "", "talos.default");
+          },
+        );
       } finally {
         await s3.close();
         await cloud.close();

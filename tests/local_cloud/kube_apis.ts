@@ -15,6 +15,7 @@ import { etcdHealthOf, type FakeTalosNetwork, type FakeTalosNode, settleNetwork 
 import { apiServerCertSans, issueApiServingCert, readKubeClusterFacts } from "./cluster_pki.ts";
 import { TALOS_API_PORT } from "./machines.ts";
 import type { PrivateNetwork } from "./private_network.ts";
+import { readTalosApiAccess, reconcileTalosServiceAccounts, type TalosApiAccess } from "./talos_service_accounts.ts";
 import { type PublicNetwork, targetsOf } from "./public_network.ts";
 
 /** Port of the Kubernetes API on the load balancer and the control planes. */
@@ -57,6 +58,8 @@ export class KubeApis {
   readonly #nodes = new Map<number, NodeApi>();
   /** One store per cluster (the nodes of one Talos network share etcd). */
   readonly #stores = new Map<FakeTalosNetwork, FakeKubeStore>();
+  /** Each control plane's Kubernetes Talos API access, read once per applied config. */
+  readonly #access = new Map<number, { config: string; access: TalosApiAccess | undefined }>();
   #timer: ReturnType<typeof setTimeout> | undefined;
   #pass: Promise<void> = Promise.resolve();
   #closed = false;
@@ -154,6 +157,26 @@ export class KubeApis {
       }
     }
     this.#updateLoadBalancerView();
+    await this.#talosApiAccess();
+  }
+
+  /**
+   * Talos's kubeaccess controller on every control plane whose API runs and whose machine config enables
+   * `kubernetesTalosAPIAccess` (`talos_service_accounts.ts`): the CRD, and a Secret per Talos ServiceAccount.
+   */
+  async #talosApiAccess(): Promise<void> {
+    for (const [serverId] of this.byServer) {
+      const node = this.#deps.talosNodes.get(serverId);
+      const store = node ? this.#stores.get(node.network) : undefined;
+      const config = node?.state.appliedConfig ?? "";
+      if (!store || !config) continue;
+      let read = this.#access.get(serverId);
+      if (read?.config !== config) this.#access.set(serverId, read = { config, access: readTalosApiAccess(config) });
+      if (!read.access) continue;
+      for (const line of await reconcileTalosServiceAccounts(store, read.access, new Date())) {
+        this.#deps.log(`talos kubeaccess controller: ${line}`);
+      }
+    }
   }
 
   async #start(serverId: number, node: FakeTalosNode): Promise<FakeKubeApi> {
