@@ -230,3 +230,25 @@ Deno.test("after applying the manifests the fake API serves K8znerClusters, with
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("renderOperatorManifests() with backup adds Secret <cluster>-backup-s3 with the five keys, and none without", () => {
+  const base = { clusterName: "bk", image: "ghcr.io/x/k8zner:1", replicas: 1 };
+  const backup = {
+    accessKeyId: "AKID1",
+    secretAccessKey: "S3CRET",
+    endpoint: "https://fsn1.your-objectstorage.com",
+    bucket: "bk-etcd-backups",
+    region: "fsn1",
+  };
+  const secret = renderOperatorManifests({ ...base, backup }).find((o) => o.metadata.name === "bk-backup-s3");
+  assertEquals(secret?.metadata.namespace, "k8zner-system");
+  const data = Object.fromEntries(Object.entries(secret?.data as Record<string, string>).map(([k, v]) => [k, atob(v)]));
+  assertEquals(data, {
+    "access-key": "AKID1",
+    bucket: "bk-etcd-backups",
+    endpoint: "https://fsn1.your-objectstorage.com",
+    region: "fsn1",
+    "secret-key": "S3CRET",
+  });
+  assertEquals(renderOperatorManifests(base).some((o) => o.metadata.name === "bk-backup-s3"), false);
+});
