@@ -61,6 +61,31 @@ export const BACKUP_SECRET_KEYS = {
   region: "region",
 } as const;
 
+/**
+ * Secret `<cluster>-backup-s3` in k8zner-system: the Object Storage keys and bucket of the etcd backups, which
+ * the operator copies into kube-system for talos-backup. Rendered with the other hand-over Secrets.
+ */
+export function renderBackupSecret(clusterName: string, backup: BackupSecretInput): KubeObject {
+  const K = BACKUP_SECRET_KEYS;
+  return sortKeysDeep({
+    apiVersion: "v1",
+    kind: "Secret",
+    metadata: {
+      name: backupSecretName(clusterName),
+      namespace: K8ZNER_NAMESPACE,
+      labels: { ...operatorLabels(clusterName), "k8zner.io/purpose": "backup" },
+    },
+    type: "Opaque",
+    data: {
+      [K.accessKey]: base64(backup.accessKeyId),
+      [K.secretKey]: base64(backup.secretAccessKey),
+      [K.endpoint]: base64(backup.endpoint),
+      [K.bucket]: base64(backup.bucket),
+      [K.region]: base64(backup.region),
+    },
+  });
+}
+
 function base64(text: string): string {
   const bytes = new TextEncoder().encode(text);
   let binary = "";
@@ -327,27 +352,7 @@ export function renderOperatorManifests(input: OperatorManifestsInput): KubeObje
       data,
     });
   }
-  if (input.backup !== undefined) {
-    const b = input.backup;
-    const K = BACKUP_SECRET_KEYS;
-    objects.push({
-      apiVersion: "v1",
-      kind: "Secret",
-      metadata: {
-        name: backupSecretName(input.clusterName),
-        namespace: ns,
-        labels: { ...labels, "k8zner.io/purpose": "backup" },
-      },
-      type: "Opaque",
-      data: {
-        [K.accessKey]: base64(b.accessKeyId),
-        [K.secretKey]: base64(b.secretAccessKey),
-        [K.endpoint]: base64(b.endpoint),
-        [K.bucket]: base64(b.bucket),
-        [K.region]: base64(b.region),
-      },
-    });
-  }
+  if (input.backup !== undefined) objects.push(renderBackupSecret(input.clusterName, input.backup));
   objects.push(
     {
       apiVersion: "v1",

@@ -22,7 +22,7 @@ import type { ProgressSink } from "../lib/progress.ts";
 import { UsageError } from "../lib/errors.ts";
 import { parseTalosconfig } from "../talos/talosconfig.ts";
 import type { SecretsBundle } from "../talos/secrets_bundle.ts";
-import { type K8znerClusterSpec } from "../addons/k8zner_cluster.ts";
+import { backupSecretName, type K8znerClusterSpec } from "../addons/k8zner_cluster.ts";
 import {
   kubeApiServerUrl,
   liveEndpointsOf,
@@ -54,7 +54,7 @@ import type { ObservedCluster } from "../cluster/infra/observed.ts";
 import { bootstrapFirstControlPlane, fetchKubeconfig } from "../cluster/nodes/talos_bootstrap.ts";
 import type { ApplyDeps, ObjectStorageCredentials } from "./apply_deps.ts";
 import { ensureBackupBucket } from "../cluster/backup/ensure_bucket.ts";
-import type { BackupSecretInput } from "../addons/operator_manifests.ts";
+import { type BackupSecretInput, renderBackupSecret } from "../addons/operator_manifests.ts";
 import { ApplyFailedError } from "./apply_errors.ts";
 import { type ApplyPlan, buildApplyPlan, planClusterSpec, renderDesiredClusterSpec } from "./apply_plan.ts";
 import { findLiveCluster } from "./live_cluster.ts";
@@ -233,6 +233,10 @@ async function updateHandedOver(
     cluster: planClusterSpec(desiredSpec, ctx.live),
   });
   if (!plan.pending) {
+    // Rotated Object Storage keys change no spec field: the Secret is brought up to date on its own (one GET).
+    if (ctx.backup) {
+      await guard("Backup credentials", [], () => refreshBackupSecret(ctx.kube, name, ctx.backup!, progress));
+    }
     progress.note(`Cluster "${name}" is up to date: nothing to change.`);
     if (options.wait) await followReady(deps, ctx.kube, name, progress);
     return { cluster: name, outcome: "unchanged", plan };
@@ -462,7 +466,19 @@ async function guard<T>(step: string, existing: readonly string[], fn: () => Pro
   }
 }
 
-/** Spec fields the config does not drive are kept as they are on the live object. */
+/** Writes Secret `<cluster>-backup-s3` when it differs from the keys apply was given. */
+async function refreshBackupSecret(
+  kube: KubeClient,
+  name: string,
+  backup: BackupSecretInput,
+  progress: ProgressSink,
+): Promise<void> {
+  const r = await installOperator(kube, [renderBackupSecret(name, backup)]);
+  if (r.applied.length > 0) {
+    progress.note(`Updated Secret k8zner-system/${backupSecretName(name)} with the current Object Storage keys`);
+  }
+}
+
 /** Installs or updates the operator, then drops the pre-split credentials Secret once the split ones exist. */
 async function installOperatorStep(
   deps: ApplyDeps,
@@ -502,6 +518,7 @@ async function installOperatorStep(
   });
 }
 
+/** Spec fields the config does not drive are kept as they are on the live object. */
 function keepUnmanagedFields(spec: K8znerClusterSpec, live: KubeObject): K8znerClusterSpec {
   const current = (live.spec ?? {}) as Record<string, unknown>;
   const out: Record<string, unknown> = { ...spec };

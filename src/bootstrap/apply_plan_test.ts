@@ -77,6 +77,12 @@ Deno.test("renderApplyPlan() says what apply does with the backup bucket, and no
   assertIncludes(text, "bucket p1-etcd-backups in fsn1: created if missing");
   assertIncludes(text, "never deleted by k8zner");
   assertIncludes(text, "snapshots expire after 30 days");
+  assertEquals(applyPlanToJson(plan).backup, {
+    action: "ensure",
+    bucket: "p1-etcd-backups",
+    region: "fsn1",
+    retentionDays: 30,
+  });
   const plain = buildApplyPlan(desired, emptyObserved("p1"), {
     callerIp: "203.0.113.10",
     cluster: { state: "create", changes: [] },

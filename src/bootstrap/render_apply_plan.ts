@@ -82,5 +82,6 @@ export function applyPlanToJson(plan: ApplyPlan, costs?: CostReport): Record<str
       changes: plan.cluster.changes.map((c) => ({ path: c.path, from: c.from ?? null, to: c.to ?? null })),
       ...(plan.cluster.note ? { note: plan.cluster.note } : {}),
     },
+    ...(plan.backup ? { backup: { ...plan.backup, action: "ensure" } } : {}),
   };
 }

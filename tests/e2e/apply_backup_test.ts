@@ -14,6 +14,8 @@ import { startS3Fake } from "../s3_fake/mod.ts";
 import { cloudEnv, handoverObjects, k8zner, makeWorkdir, mutating, renderConfig } from "./apply_harness.ts";
 import { withFakes } from "../fake_contracts.ts";
 
+const ROTATED = { HETZNER_S3_ACCESS_KEY: "AKIDROTATED", HETZNER_S3_SECRET_KEY: "rotated-secret-key" };
+const ROTATED_PAIR = { accessKeyId: ROTATED.HETZNER_S3_ACCESS_KEY, secretAccessKey: ROTATED.HETZNER_S3_SECRET_KEY };
 const KEYS = { HETZNER_S3_ACCESS_KEY: "AKIDBACKUPTEST", HETZNER_S3_SECRET_KEY: "backup-secret-key" };
 
 function decoded(secret: { data?: Record<string, string> } | undefined, key: string): string | undefined {
@@ -28,7 +30,11 @@ Deno.test(
       const cloud = await startLocalCloud({ speed: 200, operator: false });
       const s3 = await startS3Fake({
         region: "fsn1",
-        credentials: [{ accessKeyId: KEYS.HETZNER_S3_ACCESS_KEY, secretAccessKey: KEYS.HETZNER_S3_SECRET_KEY }],
+        // Two key pairs of one project: the second stands for rotated keys.
+        credentials: [
+          { accessKeyId: KEYS.HETZNER_S3_ACCESS_KEY, secretAccessKey: KEYS.HETZNER_S3_SECRET_KEY, account: "project" },
+          { ...ROTATED_PAIR, account: "project" },
+        ],
       });
       const dir = await makeWorkdir(renderConfig("bk1", "dev") + "backup: true\nbackup_retention_days: 7\n");
       const env = (extra: Record<string, string>) => cloudEnv(cloud, { K8ZNER_S3_ENDPOINT: s3.url, ...extra });
@@ -96,6 +102,25 @@ Deno.test(
             schedule: "0 * * * *",
           });
         });
+
+        await t.step(
+          "rotated keys reach the Secret on an apply that changes nothing else; no second bucket",
+          async () => {
+            const r = await k8zner(cloud, dir, ["apply", "--yes"], env(ROTATED));
+            assertEquals(r.code, 0, `${r.stdout}\n${r.stderr}`);
+            assertIncludes(r.stderr, "with the current Object Storage keys");
+            const secret = handoverObjects(cloud, "bk1").store?.getObject(
+              "v1",
+              "Secret",
+              "bk1-backup-s3",
+              "k8zner-system",
+            ) as
+              | { data?: Record<string, string> }
+              | undefined;
+            assertEquals(decoded(secret, "access-key"), ROTATED.HETZNER_S3_ACCESS_KEY);
+            assertEquals(s3.fake.calls.CreateBucket, 1);
+          },
+        );
 
         await t.step(
           "Talos serves its ServiceAccount API on this cluster and answers one with a talosconfig",
