@@ -71,7 +71,7 @@ export function renderTalosBackupCronJob(desired: DesiredState, endpoint: string
     BUCKET: plan.bucket,
     CLUSTER_NAME: desired.cluster.name,
     S3_PREFIX: plan.prefix,
-    // Hetzner documents virtual-hosted addressing.
+    // Read by the talos-backup builds the earlier implementation used; newer ones (minio-go) choose by themselves.
     USE_PATH_STYLE: "false",
     ENABLE_COMPRESSION: String(plan.compression),
     // Snapshots are not age-encrypted: the bucket is private and Object Storage encrypts at rest.
@@ -98,6 +98,9 @@ export function renderTalosBackupCronJob(desired: DesiredState, endpoint: string
       name: TALOS_BACKUP_NAME,
       image: plan.image,
       imagePullPolicy: "IfNotPresent",
+      command: ["/talos-backup"],
+      // The snapshot is written to the working directory before upload: the root filesystem is read-only.
+      workingDir: "/tmp",
       env: [
         secretEnv("AWS_ACCESS_KEY_ID", "access_key"),
         secretEnv("AWS_SECRET_ACCESS_KEY", "secret_key"),

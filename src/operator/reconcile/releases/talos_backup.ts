@@ -3,7 +3,7 @@
  * the hand-over Secret `<cluster>-backup-s3` into `kube-system/talos-backup-s3-secrets`, applies the Talos
  * `ServiceAccount` once Talos serves its CRD (it registers `serviceaccounts.talos.dev` when
  * `kubernetesTalosAPIAccess` is enabled, which our control-plane machine config does), then the CronJob.
- * Each object is read first and applied only when it differs, so a converged pass costs four GETs and
+ * Each object is read first and applied only when it differs, so a converged pass costs six GETs and
  * no write. Reported as `status.addons["talos-backup"]`, like a release.
  *
  * @module
@@ -17,6 +17,8 @@ import {
   renderTalosBackupS3Secret,
   renderTalosServiceAccount,
   TALOS_BACKUP_NAME,
+  TALOS_BACKUP_NAMESPACE,
+  TALOS_BACKUP_SERVICE_ACCOUNT,
   TALOS_SERVICE_ACCOUNT_CRD,
 } from "../../../addons/talos_backup.ts";
 import { isContainedIn } from "../../../cluster/handover/diff.ts";
@@ -39,15 +41,21 @@ function renderTime(ms: number): string {
   return new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
 }
 
-/** Applies `rendered` unless the live object already has every rendered field; returns whether it applied. */
-async function applyIfChanged(ctx: ReconcileContext, rendered: KubeObject): Promise<boolean> {
+/**
+ * Applies `rendered` unless the live object already has every rendered field; returns whether it applied and
+ * the object as the server has it.
+ */
+async function applyIfChanged(
+  ctx: ReconcileContext,
+  rendered: KubeObject,
+): Promise<{ applied: boolean; live: KubeObject | undefined }> {
   const { name, namespace } = rendered.metadata;
   const live = await ctx.kube.get(rendered.apiVersion, rendered.kind, name, namespace);
   const wanted = { metadata: { labels: rendered.metadata.labels }, ...withoutMeta(rendered) };
-  if (live && isContainedIn(wanted, live)) return false;
-  await ctx.kube.applyServerSide([rendered], TALOS_BACKUP_FIELD_MANAGER);
+  if (live && isContainedIn(wanted, live)) return { applied: false, live };
+  const [written] = await ctx.kube.applyServerSide([rendered], TALOS_BACKUP_FIELD_MANAGER);
   ctx.log.info("talos-backup object applied", { object: `${rendered.kind} ${namespace}/${name}` });
-  return true;
+  return { applied: true, live: written };
 }
 
 function withoutMeta(object: KubeObject): Record<string, unknown> {
@@ -98,15 +106,18 @@ export async function reconcileTalosBackup(
   }
   const endpoint = decoded(handover, BACKUP_SECRET_KEYS.endpoint) || ctx.desired.addons.talosBackup.endpoint;
   const applied: string[] = [];
-  if (await applyIfChanged(ctx, renderTalosBackupS3Secret({ accessKeyId, secretAccessKey }))) applied.push("Secret");
+  if ((await applyIfChanged(ctx, renderTalosBackupS3Secret({ accessKeyId, secretAccessKey }))).applied) {
+    applied.push("Secret");
+  }
   const crd = await ctx.kube.get("apiextensions.k8s.io/v1", "CustomResourceDefinition", TALOS_SERVICE_ACCOUNT_CRD);
   if (!crd) {
     return waiting(
       `waits for Talos to serve ${TALOS_SERVICE_ACCOUNT_CRD} (kubernetesTalosAPIAccess in the control planes' machine config)`,
     );
   }
-  if (await applyIfChanged(ctx, renderTalosServiceAccount())) applied.push("ServiceAccount");
-  if (await applyIfChanged(ctx, renderTalosBackupCronJob(ctx.desired, endpoint))) applied.push("CronJob");
+  const sa = await applyIfChanged(ctx, renderTalosServiceAccount());
+  if (sa.applied) applied.push("ServiceAccount");
+  if ((await applyIfChanged(ctx, renderTalosBackupCronJob(ctx.desired, endpoint))).applied) applied.push("CronJob");
   if (applied.length > 0) {
     await ctx.events.record(
       ctx.cluster,
@@ -116,6 +127,24 @@ export async function reconcileTalosBackup(
       `Applied talos-backup (${
         applied.join(", ")
       }): etcd snapshots ${ctx.desired.addons.talosBackup.schedule} to bucket ${ctx.desired.addons.talosBackup.bucket}`,
+    );
+  }
+  // Talos answers the ServiceAccount with a Secret of its name, or says in its status why it will not.
+  const refused = (sa.live?.status as { failureReason?: string } | undefined)?.failureReason;
+  if (refused) {
+    return {
+      name: TALOS_BACKUP_NAME,
+      ready: false,
+      entry: {
+        ...entry("Failed", `Talos refuses ServiceAccount ${TALOS_BACKUP_NAMESPACE}/${TALOS_BACKUP_SERVICE_ACCOUNT}`),
+        lastError: refused,
+      },
+      requeueAfterMs: TALOS_BACKUP_WAIT_MS,
+    };
+  }
+  if (!(await ctx.kube.get("v1", "Secret", TALOS_BACKUP_SERVICE_ACCOUNT, TALOS_BACKUP_NAMESPACE))) {
+    return waiting(
+      `waits for Talos to write Secret ${TALOS_BACKUP_NAMESPACE}/${TALOS_BACKUP_SERVICE_ACCOUNT} (its talosconfig)`,
     );
   }
   const plan = ctx.desired.addons.talosBackup;

@@ -61,6 +61,8 @@ Deno.test("renderTalosBackupCronJob() runs hourly, compressed, never two at once
   const pod = cron.spec.jobTemplate.spec.template.spec;
   const container = pod.containers[0];
   assertEquals(container.image, BACKUP.addons.talosBackup.image);
+  assertEquals(container.workingDir, "/tmp");
+  assertEquals(container.securityContext.readOnlyRootFilesystem, true);
   const env = Object.fromEntries(
     container.env.map((e: { name: string; value?: string; valueFrom?: unknown }) => [e.name, e.value ?? e.valueFrom]),
   );
@@ -108,8 +110,9 @@ Deno.test("reconcileTalosBackup() waits for the hand-over Secret, then Talos's C
   // Talos (stand-in) registers its CRD, as it does when the machine config enables the feature.
   const access = await talosAccess();
   await reconcileTalosServiceAccounts(world.api.store, access, new Date());
-  const done = await reconcileTalosBackup(await context(), 9);
-  assertEquals([done?.ready, done?.entry.phase, done?.entry.installOrder], [true, "Installed", 9]);
+  const applied = await reconcileTalosBackup(await context(), 9);
+  assertEquals([applied?.ready, applied?.entry.phase], [false, "Pending"]);
+  assertIncludes(applied!.entry.message, "waits for Talos to write Secret kube-system/talos-backup-secrets");
   assertOk(await world.kube.get("batch/v1", "CronJob", "talos-backup", "kube-system"), "CronJob applied");
   const sa = await world.kube.get("talos.dev/v1alpha1", "ServiceAccount", "talos-backup-secrets", "kube-system");
   assertEquals(sa?.spec, { roles: ["os:etcd:backup"] });
@@ -118,6 +121,8 @@ Deno.test("reconcileTalosBackup() waits for the hand-over Secret, then Talos's C
   assertEquals(await reconcileTalosServiceAccounts(world.api.store, access, new Date()), [
     "created kube-system/talos-backup-secrets",
   ]);
+  const done = await reconcileTalosBackup(await context(), 9);
+  assertEquals([done?.ready, done?.entry.phase, done?.entry.installOrder], [true, "Installed", 9]);
   const talosSecret = await world.kube.get("v1", "Secret", "talos-backup-secrets", "kube-system");
   const talosconfig = parseTalosconfig(text(talosSecret, "config"));
   assertEquals(talosconfig.endpoints, [TALOS_SA_ENDPOINT]);
@@ -135,6 +140,21 @@ Deno.test("reconcileTalosBackup() waits for the hand-over Secret, then Talos's C
   assertEquals(text(rotated, "secret_key"), "Sk-rotated-41c");
   for (const line of world.logs) assertOk(!line.includes("Sk-original-9f2") && !line.includes("Sk-rotated-41c"));
   assertOk((await world.events()).every((e) => !e.message.includes("Sk-")));
+});
+
+Deno.test("reconcileTalosBackup() reports Failed with Talos's reason when Talos refuses the ServiceAccount", async () => {
+  await using world = await startAddonsWorld();
+  world.api.store.put(handoverSecret());
+  const access = await talosAccess();
+  // A machine config that allows only os:reader: Talos refuses os:etcd:backup.
+  const narrow = { ...access, allowedRoles: ["os:reader"] };
+  await reconcileTalosServiceAccounts(world.api.store, narrow, new Date());
+  const context = async () => ({ ...(await world.context()), desired: BACKUP });
+  await reconcileTalosBackup(await context(), 9);
+  await reconcileTalosServiceAccounts(world.api.store, narrow, new Date());
+  const outcome = await reconcileTalosBackup(await context(), 9);
+  assertEquals([outcome?.ready, outcome?.entry.phase], [false, "Failed"]);
+  assertEquals(outcome?.entry.lastError, "Roles not allowed: [os:etcd:backup]");
 });
 
 Deno.test("Talos's controller stand-in refuses a role the machine config does not allow, and another namespace", async () => {
