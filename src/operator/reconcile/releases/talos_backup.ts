@@ -18,7 +18,9 @@ import {
   renderTalosServiceAccount,
   TALOS_BACKUP_NAME,
   TALOS_BACKUP_NAMESPACE,
+  TALOS_BACKUP_S3_SECRET,
   TALOS_BACKUP_SERVICE_ACCOUNT,
+  TALOS_SERVICE_ACCOUNT_API_VERSION,
   TALOS_SERVICE_ACCOUNT_CRD,
 } from "../../../addons/talos_backup.ts";
 import { isContainedIn } from "../../../cluster/handover/diff.ts";
@@ -63,6 +65,42 @@ function withoutMeta(object: KubeObject): Record<string, unknown> {
   return rest;
 }
 
+const REMOVED_KEY = "talos-backup:removed";
+
+/**
+ * With backups turned off, the CronJob, the Talos ServiceAccount and the key copy in kube-system go (the
+ * bucket and its snapshots stay: ADR 0008). Looked at once per operator process, so clusters that never had
+ * backups pay one GET after a restart, not one per pass.
+ */
+async function removeTalosBackup(ctx: ReconcileContext): Promise<void> {
+  if (ctx.memory.has(REMOVED_KEY)) return;
+  const cron = await ctx.kube.get("batch/v1", "CronJob", TALOS_BACKUP_NAME, TALOS_BACKUP_NAMESPACE);
+  if (cron) {
+    await ctx.kube.delete("batch/v1", "CronJob", TALOS_BACKUP_NAME, TALOS_BACKUP_NAMESPACE);
+    if (await ctx.kube.get("apiextensions.k8s.io/v1", "CustomResourceDefinition", TALOS_SERVICE_ACCOUNT_CRD)) {
+      // Talos deletes the Secret it wrote with it (owner reference).
+      await ctx.kube.delete(
+        TALOS_SERVICE_ACCOUNT_API_VERSION,
+        "ServiceAccount",
+        TALOS_BACKUP_SERVICE_ACCOUNT,
+        TALOS_BACKUP_NAMESPACE,
+      );
+    }
+    await ctx.kube.delete("v1", "Secret", TALOS_BACKUP_S3_SECRET, TALOS_BACKUP_NAMESPACE);
+    ctx.log.info("talos-backup removed: backups are off", {
+      cronJob: `${TALOS_BACKUP_NAMESPACE}/${TALOS_BACKUP_NAME}`,
+    });
+    await ctx.events.record(
+      ctx.cluster,
+      "Normal",
+      "TalosBackupRemoved",
+      "Delete",
+      `Removed the talos-backup CronJob: backups are off (bucket ${ctx.desired.addons.talosBackup.bucket} and its snapshots are kept)`,
+    );
+  }
+  ctx.memory.set(REMOVED_KEY, true);
+}
+
 /**
  * Reconciles talos-backup; undefined when backups are off. Never throws for a missing prerequisite: the
  * outcome says what it waits for.
@@ -71,7 +109,11 @@ export async function reconcileTalosBackup(
   ctx: ReconcileContext,
   installOrder: number,
 ): Promise<ReleaseOutcome | undefined> {
-  if (!ctx.desired.addons.talosBackup.enabled) return undefined;
+  if (!ctx.desired.addons.talosBackup.enabled) {
+    await removeTalosBackup(ctx);
+    return undefined;
+  }
+  ctx.memory.delete(REMOVED_KEY);
   const previous = (ctx.cluster.status as { addons?: Record<string, Partial<AddonStatusEntry>> } | undefined)
     ?.addons?.[TALOS_BACKUP_NAME];
   const entry = (phase: AddonPhaseName, message: string): AddonStatusEntry => ({

@@ -139,6 +139,21 @@ Deno.test("reconcileTalosBackup() waits for the hand-over Secret, then Talos's C
   const rotated = await world.kube.get("v1", "Secret", "talos-backup-s3-secrets", "kube-system");
   assertEquals(text(rotated, "secret_key"), "Sk-rotated-41c");
   for (const line of world.logs) assertOk(!line.includes("Sk-original-9f2") && !line.includes("Sk-rotated-41c"));
+
+  // Backups turned off: the CronJob, the Talos ServiceAccount and the key copy go; later passes only remember.
+  const off = await world.context();
+  assertEquals(await reconcileTalosBackup(off, 9), undefined);
+  assertEquals(await world.kube.get("batch/v1", "CronJob", "talos-backup", "kube-system"), undefined);
+  assertEquals(await world.kube.get("v1", "Secret", "talos-backup-s3-secrets", "kube-system"), undefined);
+  assertEquals(
+    await world.kube.get("talos.dev/v1alpha1", "ServiceAccount", "talos-backup-secrets", "kube-system"),
+    undefined,
+  );
+  assertOk((await world.events()).some((e) => e.reason === "TalosBackupRemoved"));
+  const again = await world.context();
+  const requests = world.api.requests.length;
+  await reconcileTalosBackup(again, 9);
+  assertEquals(world.api.requests.length, requests, "a cluster without backups costs nothing once checked");
   assertOk((await world.events()).every((e) => !e.message.includes("Sk-")));
 });
 
