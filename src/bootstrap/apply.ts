@@ -149,7 +149,6 @@ export async function runApply(deps: ApplyDeps, options: ApplyOptions, progress:
         };
       });
     }
-    const backup = await ensureBucketStep(deps, options, progress, desired, describeExisting(observed));
     if (live.object) {
       return await updateHandedOver(deps, options, progress, {
         desired,
@@ -158,11 +157,10 @@ export async function runApply(deps: ApplyDeps, options: ApplyOptions, progress:
         live: live.object,
         kube: live.kube!,
         bundle: secrets.bundle,
-        backup,
       });
     }
     if (live.note) progress.note(`note: ${live.note}; continuing with the bootstrap`);
-    return await bootstrap(deps, options, progress, { desired, observed, callerIp, bundle: secrets.bundle, backup });
+    return await bootstrap(deps, options, progress, { desired, observed, callerIp, bundle: secrets.bundle });
   } finally {
     live.kube?.close();
   }
@@ -172,13 +170,12 @@ interface RunContext {
   desired: DesiredState;
   observed: ObservedCluster;
   callerIp: string | undefined;
-  /** The backup Secret's contents for the hand-over (with `backup: true`). */
-  backup: BackupSecretInput | undefined;
 }
 
 /**
- * With `backup: true`: the bucket exists (created exactly once) with the retention rule, before anything
- * else is changed, so wrong Object Storage credentials stop apply before a server is paid for.
+ * With `backup: true`: the bucket exists (created exactly once) with the retention rule. Run before the
+ * first change to Hetzner (and, for a running cluster, after the user confirmed the plan), so wrong Object
+ * Storage credentials stop apply before a server is paid for. Returns the hand-over Secret's contents.
  */
 async function ensureBucketStep(
   deps: ApplyDeps,
@@ -234,8 +231,10 @@ async function updateHandedOver(
   });
   if (!plan.pending) {
     // Rotated Object Storage keys change no spec field: the Secret is brought up to date on its own (one GET).
-    if (ctx.backup) {
-      await guard("Backup credentials", [], () => refreshBackupSecret(ctx.kube, name, ctx.backup!, progress));
+    // The config asks for the bucket: it is ensured even when the spec is unchanged (one HEAD when it exists).
+    const backup = await ensureBucketStep(deps, options, progress, desired, []);
+    if (backup) {
+      await guard("Backup credentials", [], () => refreshBackupSecret(ctx.kube, name, backup, progress));
     }
     progress.note(`Cluster "${name}" is up to date: nothing to change.`);
     if (options.wait) await followReady(deps, ctx.kube, name, progress);
@@ -254,6 +253,7 @@ async function updateHandedOver(
     }
   }
   const existing: string[] = [];
+  const backup = await ensureBucketStep(deps, options, progress, desired, existing);
   await guard("Infrastructure", existing, async () => {
     if (plan.infrastructure.length === 0) return;
     await ensureInfrastructure(deps.cluster, desired, ctx.observed, progress, optionalCallerIp(ctx.callerIp));
@@ -271,7 +271,7 @@ async function updateHandedOver(
         controlPlaneCount: desired.kubernetes.controlPlaneCount,
         bundle: ctx.bundle,
         talosconfig,
-        backup: ctx.backup,
+        backup,
       }));
   }
   await guard("Cluster spec", existing, () =>
@@ -302,6 +302,7 @@ async function bootstrap(
   // Every same-named foreign object is reported before the first mutating request of any step.
   assertNoConflicts(observed);
   const existing: string[] = describeExisting(observed);
+  const backup = await ensureBucketStep(deps, options, progress, desired, existing);
   const { infra, server } = await provisionCloud(deps, progress, {
     desired,
     observed,
@@ -394,7 +395,7 @@ async function bootstrap(
         controlPlaneCount: desired.kubernetes.controlPlaneCount,
         bundle: ctx.bundle,
         talosconfig: talosconfig.text,
-        backup: ctx.backup,
+        backup,
       }));
     existing.push("the operator");
     await guard("Cluster object", existing, () =>

@@ -123,6 +123,26 @@ Deno.test(
         );
 
         await t.step(
+          "a changed retention on a running cluster waits for confirmation before touching the bucket",
+          async () => {
+            const config = await Deno.readTextFile(`${dir}/k8zner.yaml`);
+            await Deno.writeTextFile(
+              `${dir}/k8zner.yaml`,
+              config.replace("backup_retention_days: 7", "backup_retention_days: 8"),
+            );
+            const refused = await k8zner(cloud, dir, ["apply"], env(KEYS));
+            assertEquals(refused.code, 2, refused.stderr);
+            assertIncludes(refused.stderr, "without confirmation");
+            assertEquals(s3.fake.calls.PutBucketLifecycle, 1, "the rule is unchanged before the user agrees");
+            const agreed = await k8zner(cloud, dir, ["apply", "--yes"], env(KEYS));
+            assertEquals(agreed.code, 0, agreed.stderr);
+            assertEquals(s3.fake.calls.PutBucketLifecycle, 2);
+            assertIncludes(s3.fake.lifecycle("bk1-etcd-backups") ?? "", "<Days>8</Days>");
+            assertEquals(s3.fake.calls.CreateBucket, 1);
+          },
+        );
+
+        await t.step(
           "Talos serves its ServiceAccount API on this cluster and answers one with a talosconfig",
           async () => {
             const store = handoverObjects(cloud, "bk1").store!;
