@@ -157,3 +157,52 @@ Deno.test(requires([KUBERNETES_OPENAPI], {
     }
   },
 }));
+
+Deno.test(requires([KUBERNETES_OPENAPI], {
+  name: "server-side apply of a CRD file by two managers: its status stanza is reset, owned by none, no conflict",
+  fn: async () => {
+    const api = await startFakeKubeApi();
+    const path = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/widgets.example.com";
+    // As CRD bundles ship them (Gateway API, Traefik's crds/): a status stanza the API server ignores.
+    const crd = (storedVersions: string[] | null) => ({
+      apiVersion: "apiextensions.k8s.io/v1",
+      kind: "CustomResourceDefinition",
+      metadata: { name: "widgets.example.com" },
+      spec: {
+        group: "example.com",
+        names: { kind: "Widget", plural: "widgets", singular: "widget", listKind: "WidgetList" },
+        scope: "Namespaced",
+        versions: [{
+          name: "v1",
+          served: true,
+          storage: true,
+          schema: { openAPIV3Schema: { type: "object", "x-kubernetes-preserve-unknown-fields": true } },
+        }],
+      },
+      status: { acceptedNames: { kind: "", plural: "" }, conditions: null, storedVersions },
+    });
+    const apply = async (manager: string, body: unknown) => {
+      const res = await fetch(`${api.url}${path}?fieldManager=${manager}`, {
+        method: "PATCH",
+        headers: { "content-type": "application/apply-patch+yaml" },
+        body: JSON.stringify(body),
+      });
+      const text = await res.text();
+      assertEquals(res.status, res.status < 300 ? res.status : 200, text);
+      return JSON.parse(text) as KubeObj;
+    };
+    try {
+      await apply("k8zner-operator", crd(null));
+      const second = await apply("helm", crd([]));
+      const managed = (second.metadata as { managedFields: { manager: string; fieldsV1: Json }[] }).managedFields;
+      assertEquals(managed.map((m) => [m.manager, "f:status" in m.fieldsV1]), [
+        ["k8zner-operator", false],
+        ["helm", false],
+      ]);
+      // The server's own status stays (the CRD is established), not the files' empty one.
+      assertEquals((second.status as { storedVersions?: string[] }).storedVersions, ["v1"]);
+    } finally {
+      await api.close();
+    }
+  },
+}));

@@ -89,7 +89,13 @@ export function updateManagedFields(
   const entries = Array.isArray(previous) ? [...previous] as Record<string, unknown>[] : [];
   if (!options.fieldManager) return entries.length > 0 ? entries : undefined;
   const operation = options.operation ?? "Update";
-  const scoped = (obj: KubeObj | undefined) => options.subresource === "status" ? { status: obj?.status } : obj;
+  // Main-resource writes of a type with a status subresource never own status (the API server resets it).
+  const scoped = (obj: KubeObj | undefined) =>
+    options.subresource === "status"
+      ? { status: obj?.status }
+      : rt.hasStatus && obj !== undefined
+      ? Object.fromEntries(Object.entries(obj).filter(([key]) => key !== "status"))
+      : obj;
   const index = entries.findIndex((e) =>
     e.manager === options.fieldManager && e.operation === operation &&
     (e.subresource ?? "") === (options.subresource ?? "")

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { stableStringify } from "./patch.ts";
 import { Authenticator } from "./authn.ts";
 import { ResourceRegistry, type ResourceType } from "./resources.ts";
 import { alreadyExists, badRequest, conflict, notFound } from "./status.ts";
@@ -193,7 +194,10 @@ export class FakeKubeStore {
     const managed = this.#managedFields(nextMeta.managedFields, options, rt, written, old);
     if (managed) nextMeta.managedFields = managed;
     nextMeta.resourceVersion = oldMeta.resourceVersion;
-    if (comparable(next) === comparable(old)) return stampObject(rt, old);
+    // A no-op, unless a manager's claim changed (a new applier co-owns fields: the API server persists that).
+    if (comparable(next) === comparable(old) && sameOwnership(nextMeta.managedFields, metaOf(old).managedFields)) {
+      return stampObject(rt, old);
+    }
     if (specChanged(next, old, rt)) nextMeta.generation = Number(oldMeta.generation ?? 0) + 1;
     if (rt.kind === "CustomResourceDefinition" && options.subresource === undefined) validateCrd(rt, next);
     this.#table.crds.validate(rt, next, name);
@@ -222,6 +226,12 @@ export class FakeKubeStore {
     validateBuiltinApplyPatch(rt, body, rt.namespaced ? namespace : undefined);
     const schema = this.#table.crds.schemaOf(rt);
     if (schema) checkCustomApplyPatch(schema, rt, body, rt.namespaced ? namespace : undefined);
+    // The API server resets status in a main-resource apply of a type with a status subresource: the
+    // applier neither sets nor owns it (a CRD file's `status.storedVersions` must not conflict).
+    if (options.subresource !== "status" && rt.hasStatus && "status" in body) {
+      body = { ...body };
+      delete body.status;
+    }
     const current = this.get(rt, namespace, name);
     // The patch was checked as a typed value above; the merged result needs no second check.
     const writeOptions: WriteOptions = { ...options, operation: "Apply", fieldValidation: "Ignore" };
@@ -395,4 +405,11 @@ export class FakeKubeStore {
   dropWatchers(): void {
     this.#table.watches.dropAll();
   }
+}
+
+/** Whether two managedFields lists claim the same fields for the same managers (their timestamps aside). */
+function sameOwnership(a: unknown, b: unknown): boolean {
+  const claims = (entries: unknown) =>
+    (Array.isArray(entries) ? entries as Record<string, unknown>[] : []).map(({ time: _, ...rest }) => rest);
+  return stableStringify(claims(a)) === stableStringify(claims(b));
 }
