@@ -23,6 +23,7 @@ import { checkCustomApplyPatch, checkCustomObject } from "./crd_unknown_fields.t
 import { applyConflictError, findApplyConflicts, takeOwnership } from "./apply_conflicts.ts";
 import { collectDependents, type PropagationPolicy } from "./garbage_collector.ts";
 import type { WatchEvent } from "./watch_hub.ts";
+import { allocateService, isService } from "./service_allocation.ts";
 
 export type { KubeObj } from "./object_meta.ts";
 export type { WatchEvent } from "./watch_hub.ts";
@@ -32,6 +33,11 @@ function namespaceOf(rt: ResourceType, namespace: string | undefined): string {
   if (!rt.namespaced) return "";
   if (!namespace) throw badRequest("a namespace is required for namespaced resources");
   return namespace;
+}
+
+function sameObject(obj: KubeObj, namespace: string, name: string): boolean {
+  const meta = metaOf(obj);
+  return meta.name === name && String(meta.namespace ?? "") === namespace;
 }
 
 /** The in-memory state of one fake cluster. */
@@ -128,6 +134,7 @@ export class FakeKubeStore {
     if (rt.kind === "CustomResourceDefinition") validateCrd(rt, obj);
     this.#table.crds.validate(rt, obj, name);
     validateEventCreate(rt, obj, name);
+    if (isService(rt)) allocateService(rt, name, obj, undefined, this.#table.list(rt, undefined, () => true));
     meta.uid = crypto.randomUUID();
     meta.creationTimestamp = this.#table.timestamp();
     meta.generation = 1;
@@ -189,6 +196,10 @@ export class FakeKubeStore {
       if (meta.managedFields === undefined && oldMeta.managedFields !== undefined) {
         meta.managedFields = oldMeta.managedFields;
       }
+    }
+    if (isService(rt) && options.subresource === undefined) {
+      const others = this.#table.list(rt, undefined, (o) => !sameObject(o, ns, name));
+      allocateService(rt, name, next, old, others);
     }
     const nextMeta = metaOf(next);
     const managed = this.#managedFields(nextMeta.managedFields, options, rt, written, old);
