@@ -31,6 +31,10 @@
  *   Node, Deployments, StatefulSets and Jobs the status their controllers write once their pods could
  *   run (placement by nodeSelector, affinity and taints), for Helm's `--wait`; `failWorkload` makes one
  *   fail on demand (`daemonset_controller.ts`, `replica_workloads.ts`, `workload_failures.ts`);
+ * - the hcloud CCM's load balancer controller in clusters where the CCM runs: a Service of type
+ *   LoadBalancer gets a Hetzner load balancer (annotations honoured, `hcloud-ccm/service-uid` label, the
+ *   cluster network, Node targets, node-port services) and its ingress IPs, and loses it when deleted
+ *   (`ccm_service_controller.ts`);
  * - an IP echo endpoint standing in for `https://ipv4.icanhazip.com`;
  * - a Cloudflare API fake (`tests/cloudflare_fake`, zones and DNS records, accepting only
  *   `cloudflareToken`): seed zones and records through `cloudflare`, read them back for assertions.
@@ -64,6 +68,7 @@ import { startK8zner } from "../e2e/k8zner_process.ts";
 import { PublicNetwork } from "./public_network.ts";
 import type { RescueSsh } from "./rescue_ssh.ts";
 import { createHelmShim, type HelmShim } from "./helm_shim.ts";
+import { CcmServiceControllers } from "./ccm_service_controller.ts";
 import { findHelm } from "../kube_fake/helm_binary.ts";
 import { SHARED_DIR } from "../requirements.ts";
 
@@ -261,6 +266,17 @@ async function start(
       : { realDeployments: [`${OPERATOR_DEPLOYMENT.namespace}/${OPERATOR_DEPLOYMENT.name}`] }),
   });
 
+  const serviceControllers = new CcmServiceControllers({
+    hcloudUrl: sim.url,
+    stores: () =>
+      [...machines.talosNetworks.values()].flatMap((n) => {
+        const cluster = apis.clusterOf(n);
+        return cluster?.apiUp ? [cluster.store] : [];
+      }),
+    onError,
+    log,
+  });
+
   const operatorOptions = options.operator === false ? undefined : options.operator ?? {};
   const helm = operatorOptions ? await operatorHelm(operatorOptions.helm) : undefined;
   const operators = operatorOptions
@@ -308,12 +324,14 @@ async function start(
       await apis.reconcile();
       await network.reconcileLoadBalancers();
       kubelets.reconcile({ workloads: true });
+      await serviceControllers.reconcile();
       await operators?.reconcile();
     },
     close: () => {
       closed ??= (async () => {
         unsubscribe();
         await operators?.close();
+        await serviceControllers.close();
         kubelets.close();
         await sim.close();
         await network.close();

@@ -171,13 +171,27 @@ function addService(lb: LoadBalancerRecord, svc: LbService): void {
   lb.services.push(svc);
 }
 
-function attachNetwork(ctx: SimContext, lb: LoadBalancerRecord, networkId: number, ip?: string): void {
+function attachNetwork(
+  ctx: SimContext,
+  lb: LoadBalancerRecord,
+  networkId: number,
+  ip?: string,
+  ipRange?: string,
+): void {
   const network = ctx.state.networks.get(networkId);
   if (!network) throw notFound("network", networkId);
   if (lb.privateNet.length > 0) {
     throw unprocessable("load_balancer_already_attached", `load balancer ${lb.id} is already attached to a network`);
   }
-  lb.privateNet.push({ network: networkId, ip: allocatePrivateIp(ctx, network, lb.location.network_zone, ip) });
+  // `ip_range` names the subnet to take the address from (what the hcloud CCM sends from
+  // HCLOUD_LOAD_BALANCERS_PRIVATE_SUBNET_IP_RANGE); it must be one of the network's subnets.
+  if (ipRange !== undefined && !network.subnets.some((s) => s.ip_range === ipRange)) {
+    throw invalidField("ip_range", `${ipRange} is not a subnet of network ${networkId}`);
+  }
+  lb.privateNet.push({
+    network: networkId,
+    ip: allocatePrivateIp(ctx, network, lb.location.network_zone, ip, ipRange),
+  });
 }
 
 const loadBalancers = new NamedResource<LoadBalancerRecord>({
@@ -345,7 +359,7 @@ export const loadBalancerRoutes: Route[] = [
     return () => lb.publicEnabled = was;
   }),
   lbActionRoute("attach_to_network", (ctx, lb, body) => {
-    attachNetwork(ctx, lb, requireId(body, "network"), optionalString(body, "ip"));
+    attachNetwork(ctx, lb, requireId(body, "network"), optionalString(body, "ip"), optionalString(body, "ip_range"));
     return () => lb.privateNet.pop();
   }),
   lbActionRoute("detach_from_network", (_ctx, lb, body) => {

@@ -63,10 +63,18 @@ export function usedIps(ctx: SimContext, networkId: number): Set<number> {
  * free (`ip_not_available`); otherwise the first free address of the first subnet in `zone`
  * (`no_subnet_available` when none has room).
  */
-export function allocatePrivateIp(ctx: SimContext, network: NetworkRecord, zone: string, ip?: string): string {
+export function allocatePrivateIp(
+  ctx: SimContext,
+  network: NetworkRecord,
+  zone: string,
+  ip?: string,
+  ipRange?: string,
+): string {
   const gateway = parseIpv4(network.subnets[0]?.gateway ?? formatIpv4(parseCidr4(network.ipRange)!.base + 1))!;
   const used = usedIps(ctx, network.id);
-  const subnets = network.subnets.filter((s) => s.type !== "vswitch" && s.network_zone === zone);
+  const subnets = network.subnets.filter((s) =>
+    s.type !== "vswitch" && s.network_zone === zone && (ipRange === undefined || s.ip_range === ipRange)
+  );
   if (ip !== undefined) {
     const n = parseIpv4(ip);
     if (n === undefined) throw invalidField("ip", "must be an IPv4 address");
