@@ -9,6 +9,7 @@ import { groupVersionOf, type ResourceType } from "./resources.ts";
 import { invalid } from "./status.ts";
 import { type KubeObj, metaOf } from "./object_meta.ts";
 import ajvModule from "ajv/dist/2020";
+import { goRegExpEngine } from "./go_regexp.ts";
 
 // ajv is CommonJS: the class is both `module.exports` and its `default`.
 const Ajv2020 = ajvModule.default ?? ajvModule;
@@ -46,7 +47,7 @@ export class CrdSchemas {
   /** Rejects a custom resource its CRD's schema refuses, as the API server does (422 Invalid). */
   validate(rt: ResourceType, obj: KubeObj, name: string): void {
     if (rt.crd === undefined) return;
-    const validate = this.#validators.get(`${rt.crd}/${rt.version}`);
+    const validate = this.#validatorOf(`${rt.crd}/${rt.version}`);
     if (!validate) return;
     const { metadata: _m, ...rest } = obj;
     if (validate({ ...rest, apiVersion: groupVersionOf(rt), kind: rt.kind })) return;
@@ -85,10 +86,27 @@ export class CrdSchemas {
     for (const key of [...this.#schemas.keys()]) if (key.startsWith(`${name}/`)) this.#schemas.delete(key);
     for (const v of versions) {
       const schema = (v.schema as { openAPIV3Schema?: unknown } | undefined)?.openAPIV3Schema;
-      if (!schema) continue;
-      const ajv = new Ajv2020({ strict: false, allErrors: true, validateFormats: false });
-      this.#validators.set(`${name}/${String(v.name)}`, ajv.compile(schema) as Validator);
-      this.#schemas.set(`${name}/${String(v.name)}`, schema as Record<string, unknown>);
+      if (schema) this.#schemas.set(`${name}/${String(v.name)}`, schema as Record<string, unknown>);
     }
+  }
+
+  /**
+   * The compiled schema of a version, compiled on first use: compiling Argo CD's Application schema
+   * takes ajv about 1.5 s of CPU, and most CRDs a chart installs never see an object during a test.
+   */
+  #validatorOf(key: string): Validator | undefined {
+    const cached = this.#validators.get(key);
+    if (cached) return cached;
+    const schema = this.#schemas.get(key);
+    if (!schema) return undefined;
+    const ajv = new Ajv2020({
+      strict: false,
+      allErrors: true,
+      validateFormats: false,
+      code: { regExp: goRegExpEngine },
+    });
+    const validator = ajv.compile(schema) as Validator;
+    this.#validators.set(key, validator);
+    return validator;
   }
 }

@@ -28,6 +28,7 @@ import {
 } from "./aggregated_discovery.ts";
 import { decodeProtobufSecret } from "./protobuf_secret.ts";
 import { propagationPolicyOf } from "./garbage_collector.ts";
+import { type AdmissionAttributes, admitByWebhooks } from "./admission_webhooks.ts";
 
 /** One request the fake received, for assertions. */
 export interface RecordedRequest {
@@ -286,7 +287,9 @@ export class FakeKubeHandler {
           return json(200, table ? table(list.items as KubeObj[], false) : list);
         }
         case "POST": {
-          const created = this.store.create(rt, namespace, await readBody(req), {
+          const body = await readBody(req);
+          this.#admit({ operation: "CREATE", rt, namespace, object: body });
+          const created = this.store.create(rt, namespace, body, {
             dryRun,
             fieldManager,
             fieldValidation,
@@ -299,6 +302,7 @@ export class FakeKubeHandler {
           const doomed = this.store.list(rt, namespace, matches);
           for (const obj of doomed) {
             const meta = obj.metadata as Record<string, unknown>;
+            this.#admit({ operation: "DELETE", rt, namespace, object: undefined, oldObject: obj });
             this.store.delete(rt, namespace ?? String(meta.namespace ?? ""), String(meta.name), {
               dryRun,
               propagationPolicy,
@@ -317,7 +321,16 @@ export class FakeKubeHandler {
         return json(200, table ? table([object], false) : object);
       }
       case "PUT": {
-        const updated = this.store.update(rt, namespace, name, await readBody(req), {
+        const body = await readBody(req);
+        this.#admit({
+          operation: "UPDATE",
+          rt,
+          namespace,
+          subresource: sub,
+          object: body,
+          oldObject: this.store.read(rt, namespace, name),
+        });
+        const updated = this.store.update(rt, namespace, name, body, {
           subresource: sub,
           dryRun,
           fieldManager,
@@ -334,11 +347,33 @@ export class FakeKubeHandler {
       case "DELETE": {
         const propagationPolicy = await propagationPolicyOf(req, q);
         if (sub) throw methodNotAllowed(req.method);
+        this.#admit({
+          operation: "DELETE",
+          rt,
+          namespace,
+          object: undefined,
+          oldObject: this.store.read(rt, namespace, name),
+        });
         return json(200, this.store.delete(rt, namespace, name, { dryRun, propagationPolicy }));
       }
       default:
         throw methodNotAllowed(req.method);
     }
+  }
+
+  /** The admission webhooks' say on a write (admission_webhooks.ts); throws the API server's refusal. */
+  #admit(attributes: AdmissionAttributes): void {
+    const store = this.store;
+    admitByWebhooks(attributes, {
+      list: (apiVersion, kind, namespace) => {
+        const rt = store.registry.byKind(apiVersion, kind);
+        return rt ? store.list(rt, namespace) : [];
+      },
+      get: (apiVersion, kind, name, namespace) => {
+        const rt = store.registry.byKind(apiVersion, kind);
+        return rt ? store.get(rt, namespace, name) : undefined;
+      },
+    });
   }
 
   /**
@@ -416,6 +451,15 @@ export class FakeKubeHandler {
     if (type === "application/apply-patch+yaml") {
       const body = parseYaml(await req.text()) as KubeObj;
       const force = q.get("force") === "true";
+      const existing = this.store.get(rt, namespace, name);
+      this.#admit({
+        operation: existing ? "UPDATE" : "CREATE",
+        rt,
+        namespace,
+        subresource: options.subresource,
+        object: body,
+        ...(existing ? { oldObject: existing } : {}),
+      });
       const result = this.store.apply(rt, namespace, name, body, { ...options, force });
       return json(result.created ? 201 : 200, result.object);
     }
@@ -439,6 +483,14 @@ export class FakeKubeHandler {
     const patch = await readBody(req);
     const current = this.store.read(rt, namespace, name);
     const patched = patcher(current, patch);
+    this.#admit({
+      operation: "UPDATE",
+      rt,
+      namespace,
+      subresource: options.subresource,
+      object: patched,
+      oldObject: current,
+    });
     const updated = this.store.update(rt, namespace, name, patched, options);
     return json(200, updated);
   }
