@@ -1,7 +1,7 @@
 /**
  * Kubelet stand-ins and the controller-manager loops that react to them (node lifecycle; the
  * DaemonSet, Deployment, StatefulSet and Job controllers of daemonset_controller.ts and
- * replica_workloads.ts; Cilium's node taints, cilium_agent.ts). A server whose fake Talos node is configured runs a kubelet once its cluster's API answers:
+ * replica_workloads.ts; the EndpointSlice controller of endpoint_slices.ts; Cilium's node taints, cilium_agent.ts). A server whose fake Talos node is configured runs a kubelet once its cluster's API answers:
  * it registers a `Node` as Talos's kubelet does (labels, taints and `spec.providerID` from the flags
  * Talos passes, see node_facts.ts; InternalIP from `--node-ip`), posts conditions (Ready False,
  * `KubeletNotReady`, until a CNI agent pod runs ready on the node, then True), renews its Lease in
@@ -30,6 +30,7 @@ import { isCniPod, reconcileCiliumNodeTaints } from "./cilium_agent.ts";
 import { reconcileCloudNodes } from "./cloud_node_controller.ts";
 import { reconcileDaemonSets } from "./daemonset_controller.ts";
 import { ReplicaWorkloads } from "./replica_workloads.ts";
+import { reconcileEndpointSlices } from "./endpoint_slices.ts";
 import { activeFailure, hasWorkloadFailures } from "./workload_failures.ts";
 import { podReady } from "./workload_pods.ts";
 import { type KubeletFacts, pickNodeIp, readKubeletFacts, type Taint, UNINITIALIZED_TAINT } from "./node_facts.ts";
@@ -303,6 +304,7 @@ export class Kubelets {
         );
       }
       replicas.reconcile();
+      reconcileEndpointSlices(store, replicas.modelledPods());
       for (const name of reconcileCiliumNodeTaints(store)) {
         this.#deps.log(`cilium-operator: Node ${name} agent-not-ready taint updated`);
       }

@@ -51,6 +51,17 @@ interface Placement {
 
 type Condition = Record<string, string>;
 
+/** A replica modelled without a Pod object (see {@link ReplicaWorkloads.modelledPods}). */
+export interface ModelledPod {
+  namespace: string;
+  name: string;
+  template: { metadata?: { labels?: Record<string, string> }; spec?: unknown };
+  nodeName: string;
+  /** Its containers were started (it has an IP); a pod failing on demand runs but is not ready. */
+  running: boolean;
+  ready: boolean;
+}
+
 /** The Deployment, StatefulSet and Job controllers of one cluster store (they remember placements). */
 export class ReplicaWorkloads {
   readonly #store: FakeKubeStore;
@@ -84,6 +95,38 @@ export class ReplicaWorkloads {
       this.#job(j, nodes);
     }
     for (const uid of this.#placements.keys()) if (!seen.has(uid)) this.#placements.delete(uid);
+  }
+
+  /**
+   * The pods this controller models without Pod objects (Deployments and StatefulSets whose pods nobody
+   * runs for real), one per placed replica: a name as the ReplicaSet or StatefulSet would give it, the
+   * template, its node and whether it is ready. The EndpointSlice stand-in (endpoint_slices.ts) reads them.
+   */
+  modelledPods(): ModelledPod[] {
+    const out: ModelledPod[] = [];
+    const nodes = new Map(this.#store.listObjects("v1", "Node").map((n) => [(n.metadata as { name: string }).name, n]));
+    const kinds = [["apps/v1", "Deployment"], ["apps/v1", "StatefulSet"]] as const;
+    for (const [apiVersion, kind] of kinds) {
+      for (const w of this.#store.listObjects(apiVersion, kind)) {
+        const placement = this.#placements.get(uidOf(w));
+        if (!placement) continue;
+        const meta = w.metadata as { name: string; namespace: string };
+        const template = ((w.spec ?? {}) as { template?: Template }).template ?? {};
+        const failed = activeFailure(this.#store, w) !== undefined;
+        placement.nodes.forEach((nodeName, i) => {
+          const running = runs(template.spec ?? {}, nodes.get(nodeName));
+          out.push({
+            namespace: meta.namespace,
+            name: kind === "StatefulSet" ? `${meta.name}-${i}` : `${meta.name}-${placement.hash}-${i}`,
+            template,
+            nodeName,
+            running,
+            ready: running && !failed,
+          });
+        });
+      }
+    }
+    return out;
   }
 
   /** Places up to `wanted` replicas of `workload`; returns the placement and how many of them run. */
