@@ -26,7 +26,7 @@
  *
  * @module
  */
-import type { FakeKubeStore, KubeObj } from "../kube_fake/mod.ts";
+import type { FakeKubeStore } from "../kube_fake/mod.ts";
 import { parseLabelSelector } from "../kube_fake/selectors.ts";
 import { type CcmConfig, parseGoBool, readCcmConfig } from "./ccm_config.ts";
 import { runsCloudControllerManager } from "./cloud_node_controller.ts";
