@@ -26,7 +26,8 @@
  * - Job: `startTime` and `active` at once; `Complete` (with `SuccessCriteriaMet`, Kubernetes ≥ 1.31)
  *   and `succeeded` = completions once its pod could run.
  *
- * Failures on demand come from workload_failures.ts.
+ * Failures on demand come from workload_failures.ts; a template whose env names a missing Secret or
+ * ConfigMap (key) never gets ready either (`CreateContainerConfigError`, container_config.ts).
  *
  * @module
  */
@@ -36,6 +37,7 @@ import { readyStatus } from "./node_status.ts";
 import { fitsNode, nodeTaints, type SchedulingSpec, untoleratedTaint } from "./scheduling.ts";
 import { activeFailure } from "./workload_failures.ts";
 import { ownedPods, podReady, templateHash } from "./workload_pods.ts";
+import { containerConfigError } from "./container_config.ts";
 
 interface Template {
   metadata?: { labels?: Record<string, string> };
@@ -112,7 +114,7 @@ export class ReplicaWorkloads {
         if (!placement) continue;
         const meta = w.metadata as { name: string; namespace: string };
         const template = ((w.spec ?? {}) as { template?: Template }).template ?? {};
-        const failed = activeFailure(this.#store, w) !== undefined;
+        const failed = activeFailure(this.#store, w) !== undefined || this.#configError(w, template);
         placement.nodes.forEach((nodeName, i) => {
           const running = runs(template.spec ?? {}, nodes.get(nodeName));
           out.push({
@@ -166,7 +168,14 @@ export class ReplicaWorkloads {
       placement.nodes.push((candidates[0]!.metadata as { name: string }).name);
     }
     const running = placement.nodes.filter((name) => runs(spec, byName.get(name)!)).length;
-    return { placed: placement.nodes, running: activeFailure(this.#store, workload) === undefined ? running : 0 };
+    const ready = activeFailure(this.#store, workload) === undefined && !this.#configError(workload, template);
+    return { placed: placement.nodes, running: ready ? running : 0 };
+  }
+
+  /** Whether the template's containers cannot start (`CreateContainerConfigError`, container_config.ts). */
+  #configError(workload: KubeObj, template: Template): boolean {
+    const namespace = (workload.metadata as { namespace: string }).namespace;
+    return containerConfigError(this.#store, namespace, template.spec as never) !== undefined;
   }
 
   #deployment(d: KubeObj, nodes: KubeObj[], owned: KubeObj[]): void {
@@ -300,7 +309,9 @@ export class ReplicaWorkloads {
     const now = timestamp(this.#store);
     const failure = activeFailure(this.#store, j);
     const placed = this.#place(j, spec.template ?? {}, parallelism, nodes);
-    const wouldRun = placed.placed.filter((name) => runs(spec.template?.spec ?? {}, nodeNamed(nodes, name))).length;
+    const wouldRun = this.#configError(j, spec.template ?? {})
+      ? 0
+      : placed.placed.filter((name) => runs(spec.template?.spec ?? {}, nodeNamed(nodes, name))).length;
     const startTime = old.startTime ?? now;
     let status: Record<string, unknown>;
     if (wouldRun > 0 && failure !== undefined) {

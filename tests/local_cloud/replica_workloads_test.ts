@@ -303,3 +303,44 @@ Deno.test("a Deployment run elsewhere as real pods is counted from its pods, nev
     "True MinimumReplicasAvailable",
   ]);
 });
+
+Deno.test(requires(FAKE_CONTRACTS, {
+  name: "a Deployment whose env names a missing Secret never becomes available, until the Secret exists",
+  fn: () => {
+    const store = cluster();
+    store.put(workload("Deployment", "external-dns", {
+      replicas: 1,
+      podSpec: {
+        containers: [{
+          name: "external-dns",
+          image: "registry.k8s.io/external-dns/external-dns:v0.21.0",
+          env: [{
+            name: "CF_API_TOKEN",
+            valueFrom: { secretKeyRef: { name: "cloudflare-api-token", key: "api-token" } },
+          }],
+        }],
+      },
+    }));
+    const controllers = new ReplicaWorkloads(store);
+    controllers.reconcile();
+    assertEquals(
+      condition(statusOf(store, "Deployment", "external-dns"), "Available"),
+      "False MinimumReplicasUnavailable",
+    );
+    // The Secret without the key is still a CreateContainerConfigError; with it the pod starts.
+    const secret = {
+      apiVersion: "v1",
+      kind: "Secret",
+      metadata: { name: "cloudflare-api-token", namespace: "kube-system" },
+    };
+    store.put({ ...secret, data: { other: btoa("x") } });
+    controllers.reconcile();
+    assertEquals(statusOf(store, "Deployment", "external-dns").readyReplicas, undefined);
+    store.put({ ...secret, data: { "api-token": btoa("cf-token") } });
+    controllers.reconcile();
+    assertEquals(
+      condition(statusOf(store, "Deployment", "external-dns"), "Available"),
+      "True MinimumReplicasAvailable",
+    );
+  },
+}));
