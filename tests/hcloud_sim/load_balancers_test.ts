@@ -169,3 +169,31 @@ Deno.test("the public interface: off needs a network and private-IP targets only
   const refused = await call(sim.url, "POST", `/load_balancers/${lb.id}/actions/disable_public_interface`);
   assertEquals([refused.status, refused.body.error.code], [422, "targets_without_use_private_ip"]);
 });
+
+Deno.test("attach_to_network takes its IP from the subnet ip_range names, and refuses a range that is no subnet", async () => {
+  await using sim = await startHcloudSimulator();
+  const { net } = await setup(sim.url);
+  await call(sim.url, "POST", `/networks/${net}/actions/add_subnet`, {
+    type: "cloud",
+    ip_range: "10.0.1.128/25",
+    network_zone: "eu-central",
+  });
+  sim.advance(2_000);
+  const lb = (await call(sim.url, "POST", "/load_balancers", {
+    name: "ingress",
+    load_balancer_type: "lb11",
+    location: "fsn1",
+  })).body.load_balancer;
+  sim.advance(8_000);
+  const attach = (body: unknown) => call(sim.url, "POST", `/load_balancers/${lb.id}/actions/attach_to_network`, body);
+  const wrong = await attach({ network: net, ip_range: "10.0.9.0/24" });
+  assertEquals([wrong.status, wrong.body.error.code, wrong.body.error.details.fields[0].name], [
+    422,
+    "invalid_input",
+    "ip_range",
+  ]);
+  assertEquals((await attach({ network: net, ip_range: "10.0.1.128/25" })).status, 201);
+  sim.advance(3_000);
+  const got = (await call(sim.url, "GET", `/load_balancers/${lb.id}`)).body.load_balancer;
+  assertEquals(got.private_net, [{ network: net, ip: "10.0.1.129" }]);
+});
