@@ -116,9 +116,11 @@ export async function reconcileServiceLoadBalancers(
   const rt = store.typeOf("v1", "Service");
   for (const svc of store.listObjects("v1", "Service")) {
     const meta = svc.metadata as Meta;
-    const spec = (svc.spec ?? {}) as { type?: string; ports?: Port[] };
+    const spec = (svc.spec ?? {}) as { type?: string; ports?: Port[]; loadBalancerClass?: string };
     const finalized = (meta.finalizers ?? []).includes(LB_CLEANUP_FINALIZER);
-    const wanted = spec.type === "LoadBalancer" && !meta.deletionTimestamp;
+    // A Service naming a loadBalancerClass belongs to another controller; the cloud provider's leaves it alone.
+    if (spec.loadBalancerClass !== undefined && !finalized) continue;
+    const wanted = spec.type === "LoadBalancer" && spec.loadBalancerClass === undefined && !meta.deletionTimestamp;
     if (!wanted) {
       if (!finalized) continue;
       const lb = await findByUid(call, meta.uid);
