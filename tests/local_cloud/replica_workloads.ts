@@ -24,7 +24,7 @@
  *   Parallel: all at once), `currentRevision`/`updateRevision` equal once a rollout completed.
  *   Volume claims are not modelled.
  * - Job: `startTime` and `active` at once; `Complete` (with `SuccessCriteriaMet`, Kubernetes ≥ 1.31)
- *   and `succeeded` = completions once its pod could run.
+ *   and `succeeded` = completions once its pod could run, leaving what its command would (job_effects.ts).
  *
  * Failures on demand come from workload_failures.ts; a template whose env names a missing Secret or
  * ConfigMap (key) never gets ready either (`CreateContainerConfigError`, container_config.ts).
@@ -38,6 +38,7 @@ import { fitsNode, nodeTaints, type SchedulingSpec, untoleratedTaint } from "./s
 import { activeFailure } from "./workload_failures.ts";
 import { ownedPods, podReady, templateHash } from "./workload_pods.ts";
 import { containerConfigError } from "./container_config.ts";
+import { applyJobEffects } from "./job_effects.ts";
 
 interface Template {
   metadata?: { labels?: Record<string, string> };
@@ -330,6 +331,7 @@ export class ReplicaWorkloads {
         ],
       };
     } else if (wouldRun > 0) {
+      applyJobEffects(this.#store, j);
       const why = {
         status: "True",
         reason: "CompletionsReached",

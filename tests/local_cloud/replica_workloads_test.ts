@@ -344,3 +344,32 @@ Deno.test(requires(FAKE_CONTRACTS, {
     );
   },
 }));
+
+Deno.test(requires(FAKE_CONTRACTS, {
+  name: "Argo CD's redis-secret-init Job leaves the argocd-redis Secret its Redis needs, as its command does",
+  fn: () => {
+    const store = cluster();
+    const redisEnv = [{ name: "AUTH", valueFrom: { secretKeyRef: { name: "argocd-redis", key: "auth" } } }];
+    store.put(workload("Deployment", "argocd-redis", {
+      podSpec: { containers: [{ name: "redis", image: "redis:8", env: redisEnv }] },
+    }));
+    const controllers = new ReplicaWorkloads(store);
+    controllers.reconcile();
+    assertEquals(statusOf(store, "Deployment", "argocd-redis").readyReplicas, undefined);
+    store.put(workload("Job", "redis-secret-init", {
+      podSpec: {
+        containers: [{
+          name: "secret-init",
+          image: "quay.io/argoproj/argocd:v3.4.4",
+          command: ["argocd", "admin", "redis-initial-password"],
+        }],
+      },
+    }));
+    controllers.reconcile();
+    assertEquals(condition(statusOf(store, "Job", "redis-secret-init"), "Complete"), "True CompletionsReached");
+    const secret = store.getObject("v1", "Secret", "argocd-redis", "kube-system")!;
+    assertEquals(atob((secret.data as { auth: string }).auth).length, 16);
+    controllers.reconcile();
+    assertEquals(statusOf(store, "Deployment", "argocd-redis").readyReplicas, 1);
+  },
+}));
