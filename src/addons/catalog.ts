@@ -37,6 +37,13 @@ export interface AddonRelease {
   values: Record<string, unknown>;
   /** `helm --timeout`, in seconds. */
   timeoutSeconds: number;
+  /**
+   * Helm's client-side apply (`--server-side=false`) for a chart whose `crds/` holds CRDs k8zner applies
+   * itself. Helm 4 server-side applies `crds/` on install, so Traefik's Gateway API v1.4.0 CRDs would
+   * conflict with the v1.5.1 bundle the operator owns (409 on `.spec.versions`); a client-side create
+   * gets AlreadyExists for those and Helm skips them, while Traefik's own CRDs are still created.
+   */
+  clientSideApply?: true;
 }
 
 /** The Gateway API standard-channel CRD bundle, beside the chart archives. */
@@ -119,6 +126,7 @@ export function addonReleases(desired: DesiredState): AddonRelease[] {
       phase: "Addons",
       values: renderTraefikValues(desired),
       timeoutSeconds: TRAEFIK_TIMEOUT_SECONDS,
+      clientSideApply: true,
     },
     {
       name: EXTERNAL_DNS_RELEASE,

@@ -128,3 +128,8 @@ Deno.test("no values carry a credential: token and passphrase fields only name o
     }
   }
 });
+
+Deno.test("only Traefik installs with Helm's client-side apply (its crds/ carries Gateway API CRDs the operator owns)", () => {
+  const releases = addonReleases(expandSpec(full));
+  assertEquals(releases.filter((r) => r.clientSideApply).map((r) => r.name), ["traefik"]);
+});

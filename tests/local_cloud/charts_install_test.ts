@@ -12,7 +12,7 @@ import { type AddonRelease, addonReleases, chartArchive } from "../../src/addons
 import { CLOUDFLARE_SECRET_NAME, CLOUDFLARE_TOKEN_KEY, renderHcloudSecret } from "../../src/addons/cloud_secrets.ts";
 import { upgradeInstallArgs } from "../../src/addons/helm/helm_args.ts";
 import { type DesiredState, expandSpec, LOAD_BALANCER_SUBNET, parseConfig } from "../../src/config/mod.ts";
-import { assertEquals, assertIncludes } from "../assert.ts";
+import { assertEquals, assertIncludes, assertOk } from "../assert.ts";
 import { FAKE_CONTRACTS } from "../fake_contracts.ts";
 import { helmRequirement } from "../kube_fake/helm_binary.ts";
 import { kubectlRequirement, runKubectl } from "../kube_fake/kubectl_binary.ts";
@@ -27,6 +27,7 @@ const HELM = await helmRequirement();
 const KUBECTL = await kubectlRequirement();
 const EXAMPLE = sharedFile("reference/example-configs/full-production.yaml");
 const PROMETHEUS_CRDS = sharedFile("charts/prometheus-operator-crds.yaml");
+const GATEWAY_CRDS = sharedFile("charts/gateway-api-standard-crds.yaml");
 const RELEASES = [
   "hcloud-cloud-controller-manager",
   "cert-manager",
@@ -110,6 +111,7 @@ Deno.test(requires([HELM, KUBECTL, EXAMPLE, PROMETHEUS_CRDS, ...ARCHIVES, ...FAK
           timeoutSeconds: 120,
           chartVersion: release.chart.version,
           valuesHash: "test",
+          ...(release.clientSideApply ? { clientSideApply: true } : {}),
         });
         const started = performance.now();
         const out = await run(HELM.path, [...args, "-f", values]);
@@ -120,14 +122,30 @@ Deno.test(requires([HELM, KUBECTL, EXAMPLE, PROMETHEUS_CRDS, ...ARCHIVES, ...FAK
       await t.step("each chart installs with --wait (the Prometheus CRDs first, then the CCM)", async () => {
         // With monitoring the operator applies the Prometheus operator CRDs before the Addons charts (their
         // ServiceMonitors need them); kubectl stands in for its server-side apply.
-        const crds = await kubectl("apply", "--server-side", "--field-manager=k8zner", "-f", PROMETHEUS_CRDS.path);
-        assertEquals(crds.code, 0, crds.stderr);
+        // The Gateway API CRDs come first of all (CNI phase), owned by the operator: Traefik's crds/ ships an
+        // older copy that Helm 4's server-side apply would fight over (409), hence its client-side install.
+        for (const bundle of [GATEWAY_CRDS, PROMETHEUS_CRDS]) {
+          const crds = await kubectl("apply", "--server-side", "--field-manager=k8zner-operator", "-f", bundle.path);
+          assertEquals(crds.code, 0, crds.stderr);
+        }
         for (const name of RELEASES) await install(name);
         console.log(`install times: ${timings.join(", ")}`);
         const listed = await run(HELM.path, ["list", "-A", "-o", "json"]);
         const releases = (JSON.parse(listed.stdout) as Array<{ name: string; status: string }>)
           .map((r) => `${r.name}=${r.status}`).sort();
         assertEquals(releases, RELEASES.map((r) => `${r}=deployed`).sort());
+        // Our Gateway API CRDs stay ours (v1.5.1); Traefik's own CRDs were created from its crds/.
+        const gateways = store.getObject(
+          "apiextensions.k8s.io/v1",
+          "CustomResourceDefinition",
+          "gateways.gateway.networking.k8s.io",
+        );
+        assertEquals(
+          (gateways?.metadata as { annotations?: Record<string, string> }).annotations
+            ?.["gateway.networking.k8s.io/bundle-version"],
+          "v1.5.1",
+        );
+        assertOk(store.getObject("apiextensions.k8s.io/v1", "CustomResourceDefinition", "ingressroutes.traefik.io"));
       });
 
       await t.step("Traefik's Service has a Hetzner load balancer in our location on our network", async () => {

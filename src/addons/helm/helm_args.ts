@@ -27,6 +27,8 @@ export function upgradeInstallArgs(input: {
   timeoutSeconds: number;
   chartVersion: string;
   valuesHash: string;
+  /** `--server-side=false`: see `AddonRelease.clientSideApply`. */
+  clientSideApply?: boolean;
 }): string[] {
   return [
     "upgrade",
@@ -43,6 +45,7 @@ export function upgradeInstallArgs(input: {
     String(HISTORY_MAX),
     "--labels",
     `${CHART_VERSION_LABEL}=${input.chartVersion},${VALUES_HASH_LABEL}=${input.valuesHash}`,
+    ...(input.clientSideApply ? ["--server-side=false"] : []),
   ];
 }
 

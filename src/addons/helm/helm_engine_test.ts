@@ -109,3 +109,16 @@ Deno.test("helmErrorSummary() keeps the last lines of stderr and blanks anything
   assertEquals(scrubSecrets(`hex ${"0f".repeat(32)} end`), "hex [redacted] end");
   assertOk(helmErrorSummary("x".repeat(5000), 1).length <= 1000);
 });
+
+Deno.test("upgradeInstallArgs() asks for client-side apply only for a release that needs it (Traefik: crds/ we own)", () => {
+  const common = {
+    release: "traefik",
+    namespace: "traefik",
+    timeoutSeconds: 600,
+    chartVersion: "39.0.9",
+    valuesHash: "abc",
+    source: { archive: "/charts/traefik-39.0.9.tgz" },
+  };
+  assertEquals(upgradeInstallArgs({ ...common, clientSideApply: true }).at(-1), "--server-side=false");
+  assertEquals(upgradeInstallArgs(common).includes("--server-side=false"), false);
+});

@@ -309,7 +309,12 @@ async function runPlan(
   const install = async () =>
     await run(
       "upgrade --install",
-      upgradeInstallArgs({ ...common, source: await chartSource(ctx.addons.chartsDir, release), ...target }),
+      upgradeInstallArgs({
+        ...common,
+        source: await chartSource(ctx.addons.chartsDir, release),
+        ...target,
+        ...(release.clientSideApply ? { clientSideApply: true } : {}),
+      }),
       // JSON is YAML: Helm reads it as a values file.
       JSON.stringify(release.values),
     );
