@@ -90,8 +90,9 @@ Deno.test(withFakes(
       );
 
       await t.step("--wait follows the operator's phases through the Helm addons to Running", async () => {
-        // The real operator adds ha1-w-4 for the new spec, installs Cilium (CNI) and the CCM, CSI driver and
-        // metrics-server (Addons) with the real Helm, and --wait follows it until the cluster is Ready.
+        // The real operator adds ha1-w-4 for the new spec, installs Cilium (CNI) and the CCM, CSI driver,
+        // metrics-server, cert-manager, Traefik and Argo CD (Addons) with the real Helm, and --wait follows it
+        // until the cluster is Ready.
         const first = await k8zner(cloud, dir, ["apply", "--wait", "--timeout", "240s"]);
         assertEquals(first.code, 0, `${first.stdout}\n${first.stderr}`);
         assertIncludes(first.stderr, "Provisioning (CNI)");
@@ -118,10 +119,13 @@ Deno.test(withFakes(
         assertEquals(
           Object.entries(status.addons).map(([name, a]) => `${name} ${a.phase} ${a.chartVersion}`).sort(),
           [
+            "argo-cd Installed 9.7.0",
+            "cert-manager Installed v1.21.1",
             "cilium Installed 1.19.3",
             "hcloud-cloud-controller-manager Installed 1.33.0",
             "hcloud-csi Installed 2.22.0",
             "metrics-server Installed 3.13.1",
+            "traefik Installed 39.0.9",
           ],
         );
       });

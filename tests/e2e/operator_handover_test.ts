@@ -110,10 +110,13 @@ for (
             assertEquals(
               Object.entries(status.addons).map(([name, a]) => `${name}=${a.phase}`).sort(),
               [
+                "argo-cd=Installed",
+                "cert-manager=Installed",
                 "cilium=Installed",
                 "hcloud-cloud-controller-manager=Installed",
                 "hcloud-csi=Installed",
                 "metrics-server=Installed",
+                "traefik=Installed",
               ],
             );
             assertOk(byType.get("Degraded")?.status !== "True", "Degraded");
