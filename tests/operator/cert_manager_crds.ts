@@ -1,8 +1,9 @@
 /**
- * cert-manager's CustomResourceDefinitions as the pinned chart installs them (`crds.enabled: true`),
- * rendered by the real Helm from `../shared/charts`: tests put them into the fake Kubernetes API, which
- * then validates ClusterIssuers against cert-manager's own schema (unknown fields refused, as with
- * `fieldValidation=Strict`). Rendered once per test process.
+ * cert-manager as the pinned chart installs it (`crds.enabled: true`), rendered by the real Helm from
+ * `../shared/charts`: tests put its CRDs into the fake Kubernetes API, which then validates ClusterIssuers
+ * against cert-manager's own schema (unknown fields refused, as with `fieldValidation=Strict`), and its
+ * webhook configuration and Service, which make the API refuse cert-manager objects until the webhook has
+ * a ready endpoint. Rendered once per test process.
  *
  * @module
  */
@@ -24,7 +25,16 @@ export const CERT_MANAGER_CRDS_NEEDS: Promise<Requirement[]> = helmRequirement()
 let rendered: Promise<KubeObject[]> | undefined;
 
 /** The chart's CRDs (clusterissuers.cert-manager.io among them). */
-export function certManagerCrds(): Promise<KubeObject[]> {
+export async function certManagerCrds(): Promise<KubeObject[]> {
+  const crds = (await certManagerManifests()).filter((o) => o.kind === "CustomResourceDefinition");
+  if (!crds.some((c) => c.metadata.name === "clusterissuers.cert-manager.io")) {
+    throw new Error("the cert-manager chart rendered no clusterissuers.cert-manager.io CRD");
+  }
+  return crds;
+}
+
+/** Every object the chart renders as release `cert-manager` in namespace `cert-manager` (CRDs included). */
+export function certManagerManifests(): Promise<KubeObject[]> {
   return rendered ??= (async () => {
     const [helm] = await CERT_MANAGER_CRDS_NEEDS;
     const home = await Deno.makeTempDir({ prefix: "k8zner-cert-manager-crds-" });
@@ -47,13 +57,9 @@ export function certManagerCrds(): Promise<KubeObject[]> {
         stderr: "piped",
       }).output();
       if (out.code !== 0) throw new Error(`helm template cert-manager failed: ${new TextDecoder().decode(out.stderr)}`);
-      const crds = parseAllDocuments(new TextDecoder().decode(out.stdout))
+      return parseAllDocuments(new TextDecoder().decode(out.stdout))
         .map((d) => d.toJS() as KubeObject | null)
-        .filter((o): o is KubeObject => o?.kind === "CustomResourceDefinition");
-      if (!crds.some((c) => c.metadata.name === "clusterissuers.cert-manager.io")) {
-        throw new Error("the cert-manager chart rendered no clusterissuers.cert-manager.io CRD");
-      }
-      return crds;
+        .filter((o): o is KubeObject => o !== null);
     } finally {
       await Deno.remove(home, { recursive: true });
     }

@@ -168,6 +168,13 @@ Deno.test("webhookUnavailable() recognises the API server's webhook failures and
     "tls: failed to verify certificate: x509: certificate signed by unknown authority",
   );
   assertEquals(webhookUnavailable(err(500, "Internal error occurred: etcdserver: request timed out")), undefined);
+  // The webhook answered and said no: a real refusal, reported as it is.
+  const denied = new KubeError(
+    400,
+    "BadRequest",
+    'admission webhook "webhook.cert-manager.io" denied the request: spec.acme.email: Invalid value: "x"',
+  );
+  assertEquals(webhookUnavailable(denied), undefined);
   assertEquals(webhookUnavailable(err(422, NO_ENDPOINTS)), undefined);
   assertEquals(webhookUnavailable(new Error(NO_ENDPOINTS)), undefined);
 });
