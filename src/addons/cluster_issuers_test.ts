@@ -1,6 +1,7 @@
 import { assertEquals, assertThrows } from "../../tests/assert.ts";
 import { expandSpec, type Spec } from "../config/mod.ts";
 import { accountKeySecretName, renderClusterIssuers } from "./cluster_issuers.ts";
+import { PRODUCTION_ISSUER } from "./values/ingress.ts";
 
 const base: Spec = { name: "demo", region: "fsn1", mode: "dev", workers: { count: 1, size: "cx23" } };
 
@@ -46,4 +47,9 @@ Deno.test("renderClusterIssuers() uses cert_email as the ACME contact and refuse
   }
   desired.addons.certManager.acme!.email = " ";
   assertThrows(() => renderClusterIssuers(desired), RangeError);
+});
+
+Deno.test("the issuer the ingresses' annotation names is one renderClusterIssuers() renders", () => {
+  const names = renderClusterIssuers(expandSpec({ ...base, domain: "example.com" })).map((i) => i.metadata.name);
+  assertEquals(names.includes(PRODUCTION_ISSUER), true);
 });

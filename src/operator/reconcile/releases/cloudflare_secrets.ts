@@ -13,6 +13,7 @@
  * @module
  */
 import { CLOUDFLARE_SECRET_NAME, CLOUDFLARE_TOKEN_KEY, renderCloudflareSecret } from "../../../addons/cloud_secrets.ts";
+import { EXTERNAL_DNS_RELEASE } from "../../../addons/values/external_dns.ts";
 import type { DesiredState } from "../../../config/mod.ts";
 import { isKubeError } from "../../../kube/mod.ts";
 import { LABEL_KEYS, MANAGED_BY } from "../../../lib/labels.ts";
@@ -29,9 +30,6 @@ export interface CloudflareSecretsResult {
   /** Set when the domain needs a token the credentials Secret lacks: one sentence saying what to do. */
   missing?: string;
 }
-
-/** Release name of external-dns, which cannot start without its copy of the token. */
-export const EXTERNAL_DNS_RELEASE = "external-dns";
 
 /**
  * The releases that wait while the token is missing (for `reconcileReleases`' `blockedBy`): external-dns,

@@ -17,6 +17,7 @@ import {
   CLUSTER_ISSUER_KIND,
   renderClusterIssuers,
 } from "../../../addons/cluster_issuers.ts";
+import { CERT_MANAGER_RELEASE } from "../../../addons/values/cert_manager.ts";
 import { isKubeError, type KubeObject } from "../../../kube/mod.ts";
 import { LABEL_KEYS, MANAGED_BY } from "../../../lib/labels.ts";
 import { stableJson } from "../../../lib/stable_json.ts";
@@ -24,7 +25,7 @@ import type { ReconcileContext } from "../context.ts";
 import type { ReleaseOutcome } from "./reconcile_release.ts";
 
 /** Release name of cert-manager (its readiness gates the issuers). */
-export const CERT_MANAGER_RELEASE = "cert-manager";
+export { CERT_MANAGER_RELEASE };
 /** Look again this soon while the webhook does not answer (it usually does within seconds of its pod). */
 export const WEBHOOK_POLL_MS = 5_000;
 /** Look again this soon after another error (one apply per try: no tight loop on a persistent refusal). */
