@@ -1,6 +1,10 @@
 import { assertEquals, assertIncludes, assertOk } from "../../../../tests/assert.ts";
 import { CF_TOKEN, startAddonsWorld } from "../../../../tests/operator/addons_fixture.ts";
-import { CERT_MANAGER_CRDS_NEEDS, certManagerCrds } from "../../../../tests/operator/cert_manager_crds.ts";
+import {
+  CERT_MANAGER_CRDS_NEEDS,
+  certManagerCrds,
+  certManagerManifests,
+} from "../../../../tests/operator/cert_manager_crds.ts";
 import { requiring } from "../../../../tests/requirements.ts";
 import { KubeError } from "../../../kube/mod.ts";
 import {
@@ -123,6 +127,56 @@ Deno.test(
       // One per apply (the recorder counts repeats of the same message on one Event).
       assertEquals(events.reduce((n, e) => n + e.count, 0), 3);
       for (const text of [...world.logs, ...events.map((e) => e.message)]) assertOk(!text.includes(CF_TOKEN));
+    },
+  ),
+);
+
+Deno.test(
+  withCrds(
+    "reconcileClusterIssuers() against cert-manager's own webhook configuration: not yet while its Service has no ready endpoint, applied once it has",
+    async () => {
+      await using world = await domainWorld();
+      const store = world.api.store;
+      store.put({ apiVersion: "v1", kind: "Namespace", metadata: { name: "cert-manager" } });
+      // What the chart installs besides the CRDs that decides whether the API server can call the webhook.
+      const webhookObjects = (await certManagerManifests()).filter((o) =>
+        o.kind.endsWith("WebhookConfiguration") || (o.kind === "Service" && o.metadata.name === "cert-manager-webhook")
+      );
+      assertEquals(webhookObjects.length, 3);
+      for (const o of webhookObjects) store.put(o);
+      const slice = (ready: boolean) => ({
+        apiVersion: "discovery.k8s.io/v1",
+        kind: "EndpointSlice",
+        metadata: {
+          name: "cert-manager-webhook-x7k2p",
+          namespace: "cert-manager",
+          labels: { "kubernetes.io/service-name": "cert-manager-webhook" },
+        },
+        addressType: "IPv4",
+        endpoints: [{ addresses: ["10.244.1.9"], conditions: { ready } }],
+        ports: [{ name: "https", port: 10250, protocol: "TCP" }],
+      });
+
+      // The webhook's pod exists but is not ready yet.
+      store.put(slice(false));
+      for (let pass = 0; pass < 2; pass++) {
+        const waiting = await reconcileClusterIssuers(await world.context(), [certManager(true)]);
+        assertEquals([waiting?.ready, waiting?.reason, waiting?.requeueAfterMs], [
+          false,
+          "Installing",
+          WEBHOOK_POLL_MS,
+        ]);
+        assertEquals(
+          waiting?.message,
+          'Waiting for the cert-manager webhook before applying the ClusterIssuers (no endpoints available for service "cert-manager-webhook")',
+        );
+      }
+      assertEquals(await world.kube.list("cert-manager.io/v1", "ClusterIssuer"), []);
+
+      store.put(slice(true));
+      const applied = await reconcileClusterIssuers(await world.context(), [certManager(true)]);
+      assertEquals([applied?.ready, applied?.applied], [true, [STAGING, PRODUCTION]]);
+      assertEquals((await world.kube.list("cert-manager.io/v1", "ClusterIssuer")).length, 2);
     },
   ),
 );
