@@ -51,6 +51,16 @@ export function renderCsiEncryptionSecret(passphrase: string): KubeObject {
   return secret(CSI_ENCRYPTION_SECRET, { [CSI_PASSPHRASE_KEY]: passphrase });
 }
 
+/**
+ * The copy of the Cloudflare API token in `namespace` ({@link CLOUDFLARE_SECRET_NAME}, key
+ * {@link CLOUDFLARE_TOKEN_KEY}). Throws RangeError for an empty token or namespace.
+ */
+export function renderCloudflareSecret(namespace: string, token: string): KubeObject {
+  if (token === "") throw new RangeError("Cannot render the Cloudflare token Secret: the token is empty");
+  if (namespace === "") throw new RangeError("Cannot render the Cloudflare token Secret: the namespace is empty");
+  return secret({ namespace, name: CLOUDFLARE_SECRET_NAME }, { [CLOUDFLARE_TOKEN_KEY]: token });
+}
+
 /** A new passphrase: {@link PASSPHRASE_BYTES} bytes from `random` as lowercase hex. */
 export function generatePassphrase(random: (n: number) => Uint8Array): string {
   const bytes = random(PASSPHRASE_BYTES);

@@ -2,9 +2,12 @@ import { Buffer } from "node:buffer";
 import { assertEquals, assertNotEquals, assertThrows } from "../../tests/assert.ts";
 import { seededRandom } from "../../tests/seeded_random.ts";
 import {
+  CLOUDFLARE_SECRET_NAME,
+  CLOUDFLARE_TOKEN_KEY,
   CSI_ENCRYPTION_SECRET,
   generatePassphrase,
   HCLOUD_SECRET,
+  renderCloudflareSecret,
   renderCsiEncryptionSecret,
   renderHcloudSecret,
 } from "./cloud_secrets.ts";
@@ -47,4 +50,16 @@ Deno.test("generatePassphrase() is 32 bytes of the injected random source as 64 
   assertEquals(first, Buffer.from(seededRandom(7)(new Uint8Array(32))).toString("hex"));
   assertNotEquals(generatePassphrase(random), first);
   assertThrows(() => generatePassphrase(() => new Uint8Array(16)), RangeError);
+});
+
+Deno.test("renderCloudflareSecret() holds the token under api-token in the namespace given", () => {
+  const secret = renderCloudflareSecret("external-dns", "cf-token");
+  assertEquals([secret.metadata.namespace, secret.metadata.name, secret.type], [
+    "external-dns",
+    CLOUDFLARE_SECRET_NAME,
+    "Opaque",
+  ]);
+  assertEquals(decode(secret.data), { [CLOUDFLARE_TOKEN_KEY]: "cf-token" });
+  assertThrows(() => renderCloudflareSecret("external-dns", ""), RangeError);
+  assertThrows(() => renderCloudflareSecret("", "cf-token"), RangeError);
 });

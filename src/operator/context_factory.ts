@@ -80,7 +80,8 @@ export function createContextFactory(deps: ContextFactoryDeps): ContextFactory {
     namespace: string,
     name: string,
     keys: string[],
-  ): Promise<{ data: string[]; version: string }> {
+    optionalKeys: string[] = [],
+  ): Promise<{ data: string[]; optional: (string | undefined)[]; version: string }> {
     const secret = await deps.kube.get("v1", "Secret", name, namespace);
     if (!secret) throw new CredentialsError(`Secret ${namespace}/${name} does not exist`);
     const data = (secret.data ?? {}) as Record<string, string>;
@@ -88,17 +89,29 @@ export function createContextFactory(deps: ContextFactoryDeps): ContextFactory {
     if (missing.length > 0) {
       throw new CredentialsError(`Secret ${namespace}/${name} has no key ${missing.map((k) => `"${k}"`).join(", ")}`);
     }
-    return { data: keys.map((k) => decodeBase64(data[k]!)), version: secret.metadata.resourceVersion ?? "" };
+    return {
+      data: keys.map((k) => decodeBase64(data[k]!)),
+      optional: optionalKeys.map((k) =>
+        typeof data[k] === "string" && data[k] !== "" ? decodeBase64(data[k]) : undefined
+      ),
+      version: secret.metadata.resourceVersion ?? "",
+    };
   }
 
-  async function hcloudToken(cluster: KubeObject): Promise<string> {
+  /** Both cloud tokens from one GET of the credentials Secret (the Cloudflare one only when a domain is managed). */
+  async function cloudTokens(cluster: KubeObject): Promise<{ hcloud: string; cloudflare: string | undefined }> {
     const namespace = cluster.metadata.namespace ?? "default";
-    const { data: [token] } = await readSecret(namespace, refName(cluster, "credentialsRef"), ["hcloud-token"]);
-    return token!.trim();
+    const { data: [hcloud], optional: [cloudflare] } = await readSecret(
+      namespace,
+      refName(cluster, "credentialsRef"),
+      ["hcloud-token"],
+      ["cf-api-token"],
+    );
+    return { hcloud: hcloud!.trim(), cloudflare: cloudflare?.trim() || undefined };
   }
 
   async function cloudFor(cluster: KubeObject): Promise<ClusterDeps> {
-    return cloudForToken(await hcloudToken(cluster));
+    return cloudForToken((await cloudTokens(cluster)).hcloud);
   }
 
   function cloudForToken(token: string): ClusterDeps {
@@ -159,8 +172,8 @@ export function createContextFactory(deps: ContextFactoryDeps): ContextFactory {
   return {
     cloudFor,
     async buildContext(cluster, desired, memory) {
-      const [token, { bundle, talos }] = await Promise.all([hcloudToken(cluster), talosFor(cluster)]);
-      const cloud = cloudForToken(token);
+      const [tokens, { bundle, talos }] = await Promise.all([cloudTokens(cluster), talosFor(cluster)]);
+      const cloud = cloudForToken(tokens.hcloud);
       const name = cluster.metadata.name;
       return {
         cluster,
@@ -170,7 +183,8 @@ export function createContextFactory(deps: ContextFactoryDeps): ContextFactory {
         talos,
         kube: deps.kube,
         addons: deps.addons,
-        hcloudToken: () => token,
+        hcloudToken: () => tokens.hcloud,
+        cloudflareToken: () => tokens.cloudflare,
         nodes: () => deps.nodesOf(name),
         events: deps.events,
         log: deps.log.with({ cluster: name }),

@@ -73,5 +73,11 @@ Deno.test("the context factory reads both Secrets, maps Talos endpoints and name
     const again = await factory.buildContext(cluster, desired, new Map());
     assertOk(again.bundle === ctx.bundle && again.cloud === ctx.cloud);
     assertEquals(tokens.length, 1);
+    // The Cloudflare token comes from the same Secret (same GET), and only when it holds one.
+    assertEquals(ctx.cloudflareToken(), undefined);
+    await kube.patchMerge("v1", "Secret", "cloud", NS, { data: { "cf-api-token": b64(" cf-token\n") } });
+    const withDomain = await factory.buildContext(cluster, desired, new Map());
+    assertEquals([withDomain.cloudflareToken(), withDomain.hcloudToken()], ["cf-token", "secret-token"]);
+    assertEquals(tokens.length, 1);
   });
 });

@@ -9,7 +9,7 @@
  */
 import { K8ZNER_API_VERSION, K8ZNER_CLUSTER_KIND, renderK8znerClusterCrd } from "../../src/addons/k8zner_crd.ts";
 import { renderK8znerCluster, renderK8znerClusterSpec } from "../../src/addons/k8zner_cluster.ts";
-import { expandSpec } from "../../src/config/mod.ts";
+import { expandSpec, type Spec } from "../../src/config/mod.ts";
 import { createKubeClient, type KubeClient, type KubeObject } from "../../src/kube/mod.ts";
 import { createClusterReconciler } from "../../src/operator/reconcile/cluster_reconciler.ts";
 import type { ReconcileContext } from "../../src/operator/reconcile/context.ts";
@@ -31,6 +31,16 @@ export const NAME = "ad1";
 export const NETWORK_ID = 4711;
 /** The cluster's Hetzner token in these tests: must never reach Helm's arguments, values or the logs. */
 export const TOKEN = "Tk".repeat(32);
+/** The Cloudflare token of worlds with a domain: must never reach a message, a log line or an Event. */
+export const CF_TOKEN = "Cf".repeat(20);
+
+/** Options of {@link startAddonsWorld}. */
+export interface AddonsWorldOptions {
+  /** `domain` of the spec (then the credentials carry {@link CF_TOKEN}, see `cloudflareToken`). */
+  domain?: string;
+  /** `cert_email` of the spec. */
+  certEmail?: string;
+}
 
 /** The world. */
 export interface AddonsWorld extends AsyncDisposable {
@@ -46,6 +56,10 @@ export interface AddonsWorld extends AsyncDisposable {
   now: number;
   /** Random bytes the next passphrase is made of. */
   randomByte: number;
+  /** What `ctx.cloudflareToken()` returns (key `cf-api-token` of the credentials Secret). */
+  cloudflareToken: string | undefined;
+  /** The spec the cluster was made from (change it to simulate an edit; `context()` expands it). */
+  spec: Spec;
   /** A context for one pass with the cluster as stored now. */
   context(): Promise<ReconcileContext>;
   /** One pass of the real reconciler over the CNI and Addons steps. */
@@ -59,7 +73,7 @@ export interface AddonsWorld extends AsyncDisposable {
 }
 
 /** Starts the world. */
-export async function startAddonsWorld(): Promise<AddonsWorld> {
+export async function startAddonsWorld(options: AddonsWorldOptions = {}): Promise<AddonsWorld> {
   const api = await startFakeKubeApi();
   const kube = await createKubeClient({ kubeconfigYaml: api.kubeconfigYaml() });
   const chartsDir = await makeChartsDir();
@@ -68,10 +82,15 @@ export async function startAddonsWorld(): Promise<AddonsWorld> {
   const log = createJsonLogger({ write: (line) => logs.push(line), level: "debug" });
   api.store.put(renderK8znerClusterCrd());
   for (const ns of [NS, "kube-system"]) api.store.put({ apiVersion: "v1", kind: "Namespace", metadata: { name: ns } });
-  const spec = renderK8znerClusterSpec(
-    expandSpec({ name: NAME, region: "fsn1", mode: "dev", workers: { count: 1, size: "cx23" } }),
-    { apiAllowlist: ["198.51.100.7/32"] },
-  );
+  const userSpec: Spec = {
+    name: NAME,
+    region: "fsn1",
+    mode: "dev",
+    workers: { count: 1, size: "cx23" },
+    ...(options.domain ? { domain: options.domain } : {}),
+    ...(options.certEmail ? { cert_email: options.certEmail } : {}),
+  };
+  const spec = renderK8znerClusterSpec(expandSpec(userSpec), { apiAllowlist: ["198.51.100.7/32"] });
   api.store.put({
     ...renderK8znerCluster({ name: NAME, spec }),
     status: { infrastructure: { networkID: NETWORK_ID } },
@@ -87,6 +106,8 @@ export async function startAddonsWorld(): Promise<AddonsWorld> {
     memory: new Map(),
     now: Date.parse("2026-12-01T10:00:00Z"),
     randomByte: 7,
+    cloudflareToken: options.domain ? CF_TOKEN : undefined,
+    spec: userSpec,
     async context() {
       return contextFor(await world.cluster(), world.memory);
     },
@@ -146,7 +167,7 @@ export async function startAddonsWorld(): Promise<AddonsWorld> {
   function contextFor(cluster: KubeObject, memory: Map<string, unknown>): ReconcileContext {
     return {
       cluster,
-      desired: expandSpec({ name: NAME, region: "fsn1", mode: "dev", workers: { count: 1, size: "cx23" } }),
+      desired: expandSpec(world.spec),
       kube,
       addons: {
         helm,
@@ -156,6 +177,7 @@ export async function startAddonsWorld(): Promise<AddonsWorld> {
         helmInlineWaitMs: 50,
       },
       hcloudToken: () => TOKEN,
+      cloudflareToken: () => world.cloudflareToken,
       nodes: () => nodes,
       events,
       log: log.with({ cluster: NAME }),

@@ -205,6 +205,7 @@ export async function startComputeFixture(options: ComputeFixtureOptions): Promi
           kube: kubeClient,
           addons: noHelmAddons(),
           hcloudToken: () => "test-token",
+          cloudflareToken: () => undefined,
           nodes: () => nodes,
           events,
           log: log.with({ cluster: options.name }),

@@ -261,6 +261,7 @@ export async function startHealingWorld(options: HealingWorldOptions = {}): Prom
     kube: kube!,
     addons: noHelmAddons(),
     hcloudToken: () => "test-token",
+    cloudflareToken: () => undefined,
     nodes: () => view.nodes,
     events: new RecordingEventRecorder(recorded, {
       kube: kube!,

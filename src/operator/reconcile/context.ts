@@ -78,6 +78,11 @@ export interface ReconcileContext {
    * CCM and CSI driver read. A function, so logging or serialising the context never includes it.
    */
   hcloudToken(): string;
+  /**
+   * The Cloudflare API token (key `cf-api-token` of the same Secret), undefined when the Secret has none;
+   * copied into the namespaces of cert-manager and external-dns when the cluster has a domain.
+   */
+  cloudflareToken(): string | undefined;
   /** The Nodes of this cluster as the Node watch last saw them (no request). */
   nodes(): readonly KubeObject[];
   /** Kubernetes Events on the K8znerCluster, one per action taken. */

@@ -19,7 +19,8 @@ import type { ReconcileContext } from "../context.ts";
 /** Field manager of the `hcloud` Secret apply. */
 export const SECRETS_FIELD_MANAGER = "k8zner-operator";
 
-function decoded(secret: KubeObject | undefined, key: string): string | undefined {
+/** The value of `key` in a Secret's `data`, decoded (UTF-8); undefined when absent. */
+export function decoded(secret: KubeObject | undefined, key: string): string | undefined {
   const value = (secret?.data as Record<string, string> | undefined)?.[key];
   if (typeof value !== "string") return undefined;
   const binary = atob(value);

@@ -49,11 +49,18 @@ export async function readReleaseHistories(
   return out;
 }
 
+/** Options of {@link reconcileReleases}. */
+export interface ReconcileReleasesOptions {
+  /** Releases that must not run in this pass, by name: the sentence why (e.g. a Secret they read is missing). */
+  blockedBy?: Readonly<Record<string, string>>;
+}
+
 /** Reconciles `releases` in order; `installOrderBase` numbers them for doctor. */
 export async function reconcileReleases(
   ctx: ReconcileContext,
   releases: readonly AddonRelease[],
   installOrderBase = 0,
+  options: ReconcileReleasesOptions = {},
 ): Promise<ReleaseOutcome[]> {
   if (releases.length === 0) return [];
   const histories = await readReleaseHistories(ctx, releases);
@@ -63,9 +70,10 @@ export async function reconcileReleases(
     const missing = (RELEASE_WAITS_FOR[release.name] ?? []).filter(
       (dep) => releases.some((r) => r.name === dep) && !ready.has(dep),
     );
+    const blockedBy = missing.length > 0 ? `Waits for ${missing.join(", ")}` : options.blockedBy?.[release.name];
     const outcome = await reconcileRelease(ctx, release, histories.get(release.name) ?? [], {
       installOrder: installOrderBase + i + 1,
-      ...(missing.length > 0 ? { blockedBy: `Waits for ${missing.join(", ")}` } : {}),
+      ...(blockedBy ? { blockedBy } : {}),
     });
     if (outcome.ready) ready.add(release.name);
     outcomes.push(outcome);
