@@ -72,6 +72,11 @@ export function isOperatorRequest(request: RequestRecord): boolean {
   return request.userAgent?.startsWith("k8zner-operator/") === true;
 }
 
+/** Whether a simulator request came from the cloud controller in the cluster (its User-Agent). */
+export function isCcmRequest(request: RequestRecord): boolean {
+  return request.userAgent?.startsWith("hcloud-cloud-controller-manager/") === true;
+}
+
 /** Requests that change something (anything but GET/HEAD). */
 export function mutating(requests: readonly RequestRecord[]): RequestRecord[] {
   return requests.filter((r) => r.method !== "GET" && r.method !== "HEAD");

@@ -44,6 +44,7 @@ interface Meta {
   name: string;
   namespace: string;
   uid: string;
+  resourceVersion?: string;
   annotations?: Record<string, string>;
   labels?: Record<string, string>;
   finalizers?: string[];
@@ -62,12 +63,17 @@ type Lb = any;
 export type HcloudCall = (method: string, path: string, body?: unknown) => Promise<Lb>;
 
 /** A client over `fetch` for `url` (e.g. the simulator's) with `token`. */
+/** The User-Agent of the stand-in's Hetzner requests (the real CCM's starts the same way). */
+export const CCM_USER_AGENT = "hcloud-cloud-controller-manager/v1.33.0 (k8zner local cloud)";
+
 export function hcloudClient(url: string, token: string, fetchFn: typeof fetch = fetch): HcloudCall {
   return async (method, path, body) => {
     const res = await fetchFn(`${url}${path}`, {
       method,
       headers: {
         Authorization: `Bearer ${token}`,
+        // As hcloud-go names its caller: request counts tell the CLI, the operator and the CCM apart.
+        "User-Agent": CCM_USER_AGENT,
         ...(body === undefined ? {} : { "Content-Type": "application/json" }),
       },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
@@ -105,7 +111,16 @@ export function defaultLoadBalancerName(uid: string): string {
 export async function reconcileServiceLoadBalancers(
   store: FakeKubeStore,
   hcloudUrl: string,
-  options: { fetch?: typeof fetch; sleep?: () => Promise<void> } = {},
+  options: {
+    fetch?: typeof fetch;
+    sleep?: () => Promise<void>;
+    /**
+     * Service uid -> what the last pass saw of it (resourceVersion and target servers). A Service seen
+     * unchanged is skipped: the real service controller acts on Service and Node changes from its
+     * informers, it does not poll Hetzner for every Service (the project's request budget is shared).
+     */
+    seen?: Map<string, string>;
+  } = {},
 ): Promise<string[]> {
   if (!runsCloudControllerManager(store)) return [];
   const config = readCcmConfig(store);
@@ -121,6 +136,8 @@ export async function reconcileServiceLoadBalancers(
     // A Service naming a loadBalancerClass belongs to another controller; the cloud provider's leaves it alone.
     if (spec.loadBalancerClass !== undefined && !finalized) continue;
     const wanted = spec.type === "LoadBalancer" && spec.loadBalancerClass === undefined && !meta.deletionTimestamp;
+    const fingerprint = JSON.stringify([meta.resourceVersion, wanted, targetServers(store, meta)]);
+    if (options.seen?.get(meta.uid) === fingerprint) continue;
     if (!wanted) {
       if (!finalized) continue;
       const lb = await findByUid(call, meta.uid);
@@ -156,6 +173,8 @@ export async function reconcileServiceLoadBalancers(
       });
       done.push(`Service ${meta.namespace}/${meta.name}: ingress ${ingress.map((i) => i.ip ?? i.hostname).join(", ")}`);
     }
+    const after = store.read(rt, meta.namespace, meta.name).metadata as Meta;
+    options.seen?.set(meta.uid, JSON.stringify([after.resourceVersion, wanted, targetServers(store, meta)]));
   }
   return done;
 }
@@ -308,6 +327,8 @@ export class CcmServiceControllers {
   #timer: ReturnType<typeof setTimeout> | undefined;
   #pass: Promise<void> = Promise.resolve();
   #closed = false;
+  /** Per cluster store: what each Service looked like when last reconciled. */
+  readonly #seen = new WeakMap<FakeKubeStore, Map<string, string>>();
 
   constructor(
     private readonly deps: {
@@ -329,7 +350,9 @@ export class CcmServiceControllers {
       for (const store of this.deps.stores()) {
         if (this.#closed) return;
         try {
-          for (const line of await reconcileServiceLoadBalancers(store, this.deps.hcloudUrl)) {
+          if (!this.#seen.has(store)) this.#seen.set(store, new Map());
+          const seen = this.#seen.get(store)!;
+          for (const line of await reconcileServiceLoadBalancers(store, this.deps.hcloudUrl, { seen })) {
             this.deps.log(`service controller: ${line}`);
           }
         } catch (err) {

@@ -8,7 +8,7 @@ import { FAKE_CONTRACTS } from "../fake_contracts.ts";
 import type { FakeKubeStore, KubeObj } from "../kube_fake/mod.ts";
 import { requires } from "../requirements.ts";
 import { installFakeCni, startLocalCloud } from "./mod.ts";
-import { LB_CLEANUP_FINALIZER, SERVICE_UID_LABEL } from "./ccm_service_controller.ts";
+import { CCM_USER_AGENT, LB_CLEANUP_FINALIZER, SERVICE_UID_LABEL } from "./ccm_service_controller.ts";
 import { startTestCluster } from "./test_cluster.ts";
 import { hcloud, waitFor } from "./test_helpers.ts";
 
@@ -130,6 +130,11 @@ Deno.test(requires(FAKE_CONTRACTS, {
     );
     assertEquals(ingress, [{ ip: lb.public_net.ipv4.ip, ipMode: "VIP" }, { ip: "10.0.64.1", ipMode: "VIP" }]);
     assertEquals((serviceOf(store)!.metadata as { finalizers: string[] }).finalizers, [LB_CLEANUP_FINALIZER]);
+    // At rest it sends nothing: like the real controller it acts on changes, it does not poll Hetzner.
+    const ccmRequests = () => cloud.sim.requests.filter((r) => r.userAgent === CCM_USER_AGENT).length;
+    const before = ccmRequests();
+    await new Promise((r) => setTimeout(r, 1_000));
+    assertEquals(ccmRequests() - before, 0, "CCM requests during a second at rest");
 
     // Deleting the Service: the finalizer holds it until the load balancer is gone.
     store.delete(store.typeOf("v1", "Service"), "default", "ingress");
