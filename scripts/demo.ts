@@ -2,7 +2,8 @@
  * `deno task demo`: the whole story against a local cloud started in this process (Hetzner
  * simulator, fake Talos nodes, fake Kubernetes API, and the cluster's `k8zner-operator` Deployment run
  * as real `k8zner operator` processes), driving the real CLI as subprocesses the way a user would:
- * `init` (non-interactive, an `ha` cluster), `apply --wait` (the CLI creates the first control plane and
+ * `init` (non-interactive, an `ha` cluster with a domain, monitoring and etcd backups), `apply --wait` (the
+ * CLI ensures the backup bucket on the local Object Storage endpoint, creates the first control plane and
  * hands over; the operator creates the other two and the workers, and --wait shows its phases as it
  * reports them until the cluster is Running with Cilium and the addons installed by the real Helm),
  * `helm list -A` (the real Helm with the kubeconfig apply wrote: every addon a `deployed` release), a
@@ -25,8 +26,9 @@ import { isAbsolute, join } from "node:path";
 import { startLocalCloud } from "../tests/local_cloud/mod.ts";
 import { type CloudResource, countByMethod, countCreated, listClusterResources } from "../tests/e2e/cloud_inventory.ts";
 import { startK8zner } from "../tests/e2e/k8zner_process.ts";
-import { isOperatorRequest } from "../tests/e2e/apply_harness.ts";
+import { isCcmRequest, isOperatorRequest } from "../tests/e2e/apply_harness.ts";
 import { findHelm } from "../tests/kube_fake/helm_binary.ts";
+import { startS3Fake } from "../tests/s3_fake/mod.ts";
 
 /**
  * Simulated time runs this many times faster than real time (the local cloud's default). Most of the
@@ -36,6 +38,10 @@ import { findHelm } from "../tests/kube_fake/helm_binary.ts";
 export const DEMO_SPEED = 200;
 /** The cluster the demo creates. */
 export const DEMO_CLUSTER = "demo";
+/** Its domain: a zone in the local cloud's Cloudflare fake (RFC 2606 reserves it for examples). */
+export const DEMO_DOMAIN = "example.com";
+/** Object Storage keys the local S3 endpoint accepts (it checks their SigV4 signatures). */
+const DEMO_S3_KEYS = { HETZNER_S3_ACCESS_KEY: "DEMOACCESSKEY", HETZNER_S3_SECRET_KEY: "demo-object-storage-secret" };
 /** The demo's promise to the reader: it finishes within this. */
 export const DEMO_BUDGET_MS = 90_000;
 
@@ -56,6 +62,10 @@ export const DEMO_STEPS: readonly { name: string; args: readonly string[]; tool?
       "2",
       "--worker-size",
       "cx33",
+      "--domain",
+      DEMO_DOMAIN,
+      "--monitoring",
+      "--backup",
     ],
   },
   // --wait follows the operator's status until the cluster is Running (Cilium and the addons installed by Helm).
@@ -110,12 +120,18 @@ export interface DemoSummary {
   /** The operator's Hetzner requests by method (told apart by its User-Agent). */
   operatorRequestsByMethod: Record<string, number>;
   operatorRequests: number;
+  /** The cloud controller's Hetzner requests by method (Traefik's load balancer). */
+  ccmRequestsByMethod: Record<string, number>;
   /** Helm processes the operator started in the whole run. */
   helmProcesses: number;
   /** Resources still labelled with the cluster after the last step. */
   leftover: CloudResource[];
-  /** True when the token appeared in the CLI's captured output (a leak; the demo then fails). */
+  /** True when a token or key (Hetzner, Cloudflare, Object Storage) appeared in the captured output (a leak; the demo then fails). */
   tokenInOutput: boolean;
+  /** DNS records in the demo's zone after `apply` (what external-dns published) and after `destroy`. */
+  dnsRecords: { afterApply: number; afterDestroy: number };
+  /** Buckets on the Object Storage endpoint at the end (destroy keeps the backup bucket). */
+  buckets: string[];
   totalMs: number;
 }
 
@@ -126,6 +142,16 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
   const speed = options.speed ?? DEMO_SPEED;
   const token = options.token ?? "demo-token";
   const cloud = await startLocalCloud({ speed });
+  const zone = cloud.cloudflare.addZone(DEMO_DOMAIN);
+  const s3 = await startS3Fake({
+    region: "fsn1",
+    credentials: [{
+      accessKeyId: DEMO_S3_KEYS.HETZNER_S3_ACCESS_KEY,
+      secretAccessKey: DEMO_S3_KEYS.HETZNER_S3_SECRET_KEY,
+    }],
+  });
+  const secrets = [token, cloud.cloudflareToken, DEMO_S3_KEYS.HETZNER_S3_SECRET_KEY];
+  const dnsRecords = { afterApply: 0, afterDestroy: 0 };
   const dir = await Deno.makeTempDir({ prefix: "k8zner-demo-" });
   const steps: DemoStepResult[] = [];
   let tokenInOutput = false;
@@ -141,10 +167,15 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
       HCLOUD_ENDPOINT: cloud.hcloudUrl,
       HCLOUD_TOKEN: token,
       K8ZNER_IP_URL: cloud.ipEchoUrl,
+      CF_API_TOKEN: cloud.cloudflareToken,
+      K8ZNER_CLOUDFLARE_URL: cloud.cloudflareUrl,
+      K8ZNER_S3_ENDPOINT: s3.url,
+      ...DEMO_S3_KEYS,
     };
     if (!options.tty) env.CI = "1";
     if (options.debugFile) env.HCLOUD_DEBUG_FILE = options.debugFile;
-    const cliRequests = () => cloud.sim.requests.filter((r) => !isOperatorRequest(r));
+    const cliRequests = () => cloud.sim.requests.filter((r) => !isOperatorRequest(r) && !isCcmRequest(r));
+    const ccmRequests = () => cloud.sim.requests.filter(isCcmRequest);
     const operatorRequests = () => cloud.sim.requests.filter(isOperatorRequest);
     let failed = false;
     for (const [i, step] of DEMO_STEPS.entries()) {
@@ -158,7 +189,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
       const requestsBefore = cliRequests().length;
       const helmBefore = cloud.helmInvocations().length;
       const onLine = (line: string) => {
-        if (line.includes(token)) tokenInOutput = true;
+        if (secrets.some((secret) => line.includes(secret))) tokenInOutput = true;
         print(`   ${line}`);
       };
       const run = step.tool === "helm"
@@ -180,6 +211,8 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
         `━━ ${ok ? "done" : `FAILED (exit ${run.code}${run.signal ? `, ${run.signal}` : ""})`} in ${seconds(run.ms)}`,
       );
       failed = !ok;
+      if (step.name === "apply") dnsRecords.afterApply = cloud.cloudflare.records(zone.id).length;
+      if (step.name === "destroy") dnsRecords.afterDestroy = cloud.cloudflare.records(zone.id).length;
     }
     const summary: DemoSummary = {
       ok: !failed && !tokenInOutput,
@@ -192,14 +225,18 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
       totalRequests: cliRequests().length,
       operatorRequestsByMethod: countByMethod(operatorRequests()),
       operatorRequests: operatorRequests().length,
+      ccmRequestsByMethod: countByMethod(ccmRequests()),
       leftover: listClusterResources(cloud.sim.state, DEMO_CLUSTER),
       tokenInOutput,
+      dnsRecords,
+      buckets: s3.fake.buckets(),
       totalMs: 0,
     };
     summary.totalMs = Math.round(performance.now() - started);
     for (const line of renderSummary(summary)) print(line);
     return summary;
   } finally {
+    await s3.close();
     await cloud.close();
     if (options.keepDir) print(`kept the working directory: ${dir}`);
     else await Deno.remove(dir, { recursive: true }).catch(() => {});
@@ -258,6 +295,9 @@ export function renderSummary(s: DemoSummary): string[] {
     `   created:   ${createdTotal} resources (${list(s.created)})`,
     `   requests:  ${s.totalRequests} to the Hetzner API from the CLI (${list(s.requestsByMethod)})`,
     `              ${s.operatorRequests} from the operator (${list(s.operatorRequestsByMethod)})`,
+    `              ${Object.values(s.ccmRequestsByMethod).reduce((a, b) => a + b, 0)} from the cloud controller (${
+      list(s.ccmRequestsByMethod)
+    })`,
     `   helm:      ${s.helmProcesses} Helm processes run by the operator`,
     ...s.steps.map((st) =>
       `   ${(st.name + ":").padEnd(10)} ${
@@ -267,11 +307,15 @@ export function renderSummary(s: DemoSummary): string[] {
       }`
     ),
     `   total:     ${seconds(s.totalMs)} (budget ${seconds(DEMO_BUDGET_MS)})`,
+    `   dns:       ${s.dnsRecords.afterApply} records in ${DEMO_DOMAIN} after apply (external-dns), ${s.dnsRecords.afterDestroy} after destroy`,
+    `   kept:      ${
+      s.buckets.length === 0 ? "no bucket" : `bucket ${s.buckets.join(", ")} (etcd backups; never deleted)`
+    }`,
     s.leftover.length === 0
       ? `   after destroy: nothing labelled k8zner.io/cluster=${s.cluster} is left`
       : `   left behind: ${s.leftover.map((r) => `${r.kind}/${r.name || r.id}`).join(", ")}`,
   ];
-  if (s.tokenInOutput) lines.push("   FAILED: the token appeared in the CLI's output");
+  if (s.tokenInOutput) lines.push("   FAILED: a token or key appeared in the CLI's output");
   lines.push(s.ok ? "   result:    every step succeeded" : "   result:    FAILED");
   return lines;
 }

@@ -17,6 +17,18 @@ import { DENO_JSON } from "./k8zner_process.ts";
 import { withFakes } from "../fake_contracts.ts";
 
 const TOKEN = "demo-test-token-7f3a9c2e51b84d06";
+/** What `helm list -A` shows after apply: every release of a cluster with a domain and monitoring. */
+const RELEASES = [
+  ["cilium", "kube-system"],
+  ["hcloud-cloud-controller-manager", "kube-system"],
+  ["hcloud-csi", "kube-system"],
+  ["metrics-server", "kube-system"],
+  ["cert-manager", "cert-manager"],
+  ["traefik", "traefik"],
+  ["external-dns", "external-dns"],
+  ["argo-cd", "argocd"],
+  ["kube-prometheus-stack", "monitoring"],
+] as const;
 
 Deno.test(withFakes(
   "deno task demo runs init, apply, doctor and destroy, summarises them within 90 s, and never shows the token",
@@ -58,8 +70,8 @@ Deno.test(withFakes(
         "doctor:ok:0",
         "destroy:ok:0",
       ]);
-      // The operator installed the four releases once, and the converged second apply started no Helm.
-      assertEquals(summary.helmProcesses, 4, JSON.stringify(summary.steps));
+      // The operator installed the nine releases once, and the converged second apply started no Helm.
+      assertEquals(summary.helmProcesses, RELEASES.length, JSON.stringify(summary.steps));
       assertEquals(summary.steps.find((s) => s.name === "apply-again")?.helmProcesses, 0);
       for (
         const header of [
@@ -87,15 +99,21 @@ Deno.test(withFakes(
         assertOk(stdout.includes(line), `output lacks "${line}"`);
       }
       // helm list -A from the real Helm with the kubeconfig apply wrote: every release deployed.
-      for (const release of ["cilium", "hcloud-cloud-controller-manager", "hcloud-csi", "metrics-server"]) {
-        assertMatch(stdout, new RegExp(`^ +${release}\\s+kube-system\\s+1\\s+.*\\sdeployed\\s`, "m"));
+      for (const [release, namespace] of RELEASES) {
+        assertMatch(stdout, new RegExp(`^ +${release}\\s+${namespace}\\s+1\\s+.*\\sdeployed\\s`, "m"));
       }
+      // external-dns published the Argo CD and Grafana hosts (an A record and its owner TXT records each);
+      // destroy removed exactly those. The backup bucket is kept.
+      assertOk(summary.dnsRecords.afterApply >= 2, `DNS records after apply: ${summary.dnsRecords.afterApply}`);
+      assertEquals(summary.dnsRecords.afterDestroy, 0);
+      assertEquals(summary.buckets, ["demo-etcd-backups"]);
       // ha: the build server and the first control plane from the CLI, two control planes and two workers from
       // the operator.
       assertEquals(summary.created.servers, 6, `servers created: ${JSON.stringify(summary.created)}`);
       assertEquals(summary.operatorRequestsByMethod.POST! >= 4, true, JSON.stringify(summary.operatorRequestsByMethod));
       assertEquals(summary.created.networks, 1);
-      assertEquals(summary.created.load_balancers, 1);
+      // The API load balancer (CLI) and Traefik's (the cloud controller, for its LoadBalancer Service).
+      assertEquals(summary.created.load_balancers, 2);
       assertEquals(summary.created.firewalls, 1);
       assertOk((summary.requestsByMethod.DELETE ?? 0) > 0, "destroy sent DELETEs");
       assertEquals(Object.values(summary.requestsByMethod).reduce((a, b) => a + b, 0), summary.totalRequests);
