@@ -142,7 +142,7 @@ export async function startCloudflareFake(options: CloudflareFakeOptions): Promi
     if (req.method === "GET" && parts.length === 3) return page(zoneRecords, url.searchParams, PER_PAGE.dnsRecords);
     if (req.method === "POST" && parts.length === 3) {
       const zone = zones.get(zoneId)!;
-      const problem = recordProblem(body, zone.name);
+      const problem = recordProblem(body);
       if (problem) return failed(400, problem.code, problem.message);
       const r = normalized(body as RecordBody, zone.name);
       if (zoneRecords.some((x) => x.type === r.type && x.name === r.name && x.content === r.content)) {
@@ -155,7 +155,7 @@ export async function startCloudflareFake(options: CloudflareFakeOptions): Promi
       if (!record) return failed(404, 81044, "Record does not exist.");
       const zone = zones.get(zoneId)!;
       const merged = { ...record, ...(body as object) };
-      const problem = recordProblem(merged, zone.name);
+      const problem = recordProblem(merged);
       if (problem) return failed(400, problem.code, problem.message);
       Object.assign(record, normalized(merged as RecordBody, zone.name), { modified_on: now().toISOString() });
       return ok(record);
@@ -230,8 +230,8 @@ interface RecordBody {
 
 const RECORD_TYPES = ["A", "AAAA", "CNAME", "TXT", "MX", "NS", "SRV", "CAA"];
 
-/** Why Cloudflare would refuse this record body in zone `zone`; undefined when it would take it. */
-function recordProblem(body: unknown, zone: string): { code: number; message: string } | undefined {
+/** Why Cloudflare would refuse this record body ; undefined when it would take it. */
+function recordProblem(body: unknown): { code: number; message: string } | undefined {
   const b = (body ?? {}) as Partial<Record<keyof RecordBody, unknown>>;
   if (typeof b.type !== "string" || !RECORD_TYPES.includes(b.type)) {
     return { code: 9000, message: "DNS record type is invalid." };
