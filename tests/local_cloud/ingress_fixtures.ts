@@ -1,0 +1,98 @@
+/**
+ * Objects the ingress stand-in tests seed into a fake cluster: the addon Deployments as their charts
+ * run them (ready or not), the Cloudflare token Secret, and Ingresses as the Argo CD and Grafana charts
+ * render them with a domain.
+ *
+ * @module
+ */
+import type { FakeKubeStore, KubeObj } from "../kube_fake/mod.ts";
+
+/** A Deployment with `readyReplicas` as the workload controllers write it, and its first container. */
+export function readyDeployment(
+  namespace: string,
+  name: string,
+  options: { ready?: boolean; args?: string[]; env?: unknown[] } = {},
+): KubeObj {
+  return {
+    apiVersion: "apps/v1",
+    kind: "Deployment",
+    metadata: { name, namespace },
+    spec: {
+      replicas: 1,
+      selector: { matchLabels: { app: name } },
+      template: {
+        metadata: { labels: { app: name } },
+        spec: { containers: [{ name, image: `${name}:test`, args: options.args ?? [], env: options.env ?? [] }] },
+      },
+    },
+    status: (options.ready ?? true) ? { replicas: 1, readyReplicas: 1, availableReplicas: 1 } : { replicas: 1 },
+  };
+}
+
+/** The external-dns Deployment as the chart renders it for `owner` and `domain`. */
+export function externalDnsDeployment(owner: string, domain: string, ready = true): KubeObj {
+  return readyDeployment("external-dns", "external-dns", {
+    ready,
+    args: [
+      "--log-level=info",
+      "--interval=1m",
+      "--source=ingress",
+      "--policy=sync",
+      "--registry=txt",
+      `--txt-owner-id=${owner}`,
+      `--domain-filter=${domain}`,
+      "--provider=cloudflare",
+    ],
+    env: [{ name: "CF_API_TOKEN", valueFrom: { secretKeyRef: { name: "cloudflare-api-token", key: "api-token" } } }],
+  });
+}
+
+/** The Secret the operator writes with the Cloudflare token. */
+export function cloudflareSecret(namespace: string, token: string): KubeObj {
+  return {
+    apiVersion: "v1",
+    kind: "Secret",
+    metadata: { name: "cloudflare-api-token", namespace },
+    type: "Opaque",
+    data: { "api-token": btoa(token) },
+  };
+}
+
+/** An Ingress for `host` with TLS from `secretName` and the cluster-issuer annotation. */
+export function tlsIngress(
+  namespace: string,
+  name: string,
+  host: string,
+  options: { secretName?: string; issuer?: string; service?: { name: string; port: number } } = {},
+): KubeObj {
+  const service = options.service ?? { name, port: 80 };
+  return {
+    apiVersion: "networking.k8s.io/v1",
+    kind: "Ingress",
+    metadata: {
+      name,
+      namespace,
+      annotations: { "cert-manager.io/cluster-issuer": options.issuer ?? "letsencrypt-prod" },
+    },
+    spec: {
+      ingressClassName: "traefik",
+      rules: [{
+        host,
+        http: {
+          paths: [{
+            path: "/",
+            pathType: "Prefix",
+            backend: { service: { name: service.name, port: { number: service.port } } },
+          }],
+        },
+      }],
+      tls: [{ hosts: [host], secretName: options.secretName ?? `${name}-tls` }],
+    },
+  };
+}
+
+/** Writes `status.loadBalancer.ingress` of an Ingress (what Traefik does; the Traefik stand-in in the cluster). */
+export function setIngressAddresses(store: FakeKubeStore, namespace: string, name: string, ips: string[]): void {
+  const ing = store.getObject("networking.k8s.io/v1", "Ingress", name, namespace)!;
+  store.put({ ...ing, status: { loadBalancer: { ingress: ips.map((ip) => ({ ip })) } } });
+}
