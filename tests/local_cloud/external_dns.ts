@@ -22,6 +22,7 @@
  */
 import type { FakeKubeStore } from "../kube_fake/mod.ts";
 import { deploymentContainer, deploymentReady, envValue } from "./ready_workload.ts";
+import { cloudflareCalls } from "./cloudflare_calls.ts";
 
 /** The Deployment whose ready replicas turn the stand-in on. */
 export const EXTERNAL_DNS_DEPLOYMENT = { namespace: "external-dns", name: "external-dns" } as const;
@@ -125,7 +126,7 @@ export async function reconcileExternalDns(store: FakeKubeStore, deps: ExternalD
   if (flags.provider !== "cloudflare" || flags.registry !== "txt" || !flags.sources.includes("ingress")) return [];
   const token = envValue(store, ref.namespace, container.env, "CF_API_TOKEN");
   if (!token) throw new Error("external-dns: invalid credentials: no API token in CF_API_TOKEN");
-  const cf = cloudflareCalls(deps.cloudflareUrl, token, deps.fetch ?? fetch);
+  const cf = cloudflareCalls(deps.cloudflareUrl, token, "external-dns", deps.fetch ?? fetch);
   const desired = ingressEndpoints(store, flags.domainFilters);
   const changes: string[] = [];
   const zones = (await cf.list<{ id: string; name: string }>("/zones", 50))
@@ -214,44 +215,6 @@ function registryOwners(records: readonly CfRecord[]): Map<string, string> {
     if (!owners.has(key) && old !== undefined) owners.set(key, old);
   }
   return owners;
-}
-
-/** Cloudflare requests with the token in the header only; an error names status and Cloudflare's code. */
-function cloudflareCalls(base: string, token: string, fetchFn: typeof fetch) {
-  const send = async (method: string, path: string, body?: unknown, query = ""): Promise<{
-    result: unknown;
-    result_info?: { total_pages?: number };
-  }> => {
-    const res = await fetchFn(`${base}${path}${query}`, {
-      method,
-      headers: {
-        Authorization: `Bearer ${token}`,
-        ...(body === undefined ? {} : { "Content-Type": "application/json" }),
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const parsed = await res.json().catch(() => ({}));
-    if (!res.ok || parsed.success !== true) {
-      const first = parsed.errors?.[0];
-      throw new Error(
-        `external-dns: Cloudflare ${method} ${path}: HTTP ${res.status}${
-          first ? ` ${first.message} (code ${first.code})` : ""
-        }`,
-      );
-    }
-    return parsed;
-  };
-  return {
-    send,
-    async list<T>(path: string, perPage: number): Promise<T[]> {
-      const all: T[] = [];
-      for (let page = 1;; page++) {
-        const res = await send("GET", path, undefined, `?page=${page}&per_page=${perPage}`);
-        all.push(...(res.result as T[]));
-        if (page >= (res.result_info?.total_pages ?? page) || (res.result as T[]).length === 0) return all;
-      }
-    },
-  };
 }
 
 function normalize(name: string): string {

@@ -96,3 +96,53 @@ export function setIngressAddresses(store: FakeKubeStore, namespace: string, nam
   const ing = store.getObject("networking.k8s.io/v1", "Ingress", name, namespace)!;
   store.put({ ...ing, status: { loadBalancer: { ingress: ips.map((ip) => ({ ip })) } } });
 }
+
+/** A CustomResourceDefinition serving `group/v1` `kind` (any fields), as a chart's CRD makes it served. */
+export function openCrd(group: string, kind: string, plural: string, scope: "Cluster" | "Namespaced"): KubeObj {
+  return {
+    apiVersion: "apiextensions.k8s.io/v1",
+    kind: "CustomResourceDefinition",
+    metadata: { name: `${plural}.${group}` },
+    spec: {
+      group,
+      scope,
+      names: { kind, plural, singular: kind.toLowerCase(), listKind: `${kind}List` },
+      versions: [{
+        name: "v1",
+        served: true,
+        storage: true,
+        subresources: { status: {} },
+        schema: { openAPIV3Schema: { type: "object", "x-kubernetes-preserve-unknown-fields": true } },
+      }],
+    },
+  };
+}
+
+/** cert-manager as its chart runs it: the CRDs the stand-in uses and the controller and webhook Deployments. */
+export function installCertManager(store: FakeKubeStore, ready = true): void {
+  store.put(openCrd("cert-manager.io", "ClusterIssuer", "clusterissuers", "Cluster"));
+  store.put(openCrd("cert-manager.io", "Certificate", "certificates", "Namespaced"));
+  store.put(readyDeployment("cert-manager", "cert-manager", { ready }));
+  store.put(readyDeployment("cert-manager", "cert-manager-webhook", { ready }));
+  store.put(readyDeployment("cert-manager", "cert-manager-cainjector", { ready }));
+}
+
+/** A Let's Encrypt ClusterIssuer as the operator renders it (DNS-01 through Cloudflare). */
+export function acmeClusterIssuer(name: string, server: string, domain: string): KubeObj {
+  return {
+    apiVersion: "cert-manager.io/v1",
+    kind: "ClusterIssuer",
+    metadata: { name },
+    spec: {
+      acme: {
+        server,
+        email: `admin@${domain}`,
+        privateKeySecretRef: { name: `${name}-account-key` },
+        solvers: [{
+          selector: { dnsZones: [domain] },
+          dns01: { cloudflare: { apiTokenSecretRef: { name: "cloudflare-api-token", key: "api-token" } } },
+        }],
+      },
+    },
+  };
+}
