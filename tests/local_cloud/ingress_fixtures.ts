@@ -146,3 +146,26 @@ export function acmeClusterIssuer(name: string, server: string, domain: string):
     },
   };
 }
+
+/** The IngressClass the Traefik chart creates (default class, Traefik's controller). */
+export function traefikIngressClass(): KubeObj {
+  return {
+    apiVersion: "networking.k8s.io/v1",
+    kind: "IngressClass",
+    metadata: { name: "traefik", annotations: { "ingressclass.kubernetes.io/is-default-class": "true" } },
+    spec: { controller: "traefik.io/ingress-controller" },
+  };
+}
+
+/** A Service and the EndpointSlice the controller writes for it, with one endpoint `ready` or not. */
+export function backendService(store: FakeKubeStore, namespace: string, name: string, ready = true): void {
+  store.put({ apiVersion: "v1", kind: "Service", metadata: { name, namespace }, spec: { ports: [{ port: 80 }] } });
+  store.put({
+    apiVersion: "discovery.k8s.io/v1",
+    kind: "EndpointSlice",
+    metadata: { name: `${name}-abcde`, namespace, labels: { "kubernetes.io/service-name": name } },
+    addressType: "IPv4",
+    endpoints: [{ addresses: ["10.244.1.10"], conditions: { ready } }],
+    ports: [{ port: 8080, protocol: "TCP" }],
+  });
+}
