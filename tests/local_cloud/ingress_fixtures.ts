@@ -11,7 +11,7 @@ import type { FakeKubeStore, KubeObj } from "../kube_fake/mod.ts";
 export function readyDeployment(
   namespace: string,
   name: string,
-  options: { ready?: boolean; args?: string[]; env?: unknown[] } = {},
+  options: { ready?: boolean; args?: string[]; env?: unknown[]; tolerateAll?: boolean } = {},
 ): KubeObj {
   return {
     apiVersion: "apps/v1",
@@ -22,7 +22,11 @@ export function readyDeployment(
       selector: { matchLabels: { app: name } },
       template: {
         metadata: { labels: { app: name } },
-        spec: { containers: [{ name, image: `${name}:test`, args: options.args ?? [], env: options.env ?? [] }] },
+        spec: {
+          containers: [{ name, image: `${name}:test`, args: options.args ?? [], env: options.env ?? [] }],
+          // In a live local cloud: run on any Ready node, tainted or not (no CCM initialises them there).
+          ...(options.tolerateAll ? { tolerations: [{ operator: "Exists" }] } : {}),
+        },
       },
     },
     status: (options.ready ?? true) ? { replicas: 1, readyReplicas: 1, availableReplicas: 1 } : { replicas: 1 },
@@ -30,9 +34,10 @@ export function readyDeployment(
 }
 
 /** The external-dns Deployment as the chart renders it for `owner` and `domain`. */
-export function externalDnsDeployment(owner: string, domain: string, ready = true): KubeObj {
+export function externalDnsDeployment(owner: string, domain: string, ready = true, tolerateAll = false): KubeObj {
   return readyDeployment("external-dns", "external-dns", {
     ready,
+    tolerateAll,
     args: [
       "--log-level=info",
       "--interval=1m",
@@ -119,12 +124,12 @@ export function openCrd(group: string, kind: string, plural: string, scope: "Clu
 }
 
 /** cert-manager as its chart runs it: the CRDs the stand-in uses and the controller and webhook Deployments. */
-export function installCertManager(store: FakeKubeStore, ready = true): void {
+export function installCertManager(store: FakeKubeStore, ready = true, tolerateAll = false): void {
   store.put(openCrd("cert-manager.io", "ClusterIssuer", "clusterissuers", "Cluster"));
   store.put(openCrd("cert-manager.io", "Certificate", "certificates", "Namespaced"));
-  store.put(readyDeployment("cert-manager", "cert-manager", { ready }));
-  store.put(readyDeployment("cert-manager", "cert-manager-webhook", { ready }));
-  store.put(readyDeployment("cert-manager", "cert-manager-cainjector", { ready }));
+  for (const name of ["cert-manager", "cert-manager-webhook", "cert-manager-cainjector"]) {
+    store.put(readyDeployment("cert-manager", name, { ready, tolerateAll }));
+  }
 }
 
 /** A Let's Encrypt ClusterIssuer as the operator renders it (DNS-01 through Cloudflare). */
