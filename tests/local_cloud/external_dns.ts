@@ -15,8 +15,9 @@
  *   records (unless `create-only`), delete owned records nobody asks for any more (only with `sync`);
  *   a name another owner (or nobody) holds is left alone.
  *
- * Not played: `--txt-prefix`/`--txt-suffix`, ingress class filters, the `ttl` and `cloudflare-proxied`
- * annotations, batching and the one-minute interval (every pass acts).
+ * Each call is one sync; the local cloud calls it every `--interval` of simulated time
+ * (`externalDnsInterval`, `ingress_stand_ins.ts`). Not played: `--txt-prefix`/`--txt-suffix`, ingress
+ * class filters, the `ttl` and `cloudflare-proxied` annotations, batching.
  *
  * @module
  */
@@ -38,6 +39,8 @@ export interface ExternalDnsFlags {
   policy: "sync" | "upsert-only" | "create-only";
   provider: string;
   registry: string;
+  /** `--interval` (default 1m): how often it syncs, in simulated ms. */
+  intervalMs: number;
 }
 
 /** Parses `--key=value` and `--key value` args with external-dns's defaults. Pure. */
@@ -61,6 +64,7 @@ export function parseExternalDnsArgs(args: readonly string[]): ExternalDnsFlags 
     policy,
     provider: one("provider", ""),
     registry: one("registry", "txt"),
+    intervalMs: goDurationMs(one("interval", "1m")),
   };
 }
 
@@ -215,6 +219,23 @@ function registryOwners(records: readonly CfRecord[]): Map<string, string> {
     if (!owners.has(key) && old !== undefined) owners.set(key, old);
   }
   return owners;
+}
+
+/** A Go duration such as `1m`, `30s`, `1m30s`, `500ms` in ms. */
+export function goDurationMs(text: string): number {
+  const unit: Record<string, number> = { h: 3_600_000, m: 60_000, s: 1000, ms: 1, us: 0.001, µs: 0.001, ns: 1e-6 };
+  const parts = [...text.matchAll(/(\d+(?:\.\d+)?)(ms|us|µs|ns|h|m|s)/g)];
+  if (parts.length === 0 || parts.map((p) => p[0]).join("") !== text) {
+    throw new Error(`flag --interval: invalid duration "${text}"`);
+  }
+  return parts.reduce((ms, p) => ms + Number(p[1]) * unit[p[2]!]!, 0);
+}
+
+/** The sync interval of the cluster's external-dns (simulated ms), undefined while it does not run. */
+export function externalDnsInterval(store: FakeKubeStore): number | undefined {
+  if (!deploymentReady(store, EXTERNAL_DNS_DEPLOYMENT)) return undefined;
+  const container = deploymentContainer(store, EXTERNAL_DNS_DEPLOYMENT);
+  return container ? parseExternalDnsArgs(container.args).intervalMs : undefined;
 }
 
 function normalize(name: string): string {

@@ -2,7 +2,7 @@ import { assertEquals, assertIncludes, assertOk } from "../assert.ts";
 import { startCloudflareFake } from "../cloudflare_fake/mod.ts";
 import { FakeKubeStore } from "../kube_fake/mod.ts";
 import { selectOwnedRecords } from "../../src/cluster/destroy/dns_records.ts";
-import { reconcileExternalDns } from "./external_dns.ts";
+import { goDurationMs, parseExternalDnsArgs, reconcileExternalDns } from "./external_dns.ts";
 import { cloudflareSecret, externalDnsDeployment, setIngressAddresses, tlsIngress } from "./ingress_fixtures.ts";
 
 const TOKEN = "cf-token-external-dns";
@@ -88,4 +88,37 @@ Deno.test("external-dns leaves a name another owner holds alone, and fails with 
   store.remove("v1", "Secret", "cloudflare-api-token", "external-dns");
   const missing = await reconcileExternalDns(store, { cloudflareUrl: cf.url }).catch((e: unknown) => e);
   assertIncludes(String(missing), "no API token in CF_API_TOKEN");
+});
+
+Deno.test("parseExternalDnsArgs() reads the chart's flags with external-dns's defaults, refusing a bad policy or interval", () => {
+  const flags = parseExternalDnsArgs([
+    "--source=ingress",
+    "--source",
+    "service",
+    "--domain-filter=Example.com.",
+    "--interval=1m30s",
+  ]);
+  assertEquals(flags, {
+    sources: ["ingress", "service"],
+    domainFilters: ["example.com"],
+    ownerId: "default",
+    policy: "sync",
+    provider: "",
+    registry: "txt",
+    intervalMs: 90_000,
+  });
+  assertEquals(goDurationMs("500ms"), 500);
+  let err = "";
+  try {
+    parseExternalDnsArgs(["--policy=delete-all"]);
+  } catch (e) {
+    err = (e as Error).message;
+  }
+  assertEquals(err, 'flag --policy: invalid value "delete-all"');
+  try {
+    goDurationMs("1 minute");
+  } catch (e) {
+    err = (e as Error).message;
+  }
+  assertEquals(err, 'flag --interval: invalid duration "1 minute"');
 });

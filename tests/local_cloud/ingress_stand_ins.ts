@@ -11,7 +11,7 @@
 import type { HcloudSimulator } from "../hcloud_sim/mod.ts";
 import type { FakeKubeStore } from "../kube_fake/mod.ts";
 import { reconcileCertManager } from "./cert_manager.ts";
-import { reconcileExternalDns } from "./external_dns.ts";
+import { externalDnsInterval, reconcileExternalDns } from "./external_dns.ts";
 import type { LocalAcmeCa } from "./local_acme_ca.ts";
 import type { PublicNetwork } from "./public_network.ts";
 import { deploymentReady } from "./ready_workload.ts";
@@ -27,6 +27,8 @@ export interface IngressStandInsDeps {
   cloudflareUrl: string;
   ca: LocalAcmeCa;
   now?: () => Date;
+  /** Real ms of a simulated duration (external-dns syncs every `--interval` of simulated time). */
+  realMs: (simulatedMs: number) => number;
   log: (line: string) => void;
   onError: (err: Error) => void;
   /** Real milliseconds between passes (default 200). */
@@ -45,6 +47,8 @@ interface Entry {
 export class IngressStandIns {
   readonly #deps: IngressStandInsDeps;
   readonly #traefik = new Map<FakeKubeStore, Entry>();
+  /** When each cluster's external-dns last synced (real `performance.now()`). */
+  readonly #lastSync = new Map<FakeKubeStore, number>();
   #timer: ReturnType<typeof setTimeout> | undefined;
   #pass: Promise<void> = Promise.resolve();
   #closed = false;
@@ -90,7 +94,13 @@ export class IngressStandIns {
         "cert-manager",
         () => reconcileCertManager(store, { ca: this.#deps.ca, cloudflareUrl: this.#deps.cloudflareUrl, now }),
       );
-      await step("external-dns", () => reconcileExternalDns(store, { cloudflareUrl: this.#deps.cloudflareUrl }));
+      const interval = externalDnsInterval(store);
+      const last = this.#lastSync.get(store);
+      if (interval === undefined) this.#lastSync.delete(store);
+      else if (last === undefined || performance.now() - last >= this.#deps.realMs(interval)) {
+        this.#lastSync.set(store, performance.now());
+        await step("external-dns", () => reconcileExternalDns(store, { cloudflareUrl: this.#deps.cloudflareUrl }));
+      }
     }
   }
 

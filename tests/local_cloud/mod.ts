@@ -328,6 +328,7 @@ async function start(
       }),
     cloudflareUrl: cloudflare.url,
     ca: acmeCa,
+    realMs,
     log,
     onError,
   });
