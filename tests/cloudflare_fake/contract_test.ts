@@ -155,6 +155,7 @@ Deno.test("the Cloudflare fake creates and patches records as Cloudflare does, r
   for (
     const bad of [
       { type: "A", name: "x.example.com", content: "not-an-ip" },
+      { type: "AAAA", name: "x.example.com", content: "2001:db8:ffff::200b22" },
       { type: "A", name: "x.example.com", content: "192.0.2.1", ttl: 30 },
       { type: "TXT", name: "x.example.com", content: "v", proxied: true },
       { type: "BOGUS", name: "x.example.com", content: "v" },

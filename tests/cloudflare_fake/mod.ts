@@ -241,7 +241,7 @@ function recordProblem(body: unknown): { code: number; message: string } | undef
   if (b.type === "A" && !/^(\d{1,3})(\.\d{1,3}){3}$/.test(b.content)) {
     return { code: 9005, message: "Content for A record must be a valid IPv4 address." };
   }
-  if (b.type === "AAAA" && !/^[0-9a-fA-F:]+$/.test(b.content)) {
+  if (b.type === "AAAA" && !isIpv6(b.content)) {
     return { code: 9005, message: "Content for AAAA record must be a valid IPv6 address." };
   }
   if (
@@ -253,6 +253,15 @@ function recordProblem(body: unknown): { code: number; message: string } | undef
     return { code: 9004, message: "This record type cannot be proxied." };
   }
   return undefined;
+}
+
+/** A textual IPv6 address: eight groups of 1-4 hex digits, or fewer around one `::`. */
+function isIpv6(text: string): boolean {
+  const halves = text.split("::");
+  if (halves.length > 2) return false;
+  const groups = halves.flatMap((h) => h === "" ? [] : h.split(":"));
+  if (!groups.every((g) => /^[0-9a-fA-F]{1,4}$/.test(g))) return false;
+  return halves.length === 2 ? groups.length < 8 : groups.length === 8;
 }
 
 /** `@` is the apex; a name not ending in the zone's is taken as relative to it and gets it appended. */

@@ -133,6 +133,15 @@ export async function reconcileExternalDns(store: FakeKubeStore, deps: ExternalD
   const cf = cloudflareCalls(deps.cloudflareUrl, token, "external-dns", deps.fetch ?? fetch);
   const desired = ingressEndpoints(store, flags.domainFilters);
   const changes: string[] = [];
+  // The Cloudflare provider applies changes one by one; a refused one is logged and the rest still go.
+  const change = async (line: string, method: string, path: string, body?: unknown) => {
+    try {
+      await cf.send(method, path, body);
+      changes.push(line);
+    } catch (err) {
+      changes.push(`FAILED ${line}: ${(err as Error).message}`);
+    }
+  };
   const zones = (await cf.list<{ id: string; name: string }>("/zones", 50))
     .filter((z) =>
       flags.domainFilters.length === 0 ||
@@ -155,18 +164,16 @@ export async function reconcileExternalDns(store: FakeKubeStore, deps: ExternalD
       if (current.length === 0 && owner !== undefined && owner !== flags.ownerId) continue;
       if (current.length > 0 && flags.policy === "create-only") continue;
       for (const target of ep.targets.filter((t) => !current.some((r) => r.content === t))) {
-        await cf.send("POST", path, { type: ep.type, name: ep.name, content: target, ttl: 1, proxied: false });
-        changes.push(`CREATE ${ep.type} ${ep.name} ${target}`);
+        const body = { type: ep.type, name: ep.name, content: target, ttl: 1, proxied: false };
+        await change(`CREATE ${ep.type} ${ep.name} ${target}`, "POST", path, body);
       }
       for (const r of current.filter((r) => !ep.targets.includes(r.content))) {
-        await cf.send("DELETE", `${path}/${r.id}`);
-        changes.push(`DELETE ${r.type} ${r.name} ${r.content}`);
+        await change(`DELETE ${r.type} ${r.name} ${r.content}`, "DELETE", `${path}/${r.id}`);
       }
       const txtName = `${ep.type.toLowerCase()}-${ep.name}`;
       const txt = registryContent(flags.ownerId, ep.resource);
       if (!records.some((r) => r.type === "TXT" && r.name === txtName)) {
-        await cf.send("POST", path, { type: "TXT", name: txtName, content: txt, ttl: 1, proxied: false });
-        changes.push(`CREATE TXT ${txtName}`);
+        await change(`CREATE TXT ${txtName}`, "POST", path, { type: "TXT", name: txtName, content: txt, ttl: 1 });
       }
     }
     if (flags.policy !== "sync") continue;
@@ -174,12 +181,10 @@ export async function reconcileExternalDns(store: FakeKubeStore, deps: ExternalD
       if (owner !== flags.ownerId || wanted.some((e) => `${e.type} ${e.name}` === key)) continue;
       const [type, name] = key.split(" ") as [string, string];
       for (const r of records.filter((r) => r.type === type && r.name === name)) {
-        await cf.send("DELETE", `${path}/${r.id}`);
-        changes.push(`DELETE ${r.type} ${r.name} ${r.content}`);
+        await change(`DELETE ${r.type} ${r.name} ${r.content}`, "DELETE", `${path}/${r.id}`);
       }
       for (const r of records.filter((r) => r.type === "TXT" && r.name === `${type.toLowerCase()}-${name}`)) {
-        await cf.send("DELETE", `${path}/${r.id}`);
-        changes.push(`DELETE TXT ${r.name}`);
+        await change(`DELETE TXT ${r.name}`, "DELETE", `${path}/${r.id}`);
       }
     }
   }

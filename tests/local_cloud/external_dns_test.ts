@@ -78,7 +78,19 @@ Deno.test("external-dns leaves a name another owner holds alone, and fails with 
   store.put(tlsIngress("argocd", "argo-cd-argocd-server", "argo.example.com"));
   setIngressAddresses(store, "argocd", "argo-cd-argocd-server", ["127.0.200.1"]);
   assertEquals(await reconcileExternalDns(store, { cloudflareUrl: cf.url }), []);
-  assertEquals(cf.records(zone.id).length, 2);
+  assertEquals(cf.records(zone.id).length, 2, "the other owner's name is left alone");
+
+  // A change Cloudflare refuses is reported, and the others still go.
+  store.put(tlsIngress("monitoring", "grafana", "grafana.example.com"));
+  setIngressAddresses(store, "monitoring", "grafana", ["127.0.200.1", "2001:db8::12345"]);
+  const lines = await reconcileExternalDns(store, { cloudflareUrl: cf.url });
+  assertEquals(lines.map((l) => l.replace(/: .*/, "")), [
+    "CREATE A grafana.example.com 127.0.200.1",
+    "CREATE TXT a-grafana.example.com",
+    "FAILED CREATE AAAA grafana.example.com 2001:db8::12345",
+    "CREATE TXT aaaa-grafana.example.com",
+  ]);
+  assertIncludes(lines[2]!, "HTTP 400 Content for AAAA record must be a valid IPv6 address.");
 
   store.put(cloudflareSecret("external-dns", "wrong-token"));
   const err = await reconcileExternalDns(store, { cloudflareUrl: cf.url }).catch((e: unknown) => e);
