@@ -171,6 +171,10 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
       K8ZNER_CLOUDFLARE_URL: cloud.cloudflareUrl,
       K8ZNER_S3_ENDPOINT: s3.url,
       ...DEMO_S3_KEYS,
+      // doctor's endpoint checks (with a domain): names through the local cloud's DNS server, and the
+      // local stand-in for Let's Encrypt trusted the standard way.
+      K8ZNER_DNS_SERVER: cloud.dnsServer,
+      DENO_CERT: cloud.acmeCaFile,
     };
     if (!options.tty) env.CI = "1";
     if (options.debugFile) env.HCLOUD_DEBUG_FILE = options.debugFile;

@@ -24,7 +24,9 @@ export function registerDoctor(program: Command, ctx: CliContext, deps: DoctorCo
       "after",
       "\nThe kubeconfig is secrets/<cluster>/kubeconfig beside the config file (or in --secrets-dir),\n" +
         "or the file KUBECONFIG names when it is set.\n" +
-        "HCLOUD_TOKEN is needed for the Hetzner checks; K8ZNER_IP_URL changes where the public IP is looked up.",
+        "HCLOUD_TOKEN is needed for the Hetzner checks; K8ZNER_IP_URL changes where the public IP is looked up;\n" +
+        "K8ZNER_DNS_SERVER=<ip>[:<port>] makes the Argo CD/Grafana endpoint checks ask that name server and\n" +
+        "connect to the address it gives (DENO_CERT=<ca.pem> trusts a private CA for the certificate check).",
     )
     .action(async (opts) => {
       const { runDoctorCommand } = await import("./doctor_run.ts");

@@ -26,6 +26,7 @@ import { loadConfig } from "./load_config.ts";
 import { resolveSecretsLocation } from "./secrets_location.ts";
 import type { EndpointProbes } from "../bootstrap/doctor_endpoints.ts";
 import { createEndpointProbes } from "./doctor_probes.ts";
+import { DNS_SERVER_ENV, parseDnsServer } from "./dns_server_env.ts";
 
 /** Flags of `k8zner doctor`. */
 export interface DoctorFlags {
@@ -87,6 +88,8 @@ export async function runDoctorCommand(
   const hc: HcloudClient | undefined = hasToken ? hcloudClientFromEnv(ctx, deps) : undefined;
   const rawIpUrl = ctx.env("K8ZNER_IP_URL")?.trim() || undefined;
   const ipUrl = rawIpUrl === undefined ? DEFAULT_CALLER_IP_URL : checkEndpointUrl("K8ZNER_IP_URL", rawIpUrl);
+  const nameServer = parseDnsServer(ctx.env(DNS_SERVER_ENV));
+  const probes = deps.probes ?? createEndpointProbes(nameServer ? { nameServer } : {});
   const sleep = deps.watchSleep ?? ((ms: number) => realSleep(ms));
   const now = ctx.now ?? (() => new Date());
   let report: DoctorReport;
@@ -98,7 +101,7 @@ export async function runDoctorCommand(
       detectCallerIp: () => detectCallerIp(deps.ipFetch ?? globalThis.fetch, ipUrl),
       ipUrl,
       now,
-      probes: deps.probes ?? createEndpointProbes(),
+      probes,
     }, desired);
     if (flags.json) {
       ctx.io.out(renderDoctorJson(report, { compact: interval !== undefined }));

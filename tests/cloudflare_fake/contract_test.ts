@@ -125,3 +125,51 @@ Deno.test("the Cloudflare fake paginates DNS records like Cloudflare and refuses
   assertEquals((await get(`${cf.url}/zones?per_page=51`)).status, 400);
   assertEquals((await get(`${cf.url}/zones?per_page=50`)).status, 200);
 });
+
+Deno.test("the Cloudflare fake creates and patches records as Cloudflare does, refusing malformed and identical ones", async () => {
+  await using cf = await startCloudflareFake({ token: TOKEN });
+  const zone = cf.addZone("example.com");
+  const send = async (method: string, path: string, body: unknown, token = TOKEN) => {
+    const res = await fetch(`${cf.url}/zones/${zone.id}/dns_records${path}`, {
+      method,
+      headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json" },
+      body: JSON.stringify(body),
+    });
+    return { status: res.status, body: await res.json() as Record<string, unknown> };
+  };
+  const created = await send("POST", "", { type: "A", name: "argo", content: "192.0.2.10", ttl: 1, proxied: false });
+  assertEquals(created.status, 200);
+  assertEnvelope(created.body, true);
+  const record = created.body.result as Record<string, unknown>;
+  assertEquals([record.name, record.type, record.content, record.ttl, record.proxied], [
+    "argo.example.com",
+    "A",
+    "192.0.2.10",
+    1,
+    false,
+  ]);
+  for (const key of ["id", "created_on", "modified_on", "meta", "proxiable"]) assertOk(key in record, key);
+  const twice = await send("POST", "", { type: "A", name: "argo.example.com", content: "192.0.2.10" });
+  assertEquals([twice.status, (twice.body.errors as { code: number }[])[0]!.code], [400, 81058]);
+  assertEnvelope(twice.body, false);
+  for (
+    const bad of [
+      { type: "A", name: "x.example.com", content: "not-an-ip" },
+      { type: "AAAA", name: "x.example.com", content: "2001:db8:ffff::200b22" },
+      { type: "A", name: "x.example.com", content: "192.0.2.1", ttl: 30 },
+      { type: "TXT", name: "x.example.com", content: "v", proxied: true },
+      { type: "BOGUS", name: "x.example.com", content: "v" },
+      { type: "TXT", content: "v" },
+    ]
+  ) {
+    const res = await send("POST", "", bad);
+    assertEquals(res.status, 400, JSON.stringify(bad));
+    assertEnvelope(res.body, false);
+  }
+  assertEquals((await send("POST", "", { type: "A", name: "y", content: "192.0.2.1" }, "wrong")).status, 403);
+  const patched = await send("PATCH", `/${record.id}`, { content: "192.0.2.11" });
+  assertEquals([patched.status, (patched.body.result as { content: string }).content], [200, "192.0.2.11"]);
+  assertEquals((await send("PATCH", `/${record.id}`, { content: "nope" })).status, 400);
+  assertEquals((await send("PATCH", "/0000", { content: "192.0.2.1" })).status, 404);
+  assertEquals(cf.records(zone.id).map((r) => `${r.type} ${r.name} ${r.content}`), ["A argo.example.com 192.0.2.11"]);
+});

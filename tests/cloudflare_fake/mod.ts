@@ -1,7 +1,9 @@
 /**
- * A Cloudflare API v4 fake for the zones and DNS records `destroy` touches, on loopback, refusing what
- * Cloudflare refuses: a missing or wrong bearer token (403, code 10000), a `per_page` or `page` out of
- * the documented bounds (400), an unknown zone or record (404). Answers carry Cloudflare's envelope
+ * A Cloudflare API v4 fake for the zones and DNS records `destroy` and external-dns touch, on loopback,
+ * refusing what Cloudflare refuses: a missing or wrong bearer token (403, code 10000), a `per_page` or
+ * `page` out of the documented bounds (400), an unknown zone or record (404), a record to create or
+ * patch that is malformed (400: no name/type/content, an A content that is no IPv4, a TTL other than 1
+ * or 60..86400; a name not ending in the zone's is relative to it) or the same as one that exists (400, code 81058). Answers carry Cloudflare's envelope
  * `{success, errors, messages, result, result_info}`; lists paginate like Cloudflare (page size,
  * `total_pages`). Facts and their sources: `SOURCES.md` beside this file.
  *
@@ -64,6 +66,8 @@ export interface CloudflareFake extends AsyncDisposable {
   addRecord(zoneId: string, record: { type: string; name: string; content: string; ttl?: number }): FakeDnsRecord;
   /** The records of a zone now, in creation order. */
   records(zoneId: string): FakeDnsRecord[];
+  /** The zones, in creation order. */
+  zones(): FakeZone[];
   readonly requests: readonly FakeCloudflareRequest[];
   /** Makes the next `count` requests answer `status` (429 with `Retry-After: 3`, or a 5xx) and do nothing. */
   failNext(status: number, count?: number): void;
@@ -90,7 +94,31 @@ export async function startCloudflareFake(options: CloudflareFakeOptions): Promi
   const newId = () => (nextId++).toString(16).padStart(32, "0");
   const now = options.now ?? (() => new Date("2026-01-01T00:00:00Z"));
 
-  const handle = (req: Request): Response => {
+  const create = (
+    zoneId: string,
+    r: { type: string; name: string; content: string; ttl?: number; proxied?: boolean },
+  ) => {
+    const time = now().toISOString();
+    const record: FakeDnsRecord = {
+      id: newId(),
+      type: r.type,
+      name: r.name.toLowerCase(),
+      content: r.content,
+      ttl: r.ttl ?? 1,
+      proxied: r.proxied ?? false,
+      proxiable: ["A", "AAAA", "CNAME"].includes(r.type),
+      comment: null,
+      tags: [],
+      settings: {},
+      meta: {},
+      created_on: time,
+      modified_on: time,
+    };
+    records.get(zoneId)!.push(record);
+    return record;
+  };
+
+  const handle = (req: Request, body: unknown): Response => {
     const url = new URL(req.url);
     const path = url.pathname;
     const failure = failures.shift();
@@ -112,6 +140,26 @@ export async function startCloudflareFake(options: CloudflareFakeOptions): Promi
     const zoneRecords = records.get(zoneId);
     if (zoneRecords === undefined) return failed(404, 7003, "Could not route to /zones/" + zoneId);
     if (req.method === "GET" && parts.length === 3) return page(zoneRecords, url.searchParams, PER_PAGE.dnsRecords);
+    if (req.method === "POST" && parts.length === 3) {
+      const zone = zones.get(zoneId)!;
+      const problem = recordProblem(body);
+      if (problem) return failed(400, problem.code, problem.message);
+      const r = normalized(body as RecordBody, zone.name);
+      if (zoneRecords.some((x) => x.type === r.type && x.name === r.name && x.content === r.content)) {
+        return failed(400, 81058, "An identical record already exists.");
+      }
+      return ok(create(zoneId, r));
+    }
+    if (req.method === "PATCH" && parts.length === 4) {
+      const record = zoneRecords.find((x) => x.id === parts[3]);
+      if (!record) return failed(404, 81044, "Record does not exist.");
+      const zone = zones.get(zoneId)!;
+      const merged = { ...record, ...(body as object) };
+      const problem = recordProblem(merged);
+      if (problem) return failed(400, problem.code, problem.message);
+      Object.assign(record, normalized(merged as RecordBody, zone.name), { modified_on: now().toISOString() });
+      return ok(record);
+    }
     if (req.method === "DELETE" && parts.length === 4) {
       const i = zoneRecords.findIndex((r) => r.id === parts[3]);
       if (i < 0) return failed(404, 81044, "Record does not exist.");
@@ -127,8 +175,14 @@ export async function startCloudflareFake(options: CloudflareFakeOptions): Promi
     port: 0,
     onListen: (addr) => resolve(addr as Deno.NetAddr),
   }, async (req) => {
-    await req.body?.cancel();
-    const res = handle(req);
+    let body: unknown;
+    const text = await req.text();
+    try {
+      body = text === "" ? undefined : JSON.parse(text);
+    } catch {
+      body = Symbol("malformed");
+    }
+    const res = typeof body === "symbol" ? failed(400, 9207, "Request body is invalid.") : handle(req, body);
     const url = new URL(req.url);
     requests.push({
       method: req.method,
@@ -150,28 +204,11 @@ export async function startCloudflareFake(options: CloudflareFakeOptions): Promi
       return zone;
     },
     addRecord(zoneId, r) {
-      const list = records.get(zoneId);
-      if (list === undefined) throw new RangeError(`Cannot add a record to zone ${zoneId}: no such zone`);
-      const time = now().toISOString();
-      const record: FakeDnsRecord = {
-        id: newId(),
-        type: r.type,
-        name: r.name.toLowerCase(),
-        content: r.content,
-        ttl: r.ttl ?? 1,
-        proxied: false,
-        proxiable: ["A", "AAAA", "CNAME"].includes(r.type),
-        comment: null,
-        tags: [],
-        settings: {},
-        meta: {},
-        created_on: time,
-        modified_on: time,
-      };
-      list.push(record);
-      return record;
+      if (!records.has(zoneId)) throw new RangeError(`Cannot add a record to zone ${zoneId}: no such zone`);
+      return create(zoneId, r);
     },
     records: (zoneId) => [...(records.get(zoneId) ?? [])],
+    zones: () => [...zones.values()],
     requests,
     failNext(status, count = 1) {
       for (let i = 0; i < count; i++) failures.push(status);
@@ -180,6 +217,68 @@ export async function startCloudflareFake(options: CloudflareFakeOptions): Promi
     [Symbol.asyncDispose]: () => server.shutdown(),
   };
   return fake;
+}
+
+/** The fields of a record create or patch body the fake reads. */
+interface RecordBody {
+  type: string;
+  name: string;
+  content: string;
+  ttl?: number;
+  proxied?: boolean;
+}
+
+const RECORD_TYPES = ["A", "AAAA", "CNAME", "TXT", "MX", "NS", "SRV", "CAA"];
+
+/** Why Cloudflare would refuse this record body ; undefined when it would take it. */
+function recordProblem(body: unknown): { code: number; message: string } | undefined {
+  const b = (body ?? {}) as Partial<Record<keyof RecordBody, unknown>>;
+  if (typeof b.type !== "string" || !RECORD_TYPES.includes(b.type)) {
+    return { code: 9000, message: "DNS record type is invalid." };
+  }
+  if (typeof b.name !== "string" || b.name.trim() === "") return { code: 9005, message: "DNS name is invalid." };
+  if (typeof b.content !== "string" || b.content === "") return { code: 9006, message: "Content is invalid." };
+  if (b.type === "A" && !/^(\d{1,3})(\.\d{1,3}){3}$/.test(b.content)) {
+    return { code: 9005, message: "Content for A record must be a valid IPv4 address." };
+  }
+  if (b.type === "AAAA" && !isIpv6(b.content)) {
+    return { code: 9005, message: "Content for AAAA record must be a valid IPv6 address." };
+  }
+  if (
+    b.ttl !== undefined && !(b.ttl === 1 || (Number.isInteger(b.ttl) && Number(b.ttl) >= 60 && Number(b.ttl) <= 86400))
+  ) {
+    return { code: 9021, message: "Invalid TTL. Must be between 60 and 86400 seconds, or 1 for Automatic." };
+  }
+  if (b.proxied === true && !["A", "AAAA", "CNAME"].includes(b.type)) {
+    return { code: 9004, message: "This record type cannot be proxied." };
+  }
+  return undefined;
+}
+
+/** A textual IPv6 address: eight groups of 1-4 hex digits, or fewer around one `::`. */
+function isIpv6(text: string): boolean {
+  const halves = text.split("::");
+  if (halves.length > 2) return false;
+  const groups = halves.flatMap((h) => h === "" ? [] : h.split(":"));
+  if (!groups.every((g) => /^[0-9a-fA-F]{1,4}$/.test(g))) return false;
+  return halves.length === 2 ? groups.length < 8 : groups.length === 8;
+}
+
+/** `@` is the apex; a name not ending in the zone's is taken as relative to it and gets it appended. */
+function fullName(name: string, zone: string): string {
+  const n = name.toLowerCase().replace(/\.$/, "");
+  if (n === "@") return zone;
+  return n === zone || n.endsWith(`.${zone}`) ? n : `${n}.${zone}`;
+}
+
+function normalized(b: RecordBody, zone: string): RecordBody {
+  return {
+    type: b.type,
+    name: fullName(b.name, zone),
+    content: b.content,
+    ...(b.ttl === undefined ? {} : { ttl: b.ttl }),
+    ...(b.proxied === undefined ? {} : { proxied: b.proxied }),
+  };
 }
 
 function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {

@@ -37,12 +37,21 @@
  *   (`ccm_service_controller.ts`);
  * - an IP echo endpoint standing in for `https://ipv4.icanhazip.com`;
  * - a Cloudflare API fake (`tests/cloudflare_fake`, zones and DNS records, accepting only
- *   `cloudflareToken`): seed zones and records through `cloudflare`, read them back for assertions.
+ *   `cloudflareToken`): seed zones and records through `cloudflare`, read them back for assertions;
+ * - the ingress path of clusters that run it, each part only while its workload is ready: Traefik
+ *   (Ingress status from its load balancer, its entrypoints on the node ports a load balancer forwards
+ *   to, certificates by SNI), cert-manager (ACME issuers registered, TLS Secrets from a local CA standing
+ *   for Let's Encrypt after a DNS-01 record in Cloudflare) and external-dns (A and owner TXT records in
+ *   the Cloudflare fake, with the cluster's token) (`ingress_stand_ins.ts`);
+ * - a DNS server on loopback answering from the Cloudflare fake's records (`dnsServer`, for
+ *   `K8ZNER_DNS_SERVER`) and the local ACME root as a PEM file (`acmeCaFile`, for `DENO_CERT`), so
+ *   `k8zner doctor` can resolve, verify and reach a cluster's Argo CD and Grafana.
  *
  * ```ts
  * await using cloud = await startLocalCloud({ speed: 200 });
  * // HCLOUD_ENDPOINT=cloud.hcloudUrl, K8ZNER_IP_URL=cloud.ipEchoUrl, HCLOUD_TOKEN=anything
  * // K8ZNER_CLOUDFLARE_URL=cloud.cloudflareUrl, CF_API_TOKEN=cloud.cloudflareToken
+ * // K8ZNER_DNS_SERVER=cloud.dnsServer, DENO_CERT=cloud.acmeCaFile (doctor's endpoint checks)
  * ```
  *
  * @module
@@ -71,6 +80,9 @@ import { createHelmShim, type HelmShim } from "./helm_shim.ts";
 import { CcmServiceControllers } from "./ccm_service_controller.ts";
 import { findHelm } from "../kube_fake/helm_binary.ts";
 import { SHARED_DIR } from "../requirements.ts";
+import { startDnsServer } from "./dns_server.ts";
+import { createLocalAcmeCa } from "./local_acme_ca.ts";
+import { IngressStandIns } from "./ingress_stand_ins.ts";
 
 export { KUBE_API_PORT, TALOS_API_PORT };
 export { blockRanges, LOCK_PORT } from "./address_block.ts";
@@ -142,6 +154,10 @@ export interface LocalCloud extends AsyncDisposable {
   readonly cloudflareToken: string;
   /** The Cloudflare fake: `addZone`, `addRecord` to seed, `records(zoneId)` and `requests` to assert on. */
   readonly cloudflare: CloudflareFake;
+  /** The DNS server answering from the Cloudflare fake's records, `<ip>:<port>` (`K8ZNER_DNS_SERVER`). */
+  readonly dnsServer: string;
+  /** PEM file of the CA standing for Let's Encrypt production (`DENO_CERT`); staging's is not in it. */
+  readonly acmeCaFile: string;
   /** The public IPv4 the echo endpoint reports (`203.0.113.10`). */
   readonly callerIp: string;
   readonly speed: number;
@@ -216,6 +232,10 @@ async function start(
   if (options.faults) sim.faults.setRandom({ seed: options.seed ?? 1, ...options.faults });
   const ipEcho = await startIpEcho({ callerIp: DEFAULT_CALLER_IP });
   const cloudflare = await startCloudflareFake({ token: options.cloudflareToken ?? DEFAULT_CLOUDFLARE_TOKEN });
+  const dns = await startDnsServer((name) =>
+    cloudflare.zones().flatMap((z) => cloudflare.records(z.id)).filter((r) => r.name === name)
+  );
+  const acmeCa = await createLocalAcmeCa(new Date());
 
   const network: PublicNetwork = new PublicNetwork({
     sim,
@@ -298,6 +318,21 @@ async function start(
     })
     : undefined;
 
+  const ingress = new IngressStandIns({
+    sim,
+    network,
+    stores: () =>
+      [...machines.talosNetworks.values()].flatMap((n) => {
+        const cluster = apis.clusterOf(n);
+        return cluster?.apiUp ? [cluster.store] : [];
+      }),
+    cloudflareUrl: cloudflare.url,
+    ca: acmeCa,
+    realMs,
+    log,
+    onError,
+  });
+
   let closed: Promise<void> | undefined;
   const cloud: LocalCloud = {
     hcloudUrl: sim.url,
@@ -305,6 +340,8 @@ async function start(
     cloudflareUrl: cloudflare.url,
     cloudflareToken: cloudflare.token,
     cloudflare,
+    dnsServer: dns.address,
+    acmeCaFile: acmeCa.caFile,
     callerIp: DEFAULT_CALLER_IP,
     speed,
     sim,
@@ -325,12 +362,14 @@ async function start(
       await network.reconcileLoadBalancers();
       kubelets.reconcile({ workloads: true });
       await serviceControllers.reconcile();
+      await ingress.reconcile();
       await operators?.reconcile();
     },
     close: () => {
       closed ??= (async () => {
         unsubscribe();
         await operators?.close();
+        await ingress.close();
         await serviceControllers.close();
         kubelets.close();
         await sim.close();
@@ -340,6 +379,8 @@ async function start(
         await privateNetwork.close();
         await ipEcho.close();
         await cloudflare.close();
+        await dns.close();
+        await acmeCa.close();
         block.release();
         if (helm) await Deno.remove(helm.dir, { recursive: true }).catch(() => {});
       })();

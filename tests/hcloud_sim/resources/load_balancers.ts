@@ -290,7 +290,8 @@ export const loadBalancerRoutes: Route[] = [
       // The addresses belong to the load balancer either way; a disabled public interface only makes
       // them unreachable ("will be not accessible from the internet via its public IPs").
       lb.ipv4 = ctx.publicIps.allocateV4("load_balancer");
-      lb.ipv6 = `2001:db8:ffff::${lb.id.toString(16)}`;
+      // One address per id, in valid groups of at most 4 hex digits (ids pass 0xffff).
+      lb.ipv6 = `2001:db8:ffff::${(lb.id >>> 16).toString(16)}:${(lb.id & 0xffff).toString(16)}`;
       ctx.state.loadBalancers.set(lb.id, lb);
       const action = ctx.engine.start("create_load_balancer", [{ id: lb.id, type: "load_balancer" }], {
         durationMs: ctx.durations.create_load_balancer!,
