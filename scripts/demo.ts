@@ -42,8 +42,12 @@ export const DEMO_CLUSTER = "demo";
 export const DEMO_DOMAIN = "example.com";
 /** Object Storage keys the local S3 endpoint accepts (it checks their SigV4 signatures). */
 const DEMO_S3_KEYS = { HETZNER_S3_ACCESS_KEY: "DEMOACCESSKEY", HETZNER_S3_SECRET_KEY: "demo-object-storage-secret" };
-/** The demo's promise to the reader: it finishes within this. */
-export const DEMO_BUDGET_MS = 90_000;
+/**
+ * The demo's promise to the reader: it finishes within this. 97.0 s measured alone on a 2-core machine
+ * with nine releases (a domain, monitoring and backups; kube-prometheus-stack's install alone takes
+ * 15-20 s of Helm); the four core releases alone took 64 s.
+ */
+export const DEMO_BUDGET_MS = 120_000;
 
 /** The commands of the story, in order. */
 export const DEMO_STEPS: readonly { name: string; args: readonly string[]; tool?: "helm" }[] = [

@@ -4,7 +4,7 @@
  * creates the other two control planes and the workers, then installs Cilium and the addons with the
  * real Helm) until the cluster is Running; the real `helm list -A` shows every release deployed; a
  * second apply runs no Helm; `doctor` shows the operator's conditions; the destroy left nothing of the cluster; it stays inside
- * its time (90 s promised alone; 150 s allowed beside the other test files), and neither its output nor the trace
+ * its time (120 s promised alone; 200 s allowed beside the other test files), and neither its output nor the trace
  * shows the token.
  * The trace and summary paths are relative, as the README writes them: they land in the caller's
  * directory, not in the demo's temporary one; `--keep` keeps that one and says where.
@@ -31,7 +31,7 @@ const RELEASES = [
 ] as const;
 
 Deno.test(withFakes(
-  "deno task demo runs init, apply, doctor and destroy, summarises them within 90 s, and never shows the token",
+  "deno task demo runs init, apply, doctor and destroy, summarises them within its budget, and never shows a token or key",
   async () => {
     const dir = await Deno.makeTempDir({ prefix: "k8zner-demo-test-" });
     try {
@@ -119,9 +119,10 @@ Deno.test(withFakes(
       assertEquals(Object.values(summary.requestsByMethod).reduce((a, b) => a + b, 0), summary.totalRequests);
       assertEquals(summary.steps.reduce((n, s) => n + s.requests, 0), summary.totalRequests);
       assertEquals(summary.leftover, [], "destroy left cluster resources behind");
-      // The promise (DEMO_BUDGET_MS, 90 s) is for the demo on its own: 64.2 s measured alone on this 2-core
-      // machine with the Helm addons. Here it runs beside three other test files, where it took up to 103 s.
-      assertOk(summary.totalMs < 150_000, `demo took ${summary.totalMs} ms (150 000 allowed under the suite's load)`);
+      // The promise (DEMO_BUDGET_MS, 120 s) is for the demo on its own: 97.0 s measured alone on this 2-core
+      // machine with the nine releases. Here it runs beside three other test files (the four core releases
+      // took 64 s alone and up to 103 s there).
+      assertOk(summary.totalMs < 200_000, `demo took ${summary.totalMs} ms (200 000 allowed under the suite's load)`);
 
       assertOk(!stdout.includes(TOKEN) && !stderr.includes(TOKEN), "the token appears in the demo's output");
       const trace = await Deno.readTextFile(tracePath);
