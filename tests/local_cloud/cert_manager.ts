@@ -19,6 +19,7 @@
  *
  * @module
  */
+import { servesKind } from "./workload_pods.ts";
 import type { FakeKubeStore, KubeObj } from "../kube_fake/mod.ts";
 import { issueCertificate, parseCertificate } from "../../src/talos/pki.ts";
 import { deploymentReady, secretValue } from "./ready_workload.ts";
@@ -69,7 +70,7 @@ interface AcmeSpec {
 /** One cert-manager pass over a cluster; returns what it did (one line each), problems included. */
 export async function reconcileCertManager(store: FakeKubeStore, deps: CertManagerDeps): Promise<string[]> {
   if (!CERT_MANAGER_DEPLOYMENTS.every((d) => deploymentReady(store, d))) return [];
-  if (!served(store, "cert-manager.io/v1", "ClusterIssuer")) return [];
+  if (!servesKind(store, "cert-manager.io/v1", "ClusterIssuer")) return [];
   const done: string[] = [];
   for (const issuer of store.listObjects("cert-manager.io/v1", "ClusterIssuer")) {
     const line = registerAccount(store, issuer, deps.now());
@@ -97,15 +98,6 @@ export async function reconcileCertManager(store: FakeKubeStore, deps: CertManag
     }
   }
   return done;
-}
-
-function served(store: FakeKubeStore, apiVersion: string, kind: string): boolean {
-  try {
-    store.typeOf(apiVersion, kind);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 function readyCondition(obj: KubeObj | undefined): { status?: string } | undefined {
@@ -150,7 +142,7 @@ async function ensureCertificate(
 ): Promise<string | undefined> {
   const namespace = (ing.metadata as Meta).namespace!;
   const now = deps.now();
-  const failedAt = served(store, "cert-manager.io/v1", "Certificate")
+  const failedAt = servesKind(store, "cert-manager.io/v1", "Certificate")
     ? ((store.getObject("cert-manager.io/v1", "Certificate", secretName, namespace)?.status ?? {}) as {
       lastFailureTime?: string;
     }).lastFailureTime
@@ -268,7 +260,7 @@ function setCertificateCondition(
   condition: { status: string; reason: string; message: string },
   now: Date,
 ): void {
-  if (!served(store, "cert-manager.io/v1", "Certificate")) return;
+  if (!servesKind(store, "cert-manager.io/v1", "Certificate")) return;
   const meta = ing.metadata as Meta;
   const present = store.getObject("cert-manager.io/v1", "Certificate", secretName, meta.namespace);
   const old = readyCondition(present) as { status?: string; reason?: string; lastTransitionTime?: string } | undefined;

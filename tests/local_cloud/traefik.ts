@@ -17,6 +17,7 @@
  *
  * @module
  */
+import { servesKind } from "./workload_pods.ts";
 import { createSecureContext, type SecureContext } from "node:tls";
 import type { FakeKubeStore, KubeObj } from "../kube_fake/mod.ts";
 import { generateCa, issueCertificate } from "../../src/talos/pki.ts";
@@ -46,18 +47,9 @@ interface Backend {
   service?: { name: string; port?: { number?: number; name?: string } };
 }
 
-function served(store: FakeKubeStore, apiVersion: string, kind: string): boolean {
-  try {
-    store.typeOf(apiVersion, kind);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** The Ingresses Traefik handles. */
 export function traefikIngresses(store: FakeKubeStore): KubeObj[] {
-  const classesServed = served(store, "networking.k8s.io/v1", "IngressClass");
+  const classesServed = servesKind(store, "networking.k8s.io/v1", "IngressClass");
   const classes = classesServed ? store.listObjects("networking.k8s.io/v1", "IngressClass") : [];
   const ours = new Set(
     classes.filter((c) => (c.spec as { controller?: string } | undefined)?.controller === TRAEFIK_CONTROLLER)
@@ -148,7 +140,7 @@ function pathMatch(path: string, rulePath: string, pathType: string): number {
 
 function hasEndpoints(store: FakeKubeStore, namespace: string, service: string): boolean {
   if (!store.getObject("v1", "Service", service, namespace)) return false;
-  if (!served(store, "discovery.k8s.io/v1", "EndpointSlice")) return true;
+  if (!servesKind(store, "discovery.k8s.io/v1", "EndpointSlice")) return true;
   return store.listObjects("discovery.k8s.io/v1", "EndpointSlice", namespace).some((slice) =>
     (slice.metadata as { labels?: Record<string, string> }).labels?.["kubernetes.io/service-name"] === service &&
     ((slice.endpoints ?? []) as { conditions?: { ready?: boolean } }[]).some((e) => e.conditions?.ready !== false)

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { KubeObj } from "../kube_fake/mod.ts";
+import type { FakeKubeStore, KubeObj } from "../kube_fake/mod.ts";
 
 /** The pods whose controller owner reference points at `owner` (by uid). */
 export function ownedPods(pods: readonly KubeObj[], owner: KubeObj): KubeObj[] {
@@ -38,4 +38,14 @@ export function templateHash(template: unknown): string {
     h = Math.floor(h / alphabet.length) || (h ^ 0x9e3779b9) >>> 0;
   }
   return out;
+}
+
+/** Whether the cluster's API serves `kind` of `apiVersion` now (a CRD may not be installed yet). */
+export function servesKind(store: FakeKubeStore, apiVersion: string, kind: string): boolean {
+  try {
+    store.typeOf(apiVersion, kind);
+    return true;
+  } catch {
+    return false;
+  }
 }
