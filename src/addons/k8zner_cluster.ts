@@ -16,6 +16,8 @@ import { sortKeysDeep } from "./sort_keys.ts";
  * Kept apart from the Talos credentials so each can be granted, rotated and audited on its own.
  */
 export const CLOUD_CREDENTIALS_SECRET_NAME = "k8zner-cloud-credentials";
+/** The key of the Cloudflare API token in {@link CLOUD_CREDENTIALS_SECRET_NAME} (present only with a domain). */
+export const CREDENTIALS_CLOUDFLARE_KEY = "cf-api-token";
 /** Secret with the Talos secrets bundle (`talos-secrets`) and `talosconfig`, in {@link K8ZNER_NAMESPACE}. */
 export const TALOS_CREDENTIALS_SECRET_NAME = "k8zner-talos-credentials";
 /**

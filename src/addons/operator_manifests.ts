@@ -12,7 +12,12 @@
 import { LABEL_KEYS, MANAGED_BY } from "../lib/labels.ts";
 import type { KubeObject } from "../kube/types.ts";
 import { K8ZNER_CLUSTER_PLURAL, K8ZNER_GROUP, K8ZNER_NAMESPACE, renderK8znerClusterCrd } from "./k8zner_crd.ts";
-import { backupSecretName, CLOUD_CREDENTIALS_SECRET_NAME, TALOS_CREDENTIALS_SECRET_NAME } from "./k8zner_cluster.ts";
+import {
+  backupSecretName,
+  CLOUD_CREDENTIALS_SECRET_NAME,
+  CREDENTIALS_CLOUDFLARE_KEY,
+  TALOS_CREDENTIALS_SECRET_NAME,
+} from "./k8zner_cluster.ts";
 import { sortKeysDeep } from "./sort_keys.ts";
 
 /** Name of the operator's ServiceAccount, ClusterRole, Role, bindings and Deployment. */
@@ -336,7 +341,7 @@ export function renderOperatorManifests(input: OperatorManifestsInput): KubeObje
   ];
   const cloud: Record<string, string> = {};
   if (input.hcloudToken !== undefined) cloud["hcloud-token"] = base64(input.hcloudToken);
-  if (input.cloudflareApiToken !== undefined) cloud["cf-api-token"] = base64(input.cloudflareApiToken);
+  if (input.cloudflareApiToken !== undefined) cloud[CREDENTIALS_CLOUDFLARE_KEY] = base64(input.cloudflareApiToken);
   const talos: Record<string, string> = {};
   if (input.talosSecretsYaml !== undefined) talos["talos-secrets"] = base64(input.talosSecretsYaml);
   if (input.talosconfig !== undefined) talos["talosconfig"] = base64(input.talosconfig);

@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { CREDENTIALS_CLOUDFLARE_KEY } from "../addons/k8zner_cluster.ts";
 import { createActionWaiter } from "../cluster/infra/action_waiter.ts";
 import type { ClusterDeps } from "../cluster/infra/deps.ts";
 import { createTalosDeps, type TalosDeps } from "../cluster/nodes/talos_deps.ts";
@@ -105,7 +106,7 @@ export function createContextFactory(deps: ContextFactoryDeps): ContextFactory {
       namespace,
       refName(cluster, "credentialsRef"),
       ["hcloud-token"],
-      ["cf-api-token"],
+      [CREDENTIALS_CLOUDFLARE_KEY],
     );
     return { hcloud: hcloud!.trim(), cloudflare: cloudflare?.trim() || undefined };
   }

@@ -13,15 +13,13 @@
  * @module
  */
 import { CLOUDFLARE_SECRET_NAME, CLOUDFLARE_TOKEN_KEY, renderCloudflareSecret } from "../../../addons/cloud_secrets.ts";
+import { CREDENTIALS_CLOUDFLARE_KEY } from "../../../addons/k8zner_cluster.ts";
 import { EXTERNAL_DNS_RELEASE } from "../../../addons/values/external_dns.ts";
 import type { DesiredState } from "../../../config/mod.ts";
 import { isKubeError } from "../../../kube/mod.ts";
 import { LABEL_KEYS, MANAGED_BY } from "../../../lib/labels.ts";
 import type { ReconcileContext } from "../context.ts";
 import { decoded, SECRETS_FIELD_MANAGER } from "./cloud_secrets.ts";
-
-/** The key of the Cloudflare token in the operator's cloud credentials Secret (written by `apply`). */
-export const CREDENTIALS_CLOUDFLARE_KEY = "cf-api-token";
 
 /** What {@link ensureCloudflareSecrets} did (never a value). */
 export interface CloudflareSecretsResult {
