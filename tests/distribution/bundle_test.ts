@@ -77,7 +77,9 @@ Deno.test(withFakes("the bundled CLI runs every release command from an empty di
         },
         stdout: "piped",
         stderr: "piped",
-        signal: AbortSignal.timeout(60_000),
+        // apply --wait follows the operator through seven Helm releases (dev: no domain, no monitoring),
+        // 40-60 s alone and more beside other test files; a hung command still ends here.
+        signal: AbortSignal.timeout(240_000),
       }).output();
       const decode = (b: Uint8Array) => new TextDecoder().decode(b);
       return { code: out.code, stdout: decode(out.stdout), stderr: decode(out.stderr) };

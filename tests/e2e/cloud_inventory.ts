@@ -6,6 +6,7 @@
  * @module
  */
 import type { RequestRecord, SimState } from "../hcloud_sim/mod.ts";
+import { CCM_SERVICE_UID_LABEL } from "../../src/cluster/infra/observed.ts";
 
 /** Label keys of ownership (mirrors `src/lib/labels.ts`, which tests must not need to agree with by import). */
 export const CLUSTER_LABEL = "k8zner.io/cluster";
@@ -108,7 +109,12 @@ export function findLeaks(state: Readonly<SimState>): string[] {
   const seen = new Map<string, CloudResource>();
   for (const r of resources) {
     const label = `${r.kind} ${r.id} "${r.name}"`;
-    if (r.labels[MANAGED_BY_LABEL] !== "k8zner") problems.push(`${label} has no k8zner.io/managed-by label`);
+    // The cloud controller's load balancers (Traefik's Service) carry its own label, not ours; destroy finds
+    // them by that label, their targets and network.
+    const ccmOwned = r.kind === "load_balancers" && r.labels[CCM_SERVICE_UID_LABEL] !== undefined;
+    if (r.labels[MANAGED_BY_LABEL] !== "k8zner" && !ccmOwned) {
+      problems.push(`${label} has no k8zner.io/managed-by label`);
+    }
     // Snapshots have no name; two with the same labels are the same image built twice.
     const key = r.kind === "images"
       ? `images/${JSON.stringify(Object.entries(r.labels).sort())}`

@@ -107,7 +107,15 @@ Deno.test(requires([...FAKE_CONTRACTS], {
       store.put(externalDnsDeployment("demo", "example.com", true, true));
       installCertManager(store, true, true);
 
-      await waitFor("the A records", () => zoneNames().filter((n) => n.startsWith("A ")).length === 3, 20_000);
+      const ours = [
+        "A argo.example.com",
+        "A grafana.example.com",
+        "TXT a-argo.example.com",
+        "TXT a-grafana.example.com",
+      ];
+      // external-dns writes a host's A record and its owner TXT record in two requests: wait for all four.
+      const all = [...ours, "A www.example.com"].sort();
+      await waitFor("the records", () => JSON.stringify(zoneNames()) === JSON.stringify(all), 20_000);
       await waitFor(
         "both TLS Secrets",
         () =>
@@ -115,13 +123,7 @@ Deno.test(requires([...FAKE_CONTRACTS], {
           store.getObject("v1", "Secret", "grafana-tls", "monitoring") !== undefined,
         20_000,
       );
-      const ours = [
-        "A argo.example.com",
-        "A grafana.example.com",
-        "TXT a-argo.example.com",
-        "TXT a-grafana.example.com",
-      ];
-      assertEquals(zoneNames(), [...ours, "A www.example.com"].sort());
+      assertEquals(zoneNames(), all);
       assertEquals(
         cloud.cloudflare.records(zone.id).filter((r) => r.type === "A" && r.name !== "www.example.com")
           .map((r) => r.content),

@@ -53,9 +53,15 @@ export function summarizeClusterStatus(status: unknown, generation?: number): Cl
     return [`${type} (${String(c.reason ?? "Unknown")}: ${String(c.message ?? "")})`];
   });
   const observedGeneration = typeof s.observedGeneration === "number" ? s.observedGeneration : undefined;
-  const addons = s.addons && typeof s.addons === "object" ? Object.values(s.addons as Record<string, unknown>) : [];
+  const addonEntries = s.addons && typeof s.addons === "object"
+    ? Object.entries(s.addons as Record<string, unknown>)
+    : [];
+  const addons = addonEntries.map(([, a]) => a);
   // `status.addons[name].phase` as the operator writes it (ADR 0007); Installed = deployed and current.
-  const installed = addons.filter((a) => (a as Record<string, unknown>)?.phase === "Installed").length;
+  const isInstalled = (a: unknown) => (a as Record<string, unknown>)?.phase === "Installed";
+  const installed = addons.filter(isInstalled).length;
+  // The last few addons still on their way are named, so a wait that ends there says which one held it up.
+  const pendingAddons = addonEntries.filter(([, a]) => !isInstalled(a)).map(([name]) => name);
   const errors = Array.isArray(s.lastErrors) ? s.lastErrors as Array<Record<string, unknown>> : [];
   const lastErrorEntry = errors.at(-1);
   const headline = `${phase}${provisioningPhase && provisioningPhase !== "Running" ? ` (${provisioningPhase})` : ""}`;
@@ -64,7 +70,10 @@ export function summarizeClusterStatus(status: unknown, generation?: number): Cl
     ...(s.controlPlanes ? [`control planes ${pool(s.controlPlanes)}`] : []),
     ...(s.workers ? [`workers ${pool(s.workers)}`] : []),
   ];
-  if (addons.length > 0) parts.push(`addons ${installed}/${addons.length}`);
+  if (addons.length > 0) {
+    const naming = pendingAddons.length > 0 && pendingAddons.length <= 2 ? ` (${pendingAddons.join(", ")})` : "";
+    parts.push(`addons ${installed}/${addons.length}${naming}`);
+  }
   return {
     phase,
     provisioningPhase,

@@ -26,7 +26,7 @@ Deno.test("summarizeClusterStatus() leaves out the pools the operator has not re
   );
 });
 
-Deno.test("summarizeClusterStatus() counts the addons the operator reports Installed", () => {
+Deno.test("summarizeClusterStatus() counts the addons the operator reports Installed and names the last two on their way", () => {
   assertEquals(
     summarizeClusterStatus({
       phase: "Provisioning",
@@ -39,6 +39,15 @@ Deno.test("summarizeClusterStatus() counts the addons the operator reports Insta
         "metrics-server": { phase: "Pending", chartVersion: "3.13.1" },
       },
     }).line,
-    "Provisioning (Addons): control planes 1/1, addons 2/4",
+    "Provisioning (Addons): control planes 1/1, addons 2/4 (hcloud-csi, metrics-server)",
+  );
+  // More than two on their way: only the count (the line stays one line).
+  assertEquals(
+    summarizeClusterStatus({
+      phase: "Provisioning",
+      provisioningPhase: "Addons",
+      addons: { a: { phase: "Installed" }, b: { phase: "Pending" }, c: { phase: "Pending" }, d: { phase: "Failed" } },
+    }).line,
+    "Provisioning (Addons): addons 1/4",
   );
 });
