@@ -50,7 +50,13 @@ const DEMO_S3_KEYS = { HETZNER_S3_ACCESS_KEY: "DEMOACCESSKEY", HETZNER_S3_SECRET
 export const DEMO_BUDGET_MS = 120_000;
 
 /** The commands of the story, in order. */
-export const DEMO_STEPS: readonly { name: string; args: readonly string[]; tool?: "helm" }[] = [
+export const DEMO_STEPS: readonly {
+  name: string;
+  args: readonly string[];
+  tool?: "helm";
+  /** Runs even after a failed step: it shows why (what the operator reports). */
+  diagnoses?: true;
+}[] = [
   {
     name: "init",
     args: [
@@ -78,7 +84,7 @@ export const DEMO_STEPS: readonly { name: string; args: readonly string[]; tool?
   { name: "helm", args: ["list", "-A"], tool: "helm" },
   // A second apply finds nothing to change, and the operator runs no Helm for it.
   { name: "apply-again", args: ["apply", "--yes", "--wait", "--timeout", "2m"] },
-  { name: "doctor", args: ["doctor"] },
+  { name: "doctor", args: ["doctor"], diagnoses: true },
   { name: "destroy", args: ["destroy", "--yes"] },
 ];
 
@@ -188,7 +194,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
     let failed = false;
     for (const [i, step] of DEMO_STEPS.entries()) {
       const command = `${step.tool ?? "k8zner"} ${step.args.join(" ")}`;
-      if (failed) {
+      if (failed && !step.diagnoses) {
         steps.push({ name: step.name, command, code: null, ms: 0, requests: 0, helmProcesses: 0, status: "skipped" });
         continue;
       }
@@ -218,7 +224,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
       print(
         `━━ ${ok ? "done" : `FAILED (exit ${run.code}${run.signal ? `, ${run.signal}` : ""})`} in ${seconds(run.ms)}`,
       );
-      failed = !ok;
+      failed ||= !ok;
       if (step.name === "apply") dnsRecords.afterApply = cloud.cloudflare.records(zone.id).length;
       if (step.name === "destroy") dnsRecords.afterDestroy = cloud.cloudflare.records(zone.id).length;
     }
