@@ -9,6 +9,7 @@
  *
  * @module
  */
+import { STEPS } from "./latency_model.ts";
 import type { HcloudSimulator, TargetHealthProbe } from "../hcloud_sim/mod.ts";
 import { type FakeKubeApi, FakeKubeStore, startFakeKubeApi } from "../kube_fake/mod.ts";
 import { etcdHealthOf, type FakeTalosNetwork, type FakeTalosNode, settleNetwork } from "../talos_fake/mod.ts";
@@ -39,7 +40,7 @@ export interface KubeApisDeps {
 }
 
 /** Simulated time from etcd bootstrap until the API server answers. */
-const API_START_MS = 30_000;
+const API_START_MS = STEPS.apiServerStartMs;
 
 interface NodeApi {
   /** Real time (ms) the node was first seen serving, while its API is down. */

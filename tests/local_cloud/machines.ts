@@ -12,6 +12,7 @@
  *
  * @module
  */
+import { STEPS } from "./latency_model.ts";
 import type { HcloudSimulator, ServerEventInfo, SimEvent } from "../hcloud_sim/mod.ts";
 import {
   createFakeTalosNetwork,
@@ -52,12 +53,12 @@ export interface MachinesDeps {
   log: (line: string) => void;
 }
 
-/** Simulated time a Talos reboot keeps the API down. */
-const TALOS_REBOOT_MS = 20_000;
+/** Simulated time a Talos reboot keeps the API down (the latency model's install and reboot). */
+const TALOS_REBOOT_MS = STEPS.installRebootMs;
 /** Simulated time a joining control plane's etcd learner needs to catch up before Talos promotes it. */
-const LEARNER_CATCH_UP_MS = 10_000;
+const LEARNER_CATCH_UP_MS = STEPS.learnerPromotionMs;
 /** Simulated time writing the disk image takes. */
-const IMAGE_WRITE_MS = 30_000;
+const IMAGE_WRITE_MS = STEPS.imageWriteMs;
 
 /** The machines of the local cloud. */
 export class Machines {

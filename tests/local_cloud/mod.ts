@@ -56,6 +56,7 @@
  *
  * @module
  */
+import { HETZNER_ACTIONS } from "./latency_model.ts";
 import {
   type HcloudSimulator,
   type PublicIpv4Ranges,
@@ -228,6 +229,8 @@ async function start(
     speed,
     seed: options.seed ?? 1,
     publicIpv4Ranges: block.ranges,
+    // Hetzner's action durations from the latency model (scaled by the simulator's speed).
+    durations: HETZNER_ACTIONS,
   });
   if (options.faults) sim.faults.setRandom({ seed: options.seed ?? 1, ...options.faults });
   const ipEcho = await startIpEcho({ callerIp: DEFAULT_CALLER_IP });

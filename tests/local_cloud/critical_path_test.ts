@@ -1,0 +1,64 @@
+import { assertEquals, assertThrows } from "../assert.ts";
+import { applyCriticalPath, type ClusterShape, scaleUpCriticalPath } from "./critical_path.ts";
+import { LATENCY_MODEL, type LatencyModel, simulatedModel } from "./latency_model.ts";
+
+/** A model where every action takes 1 s and every step its own round number, so sums are readable. */
+function unitModel(): LatencyModel {
+  const actions = Object.fromEntries(Object.keys(LATENCY_MODEL.actions).map((k) => [k, 1_000]));
+  return {
+    actions: actions as LatencyModel["actions"],
+    steps: {
+      imageWriteMs: 10_000,
+      installRebootMs: 20_000,
+      apiServerStartMs: 30_000,
+      learnerPromotionMs: 5_000,
+      nodeReadyMs: 7_000,
+      helmInstallMs: 3_000,
+    },
+  };
+}
+
+const dev: ClusterShape = { controlPlanes: 1, workers: 2, addonCharts: 4, buildsImage: true };
+
+Deno.test("dev apply: image build, first control plane, API, one wave of workers, CNI, Ready, addons in sequence", () => {
+  const p = applyCriticalPath(unitModel(), dev);
+  // image: create + rescue + start + write 10 + stop + snapshot = 15; node = 1 + 20; API 30;
+  // compute: 2 workers in one wave = 21; CNI 3; Ready 7; 4 addons 12.
+  assertEquals(p.steps.map((s) => s.ms), [15_000, 21_000, 30_000, 21_000, 3_000, 7_000, 12_000]);
+  assertEquals(p.totalMs, 109_000);
+});
+
+Deno.test("ha apply: the joining control planes are sequential and longer than one wave of workers", () => {
+  const p = applyCriticalPath(unitModel(), { ...dev, controlPlanes: 3 });
+  // 2 joins x (21 + 5 promotion) = 52 against one wave of workers (21).
+  assertEquals(p.steps[3]!.ms, 52_000);
+  assertEquals(p.totalMs, 109_000 - 21_000 + 52_000);
+});
+
+Deno.test("a reused snapshot leaves the infrastructure as the first step; workers come in waves", () => {
+  const p = applyCriticalPath(unitModel(), { ...dev, buildsImage: false, workers: 7 });
+  // network subnet + LB + service + target = 4 s; 7 workers at 3 at once = 3 waves of 21 s.
+  assertEquals(p.steps[0]!.ms, 4_000);
+  assertEquals(p.steps[3]!.ms, 63_000);
+  assertEquals(applyCriticalPath(unitModel(), { ...dev, workers: 7, workerConcurrency: 7 }).steps[3]!.ms, 21_000);
+});
+
+Deno.test("scale-up 3 -> 50: 47 workers in 16 waves, then Node Ready; no change costs nothing", () => {
+  const p = scaleUpCriticalPath(unitModel(), 3, 50);
+  assertEquals(p.totalMs, 16 * 21_000 + 7_000);
+  assertEquals(scaleUpCriticalPath(unitModel(), 5, 5).totalMs, 0);
+});
+
+Deno.test("the simulated model drops what the local cloud does not simulate (Helm, Node Ready)", () => {
+  const real = applyCriticalPath(LATENCY_MODEL, dev).totalMs;
+  const simulated = applyCriticalPath(simulatedModel(), dev).totalMs;
+  const dropped = LATENCY_MODEL.steps.helmInstallMs * (1 + dev.addonCharts) + LATENCY_MODEL.steps.nodeReadyMs;
+  assertEquals(real - simulated, dropped);
+});
+
+Deno.test("bad shapes are refused with the field named", () => {
+  assertThrows(() => applyCriticalPath(unitModel(), { ...dev, controlPlanes: 0 }), RangeError, "controlPlanes");
+  assertThrows(() => applyCriticalPath(unitModel(), { ...dev, workers: -1 }), RangeError, "workers");
+  assertThrows(() => applyCriticalPath(unitModel(), { ...dev, workerConcurrency: 0 }), RangeError, "workerConcurrency");
+  assertThrows(() => scaleUpCriticalPath(unitModel(), 5, 3), RangeError, "from <= to");
+});
