@@ -9,8 +9,15 @@
  * module; contention only ever adds time, so the best of a few rounds is the fair estimate. On the
  * development machine (2 cores): empty ≈ 10-20 ms, --help ≈ 65-80 ms. Exits 1 over budget.
  *
+ * Then (skipped with `--quick`) the apply section (`scripts/bench/apply.ts`): dev and ha `apply --wait`
+ * to Running against a local cloud, wall time against the latency model's critical path, and the
+ * Hetzner requests by method (CLI, operator, cloud controller). It reports its goals; only the
+ * `--help` budget sets the exit code.
+ *
  * @module
  */
+import { applyBench, formatApplyRun } from "./bench/apply.ts";
+
 const MAIN = new URL("../main.ts", import.meta.url).pathname;
 const RUNS = 7;
 const ROUNDS = 3;
@@ -57,4 +64,7 @@ console.log(
   `help startup: +${help.extraMs.toFixed(0)} ms over Deno's own (budget ${HELP_BUDGET_MS} ms) ${ok ? "ok" : "OVER"}` +
     ` [${help.rounds.join("; ")}]`,
 );
+if (!Deno.args.includes("--quick")) {
+  for (const run of (await applyBench()).runs) console.log(formatApplyRun(run));
+}
 Deno.exit(ok ? 0 : 1);
