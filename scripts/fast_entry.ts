@@ -26,8 +26,9 @@ export interface FastEntryInput {
 }
 
 /**
- * commander wraps help to the terminal's width on a terminal and at 80 columns otherwise; the
- * captured help is the 80-column form, so on a terminal of another width the full CLI answers.
+ * The CLI wraps help at the terminal's width up to 80 columns, and at 80 off a terminal
+ * (`MAX_HELP_WIDTH` in src/cli/program.ts); the captured help is the 80-column form, so on a
+ * narrower terminal the full CLI answers.
  */
 export const CAPTURED_HELP_WIDTH = 80;
 
@@ -46,7 +47,7 @@ export function renderFastEntry(input: FastEntryInput): string {
     "  for (let at = 0; at < bytes.length;) at += Deno.stdout.writeSync(bytes.subarray(at));",
     "};",
     "const helpFits = () =>",
-    `  !Deno.stdout.isTerminal() || Deno.consoleSize().columns === ${CAPTURED_HELP_WIDTH};`,
+    `  !Deno.stdout.isTerminal() || Deno.consoleSize().columns >= ${CAPTURED_HELP_WIDTH};`,
     'if ((only === "--help" || only === "-h") && helpFits()) {',
     "  print(HELP);",
     "  Deno.exit(0);",
