@@ -1,6 +1,7 @@
 /**
  * The `bundle` task: `deno bundle --platform=deno` of the CLI into one JavaScript file
- * (`dist/k8zner.js`), stamped like the compiled binaries. It works offline (esbuild comes from npm)
+ * (`dist/k8zner.cli.js`), stamped like the compiled binaries, behind a small entry (`dist/k8zner.js`,
+ * see `fast_entry.ts`) that answers `--help` and `--version` without parsing the 17 MB bundle. It works offline (esbuild comes from npm)
  * and proves what `deno compile` would embed: the bundle runs from an empty directory with
  * `deno run -A dist/k8zner.js`.
  *
@@ -11,10 +12,14 @@
 import { parseArgs } from "node:util";
 import type { BuildStamp } from "./build_stamp.ts";
 import { cleanDenoError, resolveTaskStamp, runDeno, withStampedImportMap } from "./deno_build.ts";
+import { renderFastEntry } from "./fast_entry.ts";
 
 /** What a bundle run produced. */
 export interface BundleResult {
+  /** The entry to run. */
   output: string;
+  /** The full CLI bundle beside it, which the entry imports for every real command. */
+  cli: string;
   bytes: number;
   milliseconds: number;
 }
@@ -35,10 +40,45 @@ export const BUNDLE_PRELUDE = [
   "",
 ].join("\n");
 
-/** Bundles `main.ts` with the given stamp into `output`; throws with Deno's message on failure. */
+/** The full CLI's path beside the entry: `dist/k8zner.js` -> `dist/k8zner.cli.js`. */
+export function cliPathFor(output: string): string {
+  return output.endsWith(".js") ? `${output.slice(0, -3)}.cli.js` : `${output}.cli.js`;
+}
+
+/** Runs the built full CLI with `args` (stdout piped, so not a terminal) and returns its stdout. */
+async function capture(cli: string, args: string[]): Promise<string> {
+  const r = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--no-config", "--no-npm", "--no-remote", "--allow-env", "--allow-read", cli, ...args],
+    env: { NO_COLOR: "1" },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const decode = (b: Uint8Array) => new TextDecoder().decode(b);
+  if (!r.success) {
+    throw new Error(`the built CLI failed "${args.join(" ")}" (exit ${r.code}):\n${decode(r.stderr)}`);
+  }
+  return decode(r.stdout);
+}
+
+/**
+ * Bundles `main.ts` with the given stamp into the full CLI beside `output`, then writes the entry
+ * at `output` with the full CLI's own `--help` and `--version` answers; throws with Deno's message
+ * on failure.
+ */
 export async function bundleCli(output: string, stamp: BuildStamp): Promise<BundleResult> {
-  return await withStampedImportMap(stamp, async (importMap) => {
-    const started = performance.now();
+  const started = performance.now();
+  const cli = cliPathFor(output);
+  await bundleFullCli(cli, stamp);
+  const [help, version] = [await capture(cli, ["--help"]), await capture(cli, ["--version"])];
+  const cliFile = cli.slice(cli.lastIndexOf("/") + 1);
+  await Deno.writeTextFile(output, renderFastEntry({ help, version, cliFile }));
+  const milliseconds = Math.round(performance.now() - started);
+  const bytes = (await Deno.stat(output)).size + (await Deno.stat(cli)).size;
+  return { output, cli, bytes, milliseconds };
+}
+
+async function bundleFullCli(output: string, stamp: BuildStamp): Promise<void> {
+  await withStampedImportMap(stamp, async (importMap) => {
     const result = await runDeno([
       "bundle",
       "--frozen",
@@ -56,9 +96,6 @@ export async function bundleCli(output: string, stamp: BuildStamp): Promise<Bund
       throw new Error(`Cannot bundle the CLI into "${output}": deno bundle failed:\n${cleanDenoError(result.stderr)}`);
     }
     await Deno.writeTextFile(output, BUNDLE_PRELUDE + await Deno.readTextFile(output));
-    const milliseconds = Math.round(performance.now() - started);
-    const { size } = await Deno.stat(output);
-    return { output, bytes: size, milliseconds };
   });
 }
 
@@ -86,7 +123,7 @@ async function main(args: string[]): Promise<number> {
   try {
     const result = await bundleCli(output, stamp);
     console.error(
-      `bundled k8zner ${stamp.version} into ${output} (${
+      `bundled k8zner ${stamp.version} into ${output} and ${result.cli} (${
         (result.bytes / 1024).toFixed(0)
       } KiB, ${result.milliseconds} ms)`,
     );

@@ -22,6 +22,28 @@ import { addHelpHints } from "./usage_hints.ts";
 import { registerKubeconfig } from "./kubeconfig.ts";
 import { registerOperator } from "./operator.ts";
 
+/**
+ * Help wraps at the terminal's width, but never wider than 80 columns, commander's width when the
+ * output is not a terminal: long lines read badly, and the shipping form's fast `--help`
+ * (`scripts/fast_entry.ts`) prints the 80-column text captured at build time, so it can answer on
+ * every terminal at least this wide.
+ */
+export const MAX_HELP_WIDTH = 80;
+
+/** The help width for an output: `columns` is the terminal's width, undefined off a terminal. */
+export function helpWidth(columns: number | undefined): number {
+  return columns === undefined ? MAX_HELP_WIDTH : Math.min(columns, MAX_HELP_WIDTH);
+}
+
+function terminalColumns(isTerminal: boolean): number | undefined {
+  if (!isTerminal) return undefined;
+  try {
+    return Deno.consoleSize().columns;
+  } catch {
+    return undefined; // no console size (e.g. a pseudo-terminal without one)
+  }
+}
+
 /** Creates the root command with every working subcommand registered. */
 export function createProgram(ctx: CliContext) {
   const program = new Command()
@@ -33,6 +55,8 @@ export function createProgram(ctx: CliContext) {
     .configureOutput({
       writeOut: (s) => ctx.io.out(s.replace(/\n$/, "")),
       writeErr: (s) => ctx.io.err(s.replace(/\n$/, "")),
+      getOutHelpWidth: () => helpWidth(terminalColumns(ctx.io.stdoutIsTty)),
+      getErrHelpWidth: () => helpWidth(terminalColumns(Deno.stderr.isTerminal())),
     })
     .exitOverride();
   registerVersion(program, ctx);

@@ -109,6 +109,23 @@ Deno.test(withFakes("the bundled CLI runs every release command from an empty di
       }
     });
 
+    await t.step("the entry's fast --help and --version are the full CLI's answers, byte for byte", async () => {
+      // The entry answers a lone --help/--version from text captured at build time; with any other
+      // argument (-v changes neither answer) the full CLI bundle answers, so the two must agree.
+      for (const flag of ["--help", "--version"]) {
+        const fast = await k8zner(flag);
+        const full = await k8zner("-v", flag);
+        assertEquals([fast.code, fast.stdout, fast.stderr], [0, full.stdout, ""], explain(full));
+      }
+      const entry = await Deno.readTextFile(bundlePath);
+      assertOk(entry.length < 16_384, `the entry should be small, it is ${entry.length} characters`);
+      assertEquals(
+        (await Deno.readTextFile(result.cli)).includes(checkout),
+        false,
+        "the CLI bundle names the checkout",
+      );
+    });
+
     await t.step("config schema prints a JSON Schema of k8zner.yaml", async () => {
       const r = await k8zner("config", "schema");
       assertEquals(r.code, 0, explain(r));
