@@ -1,44 +1,92 @@
 /**
- * `deno task bench`: timings that depend on the machine and its load, kept out of the unit suite
- * (under `deno test --parallel` on 2 shared cores the `--help` timing read 192 to 434 ms and failed
- * for load alone). The unit suite keeps the deterministic half: `tests/cli/startup_imports_test.ts`
- * checks that `main.ts` loads no heavy package at start-up.
+ * `deno task bench`: the figures that depend on the machine and its load, kept out of the test suite
+ * (the suite keeps the deterministic halves, e.g. `tests/cli/startup_imports_test.ts`). Runs every
+ * section of `scripts/bench/sections.ts` (or one, `--only <name>`), `--runs N` times where a section
+ * repeats, and prints a table of the median, min and max of each figure with its goal; `--json` prints
+ * one JSON object instead (progress always goes to stderr). Exits 1 when a median misses its goal.
+ * The method and the latest numbers: BENCHMARKS.md.
  *
- * Sections live in `scripts/bench/`; each returns its numbers. `--json` prints one JSON object.
- *
- * Start-up goal: the shipping form's `--help` under 100 ms total on an idle machine, where Deno's
- * empty start-up is about 67 ms; on a loaded machine the ratio of medians is the fair figure, so
- * the bench fails above 100/67 ≈ 1.5 times the empty module measured in the same run.
- *
- * Then (skipped with `--quick`) the apply section (`scripts/bench/apply.ts`): dev and ha `apply --wait`
- * to Running against a local cloud, wall time against the latency model's critical path, and the
- * Hetzner requests by method (CLI, operator, cloud controller). It reports its goals; only the
- * `--help` budget sets the exit code.
+ * Usage: deno task bench [--runs 3] [--only reapply] [--quick] [--idle-minutes 3] [--json]
  *
  * @module
  */
 import { parseArgs } from "node:util";
-import { applyBench, formatApplyRun } from "./bench/apply.ts";
-import { benchStartup, renderStartup } from "./bench/startup.ts";
+import { SECTIONS } from "./bench/sections.ts";
+import { renderTable, summarize, type SummarizedRow } from "./bench/stats.ts";
 
-const IDLE_EMPTY_MS = 67;
+const USAGE = "usage: deno task bench [--runs N] [--only <section>] [--quick] [--idle-minutes M] [--json]";
 
-const { values } = parseArgs({
-  args: Deno.args,
-  options: { json: { type: "boolean" }, quick: { type: "boolean" } },
-  strict: true,
-});
-const startup = await benchStartup();
-const maxRatio = startup.goalMs / IDLE_EMPTY_MS;
-const ok = startup.shipping.ratio <= maxRatio;
-const apply = values.quick ? undefined : await applyBench();
-if (values.json) {
-  console.log(JSON.stringify({ startup, ...(apply ? { apply } : {}) }));
-} else {
-  for (const line of renderStartup(startup)) console.log(line);
-  console.log(
-    `shipping --help ratio ${startup.shipping.ratio.toFixed(2)} (goal ≤ ${maxRatio.toFixed(2)}) ${ok ? "ok" : "OVER"}`,
-  );
-  for (const run of apply?.runs ?? []) console.log(formatApplyRun(run));
+function positive(flag: string, text: string, max: number): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1 || n > max) {
+    console.error(`--${flag} "${text}" must be a whole number from 1 to ${max}\n${USAGE}`);
+    Deno.exit(2);
+  }
+  return n;
 }
-Deno.exit(ok ? 0 : 1);
+
+async function main(): Promise<void> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: Deno.args,
+      options: {
+        runs: { type: "string", default: "3" },
+        only: { type: "string" },
+        quick: { type: "boolean", default: false },
+        "idle-minutes": { type: "string" },
+        json: { type: "boolean", default: false },
+      },
+    }));
+  } catch (err) {
+    console.error(`${(err as Error).message}\n${USAGE}`);
+    Deno.exit(2);
+  }
+  const runs = positive("runs", values.runs, 50);
+  const quick = values.quick;
+  const idleMinutes = positive("idle-minutes", values["idle-minutes"] ?? (quick ? "1" : "3"), 120);
+  const names = SECTIONS.map((s) => s.name);
+  if (values.only !== undefined && !names.includes(values.only)) {
+    console.error(`--only "${values.only}" is not a section; sections: ${names.join(", ")}`);
+    Deno.exit(2);
+  }
+  const chosen = SECTIONS.filter((s) => values.only === undefined || s.name === values.only);
+  const log = (line: string) => console.error(`${new Date().toISOString().slice(11, 19)} ${line}`);
+  const rows: SummarizedRow[] = [];
+  const started = new Date();
+  for (const section of chosen) {
+    log(`section ${section.name}`);
+    const t = performance.now();
+    rows.push(...(await section.run({ runs, quick, idleMinutes, log })).map(summarize));
+    log(`section ${section.name} took ${((performance.now() - t) / 1000).toFixed(0)} s`);
+  }
+  const missed = rows.filter((r) => r.met === false);
+  if (values.json) {
+    console.log(JSON.stringify({
+      started: started.toISOString(),
+      machine: await machine(),
+      options: { runs, quick, idleMinutes, only: values.only ?? null },
+      rows,
+      missed: missed.map((r) => `${r.section}: ${r.metric}`),
+    }));
+  } else {
+    console.log(renderTable(rows));
+    if (missed.length) console.log(`\nmissed goals: ${missed.map((r) => `${r.section}: ${r.metric}`).join("; ")}`);
+  }
+  Deno.exit(missed.length ? 1 : 0);
+}
+
+/** What the numbers ran on: cores, memory, Deno. */
+async function machine(): Promise<Record<string, unknown>> {
+  const cpus = (await Deno.readTextFile("/proc/cpuinfo").catch(() => "")).match(/^processor\s*:/gm)?.length;
+  const mem = /^MemTotal:\s+(\d+) kB$/m.exec(await Deno.readTextFile("/proc/meminfo").catch(() => ""));
+  return {
+    cpus: cpus ?? null,
+    memoryMiB: mem ? Math.round(Number(mem[1]) / 1024) : null,
+    deno: Deno.version.deno,
+    os: Deno.build.os,
+    arch: Deno.build.arch,
+  };
+}
+
+if (import.meta.main) await main();

@@ -33,6 +33,11 @@ export interface SectionOptions {
   runs: number;
   /** `--quick`: a section may shrink its scenario (fewer servers, shorter simulated time) and say so in `note`. */
   quick: boolean;
+  /**
+   * Real minutes the idle operator is watched (`--idle-minutes`). The operator process runs on the real
+   * clock (the local cloud's speed factor scales the fakes, not it), so an idle hour is extrapolated.
+   */
+  idleMinutes: number;
   /** Progress lines go to stderr so `--json` stdout stays one JSON object. */
   log: (line: string) => void;
 }

@@ -1,0 +1,84 @@
+/**
+ * Section "scale": workers 3 -> 50 through the operator. A dev cluster with 3 workers applied by the
+ * real CLI converges; then `spec.workers.count` is set to 50 (10 with `--quick`) and the real operator
+ * adds the servers. Measured: its Hetzner requests per added server (goal at most 3), of which
+ * mutating, and the wall time until every new worker is ready (real ms; simulated time runs 200 times
+ * faster for the fakes, the operator process itself on the real clock).
+ *
+ * @module
+ */
+import { startLocalCloud } from "../../tests/local_cloud/mod.ts";
+import {
+  applyCluster,
+  conditionOf,
+  mutatingOnly,
+  operatorOutput,
+  operatorRequests,
+  setWorkers,
+  timeUntil,
+} from "../../tests/e2e/operator_runtime_harness.ts";
+import { byMethod } from "../../tests/e2e/apply_harness.ts";
+import { workersReady } from "./operator.ts";
+import type { BenchRow, SectionOptions } from "./types.ts";
+
+const NAME = "benchsc";
+const FROM = 3;
+
+/** One scale-up per run, each in a fresh local cloud. */
+export async function scaleUp(opts: SectionOptions): Promise<BenchRow[]> {
+  const to = opts.quick ? 10 : 50;
+  const perServer: number[] = [];
+  const mutatingPerServer: number[] = [];
+  const wallMs: number[] = [];
+  for (let i = 0; i < opts.runs; i++) {
+    await using cloud = await startLocalCloud({ speed: 200 });
+    const cluster = await applyCluster(cloud, NAME, "dev", FROM);
+    try {
+      await timeUntil(
+        `AddonsReady and ${FROM} workers ready`,
+        () =>
+          conditionOf(cluster.store, NAME, "AddonsReady")?.status === "True" &&
+          workersReady(cluster.store, NAME) === FROM,
+        600_000,
+        200,
+      ).catch((err) => {
+        throw new Error(`${err.message}\n${operatorOutput(cloud)}`);
+      });
+      await new Promise((r) => setTimeout(r, 10_000));
+      const before = cloud.sim.requests.length;
+      const started = performance.now();
+      setWorkers(cluster.store, NAME, to);
+      await timeUntil(`${to} workers ready`, () => workersReady(cluster.store, NAME) === to, 1_800_000, 200).catch(
+        (err) => {
+          throw new Error(`${err.message}\n${operatorOutput(cloud)}`);
+        },
+      );
+      const ms = performance.now() - started;
+      const requests = operatorRequests(cloud, before);
+      const added = to - FROM;
+      perServer.push(requests.length / added);
+      mutatingPerServer.push(mutatingOnly(requests).length / added);
+      wallMs.push(ms);
+      opts.log(
+        `scale run ${i + 1}: ${FROM} -> ${to} in ${(ms / 1000).toFixed(1)} s, ${requests.length} Hetzner requests ` +
+          JSON.stringify(byMethod(requests)),
+      );
+    } finally {
+      await Deno.remove(cluster.dir, { recursive: true });
+    }
+  }
+  const section = "scale";
+  const what = `workers ${FROM} -> ${to}`;
+  return [
+    {
+      section,
+      metric: "hetzner requests per added server",
+      unit: "requests",
+      runs: perServer,
+      goal: { op: "<=", value: 3 },
+      note: what,
+    },
+    { section, metric: "mutating requests per added server", unit: "requests", runs: mutatingPerServer, note: what },
+    { section, metric: "wall time to all ready", unit: "s", runs: wallMs.map((m) => m / 1000), note: what },
+  ];
+}
