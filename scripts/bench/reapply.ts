@@ -1,21 +1,36 @@
 /**
  * Section "reapply": the Hetzner requests of a converged re-`apply` (goal: none mutating). One dev
- * cluster applied by the real CLI in a local cloud, then `apply` again `runs` times; only the CLI's
- * requests count (the operator in the same cloud is told apart by its User-Agent).
+ * cluster applied by the real CLI in a local cloud and brought to converged by the real operator
+ * (workers created, addons installed), then `apply` again `runs` times; only the CLI's requests count
+ * (the operator, still running, is told apart by its User-Agent).
  *
  * @module
  */
 import { startLocalCloud } from "../../tests/local_cloud/mod.ts";
-import { k8zner, mutating } from "../../tests/e2e/apply_harness.ts";
-import { applyCluster } from "../../tests/e2e/operator_runtime_harness.ts";
+import { byMethod, k8zner, mutating } from "../../tests/e2e/apply_harness.ts";
+import { applyCluster, conditionOf, operatorOutput, timeUntil } from "../../tests/e2e/operator_runtime_harness.ts";
+import { workersReady } from "./operator.ts";
 import type { BenchRow, SectionOptions } from "./types.ts";
+
+const NAME = "benchre";
+const WORKERS = 2;
 
 /** Converged re-apply: requests, of which mutating, and wall time. */
 export async function reapply(opts: SectionOptions): Promise<BenchRow[]> {
-  // No operator: it would only add load; its requests are not the CLI's and are filtered out anyway.
-  await using cloud = await startLocalCloud({ speed: 200, operator: false });
-  const cluster = await applyCluster(cloud, "benchre", "dev", 2);
+  await using cloud = await startLocalCloud({ speed: 200 });
+  const cluster = await applyCluster(cloud, NAME, "dev", WORKERS);
   try {
+    // Converged means the whole cluster: the workers the operator creates and the addons it installs.
+    await timeUntil(
+      "AddonsReady True and every worker ready",
+      () =>
+        conditionOf(cluster.store, NAME, "AddonsReady")?.status === "True" &&
+        workersReady(cluster.store, NAME) === WORKERS,
+      600_000,
+      200,
+    ).catch((err) => {
+      throw new Error(`${err.message}\n${operatorOutput(cloud)}`);
+    });
     const total: number[] = [];
     const gets: number[] = [];
     const changes: number[] = [];
@@ -29,7 +44,8 @@ export async function reapply(opts: SectionOptions): Promise<BenchRow[]> {
       changes.push(m.length);
       ms.push(r.ms);
       opts.log(
-        `reapply run ${i + 1}: ${r.requests.length} requests, ${m.length} mutating` +
+        `reapply run ${i + 1}: ${r.requests.length} requests ${JSON.stringify(byMethod(r.requests))}, ` +
+          `${m.length} mutating` +
           (m.length ? ` (${m.map((q) => `${q.method} ${q.path}`).join(", ")})` : ""),
       );
     }
