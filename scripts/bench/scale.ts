@@ -44,15 +44,23 @@ export async function scaleUp(opts: SectionOptions): Promise<BenchRow[]> {
       ).catch((err) => {
         throw new Error(`${err.message}\n${operatorOutput(cloud)}`);
       });
+      opts.log(`scale run ${i + 1}: ${FROM} workers ready; raising to ${to}`);
       await new Promise((r) => setTimeout(r, 10_000));
       const before = cloud.sim.requests.length;
       const started = performance.now();
       setWorkers(cluster.store, NAME, to);
+      const progress = setInterval(() => {
+        const servers = [...cloud.sim.state.servers.values()].filter((s) => s.name.startsWith(`${NAME}-`)).length;
+        opts.log(
+          `scale run ${i + 1}: ${((performance.now() - started) / 1000).toFixed(0)} s: ${servers} servers, ` +
+            `${workersReady(cluster.store, NAME)} workers ready, ${operatorRequests(cloud, before).length} requests`,
+        );
+      }, 30_000);
       await timeUntil(`${to} workers ready`, () => workersReady(cluster.store, NAME) === to, 1_800_000, 200).catch(
         (err) => {
           throw new Error(`${err.message}\n${operatorOutput(cloud)}`);
         },
-      );
+      ).finally(() => clearInterval(progress));
       const ms = performance.now() - started;
       const requests = operatorRequests(cloud, before);
       const added = to - FROM;
