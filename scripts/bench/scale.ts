@@ -1,7 +1,8 @@
 /**
- * Section "scale": workers 3 -> 50 through the operator. A dev cluster with 3 workers applied by the
- * real CLI converges; then `spec.workers.count` is set to 50 (10 with `--quick`) and the real operator
- * adds the servers. Measured: its Hetzner requests per added server (goal at most 3), of which
+ * Section "scale": workers 3 -> more through the operator. A dev cluster with 3 workers applied by the
+ * real CLI converges; then `spec.workers.count` is raised and the real operator adds the servers. The
+ * issue asks for 3 -> 50, but the spec allows at most `MAX_WORKERS` (5) workers today (the operator
+ * refuses a larger count without a Hetzner request), so the section scales 3 -> `MAX_WORKERS`. Measured: its Hetzner requests per added server (goal at most 3), of which
  * mutating, and the wall time until every new worker is ready (real ms; simulated time runs 200 times
  * faster for the fakes, the operator process itself on the real clock).
  *
@@ -19,6 +20,7 @@ import {
 } from "../../tests/e2e/operator_runtime_harness.ts";
 import { byMethod } from "../../tests/e2e/apply_harness.ts";
 import { workersReady } from "./operator.ts";
+import { MAX_WORKERS } from "../../src/config/spec.ts";
 import type { BenchRow, SectionOptions } from "./types.ts";
 
 const NAME = "benchsc";
@@ -26,7 +28,7 @@ const FROM = 3;
 
 /** One scale-up per run, each in a fresh local cloud. */
 export async function scaleUp(opts: SectionOptions): Promise<BenchRow[]> {
-  const to = opts.quick ? 10 : 50;
+  const to = MAX_WORKERS;
   const perServer: number[] = [];
   const mutatingPerServer: number[] = [];
   const wallMs: number[] = [];
@@ -69,7 +71,7 @@ export async function scaleUp(opts: SectionOptions): Promise<BenchRow[]> {
       wallMs.push(ms);
       opts.log(
         `scale run ${i + 1}: ${FROM} -> ${to} in ${(ms / 1000).toFixed(1)} s, ${requests.length} Hetzner requests ` +
-          JSON.stringify(byMethod(requests)),
+          JSON.stringify(byMethod(requests)) + `: ${requests.map((r) => `${r.method} ${r.path}`).join(", ")}`,
       );
     } finally {
       await Deno.remove(cluster.dir, { recursive: true });
