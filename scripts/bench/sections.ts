@@ -5,15 +5,14 @@
  * @module
  */
 import type { BenchSection } from "./types.ts";
-import { helpStartup } from "./help_startup.ts";
+import { applyRows, startupRows } from "./merged_sections.ts";
 import { reapply } from "./reapply.ts";
 import { operatorIdle } from "./operator.ts";
 import { scaleUp } from "./scale.ts";
 
 export const SECTIONS: readonly BenchSection[] = [
-  // Replaced by h14-startup's scripts/bench/startup.ts (shipping form and `deno run main.ts`).
-  { name: "startup", run: helpStartup },
-  // h14-latency's scripts/bench/apply.ts (dev and ha `apply --wait`, ratio to the critical path) goes here.
+  { name: "startup", run: startupRows },
+  { name: "apply", run: applyRows },
   { name: "reapply", run: reapply },
   { name: "operator", run: operatorIdle },
   { name: "scale", run: scaleUp },
