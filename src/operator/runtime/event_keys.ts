@@ -62,3 +62,34 @@ export function clusterEventNeedsReconcile(
   const deleting = object.metadata.deletionTimestamp !== previous.metadata.deletionTimestamp;
   return changed || deleting;
 }
+
+/**
+ * Whether a Node event can change what a reconcile decides: its labels, spec (taints, providerID,
+ * unschedulable), addresses, kubelet version, deletion, or a condition's status. A kubelet's status
+ * report that only moves timestamps or resource figures is not one: reacting to those ran a full pass
+ * per report (about 60,000 Kubernetes requests an hour from an idle operator in the local cloud).
+ */
+export function nodeEventNeedsReconcile(
+  type: "ADDED" | "MODIFIED" | "DELETED",
+  node: KubeObject,
+  previous: KubeObject | undefined,
+): boolean {
+  if (type !== "MODIFIED" || previous === undefined) return true;
+  return JSON.stringify(nodeFacts(node)) !== JSON.stringify(nodeFacts(previous));
+}
+
+function nodeFacts(node: KubeObject): unknown {
+  const status = (node.status ?? {}) as {
+    conditions?: { type?: string; status?: string }[];
+    addresses?: unknown;
+    nodeInfo?: { kubeletVersion?: string };
+  };
+  return [
+    node.metadata.labels ?? {},
+    node.metadata.deletionTimestamp ?? null,
+    (node as { spec?: unknown }).spec ?? {},
+    (status.conditions ?? []).map((c) => `${c.type}=${c.status}`).sort(),
+    status.addresses ?? [],
+    status.nodeInfo?.kubeletVersion ?? "",
+  ];
+}

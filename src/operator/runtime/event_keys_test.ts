@@ -1,6 +1,12 @@
 import { assertEquals } from "../../../tests/assert.ts";
 import type { KubeObject } from "../../kube/mod.ts";
-import { clusterEventNeedsReconcile, clusterKeysForNode, keyOf, serverIdOfNode } from "./event_keys.ts";
+import {
+  clusterEventNeedsReconcile,
+  clusterKeysForNode,
+  keyOf,
+  nodeEventNeedsReconcile,
+  serverIdOfNode,
+} from "./event_keys.ts";
 
 function cluster(name: string, nodes: { name: string; serverID?: number }[] = []): KubeObject {
   return {
@@ -58,4 +64,23 @@ Deno.test("clusterEventNeedsReconcile() ignores status-only writes but not spec 
   assertEquals(clusterEventNeedsReconcile("ADDED", old, undefined), true);
   assertEquals(clusterEventNeedsReconcile("DELETED", old, old), true);
   assertEquals(keyOf(old), "k8zner-system/prod");
+});
+
+Deno.test("nodeEventNeedsReconcile() ignores a kubelet report that only moves timestamps, not a Ready flip or a taint", () => {
+  const node = (ready: string, heartbeat: string, taints: unknown[] = []): KubeObject => ({
+    apiVersion: "v1",
+    kind: "Node",
+    metadata: { name: "prod-w-1", labels: { "k8zner.io/cluster": "prod" } },
+    spec: { providerID: "hcloud://42", taints },
+    status: {
+      conditions: [{ type: "Ready", status: ready, lastHeartbeatTime: heartbeat, lastTransitionTime: heartbeat }],
+      allocatable: { cpu: heartbeat === "t1" ? "2" : "1950m" },
+    },
+  } as KubeObject);
+  assertEquals(nodeEventNeedsReconcile("MODIFIED", node("True", "t2"), node("True", "t1")), false);
+  assertEquals(nodeEventNeedsReconcile("MODIFIED", node("Unknown", "t2"), node("True", "t1")), true);
+  const taint = [{ key: "node.kubernetes.io/unreachable", effect: "NoSchedule" }];
+  assertEquals(nodeEventNeedsReconcile("MODIFIED", node("True", "t2", taint), node("True", "t1")), true);
+  assertEquals(nodeEventNeedsReconcile("ADDED", node("True", "t1"), undefined), true);
+  assertEquals(nodeEventNeedsReconcile("DELETED", node("True", "t1"), node("True", "t1")), true);
 });

@@ -7,7 +7,7 @@
  */
 import type { KubeClient } from "../../kube/mod.ts";
 import type { Timers } from "../../lib/timers.ts";
-import { clusterEventNeedsReconcile, clusterKeysForNode, keyOf } from "./event_keys.ts";
+import { clusterEventNeedsReconcile, clusterKeysForNode, keyOf, nodeEventNeedsReconcile } from "./event_keys.ts";
 import { ListWatcher, type ListWatchNotice } from "./list_watch.ts";
 import type { WorkQueue } from "./work_queue.ts";
 
@@ -50,7 +50,8 @@ export class ClusterEventSources {
       ...common,
       apiVersion: "v1",
       kind: "Node",
-      onChange: (_type, node) => {
+      onChange: (type, node, previous) => {
+        if (!nodeEventNeedsReconcile(type, node, previous)) return;
         for (const key of clusterKeysForNode(node, this.clusters.items())) options.queue.add(key);
       },
     });
