@@ -69,21 +69,29 @@ export function workersReady(store: Parameters<typeof clusterObject>[0], name: s
   return status?.workers?.ready ?? 0;
 }
 
+/** Waits until the operator has installed the addons and every worker is ready (the operator's output on timeout). */
+export async function untilConverged(
+  cloud: LocalCloud,
+  store: Parameters<typeof clusterObject>[0],
+  name: string,
+  workers: number,
+): Promise<void> {
+  await timeUntil(
+    "AddonsReady True and every worker ready",
+    () => conditionOf(store, name, "AddonsReady")?.status === "True" && workersReady(store, name) === workers,
+    600_000,
+    200,
+  ).catch((err) => {
+    throw new Error(`${err.message}\n${operatorOutput(cloud)}`);
+  });
+}
+
 /** Idle hour (extrapolated), RSS after the idle window, spec change to first action. */
 export async function operatorIdle(opts: SectionOptions): Promise<BenchRow[]> {
   await using cloud = await startLocalCloud({ speed: 200 });
   const cluster = await applyCluster(cloud, NAME, "dev", WORKERS);
   try {
-    await timeUntil(
-      "AddonsReady True and every worker ready",
-      () =>
-        conditionOf(cluster.store, NAME, "AddonsReady")?.status === "True" &&
-        workersReady(cluster.store, NAME) === WORKERS,
-      600_000,
-      200,
-    ).catch((err) => {
-      throw new Error(`${err.message}\n${operatorOutput(cloud)}`);
-    });
+    await untilConverged(cloud, cluster.store, NAME, WORKERS);
     opts.log(`operator: converged; settling ${SETTLE_MS / 1000} s before the idle window`);
     await new Promise((r) => setTimeout(r, SETTLE_MS));
 

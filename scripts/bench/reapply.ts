@@ -8,8 +8,8 @@
  */
 import { startLocalCloud } from "../../tests/local_cloud/mod.ts";
 import { byMethod, k8zner, mutating } from "../../tests/e2e/apply_harness.ts";
-import { applyCluster, conditionOf, operatorOutput, timeUntil } from "../../tests/e2e/operator_runtime_harness.ts";
-import { workersReady } from "./operator.ts";
+import { applyCluster } from "../../tests/e2e/operator_runtime_harness.ts";
+import { untilConverged } from "./operator.ts";
 import type { BenchRow, SectionOptions } from "./types.ts";
 
 const NAME = "benchre";
@@ -21,16 +21,7 @@ export async function reapply(opts: SectionOptions): Promise<BenchRow[]> {
   const cluster = await applyCluster(cloud, NAME, "dev", WORKERS);
   try {
     // Converged means the whole cluster: the workers the operator creates and the addons it installs.
-    await timeUntil(
-      "AddonsReady True and every worker ready",
-      () =>
-        conditionOf(cluster.store, NAME, "AddonsReady")?.status === "True" &&
-        workersReady(cluster.store, NAME) === WORKERS,
-      600_000,
-      200,
-    ).catch((err) => {
-      throw new Error(`${err.message}\n${operatorOutput(cloud)}`);
-    });
+    await untilConverged(cloud, cluster.store, NAME, WORKERS);
     const total: number[] = [];
     const gets: number[] = [];
     const changes: number[] = [];

@@ -50,26 +50,48 @@ export type { RateLimitOptions } from "./rate_limit.ts";
 export type { PublicIpv4Kind, PublicIpv4Ranges } from "./ip.ts";
 export { simulatedOperations } from "./routes.ts";
 
-/** Simulated durations (ms) of each action command; `shutdown_os` is the OS's ACPI power-off delay. */
-export const DEFAULT_DURATIONS: Readonly<Durations> = {
+/**
+ * Simulated durations (ms) of each action command; `shutdown_os` is the OS's ACPI power-off delay. Also
+ * the local cloud's latency model (tests/local_cloud/latency_model.ts): sources there and here.
+ */
+export const DEFAULT_DURATIONS = {
+  // Estimate: the create_server action finishes when the VM runs; Hetzner markets "server in seconds"
+  // and the devpod thread (mrsimonemms/devpod-provider-hetzner#17) found a fresh server and one from a
+  // snapshot about as fast. 12 s covers the action plus the Talos boot to its API (a minimal OS: no
+  // cloud-init, no package install).
   create_server: 12_000,
+  // Estimate: a power-on of an existing VM skips allocation; half of create.
   start_server: 6_000,
+  // Estimate: hard power-off is immediate on the hypervisor; the action's bookkeeping dominates.
   stop_server: 3_000,
+  // Estimate: the ACPI signal itself; the OS's own delay is shutdown_os.
   shutdown_server: 1_000,
+  // Estimate: Talos stops its services and unmounts on ACPI power-off in a few seconds.
   shutdown_os: 8_000,
+  // Estimate: a reboot is power-cycle plus firmware; less than a fresh create.
   reboot_server: 5_000,
+  // Estimate: a hard reset (used to enter rescue); the reboot into the rescue system follows the action.
   reset_server: 3_000,
+  // Estimate: enable_rescue only flags the next boot; no VM work.
   enable_rescue: 1_500,
   disable_rescue: 1_500,
+  // Published qualitatively only ("Hetzner is REALLY slow to start snapshots", devpod #17; the Talos
+  // Hetzner guide builds it once with hcloud-upload-image and reuses it). Estimate 45 s for a
+  // blkdiscarded ~1 GB Talos disk (hcloud-k8s/terraform-hcloud-kubernetes#110 zeroes the disk first
+  // precisely because snapshot time grows with the used blocks).
   create_image: 45_000,
+  // Estimate: private network attach is a hypervisor-side port change.
   attach_to_network: 3_000,
   detach_from_network: 2_000,
+  // Estimate: deletion frees the VM asynchronously; the action reports after the power-off.
   delete_server: 5_000,
+  // Estimate: subnet and firewall changes are control-plane bookkeeping (no VM touched).
   add_subnet: 1_000,
   delete_subnet: 1_000,
   set_firewall_rules: 1_500,
   apply_firewall: 2_000,
   remove_firewall: 2_000,
+  // Estimate: a load balancer is a managed VM pair; faster than a server create since its image is fixed.
   create_load_balancer: 8_000,
   add_service: 2_000,
   delete_service: 2_000,
@@ -80,7 +102,7 @@ export const DEFAULT_DURATIONS: Readonly<Durations> = {
   detach_volume: 3_000,
   assign_primary_ip: 1_000,
   unassign_primary_ip: 1_000,
-};
+} as const satisfies Durations;
 
 /** Options of {@link startHcloudSimulator}. */
 export interface HcloudSimulatorOptions {
