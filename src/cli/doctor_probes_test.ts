@@ -1,19 +1,16 @@
 import { assertEquals, assertOk } from "../../tests/assert.ts";
-import { generateCa, issueCertificate } from "../talos/pki.ts";
+import { hostCertificate } from "../../tests/tls_fixtures.ts";
 import { certificateProblem } from "../bootstrap/doctor_endpoints.ts";
 import { createEndpointProbes, peerCertificate } from "./doctor_probes.ts";
 import { startDnsServer } from "../../tests/local_cloud/dns_server.ts";
 
 Deno.test("peerCertificate() reads the names and validity a TLS server presents for the SNI name, untrusted here", async () => {
   const notBefore = new Date("2026-01-01T00:00:00Z");
-  const ca = await generateCa({ algorithm: "ECDSA-P256", commonName: "test ca", notBefore, validityDays: 365 });
-  const leaf = await issueCertificate(ca, {
-    algorithm: "ECDSA-P256",
-    commonName: "argo.example.com",
-    dnsNames: ["argo.example.com"],
-    usage: "server",
+  const { leaf } = await hostCertificate("argo.example.com", {
     notBefore,
     validityDays: 90,
+    caValidityDays: 365,
+    caName: "test ca",
   });
   const listener = Deno.listenTls({ hostname: "127.0.0.1", port: 0, cert: leaf.certPem, key: leaf.keyPem });
   const served = (async () => {
@@ -53,14 +50,11 @@ Deno.test("the endpoint probes report an unresolvable name and an HTTP status wi
 
 Deno.test("with a name server the probes resolve through it and connect to its address; the HTTP probe verifies the chain", async () => {
   const notBefore = new Date(Date.now() - 3_600_000);
-  const ca = await generateCa({ algorithm: "ECDSA-P256", commonName: "probe ca", notBefore, validityDays: 2 });
-  const leaf = await issueCertificate(ca, {
-    algorithm: "ECDSA-P256",
-    commonName: "argo.example.com",
-    dnsNames: ["argo.example.com"],
-    usage: "server",
+  const { leaf } = await hostCertificate("argo.example.com", {
     notBefore,
     validityDays: 1,
+    caValidityDays: 2,
+    caName: "probe ca",
   });
   // An address no system resolver gives for argo.example.com: reaching it proves the lookup went through ours.
   const listener = Deno.listenTls({ hostname: "127.0.0.9", port: 0, cert: leaf.certPem, key: leaf.keyPem });

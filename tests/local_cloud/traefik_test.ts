@@ -1,7 +1,7 @@
 import http from "node:http";
 import { assertEquals, assertOk } from "../assert.ts";
 import { FakeKubeStore } from "../kube_fake/mod.ts";
-import { generateCa, issueCertificate } from "../../src/talos/pki.ts";
+import { hostCertificate } from "../tls_fixtures.ts";
 import { peerCertificate } from "../../src/cli/doctor_probes.ts";
 import { reconcileTraefikIngressStatus, routeRequest } from "./traefik.ts";
 import { startTraefikEntrypoints } from "./traefik_entrypoints.ts";
@@ -79,14 +79,11 @@ Deno.test("Traefik routes by host and longest path, answers 404 without a router
   assertEquals(routeRequest(store, "grafana.example.com", "/"), undefined);
 
   const notBefore = new Date(Date.now() - 3_600_000);
-  const ca = await generateCa({ algorithm: "ECDSA-P256", commonName: "acme ca", notBefore, validityDays: 2 });
-  const leaf = await issueCertificate(ca, {
-    algorithm: "ECDSA-P256",
-    commonName: "argo.example.com",
-    dnsNames: ["argo.example.com"],
-    usage: "server",
+  const { leaf } = await hostCertificate("argo.example.com", {
     notBefore,
     validityDays: 1,
+    caValidityDays: 2,
+    caName: "acme ca",
   });
   store.put({
     apiVersion: "v1",
