@@ -14,6 +14,10 @@ import type { TLSSocket } from "node:tls";
 import { Readable } from "node:stream";
 import type { PeerCertificate } from "./authn.ts";
 
+/** How long kube-apiserver keeps an idle connection open. */
+export const IDLE_TIMEOUT_MS = 90_000;
+const READ_HEADER_TIMEOUT_MS = 32_000;
+
 /** Options of {@link serveMutualTls}. */
 export interface MutualTlsServeOptions {
   hostname: string;
@@ -46,6 +50,13 @@ export async function serveMutualTls(
   }, (req, res) => {
     void respond(req, res, handler, options.hostname);
   });
+  // kube-apiserver (k8s.io/apiserver secure_serving.go) keeps an idle connection 90 s, matching Go's
+  // transport, and waits 32 s for request headers. Node's defaults close an idle keep-alive connection
+  // after 5 s: client-go (Helm, kubectl) still holds it for 90 s, and when it reuses it just as the server
+  // closes it a PATCH or POST fails with EOF (Go retries only idempotent requests). Under the suite's load
+  // that race hit Helm's installs; the real server never makes a client lose it.
+  server.keepAliveTimeout = IDLE_TIMEOUT_MS;
+  server.headersTimeout = READ_HEADER_TIMEOUT_MS;
   server.on("connection", (socket: Socket) => {
     sockets.add(socket);
     socket.on("close", () => sockets.delete(socket));
