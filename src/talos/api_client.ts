@@ -11,7 +11,7 @@
 import { GrpcChannel } from "./grpc/channel.ts";
 import { TALOS_METHODS } from "./api_methods.ts";
 import { flattenReplies, type NodeReply, type TalosCallOptions, toGrpcOptions } from "./api_call.ts";
-import { type ByteSink, streamData, writeStreamTo } from "./api_stream.ts";
+import { type ByteSink, type ByteSource, streamData, uploadData, writeStreamTo } from "./api_stream.ts";
 import { unpackKubeconfigArchive } from "./kubeconfig_archive.ts";
 import { toPkcs8KeyPem } from "./pki.ts";
 import { decodeMetadataOnly, decodeReplies, EMPTY, type WithMetadata } from "./messages/common.ts";
@@ -47,7 +47,7 @@ import {
 } from "./messages/lifecycle.ts";
 
 export type { NodeReply, TalosCallOptions } from "./api_call.ts";
-export type { ByteSink } from "./api_stream.ts";
+export type { ByteSink, ByteSource } from "./api_stream.ts";
 export { GrpcCode, isTalosError, NodeError, NodeErrors, TalosError } from "./grpc/errors.ts";
 export type { GrpcCodeName } from "./grpc/errors.ts";
 export type { ApplyConfigurationReply, ApplyMode } from "./messages/apply.ts";
@@ -109,6 +109,12 @@ export interface TalosClient {
    * removed on failure) or into a sink. Returns the number of bytes written.
    */
   etcdSnapshot(destination: string | ByteSink, options?: TalosCallOptions): Promise<{ bytes: number }>;
+  /**
+   * Uploads an etcd snapshot for disaster recovery (EtcdRecover: client streaming, `os:admin`, control planes
+   * only) to the endpoint or the one `node`; `bootstrap({ recoverEtcd: true })` then starts etcd from it. The
+   * node checks the snapshot only then, so check it first (`checkSnapshot`). Returns the bytes sent.
+   */
+  etcdRecover(snapshot: ByteSource, options?: Omit<TalosCallOptions, "nodes">): Promise<{ bytes: number }>;
   /** Closes the connection. */
   close(): Promise<void>;
 }
@@ -192,6 +198,7 @@ export function createTalosClient(options: TalosClientOptions): TalosClient {
       return await rpc.unary(m.Upgrade, encodeUpgradeRequest(o), decodeUpgrade, o);
     },
     etcdSnapshot: (destination, o = {}) => writeStreamTo(destination, streamData(channel, m.EtcdSnapshot, EMPTY, o)),
+    etcdRecover: (snapshot, o = {}) => uploadData(channel, m.EtcdRecover, snapshot, o),
     close: () => channel.close(),
   };
 }

@@ -15,6 +15,7 @@ export const TALOS_METHODS = {
   EtcdForfeitLeadership: "/machine.MachineService/EtcdForfeitLeadership",
   EtcdLeaveCluster: "/machine.MachineService/EtcdLeaveCluster",
   EtcdSnapshot: "/machine.MachineService/EtcdSnapshot",
+  EtcdRecover: "/machine.MachineService/EtcdRecover",
   ServiceList: "/machine.MachineService/ServiceList",
   Reboot: "/machine.MachineService/Reboot",
   Reset: "/machine.MachineService/Reset",

@@ -12,6 +12,13 @@ import { type KubeObj, metaOf, stampObject } from "./object_meta.ts";
 import { type ChangeType, WatchHub } from "./watch_hub.ts";
 import { CrdSchemas } from "./crd_schemas.ts";
 
+/** What etcd holds for one fake cluster: every stored object and the resourceVersion counter. */
+export interface TableState {
+  resourceVersion: number;
+  /** Objects in their stored form, by storage key (`deployments.apps`) and `<namespace>/<name>`. */
+  objects: Array<{ storage: string; key: string; object: KubeObj }>;
+}
+
 /** The objects of one fake cluster, keyed by storage key and `<namespace>/<name>`. */
 export class ObjectTable {
   readonly registry: ResourceRegistry;
@@ -41,6 +48,33 @@ export class ObjectTable {
   /** The clock's time as the API server writes it (seconds precision). */
   timestamp(): string {
     return this.#now().toISOString().replace(/\.\d{3}Z$/, "Z");
+  }
+
+  /** A copy of every stored object and the counter, sorted by storage key and key (deterministic). */
+  exportState(): TableState {
+    const objects: TableState["objects"] = [];
+    for (const storage of [...this.#objects.keys()].sort()) {
+      const bucket = this.#objects.get(storage)!;
+      for (const key of [...bucket.keys()].sort()) {
+        objects.push({ storage, key, object: structuredClone(bucket.get(key)!) });
+      }
+    }
+    return { resourceVersion: this.#rv, objects };
+  }
+
+  /**
+   * Fills an empty table from `state` (a restored etcd): the objects as they were, the counter where it
+   * was, CRDs serving their types again. No watch events: there is no history before a restore.
+   */
+  importState(state: TableState): void {
+    if (this.#rv !== 0 || this.#objects.size > 0) throw new Error("Cannot import state into a used object table");
+    for (const { storage, key, object } of state.objects) {
+      let bucket = this.#objects.get(storage);
+      if (!bucket) this.#objects.set(storage, bucket = new Map());
+      bucket.set(key, structuredClone(object));
+      if (storage === "customresourcedefinitions.apiextensions.k8s.io") this.registry.addCrd(object);
+    }
+    this.#rv = state.resourceVersion;
   }
 
   /** Advances and returns the global resourceVersion. */

@@ -15,7 +15,7 @@ import { admitNewName, checkApplyPatch, requireNameMatchesUrl, requireObjectBody
 import { comparable, type KubeObj, metaOf, normalizeSecret, specChanged, stampObject } from "./object_meta.ts";
 import { removeDisownedFields, updateManagedFields, type WriteOptions } from "./managed_fields.ts";
 import { validateCrd } from "./crd_schemas.ts";
-import { ObjectTable } from "./object_table.ts";
+import { ObjectTable, type TableState } from "./object_table.ts";
 import { validateBuiltinApplyPatch, validateBuiltinObject } from "./openapi_validation.ts";
 import { toStoredForm } from "./event_versions.ts";
 import { validateEventCreate } from "./event_validation.ts";
@@ -47,8 +47,13 @@ export class FakeKubeStore {
   readonly auth = new Authenticator();
   #table: ObjectTable;
 
-  constructor(options: { now?: () => Date } = {}) {
+  /** `state` restores what an etcd snapshot held (`store_dump.ts`); without it: the namespaces every cluster has. */
+  constructor(options: { now?: () => Date; state?: TableState } = {}) {
     this.#table = new ObjectTable(this.registry, options.now ?? (() => new Date()));
+    if (options.state) {
+      this.#table.importState(options.state);
+      return;
+    }
     for (const name of ["default", "kube-system", "kube-public", "kube-node-lease"]) {
       this.put({ apiVersion: "v1", kind: "Namespace", metadata: { name }, status: { phase: "Active" } });
     }
@@ -57,6 +62,11 @@ export class FakeKubeStore {
   /** The current global resourceVersion (the rv of the last write). */
   get resourceVersion(): string {
     return this.#table.resourceVersion;
+  }
+
+  /** Every stored object and the resourceVersion counter: what etcd holds (see `store_dump.ts`). */
+  exportState(): TableState {
+    return this.#table.exportState();
   }
 
   /** The store's clock. */

@@ -3,7 +3,9 @@
  * control plane (a configured control-plane fake Talos node that is an etcd member) runs its own
  * kube-apiserver, reachable at `<its public ipv4>:6443` behind its firewalls (`public_network.ts`),
  * with a serving certificate issued by the cluster's Kubernetes CA for exactly the SANs Talos would
- * give it (`apiServerCertSans`). All API servers of one cluster share one store (etcd). A load
+ * give it (`apiServerCertSans`). All API servers of one cluster share one store, which is what its etcd
+ * holds: etcd snapshots carry the store's objects, a cluster recovered from a snapshot starts with exactly
+ * those, and when every control plane is gone (etcd with them) so is the store. A load
  * balancer with a 6443 service forwards there only while a target's API answers its health check.
  * An API server stops when its node stops serving and comes back later on the same store.
  *
@@ -12,7 +14,14 @@
 import { STEPS } from "./latency_model.ts";
 import type { HcloudSimulator, TargetHealthProbe } from "../hcloud_sim/mod.ts";
 import { type FakeKubeApi, FakeKubeStore, startFakeKubeApi } from "../kube_fake/mod.ts";
-import { etcdHealthOf, type FakeTalosNetwork, type FakeTalosNode, settleNetwork } from "../talos_fake/mod.ts";
+import { dumpStore, restoreStore } from "../kube_fake/store_dump.ts";
+import {
+  etcdHealthOf,
+  type FakeEtcd,
+  type FakeTalosNetwork,
+  type FakeTalosNode,
+  settleNetwork,
+} from "../talos_fake/mod.ts";
 import { apiServerCertSans, issueApiServingCert, readKubeClusterFacts } from "./cluster_pki.ts";
 import { TALOS_API_PORT } from "./machines.ts";
 import type { PrivateNetwork } from "./private_network.ts";
@@ -57,8 +66,8 @@ export class KubeApis {
   readonly byServer = new Map<number, FakeKubeApi>();
   readonly #deps: KubeApisDeps;
   readonly #nodes = new Map<number, NodeApi>();
-  /** One store per cluster (the nodes of one Talos network share etcd). */
-  readonly #stores = new Map<FakeTalosNetwork, FakeKubeStore>();
+  /** One store per etcd cluster (what it holds; the nodes of one Talos network share etcd). */
+  readonly #stores = new WeakMap<FakeEtcd, FakeKubeStore>();
   /** Each control plane's Kubernetes Talos API access, read once per applied config. */
   readonly #access = new Map<number, { config: string; access: TalosApiAccess | undefined }>();
   #timer: ReturnType<typeof setTimeout> | undefined;
@@ -88,7 +97,7 @@ export class KubeApis {
    * answers now (kubelets and controllers reach the cluster only then).
    */
   clusterOf(network: FakeTalosNetwork): { store: FakeKubeStore; apiUp: boolean } | undefined {
-    const store = this.#stores.get(network);
+    const store = network.etcd && this.#stores.get(network.etcd);
     if (!store) return undefined;
     const apiUp = [...this.byServer.keys()].some((id) => this.#deps.talosNodes.get(id)?.network === network);
     return { store, apiUp };
@@ -168,7 +177,7 @@ export class KubeApis {
   async #talosApiAccess(): Promise<void> {
     for (const [serverId] of this.byServer) {
       const node = this.#deps.talosNodes.get(serverId);
-      const store = node ? this.#stores.get(node.network) : undefined;
+      const store = node?.network.etcd && this.#stores.get(node.network.etcd);
       const config = node?.state.appliedConfig ?? "";
       if (!store || !config) continue;
       let read = this.#access.get(serverId);
@@ -191,8 +200,7 @@ export class KubeApis {
     const addresses = [node.hostname, ...server.privateNet.map((p) => p.ip), ...loopbacks];
     const sans = apiServerCertSans(facts, { hostname: node.nodeName, addresses });
     const cert = await issueApiServingCert(facts.ca, sans, new Date());
-    let store = this.#stores.get(node.network);
-    if (!store) this.#stores.set(node.network, store = new FakeKubeStore());
+    const store = this.#storeOf(node.network.etcd!);
     const api = await startFakeKubeApi({
       hostname: node.hostname,
       port: 0,
@@ -221,6 +229,22 @@ export class KubeApis {
       throw err;
     }
     return api;
+  }
+
+  /**
+   * The store of an etcd cluster, made when its first API server starts: from the snapshot it was recovered
+   * from, else new (the API server creates the standard namespaces). From then on etcd's content, and so its
+   * snapshots, is this store.
+   */
+  #storeOf(etcd: FakeEtcd): FakeKubeStore {
+    let store = this.#stores.get(etcd);
+    if (!store) {
+      store = etcd.recoveredFrom ? restoreStore(etcd.recoveredFrom) : new FakeKubeStore();
+      this.#stores.set(etcd, store);
+      const current = store;
+      etcd.content = () => dumpStore(current);
+    }
+    return store;
   }
 
   async #stop(serverId: number, entry: NodeApi): Promise<void> {

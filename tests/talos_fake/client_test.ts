@@ -7,7 +7,7 @@ import {
   TalosError,
 } from "../../src/talos/api_client.ts";
 import { createFakeTalosNetwork, startFakeTalosNode } from "./mod.ts";
-import { createTestPki, renderTestMachineConfig, startConfiguredNode, type TestPki } from "./fixtures.ts";
+import { createTestPki, fillEtcd, renderTestMachineConfig, startConfiguredNode, type TestPki } from "./fixtures.ts";
 import { withFakes } from "../fake_contracts.ts";
 
 const pki: TestPki = await createTestPki();
@@ -231,6 +231,7 @@ Deno.test(withFakes("a server stream cut midway surfaces as an error, never as a
   const dir = await Deno.makeTempDir();
   try {
     await admin.bootstrap();
+    fillEtcd(node, 100_000);
     node.faults.cutStreamAfter("EtcdSnapshot", 2, { code: GrpcCode.INTERNAL, message: "disk on fire" });
     await expectTalosError(admin.etcdSnapshot(`${dir}/snap.db`), "INTERNAL", /disk on fire/);
     assertEquals([...Deno.readDirSync(dir)], [], "the partial file is removed");
@@ -242,7 +243,7 @@ Deno.test(withFakes("a server stream cut midway surfaces as an error, never as a
     await expectTalosError(admin.kubeconfig(), "UNAVAILABLE", /apiserver cert not ready/);
 
     const { bytes } = await admin.etcdSnapshot(`${dir}/snap.db`);
-    assertEquals(bytes, 100_000);
+    assertEquals(bytes, 102_400 + 32, "the database's whole pages and its SHA-256");
     assertEquals(Deno.readFileSync(`${dir}/snap.db`), node.etcdSnapshotBytes());
     assertEquals(Deno.statSync(`${dir}/snap.db`).mode! & 0o777, 0o600);
   } finally {

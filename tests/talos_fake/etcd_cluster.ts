@@ -28,6 +28,13 @@ export interface FakeEtcd {
   removed?: Set<bigint>;
   /** When (real ms) each learner has caught up and may be promoted. */
   promoteAt?: Map<bigint, number>;
+  /** What the cluster was recovered from (Bootstrap with `recover_etcd`); undefined for a new cluster. */
+  recoveredFrom?: Uint8Array;
+  /**
+   * What etcd holds now, as bytes (the content of its database and snapshots). The local cloud plugs the
+   * cluster's Kubernetes store in; without it the content is `recoveredFrom`, else nothing.
+   */
+  content?: () => Uint8Array;
 }
 
 /** What a node of the network exposes to the etcd model. */
@@ -113,4 +120,16 @@ export function etcdHealthOf(etcd: FakeEtcd | undefined, nodes: Iterable<EtcdNod
   settleEtcd(etcd, list);
   if (!hasQuorum(etcd, list)) return "no-quorum" as EtcdNodeHealth;
   return (member.isLearner ? "learner" : "healthy") as EtcdNodeHealth;
+}
+
+/**
+ * Whether some node of the network still holds the data of `etcd`: a member's node, running or powered off.
+ * Once none does (every control plane deleted or reset), the cluster and what it stored are gone.
+ */
+export function etcdDataHeld(etcd: FakeEtcd, nodes: Iterable<EtcdNodeView>): boolean {
+  for (const node of new Set(nodes)) {
+    const id = node.state.etcdMemberId;
+    if (id !== undefined && etcd.members.some((m) => m.id === id)) return true;
+  }
+  return false;
 }

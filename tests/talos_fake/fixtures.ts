@@ -135,3 +135,13 @@ export async function startConfiguredNode(
     },
   };
 }
+
+/** Gives the node's etcd `size` bytes of deterministic content, so its snapshots span many stream chunks. */
+export function fillEtcd(node: FakeTalosNode, size: number): Uint8Array {
+  const etcd = node.network.etcd;
+  if (!etcd) throw new Error(`Cannot fill etcd of ${node.hostname}: not bootstrapped`);
+  const content = new Uint8Array(size);
+  for (let i = 0; i < size; i++) content[i] = (i * 31 + 7) & 0xff;
+  etcd.content = () => content;
+  return content;
+}

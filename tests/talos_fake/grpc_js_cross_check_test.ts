@@ -7,12 +7,12 @@ import * as grpc from "@grpc/grpc-js";
 import { Buffer } from "node:buffer";
 import { assertEquals, assertMatch, assertOk } from "../assert.ts";
 import { createMaintenanceClient, createTalosClient, TalosError } from "../../src/talos/api_client.ts";
-import { decodeReplies, encodeData, encodeReplies } from "../../src/talos/messages/common.ts";
+import { decodeData, decodeReplies, encodeData, encodeReplies } from "../../src/talos/messages/common.ts";
 import { decodeVersion, encodeVersion } from "../../src/talos/messages/version.ts";
 import { encodeApplyConfigurationRequest } from "../../src/talos/messages/apply.ts";
 import { issueCertificate } from "../../src/talos/pki.ts";
 import { startFakeTalosNode } from "./mod.ts";
-import { createTestPki, renderTestMachineConfig } from "./fixtures.ts";
+import { createTestPki, fillEtcd, renderTestMachineConfig } from "./fixtures.ts";
 import { packKubeconfigArchive } from "./archive.ts";
 import { withFakes } from "../fake_contracts.ts";
 
@@ -27,11 +27,16 @@ const KUBECONFIG = "/machine.MachineService/Kubeconfig";
 const SNAPSHOT = "/machine.MachineService/EtcdSnapshot";
 const BOOTSTRAP = "/machine.MachineService/Bootstrap";
 const APPLY = "/machine.MachineService/ApplyConfiguration";
+const RECOVER = "/machine.MachineService/EtcdRecover";
 
-function method(path: string, responseStream: boolean): grpc.MethodDefinition<Uint8Array, Uint8Array> {
+function method(
+  path: string,
+  responseStream: boolean,
+  requestStream = false,
+): grpc.MethodDefinition<Uint8Array, Uint8Array> {
   return {
     path,
-    requestStream: false,
+    requestStream,
     responseStream,
     requestSerialize: raw.serialize,
     requestDeserialize: raw.deserialize,
@@ -52,6 +57,7 @@ Deno.test(
       validityDays: 1,
     });
     const seenNodes: string[][] = [];
+    const uploaded: Uint8Array[] = [];
     const kubeconfig = "apiVersion: v1\nkind: Config\n# " + "y".repeat(40_000) + "\n";
     const archive = await packKubeconfigArchive(kubeconfig, new Date(0));
     const server = new grpc.Server();
@@ -60,6 +66,7 @@ Deno.test(
       Kubeconfig: method(KUBECONFIG, true),
       EtcdSnapshot: method(SNAPSHOT, true),
       Bootstrap: method(BOOTSTRAP, false),
+      EtcdRecover: method(RECOVER, false, true),
     }, {
       Version: (call: grpc.ServerUnaryCall<Uint8Array, Uint8Array>, callback: grpc.sendUnaryData<Uint8Array>) => {
         // node:http2 joins repeated header fields with ", " on receipt (the wire carries one field per value,
@@ -91,6 +98,29 @@ Deno.test(
       Bootstrap: (_call: grpc.ServerUnaryCall<Uint8Array, Uint8Array>, callback: grpc.sendUnaryData<Uint8Array>) => {
         callback({ code: grpc.status.ALREADY_EXISTS, details: "etcd data directory is not empty" });
       },
+      // Takes uploads up to 300 000 bytes; a larger one is refused as soon as it passes that.
+      EtcdRecover: (
+        call: grpc.ServerReadableStream<Uint8Array, Uint8Array>,
+        callback: grpc.sendUnaryData<Uint8Array>,
+      ) => {
+        const chunks: Uint8Array[] = [];
+        let size = 0;
+        let refused = false;
+        call.on("data", (message: Uint8Array) => {
+          const bytes = decodeData(message).bytes;
+          chunks.push(bytes);
+          size += bytes.length;
+          if (size > 300_000 && !refused) {
+            refused = true;
+            callback({ code: grpc.status.RESOURCE_EXHAUSTED, details: "no space left on device" });
+          }
+        });
+        call.on("end", () => {
+          if (refused) return;
+          uploaded.push(Buffer.concat(chunks));
+          callback(null, encodeReplies([{}], () => new Uint8Array(0)));
+        });
+      },
     });
     const credentials = grpc.ServerCredentials.createSsl(
       Buffer.from(pki.ca.certPem),
@@ -119,6 +149,20 @@ Deno.test(
       assertOk(bootstrap instanceof TalosError);
       assertEquals(bootstrap.codeName, "ALREADY_EXISTS");
       assertMatch(bootstrap.message, /etcd data directory is not empty/);
+
+      // Client streaming: 200 000 bytes from a web stream in uneven pieces arrive whole and in order.
+      const snapshot = Uint8Array.from({ length: 200_000 }, (_, i) => (i * 131 + (i >> 9)) & 0xff);
+      const pieces = [snapshot.subarray(0, 7), snapshot.subarray(7, 150_007), snapshot.subarray(150_007)];
+      const sent = await client.etcdRecover(ReadableStream.from(pieces));
+      assertEquals(sent.bytes, 200_000);
+      assertEquals(uploaded.map((u) => new Uint8Array(u)), [snapshot]);
+
+      // A server that refuses midway stops the upload: its status, not a write error, reaches the caller.
+      const tooBig = await client.etcdRecover(new Uint8Array(4_000_000)).then(() => undefined, (e) => e);
+      assertOk(tooBig instanceof TalosError, `expected TalosError, got ${tooBig}`);
+      assertEquals(tooBig.codeName, "RESOURCE_EXHAUSTED");
+      assertEquals(tooBig.details, "no space left on device");
+      assertEquals(uploaded.length, 1);
     } finally {
       await client.close();
       await new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
@@ -128,7 +172,7 @@ Deno.test(
 
 Deno.test(
   withFakes(
-    "a @grpc/grpc-js client talks to our fake node: unary, stream, denial and a stream cut midway",
+    "a @grpc/grpc-js client talks to our fake node: unary, streams both ways, denial and a stream cut midway",
     async () => {
       const node = await startFakeTalosNode({ hostname: "127.0.41.51", port: 0, rebootDelayMs: 10 });
       // In maintenance mode a config Talos refuses comes back as status 3 (InvalidArgument) with Talos' text.
@@ -205,6 +249,7 @@ Deno.test(
         assertEquals(denied?.details, "not authorized");
 
         await unary(admin, BOOTSTRAP);
+        fillEtcd(node, 100_000);
         node.faults.cutStreamAfter("EtcdSnapshot", 2, { code: grpc.status.INTERNAL, message: "disk on fire" });
         const cut = await stream(admin, SNAPSHOT);
         assertEquals(cut.error?.code, grpc.status.INTERNAL);
@@ -213,6 +258,24 @@ Deno.test(
 
         const full = await stream(admin, SNAPSHOT);
         assertEquals(full.error, undefined);
+
+        // Client streaming into the fake: the upload is kept whole for a recovery; a reader may not upload.
+        const upload = (client: grpc.Client, chunks: Uint8Array[]) =>
+          new Promise<Uint8Array>((resolve, reject) => {
+            const call = client.makeClientStreamRequest(
+              RECOVER,
+              raw.serialize,
+              raw.deserialize,
+              (err, value) => err ? reject(err) : resolve(value!),
+            );
+            for (const bytes of chunks) call.write(encodeData({ bytes }));
+            call.end();
+          });
+        const snapshot = node.etcdSnapshotBytes();
+        await upload(admin, [snapshot.subarray(0, 1000), snapshot.subarray(1000, 50_000), snapshot.subarray(50_000)]);
+        assertEquals(node.state.recoverySnapshot, snapshot);
+        const refused = await upload(reader, [snapshot]).then(() => undefined, (e: grpc.ServiceError) => e);
+        assertEquals(refused?.code, grpc.status.PERMISSION_DENIED);
       } finally {
         admin.close();
         reader.close();

@@ -26,6 +26,8 @@ export class RpcError extends Error {
 /** What a handler knows about a call. */
 export interface RpcCall {
   method: string;
+  /** Every request message, in order: one, except for client-streaming methods (any number). */
+  requests: Uint8Array[];
   headers: http2.IncomingHttpHeaders;
   /** The TLS socket (peer certificate, `authorized`). */
   socket: TLSSocket;
@@ -45,12 +47,17 @@ export type RpcHandler = (
 /** How to end a stream early, for fault injection: a status after some messages, or an HTTP/2 reset. */
 export type StreamEnd = { code: number; message: string } | "reset";
 
-/** Serves one HTTP/2 stream as a gRPC call. `endEarly` (optional) cuts a stream after `afterMessages` messages. */
+/**
+ * Serves one HTTP/2 stream as a gRPC call. `endEarly` (optional) cuts a stream after `afterMessages` messages;
+ * `clientStreaming` takes any number of request messages (the handler gets the first, or an empty one, and
+ * all of them in `call.requests`) instead of exactly one.
+ */
 export function serveGrpcStream(
   stream: http2.ServerHttp2Stream,
   headers: http2.IncomingHttpHeaders,
   handler: RpcHandler | undefined,
   endEarly?: { afterMessages: number; end: StreamEnd },
+  options: { clientStreaming?: boolean } = {},
 ): void {
   const method = String(headers[":path"] ?? "");
   const contentType = String(headers["content-type"] ?? "");
@@ -127,19 +134,20 @@ export function serveGrpcStream(
     }
   });
   stream.on("end", async () => {
-    if (framingError || requests.length !== 1 || decoder.pendingBytes > 0) {
+    if (framingError || decoder.pendingBytes > 0 || (!options.clientStreaming && requests.length !== 1)) {
       return finish(13, framingError ?? `expected 1 request message, got ${requests.length}`);
     }
     if (!handler) return finish(12, `unknown method ${method}`);
     const call: RpcCall = {
       method,
+      requests,
       headers,
       socket: stream.session?.socket as TLSSocket,
       signal: controller.signal,
       afterReply: (task) => afterReply.push(task),
     };
     try {
-      await handler(requests[0]!, call, send);
+      await handler(requests[0] ?? new Uint8Array(0), call, send);
       if (endEarly && endEarly.afterMessages >= sent && !finished) {
         // The fault hook asked to cut the stream, but the reply was shorter: cut it at the end.
         const end = endEarly.end;

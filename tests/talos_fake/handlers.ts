@@ -8,6 +8,7 @@ import { GrpcCode, grpcCodeName } from "../../src/talos/grpc/errors.ts";
 import type { TalosMethodName } from "../../src/talos/api_methods.ts";
 import {
   type DataChunk,
+  decodeData,
   encodeData,
   encodeMetadataOnly,
   encodeReplies,
@@ -36,7 +37,8 @@ import {
 import { type RpcCall, RpcError } from "./grpc_server.ts";
 import { readAppliedConfig, resolveOsCaKey } from "./machine_config.ts";
 import { packKubeconfigArchive } from "./archive.ts";
-import { type FakeTalosNodeCore, newEtcdMember, rolesOf, settleNetwork, sleep } from "./node.ts";
+import { type FakeTalosNodeCore, forgetEtcdWithoutData, newEtcdMember, rolesOf, settleNetwork, sleep } from "./node.ts";
+import { recoverFromSnapshot } from "./etcd_snapshot.ts";
 import {
   etcdHealthOf,
   hasQuorum,
@@ -63,6 +65,7 @@ const ALLOWED: Record<TalosMethodName, string[]> = {
   EtcdRemoveMemberByID: ADMIN,
   EtcdLeaveCluster: ADMIN,
   EtcdForfeitLeadership: ADMIN,
+  EtcdRecover: ADMIN,
   Reboot: ["os:admin", "os:operator"],
   EtcdSnapshot: ["os:admin", "os:operator", "os:etcd:backup"],
 };
@@ -258,16 +261,56 @@ const UNARY = {
   Bootstrap: {
     encode: encodeMetadataOnly,
     run: (node: FakeTalosNodeCore, request: Uint8Array) => {
-      decodeBootstrapRequest(request);
+      const req = decodeBootstrapRequest(request);
       requireControlPlane(node, "bootstrap");
-      if (node.network.etcd || node.state.bootstrapped) {
+      if (node.network.etcd || node.state.bootstrapped || node.state.etcdDataDirty) {
         throw new RpcError(GrpcCode.ALREADY_EXISTS, "etcd data directory is not empty");
       }
+      let recoveredFrom: Uint8Array | undefined;
+      if (req.recoverEtcd) {
+        // Talos answers once etcd is started in bootstrap mode; the recovery runs in etcd's pre-start step,
+        // so a bad snapshot fails the etcd service (ServiceList), not this call.
+        const recovery = recoverFromSnapshot(node.state.recoverySnapshot, req.recoverSkipHashCheck === true);
+        if (!recovery.ok) {
+          node.state.etcdFailure = recovery.message;
+          node.state.etcdDataDirty ||= recovery.dataDirWritten;
+          return Promise.resolve([{}]);
+        }
+        recoveredFrom = recovery.content;
+        node.state.recoverySnapshot = undefined;
+      }
       const member = newEtcdMember(node.nodeName, node.hostname);
-      node.network.etcd = { members: [member], leaderId: member.id, removed: new Set(), promoteAt: new Map() };
+      node.network.etcd = {
+        members: [member],
+        leaderId: member.id,
+        removed: new Set(),
+        promoteAt: new Map(),
+        ...(recoveredFrom ? { recoveredFrom } : {}),
+      };
       node.state.etcdMemberId = member.id;
       node.state.bootstrapped = true;
+      node.state.etcdFailure = undefined;
       for (const other of node.network.nodes.values()) if (other !== node) other.joinEtcdIfPossible();
+      return Promise.resolve([{}]);
+    },
+  },
+  EtcdRecover: {
+    encode: encodeMetadataOnly,
+    run: (node: FakeTalosNodeCore, _request: Uint8Array, ctx: Ctx) => {
+      // Talos writes the upload to /var/lib/etcd.snapshot (there once the node is configured) for a later
+      // Bootstrap with recover_etcd; it does not look at the bytes, nor at whether etcd already runs.
+      if (node.inMaintenance) {
+        throw new RpcError(GrpcCode.FAILED_PRECONDITION, "etcd service is not ready for recovery yet");
+      }
+      requireControlPlane(node, "etcd recover");
+      const chunks = ctx.call.requests.map((message) => decodeData(message).bytes);
+      const snapshot = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+      let offset = 0;
+      for (const chunk of chunks) {
+        snapshot.set(chunk, offset);
+        offset += chunk.length;
+      }
+      node.state.recoverySnapshot = snapshot;
       return Promise.resolve([{}]);
     },
   },
@@ -362,7 +405,11 @@ const UNARY = {
           stagedConfig: undefined,
           bootstrapped: false,
           etcdMemberId: undefined,
+          recoverySnapshot: undefined,
+          etcdDataDirty: false,
+          etcdFailure: undefined,
         });
+        forgetEtcdWithoutData(node.network);
         if (req.reboot) node.scheduleReboot();
         else node.scheduleShutdown();
       });
@@ -419,15 +466,18 @@ function servicesOf(node: FakeTalosNodeCore): ServiceInfo[] {
   if (node.state.config?.machineType !== "worker") {
     settleNetwork(node.network);
     const health = etcdHealthOf(node.network.etcd, node.network.nodes.values(), node);
-    const etcdService = {
-      "healthy": () => service("etcd", "Running", "Health check successful"),
-      // A learner serves no reads yet: Talos's health check fails until it is promoted.
-      "learner": () =>
-        service("etcd", "Running", "Health check failed: etcdserver: rpc not supported for learner", false),
-      "no-quorum": () => service("etcd", "Running", `Health check failed: ${NO_QUORUM_MESSAGE}`, false),
-      "removed": () => service("etcd", "Failed", `Failed running service: ${REMOVED_MESSAGE}`, false),
-      "not-member": () => service("etcd", "Preparing", "Running pre state"),
-    }[health]();
+    const failure = node.state.etcdFailure;
+    const etcdService = failure !== undefined
+      ? service("etcd", "Failed", `Failed running service: failed to run pre stage: ${failure}`, false)
+      : {
+        "healthy": () => service("etcd", "Running", "Health check successful"),
+        // A learner serves no reads yet: Talos's health check fails until it is promoted.
+        "learner": () =>
+          service("etcd", "Running", "Health check failed: etcdserver: rpc not supported for learner", false),
+        "no-quorum": () => service("etcd", "Running", `Health check failed: ${NO_QUORUM_MESSAGE}`, false),
+        "removed": () => service("etcd", "Failed", `Failed running service: ${REMOVED_MESSAGE}`, false),
+        "not-member": () => service("etcd", "Preparing", "Running pre state"),
+      }[health]();
     list.push(
       etcdService,
       service("trustd", "Running", "Health check successful"),

@@ -4,7 +4,8 @@
  * (insecure, like `talosctl apply-config --insecure`), and it "reboots" into configured mode: mutual TLS with
  * the OS CA from the applied config, role checks from the client certificate's Organization, Bootstrap exactly
  * once, etcd membership shared by the nodes of one {@linkcode FakeTalosNetwork}, services, Kubeconfig,
- * EtcdSnapshot, Reboot/Reset/Upgrade, and fault hooks.
+ * EtcdSnapshot (etcd's content with its SHA-256, `etcd_snapshot.ts`), EtcdRecover and Bootstrap with
+ * recovery, Reboot/Reset/Upgrade, and fault hooks.
  *
  * @module
  */

@@ -13,7 +13,8 @@ import * as x509 from "@peculiar/x509";
 import { generateCa, issueCertificate } from "../../src/talos/pki.ts";
 import { TALOS_METHODS, type TalosMethodName } from "../../src/talos/api_methods.ts";
 import type { ApplyMode } from "../../src/talos/messages/apply.ts";
-import { type FakeEtcd, hasQuorum, settleEtcd } from "./etcd_cluster.ts";
+import { etcdDataHeld, type FakeEtcd, hasQuorum, settleEtcd } from "./etcd_cluster.ts";
+import { encodeEtcdDb, sealSnapshot } from "./etcd_snapshot.ts";
 import { type RpcCall, serveGrpcStream } from "./grpc_server.ts";
 import { type AppliedConfig, readAppliedConfig, resolveOsCaKey } from "./machine_config.ts";
 import { loadTalosConfigSchema, type TalosConfigSchema } from "./config_decoder.ts";
@@ -76,8 +77,6 @@ export interface FakeTalosNodeOptions {
    * ms, default 50; the local cloud scales Talos's usual seconds by its speed).
    */
   learnerPromotionMs?: number;
-  /** Size of the etcd snapshot EtcdSnapshot streams (default 100 000 bytes). */
-  snapshotSize?: number;
   /**
    * Talos' platform mode (default `cloud`, as on Hetzner Cloud): only `metal` makes Talos check the
    * install section of an applied config.
@@ -109,6 +108,12 @@ export interface FakeNodeState {
   etcdMemberId: bigint | undefined;
   /** etcd was stopped on this node (it left the cluster): no rejoin until the next boot. */
   etcdStopped: boolean;
+  /** The snapshot uploaded with EtcdRecover (Talos' `/var/lib/etcd.snapshot`), until a recovery uses it. */
+  recoverySnapshot: Uint8Array | undefined;
+  /** A failed recovery wrote into etcd's data directory: Bootstrap is refused until a reset wipes it. */
+  etcdDataDirty: boolean;
+  /** Why etcd failed to start (a failed recovery), until the next boot. */
+  etcdFailure: string | undefined;
   talosVersion: string;
   installImage: string | undefined;
   stagedUpgradeImage: string | undefined;
@@ -144,7 +149,6 @@ export class FakeTalosNodeCore {
   #connections = new Set<Socket>();
   #life = new AbortController();
   #booting: Promise<void> = Promise.resolve();
-  #snapshot: Uint8Array | undefined;
 
   constructor(options: FakeTalosNodeOptions) {
     this.options = options;
@@ -161,6 +165,9 @@ export class FakeTalosNodeCore {
       bootstrapped: false,
       etcdMemberId: undefined,
       etcdStopped: false,
+      recoverySnapshot: undefined,
+      etcdDataDirty: false,
+      etcdFailure: undefined,
       talosVersion: options.talosVersion ?? "v1.13.9",
       installImage: undefined,
       stagedUpgradeImage: undefined,
@@ -226,17 +233,14 @@ export class FakeTalosNodeCore {
     });
   }
 
-  /** Deterministic snapshot bytes of this node's etcd. */
+  /**
+   * A snapshot of the etcd this node is a member of, as EtcdSnapshot streams it: the database holding what
+   * etcd holds now (`FakeEtcd.content`), then its SHA-256. The same content always gives the same bytes.
+   */
   etcdSnapshotBytes(): Uint8Array {
-    if (!this.#snapshot) {
-      const size = this.options.snapshotSize ?? 100_000;
-      const bytes = new Uint8Array(size);
-      const header = new TextEncoder().encode(`fake etcd snapshot of ${this.nodeName}\n`);
-      bytes.set(header.subarray(0, size));
-      for (let i = header.length; i < size; i++) bytes[i] = (i * 31 + 7) & 0xff;
-      this.#snapshot = bytes;
-    }
-    return this.#snapshot;
+    const etcd = this.network.etcd;
+    const content = etcd?.content?.() ?? etcd?.recoveredFrom ?? new Uint8Array(0);
+    return sealSnapshot(encodeEtcdDb(content));
   }
 
   /** Joins the network's etcd cluster if it exists and this is a configured control plane. */
@@ -263,12 +267,14 @@ export class FakeTalosNodeCore {
     await this.#stopServer();
     this.state.mode = "off";
     for (const [name, node] of this.network.nodes) if (node === this) this.network.nodes.delete(name);
+    forgetEtcdWithoutData(this.network);
   }
 
   async #boot(delayMs: number): Promise<void> {
     await this.#stopServer();
     this.state.mode = "rebooting";
     this.state.etcdStopped = false;
+    this.state.etcdFailure = undefined;
     if (delayMs > 0) await sleep(delayMs, this.#life.signal);
     if (this.#life.signal.aborted) return;
     if (this.state.stagedConfig !== undefined) {
@@ -428,6 +434,7 @@ export class FakeTalosNodeCore {
       headers,
       name ? (request, call: RpcCall, send) => handleCall(this, name, request, call, send) : undefined,
       cut,
+      { clientStreaming: name === "EtcdRecover" },
     );
   }
 
@@ -454,6 +461,14 @@ export function rolesOf(node: FakeTalosNodeCore, socket: TLSSocket): string[] {
   if (!raw) return [];
   const cert = new x509.X509Certificate(new Uint8Array(raw as Buffer));
   return cert.subjectName.getField("O");
+}
+
+/**
+ * Drops the network's etcd once no node holds its data any more (every member's node deleted or wiped):
+ * nothing is left to start it from, so a new Bootstrap (or a recovery) starts a new cluster.
+ */
+export function forgetEtcdWithoutData(network: FakeTalosNetwork): void {
+  if (network.etcd && !etcdDataHeld(network.etcd, network.nodes.values())) network.etcd = undefined;
 }
 
 /** A new etcd member with a random 64-bit id, as etcd assigns. */

@@ -1,7 +1,7 @@
 /**
  * A gRPC client channel over `node:http2` (Deno's `fetch` hides HTTP trailers, where gRPC puts its status).
  * One HTTP/2 session per endpoint, opened on first use, reused across calls, reopened after the server
- * went away, closed by {@linkcode GrpcChannel.close}. Unary and server-streaming calls; deadlines travel as
+ * went away, closed by {@linkcode GrpcChannel.close}. Unary, server- and client-streaming calls; deadlines travel as
  * `grpc-timeout` and are enforced locally too; an `AbortSignal` cancels a call (RST_STREAM CANCEL).
  *
  * Sessions end without a GOAWAY frame: Deno 2.9's nghttp2 can abort the whole process that receives a
@@ -97,15 +97,47 @@ export class GrpcChannel {
 
   /** Sends one request and returns the one response message. */
   async unary(method: string, request: Uint8Array, options: GrpcCallOptions = {}): Promise<Uint8Array> {
-    const messages: Uint8Array[] = [];
-    for await (const message of this.serverStream(method, request, options)) messages.push(message);
-    if (messages.length !== 1) {
-      throw new TalosError(GrpcCode.INTERNAL, `expected 1 response message, got ${messages.length}`, {
+    return await this.#single(method, this.serverStream(method, request, options));
+  }
+
+  /**
+   * Client streaming: sends each message of `requests` in order, half-closes, and returns the one response
+   * message. Writing waits while HTTP/2 flow control holds data back, so a large upload is never buffered
+   * whole. A call the server ends early stops the upload and throws the server's status; a failing
+   * `requests` source cancels the call and throws the source's error.
+   */
+  async clientStream(
+    method: string,
+    requests: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+    options: GrpcCallOptions = {},
+  ): Promise<Uint8Array> {
+    const { call, stream } = this.#startCall(method, options);
+    if (stream) {
+      const open = () => !call.done && !stream.closed && !stream.destroyed;
+      try {
+        for await (const message of requests) {
+          if (!open()) break;
+          if (!stream.write(encodeGrpcFrame(message))) await drained(stream);
+        }
+      } catch (err) {
+        call.cancel(new TalosError(GrpcCode.CANCELLED, "the upload's source failed", call.site, { cause: err }));
+        throw err;
+      }
+      if (open()) stream.end();
+    }
+    return await this.#single(method, call);
+  }
+
+  async #single(method: string, messages: AsyncIterable<Uint8Array>): Promise<Uint8Array> {
+    const received: Uint8Array[] = [];
+    for await (const message of messages) received.push(message);
+    if (received.length !== 1) {
+      throw new TalosError(GrpcCode.INTERNAL, `expected 1 response message, got ${received.length}`, {
         method,
         endpoint: this.endpoint.address,
       });
     }
-    return messages[0]!;
+    return received[0]!;
   }
 
   /**
@@ -114,14 +146,24 @@ export class GrpcChannel {
    * cancels the call.
    */
   serverStream(method: string, request: Uint8Array, options: GrpcCallOptions = {}): AsyncIterableIterator<Uint8Array> {
+    const { call, stream } = this.#startCall(method, options);
+    stream?.end(encodeGrpcFrame(request));
+    return call;
+  }
+
+  /** Starts a call: its HTTP/2 stream open for request messages, or none when the call already failed. */
+  #startCall(
+    method: string,
+    options: GrpcCallOptions,
+  ): { call: GrpcCall; stream: http2.ClientHttp2Stream | undefined } {
     const call = new GrpcCall({ method, endpoint: this.endpoint.address });
     if (this.#closed) {
       call.finish(new TalosError(GrpcCode.UNAVAILABLE, "the channel was closed", call.site));
-      return call;
+      return { call, stream: undefined };
     }
     if (options.signal?.aborted) {
       call.finish(new TalosError(GrpcCode.CANCELLED, "the call was aborted before it started", call.site));
-      return call;
+      return { call, stream: undefined };
     }
     const headers: http2.OutgoingHttpHeaders = {
       ":method": "POST",
@@ -140,12 +182,11 @@ export class GrpcChannel {
       stream = conn.session.request(headers);
     } catch (err) {
       call.finish(connectionError(err, call.site));
-      return call;
+      return { call, stream: undefined };
     }
     this.#track(conn, stream);
     call.attach(stream, () => conn.error, () => conn.socket.destroyed || conn.session.destroyed);
-    stream.end(encodeGrpcFrame(request));
-    return call;
+    return { call, stream };
   }
 
   /** Closes the connection (without a GOAWAY); calls still running fail with `UNAVAILABLE`/`CANCELLED`. */
@@ -357,6 +398,11 @@ class GrpcCall implements AsyncIterableIterator<Uint8Array> {
     if (stream && !stream.closed && !stream.destroyed) stream.close(http2.constants.NGHTTP2_CANCEL);
   }
 
+  /** Whether the outcome is known (the server ended the call, or it failed or was cancelled here). */
+  get done(): boolean {
+    return this.#finished;
+  }
+
   /** Records the outcome (the first one wins) and wakes the reader. */
   finish(error?: TalosError): void {
     if (this.#finished) return;
@@ -406,6 +452,19 @@ class GrpcCall implements AsyncIterableIterator<Uint8Array> {
   [Symbol.asyncIterator](): AsyncIterableIterator<Uint8Array> {
     return this;
   }
+}
+
+/** Resolves when the stream can take more data, or has closed. */
+function drained(stream: http2.ClientHttp2Stream): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      stream.off("drain", done);
+      stream.off("close", done);
+      resolve();
+    };
+    stream.once("drain", done);
+    stream.once("close", done);
+  });
 }
 
 /** A transport failure (refused, reset, TLS) as gRPC sees it: UNAVAILABLE, naming the cause. */
