@@ -12,6 +12,8 @@ function unitModel(): LatencyModel {
       installRebootMs: 20_000,
       apiServerStartMs: 30_000,
       learnerPromotionMs: 5_000,
+      kubeletRestartMs: 2_000,
+      apiServerRestartMs: 4_000,
       nodeReadyMs: 7_000,
       helmInstallMs: 3_000,
     },

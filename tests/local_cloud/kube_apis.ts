@@ -7,7 +7,9 @@
  * holds: etcd snapshots carry the store's objects, a cluster recovered from a snapshot starts with exactly
  * those, and when every control plane is gone (etcd with them) so is the store. A load
  * balancer with a 6443 service forwards there only while a target's API answers its health check.
- * An API server stops when its node stops serving and comes back later on the same store.
+ * An API server stops when its node stops serving and comes back later on the same store; it restarts
+ * (down for `apiServerRestartMs`) when its node's config asks for a new kube-apiserver image, and then
+ * reports that image's version at `/version`, as the static pod Talos rewrites does.
  *
  * @module
  */
@@ -50,12 +52,20 @@ export interface KubeApisDeps {
 
 /** Simulated time from etcd bootstrap until the API server answers. */
 const API_START_MS = STEPS.apiServerStartMs;
+/** Simulated time a kube-apiserver restarted with a new image takes to answer again. */
+const API_RESTART_MS = STEPS.apiServerRestartMs;
 
 interface NodeApi {
   /** Real time (ms) the node was first seen serving, while its API is down. */
   readySince: number | undefined;
   api: FakeKubeApi | undefined;
   starting: boolean;
+  /** The Kubernetes version (kube-apiserver image tag) the running API server reports. */
+  served: string | undefined;
+  /** The API server is down for a restart (a new image), not a first start. */
+  restarting: boolean;
+  /** The last applied config read and the kube-apiserver version it asks for (parsed once per config). */
+  seen: { config: string; version: string | undefined } | undefined;
 }
 
 /** The fake Kubernetes API servers of the local cloud. */
@@ -133,8 +143,19 @@ export class KubeApis {
     for (const [serverId, entry] of [...this.#nodes]) {
       const server = sim.state.servers.get(serverId);
       const node = talosNodes.get(serverId);
-      if (server?.status === "running" && node && isServingControlPlane(node)) continue;
+      if (server?.status === "running" && node && isServingControlPlane(node)) {
+        if (entry.api && versionWanted(entry, node) !== entry.served) {
+          // Talos rewrote the kube-apiserver static pod for a new image (a config applied without reboot):
+          // the pod restarts, its node's API is down meanwhile (the load balancer uses the others).
+          this.#deps.log(`server ${server.name}: kube-apiserver restarts for ${versionWanted(entry, node)}`);
+          await this.#stop(serverId, entry);
+          entry.readySince = Date.now();
+          entry.restarting = true;
+        }
+        continue;
+      }
       entry.readySince = undefined;
+      entry.restarting = false;
       await this.#stop(serverId, entry);
       if (!server) this.#nodes.delete(serverId);
     }
@@ -142,16 +163,30 @@ export class KubeApis {
       const server = sim.state.servers.get(serverId);
       if (server?.status !== "running" || !isServingControlPlane(node)) continue;
       let entry = this.#nodes.get(serverId);
-      if (!entry) this.#nodes.set(serverId, entry = { readySince: undefined, api: undefined, starting: false });
+      if (!entry) {
+        entry = {
+          readySince: undefined,
+          api: undefined,
+          starting: false,
+          served: undefined,
+          restarting: false,
+          seen: undefined,
+        };
+        this.#nodes.set(serverId, entry);
+      }
       if (entry.api || entry.starting) continue;
       entry.readySince ??= Date.now();
-      if (Date.now() - entry.readySince < this.#deps.realMs(API_START_MS)) continue;
+      const delay = entry.restarting ? API_RESTART_MS : API_START_MS;
+      if (Date.now() - entry.readySince < this.#deps.realMs(delay)) continue;
       entry.starting = true;
       try {
-        const api = await this.#start(serverId, node);
+        const version = versionWanted(entry, node);
+        const api = await this.#start(serverId, node, version);
         if (this.#closed) await api.close();
         else {
           entry.api = api;
+          entry.served = version;
+          entry.restarting = false;
           this.byServer.set(serverId, api);
           this.#deps.log(`server ${server.name}: Kubernetes API at ${node.hostname}:${KUBE_API_PORT}`);
         }
@@ -189,7 +224,7 @@ export class KubeApis {
     }
   }
 
-  async #start(serverId: number, node: FakeTalosNode): Promise<FakeKubeApi> {
+  async #start(serverId: number, node: FakeTalosNode, version: string | undefined): Promise<FakeKubeApi> {
     const facts = readKubeClusterFacts(node.state.appliedConfig ?? "");
     if (!facts) throw new Error(`the config of ${node.hostname} has no cluster.ca key or endpoint`);
     const server = this.#deps.sim.state.servers.get(serverId)!;
@@ -208,7 +243,7 @@ export class KubeApis {
       tls: { ...cert, clientCaPem: facts.ca.certPem },
       authorization: "RBAC",
       store,
-      ...(facts.kubernetesVersion ? { kubernetesVersion: facts.kubernetesVersion } : {}),
+      ...(version ? { kubernetesVersion: version } : {}),
     });
     const port = Number(new URL(api.url).port);
     try {
@@ -273,6 +308,15 @@ export class KubeApis {
       if (api) this.running.set(lb.id, api);
     }
   }
+}
+
+/** The kube-apiserver version the node's applied config asks for (`cluster.apiServer.image`'s tag). */
+function versionWanted(entry: NodeApi, node: FakeTalosNode): string | undefined {
+  const config = node.state.appliedConfig ?? "";
+  if (entry.seen?.config !== config) {
+    entry.seen = { config, version: readKubeClusterFacts(config)?.kubernetesVersion };
+  }
+  return entry.seen.version;
 }
 
 /**

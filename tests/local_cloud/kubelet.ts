@@ -4,7 +4,8 @@
  * replica_workloads.ts; the EndpointSlice controller of endpoint_slices.ts; Cilium's node taints, cilium_agent.ts). A server whose fake Talos node is configured runs a kubelet once its cluster's API answers:
  * it registers a `Node` as Talos's kubelet does (labels, taints and `spec.providerID` from the flags
  * Talos passes, see node_facts.ts; InternalIP from `--node-ip`), posts conditions (Ready False,
- * `KubeletNotReady`, until a CNI agent pod runs ready on the node, then True), renews its Lease in
+ * `KubeletNotReady`, until a CNI agent pod runs ready on the node, then True; False again for a while
+ * when Talos restarts it for new kubelet settings, e.g. a new version), renews its Lease in
  * `kube-node-lease`, and runs the pods bound to it (host-network pods at once, others only once the
  * node's network is ready; a pod of a DaemonSet failing on demand, workload_failures.ts, runs in
  * CrashLoopBackOff, never ready).
@@ -26,6 +27,7 @@
 import type { HcloudSimulator } from "../hcloud_sim/mod.ts";
 import type { FakeKubeStore, KubeObj } from "../kube_fake/mod.ts";
 import type { FakeTalosNetwork, FakeTalosNode } from "../talos_fake/mod.ts";
+import { STEPS } from "./latency_model.ts";
 import { isCniPod, reconcileCiliumNodeTaints } from "./cilium_agent.ts";
 import { reconcileCloudNodes } from "./cloud_node_controller.ts";
 import { reconcileDaemonSets } from "./daemonset_controller.ts";
@@ -38,6 +40,7 @@ import {
   conditionTaints,
   crashLoopStatus,
   kubeletConditions,
+  type KubeletReadiness,
   podStatus,
   readyStatus,
   unknownConditions,
@@ -72,6 +75,8 @@ const LEASE_DURATION_SECONDS = 40;
 /** kube-controller-manager's `--node-monitor-grace-period` default since Kubernetes 1.32. */
 export const NODE_MONITOR_GRACE_MS = 50_000;
 const LEASE_NAMESPACE = "kube-node-lease";
+/** Simulated time a kubelet restarted by Talos (new kubelet settings applied without reboot) is NotReady. */
+const KUBELET_RESTART_MS = STEPS.kubeletRestartMs;
 
 interface KubeletEntry {
   serverId: number;
@@ -82,6 +87,10 @@ interface KubeletEntry {
   renewedAt: number | undefined;
   /** Real time the node status was last posted. */
   postedAt: number | undefined;
+  /** The Talos node's kubelet restart count this kubelet runs under (a new count: Talos restarted it). */
+  restarts: number;
+  /** Real time of the last restart while the restarted kubelet is not Ready yet, and whether it said so. */
+  restart: { at: number; posted: boolean } | undefined;
 }
 
 /** The kubelets of the local cloud's servers, with the node lifecycle controller of each cluster. */
@@ -156,9 +165,29 @@ export class Kubelets {
         this.#deps.log(`server ${server.name}: kubelet registered Node ${entry.nodeName}`);
       }
       const networkReady = this.#runPods(entry, nodeIp, now);
-      this.#postStatus(entry, { facts, node, nodeIp, arch: goArch(server.serverType.architecture) }, networkReady, now);
+      const readiness = this.#restarting(entry, node) ? "starting" : networkReady ? "ready" : "network-not-ready";
+      this.#postStatus(entry, { facts, node, nodeIp, arch: goArch(server.serverType.architecture) }, readiness, now);
+      if (entry.restart) entry.restart.posted = true;
       this.#renewLease(entry);
     }
+  }
+
+  /**
+   * Whether the kubelet is coming back from a restart Talos made (`kubeletRestarts`): NotReady with the
+   * kubelet's start-up message for the restart's duration, and posted so at least once, so watchers see it
+   * at any speed. Its pods keep running: a kubelet restart leaves containers alone.
+   */
+  #restarting(entry: KubeletEntry, node: FakeTalosNode): boolean {
+    if (node.state.kubeletRestarts !== entry.restarts) {
+      entry.restarts = node.state.kubeletRestarts;
+      entry.restart = { at: Date.now(), posted: false };
+      this.#deps.log(`Node ${entry.nodeName}: Talos restarted the kubelet`);
+    }
+    const restart = entry.restart;
+    if (!restart) return false;
+    if (!restart.posted || Date.now() - restart.at < this.#deps.realMs(KUBELET_RESTART_MS)) return true;
+    entry.restart = undefined;
+    return false;
   }
 
   /** {@link readKubeletFacts} of `config`, parsed once per config text; a fresh copy each call. */
@@ -178,6 +207,8 @@ export class Kubelets {
         network: node.network,
         renewedAt: undefined,
         postedAt: undefined,
+        restarts: node.state.kubeletRestarts,
+        restart: undefined,
       };
       this.#entries.set(serverId, entry);
     }
@@ -203,14 +234,14 @@ export class Kubelets {
     return networkReady;
   }
 
-  #postStatus(entry: KubeletEntry, host: HostFacts, networkReady: boolean, now: string): void {
+  #postStatus(entry: KubeletEntry, host: HostFacts, readiness: KubeletReadiness, now: string): void {
     const live = entry.store.getObject("v1", "Node", entry.nodeName)!;
     const status = (live.status ?? {}) as Record<string, unknown>;
     const heartbeat = entry.postedAt === undefined ||
       Date.now() - entry.postedAt >= Math.max(1, this.#deps.realMs(STATUS_REPORT_MS));
     const conditions = kubeletConditions(
       status.conditions as Parameters<typeof kubeletConditions>[0],
-      networkReady ? "ready" : "network-not-ready",
+      readiness,
       now,
       heartbeat,
     );

@@ -55,6 +55,18 @@ export const STEPS = {
    */
   learnerPromotionMs: 10_000,
   /**
+   * The kubelet restart Talos does when a config applied without reboot changes the kubelet (a Kubernetes
+   * upgrade's new kubelet image): stop, start, first runtime status and PLEG relist, Ready posted again.
+   * Estimate: the image was pulled beforehand (`talosctl upgrade-k8s` pre-pulls), the kubelet is Ready
+   * again within seconds; 10 s, most of it NotReady.
+   */
+  kubeletRestartMs: 10_000,
+  /**
+   * A kube-apiserver static pod restarted with a new image on a running control plane (etcd up, image
+   * pre-pulled): process start, storage and informer warm-up, readiness. Estimate: 15 s.
+   */
+  apiServerRestartMs: 15_000,
+  /**
    * Kubelet registration to Node Ready once the CNI runs. Estimate: the kubelet posts the Node at once;
    * Ready waits for the CNI's agent pod on that node (image pull + BPF compile, "can take a significant
    * time to start", kubespray's Cilium docs); 20 s. Not simulated: the local cloud's kubelet reports
@@ -75,6 +87,8 @@ export const SIMULATED_STEPS: ReadonlySet<keyof typeof STEPS> = new Set([
   "installRebootMs",
   "apiServerStartMs",
   "learnerPromotionMs",
+  "kubeletRestartMs",
+  "apiServerRestartMs",
 ]);
 
 /** The whole model: Hetzner actions and the steps above. */

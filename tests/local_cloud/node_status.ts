@@ -11,12 +11,16 @@
 import type { KubeObj } from "../kube_fake/mod.ts";
 import type { Taint } from "./node_facts.ts";
 
-/** What the kubelet knows about its node's readiness. */
-export type KubeletReadiness = "network-not-ready" | "ready";
+/** What the kubelet knows about its node's readiness ("starting": restarted, its first checks not done yet). */
+export type KubeletReadiness = "network-not-ready" | "starting" | "ready";
 
 /** The kubelet's message while no CNI configuration exists (containerd's CRI status, as kubelet 1.3x prints it). */
 export const NETWORK_NOT_READY_MESSAGE = "container runtime network not ready: NetworkReady=false " +
   "reason:NetworkPluginNotReady message:Network plugin returns error: cni plugin not initialized";
+
+/** The kubelet's message right after it (re)started, before its first runtime status and PLEG relist. */
+export const KUBELET_STARTING_MESSAGE =
+  "[container runtime status check may not have completed yet, PLEG is not healthy: pleg has yet to be successful]";
 
 /** The node lifecycle controller's message for a node whose lease expired. */
 export const NODE_STATUS_UNKNOWN_MESSAGE = "Kubelet stopped posting node status.";
@@ -53,7 +57,12 @@ export function kubeletConditions(
     ...PRESSURE.map(([type, reason, message]) => ({ type, status: "False" as const, reason, message })),
     readiness === "ready"
       ? { type: "Ready", status: "True", reason: "KubeletReady", message: "kubelet is posting ready status" }
-      : { type: "Ready", status: "False", reason: "KubeletNotReady", message: NETWORK_NOT_READY_MESSAGE },
+      : {
+        type: "Ready",
+        status: "False",
+        reason: "KubeletNotReady",
+        message: readiness === "starting" ? KUBELET_STARTING_MESSAGE : NETWORK_NOT_READY_MESSAGE,
+      },
   ];
   return next.map((c) => withTimes(previous, c, now, heartbeat));
 }

@@ -276,6 +276,8 @@ Deno.test(
 Deno.test(withFakes("apply modes, reboot, upgrade and reset change the node's state", async () => {
   const { node, admin, cleanup } = await configuredNode("127.0.41.33");
   try {
+    // A control plane upgrades only with healthy etcd (one member here).
+    await admin.bootstrap();
     const config = renderTestMachineConfig(pki, { hostname: "cp-renamed" });
     const [staged] = await admin.applyConfiguration(config, { mode: "STAGED" });
     assertEquals(staged?.mode, "STAGED");

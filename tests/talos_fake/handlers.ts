@@ -249,9 +249,11 @@ const UNARY = {
           modeDetails: "Staged configuration to be applied after reboot",
         }]);
       }
+      const previous = node.state.config;
       node.state.appliedConfig = text;
       node.state.config = config;
       if (inMaintenance || mode === "REBOOT") ctx.call.afterReply(() => node.scheduleReboot());
+      else if (previous && previous.kubelet !== config.kubelet) node.state.kubeletRestarts++;
       const details = mode === "REBOOT"
         ? "Applied configuration with a reboot"
         : "Applied configuration without a reboot";
@@ -421,6 +423,9 @@ const UNARY = {
     run: (node: FakeTalosNodeCore, request: Uint8Array, ctx: Ctx) => {
       const req = decodeUpgradeRequest(request);
       if (!req.image.includes(":")) throw new RpcError(GrpcCode.INVALID_ARGUMENT, `invalid image "${req.image}"`);
+      if (node.state.config?.machineType !== "worker" && !node.inMaintenance && !req.force && !req.preserve) {
+        validateEtcdForUpgrade(node);
+      }
       node.state.stagedUpgradeImage = req.image;
       if (!req.stage) ctx.call.afterReply(() => node.scheduleReboot());
       return Promise.resolve([{ ack: "Upgrade request received", actorId: actorId() }]);
@@ -440,6 +445,37 @@ const STREAMS = {
     return Promise.resolve(node.etcdSnapshotBytes());
   },
 } satisfies Partial<Record<TalosMethodName, Stream>>;
+
+/**
+ * Talos' pre-upgrade check of a control plane (`ValidateForUpgrade`, skipped with `force` or `preserve`):
+ * every etcd member healthy, and not exactly two members (one down would lose quorum).
+ */
+function validateEtcdForUpgrade(node: FakeTalosNodeCore): void {
+  const fail = (why: string) => {
+    throw new RpcError(GrpcCode.UNKNOWN, `error validating etcd for upgrade: ${why}`);
+  };
+  const etcd = node.network.etcd;
+  const nodes = [...node.network.nodes.values()];
+  if (!etcd) return fail("failed to create etcd client: no etcd endpoints");
+  settleNetwork(node.network);
+  if (!hasQuorum(etcd, nodes)) return fail(NO_QUORUM_MESSAGE);
+  if (etcd.members.length === 2) {
+    return fail("etcd member count(2) is insufficient to maintain quorum if upgrade commences");
+  }
+  for (const member of etcd.members) {
+    const id = member.id.toString(16).padStart(16, "0");
+    // A member's health check is a linearizable read at that member: a node that is down does not answer,
+    // a learner refuses it.
+    const unhealthy = !memberUp(nodes, member.id)
+      ? NO_QUORUM_MESSAGE
+      : member.isLearner
+      ? "etcdserver: rpc not supported for learner"
+      : undefined;
+    if (unhealthy) {
+      return fail(`etcd member ${id} is not healthy; all members must be healthy to perform an upgrade: ${unhealthy}`);
+    }
+  }
+}
 
 function servicesOf(node: FakeTalosNodeCore): ServiceInfo[] {
   const now = node.clock();

@@ -25,6 +25,8 @@ export interface AppliedConfig {
   hostname: string | undefined;
   certSans: string[];
   installImage: string | undefined;
+  /** `machine.kubelet` as canonical JSON: when it changes, Talos restarts the kubelet service. */
+  kubelet: string;
 }
 
 /**
@@ -66,7 +68,18 @@ export function readAppliedConfig(
     hostname,
     certSans,
     installImage: typeof install.image === "string" ? install.image : undefined,
+    kubelet: canonicalJson(machine.kubelet ?? {}),
   };
+}
+
+function canonicalJson(value: unknown): string {
+  return JSON.stringify(
+    value,
+    (_key, v) =>
+      v && typeof v === "object" && !Array.isArray(v)
+        ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, (v as Record<string, unknown>)[k]]))
+        : v,
+  );
 }
 
 function decodePemField(value: unknown, field: string, kind: string): string {

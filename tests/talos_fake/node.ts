@@ -119,6 +119,11 @@ export interface FakeNodeState {
   stagedUpgradeImage: string | undefined;
   rebootCount: number;
   resetCount: number;
+  /**
+   * How often Talos restarted the kubelet service for a config applied without a reboot that changed
+   * `machine.kubelet` (its image above all: how Kubernetes upgrades reach kubelets).
+   */
+  kubeletRestarts: number;
   applyHistory: Array<{ mode: ApplyMode | number; dryRun: boolean; inMaintenance: boolean }>;
   calls: FakeCallRecord[];
   /** Client connections refused (no/foreign certificate, wrong key usage), with the reason. */
@@ -173,6 +178,7 @@ export class FakeTalosNodeCore {
       stagedUpgradeImage: undefined,
       rebootCount: 0,
       resetCount: 0,
+      kubeletRestarts: 0,
       applyHistory: [],
       calls: [],
       rejectedClients: [],
