@@ -116,9 +116,16 @@ export function serveGrpcStream(
     respond();
     sent++;
     if (!stream.write(encodeGrpcFrame(message))) {
+      // Whichever comes first removes the other listener: a long stream (a snapshot in 16 KiB chunks) would
+      // otherwise pile up one "close" listener per full buffer (MaxListenersExceededWarning).
       await new Promise<void>((resolve) => {
-        stream.once("drain", resolve);
-        stream.once("close", resolve);
+        const done = () => {
+          stream.off("drain", done);
+          stream.off("close", done);
+          resolve();
+        };
+        stream.once("drain", done);
+        stream.once("close", done);
       });
     }
   };
