@@ -28,6 +28,7 @@ import type { HcloudSimulator } from "../hcloud_sim/mod.ts";
 import type { FakeKubeStore, KubeObj } from "../kube_fake/mod.ts";
 import type { FakeTalosNetwork, FakeTalosNode } from "../talos_fake/mod.ts";
 import { STEPS } from "./latency_model.ts";
+import { uncordonAfterTalos } from "./talos_drain.ts";
 import { isCniPod, reconcileCiliumNodeTaints } from "./cilium_agent.ts";
 import { reconcileCloudNodes } from "./cloud_node_controller.ts";
 import { reconcileDaemonSets } from "./daemonset_controller.ts";
@@ -163,6 +164,10 @@ export class Kubelets {
         const arch = goArch(server.serverType.architecture);
         cluster.store.put(renderNode(entry.nodeName, { facts, node, nodeIp, arch }, now));
         this.#deps.log(`server ${server.name}: kubelet registered Node ${entry.nodeName}`);
+      }
+      // Talos lifts its own upgrade cordon once the machine runs again.
+      if (!node.state.upgrading && uncordonAfterTalos(cluster.store, entry.nodeName)) {
+        this.#deps.log(`server ${server.name}: Talos uncordoned Node ${entry.nodeName}`);
       }
       const networkReady = this.#runPods(entry, nodeIp, now);
       const readiness = this.#restarting(entry, node) ? "starting" : networkReady ? "ready" : "network-not-ready";

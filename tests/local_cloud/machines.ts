@@ -51,6 +51,8 @@ export interface MachinesDeps {
   onError: (err: Error) => void;
   /** Notes what came up or went away (one line each). */
   log: (line: string) => void;
+  /** Talos' steps in Kubernetes before an upgrade's reboot (cordon and drain, `talos_drain.ts`). */
+  beforeUpgradeReboot?: (node: FakeTalosNode) => Promise<void>;
 }
 
 /** Simulated time a Talos reboot keeps the API down (the latency model's install and reboot). */
@@ -194,6 +196,9 @@ export class Machines {
       extraAddresses: () => this.#privateAddresses(info.id),
       ...(this.#disks.get(info.id)?.talosVersion ? { talosVersion: this.#disks.get(info.id)!.talosVersion } : {}),
       kubeconfig: async () => await this.#deps.kubeconfig(node),
+      ...(this.#deps.beforeUpgradeReboot
+        ? { beforeUpgradeReboot: (n) => this.#deps.beforeUpgradeReboot!(n as FakeTalosNode) }
+        : {}),
     });
     this.talosNodes.set(info.id, node);
     this.#registerPrivateIps(info);

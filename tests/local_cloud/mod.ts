@@ -6,10 +6,12 @@
  *   127.B.1.1–127.B.9.254, load balancers 127.B.200.1–127.B.200.254, B = 0 unless another local cloud
  *   holds it, see `address_block.ts`), so the CLI reaches each fake at the address the API reports;
  * - a fake Talos node at `<server ipv4>:50000` for every server that boots Talos (from a snapshot
- *   labelled `os=talos`, or one made from a disk the image build wrote Talos onto);
+ *   labelled `os=talos`, or one made from a disk the image build wrote Talos onto); an upgrade cordons and
+ *   drains its Node first, as Talos does (`talos_drain.ts`);
  * - a rescue system with SSH at `<server ipv4>:22` for servers booted into rescue;
  * - a fake kube-apiserver at `https://<control plane ipv4>:6443` on every control plane whose etcd member
- *   votes in a cluster with quorum, one store per cluster, authenticating client certificates of the
+ *   votes in a cluster with quorum, one store per cluster (what its etcd holds: snapshots carry it,
+ *   a recovery restores it, it goes with the last control plane), authenticating client certificates of the
  *   cluster CA and service account tokens and authorizing with RBAC, as Talos runs it; and
  *   `<lb ipv4>:<port>` forwarding each load balancer service to a healthy target while its public
  *   interface is enabled;
@@ -72,6 +74,7 @@ import { type CloudflareFake, startCloudflareFake } from "../cloudflare_fake/mod
 import { KUBE_API_PORT, KubeApis } from "./kube_apis.ts";
 import { Machines, TALOS_API_PORT } from "./machines.ts";
 import { Kubelets } from "./kubelet.ts";
+import { cordonAndDrain } from "./talos_drain.ts";
 import { PrivateNetwork } from "./private_network.ts";
 import { OPERATOR_DEPLOYMENT, type OperatorPod, OperatorPods, type OperatorSpawn } from "./operator_pods.ts";
 import { startK8zner } from "../e2e/k8zner_process.ts";
@@ -261,6 +264,12 @@ async function start(
       const facts = readKubeClusterFacts(node.state.appliedConfig ?? "");
       if (!facts) throw new Error("the applied config has no cluster.ca key or cluster.controlPlane.endpoint");
       return await renderAdminKubeconfig(facts, new Date());
+    },
+    // Called per upgrade only, after `apis` exists. Without an API to reach, Talos' drain fails (it only
+    // logs that) and the upgrade goes on.
+    beforeUpgradeReboot: async (node) => {
+      const cluster = apis.clusterOf(node.network);
+      if (cluster?.apiUp) await cordonAndDrain(cluster.store, node.nodeName, { realMs, log });
     },
   });
   const unsubscribe = sim.onEvent((event) => {

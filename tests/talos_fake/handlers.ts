@@ -427,7 +427,7 @@ const UNARY = {
         validateEtcdForUpgrade(node);
       }
       node.state.stagedUpgradeImage = req.image;
-      if (!req.stage) ctx.call.afterReply(() => node.scheduleReboot());
+      if (!req.stage) ctx.call.afterReply(() => node.scheduleUpgrade());
       return Promise.resolve([{ ack: "Upgrade request received", actorId: actorId() }]);
     },
   },

@@ -82,6 +82,11 @@ export interface FakeTalosNodeOptions {
    * install section of an applied config.
    */
   platformMode?: "cloud" | "metal";
+  /**
+   * What Talos' upgrade sequence does in Kubernetes before the reboot (cordon and drain the node); the
+   * local cloud plugs it in. The API keeps answering meanwhile, on the old version.
+   */
+  beforeUpgradeReboot?: (node: FakeTalosNodeCore) => Promise<void>;
 }
 
 /** Where the node is in its life. */
@@ -108,6 +113,8 @@ export interface FakeNodeState {
   etcdMemberId: bigint | undefined;
   /** etcd was stopped on this node (it left the cluster): no rejoin until the next boot. */
   etcdStopped: boolean;
+  /** An upgrade runs (Talos' machine stage "upgrading": the node is cordoned) until the node boots again. */
+  upgrading: boolean;
   /** The snapshot uploaded with EtcdRecover (Talos' `/var/lib/etcd.snapshot`), until a recovery uses it. */
   recoverySnapshot: Uint8Array | undefined;
   /** A failed recovery wrote into etcd's data directory: Bootstrap is refused until a reset wipes it. */
@@ -170,6 +177,7 @@ export class FakeTalosNodeCore {
       bootstrapped: false,
       etcdMemberId: undefined,
       etcdStopped: false,
+      upgrading: false,
       recoverySnapshot: undefined,
       etcdDataDirty: false,
       etcdFailure: undefined,
@@ -232,6 +240,18 @@ export class FakeTalosNodeCore {
     this.#booting = this.#boot(this.options.rebootDelayMs ?? 50);
   }
 
+  /**
+   * Runs an upgrade: the steps before the reboot (`beforeUpgradeReboot`; their failure is only logged by
+   * Talos, so it is ignored here too), then the reboot into the staged image. {@linkcode waitForBoot}
+   * covers both.
+   */
+  scheduleUpgrade(): void {
+    this.state.upgrading = true;
+    this.state.rebootCount++;
+    const before = this.options.beforeUpgradeReboot?.(this).catch(() => {}) ?? Promise.resolve();
+    this.#booting = before.then(() => this.#boot(this.options.rebootDelayMs ?? 50));
+  }
+
   /** Takes the API down until {@linkcode powerOn}. */
   scheduleShutdown(): void {
     this.#booting = this.#stopServer().then(() => {
@@ -281,6 +301,7 @@ export class FakeTalosNodeCore {
     this.state.mode = "rebooting";
     this.state.etcdStopped = false;
     this.state.etcdFailure = undefined;
+    this.state.upgrading = false;
     if (delayMs > 0) await sleep(delayMs, this.#life.signal);
     if (this.#life.signal.aborted) return;
     if (this.state.stagedConfig !== undefined) {
