@@ -1,6 +1,7 @@
 /**
  * The RPCs of the fake Talos node, with the authorization rules of machined (`services/machined.go` rules),
  * maintenance-mode restrictions, and apid's node targeting (`nodes` fan-out with per-node errors, `node` proxy).
+ * The etcd RPCs are in `etcd_handlers.ts`.
  *
  * @module
  */
@@ -8,24 +9,13 @@ import { GrpcCode, grpcCodeName } from "../../src/talos/grpc/errors.ts";
 import type { TalosMethodName } from "../../src/talos/api_methods.ts";
 import {
   type DataChunk,
-  decodeData,
   encodeData,
   encodeMetadataOnly,
   encodeReplies,
   type WithMetadata,
 } from "../../src/talos/messages/common.ts";
 import { encodeVersion } from "../../src/talos/messages/version.ts";
-import {
-  decodeApplyConfigurationRequest,
-  decodeBootstrapRequest,
-  encodeApplyConfiguration,
-} from "../../src/talos/messages/apply.ts";
-import {
-  decodeEtcdMemberListRequest,
-  decodeEtcdRemoveMemberByIdRequest,
-  encodeEtcdForfeitLeadership,
-  encodeEtcdMembers,
-} from "../../src/talos/messages/etcd.ts";
+import { decodeApplyConfigurationRequest, encodeApplyConfiguration } from "../../src/talos/messages/apply.ts";
 import { encodeServiceList, type ServiceInfo } from "../../src/talos/messages/services.ts";
 import {
   decodeRebootRequest,
@@ -35,20 +25,12 @@ import {
   encodeUpgrade,
 } from "../../src/talos/messages/lifecycle.ts";
 import { type RpcCall, RpcError } from "./grpc_server.ts";
+import { type Ctx, requireControlPlane, requireEtcdMember, type Stream, type Unary } from "./handler_support.ts";
+import { ETCD_UNARY, validateEtcdForUpgrade } from "./etcd_handlers.ts";
 import { readAppliedConfig, resolveOsCaKey } from "./machine_config.ts";
 import { packKubeconfigArchive } from "./archive.ts";
-import { type FakeTalosNodeCore, forgetEtcdWithoutData, newEtcdMember, rolesOf, settleNetwork, sleep } from "./node.ts";
-import { recoverFromSnapshot } from "./etcd_snapshot.ts";
-import {
-  etcdHealthOf,
-  hasQuorum,
-  memberUp,
-  NO_QUORUM_MESSAGE,
-  NOT_ENOUGH_STARTED_MESSAGE,
-  removalKeepsQuorum,
-  REMOVED_MESSAGE,
-  removeMember,
-} from "./etcd_cluster.ts";
+import { type FakeTalosNodeCore, forgetEtcdWithoutData, rolesOf, settleNetwork, sleep } from "./node.ts";
+import { etcdHealthOf, NO_QUORUM_MESSAGE, REMOVED_MESSAGE } from "./etcd_cluster.ts";
 
 const READ = ["os:admin", "os:operator", "os:reader"];
 const ADMIN = ["os:admin"];
@@ -69,16 +51,6 @@ const ALLOWED: Record<TalosMethodName, string[]> = {
   Reboot: ["os:admin", "os:operator"],
   EtcdSnapshot: ["os:admin", "os:operator", "os:etcd:backup"],
 };
-
-interface Ctx {
-  call: RpcCall;
-}
-
-type Unary = {
-  run: (node: FakeTalosNodeCore, request: Uint8Array, ctx: Ctx) => Promise<object[]>;
-  encode: (e: never) => Uint8Array;
-};
-type Stream = (node: FakeTalosNodeCore, request: Uint8Array, ctx: Ctx) => Promise<Uint8Array>;
 
 /** Handles one call at `node` (the endpoint), applying faults, authorization and node targeting. */
 export async function handleCall(
@@ -188,26 +160,12 @@ function nodeFailure(target: string, err: unknown) {
   return { hostname: target, error: `rpc error: code = ${goName} desc = ${message}`, status: { code, message } };
 }
 
-function requireControlPlane(node: FakeTalosNodeCore, what: string): void {
-  if (node.state.config?.machineType === "worker") {
-    throw new RpcError(GrpcCode.UNIMPLEMENTED, `${what} is only available on control plane nodes`);
-  }
-}
-
-function requireEtcdMember(node: FakeTalosNodeCore) {
-  const etcd = node.network.etcd;
-  const id = node.state.etcdMemberId;
-  if (node.inMaintenance || !etcd || id === undefined || !etcd.members.some((m) => m.id === id)) {
-    throw new RpcError(GrpcCode.FAILED_PRECONDITION, "etcd is not running on this node");
-  }
-  return { etcd, id };
-}
-
 function actorId(): string {
   return crypto.randomUUID();
 }
 
 const UNARY = {
+  ...ETCD_UNARY,
   Version: {
     encode: encodeVersion,
     run: (node: FakeTalosNodeCore) =>
@@ -258,121 +216,6 @@ const UNARY = {
         ? "Applied configuration with a reboot"
         : "Applied configuration without a reboot";
       return Promise.resolve([{ warnings: [], mode, modeDetails: details }]);
-    },
-  },
-  Bootstrap: {
-    encode: encodeMetadataOnly,
-    run: (node: FakeTalosNodeCore, request: Uint8Array) => {
-      const req = decodeBootstrapRequest(request);
-      requireControlPlane(node, "bootstrap");
-      if (node.network.etcd || node.state.bootstrapped || node.state.etcdDataDirty) {
-        throw new RpcError(GrpcCode.ALREADY_EXISTS, "etcd data directory is not empty");
-      }
-      let recoveredFrom: Uint8Array | undefined;
-      if (req.recoverEtcd) {
-        // Talos answers once etcd is started in bootstrap mode; the recovery runs in etcd's pre-start step,
-        // so a bad snapshot fails the etcd service (ServiceList), not this call.
-        const recovery = recoverFromSnapshot(node.state.recoverySnapshot, req.recoverSkipHashCheck === true);
-        if (!recovery.ok) {
-          node.state.etcdFailure = recovery.message;
-          node.state.etcdDataDirty ||= recovery.dataDirWritten;
-          return Promise.resolve([{}]);
-        }
-        recoveredFrom = recovery.content;
-        node.state.recoverySnapshot = undefined;
-      }
-      const member = newEtcdMember(node.nodeName, node.hostname);
-      node.network.etcd = {
-        members: [member],
-        leaderId: member.id,
-        removed: new Set(),
-        promoteAt: new Map(),
-        ...(recoveredFrom ? { recoveredFrom } : {}),
-      };
-      node.state.etcdMemberId = member.id;
-      node.state.bootstrapped = true;
-      node.state.etcdFailure = undefined;
-      for (const other of node.network.nodes.values()) if (other !== node) other.joinEtcdIfPossible();
-      return Promise.resolve([{}]);
-    },
-  },
-  EtcdRecover: {
-    encode: encodeMetadataOnly,
-    run: (node: FakeTalosNodeCore, _request: Uint8Array, ctx: Ctx) => {
-      // Talos writes the upload to /var/lib/etcd.snapshot (there once the node is configured) for a later
-      // Bootstrap with recover_etcd; it does not look at the bytes, nor at whether etcd already runs.
-      if (node.inMaintenance) {
-        throw new RpcError(GrpcCode.FAILED_PRECONDITION, "etcd service is not ready for recovery yet");
-      }
-      requireControlPlane(node, "etcd recover");
-      const chunks = ctx.call.requests.map((message) => decodeData(message).bytes);
-      const snapshot = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-      let offset = 0;
-      for (const chunk of chunks) {
-        snapshot.set(chunk, offset);
-        offset += chunk.length;
-      }
-      node.state.recoverySnapshot = snapshot;
-      return Promise.resolve([{}]);
-    },
-  },
-  EtcdMemberList: {
-    encode: encodeEtcdMembers,
-    run: (node: FakeTalosNodeCore, request: Uint8Array) => {
-      const { queryLocal } = decodeEtcdMemberListRequest(request);
-      const { etcd } = requireEtcdMember(node);
-      settleNetwork(node.network);
-      // Without queryLocal the list is read through the leader (linearizable): no quorum, no answer.
-      if (!queryLocal && !hasQuorum(etcd, node.network.nodes.values())) {
-        throw new RpcError(GrpcCode.DEADLINE_EXCEEDED, NO_QUORUM_MESSAGE);
-      }
-      return Promise.resolve([{ legacyMembers: [], members: etcd.members.map((m) => ({ ...m })) }]);
-    },
-  },
-  EtcdRemoveMemberByID: {
-    encode: encodeMetadataOnly,
-    run: (node: FakeTalosNodeCore, request: Uint8Array) => {
-      const { memberId } = decodeEtcdRemoveMemberByIdRequest(request);
-      const { etcd } = requireEtcdMember(node);
-      settleNetwork(node.network);
-      const nodes = [...node.network.nodes.values()];
-      if (!hasQuorum(etcd, nodes)) throw new RpcError(GrpcCode.DEADLINE_EXCEEDED, NO_QUORUM_MESSAGE);
-      const member = etcd.members.find((m) => m.id === memberId);
-      if (!member) {
-        throw new RpcError(GrpcCode.NOT_FOUND, `failed to remove member ${memberId}: etcdserver: member not found`);
-      }
-      if (!member.isLearner && !removalKeepsQuorum(etcd, nodes, memberId)) {
-        throw new RpcError(
-          GrpcCode.FAILED_PRECONDITION,
-          `failed to remove member ${memberId}: ${NOT_ENOUGH_STARTED_MESSAGE}`,
-        );
-      }
-      removeMember(etcd, memberId);
-      return Promise.resolve([{}]);
-    },
-  },
-  EtcdLeaveCluster: {
-    encode: encodeMetadataOnly,
-    run: (node: FakeTalosNodeCore) => {
-      const { etcd, id } = requireEtcdMember(node);
-      etcd.members = etcd.members.filter((m) => m.id !== id);
-      if (etcd.leaderId === id) etcd.leaderId = etcd.members.find((m) => !m.isLearner)?.id ?? 0n;
-      // Leaving stops etcd here and clears its data: the node joins again (as a new member) only after a reboot.
-      node.state.etcdMemberId = undefined;
-      node.state.etcdStopped = true;
-      return Promise.resolve([{}]);
-    },
-  },
-  EtcdForfeitLeadership: {
-    encode: encodeEtcdForfeitLeadership,
-    run: (node: FakeTalosNodeCore) => {
-      const { etcd, id } = requireEtcdMember(node);
-      if (etcd.leaderId !== id) return Promise.resolve([{ member: "" }]);
-      // Leadership moves to another started voter (etcd's MoveLeader refuses learners).
-      const nodes = [...node.network.nodes.values()];
-      const next = etcd.members.find((m) => m.id !== id && !m.isLearner && memberUp(nodes, m.id));
-      if (next) etcd.leaderId = next.id;
-      return Promise.resolve([{ member: next ? node.nodeName : "" }]);
     },
   },
   ServiceList: {
@@ -445,37 +288,6 @@ const STREAMS = {
     return Promise.resolve(node.etcdSnapshotBytes());
   },
 } satisfies Partial<Record<TalosMethodName, Stream>>;
-
-/**
- * Talos' pre-upgrade check of a control plane (`ValidateForUpgrade`, skipped with `force` or `preserve`):
- * every etcd member healthy, and not exactly two members (one down would lose quorum).
- */
-function validateEtcdForUpgrade(node: FakeTalosNodeCore): void {
-  const fail = (why: string) => {
-    throw new RpcError(GrpcCode.UNKNOWN, `error validating etcd for upgrade: ${why}`);
-  };
-  const etcd = node.network.etcd;
-  const nodes = [...node.network.nodes.values()];
-  if (!etcd) return fail("failed to create etcd client: no etcd endpoints");
-  settleNetwork(node.network);
-  if (!hasQuorum(etcd, nodes)) return fail(NO_QUORUM_MESSAGE);
-  if (etcd.members.length === 2) {
-    return fail("etcd member count(2) is insufficient to maintain quorum if upgrade commences");
-  }
-  for (const member of etcd.members) {
-    const id = member.id.toString(16).padStart(16, "0");
-    // A member's health check is a linearizable read at that member: a node that is down does not answer,
-    // a learner refuses it.
-    const unhealthy = !memberUp(nodes, member.id)
-      ? NO_QUORUM_MESSAGE
-      : member.isLearner
-      ? "etcdserver: rpc not supported for learner"
-      : undefined;
-    if (unhealthy) {
-      return fail(`etcd member ${id} is not healthy; all members must be healthy to perform an upgrade: ${unhealthy}`);
-    }
-  }
-}
 
 function servicesOf(node: FakeTalosNodeCore): ServiceInfo[] {
   const now = node.clock();
