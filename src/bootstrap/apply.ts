@@ -83,6 +83,8 @@ export interface ApplyOptions {
   cloudflareApiToken?: string;
   /** Object Storage credentials (when `backup` is set): the bucket is ensured with them and they go to the operator. */
   backupCredentials?: ObjectStorageCredentials;
+  /** `restore`: etcd of the first control plane starts from this snapshot (integrity checked) instead of empty. */
+  recoverFrom?: Uint8Array;
 }
 
 /** What a run did. */
@@ -148,6 +150,9 @@ export async function runApply(deps: ApplyDeps, options: ApplyOptions, progress:
           detail: `${ip} (api_allowlist is empty: only this address may reach the APIs)`,
         };
       });
+    }
+    if (live.object && options.recoverFrom) {
+      throw new UsageError(`Cannot restore cluster "${name}": its Kubernetes API answers with the cluster object`);
     }
     if (live.object) {
       return await updateHandedOver(deps, options, progress, {
@@ -355,6 +360,7 @@ async function bootstrap(
         etcdMs: deps.timeouts.talosMs,
       },
       skipKubeconfig: true,
+      ...(options.recoverFrom ? { recover: { snapshot: options.recoverFrom } } : {}),
     }));
   const kubeconfigTask = progress.task("Kubeconfig");
   const kubeconfig = await guard("Kubeconfig", existing, () =>
@@ -403,16 +409,21 @@ async function bootstrap(
         const live = await findK8znerCluster(kube, name);
         const now = deps.now();
         const base = renderDesiredClusterSpec(desired, ctx.callerIp);
-        const spec: K8znerClusterSpec = live ? keepUnmanagedFields(base, live) : {
-          ...base,
-          bootstrap: {
-            completed: true,
-            completedAt: now.toISOString().replace(/\.\d{3}Z$/, "Z"),
-            bootstrapNode: server.name,
-            bootstrapNodeID: server.id,
-            publicIP: serverIp,
-          },
+        const record = {
+          completed: true,
+          completedAt: now.toISOString().replace(/\.\d{3}Z$/, "Z"),
+          bootstrapNode: server.name,
+          bootstrapNodeID: server.id,
+          publicIP: serverIp,
         };
+        // A restore bootstrapped the restored object's cluster anew: the record says where, and the changed
+        // spec (a new generation) marks the status the snapshot brought back as stale, so --wait follows the
+        // operator's next report, not the Running of the day of the backup.
+        const spec: K8znerClusterSpec = !live
+          ? { ...base, bootstrap: record }
+          : options.recoverFrom
+          ? { ...keepUnmanagedFields(base, live), bootstrap: record }
+          : keepUnmanagedFields(base, live);
         const r = await ensureK8znerCluster(kube, { name, spec });
         return {
           result: r,

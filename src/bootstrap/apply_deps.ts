@@ -114,26 +114,36 @@ export function createApplyDeps(options: RealApplyDepsOptions): ApplyDeps {
     talos: (credentials) => createTalosDeps(credentials, { sleep, now: clock }),
     kube: (kubeconfigYaml) => createKubeClient({ kubeconfigYaml, sleep, now: clock }),
     detectCallerIp: () => detectCallerIp(options.fetch, options.callerIpUrl ?? DEFAULT_CALLER_IP_URL),
-    objectStorage: (credentials, location) => {
-      const endpoint = options.s3Endpoint ?? location.endpoint;
-      const client = createS3Client({
-        endpoint,
-        region: location.region,
-        ...credentials,
-        fetch: options.fetch,
-        sleep,
-        ...(options.now ? { clock: () => options.now!().getTime() } : {}),
-        // Hetzner documents virtual-hosted addressing; a local endpoint on an IP address can only take paths.
-        addressing: options.s3Endpoint === undefined ? "virtual-hosted" : "path",
-      });
-      return { client, endpoint };
-    },
+    objectStorage: (credentials, location) => createObjectStorage(options, credentials, location),
     now: options.now ?? (() => new Date()),
     sleep,
     hcloudToken: options.hcloudToken,
     intervals,
     timeouts: { talosMs: 600_000, kubeApiMs: 900_000, waitReadyMs: options.waitTimeoutMs ?? 30 * 60_000 },
   };
+}
+
+/**
+ * An Object Storage client for `location` (Hetzner's endpoint, or `s3Endpoint` of a local cloud), and the
+ * endpoint it talks to.
+ */
+export function createObjectStorage(
+  options: Pick<RealApplyDepsOptions, "fetch" | "sleep" | "s3Endpoint" | "now">,
+  credentials: ObjectStorageCredentials,
+  location: { region: string; endpoint: string },
+): { client: S3Client; endpoint: string } {
+  const endpoint = options.s3Endpoint ?? location.endpoint;
+  const client = createS3Client({
+    endpoint,
+    region: location.region,
+    ...credentials,
+    fetch: options.fetch,
+    sleep: options.sleep,
+    ...(options.now ? { clock: () => options.now!().getTime() } : {}),
+    // Hetzner documents virtual-hosted addressing; a local endpoint on an IP address can only take paths.
+    addressing: options.s3Endpoint === undefined ? "virtual-hosted" : "path",
+  });
+  return { client, endpoint };
 }
 
 /** Rescue SSH is polled at the Talos interval, at most every 5 s. */

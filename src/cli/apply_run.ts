@@ -72,9 +72,7 @@ export function applyDepsFromEnv(ctx: CliContext, deps: ApplyCommandDeps = {}): 
   }
   const rawIpUrl = ctx.env(IP_URL_ENV)?.trim() || undefined;
   const ipUrl = rawIpUrl === undefined ? undefined : checkEndpointUrl(IP_URL_ENV, rawIpUrl);
-  // The S3 secret signs every request to it: https, or plain http only to loopback.
-  const rawS3 = ctx.env(S3_ENDPOINT_ENV)?.trim() || undefined;
-  const s3Endpoint = rawS3 === undefined ? undefined : checkEndpointUrl(S3_ENDPOINT_ENV, rawS3);
+  const s3Endpoint = s3EndpointFromEnv(ctx);
   const applyDeps = createApplyDeps({
     hc,
     hcloudToken: ctx.env("HCLOUD_TOKEN")!.trim(),
@@ -86,6 +84,12 @@ export function applyDepsFromEnv(ctx: CliContext, deps: ApplyCommandDeps = {}): 
     ...(ctx.now ? { now: ctx.now } : {}),
   });
   return deps.adjust ? deps.adjust(applyDeps) : applyDeps;
+}
+
+/** `K8ZNER_S3_ENDPOINT`, checked: the S3 secret signs every request to it (https, or plain http only to loopback). */
+export function s3EndpointFromEnv(ctx: CliContext): string | undefined {
+  const raw = ctx.env(S3_ENDPOINT_ENV)?.trim() || undefined;
+  return raw === undefined ? undefined : checkEndpointUrl(S3_ENDPOINT_ENV, raw);
 }
 
 /** The progress view of long commands: live on a terminal, plain timestamped lines otherwise (CI, NO_COLOR, pipes). */

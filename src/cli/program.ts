@@ -21,6 +21,8 @@ import { registerSecrets } from "./secrets.ts";
 import { addHelpHints } from "./usage_hints.ts";
 import { registerKubeconfig } from "./kubeconfig.ts";
 import { registerOperator } from "./operator.ts";
+import { registerBackup } from "./backup.ts";
+import { registerRestore } from "./restore.ts";
 
 /**
  * Help wraps at the terminal's width, but never wider than 80 columns, commander's width when the
@@ -71,6 +73,8 @@ export function createProgram(ctx: CliContext) {
   registerDoctor(program, ctx);
   registerSecrets(program, ctx);
   registerKubeconfig(program, ctx);
+  registerBackup(program, ctx);
+  registerRestore(program, ctx);
   registerOperator(program, ctx);
   addHelpHints(program);
   return program;

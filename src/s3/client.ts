@@ -65,9 +65,11 @@ export interface S3Client {
   /** The bucket's lifecycle configuration XML; undefined when it has none. */
   getBucketLifecycle(bucket: string): Promise<string | undefined>;
   putBucketLifecycle(bucket: string, configXml: string): Promise<void>;
-  putObject(bucket: string, key: string, body: string, contentType: string): Promise<void>;
+  putObject(bucket: string, key: string, body: string | Uint8Array, contentType: string): Promise<void>;
   /** The object's text; undefined when absent. */
   getObject(bucket: string, key: string): Promise<string | undefined>;
+  /** The object's bytes (an etcd snapshot); undefined when absent. */
+  getObjectBytes(bucket: string, key: string): Promise<Uint8Array | undefined>;
   /** Every object under `prefix` (ListObjectsV2, following continuation tokens). */
   listObjects(bucket: string, prefix: string): Promise<S3ObjectSummary[]>;
   /** The names of the account's buckets (ListBuckets). */
@@ -80,7 +82,7 @@ interface Call {
   key?: string;
   /** Query parameters; an empty value is a sub-resource (`?lifecycle`). */
   query?: Record<string, string>;
-  body?: string;
+  body?: string | Uint8Array;
   headers?: Record<string, string>;
   /** Statuses that are answers, not errors (e.g. 404 for HEAD). */
   accept?: number[];
@@ -145,7 +147,8 @@ export function createS3Client(options: S3ClientOptions): S3Client {
 
   async function once(call: Call): Promise<Response> {
     const body = call.body ?? "";
-    const payloadHash = hex(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(body)));
+    const bytes = typeof body === "string" ? new TextEncoder().encode(body) : body;
+    const payloadHash = hex(await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>));
     const request = await signer.sign(urlOf(call).href, {
       method: call.method,
       headers: { ...call.headers, "x-amz-content-sha256": payloadHash },
@@ -189,6 +192,19 @@ export function createS3Client(options: S3ClientOptions): S3Client {
       });
       await options.sleep(delayMs);
     }
+  }
+
+  async function getObjectBytes(bucket: string, key: string): Promise<Uint8Array | undefined> {
+    const r = await send({ method: "GET", bucket, key, accept: [404] });
+    if (r.status !== 404) return new Uint8Array(await r.arrayBuffer());
+    const text = await r.text();
+    if (elementText(text, "Code") === "NoSuchKey") return undefined;
+    throw new S3Error({
+      code: elementText(text, "Code") ?? "NotFound",
+      status: 404,
+      request: `GET /${bucket}/${key}`,
+      message: elementText(text, "Message") ?? "not found",
+    });
   }
 
   return {
@@ -242,17 +258,10 @@ export function createS3Client(options: S3ClientOptions): S3Client {
       await r.body?.cancel();
     },
     async getObject(bucket, key) {
-      const r = await send({ method: "GET", bucket, key, accept: [404] });
-      const text = await r.text();
-      if (r.status !== 404) return text;
-      if (elementText(text, "Code") === "NoSuchKey") return undefined;
-      throw new S3Error({
-        code: elementText(text, "Code") ?? "NotFound",
-        status: 404,
-        request: `GET /${bucket}/${key}`,
-        message: elementText(text, "Message") ?? "not found",
-      });
+      const bytes = await getObjectBytes(bucket, key);
+      return bytes === undefined ? undefined : new TextDecoder().decode(bytes);
     },
+    getObjectBytes,
     async listObjects(bucket, prefix) {
       const out: S3ObjectSummary[] = [];
       let token: string | undefined;

@@ -140,5 +140,10 @@ Deno.test("path-style addressing keeps the endpoint's path and objects list with
   assertEquals((await direct.listObjects("b-1", "etcd-backups/")).map((o) => o.key), ["etcd-backups/a b.snap"]);
   assertEquals(await direct.getObject("b-1", "etcd-backups/a b.snap"), "x");
   assertEquals(await direct.getObject("b-1", "missing"), undefined);
+  // Snapshots are binary: every byte value survives the signed PUT (payload hash over the bytes) and the GET.
+  const snapshot = Uint8Array.from({ length: 512 }, (_, i) => (i * 37) % 256);
+  await direct.putObject("b-1", "etcd-backups/c.snapshot", snapshot, "application/octet-stream");
+  assertEquals(await direct.getObjectBytes("b-1", "etcd-backups/c.snapshot"), snapshot);
+  assertEquals(await direct.getObjectBytes("b-1", "etcd-backups/none.snapshot"), undefined);
   assertOk(isS3Error(err));
 });

@@ -30,6 +30,12 @@ export interface TalosStepOptions {
   signal?: AbortSignal;
 }
 
+/** Disaster recovery: etcd starts from this snapshot instead of empty (`talosctl bootstrap --recover-from`). */
+export interface EtcdRecovery {
+  /** The etcd snapshot (a secret: it holds every Secret of the cluster), integrity already checked. */
+  snapshot: Uint8Array;
+}
+
 /**
  * True when etcd on the node already has members (or runs); false when it waits for its bootstrap.
  * Transient connection failures propagate so the caller retries.
@@ -55,7 +61,10 @@ export async function isEtcdBootstrapped(
  * per detected "not bootstrapped" state; `ALREADY_EXISTS` counts as done, `FAILED_PRECONDITION` ("not available
  * yet", "time is not in sync yet") and connection failures are retried.
  */
-export async function ensureEtcdBootstrapped(client: TalosClient, options: TalosStepOptions): Promise<EtcdOutcome> {
+export async function ensureEtcdBootstrapped(
+  client: TalosClient,
+  options: TalosStepOptions & { recover?: EtcdRecovery },
+): Promise<EtcdOutcome> {
   let called = false;
   const callTimeoutMs = options.callTimeoutMs ?? 15_000;
   const signal = options.signal ? { signal: options.signal } : {};
@@ -72,10 +81,22 @@ export async function ensureEtcdBootstrapped(client: TalosClient, options: Talos
         if (isTransientTalosError(err)) return { done: false, reason: waitReasonOf(err) };
         throw err;
       }
-      options.task?.update(`bootstrapping etcd on ${client.endpoint}`);
       called = true;
       try {
-        await client.bootstrap({ timeoutMs: callTimeoutMs, ...signal });
+        if (options.recover) {
+          // Uploaded again on every attempt: Talos keeps the last upload until a Bootstrap consumes it.
+          options.task?.update(`uploading the etcd snapshot to ${client.endpoint}`);
+          await client.etcdRecover(options.recover.snapshot, {
+            timeoutMs: Math.max(callTimeoutMs, 120_000),
+            ...signal,
+          });
+        }
+        options.task?.update(`bootstrapping etcd on ${client.endpoint}${options.recover ? " from the snapshot" : ""}`);
+        await client.bootstrap({
+          timeoutMs: callTimeoutMs,
+          ...signal,
+          ...(options.recover ? { recoverEtcd: true } : {}),
+        });
         return { done: true, value: "bootstrapped" as const };
       } catch (err) {
         if (isTalosError(err, "ALREADY_EXISTS")) return { done: true, value: "already-bootstrapped" as const };
@@ -130,6 +151,8 @@ export interface FirstControlPlaneInput {
    * Skips fetching the kubeconfig (e.g. a valid one is on disk); the result's `kubeconfig` is then undefined.
    */
   skipKubeconfig?: boolean;
+  /** Bootstrap etcd from a snapshot (restore) instead of empty. */
+  recover?: EtcdRecovery;
   signal?: AbortSignal;
 }
 
@@ -180,9 +203,10 @@ export async function bootstrapFirstControlPlane(input: FirstControlPlaneInput):
         ...common,
         ...(task ? { task } : {}),
         ...(timeouts.etcdMs !== undefined ? { timeoutMs: timeouts.etcdMs } : {}),
+        ...(input.recover ? { recover: input.recover } : {}),
       });
       if (outcome === "already-bootstrapped") task?.skip("etcd already bootstrapped");
-      else task?.done(`etcd bootstrapped on ${endpoint}`);
+      else task?.done(`etcd ${input.recover ? "recovered from the snapshot" : "bootstrapped"} on ${endpoint}`);
       return outcome;
     });
     let kubeconfig: string | undefined;

@@ -10,6 +10,7 @@ import { createTalosDeps, type TalosDeps, TalosWaitTimeout } from "./talos_deps.
 import { configureNode, waitForConfigured } from "./talos_configure.ts";
 import { bootstrapFirstControlPlane, ensureEtcdBootstrapped, fetchKubeconfig } from "./talos_bootstrap.ts";
 import { withFakes } from "../../../tests/fake_contracts.ts";
+import { encodeEtcdDb, sealSnapshot } from "../../../tests/talos_fake/etcd_snapshot.ts";
 
 const NOW = new Date(Date.now() - 60_000);
 const secrets = await generateSecretsBundle({ now: NOW, random: seededRandom(21) });
@@ -297,3 +298,35 @@ Deno.test(withFakes("fetchKubeconfig() retries until the node serves it and refu
     await worker.close();
   }
 }));
+
+Deno.test(withFakes(
+  "bootstrapFirstControlPlane() with a snapshot uploads it and starts etcd from it; a re-run recovers nothing twice",
+  async () => {
+    // Another cluster's etcd, sealed as EtcdSnapshot streams it (database + SHA-256).
+    const snapshot = sealSnapshot(encodeEtcdDb(new TextEncoder().encode("configmaps/default/keep: v1")));
+    await withNode("127.0.46.8", async (node) => {
+      const progress = recordingProgress();
+      const input = {
+        endpoint: node.endpoint,
+        configYaml: CP_CONFIG,
+        deps,
+        intervalMs: 10,
+        recover: { snapshot },
+        skipKubeconfig: true,
+        tasks: { etcd: progress.task("etcd bootstrap") },
+      };
+      const result = await bootstrapFirstControlPlane(input);
+      assertEquals(result.etcd, "bootstrapped");
+      assertEquals([count(node, "EtcdRecover"), count(node, "Bootstrap")], [1, 1]);
+      assertEquals(node.etcdSnapshotBytes(), snapshot, "etcd holds exactly what the snapshot held");
+      assertEquals(progress.events.at(-1), `done etcd bootstrap: etcd recovered from the snapshot on ${node.endpoint}`);
+      const again = await bootstrapFirstControlPlane(input);
+      assertEquals(again.etcd, "already-bootstrapped");
+      assertEquals(
+        [count(node, "EtcdRecover"), count(node, "Bootstrap")],
+        [1, 1],
+        "nothing uploaded or bootstrapped twice",
+      );
+    });
+  },
+));
