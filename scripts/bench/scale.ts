@@ -1,8 +1,7 @@
 /**
- * Section "scale": workers 3 -> more through the operator. A dev cluster with 3 workers applied by the
- * real CLI converges; then `spec.workers.count` is raised and the real operator adds the servers. The
- * issue asks for 3 -> 50, but the spec allows at most `MAX_WORKERS` (5) workers today (the operator
- * refuses a larger count without a Hetzner request), so the section scales 3 -> `MAX_WORKERS`. Measured: its Hetzner requests per added server (goal at most 3), of which
+ * Section "scale": workers 3 -> 50 through the operator (as the issue asks; `MAX_WORKERS` if lower). A
+ * dev cluster with 3 workers applied by the real CLI converges; then `spec.workers.count` is raised and
+ * the real operator adds the servers. Measured: its Hetzner requests per added server (goal at most 3), of which
  * mutating, and the wall time until every new worker is ready (real ms; simulated time runs 200 times
  * faster for the fakes, the operator process itself on the real clock).
  *
@@ -25,10 +24,11 @@ import type { BenchRow, SectionOptions } from "./types.ts";
 
 const NAME = "benchsc";
 const FROM = 3;
+const TO = Math.min(50, MAX_WORKERS);
 
 /** One scale-up per run, each in a fresh local cloud. */
 export async function scaleUp(opts: SectionOptions): Promise<BenchRow[]> {
-  const to = MAX_WORKERS;
+  const to = TO;
   const perServer: number[] = [];
   const mutatingPerServer: number[] = [];
   const wallMs: number[] = [];

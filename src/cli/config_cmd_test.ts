@@ -54,7 +54,7 @@ Deno.test("config validate -c reports every problem with file:line:column and ex
   try {
     await Deno.writeTextFile(
       join(dir, "bad.yaml"),
-      "name: Demo\nregion: ash\nmode: dev\nworkers:\n  count: 9\n  size: cx33\n",
+      "name: Demo\nregion: ash\nmode: dev\nworkers:\n  count: 51\n  size: cx33\n",
     );
     const err = await run(["config", "validate", "-c", "bad.yaml"], dir).then(() => undefined, (e) => e);
     assertOk(err instanceof ConfigError);
@@ -62,7 +62,7 @@ Deno.test("config validate -c reports every problem with file:line:column and ex
     const text = formatError(err, false);
     assertIncludes(text, "bad.yaml:1:7: name: ");
     assertIncludes(text, 'bad.yaml:2:9: region: "ash" is not supported');
-    assertIncludes(text, "bad.yaml:5:10: workers.count: is 9; must be from 1 to 5");
+    assertIncludes(text, "bad.yaml:5:10: workers.count: is 51; must be from 1 to 50");
     assertEquals(err.problems.length, 3);
   } finally {
     await Deno.remove(dir, { recursive: true });

@@ -48,19 +48,19 @@ Deno.test("parseConfig() checks the environment only with requireEnv", () => {
 });
 
 Deno.test("ConfigError formats file:line:column: path: message (allowed: …) and exits 2", () => {
-  const r = parseConfig(base.replace("count: 2", "count: 7"), "k8zner.yaml");
+  const r = parseConfig(base.replace("count: 2", "count: 51"), "k8zner.yaml");
   const err = new ConfigError("k8zner.yaml", r.problems);
   assertEquals(err.exitCode, 2);
   assertEquals(
     err.message,
-    "k8zner.yaml has 1 problem:\nk8zner.yaml:5:10: workers.count: is 7; must be from 1 to 5 (allowed: a whole number from 1 to 5)",
+    "k8zner.yaml has 1 problem:\nk8zner.yaml:5:10: workers.count: is 51; must be from 1 to 50 (allowed: a whole number from 1 to 50)",
   );
 });
 
 Deno.test("checkFieldValue() answers for one value as the file check would", () => {
   assertEquals(checkFieldValue("name", "good-name"), undefined);
   assertIncludes(checkFieldValue("name", "Bad")!, "lowercase");
-  assertIncludes(checkFieldValue("workers.count", 9)!, "from 1 to 5");
+  assertIncludes(checkFieldValue("workers.count", 51)!, "from 1 to 50");
   assertEquals(checkFieldValue("api_allowlist", ["203.0.113.0/24"]), undefined);
   assertIncludes(checkFieldValue("api_allowlist", ["10.0.0.1/8"])!, "host bits");
   assertThrows(() => checkFieldValue("nope", 1), RangeError);

@@ -50,7 +50,7 @@ export const SIZE_SPECS: Record<ServerSize, { cores: number; memoryGb: number; d
 };
 
 export const MIN_WORKERS = 1;
-export const MAX_WORKERS = 5;
+export const MAX_WORKERS = 50;
 export const DEFAULT_CONTROL_PLANE_SIZE: ServerSize = "cx23";
 
 /** The user's configuration as written in k8zner.yaml (snake_case, as in the file). */

@@ -138,6 +138,8 @@ export function listMissingFlags(answers: InitAnswers): string[] {
 /** Default worker size offered by the wizard: 4 vCPU / 8 GB leaves room for the addons. */
 export const DEFAULT_WORKER_SIZE: ServerSize = "cx33";
 export const DEFAULT_WORKER_COUNT = 2;
+/** The largest worker count the wizard offers in its menu (one placement group of workers). */
+const WIZARD_MAX_WORKERS = 10;
 
 /**
  * Builds the spec from complete answers, filling optional fields with their defaults.
@@ -258,7 +260,8 @@ export async function runWizard(
   }));
   a.workers ??= await ask(prompter.select<number>({
     message: "Number of workers",
-    choices: Array.from({ length: MAX_WORKERS - MIN_WORKERS + 1 }, (_, i) => {
+    // A menu of 50 entries helps nobody: larger counts go through `--workers` or k8zner.yaml.
+    choices: Array.from({ length: Math.min(MAX_WORKERS, WIZARD_MAX_WORKERS) - MIN_WORKERS + 1 }, (_, i) => {
       const n = MIN_WORKERS + i;
       return { value: n, label: String(n) };
     }),

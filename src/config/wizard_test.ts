@@ -14,7 +14,7 @@ const basics: Step[] = [
   { text: /Cluster name/, answers: ["demo"] },
   { select: /Region/, answer: "nbg1", expectChoices: ["fsn1", "nbg1", "hel1"] },
   { select: /Mode/, answer: "ha", expectChoices: ["dev", "ha"] },
-  { select: /Number of workers/, answer: 3, expectChoices: [1, 2, 3, 4, 5] },
+  { select: /Number of workers/, answer: 3, expectChoices: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10] },
   { select: /Worker size/, answer: "cx43" },
   { select: /Control-plane size/, answer: "cpx22" },
 ];

@@ -1,8 +1,10 @@
 /**
  * Infrastructure phase: network, firewall, API load balancer, placement groups and SSH key, by the
  * same `discoverCluster` + `ensureInfrastructure` apply uses. Within the Hetzner budget (at most 12
- * requests an idle hour) it runs on the first pass of a process, when `metadata.generation` moved
- * since the last ensure, and otherwise every 6 h; in between the last result is kept in `ctx.memory`.
+ * requests an idle hour) it runs on the first pass of a process, when a spec change moved what it
+ * ensures (the infrastructure part of the desired state), and otherwise every 6 h; in between the last
+ * result is kept in `ctx.memory`. A change of worker count alone keeps it (the 8 GETs of discovery
+ * would otherwise cost more than the new servers): unless it needs another worker placement group.
  *
  * @module
  */
@@ -11,6 +13,8 @@ import { ensureInfrastructure, type InfrastructureResult } from "../../../cluste
 import type { ReconcileContext, StepOutcome } from "../context.ts";
 import type { PassState, PhaseStep } from "../phase_step.ts";
 import { eventingProgress } from "./progress_events.ts";
+import { stableJson } from "../../../lib/stable_json.ts";
+import type { DesiredState } from "../../../config/mod.ts";
 
 /** How long an ensured infrastructure is trusted without asking Hetzner again. */
 export const INFRASTRUCTURE_RECHECK_MS = 6 * 60 * 60_000;
@@ -18,12 +22,18 @@ const MEMORY_KEY = "infrastructure";
 
 interface Remembered {
   result: InfrastructureResult;
-  generation: number;
+  /** {@link infrastructureFingerprint} of the desired state it was ensured for. */
+  fingerprint: string;
   at: number;
 }
 
-function generationOf(ctx: ReconcileContext): number {
-  return ctx.cluster.metadata.generation ?? 0;
+/**
+ * What `ensureInfrastructure` reads of the desired state, as one string: two desired states with the
+ * same fingerprint ask for the same network, firewall, load balancer, placement groups and SSH key.
+ */
+export function infrastructureFingerprint(desired: DesiredState): string {
+  const { cluster, labels, selector, network, firewall, loadBalancer, placementGroups } = desired;
+  return stableJson({ cluster, labels, selector, network, firewall, loadBalancer, placementGroups });
 }
 
 function statusOf(infra: InfrastructureResult): Record<string, unknown> {
@@ -52,9 +62,9 @@ function statusOf(infra: InfrastructureResult): Record<string, unknown> {
 
 /** Ensures (or recalls) the infrastructure and reports `InfrastructureReady`. */
 export async function reconcileInfrastructure(ctx: ReconcileContext, pass: PassState): Promise<StepOutcome> {
-  const generation = generationOf(ctx);
+  const fingerprint = infrastructureFingerprint(ctx.desired);
   const remembered = ctx.memory.get(MEMORY_KEY) as Remembered | undefined;
-  const fresh = remembered !== undefined && remembered.generation === generation &&
+  const fresh = remembered !== undefined && remembered.fingerprint === fingerprint &&
     ctx.now() - remembered.at < INFRASTRUCTURE_RECHECK_MS;
   let result: InfrastructureResult;
   if (fresh) {
@@ -82,8 +92,8 @@ export async function reconcileInfrastructure(ctx: ReconcileContext, pass: PassS
       observed,
       eventingProgress(ctx, "InfrastructureChanged"),
     );
-    ctx.memory.set(MEMORY_KEY, { result, generation, at: ctx.now() } satisfies Remembered);
-    ctx.log.info("infrastructure ensured", { generation });
+    ctx.memory.set(MEMORY_KEY, { result, fingerprint, at: ctx.now() } satisfies Remembered);
+    ctx.log.info("infrastructure ensured", { generation: ctx.cluster.metadata.generation ?? 0 });
   }
   pass.infra = result;
   return {

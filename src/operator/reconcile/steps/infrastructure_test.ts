@@ -15,15 +15,15 @@ function context(env: Awaited<ReturnType<typeof startClusterEnv>>, generation: n
     metadata: { name: "demo", namespace: "k8zner-system", generation },
   };
   const memory = new Map<string, unknown>();
-  const make = (gen: number) =>
+  const make = (gen: number, spec: { workers?: number; allowlist?: string } = {}) =>
     ({
       cluster: { ...cluster, metadata: { ...cluster.metadata, generation: gen } },
       desired: expandSpec({
         name: "demo",
         region: "fsn1",
         mode: "dev",
-        workers: { count: 1, size: "cx33" },
-        api_allowlist: ["198.51.100.0/24"],
+        workers: { count: spec.workers ?? 1, size: "cx33" },
+        api_allowlist: [spec.allowlist ?? "198.51.100.0/24"],
       }),
       cloud: env.deps,
       memory,
@@ -41,7 +41,7 @@ function context(env: Awaited<ReturnType<typeof startClusterEnv>>, generation: n
   return { make, events };
 }
 
-Deno.test("the Infrastructure step ensures once, then asks Hetzner nothing until the generation moves or 6 h pass", async () => {
+Deno.test("the Infrastructure step ensures once, then asks Hetzner nothing until its part of the spec changes or 6 h pass", async () => {
   await using env = await startClusterEnv();
   const clock = { now: Date.UTC(2026, 11, 6) };
   const { make, events } = context(env, 1, clock);
@@ -62,17 +62,28 @@ Deno.test("the Infrastructure step ensures once, then asks Hetzner nothing until
   assertEquals(env.sim.requests.length, before, "an idle pass sends no Hetzner request");
   assertEquals(idle.infra?.network.id, first.infra.network.id);
 
-  // A new generation: discovery and ensure again, read-only on a converged cluster.
-  const mutating = env.mutatingRequests().length;
-  await reconcileInfrastructure(make(2), pass());
-  const afterGeneration = env.sim.requests.length;
-  assertOk(afterGeneration > before);
-  assertEquals(env.mutatingRequests().length, mutating);
+  // A new generation that only adds workers (same placement group): nothing to ensure, no request.
+  await reconcileInfrastructure(make(2, { workers: 5 }), pass());
+  assertEquals(env.sim.requests.length, before, "a worker count change asks Hetzner nothing");
 
-  // And again after 6 h without a change.
+  // A new generation that changes the firewall: discovery and ensure again.
+  const mutating = env.mutatingRequests().length;
+  await reconcileInfrastructure(make(3, { workers: 5, allowlist: "203.0.113.0/24" }), pass());
+  assertOk(env.sim.requests.length > before);
+  assertOk(env.mutatingRequests().length > mutating, "the firewall rules were set");
+
+  // Eleven workers need a second worker placement group: ensured, so the new servers have one.
+  const mutatingBeforeGroups = env.mutatingRequests().length;
+  await reconcileInfrastructure(make(4, { workers: 11, allowlist: "203.0.113.0/24" }), pass());
+  assertEquals(env.mutatingRequests().slice(mutatingBeforeGroups), ["POST /placement_groups"]);
+  const afterGroups = env.sim.requests.length;
+
+  // And again after 6 h without a change, read-only on a converged cluster.
+  const mutatingBefore = env.mutatingRequests().length;
   clock.now += INFRASTRUCTURE_RECHECK_MS;
-  await reconcileInfrastructure(make(2), pass());
-  assertOk(env.sim.requests.length > afterGeneration);
+  await reconcileInfrastructure(make(4, { workers: 11, allowlist: "203.0.113.0/24" }), pass());
+  assertOk(env.sim.requests.length > afterGroups);
+  assertEquals(env.mutatingRequests().length, mutatingBefore);
 });
 
 Deno.test("the Infrastructure step refuses an empty allowlist instead of locking everybody out", async () => {
