@@ -82,8 +82,13 @@ export interface RealApplyDepsOptions {
   callerIpUrl?: string;
   /** Object Storage endpoint instead of Hetzner's (`K8ZNER_S3_ENDPOINT`); buckets are then addressed by path. */
   s3Endpoint?: string;
-  /** Overrides every poll interval (a local cloud with simulated time runs much faster than Hetzner). */
+  /**
+   * Overrides every poll interval (a local cloud with simulated time runs much faster than Hetzner);
+   * Hetzner actions keep their own schedule when `actionTimeScale` is given.
+   */
   pollIntervalMs?: number;
+  /** How many times faster than real time Hetzner's actions run (a simulator; see `createActionWaiter`). */
+  actionTimeScale?: number;
   /** `--wait` timeout in ms (default 30 min). */
   waitTimeoutMs?: number;
   now?: () => Date;
@@ -101,7 +106,14 @@ export function createApplyDeps(options: RealApplyDepsOptions): ApplyDeps {
     hc: options.hc,
     cluster: {
       hc: options.hc,
-      actions: createActionWaiter(options.hc, { sleep, pollIntervalMs: intervals.actionsMs }),
+      actions: createActionWaiter(options.hc, {
+        sleep,
+        ...(options.actionTimeScale !== undefined
+          ? { timeScale: options.actionTimeScale }
+          : p !== undefined
+          ? { pollIntervalMs: p }
+          : {}),
+      }),
       sleep,
       clock,
     },

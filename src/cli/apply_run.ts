@@ -13,7 +13,13 @@ import { UsageError } from "../lib/errors.ts";
 import type { ProgressSink } from "../lib/progress.ts";
 import type { CliContext } from "./context.ts";
 import { checkEndpointUrl } from "./endpoint_url.ts";
-import { createRetryReporter, hcloudClientFromEnv, type HcloudDeps, sleepFromEnv } from "./hcloud_env.ts";
+import {
+  createRetryReporter,
+  hcloudClientFromEnv,
+  type HcloudDeps,
+  sleepFromEnv,
+  timeScaleFromEnv,
+} from "./hcloud_env.ts";
 import { loadConfig } from "./load_config.ts";
 import { createProgressView } from "./progress_view.ts";
 import { resolveSecretsLocation, shownPath } from "./secrets_location.ts";
@@ -70,6 +76,7 @@ export function applyDepsFromEnv(ctx: CliContext, deps: ApplyCommandDeps = {}): 
       throw new UsageError(`${POLL_INTERVAL_ENV}="${poll}" is not a whole number of milliseconds from 10 to 60000`);
     }
   }
+  const timeScale = timeScaleFromEnv(ctx);
   const rawIpUrl = ctx.env(IP_URL_ENV)?.trim() || undefined;
   const ipUrl = rawIpUrl === undefined ? undefined : checkEndpointUrl(IP_URL_ENV, rawIpUrl);
   const s3Endpoint = s3EndpointFromEnv(ctx);
@@ -81,6 +88,7 @@ export function applyDepsFromEnv(ctx: CliContext, deps: ApplyCommandDeps = {}): 
     ...(ipUrl ? { callerIpUrl: ipUrl } : {}),
     ...(s3Endpoint ? { s3Endpoint } : {}),
     ...(pollIntervalMs ? { pollIntervalMs } : {}),
+    ...(timeScale !== undefined ? { actionTimeScale: timeScale } : {}),
     ...(ctx.now ? { now: ctx.now } : {}),
   });
   return deps.adjust ? deps.adjust(applyDeps) : applyDeps;

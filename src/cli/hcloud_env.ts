@@ -66,6 +66,24 @@ export { realSleep };
  */
 export const MAX_SLEEP_ENV = "K8ZNER_MAX_SLEEP_MS";
 
+/**
+ * Test-only: Hetzner's actions run this many times faster than real time (the local cloud's speed),
+ * so the action waiter divides its schedule by it and polls each action as often as it would the
+ * real API (request counts stay comparable). Unset: 1.
+ */
+export const TIME_SCALE_ENV = "K8ZNER_TIME_SCALE";
+
+/** {@link TIME_SCALE_ENV}, or undefined when unset; a usage error when it is not a number from 1 to 100000. */
+export function timeScaleFromEnv(ctx: Pick<CliContext, "env">): number | undefined {
+  const text = ctx.env(TIME_SCALE_ENV)?.trim();
+  if (!text) return undefined;
+  const scale = Number(text);
+  if (!Number.isFinite(scale) || scale < 1 || scale > 100_000) {
+    throw new UsageError(`${TIME_SCALE_ENV}="${text}" is not a number from 1 to 100000`);
+  }
+  return scale;
+}
+
 /** The real sleep, capped by {@link MAX_SLEEP_ENV} when it is set. */
 export function sleepFromEnv(ctx: Pick<CliContext, "env">): (ms: number, signal?: AbortSignal) => Promise<void> {
   const text = ctx.env(MAX_SLEEP_ENV)?.trim();

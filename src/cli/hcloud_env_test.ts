@@ -8,6 +8,8 @@ import {
   realSleep,
   renderRetryLine,
   sleepFromEnv,
+  TIME_SCALE_ENV,
+  timeScaleFromEnv,
 } from "./hcloud_env.ts";
 
 const envOf = (value: string | undefined) => ({ env: (name: string) => (name === MAX_SLEEP_ENV ? value : undefined) });
@@ -37,6 +39,20 @@ Deno.test("sleepFromEnv() rejects a value that is not whole milliseconds from 1 
     assertThrows(
       () => sleepFromEnv(envOf(bad)),
       (err: unknown) => err instanceof UsageError && err.message.startsWith(`K8ZNER_MAX_SLEEP_MS="${bad}" is not`),
+    );
+  }
+});
+
+Deno.test("timeScaleFromEnv() reads the simulator's speed, undefined when unset, and refuses nonsense naming the variable", () => {
+  const scaleEnv = (value: string | undefined) => ({
+    env: (name: string) => (name === TIME_SCALE_ENV ? value : undefined),
+  });
+  assertEquals(timeScaleFromEnv(scaleEnv(undefined)), undefined);
+  assertEquals(timeScaleFromEnv(scaleEnv(" 200 ")), 200);
+  for (const bad of ["0", "0.5", "fast", "100001"]) {
+    assertThrows(
+      () => timeScaleFromEnv(scaleEnv(bad)),
+      (err: unknown) => err instanceof UsageError && err.message.startsWith(`K8ZNER_TIME_SCALE="${bad}" is not`),
     );
   }
 });

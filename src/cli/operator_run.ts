@@ -17,7 +17,7 @@ import { runOperator } from "../operator/operator.ts";
 import { PHASE_STEPS } from "../operator/reconcile/steps/mod.ts";
 import { countingFetch, createJsonLogger, OperatorMetrics } from "../operator/runtime/mod.ts";
 import type { CliContext } from "./context.ts";
-import { sleepFromEnv } from "./hcloud_env.ts";
+import { sleepFromEnv, timeScaleFromEnv } from "./hcloud_env.ts";
 import { loadOperatorConfig, type OperatorFlags } from "./operator_config.ts";
 
 /** Injected for tests. */
@@ -94,6 +94,7 @@ export async function runOperatorCommand(
     absolutePath,
   });
   const sleep = sleepFromEnv(ctx);
+  const timeScale = timeScaleFromEnv(ctx);
   const log = createJsonLogger({ write: (line) => ctx.io.out(line), level: config.logLevel });
   const metrics = new OperatorMetrics(CLUSTER_PHASES);
   const fetchFn = countingFetch(deps.fetch ?? globalThis.fetch, metrics);
@@ -159,6 +160,7 @@ export async function runOperatorCommand(
       },
       now: Date.now,
       sleep,
+      ...(timeScale !== undefined ? { actionTimeScale: timeScale } : {}),
       lease: config.lease,
       onListening: ({ health, metrics }) =>
         log.info("listening", {

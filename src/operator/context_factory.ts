@@ -45,8 +45,10 @@ export interface ContextFactoryDeps {
   requeue?(key: string): void;
   now(): number;
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
-  /** Hetzner action poll interval. Default 1 s. */
+  /** Fixed Hetzner action poll interval (tests). Default: each action's own schedule (`createActionWaiter`). */
   actionPollMs?: number;
+  /** How many times faster than real time Hetzner's actions run (a simulator). Default 1. */
+  actionTimeScale?: number;
   /** Helm (already counted in the metrics), the charts directory, the random source. */
   addons: AddonDeps;
 }
@@ -123,7 +125,8 @@ export function createContextFactory(deps: ContextFactoryDeps): ContextFactory {
       hc,
       actions: createActionWaiter(hc, {
         sleep: (ms) => deps.sleep(ms, deps.signal),
-        pollIntervalMs: deps.actionPollMs ?? 1_000,
+        ...(deps.actionPollMs !== undefined ? { pollIntervalMs: deps.actionPollMs } : {}),
+        ...(deps.actionTimeScale !== undefined ? { timeScale: deps.actionTimeScale } : {}),
       }),
       sleep: (ms, signal) => deps.sleep(ms, signal ?? deps.signal),
       clock: deps.now,

@@ -58,6 +58,8 @@ export interface OperatorOptions {
   watch?: { inactivityMs?: number; relistIntervalMs?: number; serverTimeoutSeconds?: number };
   /** Requeue of an idle cluster. Default 30 s. */
   idleRequeueMs?: number;
+  /** How many times faster than real time Hetzner's actions run (a simulator; see `createActionWaiter`). */
+  actionTimeScale?: number;
   /** How long to wait for passes in flight when the term ends. Default 5 s. */
   drainTimeoutMs?: number;
   /** Told when the endpoints listen (the command logs the bound addresses). */
@@ -131,6 +133,7 @@ export async function runOperator(options: OperatorOptions, signal: AbortSignal)
       requeue: (key) => queue.add(key),
       now: options.now,
       sleep: options.sleep,
+      ...(options.actionTimeScale !== undefined ? { actionTimeScale: options.actionTimeScale } : {}),
     });
     const reconcile = createClusterReconciler({
       kube: options.kube,

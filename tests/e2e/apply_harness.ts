@@ -47,6 +47,8 @@ export function cloudEnv(cloud: LocalCloud, extra: Record<string, string> = {}):
     K8ZNER_IP_URL: cloud.ipEchoUrl,
     K8ZNER_POLL_INTERVAL_MS: E2E_POLL_MS,
     K8ZNER_MAX_SLEEP_MS: E2E_MAX_SLEEP_MS,
+    // Actions are polled on the simulator's clock, so the CLI polls each as often as against Hetzner.
+    K8ZNER_TIME_SCALE: String(cloud.speed),
     CI: "1",
     ...extra,
   };

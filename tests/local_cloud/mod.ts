@@ -320,7 +320,9 @@ async function start(
       privateNetwork,
       hcloudUrl: sim.url,
       spawn: operatorOptions.spawn ?? ((args, o) => startK8zner(args, o)),
-      env: { ...helm?.env, ...operatorOptions.env },
+      // Hetzner's actions run `speed` times faster here: the operator polls them on that clock, as often
+      // per action as against the real API.
+      env: { K8ZNER_TIME_SCALE: String(speed), ...helm?.env, ...operatorOptions.env },
       ...(operatorOptions.maxRestartBackoffMs !== undefined
         ? { maxRestartBackoffMs: operatorOptions.maxRestartBackoffMs }
         : {}),
