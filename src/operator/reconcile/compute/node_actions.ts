@@ -46,7 +46,7 @@ export function nodeActions(
   return {
     async addNode(name) {
       const plan = plannedServer(ctx, name);
-      markComputeBusy(ctx);
+      markComputeBusy(ctx, name);
       const log = ctx.log.with({ cluster, node: name, role: plan.role });
       const imageId = await findTalosSnapshotId(ctx);
       const observed = {
@@ -101,7 +101,7 @@ export function nodeActions(
     },
 
     async removeUnreachable(name) {
-      markComputeBusy(ctx);
+      markComputeBusy(ctx, name);
       const log = ctx.log.with({ cluster, node: name });
       const server = known.get(name) ?? await ctx.cloud.hc.servers.findByName(name);
       if (server) {

@@ -2,10 +2,14 @@
  * `observeCompute()`: the cluster's servers and Nodes as the Compute and healing steps see them.
  *
  * Nodes come from the Node watch (no request). Servers come from Hetzner, one
- * `GET /servers?label_selector=k8zner.io/cluster=<name>`, but only when the watch says something may have
- * changed: the Nodes do not match the planned names exactly, a Node is not Ready, the spec's generation moved,
- * a node action is under way, or the last listing is 60 min old. Otherwise the last listing (kept in
- * `ctx.memory`) is reused, so an idle cluster costs about one listing an hour.
+ * `GET /servers?label_selector=k8zner.io/cluster=<name>`, but only when something may have changed: the
+ * spec's generation moved, a node action of this process has an outcome the listing does not show yet (it
+ * failed or is under way: the servers it created or deleted are written into the listing), the last
+ * listing is 60 min old, or the watch says so: the Nodes do not match the planned names exactly, or a Node
+ * is not Ready. The watch's reasons list at most once a minute (`NODE_RELIST_MIN_MS`): while 47 new
+ * workers join, every Node event starts a pass, and each would otherwise list all servers again to learn
+ * nothing the pass before did not know. Otherwise the last listing (kept in `ctx.memory`) is reused, so
+ * an idle cluster costs about one listing an hour.
  *
  * @module
  */
@@ -18,6 +22,8 @@ import { isNodeReady } from "./node_facts.ts";
 
 /** Servers are listed again at the latest after this long, even when nothing else asks for it. */
 export const SERVER_LISTING_MAX_AGE_MS = 60 * 60_000;
+/** A listing asked for by the Nodes alone (joining, not Ready) is at least this old. */
+export const NODE_RELIST_MIN_MS = 60_000;
 
 const LISTING_KEY = "compute.servers";
 const BUSY_KEY = "compute.busy";
@@ -38,7 +44,7 @@ export interface ListingInput {
   generation: number | undefined;
   plannedNames: readonly string[];
   nodes: readonly KubeObject[];
-  /** A node action (create, join, drain, delete) ran or is waiting since the last listing. */
+  /** A node action (create, join, drain, delete) whose outcome the last listing does not show. */
   busy: boolean;
 }
 
@@ -49,6 +55,7 @@ export function serverListingReason(input: ListingInput): string | undefined {
   if (input.generation !== last.generation) return "the spec changed";
   if (input.busy) return "a node action is under way";
   if (input.now - last.at >= SERVER_LISTING_MAX_AGE_MS) return "the last listing is 60 min old";
+  if (input.now - last.at < NODE_RELIST_MIN_MS) return undefined;
   const names = new Set(input.nodes.map((n) => n.metadata.name));
   const planned = new Set(input.plannedNames);
   if (names.size !== planned.size || [...planned].some((n) => !names.has(n))) {
@@ -69,7 +76,7 @@ export async function observeCompute(ctx: ReconcileContext, _infra: Infrastructu
     generation: ctx.cluster.metadata.generation,
     plannedNames: ctx.desired.servers.map((s) => s.name),
     nodes,
-    busy: ctx.memory.get(BUSY_KEY) === true,
+    busy: busyNames(ctx).size > 0,
   });
   if (reason === undefined && last) return { servers: last.servers, nodes };
   const servers = await ctx.cloud.hc.servers.listAll({ labelSelector: clusterSelector(ctx.desired.cluster.name) });
@@ -79,13 +86,23 @@ export async function observeCompute(ctx: ReconcileContext, _infra: Infrastructu
   return { servers, nodes };
 }
 
-/** Marks a node action under way, so the next pass lists servers again. */
-export function markComputeBusy(ctx: Pick<ReconcileContext, "memory">): void {
-  ctx.memory.set(BUSY_KEY, true);
+function busyNames(ctx: Pick<ReconcileContext, "memory">): Set<string> {
+  let names = ctx.memory.get(BUSY_KEY) as Set<string> | undefined;
+  if (!names) ctx.memory.set(BUSY_KEY, names = new Set());
+  return names;
+}
+
+/**
+ * Marks a node action on server `name` under way: the next pass lists servers again unless the action's
+ * outcome is written into the listing first ({@link rememberServer}, {@link forgetServer}).
+ */
+export function markComputeBusy(ctx: Pick<ReconcileContext, "memory">, name: string): void {
+  busyNames(ctx).add(name);
 }
 
 /** Replaces (or adds) `server` in the remembered listing after this process changed it. */
 export function rememberServer(ctx: Pick<ReconcileContext, "memory">, server: Server): void {
+  busyNames(ctx).delete(server.name);
   const last = ctx.memory.get(LISTING_KEY) as ServerListing | undefined;
   if (!last) return;
   const servers = [...last.servers.filter((s) => s.name !== server.name), server];
@@ -94,6 +111,7 @@ export function rememberServer(ctx: Pick<ReconcileContext, "memory">, server: Se
 
 /** Drops `name` from the remembered listing after this process deleted it. */
 export function forgetServer(ctx: Pick<ReconcileContext, "memory">, name: string): void {
+  busyNames(ctx).delete(name);
   const last = ctx.memory.get(LISTING_KEY) as ServerListing | undefined;
   if (!last) return;
   ctx.memory.set(LISTING_KEY, { ...last, servers: last.servers.filter((s) => s.name !== name) });

@@ -1,6 +1,6 @@
 import { assertEquals } from "../../../../tests/assert.ts";
 import type { KubeObject } from "../../../kube/mod.ts";
-import { SERVER_LISTING_MAX_AGE_MS, serverListingReason } from "./observe.ts";
+import { NODE_RELIST_MIN_MS, SERVER_LISTING_MAX_AGE_MS, serverListingReason } from "./observe.ts";
 
 const node = (name: string, ready: "True" | "False" | "Unknown" = "True"): KubeObject => ({
   apiVersion: "v1",
@@ -12,7 +12,7 @@ const planned = ["c-cp-1", "c-w-1"];
 const last = { servers: [], at: 1_000, generation: 3 };
 const base = {
   last,
-  now: 2_000,
+  now: 2_000 + NODE_RELIST_MIN_MS,
   generation: 3,
   plannedNames: planned,
   nodes: planned.map((n) => node(n)),
@@ -47,4 +47,13 @@ Deno.test("serverListingReason() lists when the Nodes differ from the plan or on
     serverListingReason({ ...base, nodes: [node("c-cp-1"), node("c-w-1", "Unknown")] }),
     "Node c-w-1 is not Ready",
   );
+});
+
+Deno.test("serverListingReason() waits a minute after a listing before the Nodes alone ask for another", () => {
+  const joining = { ...base, nodes: [node("c-cp-1"), node("c-w-1", "False")] };
+  assertEquals(serverListingReason({ ...joining, now: last.at + NODE_RELIST_MIN_MS - 1 }), undefined);
+  assertEquals(serverListingReason({ ...joining, now: last.at + NODE_RELIST_MIN_MS }), "Node c-w-1 is not Ready");
+  // A spec change or an unaccounted node action lists at once.
+  assertEquals(serverListingReason({ ...joining, now: last.at + 1, generation: 4 }), "the spec changed");
+  assertEquals(serverListingReason({ ...joining, now: last.at + 1, busy: true }), "a node action is under way");
 });

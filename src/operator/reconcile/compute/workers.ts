@@ -140,7 +140,7 @@ export async function reconcileWorkers(
   // Down, highest index first, one node at a time.
   for (const name of plan.remove) {
     const node = nodeOf.get(name);
-    markComputeBusy(ctx);
+    markComputeBusy(ctx, name);
     if (node) {
       phases.set(name, "Draining");
       const attempt = await drainOnce(ctx, node);
