@@ -102,17 +102,14 @@ export function createApplyDeps(options: RealApplyDepsOptions): ApplyDeps {
     : { actionsMs: p, talosMs: p, kubeMs: p, snapshotMs: p };
   const sleep = options.sleep;
   const clock = Date.now;
+  const scale = options.actionTimeScale;
   return {
     hc: options.hc,
     cluster: {
       hc: options.hc,
       actions: createActionWaiter(options.hc, {
         sleep,
-        ...(options.actionTimeScale !== undefined
-          ? { timeScale: options.actionTimeScale }
-          : p !== undefined
-          ? { pollIntervalMs: p }
-          : {}),
+        ...(scale !== undefined ? { timeScale: scale } : p !== undefined ? { pollIntervalMs: p } : {}),
       }),
       sleep,
       clock,
@@ -120,8 +117,9 @@ export function createApplyDeps(options: RealApplyDepsOptions): ApplyDeps {
     image: {
       ssh: createSshRunner({ sleep, delayMs: sshDelayMs(intervals), attempts: sshAttempts(intervals) }),
       sleep,
-      pollIntervalMs: intervals.actionsMs,
-      snapshotPollIntervalMs: intervals.snapshotMs,
+      // On a simulator's clock the image build polls as often per action as against Hetzner.
+      pollIntervalMs: scale === undefined ? intervals.actionsMs : DEFAULT_POLL_INTERVALS.actionsMs / scale,
+      snapshotPollIntervalMs: scale === undefined ? intervals.snapshotMs : DEFAULT_POLL_INTERVALS.snapshotMs / scale,
     },
     talos: (credentials) => createTalosDeps(credentials, { sleep, now: clock }),
     kube: (kubeconfigYaml) => createKubeClient({ kubeconfigYaml, sleep, now: clock }),
