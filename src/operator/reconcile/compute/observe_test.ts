@@ -1,6 +1,17 @@
 import { assertEquals } from "../../../../tests/assert.ts";
 import type { KubeObject } from "../../../kube/mod.ts";
-import { NODE_RELIST_MIN_MS, SERVER_LISTING_MAX_AGE_MS, serverListingReason } from "./observe.ts";
+import type { Server } from "../../../hcloud/mod.ts";
+import type { InfrastructureResult } from "../../../cluster/infra/ensure_infrastructure.ts";
+import type { ReconcileContext } from "../context.ts";
+import {
+  forgetServer,
+  markComputeBusy,
+  NODE_RELIST_MIN_MS,
+  observeCompute,
+  rememberServer,
+  SERVER_LISTING_MAX_AGE_MS,
+  serverListingReason,
+} from "./observe.ts";
 
 const node = (name: string, ready: "True" | "False" | "Unknown" = "True"): KubeObject => ({
   apiVersion: "v1",
@@ -56,4 +67,42 @@ Deno.test("serverListingReason() waits a minute after a listing before the Nodes
   // A spec change or an unaccounted node action lists at once.
   assertEquals(serverListingReason({ ...joining, now: last.at + 1, generation: 4 }), "the spec changed");
   assertEquals(serverListingReason({ ...joining, now: last.at + 1, busy: true }), "a node action is under way");
+});
+
+Deno.test("observeCompute() lists again after an own node action only until its outcome is written into the listing", async () => {
+  let listings = 0;
+  const server = (name: string) => ({ name }) as unknown as Server;
+  const memory = new Map<string, unknown>();
+  const ctx = {
+    nodes: () => planned.map((n) => node(n)),
+    memory,
+    now: () => 5_000,
+    cluster: { metadata: { generation: 3 } },
+    desired: { cluster: { name: "c" }, servers: planned.map((name) => ({ name })) },
+    cloud: {
+      hc: {
+        servers: {
+          listAll: () => {
+            listings++;
+            return Promise.resolve(planned.map(server));
+          },
+        },
+      },
+    },
+    log: { debug: () => {} },
+  } as unknown as ReconcileContext;
+  const infra = {} as InfrastructureResult;
+  await observeCompute(ctx, infra);
+  await observeCompute(ctx, infra);
+  assertEquals(listings, 1, "a converged cluster reuses its listing");
+  markComputeBusy(ctx, "c-w-2");
+  await observeCompute(ctx, infra);
+  assertEquals(listings, 2, "an action without a written outcome lists again");
+  markComputeBusy(ctx, "c-w-2");
+  rememberServer(ctx, server("c-w-2"));
+  markComputeBusy(ctx, "c-w-3");
+  forgetServer(ctx, "c-w-3");
+  const view = await observeCompute(ctx, infra);
+  assertEquals(listings, 2, "outcomes written into the listing need no listing");
+  assertEquals(view.servers.map((s) => s.name).sort(), ["c-cp-1", "c-w-1", "c-w-2"]);
 });
