@@ -13,7 +13,13 @@ import { UsageError } from "../lib/errors.ts";
 import { stopOperator } from "../bootstrap/destroy_operator.ts";
 import { createKubeClient, type KubeClient } from "../kube/mod.ts";
 import type { CliContext } from "./context.ts";
-import { createRetryReporter, hcloudClientFromEnv, type HcloudDeps, sleepFromEnv } from "./hcloud_env.ts";
+import {
+  createRetryReporter,
+  hcloudClientFromEnv,
+  type HcloudDeps,
+  sleepFromEnv,
+  timeScaleFromEnv,
+} from "./hcloud_env.ts";
 import { loadConfig } from "./load_config.ts";
 import { expandSpec } from "../config/mod.ts";
 import { type DnsAccess, dnsRecordsToDelete } from "../bootstrap/destroy_command.ts";
@@ -69,6 +75,7 @@ export async function runDestroyCommand(
   // Retries go through the progress view so a live task list is not torn by a stray line.
   const hc = hcloudClientFromEnv(ctx, { onRetry: createRetryReporter((line) => progress.note(line)), ...deps });
   const sleep = deps.sleep ?? sleepFromEnv(ctx);
+  const timeScale = timeScaleFromEnv(ctx);
   const secretsDir = resolveSecretsLocation(loaded, ctx.cwd, flags.secretsDir).dir;
   const addons = expandSpec(loaded.spec).addons;
   const domain = addons.cloudflare?.domain;
@@ -105,7 +112,11 @@ export async function runDestroyCommand(
   const outcome = await runDestroy({
     cluster: {
       hc,
-      actions: createActionWaiter(hc, { sleep, pollIntervalMs: deps.actionPollMs }),
+      actions: createActionWaiter(hc, {
+        sleep,
+        ...(deps.actionPollMs !== undefined ? { pollIntervalMs: deps.actionPollMs } : {}),
+        ...(timeScale !== undefined ? { timeScale } : {}),
+      }),
       sleep,
       clock: deps.clock ?? Date.now,
     },
