@@ -59,7 +59,12 @@ export interface K8znerClusterSpec {
   /** Whether the API load balancer has a public IPv4 (`public` when absent, as in the config). */
   apiLoadBalancer?: ApiLoadBalancerMode;
   backup?: { enabled: boolean; schedule: string; retentionDays?: number; s3SecretRef?: { name: string } };
-  healthCheck?: { nodeNotReadyThreshold?: string; etcdUnhealthyThreshold?: string; drainTimeout?: string };
+  healthCheck?: {
+    nodeNotReadyThreshold?: string;
+    etcdUnhealthyThreshold?: string;
+    drainTimeout?: string;
+    upgradeGateTimeout?: string;
+  };
   paused?: boolean;
   /** What deleting the object does to the cloud (`Retain` when absent). */
   deletionPolicy?: DeletionPolicy;

@@ -146,6 +146,8 @@ const specSchema: Schema = obj({
     etcdUnhealthyThreshold: str({ default: "2m", pattern: "^([0-9]+(ms|s|m|h))+$" }),
     // How long a scale-down keeps retrying an eviction a PodDisruptionBudget refuses before DrainBlocked.
     drainTimeout: str({ default: "2m", pattern: "^([0-9]+(ms|s|m|h))+$" }),
+    // How long a rolling upgrade waits for a shut health gate before UpgradeBlocked.
+    upgradeGateTimeout: str({ default: "10m", pattern: "^([0-9]+(ms|s|m|h))+$" }),
   }),
   paused: bool({
     default: false,
@@ -248,6 +250,13 @@ const statusSchema: Schema = obj({
     networkReady: bool(),
     firewallReady: bool(),
     loadBalancerReady: bool(),
+  }),
+  upgrade: obj({
+    talos: str({ description: "Talos version the nodes roll to." }),
+    kubernetes: str({ description: "Kubernetes version the nodes roll to." }),
+    pendingSteps: int({ minimum: 0, description: "Rollout steps left (0 once every node runs both versions)." }),
+    step: str({ description: "The step running or waiting for its gates." }),
+    node: str({ description: "The node of that step." }),
   }),
   imageSnapshot: obj({
     snapshotID: { type: "integer", format: "int64" },

@@ -29,6 +29,11 @@ export interface ClusterConfigInput {
   talosVersion: string;
   /** Kubernetes version, e.g. `1.36.3` (a leading `v` is accepted). */
   kubernetesVersion: string;
+  /**
+   * The kubelet's version when it differs from `kubernetesVersion`: during an upgrade the control-plane
+   * components move first and the kubelet follows (`talosctl upgrade-k8s`). `kubernetesVersion` when absent.
+   */
+  kubeletVersion?: string;
   network: {
     /** Private subnet the nodes live in; kubelet and etcd advertise only addresses from it. */
     nodeCidr: string;
@@ -74,6 +79,7 @@ export function installerImage(talosVersion: string, schematicId: string = VANIL
 export function renderRoleConfig(secrets: SecretsBundle, input: ClusterConfigInput, role: NodeRole): ConfigDocument[] {
   checkClusterInput(input);
   const k8s = `v${input.kubernetesVersion.replace(/^v/, "")}`;
+  const kubeletTag = `v${(input.kubeletVersion ?? input.kubernetesVersion).replace(/^v/, "")}`;
   const controlPlane = role === "controlplane";
   const monitoring = input.monitoring ?? false;
   const machine: Record<string, unknown> = {
@@ -82,7 +88,7 @@ export function renderRoleConfig(secrets: SecretsBundle, input: ClusterConfigInp
     ca: controlPlane ? pair(secrets.certs.os) : { crt: b64(secrets.certs.os.certPem) },
     ...(controlPlane ? { certSANs: [...input.certSans] } : {}),
     kubelet: {
-      image: `ghcr.io/siderolabs/kubelet:${k8s}`,
+      image: `ghcr.io/siderolabs/kubelet:${kubeletTag}`,
       extraArgs: { "cloud-provider": "external" },
       extraConfig: {
         shutdownGracePeriod: "90s",
@@ -245,6 +251,11 @@ function checkClusterInput(input: ClusterConfigInput): void {
   if (!/^v?\d+\.\d+\.\d+$/.test(input.kubernetesVersion)) {
     throw new TypeError(
       `Cannot render machine config: Kubernetes version "${input.kubernetesVersion}" must look like 1.36.3`,
+    );
+  }
+  if (input.kubeletVersion !== undefined && !/^v?\d+\.\d+\.\d+$/.test(input.kubeletVersion)) {
+    throw new TypeError(
+      `Cannot render machine config: kubelet version "${input.kubeletVersion}" must look like 1.36.3`,
     );
   }
   // Talos itself does not check the path when it applies a config on a cloud platform: a wrong one only

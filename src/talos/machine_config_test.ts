@@ -167,3 +167,16 @@ Deno.test("mergeConfigDocuments() deep-merges matching documents and appends new
   assertEquals((base[0] as Any).machine.list, [1, 2]);
   assertEquals(deepMerge({ a: { b: 1 } }, { a: "x" }), { a: "x" });
 });
+
+Deno.test("renderNodeConfig() keeps the kubelet at kubeletVersion while the control-plane components move on", () => {
+  const main = v1alpha1(renderNodeConfig(secrets, { ...INPUT, kubeletVersion: "v1.35.2" }, CP));
+  assertEquals(main.cluster.apiServer.image, "registry.k8s.io/kube-apiserver:v1.36.3");
+  assertEquals(main.cluster.controllerManager.image, "registry.k8s.io/kube-controller-manager:v1.36.3");
+  assertEquals(main.cluster.scheduler.image, "registry.k8s.io/kube-scheduler:v1.36.3");
+  assertEquals(main.machine.kubelet.image, "ghcr.io/siderolabs/kubelet:v1.35.2");
+  assertThrows(
+    () => renderNodeConfig(secrets, { ...INPUT, kubeletVersion: "latest" }, CP),
+    TypeError,
+    "kubelet version",
+  );
+});

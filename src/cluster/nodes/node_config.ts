@@ -64,7 +64,7 @@ export function renderPlannedNodeConfig(
   bundle: SecretsBundle,
   desired: DesiredState,
   name: string,
-  facts: ApiAddresses & { serverId: number },
+  facts: ApiAddresses & { serverId: number; kubeletVersion?: string },
 ): string {
   const plan = desired.servers.find((s) => s.name === name);
   if (!plan) {
@@ -73,7 +73,9 @@ export function renderPlannedNodeConfig(
   }
   // The first control plane, later control planes and workers share the cluster part; only the role
   // and the per-node patch differ. Later control planes join etcd through the cluster endpoint.
-  return renderNodeConfigYaml(bundle, renderClusterConfigInput(desired, facts), {
+  const input = renderClusterConfigInput(desired, facts);
+  if (facts.kubeletVersion !== undefined) input.kubeletVersion = facts.kubeletVersion;
+  return renderNodeConfigYaml(bundle, input, {
     hostname: plan.name,
     serverId: facts.serverId,
     privateIp: plan.privateIp,

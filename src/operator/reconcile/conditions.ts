@@ -20,6 +20,7 @@ export const CONDITION_ORDER: readonly ConditionType[] = [
   "WorkersReady",
   "CNIReady",
   "AddonsReady",
+  "UpgradeBlocked",
   "Ready",
   "Progressing",
   "Degraded",

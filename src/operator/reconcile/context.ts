@@ -47,6 +47,7 @@ export type ConditionType =
   | "WorkersReady"
   | "CNIReady"
   | "AddonsReady"
+  | "UpgradeBlocked"
   | "Ready"
   | "Progressing"
   | "Degraded";

@@ -130,7 +130,7 @@ export function plannedServer(ctx: Pick<ReconcileContext, "desired">, name: stri
 }
 
 /** The public IPv4s of the control-plane servers (API certificate SANs with a private load balancer). */
-function controlPlaneIpv4s(servers: readonly Server[]): string[] {
+export function controlPlaneIpv4s(servers: readonly Server[]): string[] {
   return servers
     .filter((s) => s.labels["k8zner.io/role"] === "control-plane")
     .map((s) => s.public_net.ipv4?.ip)

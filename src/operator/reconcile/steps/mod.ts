@@ -1,6 +1,6 @@
 /**
  * The phase steps in the order the reconciler runs them: the design's phases Infrastructure, Compute,
- * WaitForK8s, CNI (healing right after it), Addons; `Running` is what the reconciler reports once
+ * WaitForK8s, CNI (healing and the rolling upgrade right after it), Addons; `Running` is what the reconciler reports once
  * every one is done.
  *
  * @module
@@ -11,6 +11,7 @@ import { cniStep } from "./cni.ts";
 import { computeStep } from "./compute.ts";
 import { healingStep } from "./healing.ts";
 import { infrastructureStep } from "./infrastructure.ts";
+import { upgradeStep } from "./upgrade.ts";
 import { waitForK8sStep } from "./wait_for_k8s.ts";
 
 /** The real steps. */
@@ -20,5 +21,6 @@ export const PHASE_STEPS: readonly PhaseStep[] = [
   waitForK8sStep,
   cniStep,
   healingStep,
+  upgradeStep,
   addonsStep,
 ];
