@@ -26,19 +26,23 @@ export function talosVersionOfOsImage(osImage: string | undefined): string | und
   return osImage?.match(/^Talos \((v\d+\.\d+\.\d+[^)]*)\)$/)?.[1];
 }
 
-/** The versions of every planned server; a server without a Node has unknown versions. */
+/**
+ * The versions of every planned server that has a Node. A server without one is left out: it is being
+ * created (or replaced) from the desired versions' snapshot and config, so it has nothing to roll; the gates
+ * still wait for its Node before any step.
+ */
 export function readNodeVersions(planned: readonly ServerPlan[], nodes: readonly KubeObject[]): NodeVersions[] {
   const byName = new Map(nodes.map((n) => [n.metadata.name, n]));
-  return planned.map((plan) => {
-    const node = byName.get(plan.name);
-    const info = (node?.status as { nodeInfo?: { kubeletVersion?: string; osImage?: string } } | undefined)?.nodeInfo;
+  return planned.filter((plan) => byName.has(plan.name)).map((plan) => {
+    const node = byName.get(plan.name)!;
+    const info = (node.status as { nodeInfo?: { kubeletVersion?: string; osImage?: string } } | undefined)?.nodeInfo;
     const versions: NodeVersions = {
       name: plan.name,
       role: plan.role,
       talos: talosVersionOfOsImage(info?.osImage),
       kubelet: info?.kubeletVersion || undefined,
     };
-    const components = node?.metadata.annotations?.[COMPONENTS_ANNOTATION];
+    const components = node.metadata.annotations?.[COMPONENTS_ANNOTATION];
     if (plan.role === "control-plane" && components) versions.apiServer = components;
     return versions;
   });

@@ -11,15 +11,15 @@ Deno.test("talosVersionOfOsImage() reads the version Talos reports as the Node's
   assertEquals(talosVersionOfOsImage(undefined), undefined);
 });
 
-Deno.test("readNodeVersions() reads each planned node's Node; a missing Node has unknown versions", () => {
+Deno.test("readNodeVersions() reads each planned node's Node and leaves out a server without one (it is being created)", () => {
   const node = {
     apiVersion: "v1",
     kind: "Node",
     metadata: { name: "v-cp-1", annotations: { [COMPONENTS_ANNOTATION]: "1.36.3" } },
     status: { nodeInfo: { kubeletVersion: "v1.35.2", osImage: "Talos (v1.13.9)" } },
   };
-  assertEquals(readNodeVersions(desired.servers, [node]), [
+  const other = { apiVersion: "v1", kind: "Node", metadata: { name: "not-planned" }, status: {} };
+  assertEquals(readNodeVersions(desired.servers, [node, other]), [
     { name: "v-cp-1", role: "control-plane", talos: "v1.13.9", kubelet: "v1.35.2", apiServer: "1.36.3" },
-    { name: "v-w-1", role: "worker", talos: undefined, kubelet: undefined },
   ]);
 });
