@@ -48,6 +48,8 @@ export interface Scenario extends AsyncDisposable {
   patchCluster(patch: unknown): Promise<void>;
   /** Writes `k8zner.yaml` with `workers` and runs `apply --yes`; throws unless it exits 0. */
   applyWorkers(workers: number): Promise<void>;
+  /** Writes `k8zner.yaml` with `workers` and the extra lines `config` and runs `apply --yes`; throws unless it exits 0. */
+  applyConfig(workers: number, config: string[]): Promise<{ stdout: string; stderr: string }>;
   /** The Nodes' readiness by name (the operator's real Cilium gives each its pod network). */
   nodes(): Record<string, string>;
   /** Waits until exactly `names` are Nodes, every one Ready (re-installing the fake CNI as Nodes join). */
@@ -67,17 +69,20 @@ const KUBECTL = await kubectlRequirement();
 export const KUBECTL_PATH: string | undefined = KUBECTL.path;
 
 /**
- * Starts a local cloud and creates cluster `name` with the real `apply` (mode `mode`, `workers` workers),
- * then sets `spec.healthCheck.nodeNotReadyThreshold` to `threshold` with kubectl when given.
+ * Starts a local cloud and creates cluster `name` with the real `apply` (mode `mode`, `workers` workers,
+ * the extra `k8zner.yaml` lines `config`), then sets `spec.healthCheck.nodeNotReadyThreshold` to
+ * `threshold` with kubectl when given.
  */
 export async function startScenario(
   name: string,
   mode: "dev" | "ha",
   workers: number,
-  options: { threshold?: string } = {},
+  options: { threshold?: string; config?: string[] } = {},
 ): Promise<Scenario> {
   const cloud = await startLocalCloud({ speed: 200 });
-  const dir = await makeWorkdir(renderConfig(name, mode, workers));
+  const withExtra = (count: number, extra: string[]) =>
+    renderConfig(name, mode, count) + extra.map((l) => `${l}\n`).join("");
+  const dir = await makeWorkdir(withExtra(workers, options.config ?? []));
   const kubeDir = await Deno.makeTempDir({ prefix: "k8zner-kubectl-" });
   const store = () => {
     const s = handoverObjects(cloud, name).store;
@@ -133,9 +138,13 @@ export async function startScenario(
       assertEquals(r.code, 0, `kubectl patch: ${r.stdout}${r.stderr}`);
     },
     async applyWorkers(count) {
-      await Deno.writeTextFile(`${dir}/k8zner.yaml`, renderConfig(name, mode, count));
+      await scenario.applyConfig(count, options.config ?? []);
+    },
+    async applyConfig(count, extra) {
+      await Deno.writeTextFile(`${dir}/k8zner.yaml`, withExtra(count, extra));
       const r = await k8zner(cloud, dir, ["apply", "--yes"]);
       assertEquals(r.code, 0, `${r.stdout}\n${r.stderr}`);
+      return { stdout: r.stdout, stderr: r.stderr };
     },
     nodes() {
       const s = store();
