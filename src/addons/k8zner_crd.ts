@@ -255,8 +255,8 @@ const statusSchema: Schema = obj({
     talos: str({ description: "Talos version the nodes roll to." }),
     kubernetes: str({ description: "Kubernetes version the nodes roll to." }),
     pendingSteps: int({ minimum: 0, description: "Rollout steps left (0 once every node runs both versions)." }),
-    step: str({ description: "The step running or waiting for its gates." }),
-    node: str({ description: "The node of that step." }),
+    step: str({ description: "The step running or waiting for its gates (empty when none)." }),
+    node: str({ description: "The node of that step (empty when none)." }),
   }),
   imageSnapshot: obj({
     snapshotID: { type: "integer", format: "int64" },

@@ -1,7 +1,7 @@
 /**
- * The phase steps in the order the reconciler runs them: the design's phases Infrastructure, Compute,
- * WaitForK8s, CNI (healing and the rolling upgrade right after it), Addons; `Running` is what the reconciler reports once
- * every one is done.
+ * The phase steps in the order the reconciler runs them: the design's phases Infrastructure, Compute (the
+ * rolling upgrade right after it), WaitForK8s, CNI (healing right after it), Addons; `Running` is what
+ * the reconciler reports once every one is done.
  *
  * @module
  */
@@ -18,9 +18,9 @@ import { waitForK8sStep } from "./wait_for_k8s.ts";
 export const PHASE_STEPS: readonly PhaseStep[] = [
   infrastructureStep,
   computeStep,
+  upgradeStep,
   waitForK8sStep,
   cniStep,
   healingStep,
-  upgradeStep,
   addonsStep,
 ];

@@ -173,8 +173,9 @@ function outcome(plan: RolloutPlan, step: RolloutStep | undefined, condition: Co
         talos: plan.talos.to,
         kubernetes: plan.kubernetes.to,
         pendingSteps: plan.steps.length,
-        step: step ? describeStep(step) : null,
-        node: step && "node" in step ? step.node : null,
+        // Empty, not null: a step's status is merged as a JSON merge patch, where null would be dropped.
+        step: step ? describeStep(step) : "",
+        node: step && "node" in step ? step.node : "",
       },
     },
   };

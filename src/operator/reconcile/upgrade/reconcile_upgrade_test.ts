@@ -131,8 +131,8 @@ Deno.test("reconcileUpgrade() at the desired versions asks neither Talos nor Kub
       talos: "v1.13.9",
       kubernetes: "1.36.3",
       pendingSteps: 0,
-      step: null,
-      node: null,
+      step: "",
+      node: "",
     });
   }));
 
