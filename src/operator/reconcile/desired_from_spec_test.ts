@@ -2,6 +2,7 @@ import { assertEquals, assertIncludes, assertOk } from "../../../tests/assert.ts
 import { expandSpec, type Spec } from "../../config/mod.ts";
 import { renderK8znerCluster, renderK8znerClusterSpec } from "../../addons/k8zner_cluster.ts";
 import { ClusterSpecError, desiredFromCluster, specFromCluster } from "./desired_from_spec.ts";
+import { MAX_WORKERS } from "../../config/spec.ts";
 
 const DEV: Spec = {
   name: "dev1",
@@ -87,7 +88,7 @@ Deno.test("desiredFromCluster() refuses a control plane count etcd cannot use an
   );
 
   const bad = renderK8znerCluster({ name: "dev1", spec: renderK8znerClusterSpec(expandSpec(DEV)) });
-  (bad.spec as { workers: { count: number } }).workers.count = 9;
+  (bad.spec as { workers: { count: number } }).workers.count = MAX_WORKERS + 1;
   const problem = thrownBy(() => desiredFromCluster(bad));
   assertIncludes(problem.message, "workers.count");
 });
