@@ -29,9 +29,12 @@ export {
   type ChartPin,
   CHARTS,
   IMAGES,
+  KUBERNETES_MINORS_BY_TALOS_MINOR,
   KUBERNETES_VERSION,
   type ManifestPin,
   MANIFESTS,
+  SUPPORTED_KUBERNETES_VERSIONS,
+  SUPPORTED_TALOS_VERSIONS,
   TALOS_VERSION,
 } from "./versions.ts";
 export {

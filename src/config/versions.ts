@@ -13,6 +13,22 @@ export const TALOS_VERSION = "v1.13.9";
 /** Kubernetes version: the default of Talos v1.13.9 (issue 2, item 5). */
 export const KUBERNETES_VERSION = "1.36.3";
 
+/*
+ * The versions this CLI installs and upgrades to (issue 15): a config may pin any of them with
+ * `talos_version` / `kubernetes_version`; anything else is refused. The newest of each list is the default
+ * above. Talos supports each Kubernetes minor listed for its own minor (Talos support matrix).
+ */
+
+/** Talos versions this CLI can install and upgrade to, oldest first; the last is TALOS_VERSION. */
+export const SUPPORTED_TALOS_VERSIONS = ["v1.12.6", "v1.13.9"] as const;
+/** Kubernetes versions, oldest first; the last is KUBERNETES_VERSION. Each Talos minor runs the Kubernetes minors listed. */
+export const SUPPORTED_KUBERNETES_VERSIONS = ["1.35.2", "1.36.3"] as const;
+/** Kubernetes minors each Talos minor runs, keyed by Talos minor without the "v". */
+export const KUBERNETES_MINORS_BY_TALOS_MINOR: Record<string, string[]> = {
+  "1.12": ["1.35"],
+  "1.13": ["1.35", "1.36"],
+};
+
 /** A Helm chart pinned to one version. */
 export interface ChartPin {
   repository: string;
