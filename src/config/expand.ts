@@ -18,7 +18,8 @@ import type {
 } from "./desired_state.ts";
 import { BACKUP_BUCKET_SUFFIX, DEFAULT_BACKUP_RETENTION_DAYS } from "./fields.ts";
 import { DEFAULT_CONTROL_PLANE_SIZE, type Spec } from "./spec.ts";
-import { CHARTS, IMAGES, KUBERNETES_VERSION, MANIFESTS, TALOS_VERSION } from "./versions.ts";
+import { resolveVersions } from "./version_rules.ts";
+import { CHARTS, IMAGES, MANIFESTS } from "./versions.ts";
 
 /** Address plan (inventory §2.3): nodes in the lower half of the network, pods in the upper half. */
 export const NETWORK_CIDR = "10.0.0.0/16";
@@ -53,16 +54,19 @@ export function expandSpec(spec: Spec, options: ExpandOptions = {}): DesiredStat
   const controlPlaneCount = options.controlPlaneCount ?? (spec.mode === "ha" ? 3 : 1);
   const workerCount = spec.workers.count;
   const network = expandNetwork(name);
+  // The pinned versions, or the newest that fit: new servers, their snapshot and configs all follow them.
+  const { talos: talosVersion, kubernetes: kubernetesVersion } = resolveVersions(spec);
+  const installer = `ghcr.io/siderolabs/installer:${talosVersion}`;
   return {
     cluster: { name, region: spec.region, mode: spec.mode, networkZone: NETWORK_ZONE },
     labels: clusterLabels(name),
     selector: clusterSelector(name),
     versions: {
-      talos: TALOS_VERSION,
-      kubernetes: KUBERNETES_VERSION,
+      talos: talosVersion,
+      kubernetes: kubernetesVersion,
       charts: { ...CHARTS },
       manifests: { ...MANIFESTS },
-      images: { ...IMAGES },
+      images: { ...IMAGES, talosInstaller: installer },
     },
     network,
     firewall: expandFirewall(name, spec.api_allowlist ?? []),
@@ -70,7 +74,7 @@ export function expandSpec(spec: Spec, options: ExpandOptions = {}): DesiredStat
     placementGroups: expandPlacementGroups(name, workerCount),
     servers: expandServers(spec, controlPlaneCount),
     kubernetes: {
-      version: KUBERNETES_VERSION,
+      version: kubernetesVersion,
       dnsDomain: "cluster.local",
       podCidr: POD_CIDR,
       serviceCidr: SERVICE_CIDR,
@@ -80,14 +84,14 @@ export function expandSpec(spec: Spec, options: ExpandOptions = {}): DesiredStat
       workerCount,
     },
     talos: {
-      version: TALOS_VERSION,
-      installerImage: IMAGES.talosInstaller,
+      version: talosVersion,
+      installerImage: installer,
       arch: "amd64",
       installDisk: "/dev/sda",
       snapshotLabels: {
         [LABEL_KEYS.managedBy]: MANAGED_BY,
         "k8zner.io/image": "talos",
-        "k8zner.io/talos-version": TALOS_VERSION,
+        "k8zner.io/talos-version": talosVersion,
         "k8zner.io/arch": "amd64",
       },
     },

@@ -17,6 +17,13 @@ import {
   SERVER_SIZES,
   SIZE_SPECS,
 } from "./spec.ts";
+import {
+  KUBERNETES_MINORS_BY_TALOS_MINOR,
+  KUBERNETES_VERSION,
+  SUPPORTED_KUBERNETES_VERSIONS,
+  SUPPORTED_TALOS_VERSIONS,
+  TALOS_VERSION,
+} from "./versions.ts";
 
 /** A string checked against one regular expression (anchored, valid with the `u` flag). */
 export interface StringType {
@@ -160,6 +167,14 @@ const SIZE_TYPE: EnumType = {
   allowed: SERVER_SIZES.join(", "),
   explainRefused: explainRefusedSize,
 };
+
+/** Each version also written the other way (`1.13.9` for Talos, `v1.36.3` for Kubernetes), as tags and docs mix both. */
+function otherSpelling(versions: readonly string[], withV: boolean): Record<string, string> {
+  return Object.fromEntries(versions.map((v) => [withV ? v.replace(/^v/, "") : `v${v}`, v]));
+}
+
+const talosPairs = Object.entries(KUBERNETES_MINORS_BY_TALOS_MINOR)
+  .map(([talos, kubernetes]) => `Talos ${talos} runs Kubernetes ${kubernetes.join(" and ")}`).join("; ");
 
 /** Every field of k8zner.yaml. Order here is the order of the docs, the schema and rendered files. */
 export const SPEC_FIELDS: FieldTable = {
@@ -311,6 +326,30 @@ export const SPEC_FIELDS: FieldTable = {
     default: "public",
     description:
       "`public`: the Kubernetes API load balancer has a public IPv4 and is the cluster endpoint (port 6443 open to the internet, credentials only). `private`: it has no public interface, the cluster endpoint is its private IP, and the kubeconfig reaches a control plane's public IP through the firewall (`api_allowlist`).",
+  },
+  talos_version: {
+    type: {
+      kind: "enum",
+      values: SUPPORTED_TALOS_VERSIONS,
+      legacy: otherSpelling(SUPPORTED_TALOS_VERSIONS, true),
+      explainRefused: (value) => `"${value}" is not a Talos version this k8zner installs or upgrades to`,
+    },
+    required: false,
+    defaultNote: `\`${TALOS_VERSION}\`; with only \`kubernetes_version\` set, the newest Talos that runs it`,
+    description:
+      `Talos Linux version of every node. Changing it on a running cluster upgrades it: the operator upgrades one node at a time, control planes first, and never goes back across a minor or skips one. ${talosPairs}.`,
+  },
+  kubernetes_version: {
+    type: {
+      kind: "enum",
+      values: SUPPORTED_KUBERNETES_VERSIONS,
+      legacy: otherSpelling(SUPPORTED_KUBERNETES_VERSIONS, false),
+      explainRefused: (value) => `"${value}" is not a Kubernetes version this k8zner installs or upgrades to`,
+    },
+    required: false,
+    defaultNote: `\`${KUBERNETES_VERSION}\`, or the newest that \`talos_version\` runs`,
+    description:
+      "Kubernetes version. Changing it on a running cluster upgrades it the Talos way: control-plane components node by node, then the kubelets; one minor per upgrade, never back across a minor. Must be one the chosen Talos runs.",
   },
 };
 

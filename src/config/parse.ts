@@ -22,6 +22,7 @@ import {
 } from "./fields.ts";
 import type { ConfigProblem } from "./problems.ts";
 import type { Spec } from "./spec.ts";
+import { explainPair, kubernetesVersionsFor } from "./version_rules.ts";
 import { explainContinuation, explainYamlErrors, type SourceLine, sourceLines } from "./yaml_errors.ts";
 
 /** Options of {@link parseConfig}. */
@@ -309,6 +310,19 @@ function reportContinuation(walk: Walk, node: Node | null, path: string, startAt
 
 /** Rules spanning two fields; mirrored in the schema's `if`/`then` (schema.ts). */
 function checkCrossField(walk: Walk, spec: Spec): void {
+  // Only when both are pinned: an unpinned one follows the other (resolveVersions).
+  if (spec.talos_version !== undefined && spec.kubernetes_version !== undefined) {
+    const wrong = explainPair(spec.talos_version, spec.kubernetes_version);
+    if (wrong !== undefined) {
+      const talosLine = walk.keys.get("talos_version")?.line;
+      walk.problems.push({
+        path: "kubernetes_version",
+        ...(walk.keys.get("kubernetes_version") ?? { line: 1, column: 1 }),
+        message: `${wrong}; talos_version is ${spec.talos_version}${talosLine ? ` on line ${talosLine}` : ""}`,
+        allowed: kubernetesVersionsFor(spec.talos_version).join(", ") || "none",
+      });
+    }
+  }
   if (spec.backup && spec.name.length > MAX_NAME_LENGTH_WITH_BACKUP) {
     walk.problems.push({
       path: "name",

@@ -16,6 +16,8 @@ import {
   YAML11_FALSE,
   YAML11_TRUE,
 } from "./fields.ts";
+import { kubernetesVersionsFor } from "./version_rules.ts";
+import { SUPPORTED_TALOS_VERSIONS } from "./versions.ts";
 
 /** Name of the custom format for CIDR list items. */
 export const CIDR_FORMAT = "k8zner-cidr";
@@ -86,8 +88,24 @@ export function configJsonSchema(): Record<string, unknown> {
     title: "k8zner.yaml",
     description: "Configuration of one k8zner cluster: Talos Kubernetes on Hetzner Cloud.",
     ...objectSchema(SPEC_FIELDS),
-    // Cross-field rule, mirrored in parse.ts: with backups on, the bucket name limits the name.
-    if: { required: ["backup"], properties: { backup: { enum: [true, ...YAML11_TRUE] } } },
-    then: { properties: { name: { type: "string", maxLength: MAX_NAME_LENGTH_WITH_BACKUP } } },
+    allOf: [
+      // Cross-field rules, mirrored in parse.ts. With backups on, the bucket name limits the name.
+      {
+        if: { required: ["backup"], properties: { backup: { enum: [true, ...YAML11_TRUE] } } },
+        then: { properties: { name: { type: "string", maxLength: MAX_NAME_LENGTH_WITH_BACKUP } } },
+      },
+      // A pinned Talos version allows only the Kubernetes versions it runs (either spelling, or unset).
+      ...SUPPORTED_TALOS_VERSIONS.map((talos) => ({
+        if: { required: ["talos_version"], properties: { talos_version: { enum: spellings([talos]) } } },
+        then: {
+          properties: { kubernetes_version: { enum: [...spellings(kubernetesVersionsFor(talos)), null] } },
+        },
+      })),
+    ],
   };
+}
+
+/** `v1.13.9` and `1.13.9` of each version, as the field tables accept both. */
+function spellings(versions: readonly string[]): string[] {
+  return versions.flatMap((v) => [v, v.startsWith("v") ? v.slice(1) : `v${v}`]);
 }

@@ -72,4 +72,8 @@ export interface Spec {
   api_allowlist?: string[];
   /** `public` (default): the API load balancer has a public IPv4; `private`: it has none (ADR 0003). */
   api_load_balancer?: ApiLoadBalancerMode;
+  /** Talos version pinned by the file (one of `SUPPORTED_TALOS_VERSIONS`); unset: the newest that fits. */
+  talos_version?: string;
+  /** Kubernetes version pinned by the file (one of `SUPPORTED_KUBERNETES_VERSIONS`); unset: the newest that fits. */
+  kubernetes_version?: string;
 }

@@ -51,6 +51,9 @@ export function specFromCluster(name: string, spec: K8znerClusterSpec): Spec {
   }
   if (spec.apiAllowlist && spec.apiAllowlist.length > 0) out.api_allowlist = [...spec.apiAllowlist];
   if (spec.apiLoadBalancer) out.api_load_balancer = spec.apiLoadBalancer;
+  // The spec's versions are the target of a rollout: apply writes them, the operator upgrades the nodes to them.
+  if (spec.talos?.version) out.talos_version = spec.talos.version;
+  if (spec.kubernetes?.version) out.kubernetes_version = spec.kubernetes.version;
   return out;
 }
 

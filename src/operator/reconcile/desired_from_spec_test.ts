@@ -1,5 +1,5 @@
 import { assertEquals, assertIncludes, assertOk } from "../../../tests/assert.ts";
-import { expandSpec, type Spec } from "../../config/mod.ts";
+import { expandSpec, KUBERNETES_VERSION, type Spec, TALOS_VERSION } from "../../config/mod.ts";
 import { renderK8znerCluster, renderK8znerClusterSpec } from "../../addons/k8zner_cluster.ts";
 import { ClusterSpecError, desiredFromCluster, specFromCluster } from "./desired_from_spec.ts";
 import { MAX_WORKERS } from "../../config/spec.ts";
@@ -51,7 +51,29 @@ for (const [label, spec] of [["dev", DEV], ["ha", HA]] as const) {
 
 Deno.test("specFromCluster() maps the CRD spec's fields back to k8zner.yaml names", () => {
   const spec = specFromCluster("prod", renderK8znerClusterSpec(expandSpec(HA)));
-  assertEquals(spec, { ...HA, control_plane: { size: "cx33" } });
+  assertEquals(spec, {
+    ...HA,
+    control_plane: { size: "cx33" },
+    talos_version: TALOS_VERSION,
+    kubernetes_version: KUBERNETES_VERSION,
+  });
+});
+
+Deno.test("desiredFromCluster() takes the Talos and Kubernetes versions from the spec: they are the rollout's target", () => {
+  const object = renderK8znerCluster({ name: "prod", spec: renderK8znerClusterSpec(expandSpec(HA)) });
+  const spec = object.spec as { talos: { version: string }; kubernetes: { version: string } };
+  spec.talos.version = "v1.12.6";
+  spec.kubernetes.version = "1.35.2";
+  const desired = desiredFromCluster(object);
+  assertEquals([desired.talos.version, desired.versions.talos], ["v1.12.6", "v1.12.6"]);
+  assertEquals([desired.kubernetes.version, desired.versions.kubernetes], ["1.35.2", "1.35.2"]);
+  assertEquals(desired.talos.snapshotLabels["k8zner.io/talos-version"], "v1.12.6");
+
+  spec.talos.version = "v1.11.0";
+  assertIncludes(thrownBy(() => desiredFromCluster(object)).message, "talos_version");
+  spec.talos.version = "v1.12.6";
+  spec.kubernetes.version = "1.36.3";
+  assertIncludes(thrownBy(() => desiredFromCluster(object)).message, "does not run on Talos v1.12.6");
 });
 
 Deno.test("a backup retention other than the default reaches the operator's desired state and back", () => {
