@@ -15,7 +15,7 @@
  *
  * @module
  */
-import { type DesiredState, expandSpec, type Spec } from "../config/mod.ts";
+import { type DesiredState, expandSpec, type FieldPosition, type Spec } from "../config/mod.ts";
 import type { Server } from "../hcloud/mod.ts";
 import type { KubeClient, KubeObject } from "../kube/mod.ts";
 import type { ProgressSink } from "../lib/progress.ts";
@@ -61,6 +61,13 @@ import { findLiveCluster } from "./live_cluster.ts";
 import { renderFirstControlPlaneConfig } from "../cluster/nodes/node_config.ts";
 import { renderApplyPlan } from "./render_apply_plan.ts";
 import { provisionCloud } from "./provision_cloud.ts";
+import { readNodeVersions } from "./node_versions.ts";
+import {
+  assertVersionChange,
+  currentVersionsOfNodes,
+  currentVersionsOfSpec,
+  describeVersionChange,
+} from "./version_gate.ts";
 
 /** Options of {@link runApply}. */
 export interface ApplyOptions {
@@ -85,6 +92,8 @@ export interface ApplyOptions {
   backupCredentials?: ObjectStorageCredentials;
   /** `restore`: etcd of the first control plane starts from this snapshot (integrity checked) instead of empty. */
   recoverFrom?: Uint8Array;
+  /** Where each field of the config is, so a version the running cluster cannot move to is shown on its line. */
+  configPositions?: Readonly<Record<string, FieldPosition>>;
 }
 
 /** What a run did. */
@@ -140,6 +149,22 @@ export async function runApply(deps: ApplyDeps, options: ApplyOptions, progress:
     apiServer: kubeApiServerUrl(endpoints, desired.loadBalancer.access),
   });
   try {
+    // Before any change: the config's versions must be a step the running cluster can take (exit 2 otherwise).
+    const source = {
+      path: options.configPath,
+      ...(options.configPositions ? { positions: options.configPositions } : {}),
+    };
+    if (live.object) {
+      assertVersionChange(currentVersionsOfSpec(live.object), desired, source);
+    } else if (observed.servers.length > 0) {
+      const nodes = await readNodeVersions(deps, {
+        clusterName: name,
+        secretsDir: options.secretsDir,
+        servers: observed.servers,
+        ...(live.kube ? { kube: live.kube } : {}),
+      });
+      assertVersionChange(currentVersionsOfNodes(nodes), desired, source);
+    }
     let callerIp: string | undefined;
     if (desired.firewall.needsCallerIp) {
       callerIp = await runTask(progress.task("Caller IP"), async () => {
@@ -288,7 +313,8 @@ async function updateHandedOver(
         changed: r.action !== "unchanged",
         detail: r.action === "unchanged"
           ? "as configured"
-          : `updated ${r.changes.length} field(s); the operator does the rest`,
+          : `updated ${r.changes.length} field(s); the operator does the rest` +
+            (plan.cluster.upgrade ? ` (${describeVersionChange(plan.cluster.upgrade)})` : ""),
       };
     }));
   if (options.wait) await followReady(deps, ctx.kube, name, progress);

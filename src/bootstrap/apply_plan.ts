@@ -15,6 +15,8 @@ import type { ImagePlan } from "../cluster/image/plan_image.ts";
 import { planInfrastructure } from "../cluster/infra/plan.ts";
 import type { KubeObject } from "../kube/mod.ts";
 import { SCHEMATIC_ID } from "../cluster/nodes/node_config.ts";
+import type { RolloutPlan } from "./rollout_adapter.ts";
+import type { VersionChange } from "./version_gate.ts";
 
 /** The state of the cluster's `K8znerCluster` object as far as `apply` can tell. */
 export type ClusterSpecState =
@@ -31,6 +33,8 @@ export interface ClusterSpecPlan {
   changes: SpecChange[];
   /** Why the state is `create` when a kubeconfig exists (e.g. the API did not answer). */
   note?: string;
+  /** The Talos/Kubernetes versions the update changes: the operator then rolls the nodes. */
+  upgrade?: VersionChange;
 }
 
 /** Everything `apply` would change. */
@@ -44,6 +48,11 @@ export interface ApplyPlan {
   image?: ImagePlan;
   /** True when `apply` has something to do. */
   pending: boolean;
+  /**
+   * The rolling upgrade the operator would do to bring every node to the desired versions (running clusters
+   * whose nodes were read; empty steps when all are there). Operator work: never counts as pending.
+   */
+  rollout?: RolloutPlan;
   /**
    * The etcd backup bucket `apply` ensures (with `backup: true`). Not looked up by `plan`: that would need the
    * Object Storage keys; apply creates it only when missing and never deletes it.
@@ -84,7 +93,18 @@ export function planClusterSpec(
   const liveSpec = { ...(live.spec as Record<string, unknown> | undefined ?? {}) };
   for (const field of IN_CLUSTER_SPEC_FIELDS) delete liveSpec[field];
   const changes = diffClusterSpec(liveSpec, desiredSpec);
-  return { state: changes.length === 0 ? "unchanged" : "update", changes };
+  const upgrade = versionChangeOfSpec(changes);
+  return { state: changes.length === 0 ? "unchanged" : "update", changes, ...(upgrade ? { upgrade } : {}) };
+}
+
+/** The Talos and Kubernetes version changes among spec changes. */
+function versionChangeOfSpec(changes: readonly SpecChange[]): VersionChange | undefined {
+  const change: VersionChange = {};
+  for (const [path, key] of [["talos.version", "talos"], ["kubernetes.version", "kubernetes"]] as const) {
+    const c = changes.find((c) => c.path === path);
+    if (c && typeof c.from === "string" && typeof c.to === "string") change[key] = { from: c.from, to: c.to };
+  }
+  return change.talos || change.kubernetes ? change : undefined;
 }
 
 /** Builds the plan from one discovery pass and the live cluster object. */

@@ -16,6 +16,14 @@ import type { ApplyDeps } from "./apply_deps.ts";
 import { type ApplyPlan, buildApplyPlan, planClusterSpec, renderDesiredClusterSpec } from "./apply_plan.ts";
 import { findLiveCluster } from "./live_cluster.ts";
 import { SCHEMATIC_ID } from "../cluster/nodes/node_config.ts";
+import { readNodeVersions } from "./node_versions.ts";
+import { planRollout } from "./rollout_adapter.ts";
+import {
+  assertVersionChange,
+  type ConfigSource,
+  currentVersionsOfNodes,
+  currentVersionsOfSpec,
+} from "./version_gate.ts";
 
 /** A plan with its costs. */
 export interface PlanResult {
@@ -26,7 +34,7 @@ export interface PlanResult {
 /** Computes what `apply` would do for `spec`. */
 export async function computeApplyPlan(
   deps: ApplyDeps,
-  options: { spec: Spec; secretsDir: string },
+  options: { spec: Spec; secretsDir: string; config?: ConfigSource },
 ): Promise<PlanResult> {
   const desired = expandSpec(options.spec);
   const name = desired.cluster.name;
@@ -45,8 +53,20 @@ export async function computeApplyPlan(
     deps.hc.images.listSnapshots(selectorFor(desired.talos.snapshotLabels)),
   ]);
   try {
+    // A running cluster: what each node runs (for the rollout), and whether the config may move it there.
+    const nodes = observed.servers.length === 0 ? [] : await readNodeVersions(deps, {
+      clusterName: name,
+      secretsDir: options.secretsDir,
+      servers: observed.servers,
+      ...(live.kube && live.object ? { kube: live.kube } : {}),
+    });
+    const current = live.object ? currentVersionsOfSpec(live.object) : currentVersionsOfNodes(nodes);
+    assertVersionChange(current, desired, options.config ?? { path: "k8zner.yaml" });
     const cluster = planClusterSpec(renderDesiredClusterSpec(desired, callerIp), live.object, live.note);
     const plan = buildApplyPlan(desired, observed, { ...(callerIp ? { callerIp } : {}), cluster });
+    if (nodes.length > 0 && cluster.state !== "create") {
+      plan.rollout = planRollout(nodes, { talos: desired.talos.version, kubernetes: desired.kubernetes.version });
+    }
     // Only the bootstrap path (no cluster object yet) ensures the snapshot, exactly as apply does.
     if (cluster.state === "create") {
       plan.image = planTalosImage(

@@ -9,6 +9,8 @@ import { formatSpecChanges } from "../cluster/handover/diff.ts";
 import { renderImagePlan } from "../cluster/image/plan_image.ts";
 import { planToJson, renderPlan, summarizeChanges } from "../cluster/infra/render_plan.ts";
 import type { ApplyPlan } from "./apply_plan.ts";
+import { describeStep, type RolloutPlan } from "./rollout_adapter.ts";
+import { describeVersionChange } from "./version_gate.ts";
 
 /** The plan as text. */
 export function renderApplyPlan(plan: ApplyPlan, clusterName: string, costs?: CostReport): string {
@@ -28,7 +30,9 @@ export function renderApplyPlan(plan: ApplyPlan, clusterName: string, costs?: Co
     lines.push("  No changes: the spec matches the configuration.");
   } else {
     for (const line of formatSpecChanges(cluster.changes)) lines.push(`  ~ ${line}`);
+    if (cluster.upgrade) lines.push(`  Upgrade: ${describeVersionChange(cluster.upgrade)}.`);
   }
+  if (plan.rollout && plan.rollout.steps.length > 0) lines.push("", ...renderRollout(plan.rollout));
   if (plan.backup) {
     const b = plan.backup;
     lines.push(
@@ -51,6 +55,19 @@ export function renderApplyPlan(plan: ApplyPlan, clusterName: string, costs?: Co
   }
   lines.push("", plan.pending ? summaryLine(plan) : "Nothing to do: apply would change nothing.");
   return lines.join("\n");
+}
+
+/**
+ * The operator's rollout, one numbered line per step in the order it runs them, e.g.
+ * `  1. Talos v1.12.6 -> v1.13.9 on control-plane demo-cp-1`.
+ */
+export function renderRollout(rollout: RolloutPlan): string[] {
+  const width = String(rollout.steps.length).length;
+  return [
+    `Rolling upgrade the operator does, one step at a time, each after every node is Ready and etcd healthy ` +
+    `(to Talos ${rollout.talos.to}, Kubernetes ${rollout.kubernetes.to}):`,
+    ...rollout.steps.map((step, i) => `  ${String(i + 1).padStart(width)}. ${describeStep(step)}`),
+  ];
 }
 
 function summaryLine(plan: ApplyPlan): string {
@@ -81,7 +98,9 @@ export function applyPlanToJson(plan: ApplyPlan, costs?: CostReport): Record<str
       state: plan.cluster.state,
       changes: plan.cluster.changes.map((c) => ({ path: c.path, from: c.from ?? null, to: c.to ?? null })),
       ...(plan.cluster.note ? { note: plan.cluster.note } : {}),
+      ...(plan.cluster.upgrade ? { upgrade: plan.cluster.upgrade } : {}),
     },
+    ...(plan.rollout ? { rollout: plan.rollout } : {}),
     ...(plan.backup ? { backup: { ...plan.backup, action: "ensure" } } : {}),
   };
 }

@@ -6,6 +6,7 @@
  * @module
  */
 import { runApply } from "../bootstrap/apply.ts";
+import { describeVersionChange } from "../bootstrap/version_gate.ts";
 import { type ApplyDeps, createApplyDeps } from "../bootstrap/apply_deps.ts";
 import { apiExposureWarning } from "../cluster/infra/api_exposure.ts";
 import { expandSpec, REQUIRED_ENV } from "../config/mod.ts";
@@ -145,6 +146,7 @@ export async function runApplyCommand(ctx: CliContext, flags: ApplyFlags, deps: 
     result = await runApply(applyDeps, {
       spec: loaded.spec,
       configPath: loaded.displayPath,
+      configPositions: loaded.positions,
       secretsDir: secrets.dir,
       secretsGitignoreDir: secrets.gitignoreDir,
       yes: flags.yes === true,
@@ -172,6 +174,8 @@ export async function runApplyCommand(ctx: CliContext, flags: ApplyFlags, deps: 
     );
   } else if (result.outcome === "updated") {
     ctx.io.out(`Cluster "${result.cluster}" updated; the operator reconciles the changes (k8zner doctor --watch).`);
+    const upgrade = result.plan?.cluster.upgrade;
+    if (upgrade) ctx.io.out(`${describeVersionChange(upgrade)}.`);
   } else if (result.outcome === "unchanged") {
     ctx.io.out(`Cluster "${result.cluster}" is up to date.`);
   } else {

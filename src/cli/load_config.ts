@@ -5,7 +5,7 @@
  * @module
  */
 import { dirname, isAbsolute, join, resolve } from "node:path";
-import type { Spec } from "../config/mod.ts";
+import type { FieldPosition, Spec } from "../config/mod.ts";
 import { UsageError } from "../lib/errors.ts";
 
 /** The file name looked for. */
@@ -61,6 +61,8 @@ export interface LoadedConfig {
   path: string;
   /** The path as shown in messages (relative to cwd when inside it). */
   displayPath: string;
+  /** Where each field's key is (dotted path), for problems found later against the live cluster. */
+  positions: Readonly<Record<string, FieldPosition>>;
 }
 
 /** Finds `k8zner.yaml` in `start` or the nearest parent directory; undefined when there is none. */
@@ -123,5 +125,5 @@ export async function loadConfig(opts: LoadConfigOptions): Promise<LoadedConfig>
   const { ConfigError, parseConfig } = await import("../config/mod.ts");
   const result = parseConfig(text, shown, { env: opts.env, requireEnv: opts.requireEnv ?? false });
   if (result.spec === undefined) throw new ConfigError(shown, result.problems);
-  return { spec: result.spec, path, displayPath: shown };
+  return { spec: result.spec, path, displayPath: shown, positions: result.positions ?? {} };
 }

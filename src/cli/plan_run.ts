@@ -36,6 +36,7 @@ export async function runPlanCommand(
   const result = await computeApplyPlan(applyDeps, {
     spec: loaded.spec,
     secretsDir: resolveSecretsLocation(loaded, ctx.cwd, flags.secretsDir).dir,
+    config: { path: loaded.displayPath, positions: loaded.positions },
   });
   ctx.io.out(
     flags.json

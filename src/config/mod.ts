@@ -5,7 +5,14 @@
  * @module
  */
 export * from "./spec.ts";
-export { checkFieldValue, parseConfig, type ParseOptions, type ParseResult, REQUIRED_ENV } from "./parse.ts";
+export {
+  checkFieldValue,
+  type FieldPosition,
+  parseConfig,
+  type ParseOptions,
+  type ParseResult,
+  REQUIRED_ENV,
+} from "./parse.ts";
 export { ConfigError, type ConfigProblem, formatProblem, formatProblems } from "./problems.ts";
 export { renderSpecYaml } from "./render.ts";
 export { CIDR_FORMAT, configJsonSchema, isK8znerCidr } from "./schema.ts";
@@ -45,3 +52,14 @@ export {
   MAX_NAME_LENGTH_WITH_BACKUP,
 } from "./fields.ts";
 export { clusterLabels, clusterSelector, LABEL_KEYS, MANAGED_BY, roleLabels, roleSelector } from "../lib/labels.ts";
+export {
+  checkVersionChange,
+  compareVersions,
+  type CurrentVersions,
+  explainPair,
+  minorOf,
+  resolveVersions,
+  runsOn,
+  type VersionField,
+  type VersionProblem,
+} from "./version_rules.ts";

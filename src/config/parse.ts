@@ -37,12 +37,17 @@ export interface ParseOptions {
 export interface ParseResult {
   spec?: Spec;
   problems: ConfigProblem[];
+  /** Where each field's key is, by dotted path (with `spec`): later checks against a live cluster name the line. */
+  positions?: Readonly<Record<string, FieldPosition>>;
 }
 
-interface Position {
+/** A line and column (1-based) in the file. */
+export interface FieldPosition {
   line: number;
   column: number;
 }
+
+type Position = FieldPosition;
 
 interface Walk {
   lc: LineCounter;
@@ -83,7 +88,7 @@ export function parseConfig(text: string, _file: string, opts: ParseOptions = {}
     checkEnvironment(walk, spec as unknown as Spec, opts.env ?? (() => undefined));
   }
   if (walk.problems.length > 0) return { problems: walk.problems };
-  return { spec: spec as unknown as Spec, problems: [] };
+  return { spec: spec as unknown as Spec, problems: [], positions: Object.fromEntries(walk.keys) };
 }
 
 /**
