@@ -69,3 +69,16 @@ Deno.test("renderPlannedNodeConfig() renders each planned node for its role from
   );
   assertThrows(() => renderPlannedNodeConfig(bundle, ha, "n2-w-9", facts), /"n2-w-9": not a planned server/);
 });
+
+Deno.test("a node of a cluster pinned to Talos v1.12.6 installs that Talos and runs the Kubernetes it pairs with", async () => {
+  const pinned = expandSpec({ ...SPEC, talos_version: "v1.12.6" });
+  const bundle = await generateSecretsBundle({ now: new Date("2026-03-01T00:00:00Z"), random: seededRandom(5) });
+  const facts = { lbPublicIpv4: "203.0.113.50", serverId: 7 };
+  for (const name of ["n1-cp-1", "n1-w-1"]) {
+    const main = parseAllDocuments(renderPlannedNodeConfig(bundle, pinned, name, facts)).map((d) => d.toJS())
+      .find((d) => d.version === "v1alpha1")!;
+    assertEquals(main.machine.install.image.split(":").at(-1), "v1.12.6", name);
+    assertEquals(main.machine.kubelet.image.split(":").at(-1), "v1.35.2", name);
+    if (name === "n1-cp-1") assertEquals(main.cluster.apiServer.image.split(":").at(-1), "v1.35.2");
+  }
+});
