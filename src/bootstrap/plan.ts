@@ -58,7 +58,7 @@ export async function computeApplyPlan(
       clusterName: name,
       secretsDir: options.secretsDir,
       servers: observed.servers,
-      ...(live.kube && live.object ? { kube: live.kube } : {}),
+      ...(live.kube ? { kube: live.kube } : {}),
     });
     const current = live.object ? currentVersionsOfSpec(live.object) : currentVersionsOfNodes(nodes);
     assertVersionChange(current, desired, options.config ?? { path: "k8zner.yaml" });

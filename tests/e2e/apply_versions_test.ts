@@ -3,7 +3,8 @@
  * `kubernetes_version: 1.35.2` runs it (machine configs, the kubelets the nodes report, the spec); with the pin
  * removed, `plan` shows the upgrade to this k8zner's default and the operator's rollout node by node, and
  * `apply --yes` says so and writes the new version into the spec; pinning the old minor again is a downgrade
- * across minors that `plan` and `apply` refuse on the field's line (exit 2) without changing anything.
+ * across minors that `plan` and `apply` refuse on the field's line (exit 2) without changing anything, and so is
+ * an older Talos once the K8znerCluster is gone (then the versions the nodes report decide).
  *
  * @module
  */
@@ -74,6 +75,20 @@ Deno.test(
           assertEquals(mutating(refused.requests).length, 0);
         }
         assertEquals(specVersions(cloud), [TALOS_VERSION, KUBERNETES_VERSION]);
+
+        // Without its K8znerCluster the versions the nodes report decide: they run Talos v1.13.9, so v1.12.6 is a
+        // downgrade.
+        store.remove("k8zner.io/v1alpha1", "K8znerCluster", "ver1", "k8zner-system");
+        await Deno.writeTextFile(`${dir}/k8zner.yaml`, `${renderConfig("ver1", "dev", 1)}talos_version: v1.12.6\n`);
+        for (const command of [["plan"], ["apply", "--yes"]]) {
+          const refused = await k8zner(cloud, dir, command);
+          assertEquals(refused.code, 2, `${command[0]}: ${refused.stdout}\n${refused.stderr}`);
+          assertIncludes(
+            refused.stderr,
+            `k8zner.yaml:7:1: talos_version: v1.12.6 would downgrade Talos from ${TALOS_VERSION}, which the cluster runs`,
+          );
+          assertEquals(mutating(refused.requests).length, 0);
+        }
       } finally {
         await cloud.close();
         await Deno.remove(dir, { recursive: true });
