@@ -64,8 +64,9 @@ export function assertVersionChange(current: CurrentVersions, desired: DesiredSt
 
 function toConfigProblem(problem: VersionProblem, source: ConfigSource): ConfigProblem {
   const at = source.positions?.[problem.field];
-  // A field the file leaves out gets this k8zner's default: say so, and point at the top of the file.
-  const message = at ? problem.message : `not set, so this k8zner's default applies: ${problem.message}`;
+  // A field the file leaves out gets its default (this k8zner's, or the one that pairs with the other field): say
+  // so, and point at the top of the file.
+  const message = at ? problem.message : `not set, so its default applies: ${problem.message}`;
   return { path: problem.field, line: at?.line ?? 1, column: at?.column ?? 1, message, allowed: problem.allowed };
 }
 

@@ -58,7 +58,7 @@ Deno.test("assertVersionChange() says when the refused version is this k8zner's 
   assertEquals(err.problems.map((p) => [p.path, p.line]), [["talos_version", 1]]);
   assertIncludes(
     err.message,
-    "talos_version: not set, so this k8zner's default applies: v1.13.9 would skip Talos 1.12",
+    "talos_version: not set, so its default applies: v1.13.9 would skip Talos 1.12",
   );
 });
 

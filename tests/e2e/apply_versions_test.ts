@@ -96,3 +96,45 @@ Deno.test(
     },
   ),
 );
+
+Deno.test(
+  withFakes(
+    "a cluster pinned to Talos v1.12.6 boots that Talos, and plan shows the rollout to the default",
+    async () => {
+      const cloud = await startLocalCloud({ speed: 200 });
+      const dir = await makeWorkdir(`${renderConfig("ver2", "dev", 1)}talos_version: v1.12.6\n`);
+      try {
+        const created = await k8zner(cloud, dir, ["apply"]);
+        assertEquals(created.code, 0, `${created.stdout}\n${created.stderr}`);
+        const snapshots = [...cloud.sim.state.images.values()].filter((i) => i.type === "snapshot");
+        assertEquals(snapshots.map((i) => i.labels["k8zner.io/talos-version"]), ["v1.12.6"]);
+        const spec = handoverObjects(cloud, "ver2").cluster!.spec as {
+          talos: { version: string };
+          kubernetes: { version: string };
+        };
+        assertEquals([spec.talos.version, spec.kubernetes.version], ["v1.12.6", "1.35.2"]);
+
+        await Deno.writeTextFile(`${dir}/k8zner.yaml`, renderConfig("ver2", "dev", 1));
+        const plan = await k8zner(cloud, dir, ["plan"]);
+        assertEquals(plan.code, 0, plan.stderr);
+        assertIncludes(
+          plan.stdout,
+          `  Upgrade: Talos v1.12.6 -> ${TALOS_VERSION}, Kubernetes 1.35.2 -> ${KUBERNETES_VERSION}: ` +
+            "the operator rolls the nodes one at a time.",
+        );
+        // The versions come from the node itself (Talos API Version, the Node's kubelet), in the operator's order;
+        // the worker may or may not exist yet, so only the control plane's steps are named.
+        const steps = plan.stdout.split("\n").filter((l) => /^ +\d+\. /.test(l)).map((l) => l.replace(/^ +\d+\. /, ""));
+        const at = (text: string) => steps.indexOf(text);
+        const talos = at(`Talos v1.12.6 -> ${TALOS_VERSION} on control-plane ver2-cp-1`);
+        const components = at(`control-plane components 1.35.2 -> ${KUBERNETES_VERSION} on ver2-cp-1`);
+        const kubelet = at(`kubelet 1.35.2 -> ${KUBERNETES_VERSION} on control-plane ver2-cp-1`);
+        assertOk(talos === 0 && components > talos && kubelet > components, plan.stdout);
+        assertEquals(mutating(plan.requests).length, 0);
+      } finally {
+        await cloud.close();
+        await Deno.remove(dir, { recursive: true });
+      }
+    },
+  ),
+);
