@@ -15,7 +15,7 @@ import type { ImagePlan } from "../cluster/image/plan_image.ts";
 import { planInfrastructure } from "../cluster/infra/plan.ts";
 import type { KubeObject } from "../kube/mod.ts";
 import { SCHEMATIC_ID } from "../cluster/nodes/node_config.ts";
-import type { RolloutPlan } from "./rollout_adapter.ts";
+import type { RolloutPlan } from "../cluster/upgrade/rollout.ts";
 import type { VersionChange } from "./version_gate.ts";
 
 /** The state of the cluster's `K8znerCluster` object as far as `apply` can tell. */

@@ -15,7 +15,7 @@ import { parseTalosconfig } from "../talos/talosconfig.ts";
 import { CREDENTIAL_FILES } from "../cluster/credentials/credentials.ts";
 import type { ApplyDeps } from "./apply_deps.ts";
 
-import type { NodeVersions } from "./rollout_adapter.ts";
+import type { NodeVersions } from "../cluster/upgrade/rollout.ts";
 
 export type { NodeVersions };
 

@@ -17,7 +17,7 @@ import { type ApplyPlan, buildApplyPlan, planClusterSpec, renderDesiredClusterSp
 import { findLiveCluster } from "./live_cluster.ts";
 import { SCHEMATIC_ID } from "../cluster/nodes/node_config.ts";
 import { readNodeVersions } from "./node_versions.ts";
-import { planRollout } from "./rollout_adapter.ts";
+import { planRollout } from "../cluster/upgrade/rollout.ts";
 import {
   assertVersionChange,
   type ConfigSource,

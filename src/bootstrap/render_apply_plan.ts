@@ -9,7 +9,7 @@ import { formatSpecChanges } from "../cluster/handover/diff.ts";
 import { renderImagePlan } from "../cluster/image/plan_image.ts";
 import { planToJson, renderPlan, summarizeChanges } from "../cluster/infra/render_plan.ts";
 import type { ApplyPlan } from "./apply_plan.ts";
-import { describeStep, type RolloutPlan } from "./rollout_adapter.ts";
+import { describeStep, type RolloutPlan } from "../cluster/upgrade/rollout.ts";
 import { describeVersionChange } from "./version_gate.ts";
 
 /** The plan as text. */

@@ -4,7 +4,7 @@ import { emptyObserved } from "../cluster/infra/observed.ts";
 import type { KubeObject } from "../kube/mod.ts";
 import { buildApplyPlan, planClusterSpec, renderDesiredClusterSpec } from "./apply_plan.ts";
 import { applyPlanToJson, renderApplyPlan } from "./render_apply_plan.ts";
-import { planRollout } from "./rollout_adapter.ts";
+import { planRollout } from "../cluster/upgrade/rollout.ts";
 import {
   assertVersionChange,
   currentVersionsOfNodes,
