@@ -9,6 +9,7 @@
 import { expandSpec, type Spec } from "../config/mod.ts";
 import { UsageError, UserFacingError } from "../lib/errors.ts";
 import type { ProgressSink } from "../lib/progress.ts";
+import { concatBytes } from "../lib/bytes.ts";
 import { loadClusterSecrets } from "../cluster/credentials/credentials.ts";
 import { discoverCluster } from "../cluster/infra/discover.ts";
 import { runTask } from "../cluster/infra/ensure_common.ts";
@@ -73,7 +74,7 @@ export async function runBackupNow(
     const taken = await withEtcdControlPlane(talos, probes, async (client, probe) => {
       const chunks: Uint8Array[] = [];
       await client.etcdSnapshot({ write: (chunk) => void chunks.push(chunk) }, { timeoutMs: 600_000 });
-      return { node: probe.server.name, data: concat(chunks) };
+      return { node: probe.server.name, data: concatBytes(chunks) };
     });
     if (!taken) {
       throw new UserFacingError(`Cannot take a snapshot of cluster "${name}": no control plane runs etcd`, {
@@ -124,14 +125,4 @@ async function writePrivateFile(path: string, data: Uint8Array): Promise<void> {
     }
     throw err;
   }
-}
-
-function concat(chunks: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return out;
 }

@@ -14,6 +14,7 @@ import { flattenReplies, type NodeReply, type TalosCallOptions, toGrpcOptions } 
 import { type ByteSink, type ByteSource, streamData, uploadData, writeStreamTo } from "./api_stream.ts";
 import { unpackKubeconfigArchive } from "./kubeconfig_archive.ts";
 import { toPkcs8KeyPem } from "./pki.ts";
+import { concatBytes } from "../lib/bytes.ts";
 import { decodeMetadataOnly, decodeReplies, EMPTY, type WithMetadata } from "./messages/common.ts";
 import { decodeVersion, type VersionReply } from "./messages/version.ts";
 import {
@@ -173,7 +174,7 @@ export function createTalosClient(options: TalosClientOptions): TalosClient {
     kubeconfig: async (o = {}) => {
       const chunks: Uint8Array[] = [];
       for await (const chunk of streamData(channel, m.Kubeconfig, EMPTY, o)) chunks.push(chunk);
-      return await unpackKubeconfigArchive(concat(chunks));
+      return await unpackKubeconfigArchive(concatBytes(chunks));
     },
     etcdMemberList: (o = {}) =>
       rpc.unary(m.EtcdMemberList, encodeEtcdMemberListRequest({ queryLocal: o.queryLocal }), decodeEtcdMembers, o),
@@ -251,14 +252,4 @@ function applyRequest(config: string | Uint8Array, options: ApplyConfigurationOp
 function local<T extends TalosCallOptions>(options: T): TalosCallOptions {
   const { node: _node, nodes: _nodes, ...rest } = options;
   return rest;
-}
-
-function concat(chunks: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return out;
 }
