@@ -22,6 +22,7 @@ import { UsageError } from "../lib/errors.ts";
 import type { ProgressSink } from "../lib/progress.ts";
 import { isS3Error } from "../s3/mod.ts";
 import { checkSnapshot } from "../cluster/backup/snapshot_integrity.ts";
+import { decompressSnapshot, SnapshotDecompressError } from "../cluster/backup/snapshot_decompress.ts";
 import { formatSize, parseSnapshotSource, type SnapshotSource } from "../cluster/backup/snapshots.ts";
 import { type ApiAccess, kubeApiServerUrl, liveEndpointsOf } from "../cluster/credentials/client_endpoints.ts";
 import { loadClusterSecrets } from "../cluster/credentials/credentials.ts";
@@ -51,17 +52,30 @@ export async function runRestore(
   const name = desired.cluster.name;
   const source = parseSnapshotSource(options.from);
   const snapshot = await runTask(progress.task("Snapshot"), async () => {
-    const bytes = await readSnapshot(deps, options, source);
+    const read = await readSnapshot(deps, options, source);
+    let unpacked: { bytes: Uint8Array; compressed: boolean };
+    try {
+      unpacked = decompressSnapshot(read);
+    } catch (err) {
+      if (!(err instanceof SnapshotDecompressError)) throw err;
+      throw new UsageError(`Cannot restore from "${options.from}": ${err.message}`, {
+        hint: "Pick another snapshot (k8zner restore --list)",
+      });
+    }
+    const bytes = unpacked.bytes;
     const check = checkSnapshot(bytes);
     if (!check.ok) {
-      const compressed = /\.(zst|gz|xz)$/.test(options.from);
+      const compressed = /\.(gz|xz)$/.test(options.from);
       throw new UsageError(`Cannot restore from "${options.from}": ${check.reason}`, {
         hint: compressed
-          ? "It looks compressed (talos-backup compresses its uploads): decompress it (e.g. zstd -d) and give the file"
+          ? "It looks gzip- or xz-compressed (restore reads raw and zstd snapshots): decompress it and give the file"
           : "Pick another snapshot (k8zner restore --list)",
       });
     }
-    return { result: bytes, changed: true, detail: `${formatSize(bytes.length)}, integrity checked` };
+    const size = unpacked.compressed
+      ? `${formatSize(bytes.length)} (zstd, ${formatSize(read.length)} compressed)`
+      : formatSize(bytes.length);
+    return { result: bytes, changed: true, detail: `${size}, integrity checked` };
   });
   const secrets = await loadClusterSecrets({ dir: options.secretsDir, now: deps.now() });
   if (!secrets) {

@@ -31,7 +31,7 @@ export function registerRestore(program: Command, ctx: CliContext, deps: Restore
         "(Talos etcd recovery); the operator then rebuilds the other nodes from the restored K8znerCluster.\n" +
         "Needs the cluster's own secrets.yaml (the snapshot is encrypted with its keys), HCLOUD_TOKEN, and\n" +
         "for s3:// sources and --list HETZNER_S3_ACCESS_KEY/HETZNER_S3_SECRET_KEY. The hourly talos-backup\n" +
-        "snapshots are listed too; they are compressed: decompress one (e.g. zstd -d) and give the file.",
+        "snapshots (zstd-compressed, .snap.zst) are listed too and restored as they are.",
     )
     .action(async (opts) => {
       const { runRestoreCommand } = await import("./restore_run.ts");

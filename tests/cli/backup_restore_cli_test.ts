@@ -4,6 +4,8 @@
  *
  * @module
  */
+import { createHash } from "node:crypto";
+import { zstdCompressSync } from "node:zlib";
 import { assertEquals, assertIncludes } from "../assert.ts";
 import { runK8zner } from "../e2e/k8zner_process.ts";
 
@@ -35,10 +37,18 @@ Deno.test("restore and backup now refuse bad input with exit 2 before any reques
       [["restore", "--from", "s3://cli-etcd-backups/etcd-backups/a.snapshot"], "needs HETZNER_S3_ACCESS_KEY"],
       [["restore", "--from", "missing.db"], "no such file"],
       [["restore", "--from", "bad.db"], "not an etcd snapshot"],
+      // talos-backup's uploads are zstd: decompressed first, then held to the same check.
+      [["restore", "--from", "bad.snap.zst"], "not an etcd snapshot"],
+      // A sound .snap.zst passes the check and is stopped only by the next one (no secrets bundle here).
+      [["restore", "--from", "good.snap.zst"], "no secrets bundle"],
       [["backup", "now"], "backup is not enabled"],
       [["backup", "now", "-o", "no/such/dir/snap.db"], "no secrets bundle"],
     ];
     await Deno.writeFile(`${cwd}/bad.db`, new Uint8Array(1000));
+    await Deno.writeFile(`${cwd}/bad.snap.zst`, zstdCompressSync(new Uint8Array(1000)));
+    const db = new Uint8Array(1024).fill(7);
+    const snapshot = new Uint8Array([...db, ...createHash("sha256").update(db).digest()]);
+    await Deno.writeFile(`${cwd}/good.snap.zst`, zstdCompressSync(snapshot));
     for (const [args, message] of cases) {
       const r = await runK8zner(args, { cwd, env: ENV });
       assertEquals(r.code, 2, `${args.join(" ")}: ${r.stdout}${r.stderr}`);
