@@ -19,6 +19,9 @@ import { OperatorMetrics } from "../../runtime/mod.ts";
 import type { ReconcileContext, StepOutcome } from "../context.ts";
 import { COMPONENTS_ANNOTATION, UPGRADE_CORDON_ANNOTATION } from "./node_versions.ts";
 import { reconcileUpgrade } from "./reconcile_upgrade.ts";
+import type { PhaseStep } from "../phase_step.ts";
+import { runPass } from "../reconciler.ts";
+import { upgradeStep } from "../steps/upgrade.ts";
 
 const desired = expandSpec({ name: "u", region: "fsn1", mode: "ha", workers: { count: 1, size: "cx23" } });
 const bundle = await generateSecretsBundle({ now: new Date("2026-03-01T00:00:00Z"), random: seededRandom(3) });
@@ -271,4 +274,27 @@ Deno.test("reconcileUpgrade() moves the control-plane components first (kubelet 
     const done = await pass(restarted, kube);
     assertEquals(condition(done), "False/UpToDate");
     assertEquals(talos.calls.length, 4, "nodes that report the new kubelet get no further apply");
+  }));
+
+Deno.test("spec.paused stops a rollout: the pass skips the upgrade step, and unpausing performs the next step", () =>
+  withKubeClient(async (kube, api) => {
+    for (const s of desired.servers) putNode(api, s.name, OLD);
+    const talos = new TalosScript();
+    const ctx = context(kube, talos, { now: 1_000_000 });
+    (ctx.cluster as { status?: unknown }).status = { conditions: [{ type: "CNIReady", status: "True" }] };
+    // Compute's observation, as the real pass has it before the upgrade step.
+    const observe: PhaseStep = {
+      name: "Observe",
+      phase: "Compute",
+      acts: false,
+      run: async (_ctx, state) => {
+        state.view = { servers, nodes: await kube.list("v1", "Node") };
+        state.infra = infra;
+        return { conditions: [], done: true };
+      },
+    };
+    const paused = await runPass(ctx, { steps: [observe, upgradeStep], paused: true });
+    assertEquals([talos.calls, paused.paused], [[], true]);
+    await runPass(ctx, { steps: [observe, upgradeStep], paused: false });
+    assertEquals(talos.calls, [`upgrade u-cp-1 factory.talos.dev/installer/${SCHEMATIC_ID}:v1.13.9`]);
   }));
