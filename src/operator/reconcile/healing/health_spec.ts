@@ -6,6 +6,7 @@
  */
 import type { KubeObject } from "../../../kube/mod.ts";
 import { parseGoDuration } from "../../../lib/duration.ts";
+import { DEFAULT_UPGRADE_GATE_TIMEOUT_MS, upgradeGateTimeoutMs } from "../upgrade/gate_timeout.ts";
 
 /** How long a node may be NotReady before it is replaced when the spec does not say (issue 11). */
 export const DEFAULT_NOT_READY_THRESHOLD_MS = 5 * 60_000;
@@ -39,4 +40,26 @@ export function notReadyThresholdMs(cluster: KubeObject): number {
     );
   }
   return ms;
+}
+
+/**
+ * How long healing lets a node stay NotReady before replacing it: the NotReady threshold, but while a rolling
+ * upgrade step is in progress (`status.upgrade.step` set by the last pass) at least the rollout's gate
+ * timeout. A Talos upgrade takes its node down on purpose (installer pull, reboot, etcd rejoin: minutes on
+ * Hetzner); replacing that node after the 5-minute default would destroy a server the rollout still expects
+ * back, while the rollout reports `UpgradeBlocked` at its own timeout. Same RangeError as
+ * {@link notReadyThresholdMs}; a malformed gate timeout falls back to its default (the upgrade step reports it).
+ */
+export function healingThresholdMs(cluster: KubeObject): number {
+  const threshold = notReadyThresholdMs(cluster);
+  const step = (cluster.status as { upgrade?: { step?: unknown } } | undefined)?.upgrade?.step;
+  if (typeof step !== "string" || step === "") return threshold;
+  let gate: number;
+  try {
+    gate = upgradeGateTimeoutMs(cluster);
+  } catch (err) {
+    if (!(err instanceof RangeError)) throw err;
+    gate = DEFAULT_UPGRADE_GATE_TIMEOUT_MS;
+  }
+  return Math.max(threshold, gate);
 }

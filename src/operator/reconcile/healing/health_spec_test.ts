@@ -1,6 +1,6 @@
 import { assertEquals, assertThrows } from "../../../../tests/assert.ts";
 import type { KubeObject } from "../../../kube/mod.ts";
-import { DEFAULT_NOT_READY_THRESHOLD_MS, isCniReady, notReadyThresholdMs } from "./health_spec.ts";
+import { DEFAULT_NOT_READY_THRESHOLD_MS, healingThresholdMs, isCniReady, notReadyThresholdMs } from "./health_spec.ts";
 
 const cluster = (spec: unknown, conditions?: unknown[]): KubeObject => ({
   apiVersion: "k8zner.io/v1alpha1",
@@ -34,4 +34,22 @@ Deno.test("notReadyThresholdMs() names the field and what is allowed for a value
       `Cannot use spec.healthCheck.nodeNotReadyThreshold "${bad}": expected a positive duration such as 5m, 90s or 1h30m`,
     );
   }
+});
+
+Deno.test("healingThresholdMs() waits at least the upgrade gate timeout while a rollout step is in progress", () => {
+  const upgrading = (spec: unknown, step: string): KubeObject => ({
+    ...cluster(spec),
+    status: { upgrade: { talos: "v1.13.9", kubernetes: "1.36.3", step, node: step ? "demo-cp-1" : "" } },
+  });
+  assertEquals(healingThresholdMs(cluster({})), 300_000);
+  assertEquals(healingThresholdMs(upgrading({}, "")), 300_000, "no step in progress");
+  assertEquals(healingThresholdMs(upgrading({}, "talos")), 600_000, "the 10-minute gate default");
+  assertEquals(healingThresholdMs(upgrading({ healthCheck: { upgradeGateTimeout: "2m" } }, "talos")), 300_000);
+  assertEquals(
+    healingThresholdMs(
+      upgrading({ healthCheck: { nodeNotReadyThreshold: "20m", upgradeGateTimeout: "15m" } }, "kubelet"),
+    ),
+    1_200_000,
+  );
+  assertEquals(healingThresholdMs(upgrading({ healthCheck: { upgradeGateTimeout: "soon" } }, "talos")), 600_000);
 });

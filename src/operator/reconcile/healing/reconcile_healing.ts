@@ -12,7 +12,7 @@
  */
 import type { ComputeView, NodeActions, ReconcileContext, StepOutcome } from "../context.ts";
 import { decideHealing } from "./decide.ts";
-import { isCniReady, notReadyThresholdMs, THRESHOLD_FIELD } from "./health_spec.ts";
+import { healingThresholdMs, isCniReady, THRESHOLD_FIELD } from "./health_spec.ts";
 import { judgeNodes, type NodeJudgement } from "./node_health.ts";
 import { ACTIVE_REQUEUE_MS, healingOutcome, IDLE_REQUEUE_MS } from "./outcome.ts";
 import { readReplacement, writeReplacement } from "./replacement.ts";
@@ -37,7 +37,7 @@ export async function reconcileHealing(
   }
   let thresholdMs: number;
   try {
-    thresholdMs = notReadyThresholdMs(ctx.cluster);
+    thresholdMs = healingThresholdMs(ctx.cluster);
   } catch (err) {
     if (!(err instanceof RangeError)) throw err;
     ctx.log.warn("healing disabled: invalid threshold", { field: THRESHOLD_FIELD, error: err.message });
