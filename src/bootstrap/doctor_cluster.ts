@@ -10,6 +10,9 @@ import type { KubeClient, KubeObject } from "../kube/mod.ts";
 import { type CheckStatus, type DoctorCheck, type DoctorNode, nodeHealth } from "./doctor_report.ts";
 
 /** Reads the cluster's K8znerCluster object; undefined when it (or its CRD) does not exist. */
+
+/** Conditions that report a problem when True. */
+const NEGATIVE_CONDITIONS: ReadonlySet<string> = new Set(["Degraded", "UpgradeBlocked"]);
 export function readK8znerCluster(kube: KubeClient, name: string): Promise<KubeObject | undefined> {
   return kube.get(K8ZNER_API_VERSION, K8ZNER_CLUSTER_KIND, name, K8ZNER_NAMESPACE);
 }
@@ -133,13 +136,15 @@ export function checkClusterStatus(object: KubeObject): ClusterStatusChecks {
     ...(phaseStatus === "ok" ? {} : { hint: "Follow it with `k8zner doctor --watch`." }),
   });
   for (const c of status.conditions ?? []) {
-    // Degraded is the one condition whose True is bad; Progressing False is no failure in itself.
-    const good = c.type === "Degraded" ? "False" : "True";
-    const bad = c.type === "Degraded" ? "True" : "False";
+    // Degraded and UpgradeBlocked are the conditions whose True is bad (False is their healthy state, an
+    // upgrade in progress included); Progressing False is no failure in itself.
+    const negative = NEGATIVE_CONDITIONS.has(c.type);
+    const good = negative ? "False" : "True";
+    const bad = negative ? "True" : "False";
     const s: CheckStatus = c.status === good || (c.type === "Progressing" && c.status === "False")
       ? "ok"
       : c.status === bad
-      ? c.type === "Degraded" ? "fail" : notYet
+      ? negative ? "fail" : notYet
       : "warn";
     checks.push({
       id: `cluster.condition.${c.type}`,

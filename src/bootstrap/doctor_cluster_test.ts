@@ -81,6 +81,19 @@ Deno.test("a Degraded cluster with a missing worker and a failed addon fails tho
   );
 });
 
+Deno.test("UpgradeBlocked is healthy when False (up to date or rolling) and fails the check when True", () => {
+  const withUpgrade = (status: string, reason: string, message: string) =>
+    checkClusterStatus(cluster({
+      ...RUNNING,
+      conditions: [...RUNNING.conditions, { type: "UpgradeBlocked", status, reason, message }],
+    })).checks.find((c) => c.id === "cluster.condition.UpgradeBlocked");
+  assertEquals(withUpgrade("False", "UpToDate", "every node runs v1.13.9 / 1.36.3")?.status, "ok");
+  assertEquals(withUpgrade("False", "InProgress", "upgrading Talos on demo-cp-1")?.status, "ok");
+  const blocked = withUpgrade("True", "NodeNotReady", "Before upgrading demo-cp-2: demo-cp-3 is NotReady");
+  assertEquals(blocked?.status, "fail");
+  assertEquals(blocked?.detail, "True: NodeNotReady: Before upgrading demo-cp-2: demo-cp-3 is NotReady");
+});
+
 Deno.test("a cluster still provisioning warns about pools not ready yet instead of failing", () => {
   const result = checkClusterStatus(cluster({
     phase: "Provisioning",
