@@ -4,7 +4,7 @@
  * creates the other two control planes and the workers, then installs Cilium and the addons with the
  * real Helm) until the cluster is Running; the real `helm list -A` shows every release deployed; a
  * second apply runs no Helm; `doctor` shows the operator's conditions; the destroy left nothing of the cluster; it stays inside
- * its time (120 s promised alone; 200 s allowed beside the other test files), and neither its output nor the trace
+ * its time against the 120 s budget (reported, not enforced here: the benchmark holds times), and neither its output nor the trace
  * shows the token.
  * The trace and summary paths are relative, as the README writes them: they land in the caller's
  * directory, not in the demo's temporary one; `--keep` keeps that one and says where.
@@ -12,7 +12,7 @@
  * @module
  */
 import { assertEquals, assertMatch, assertOk } from "../assert.ts";
-import { type DemoSummary, resolveCallerPath } from "../../scripts/demo.ts";
+import { DEMO_BUDGET_MS, type DemoSummary, resolveCallerPath } from "../../scripts/demo.ts";
 import { DENO_JSON } from "./k8zner_process.ts";
 import { withFakes } from "../fake_contracts.ts";
 
@@ -119,10 +119,12 @@ Deno.test(withFakes(
       assertEquals(Object.values(summary.requestsByMethod).reduce((a, b) => a + b, 0), summary.totalRequests);
       assertEquals(summary.steps.reduce((n, s) => n + s.requests, 0), summary.totalRequests);
       assertEquals(summary.leftover, [], "destroy left cluster resources behind");
-      // The promise (DEMO_BUDGET_MS, 120 s) is for the demo on its own: 97.0 s measured alone on this 2-core
-      // machine with the nine releases. Here it runs beside three other test files (the four core releases
-      // took 64 s alone and up to 103 s there).
-      assertOk(summary.totalMs < 200_000, `demo took ${summary.totalMs} ms (200 000 allowed under the suite's load)`);
+      // No wall-clock bound here (issue 10: timing checks belong to the benchmark, not the suite). The promise
+      // (DEMO_BUDGET_MS, 120 s) is for the demo on its own, 93.6-97.0 s measured alone on this 2-core machine;
+      // beside three other test files it took 238.8 s in a clean CI run, which says nothing about the product.
+      // The summary must still report the time it took, step by step, against the budget.
+      assertOk(summary.totalMs >= summary.steps.reduce((n, s) => n + s.ms, 0), JSON.stringify(summary.steps));
+      assertMatch(stdout, new RegExp(`total: +[\\d.]+ s \\(budget ${DEMO_BUDGET_MS / 1000}\\.0 s\\)`));
 
       assertOk(!stdout.includes(TOKEN) && !stderr.includes(TOKEN), "the token appears in the demo's output");
       const trace = await Deno.readTextFile(tracePath);
