@@ -3,7 +3,9 @@
  * output, then prints the plain closing line CI reads: `N passed, N failed`, counting tests, not
  * their steps (Deno's own summary line is not in that form). Before it, it lists the tests skipped
  * because something outside the repository is missing (see `tests/requirements.ts`), with the
- * reason. Extra arguments are passed to `deno test` (e.g. a file filter).
+ * reason. Which `deno test` runs it makes is scripts/test_tiers.ts's choice: the whole suite (some
+ * files alone, after the others), `--quick` (no end-to-end tier), or the files given; the closing line
+ * counts all of them. Other arguments are passed to `deno test`.
  *
  * Before the tests it fills Deno's caches (the npm packages of the imports map, main.ts's module
  * graph): on a cold machine the CLI subprocesses of the tests otherwise download them while tests
@@ -15,15 +17,14 @@
  * @module
  */
 import { countJunit, type JunitTest } from "./junit_counts.ts";
+import { planTestRuns, type TestRun } from "./test_tiers.ts";
 
 const reportDir = ".test-results";
-const junitPath = `${reportDir}/junit.xml`;
 const skipsPath = `${Deno.cwd()}/${reportDir}/skips.jsonl`;
 /** Test files at once when `DENO_JOBS` is unset (measured on 2 cores: see the commit that set it). */
 const DEFAULT_JOBS = 4;
 
 await Deno.mkdir(reportDir, { recursive: true });
-await Deno.remove(junitPath).catch(() => {});
 await Deno.remove(skipsPath).catch(() => {});
 
 for (const warm of [["install", "--frozen"], ["cache", "--frozen", "main.ts"]]) {
@@ -36,47 +37,58 @@ for (const warm of [["install", "--frozen"], ["cache", "--frozen", "main.ts"]]) 
   }
 }
 
-const args = [
-  "test",
-  "--allow-all",
-  "--parallel",
-  "--reporter=dot",
-  `--junit-path=${junitPath}`,
-  ...(Deno.args.length > 0 ? Deno.args : []),
-];
-const child = new Deno.Command(Deno.execPath(), {
-  args,
-  stdout: "inherit",
-  stderr: "inherit",
-  env: {
-    NO_COLOR: "1",
-    RUST_BACKTRACE: "0",
-    K8ZNER_TEST_SKIPS: skipsPath,
-    DENO_JOBS: Deno.env.get("DENO_JOBS") || String(DEFAULT_JOBS),
-  },
-}).spawn();
-const status = await child.status;
-
-const xml = await Deno.readTextFile(junitPath).catch(() => undefined);
-if (xml === undefined) {
-  console.log(`deno test exited with code ${status.code} before writing a report (type or load error above)`);
-  console.log("0 passed, 1 failed");
-  Deno.exit(status.code || 1);
+let runs: TestRun[];
+try {
+  runs = planTestRuns(Deno.args);
+} catch (err) {
+  console.log((err as Error).message);
+  Deno.exit(2);
 }
-const counts = countJunit(xml);
-let { passed, failed } = counts;
-// A failure Deno reports outside any test case (an uncaught error, a leak) still fails the run.
-if (status.code !== 0 && failed === 0) failed = 1;
+
+let passed = 0;
+let failed = 0;
+let skipped = 0;
+const tests: JunitTest[] = [];
+for (const [i, run] of runs.entries()) {
+  const junitPath = `${reportDir}/junit-${i + 1}.xml`;
+  await Deno.remove(junitPath).catch(() => {});
+  if (runs.length > 1) console.log(`\n== ${run.label}`);
+  const status = await new Deno.Command(Deno.execPath(), {
+    args: ["test", "--allow-all", "--parallel", "--reporter=dot", `--junit-path=${junitPath}`, ...run.args],
+    stdout: "inherit",
+    stderr: "inherit",
+    env: {
+      NO_COLOR: "1",
+      RUST_BACKTRACE: "0",
+      K8ZNER_TEST_SKIPS: skipsPath,
+      DENO_JOBS: Deno.env.get("DENO_JOBS") || String(DEFAULT_JOBS),
+    },
+  }).spawn().status;
+  const xml = await Deno.readTextFile(junitPath).catch(() => undefined);
+  if (xml === undefined) {
+    console.log(
+      `deno test (${run.label}) exited with code ${status.code} before writing a report (type or load error above)`,
+    );
+    failed += 1;
+    continue;
+  }
+  const counts = countJunit(xml);
+  passed += counts.passed;
+  skipped += counts.skipped;
+  tests.push(...counts.tests);
+  // A failure Deno reports outside any test case (an uncaught error, a leak) still fails the run.
+  failed += status.code !== 0 && counts.failed === 0 ? 1 : counts.failed;
+}
 if (passed + failed === 0) {
   console.log("no tests ran");
   failed = 1;
 }
-const missing = await skippedForMissing(counts.tests);
+const missing = await skippedForMissing(tests);
 if (missing.length > 0) {
   console.log(`\n${missing.length} skipped because something is missing:`);
   for (const line of missing) console.log(`  ${line}`);
 }
-const otherSkips = counts.skipped - missing.length;
+const otherSkips = skipped - missing.length;
 if (otherSkips > 0) console.log(`${otherSkips} ignored by a condition of their own (no reason recorded)`);
 console.log(`${passed} passed, ${failed} failed`);
 Deno.exit(failed > 0 ? 1 : 0);
