@@ -168,17 +168,23 @@ Deno.test(withFakes(
   async () => {
     const network = createFakeTalosNetwork();
     const nodes = await Promise.all(
-      ["127.0.41.11", "127.0.41.12", "127.0.41.13"].map((address) => configuredNode(address, { network })),
+      // Promotion after 1 s: long enough that a loaded machine still sees the learners first.
+      ["127.0.41.11", "127.0.41.12", "127.0.41.13"].map((address) =>
+        configuredNode(address, { network, learnerPromotionMs: 1_000 })
+      ),
     );
     const [first, second, third] = nodes as [typeof nodes[0], typeof nodes[0], typeof nodes[0]];
     try {
       await first.admin.bootstrap();
       let members = (await second.admin.etcdMemberList())[0]!.members;
       assertEquals(members.map((m) => m.hostname).sort(), ["127.0.41.11", "127.0.41.12", "127.0.41.13"]);
-      // The others joined as learners; Talos promotes them once caught up (50 ms here).
+      // The others joined as learners; Talos promotes them once caught up.
       assertEquals(members.filter((m) => m.isLearner).map((m) => m.hostname).sort(), ["127.0.41.12", "127.0.41.13"]);
-      await new Promise((r) => setTimeout(r, 80));
-      members = (await second.admin.etcdMemberList())[0]!.members;
+      for (const deadline = Date.now() + 10_000; Date.now() < deadline;) {
+        await new Promise((r) => setTimeout(r, 100));
+        members = (await second.admin.etcdMemberList())[0]!.members;
+        if (!members.some((m) => m.isLearner)) break;
+      }
       assertEquals(members.filter((m) => m.isLearner), []);
       assertOk(members.every((m) => typeof m.id === "bigint" && m.id > 2n ** 53n), "ids keep 64-bit precision");
 
