@@ -75,11 +75,19 @@ export const TIME_SCALE_ENV = "K8ZNER_TIME_SCALE";
 
 /** {@link TIME_SCALE_ENV}, or undefined when unset; a usage error when it is not a number from 1 to 100000. */
 export function timeScaleFromEnv(ctx: Pick<CliContext, "env">): number | undefined {
-  const text = ctx.env(TIME_SCALE_ENV)?.trim();
+  return scaleFromEnv(ctx.env, TIME_SCALE_ENV, 100_000);
+}
+
+/**
+ * A speed factor from environment variable `name`: undefined when unset or blank, a usage error naming
+ * the variable when it is not a number from 1 to `max`.
+ */
+export function scaleFromEnv(env: (name: string) => string | undefined, name: string, max: number): number | undefined {
+  const text = env(name)?.trim();
   if (!text) return undefined;
   const scale = Number(text);
-  if (!Number.isFinite(scale) || scale < 1 || scale > 100_000) {
-    throw new UsageError(`${TIME_SCALE_ENV}="${text}" is not a number from 1 to 100000`);
+  if (!Number.isFinite(scale) || scale < 1 || scale > max) {
+    throw new UsageError(`${name}="${text}" is not a number from 1 to ${max}`);
   }
   return scale;
 }

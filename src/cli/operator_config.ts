@@ -14,6 +14,7 @@ import { parseBindAddress } from "../operator/runtime/http_server.ts";
 import type { LogLevel } from "../operator/runtime/json_logger.ts";
 import { parseTalosAddressMap, type TalosAddressMap } from "../operator/talos_address_map.ts";
 import { checkEndpointUrl } from "./endpoint_url.ts";
+import { scaleFromEnv } from "./hcloud_env.ts";
 
 export const SERVICE_ACCOUNT_DIR_ENV = "K8ZNER_SERVICE_ACCOUNT_DIR";
 export const DEFAULT_SERVICE_ACCOUNT_DIR = "/var/run/secrets/kubernetes.io/serviceaccount";
@@ -27,6 +28,14 @@ export const DEFAULT_CHARTS_DIR = "/charts";
 /** Where the operator image keeps the pinned Helm binary. */
 export const DEFAULT_HELM_BINARY = "/usr/local/bin/helm";
 const LOG_LEVELS: readonly LogLevel[] = ["debug", "info", "warn", "error"];
+/**
+ * Test-only: the operator's clock runs this many times faster than real time (every schedule it keeps:
+ * resync, lease, watch restarts, the hourly server listing, the 6-hourly infrastructure check, Helm
+ * backoff, healing thresholds), so a benchmark can watch an idle hour in a real minute. Unset: the real
+ * clock. Capped at 1000: beyond it the lease's 10 s renew deadline is shorter than one API round trip.
+ */
+export const OPERATOR_CLOCK_SCALE_ENV = "K8ZNER_OPERATOR_CLOCK_SCALE";
+const MAX_CLOCK_SCALE = 1_000;
 
 /** The command's flags as commander gives them. */
 export interface OperatorFlags {
@@ -57,6 +66,8 @@ export interface OperatorConfig {
   lease: { durationMs: number; renewDeadlineMs: number; retryPeriodMs: number };
   /** `HCLOUD_ENDPOINT`, when set (another Hetzner API base URL). */
   hcloudEndpoint?: string;
+  /** {@link OPERATOR_CLOCK_SCALE_ENV} when set (tests only); absent: the real clock. */
+  clockScale?: number;
   /**
    * Helm: its binary, the charts directory, and its kubeconfig: the `--kubeconfig` file as it is, or (in a
    * pod) one to write, pointing at the service account's `ca.crt` and `token` files (so a rotated token is
@@ -260,6 +271,7 @@ export async function loadOperatorConfig(flags: OperatorFlags, io: OperatorConfi
   }
   const endpoint = io.env("HCLOUD_ENDPOINT")?.trim() || undefined;
   const hcloudEndpoint = endpoint === undefined ? undefined : checkEndpointUrl("HCLOUD_ENDPOINT", endpoint);
+  const clockScale = scaleFromEnv(io.env, OPERATOR_CLOCK_SCALE_ENV, MAX_CLOCK_SCALE);
 
   const helmFiles = await helmPaths(flags, io);
   let kube: OperatorConfig["kube"];
@@ -291,6 +303,7 @@ export async function loadOperatorConfig(flags: OperatorFlags, io: OperatorConfi
     logLevel,
     lease,
     ...(hcloudEndpoint ? { hcloudEndpoint } : {}),
+    ...(clockScale !== undefined ? { clockScale } : {}),
     helm: { ...helmFiles, kubeconfig: helmKubeconfig },
   };
 }

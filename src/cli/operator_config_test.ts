@@ -207,3 +207,18 @@ Deno.test("loadOperatorConfig() refuses a Helm binary that is a directory, a cha
   );
   assertIncludes(await usageError({ chartsDir: " " }), "--charts-dir is empty");
 });
+
+Deno.test("loadOperatorConfig() runs on the real clock unless K8ZNER_OPERATOR_CLOCK_SCALE is set, and refuses a bad scale by name", async () => {
+  const real = await loadOperatorConfig({}, io(POD_ENV, SA_FILES));
+  assertEquals(real.clockScale, undefined);
+  const blank = await loadOperatorConfig({}, io({ ...POD_ENV, K8ZNER_OPERATOR_CLOCK_SCALE: " " }, SA_FILES));
+  assertEquals(blank.clockScale, undefined);
+  const fast = await loadOperatorConfig({}, io({ ...POD_ENV, K8ZNER_OPERATOR_CLOCK_SCALE: " 60 " }, SA_FILES));
+  assertEquals(fast.clockScale, 60);
+  for (const bad of ["fast", "0.5", "0", "-60", "1001", "Infinity"]) {
+    assertEquals(
+      await usageError({}, { ...POD_ENV, K8ZNER_OPERATOR_CLOCK_SCALE: bad }),
+      `K8ZNER_OPERATOR_CLOCK_SCALE="${bad}" is not a number from 1 to 1000`,
+    );
+  }
+});

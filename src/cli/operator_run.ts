@@ -13,6 +13,7 @@ import { createHelmExec } from "../addons/helm/mod.ts";
 import { createKubeClient } from "../kube/mod.ts";
 import { SECRET_DIR_MODE, SECRET_FILE_MODE } from "../lib/secure_files.ts";
 import { ExitStatus } from "../lib/errors.ts";
+import { realTimers, scaledSleep, scaledTimers } from "../lib/timers.ts";
 import { runOperator } from "../operator/operator.ts";
 import { PHASE_STEPS } from "../operator/reconcile/steps/mod.ts";
 import { countingFetch, createJsonLogger, OperatorMetrics } from "../operator/runtime/mod.ts";
@@ -95,6 +96,17 @@ export async function runOperatorCommand(
   });
   const sleep = sleepFromEnv(ctx);
   const timeScale = timeScaleFromEnv(ctx);
+  // One clock for every schedule of the operator (real unless a test scales it, see OPERATOR_CLOCK_SCALE_ENV).
+  // The Kubernetes and Hetzner clients keep the real clock: their waits (request timeouts, Hetzner's
+  // rate limit, which refills in real seconds) belong to the servers, not to the operator's schedule.
+  const clockScale = config.clockScale ?? 1;
+  const timers = scaledTimers(realTimers, clockScale);
+  const operatorSleep = scaledSleep(sleep, clockScale);
+  // The action waiter divides its schedule by how much faster Hetzner's actions run than the operator's
+  // clock: a simulator at speed 200 against an operator clock at 60 is 200/60 times as fast.
+  const actionTimeScale = timeScale === undefined && config.clockScale === undefined
+    ? undefined
+    : (timeScale ?? 1) / clockScale;
   const log = createJsonLogger({ write: (line) => ctx.io.out(line), level: config.logLevel });
   const metrics = new OperatorMetrics(CLUSTER_PHASES);
   const fetchFn = countingFetch(deps.fetch ?? globalThis.fetch, metrics);
@@ -121,6 +133,7 @@ export async function runOperatorCommand(
     talosAddressMapEntries: config.talosAddressMap.size,
     helm: config.helm.binary,
     chartsDir: config.helm.chartsDir,
+    ...(config.clockScale !== undefined ? { testClockScale: config.clockScale } : {}),
   });
   for (
     const [what, path, want] of [
@@ -158,9 +171,10 @@ export async function runOperatorCommand(
         chartsDir: config.helm.chartsDir,
         random: (n) => crypto.getRandomValues(new Uint8Array(n)),
       },
-      now: Date.now,
-      sleep,
-      ...(timeScale !== undefined ? { actionTimeScale: timeScale } : {}),
+      now: timers.now,
+      sleep: operatorSleep,
+      timers,
+      ...(actionTimeScale !== undefined ? { actionTimeScale } : {}),
       lease: config.lease,
       onListening: ({ health, metrics }) =>
         log.info("listening", {

@@ -37,3 +37,36 @@ export function sleepOn(timers: Timers, ms: number, signal?: AbortSignal): Promi
     signal?.addEventListener("abort", onAbort, { once: true });
   });
 }
+
+/**
+ * Test-only: `base` run `scale` times faster, as the local cloud's simulated time runs. `now()` starts
+ * at `base.now()` when created and advances `scale` ms per base ms; a timer of `ms` fires after
+ * `ms / scale` base ms. Lets a benchmark watch an operator's idle hour in a real minute with every
+ * schedule (resync, lease, watch restarts, hourly listing) as designed. `scale` 1 returns `base`.
+ */
+export function scaledTimers(base: Timers, scale: number): Timers {
+  checkScale(scale);
+  if (scale === 1) return base;
+  const start = base.now();
+  return {
+    now: () => start + (base.now() - start) * scale,
+    setTimeout: (fn, ms) => base.setTimeout(fn, ms / scale),
+    clearTimeout: (handle) => base.clearTimeout(handle),
+  };
+}
+
+/** `sleep` on a clock `scale` times faster: waits `ms / scale` (see {@link scaledTimers}). */
+export function scaledSleep(
+  sleep: (ms: number, signal?: AbortSignal) => Promise<void>,
+  scale: number,
+): (ms: number, signal?: AbortSignal) => Promise<void> {
+  checkScale(scale);
+  if (scale === 1) return sleep;
+  return (ms, signal) => sleep(ms / scale, signal);
+}
+
+function checkScale(scale: number): void {
+  if (!Number.isFinite(scale) || !(scale > 0)) {
+    throw new RangeError(`Cannot scale a clock by ${scale}: must be a finite number above 0`);
+  }
+}

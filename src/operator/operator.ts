@@ -12,6 +12,7 @@ import { OPERATOR_NAME } from "../addons/operator_manifests.ts";
 import type { HcloudClient } from "../hcloud/mod.ts";
 import type { KubeClient } from "../kube/mod.ts";
 import { LABEL_KEYS } from "../lib/labels.ts";
+import type { Timers } from "../lib/timers.ts";
 import { createClusterReconciler, IDLE_REQUEUE_MS } from "./reconcile/cluster_reconciler.ts";
 import type { PhaseStep } from "./reconcile/phase_step.ts";
 import type { AddonDeps } from "./reconcile/context.ts";
@@ -52,6 +53,12 @@ export interface OperatorOptions {
   addons: AddonDeps;
   now(): number;
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
+  /**
+   * The clock of the runtime: work-queue delays (resync, backoff), the Lease, the watches' restarts and
+   * relists, Event aggregation. Default the real one. `now` and `sleep` must keep the same time (the
+   * command derives all three from one clock, scaled in tests by `K8ZNER_OPERATOR_CLOCK_SCALE`).
+   */
+  timers?: Timers;
   /** Lease timing (tests shorten it). Defaults 15 s / 10 s / 2 s. */
   lease?: { durationMs?: number; renewDeadlineMs?: number; retryPeriodMs?: number };
   /** Passed to the watches (tests shorten them). */
@@ -77,6 +84,7 @@ export async function runOperator(options: OperatorOptions, signal: AbortSignal)
     kube: options.kube,
     component: OPERATOR_NAME,
     instance: options.identity,
+    ...(options.timers ? { timers: options.timers } : {}),
     onError: (err, event) => log.warn("cannot record event", { reason: event.reason, error: err }),
   });
   const elector = new LeaderElector({
@@ -87,6 +95,7 @@ export async function runOperator(options: OperatorOptions, signal: AbortSignal)
     ...(options.lease?.durationMs ? { leaseDurationMs: options.lease.durationMs } : {}),
     ...(options.lease?.renewDeadlineMs ? { renewDeadlineMs: options.lease.renewDeadlineMs } : {}),
     ...(options.lease?.retryPeriodMs ? { retryPeriodMs: options.lease.retryPeriodMs } : {}),
+    ...(options.timers ? { timers: options.timers } : {}),
   });
   let term: { sources: ClusterEventSources; workers: Promise<void>; watches: Promise<void> } | undefined;
   const probes = {
@@ -110,12 +119,13 @@ export async function runOperator(options: OperatorOptions, signal: AbortSignal)
   const startTerm = (leading: AbortSignal) => {
     options.metrics.setLeader(true);
     log.info("became leader", { identity: options.identity });
-    const queue = new WorkQueue();
+    const queue = new WorkQueue(options.timers ? { timers: options.timers } : {});
     const sources = new ClusterEventSources({
       kube: options.kube,
       queue,
       namespace,
       watch: options.watch,
+      ...(options.timers ? { timers: options.timers } : {}),
       onNotice: (notice) =>
         notice.event === "error" ? log.warn("watch error", { ...notice }) : log.debug("watch", { ...notice }),
     });
@@ -170,6 +180,7 @@ export async function runOperator(options: OperatorOptions, signal: AbortSignal)
     if (current) {
       // Passes in flight see the term's signal abort; one stuck in a slow call (a Hetzner request
       // has a 60 s timeout) must not hold the exit: nothing destructive passes requireLeadership now.
+      // Real time on purpose: it is bounded by the pod's termination grace, which no test clock scales.
       const drained = Promise.all([current.workers, current.watches]).then(() => true);
       const late = new Promise<boolean>((resolve) => {
         const timer = setTimeout(() => resolve(false), options.drainTimeoutMs ?? 5_000);

@@ -20,6 +20,8 @@ import { addonsStep } from "./reconcile/steps/addons.ts";
 import { cniStep } from "./reconcile/steps/cni.ts";
 import { waitForK8sStep } from "./reconcile/steps/wait_for_k8s.ts";
 import { createJsonLogger, OperatorMetrics } from "./runtime/mod.ts";
+import { realTimers, scaledSleep, scaledTimers } from "../lib/timers.ts";
+import { sleep as realSleep } from "../lib/sleep.ts";
 import { parseTalosAddressMap } from "./talos_address_map.ts";
 import { makeChartsDir, ScriptedHelm } from "../../tests/operator/scripted_helm.ts";
 
@@ -341,6 +343,54 @@ Deno.test("a pass stuck in a call that ignores the abort does not hold the opera
     assertEquals(await running, { reason: "shutdown" });
     assertOk(Date.now() - stoppedAt < 2_000, `exit took ${Date.now() - stoppedAt} ms`);
     assertOk(lines.some((l) => l.includes("still running at exit")));
+  } finally {
+    stop.abort();
+    kube.close();
+    await api.close();
+  }
+});
+
+Deno.test("with a scaled clock every schedule of the runtime runs faster: lease renewals, the 30 s resync, watch restarts", async () => {
+  const api = await startFakeKubeApi();
+  const kube = await createKubeClient({ kubeconfigYaml: api.kubeconfigYaml() });
+  const stop = new AbortController();
+  try {
+    await seed(api);
+    const { seen, steps } = recordingSteps();
+    // 50 times real time: the default 2 s lease retry is 40 real ms, the 30 s resync 600 ms, and a
+    // watch silent for 5 s (no event, no bookmark: the fake sends one a real minute) restarts after 100 ms.
+    const timers = scaledTimers(realTimers, 50);
+    const running = runOperator({
+      kube,
+      identity: "op-a",
+      log: createJsonLogger({ write: () => {} }),
+      metrics: new OperatorMetrics(CLUSTER_PHASES),
+      steps,
+      hcloud: (token) => createHcloudClient({ token, fetch, sleep: () => Promise.resolve() }),
+      talosAddressMap: parseTalosAddressMap(""),
+      addons: await scriptedAddons(api),
+      now: timers.now,
+      sleep: scaledSleep(realSleep, 50),
+      timers,
+      watch: { inactivityMs: 5_000 },
+    }, stop.signal);
+    await until("the first pass", () => seen.length > 0);
+    const from = api.requests.length;
+    const passesBefore = seen.length;
+    const realStart = Date.now();
+    const scaledStart = timers.now();
+    await new Promise((r) => setTimeout(r, 1_500));
+    const window = api.requests.slice(from);
+    const leaseWrites = window.filter((r) => r.method === "PUT" && r.path.endsWith("/leases/k8zner-operator")).length;
+    const watches = window.filter((r) => r.path.endsWith("/k8znerclusters") && /watch=(1|true)/.test(r.query)).length;
+    // On the real clock 1.5 s holds at most one lease renewal, no resync pass and no watch restart.
+    assertOk(leaseWrites >= 10, `${leaseWrites} lease renewals in 1.5 real s`);
+    assertOk(seen.length - passesBefore >= 1, "the 30 s resync ran within 1.5 real s");
+    assertOk(watches >= 3, `${watches} K8znerCluster watches in 1.5 real s`);
+    // The passes see the scaled clock too (what the hourly listing and healing thresholds compare).
+    assertOk(timers.now() - scaledStart >= 50 * (Date.now() - realStart) - 50);
+    stop.abort();
+    assertEquals(await running, { reason: "shutdown" });
   } finally {
     stop.abort();
     kube.close();

@@ -131,3 +131,47 @@ Deno.test("operator exits 2 on a bad flag, 0 after SIGTERM (Lease released), 1 w
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("operator runs its clock K8ZNER_OPERATOR_CLOCK_SCALE times faster (test-only) and exits 2 on a bad scale", async () => {
+  const dir = await Deno.makeTempDir();
+  const api = await startFakeKubeApi();
+  try {
+    await Deno.writeTextFile(`${dir}/kubeconfig`, api.kubeconfigYaml());
+    const args = [
+      "operator",
+      "--kubeconfig",
+      `${dir}/kubeconfig`,
+      "--health-probe-bind-address=0",
+      "--metrics-bind-address=0",
+    ];
+    const bad = await startK8zner(args, { cwd: dir, env: { K8ZNER_OPERATOR_CLOCK_SCALE: "fast" } }).done;
+    assertEquals(bad.code, 2);
+    assertIncludes(bad.stderr, 'K8ZNER_OPERATOR_CLOCK_SCALE="fast" is not a number from 1 to 1000');
+
+    api.store.put({ apiVersion: "v1", kind: "Namespace", metadata: { name: "k8zner-system" } });
+    const lines: string[] = [];
+    // The default lease timing (15 s / 10 s / 2 s), 20 times faster: a renewal every 100 real ms.
+    const process = startK8zner(args, {
+      cwd: dir,
+      env: { POD_NAME: "op-1", K8ZNER_OPERATOR_CLOCK_SCALE: "20" },
+      onLine: (line) => lines.push(line),
+    });
+    const deadline = Date.now() + 20_000;
+    while (!lines.some((l) => l.includes('"became leader"'))) {
+      if (Date.now() > deadline) throw new Error(`the operator did not lead: ${lines.join("\n")}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    assertIncludes(lines.find((l) => l.includes('"starting"'))!, '"testClockScale":20');
+    const from = api.requests.length;
+    await new Promise((r) => setTimeout(r, 2_000));
+    const renewals = api.requests.slice(from).filter((r) => r.method === "PUT" && r.path.includes("/leases/")).length;
+    // On the real clock 2 s hold one renewal; 20 is what the scale asks for (a loaded machine makes fewer).
+    assertOk(renewals >= 8, `${renewals} lease renewals in 2 real s`);
+    process.kill("SIGTERM");
+    const stopped = await process.done;
+    assertEquals(stopped.code, 0, stopped.stderr);
+  } finally {
+    await api.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
