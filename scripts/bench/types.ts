@@ -34,10 +34,11 @@ export interface SectionOptions {
   /** `--quick`: a section may shrink its scenario (fewer servers, shorter simulated time) and say so in `note`. */
   quick: boolean;
   /**
-   * Real minutes the idle operator is watched (`--idle-minutes`). The operator process runs on the real
-   * clock (the local cloud's speed factor scales the fakes, not it), so an idle hour is extrapolated.
+   * Simulated hours the idle operator is watched (`--idle-hours`, default 1): its clock runs scaled
+   * (`K8ZNER_OPERATOR_CLOCK_SCALE`), so an hour takes about a real minute. 6 include the 6-hourly
+   * infrastructure check.
    */
-  idleMinutes: number;
+  idleHours: number;
   /** Progress lines go to stderr so `--json` stdout stays one JSON object. */
   log: (line: string) => void;
 }

@@ -48,6 +48,8 @@ export interface KubeApisDeps {
   log: (line: string) => void;
   /** Real milliseconds between two looks at the nodes (default 25). */
   pollMs?: number;
+  /** Real milliseconds between two BOOKMARKs of a watch (default: the fake's, a real minute as kube-apiserver). */
+  bookmarkIntervalMs?: number;
 }
 
 /** Simulated time from etcd bootstrap until the API server answers. */
@@ -244,6 +246,7 @@ export class KubeApis {
       authorization: "RBAC",
       store,
       ...(version ? { kubernetesVersion: version } : {}),
+      ...(this.#deps.bookmarkIntervalMs !== undefined ? { bookmarkIntervalMs: this.#deps.bookmarkIntervalMs } : {}),
     });
     const port = Number(new URL(api.url).port);
     try {

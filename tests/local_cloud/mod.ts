@@ -125,6 +125,12 @@ export interface LocalCloudOptions {
   /** Notes what came up or went away (Talos nodes, rescue systems, Kubernetes APIs); default silent. */
   onLog?: (line: string) => void;
   /**
+   * Real milliseconds between two BOOKMARKs on a watch of the Kubernetes APIs (default a real minute, as
+   * kube-apiserver). A client whose clock runs faster (`K8ZNER_OPERATOR_CLOCK_SCALE`) wants it divided by
+   * that scale, or its inactivity watchdog restarts quiet watches a real API server would keep alive.
+   */
+  kubeBookmarkIntervalMs?: number;
+  /**
    * How the `k8zner-system/k8zner-operator` Deployment of each cluster is run (`operator_pods.ts`):
    * default, as real `k8zner operator` processes (`startK8zner`); `false` runs nothing (the Deployment
    * is then just an object, as before the operator existed).
@@ -284,6 +290,7 @@ async function start(
     realMs,
     onError,
     log,
+    ...(options.kubeBookmarkIntervalMs !== undefined ? { bookmarkIntervalMs: options.kubeBookmarkIntervalMs } : {}),
   });
   sim.setTargetHealthProbe(apis.probe);
   const kubelets = new Kubelets({
