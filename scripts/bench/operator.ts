@@ -31,6 +31,7 @@ import {
   setWorkers,
   timeUntil,
 } from "../../tests/e2e/operator_runtime_harness.ts";
+import { OPERATOR_CLOCK_SCALE_ENV } from "../../src/cli/operator_config.ts";
 import type { BenchRow, SectionOptions } from "./types.ts";
 
 const NAME = "benchop";
@@ -150,9 +151,6 @@ export function kubeIdleSplit(breakdown: Array<[string, number]>, clusterName: s
   };
 }
 
-/** The environment variable that scales the operator's clock (src/cli/operator_config.ts). */
-const CLOCK_SCALE_ENV = "K8ZNER_OPERATOR_CLOCK_SCALE";
-
 /**
  * Sets (or, with undefined, removes) one environment variable of the operator Deployment's container,
  * as `kubectl set env deployment/k8zner-operator` does: a changed pod template, so the local cloud
@@ -173,10 +171,11 @@ export function setOperatorEnv(store: Parameters<typeof clusterObject>[0], name:
 /** Waits for the operator pod started with `scale` (undefined: the real clock) to lead; returns it. */
 async function operatorWithScale(cloud: LocalCloud, scale: string | undefined): Promise<OperatorPod> {
   const found = await timeUntil(
-    `an operator pod with ${CLOCK_SCALE_ENV}=${scale ?? "(unset)"} leading`,
+    `an operator pod with ${OPERATOR_CLOCK_SCALE_ENV}=${scale ?? "(unset)"} leading`,
     () =>
       [...cloud.operatorPods.values()].find((p) =>
-        p.pid !== undefined && p.env[CLOCK_SCALE_ENV] === scale && p.lines.some((l) => l.includes('"became leader"'))
+        p.pid !== undefined && p.env[OPERATOR_CLOCK_SCALE_ENV] === scale &&
+        p.lines.some((l) => l.includes('"became leader"'))
       ),
     120_000,
     100,
@@ -199,7 +198,7 @@ export async function operatorIdle(opts: SectionOptions): Promise<BenchRow[]> {
     // Converged on the real clock, as every e2e test runs it; then the clock is scaled the way an
     // operator's environment changes on a cluster (the Deployment's env: a new pod).
     await untilConverged(cloud, cluster.store, NAME, WORKERS);
-    setOperatorEnv(cluster.store, CLOCK_SCALE_ENV, String(OPERATOR_CLOCK_SCALE));
+    setOperatorEnv(cluster.store, OPERATOR_CLOCK_SCALE_ENV, String(OPERATOR_CLOCK_SCALE));
     const pod = await operatorWithScale(cloud, String(OPERATOR_CLOCK_SCALE));
     opts.log(
       `operator: converged; pod ${pod.name} runs its clock x${OPERATOR_CLOCK_SCALE}; its first passes ` +
@@ -235,6 +234,11 @@ export async function operatorIdle(opts: SectionOptions): Promise<BenchRow[]> {
     const breakdown = operatorKubeBreakdown(cloud, kubeFrom);
     const idleHelm = cloud.helmInvocations().length - helmFrom;
     const perHour = (n: number) => n / opts.idleHours;
+    /** A per-hour figure for a note: whole, or one decimal. */
+    const hourly = (n: number) => {
+      const h = perHour(n);
+      return Number.isInteger(h) ? String(h) : h.toFixed(1);
+    };
     opts.log(
       `operator: idle window closed after ${(realIdleMs / 1000).toFixed(1)} real s (load ${loadAfter}); Hetzner: ${
         idleHetzner.map((r) => `${r.method} ${r.path}${r.query}`).join(", ") || "none"
@@ -246,7 +250,7 @@ export async function operatorIdle(opts: SectionOptions): Promise<BenchRow[]> {
 
     // The reaction to a spec change on the real clock: at scale 60 the 30 s resync keeps the operator in
     // a pass nearly all the time, and a change waits for the pass in flight.
-    setOperatorEnv(cluster.store, CLOCK_SCALE_ENV, undefined);
+    setOperatorEnv(cluster.store, OPERATOR_CLOCK_SCALE_ENV, undefined);
     await operatorWithScale(cloud, undefined);
     await new Promise((r) => setTimeout(r, SETTLE_MS));
     const reaction: number[] = [];
@@ -274,10 +278,10 @@ export async function operatorIdle(opts: SectionOptions): Promise<BenchRow[]> {
     } real s), load ${loadBefore} -> ${loadAfter}`;
     const split = kubeIdleSplit(breakdown, NAME, opts.idleHours);
     opts.log(
-      `operator: per simulated hour ${perHour(split.renewals)} lease renewals (designed ${LEASE_RENEWALS_PER_HOUR}), ` +
-        `${perHour(split.passes)} resync passes (designed ${RESYNC_PASSES_PER_HOUR}) of ${
+      `operator: per simulated hour ${hourly(split.renewals)} lease renewals (designed ${LEASE_RENEWALS_PER_HOUR}), ` +
+        `${hourly(split.passes)} resync passes (designed ${RESYNC_PASSES_PER_HOUR}) of ${
           split.perPass.toFixed(1)
-        } requests each, ${perHour(split.watch)} watch/list requests`,
+        } requests each, ${hourly(split.watch)} watch/list requests`,
     );
     return [
       {
@@ -294,9 +298,9 @@ export async function operatorIdle(opts: SectionOptions): Promise<BenchRow[]> {
         unit: "requests/h",
         runs: [perHour(idleKube)],
         note:
-          `${perHour(split.lease)} lease (${perHour(split.renewals)} renewals), ${perHour(split.pass)} in ${
-            perHour(split.passes)
-          } resync passes, ${perHour(split.watch)} watch/list; fewer cycles than designed ` +
+          `${hourly(split.lease)} lease (${hourly(split.renewals)} renewals), ${hourly(split.pass)} in ${
+            hourly(split.passes)
+          } resync passes, ${hourly(split.watch)} watch/list; fewer cycles than designed ` +
           "when round trips are slow (real time the clock scale does not shrink)",
       },
       {
