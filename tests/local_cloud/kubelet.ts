@@ -28,7 +28,8 @@ import type { HcloudSimulator } from "../hcloud_sim/mod.ts";
 import type { FakeKubeStore, KubeObj } from "../kube_fake/mod.ts";
 import type { FakeTalosNetwork, FakeTalosNode } from "../talos_fake/mod.ts";
 import { STEPS } from "./latency_model.ts";
-import { uncordonAfterTalos } from "./talos_drain.ts";
+import { TALOS_CORDONED_ANNOTATION, uncordonAfterTalos } from "./talos_drain.ts";
+import { KindCache } from "./kind_cache.ts";
 import { isCniPod, reconcileCiliumNodeTaints } from "./cilium_agent.ts";
 import { reconcileCloudNodes } from "./cloud_node_controller.ts";
 import { reconcileDaemonSets } from "./daemonset_controller.ts";
@@ -107,6 +108,11 @@ export class Kubelets {
   readonly #facts = new Map<number, { config: string; facts: KubeletFacts | undefined }>();
   /** The Deployment, StatefulSet and Job controllers of each cluster (they remember replica placements). */
   readonly #workloads = new WeakMap<FakeKubeStore, ReplicaWorkloads>();
+  /**
+   * Each cluster's Nodes and Pods as an informer sees them (kind_cache.ts): a pass reads every Node and
+   * each node's Pods, and a store read clones what it returns (nodes × pods clones a pass).
+   */
+  readonly #caches = new Map<FakeKubeStore, { nodes: KindCache; pods: KindCache }>();
   /** Real time the workload controllers last ran. */
   #workloadsAt = 0;
   #timer: ReturnType<typeof setTimeout> | undefined;
@@ -136,6 +142,29 @@ export class Kubelets {
   close(): void {
     this.#closed = true;
     if (this.#timer !== undefined) clearTimeout(this.#timer);
+    for (const cache of this.#caches.values()) {
+      cache.nodes.close();
+      cache.pods.close();
+    }
+    this.#caches.clear();
+  }
+
+  /** The Node and Pod caches of `store` (watching from the first pass that reads it). */
+  #cacheOf(store: FakeKubeStore): { nodes: KindCache; pods: KindCache } {
+    let cache = this.#caches.get(store);
+    if (!cache) {
+      cache = {
+        nodes: new KindCache(store, "v1", "Node"),
+        pods: new KindCache(store, "v1", "Pod", (p) => (p.spec as { nodeName?: string }).nodeName),
+      };
+      this.#caches.set(store, cache);
+    }
+    return cache;
+  }
+
+  /** The pods bound to `nodeName`, in the store's listing order. */
+  #podsOn(store: FakeKubeStore, nodeName: string): KubeObj[] {
+    return this.#cacheOf(store).pods.indexed(nodeName);
   }
 
   #schedule(): void {
@@ -160,13 +189,16 @@ export class Kubelets {
       const addresses = [...server.privateNet.map((p) => p.ip), node.hostname];
       const nodeIp = pickNodeIp(facts, addresses) ?? node.hostname;
       const now = timestamp(cluster.store);
-      if (!cluster.store.getObject("v1", "Node", entry.nodeName)) {
+      const nodes = this.#cacheOf(cluster.store).nodes;
+      if (!nodes.get(entry.nodeName)) {
         const arch = goArch(server.serverType.architecture);
         cluster.store.put(renderNode(entry.nodeName, { facts, node, nodeIp, arch }, now));
         this.#deps.log(`server ${server.name}: kubelet registered Node ${entry.nodeName}`);
       }
       // Talos lifts its own upgrade cordon once the machine runs again.
-      if (!node.state.upgrading && uncordonAfterTalos(cluster.store, entry.nodeName)) {
+      const cordoned = (nodes.get(entry.nodeName)!.metadata as { annotations?: Record<string, string> })
+        .annotations?.[TALOS_CORDONED_ANNOTATION] !== undefined;
+      if (!node.state.upgrading && cordoned && uncordonAfterTalos(cluster.store, entry.nodeName)) {
         this.#deps.log(`server ${server.name}: Talos uncordoned Node ${entry.nodeName}`);
       }
       const networkReady = this.#runPods(entry, nodeIp, now);
@@ -228,10 +260,11 @@ export class Kubelets {
   #runPods(entry: KubeletEntry, nodeIp: string, now: string): boolean {
     // Host-network pods (CNI agents among them) start without a CNI; everything else waits for one.
     const running = (pod: KubeObj) => !(pod.metadata as { deletionTimestamp?: string }).deletionTimestamp;
-    for (const pod of podsOn(entry.store, entry.nodeName).filter((p) => running(p) && isHostNetwork(p))) {
+    for (const pod of this.#podsOn(entry.store, entry.nodeName).filter((p) => running(p) && isHostNetwork(p))) {
       runPod(entry.store, pod, nodeIp, now);
     }
-    const pods = podsOn(entry.store, entry.nodeName);
+    // Read again: the pods just started are written (the cache follows the store's writes at once).
+    const pods = this.#podsOn(entry.store, entry.nodeName);
     const networkReady = pods.some((p) => isCniPod(p) && podReady(p));
     if (networkReady) {
       for (const pod of pods.filter((p) => running(p) && !isHostNetwork(p))) runPod(entry.store, pod, nodeIp, now);
@@ -240,7 +273,7 @@ export class Kubelets {
   }
 
   #postStatus(entry: KubeletEntry, host: HostFacts, readiness: KubeletReadiness, now: string): void {
-    const live = entry.store.getObject("v1", "Node", entry.nodeName)!;
+    const live = this.#cacheOf(entry.store).nodes.get(entry.nodeName)!;
     const status = (live.status ?? {}) as Record<string, unknown>;
     const heartbeat = entry.postedAt === undefined ||
       Date.now() - entry.postedAt >= Math.max(1, this.#deps.realMs(STATUS_REPORT_MS));
@@ -271,7 +304,7 @@ export class Kubelets {
       // The API server creates this namespace at start-up.
       store.put({ apiVersion: "v1", kind: "Namespace", metadata: { name: LEASE_NAMESPACE } });
     }
-    const node = store.getObject("v1", "Node", entry.nodeName)!;
+    const node = this.#cacheOf(store).nodes.get(entry.nodeName)!;
     const lease = store.getObject("coordination.k8s.io/v1", "Lease", entry.nodeName, LEASE_NAMESPACE);
     store.put({
       apiVersion: "coordination.k8s.io/v1",
@@ -302,7 +335,7 @@ export class Kubelets {
       const cluster = this.#deps.clusterOf(entry.network);
       if (!cluster?.apiUp) continue;
       stores.add(entry.store);
-      const live = entry.store.getObject("v1", "Node", entry.nodeName);
+      const live = this.#cacheOf(entry.store).nodes.get(entry.nodeName);
       if (!live) continue;
       const now = timestamp(entry.store);
       const expired = entry.renewedAt !== undefined && Date.now() - entry.renewedAt > grace;
@@ -313,7 +346,7 @@ export class Kubelets {
           ...live,
           status: { ...status, conditions: unknownConditions(status.conditions as never, now) },
         };
-        for (const pod of podsOn(entry.store, entry.nodeName)) {
+        for (const pod of this.#podsOn(entry.store, entry.nodeName)) {
           setPodReady(entry.store, pod, String((pod.status as { hostIP?: string })?.hostIP ?? ""), false, now);
         }
         this.#deps.log(`node lifecycle controller: Node ${entry.nodeName} is NotReady (NodeStatusUnknown)`);
@@ -413,10 +446,6 @@ function nodeInfo(host: HostFacts, current: Record<string, string>): Record<stri
     osImage: `Talos (${host.node.state.talosVersion})`,
     kubeletVersion: host.facts.kubeletVersion ?? "",
   };
-}
-
-function podsOn(store: FakeKubeStore, nodeName: string): KubeObj[] {
-  return store.listObjects("v1", "Pod").filter((p) => (p.spec as { nodeName?: string }).nodeName === nodeName);
 }
 
 function isHostNetwork(pod: KubeObj): boolean {
