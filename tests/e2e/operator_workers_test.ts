@@ -23,12 +23,12 @@ Deno.test(withFakes(
     });
 
     let serversBefore: Map<string, { id: number }>;
-    await t.step("workers 1 -> 5: four servers created in parallel (ten at a time), five Ready Nodes", async () => {
+    await t.step("workers 1 -> 5: four servers created in parallel (all at once), five Ready Nodes", async () => {
       const t0 = Date.now();
       await s.applyWorkers(5);
       const firstNew = await s.until("a new worker server", () => s.servers().has("ws-w-2") && Date.now(), 30_000);
       console.log(`spec change to first server: ${firstNew - t0} ms`);
-      // In parallel, ten at a time (the operator's bound): w-2..w-5 all exist before one of their Nodes registers.
+      // In parallel, all at once (the operator adds every missing worker in one wave): w-2..w-5 all exist before one of their Nodes registers.
       const newWorkers = workerNames("ws", 5).slice(1);
       const nodesWhenAllExist = await s.until(
         "w-2..w-5 servers",

@@ -1,8 +1,8 @@
 /**
  * `reconcileWorkers()`: the worker pool at its planned size.
  *
- * Up: missing workers are added in parallel, ten at a time (each `addNode` creates the server and waits
- * for its config). Down: the highest index first, one at a time: drain (cordon, evict through the Eviction
+ * Up: every missing worker is added at once (up to {@link WORKER_WAVE}; each `addNode` creates the
+ * server and waits for its config). Down: the highest index first, one at a time: drain (cordon, evict through the Eviction
  * API), delete the Node, delete the server. A PodDisruptionBudget that refuses an eviction (429) is
  * retried every 5 s for up to 2 min, then the condition says `DrainBlocked` and the node stays; later
  * passes keep trying, and nothing is ever deleted around a budget.
@@ -22,12 +22,28 @@ import { record } from "./node_actions.ts";
 import { forgetServer, markComputeBusy } from "./observe.ts";
 import { indexOfName, nodeStatus, phaseFromNode, type PoolNodeStatus, poolStatus } from "./pool_status.ts";
 
+/**
+ * Workers added at once: 50, every missing worker of a spec today (`MAX_WORKERS`).
+ *
+ * Why not fewer: Hetzner runs server creates side by side (an action locks only its own server) and each
+ * add then waits about a minute for its actions and Talos, so every extra wave adds a whole server's chain:
+ * 3 -> 50 in waves of 10 waited for five chains where one suffices (tests/local_cloud/critical_path.ts).
+ * Spread placement groups do not need waves either: each holds 10, the infrastructure step creates every
+ * group the plan needs before Compute runs, and each server names its own group.
+ *
+ * Why a bound at all: the project's rate limit, a bucket of 3600 requests refilled at 1 a second and shared
+ * with the cloud controller and the CSI driver. An add costs 3 mutating requests (create, attach, power on)
+ * and its share of the action polls, which one `GET /actions` shares across the wave: 50 at once spend about
+ * 160 requests in a minute, under 5 % of a full bucket, and leave it refilling faster than the other
+ * clients drain it. A spec above `MAX_WORKERS` would need this looked at again, not a larger burst.
+ */
+export const WORKER_WAVE = 50;
+
 /** Tuning of {@link reconcileWorkers} (defaults in parentheses). */
 export interface WorkerOptions {
   /**
-   * Workers added at once (10: one spread placement group's worth). Their action polls are shared (one
-   * `GET /actions` for all), and each add waits minutes for Talos, so a 3 -> 50 scale-up takes 5 waves
-   * instead of 16.
+   * Workers added at once ({@link WORKER_WAVE}). Their action polls are shared (one `GET /actions` for
+   * all), and a crash mid-wave is finished by the next pass like a single add (a server without a Node).
    */
   concurrency?: number;
   /** Pause between drain attempts while a budget blocks (5 s). */
@@ -124,7 +140,7 @@ export async function reconcileWorkers(
       ctx.log.info("adding workers", { cluster, nodes: missing });
       await record(ctx, "Normal", "ScalingWorkers", `Adding workers ${missing.join(", ")}`);
     }
-    await forEachBounded(plan.add, options.concurrency ?? 10, async (name) => {
+    await forEachBounded(plan.add, options.concurrency ?? WORKER_WAVE, async (name) => {
       phases.set(name, serverOf.has(name) ? "WaitingForK8s" : "CreatingServer");
       try {
         await actions.addNode(name);

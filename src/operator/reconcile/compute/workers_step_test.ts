@@ -7,20 +7,27 @@
 import { assertEquals, assertOk } from "../../../../tests/assert.ts";
 import { withKubeClient } from "../../../../tests/kube_fake/with_kube_client.ts";
 import { expandSpec } from "../../../config/mod.ts";
+import { MAX_WORKERS } from "../../../config/spec.ts";
 import type { Server } from "../../../hcloud/mod.ts";
 import type { KubeClient } from "../../../kube/mod.ts";
 import { OperatorMetrics } from "../../runtime/mod.ts";
 import type { NodeActions, ReconcileContext } from "../context.ts";
-import { reconcileWorkers } from "./workers.ts";
+import { reconcileWorkers, WORKER_WAVE } from "./workers.ts";
 
 const desired = expandSpec({ name: "c", region: "fsn1", mode: "dev", workers: { count: 1, size: "cx23" } });
 
-function fakeContext(kube: KubeClient, clock: { now: number }, deleted: number[], checks: string[]) {
+function fakeContext(
+  kube: KubeClient,
+  clock: { now: number },
+  deleted: number[],
+  checks: string[],
+  desiredState = desired,
+) {
   const noop = () => {};
   const log = { debug: noop, info: noop, warn: noop, error: noop, with: () => log };
   return {
     cluster: { apiVersion: "k8zner.io/v1alpha1", kind: "K8znerCluster", metadata: { name: "c", namespace: "ns" } },
-    desired,
+    desired: desiredState,
     kube,
     cloud: {
       hc: {
@@ -124,3 +131,33 @@ Deno.test("reconcileWorkers() retries a PDB-blocked drain every 5 s, says DrainB
       "delete server c-w-2",
     ]);
   }));
+
+Deno.test("reconcileWorkers() adds every missing worker at once: 3 -> 50 is one wave, not five", async () => {
+  const fifty = expandSpec({ name: "c", region: "fsn1", mode: "dev", workers: { count: 50, size: "cx23" } });
+  const ctx = fakeContext({} as KubeClient, { now: 0 }, [], [], fifty);
+  const existing = [1, 2, 3].map((i) => ({ id: i, name: `c-w-${i}`, private_net: [], public_net: { ipv4: null } }));
+  const nodes = existing.map((s) => ({ apiVersion: "v1", kind: "Node", metadata: { name: s.name } }));
+  let inFlight = 0, most = 0;
+  const started: string[] = [];
+  let release!: () => void;
+  const allStarted = new Promise<void>((r) => release = r);
+  const adding: NodeActions = {
+    addNode: async (name) => {
+      started.push(name);
+      most = Math.max(most, ++inFlight);
+      // No add finishes before the 47th has started: with a bound below 47 this would never resolve.
+      if (started.length === 47) release();
+      await Promise.race([allStarted, new Promise((r) => setTimeout(r, 2_000))]);
+      inFlight--;
+    },
+    removeUnreachable: () => Promise.reject(new Error("not for a scale-up")),
+  };
+  const outcome = await reconcileWorkers(ctx, { servers: existing as unknown as Server[], nodes }, adding);
+  assertEquals(most, 47);
+  assertEquals(started.length, 47);
+  assertEquals(started[0], "c-w-4");
+  assertEquals(started.at(-1), "c-w-50");
+  assertEquals(outcome.conditions[0]!.reason, "Joining");
+  // A spec's largest scale-up is one wave; raising MAX_WORKERS past the wave needs its rate-limit reasoning redone.
+  assertEquals(WORKER_WAVE, MAX_WORKERS);
+});
