@@ -3,11 +3,15 @@
  * dev cluster with 3 workers applied by the real CLI converges; then `spec.workers.count` is raised and
  * the real operator adds the servers. Measured: its Hetzner requests per added server (goal at most 3), of which
  * mutating, and the wall time until every new worker is ready (real ms; simulated time runs 200 times
- * faster for the fakes, the operator process itself on the real clock).
+ * faster for the fakes, the operator process itself on the real clock), against the scale-up's critical
+ * path (`scaleUpCriticalPath`: every server at once, one server's chain) as the apply section does it:
+ * the ratio at speed 200, and 1 + overhead / bound, what the same real-time overhead gives at speed 1.
  *
  * @module
  */
 import { startLocalCloud } from "../../tests/local_cloud/mod.ts";
+import { scaleUpCriticalPath } from "../../tests/local_cloud/critical_path.ts";
+import { LATENCY_MODEL, simulatedModel } from "../../tests/local_cloud/latency_model.ts";
 import {
   applyCluster,
   conditionOf,
@@ -23,6 +27,7 @@ import { MAX_WORKERS } from "../../src/config/spec.ts";
 import type { BenchRow, SectionOptions } from "./types.ts";
 
 const NAME = "benchsc";
+const SPEED = 200;
 const FROM = 3;
 /**
  * The issue's 3 -> 50; `--quick` stops at 13 (10 added servers, into a second worker placement group):
@@ -47,8 +52,13 @@ export async function scaleUp(opts: SectionOptions): Promise<BenchRow[]> {
   const perServer: number[] = [];
   const mutatingPerServer: number[] = [];
   const wallMs: number[] = [];
+  const ratios: number[] = [];
+  const ratiosAtSpeed1: number[] = [];
+  // The bound as the local cloud simulates it (Node Ready takes no simulated time there), and the real one.
+  const bound = scaleUpCriticalPath(simulatedModel(), FROM, to);
+  const realBoundMs = scaleUpCriticalPath(LATENCY_MODEL, FROM, to).totalMs;
   for (let i = 0; i < opts.runs; i++) {
-    await using cloud = await startLocalCloud({ speed: 200 });
+    await using cloud = await startLocalCloud({ speed: SPEED });
     const cluster = await applyCluster(cloud, NAME, "dev", FROM);
     try {
       await timeUntil(
@@ -84,9 +94,16 @@ export async function scaleUp(opts: SectionOptions): Promise<BenchRow[]> {
       perServer.push(requests.length / added);
       mutatingPerServer.push(mutatingOnly(requests).length / added);
       wallMs.push(ms);
+      const overheadMs = Math.max(0, ms - bound.totalMs / SPEED);
+      ratios.push(ms * SPEED / bound.totalMs);
+      ratiosAtSpeed1.push(1 + overheadMs / bound.totalMs);
       opts.log(
         `scale run ${i + 1}: ${FROM} -> ${to} in ${(ms / 1000).toFixed(1)} s, ${requests.length} Hetzner requests ` +
-          JSON.stringify(byMethod(requests)) + `: ${byEndpoint(requests)}`,
+          JSON.stringify(byMethod(requests)) + `: ${byEndpoint(requests)}; critical path ` +
+          `${bound.totalMs / 1000} s simulated (${bound.steps.map((s) => s.name).join(", ")}), ` +
+          `${realBoundMs / 1000} s real-world; ratio ${ratios.at(-1)!.toFixed(2)} at x${SPEED}, ` +
+          `${ratiosAtSpeed1.at(-1)!.toFixed(2)} at x1 (${(overheadMs / 1000).toFixed(1)} s real overhead); ` +
+          `load ${(await Deno.readTextFile("/proc/loadavg").catch(() => "?")).trim()}`,
       );
     } finally {
       await Deno.remove(cluster.dir, { recursive: true });
@@ -105,5 +122,21 @@ export async function scaleUp(opts: SectionOptions): Promise<BenchRow[]> {
     },
     { section, metric: "mutating requests per added server", unit: "requests", runs: mutatingPerServer, note: what },
     { section, metric: "wall time to all ready", unit: "s", runs: wallMs.map((m) => m / 1000), note: what },
+    {
+      section,
+      metric: "ratio to critical path",
+      unit: "ratio",
+      runs: ratios,
+      goal: { op: "<=", value: 1.15 },
+      note: `simulated time / ${bound.totalMs / 1000} s (one server's chain; all at once)`,
+    },
+    {
+      section,
+      metric: "ratio at speed 1",
+      unit: "ratio",
+      runs: ratiosAtSpeed1,
+      goal: { op: "<=", value: 1.15 },
+      note: "1 + real overhead / bound",
+    },
   ];
 }
