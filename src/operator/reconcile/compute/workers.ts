@@ -33,9 +33,10 @@ import { indexOfName, nodeStatus, phaseFromNode, type PoolNodeStatus, poolStatus
  *
  * Why a bound at all: the project's rate limit, a bucket of 3600 requests refilled at 1 a second and shared
  * with the cloud controller and the CSI driver. An add costs 3 mutating requests (create, attach, power on)
- * and its share of the action polls, which one `GET /actions` shares across the wave: 50 at once spend about
- * 160 requests in a minute, under 5 % of a full bucket, and leave it refilling faster than the other
- * clients drain it. A spec above `MAX_WORKERS` would need this looked at again, not a larger burst.
+ * and its share of the action polls, which one `GET /actions` shares across the wave: 47 at once spent 165
+ * requests in the 3 -> 50 bench (BENCHMARKS.md), under 5 % of a full bucket, leaving it refilling faster
+ * than the other clients drain it. A spec above `MAX_WORKERS` would need this looked at again, not a larger
+ * burst.
  */
 export const WORKER_WAVE = 50;
 
