@@ -10,6 +10,7 @@ import { KubeStatusError } from "./status.ts";
 import { fieldsOf } from "./managed_fields.ts";
 import { stableStringify } from "./patch.ts";
 import type { KubeObj } from "./object_meta.ts";
+import { cloneJson } from "./json_clone.ts";
 
 type Entry = Record<string, unknown>;
 type Fields = Record<string, unknown>;
@@ -110,7 +111,7 @@ function removePath(tree: Fields | undefined, path: string[]): void {
 /** A forced apply: the conflicting fields leave the other managers (entries left empty go). */
 export function takeOwnership(entries: unknown, conflicts: ApplyConflict[]): unknown[] | undefined {
   if (!Array.isArray(entries)) return undefined;
-  const out = (structuredClone(entries) as Entry[]).map((e) => {
+  const out = (cloneJson(entries) as Entry[]).map((e) => {
     for (const c of conflicts.filter((c) => c.manager === e.manager)) removePath(e.fieldsV1 as Fields, c.path);
     return e;
   }).filter((e) => leaves((e.fieldsV1 ?? {}) as Fields).length > 0 || e.operation === "Apply");

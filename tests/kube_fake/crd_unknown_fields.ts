@@ -12,6 +12,7 @@ import { KubeStatusError } from "./status.ts";
 import type { ResourceType } from "./resources.ts";
 import type { KubeObj } from "./object_meta.ts";
 import type { FieldValidation } from "./openapi_validation.ts";
+import { cloneJson } from "./json_clone.ts";
 
 type Schema = Record<string, unknown>;
 
@@ -71,7 +72,7 @@ export function checkCustomApplyPatch(
   patch: KubeObj,
   namespace: string | undefined,
 ): void {
-  const unknown = unknownFields(schema, structuredClone(patch), false);
+  const unknown = unknownFields(schema, cloneJson(patch), false);
   if (unknown.length === 0) return;
   const name = String((patch.metadata as Record<string, unknown> | undefined)?.name ?? "");
   const nn = namespace ? `${namespace}/${name}` : `/${name}`;

@@ -7,6 +7,7 @@
 import { groupVersionOf, type ResourceType } from "./resources.ts";
 import { stableStringify } from "./patch.ts";
 import { toServedForm } from "./event_versions.ts";
+import { cloneJson } from "./json_clone.ts";
 
 /** A Kubernetes object as JSON. */
 export type KubeObj = Record<string, unknown>;
@@ -25,7 +26,7 @@ export function withoutMetaAndStatus(obj: KubeObj): unknown {
 
 /** A canonical text of the object minus server-set bookkeeping, to tell a no-op write from a change. */
 export function comparable(obj: KubeObj): string {
-  const copy = structuredClone(obj);
+  const copy = cloneJson(obj);
   const meta = metaOf(copy);
   delete meta.resourceVersion;
   delete meta.managedFields;
@@ -54,7 +55,7 @@ export function specChanged(next: KubeObj, old: KubeObj, rt?: ResourceType): boo
 
 /** A copy of a stored object with the apiVersion and kind of the type it is read as (listed first). */
 export function stampObject(rt: ResourceType, obj: KubeObj): KubeObj {
-  const { apiVersion: _a, kind: _k, ...rest } = toServedForm(rt, structuredClone(obj));
+  const { apiVersion: _a, kind: _k, ...rest } = toServedForm(rt, cloneJson(obj));
   return { apiVersion: groupVersionOf(rt), kind: rt.kind, ...rest };
 }
 

@@ -11,6 +11,7 @@ import { KubeStatusError, notFound } from "./status.ts";
 import { type KubeObj, metaOf, stampObject } from "./object_meta.ts";
 import { type ChangeType, WatchHub } from "./watch_hub.ts";
 import { CrdSchemas } from "./crd_schemas.ts";
+import { cloneJson } from "./json_clone.ts";
 
 /** What etcd holds for one fake cluster: every stored object and the resourceVersion counter. */
 export interface TableState {
@@ -56,7 +57,7 @@ export class ObjectTable {
     for (const storage of [...this.#objects.keys()].sort()) {
       const bucket = this.#objects.get(storage)!;
       for (const key of [...bucket.keys()].sort()) {
-        objects.push({ storage, key, object: structuredClone(bucket.get(key)!) });
+        objects.push({ storage, key, object: cloneJson(bucket.get(key)!) });
       }
     }
     return { resourceVersion: this.#rv, objects };
@@ -71,7 +72,7 @@ export class ObjectTable {
     for (const { storage, key, object } of state.objects) {
       let bucket = this.#objects.get(storage);
       if (!bucket) this.#objects.set(storage, bucket = new Map());
-      bucket.set(key, structuredClone(object));
+      bucket.set(key, cloneJson(object));
       if (storage === "customresourcedefinitions.apiextensions.k8s.io") this.registry.addCrd(object);
     }
     this.#rv = state.resourceVersion;

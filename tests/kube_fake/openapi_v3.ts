@@ -19,6 +19,7 @@ import { type KubernetesContract, kubernetesContract, type Operation } from "./k
 import type { ResourceType } from "./resources.ts";
 import type { KubeObj } from "./object_meta.ts";
 import { createHash } from "node:crypto";
+import { cloneJson } from "./json_clone.ts";
 
 type Json = Record<string, unknown>;
 
@@ -45,7 +46,7 @@ export function convertSchema(schema: unknown): unknown {
     if (key === "$ref" && typeof value === "string") {
       out.$ref = value.replace(/^#\/definitions\//, "#/components/schemas/");
     } else if (key === "example" || key === "enum" || key === "default") {
-      out[key] = structuredClone(value);
+      out[key] = cloneJson(value);
     } else out[key] = convertSchema(value);
   }
   if (out.$ref !== undefined && Object.keys(out).length > 1) {
@@ -100,7 +101,7 @@ function convertParameter(c: KubernetesContract, raw: Json): Json {
 
 function convertOperation(c: KubernetesContract, op: Operation): Json {
   const { parameters, responses, consumes, produces, schemes: _s, ...rest } = op;
-  const out: Json = { ...structuredClone(rest) };
+  const out: Json = { ...cloneJson(rest) };
   const params: Json[] = [];
   for (const raw of parameters ?? []) {
     const p = convertParameter(c, raw);
@@ -243,7 +244,7 @@ export function renderCustomDocument(
     const declared = (versions.find((v) => v.name === rt.version)?.schema as Json | undefined)?.openAPIV3Schema;
     const name = `${reversedGroup(rt.group)}.${rt.version}.${rt.kind}`;
     const gvk = [{ group: rt.group, version: rt.version, kind: rt.kind }];
-    const schema = structuredClone((declared ?? { type: "object" }) as Json);
+    const schema = cloneJson((declared ?? { type: "object" }) as Json);
     const properties = { ...(schema.properties as Json | undefined) };
     properties.apiVersion = { type: "string" };
     properties.kind = { type: "string" };

@@ -25,6 +25,7 @@ import { KubeStatusError } from "./status.ts";
 import type { ResourceType } from "./resources.ts";
 import type { KubeObj } from "./object_meta.ts";
 import { kubernetesContract as loadContract, type Schema } from "./kubernetes_contract.ts";
+import { cloneJson } from "./json_clone.ts";
 
 export { KUBERNETES_OPENAPI_URL } from "./kubernetes_contract.ts";
 
@@ -217,7 +218,7 @@ export function validateBuiltinApplyPatch(rt: ResourceType, patch: KubeObj, name
   const found: Findings = { unknown: [] };
   walk(
     c.definitions,
-    structuredClone(patch),
+    cloneJson(patch),
     { $ref: `#/definitions/${name}` },
     { path: "", goPath: "", struct: rt.kind },
     found,

@@ -4,6 +4,7 @@
  * @module
  */
 import { badRequest, KubeStatusError } from "./status.ts";
+import { cloneJson } from "./json_clone.ts";
 
 type Json = unknown;
 
@@ -13,7 +14,7 @@ function isObject(value: unknown): value is Record<string, unknown> {
 
 /** Applies a JSON merge patch: objects merge recursively, `null` deletes, anything else replaces. */
 export function applyMergePatch(target: Json, patch: Json): Json {
-  if (!isObject(patch)) return structuredClone(patch);
+  if (!isObject(patch)) return cloneJson(patch);
   const result: Record<string, unknown> = isObject(target) ? { ...target } : {};
   for (const [key, value] of Object.entries(patch)) {
     if (value === null) delete result[key];
@@ -72,16 +73,16 @@ function removeAt(doc: Json, path: string): Json {
 
 function addAt(doc: Json, path: string, value: Json): Json {
   const tokens = decodePointer(path);
-  if (tokens.length === 0) return structuredClone(value);
+  if (tokens.length === 0) return cloneJson(value);
   const [parent, key] = parentOf(doc, tokens, path);
   if (Array.isArray(parent)) {
     const index = key === "-" ? parent.length : Number(key);
     if (!Number.isInteger(index) || index < 0 || index > parent.length) {
       throw unprocessable(`json patch path "${path}" is out of range`);
     }
-    parent.splice(index, 0, structuredClone(value));
+    parent.splice(index, 0, cloneJson(value));
   } else {
-    parent[key] = structuredClone(value);
+    parent[key] = cloneJson(value);
   }
   return doc;
 }
@@ -89,7 +90,7 @@ function addAt(doc: Json, path: string, value: Json): Json {
 /** Applies a JSON patch (add, remove, replace, move, copy, test) to a copy of `doc`. */
 export function applyJsonPatch(doc: Json, operations: Json): Json {
   if (!Array.isArray(operations)) throw badRequest("json patch must be an array of operations");
-  let result = structuredClone(doc);
+  let result = cloneJson(doc);
   for (const op of operations) {
     if (!isObject(op) || typeof op.op !== "string" || typeof op.path !== "string") {
       throw badRequest(`invalid json patch operation ${JSON.stringify(op)}`);
@@ -103,7 +104,7 @@ export function applyJsonPatch(doc: Json, operations: Json): Json {
         break;
       case "replace":
         getAt(result, op.path);
-        if (op.path === "") result = structuredClone(op.value);
+        if (op.path === "") result = cloneJson(op.value);
         else {
           removeAt(result, op.path);
           result = addAt(result, op.path, op.value);

@@ -24,6 +24,7 @@ import { applyConflictError, findApplyConflicts, takeOwnership } from "./apply_c
 import { collectDependents, type PropagationPolicy } from "./garbage_collector.ts";
 import type { WatchEvent } from "./watch_hub.ts";
 import { allocateService, isService } from "./service_allocation.ts";
+import { cloneJson } from "./json_clone.ts";
 
 export type { KubeObj } from "./object_meta.ts";
 export type { WatchEvent } from "./watch_hub.ts";
@@ -122,7 +123,7 @@ export class FakeKubeStore {
     if (body.kind !== undefined && body.kind !== rt.kind) {
       throw badRequest(`the kind in the data (${String(body.kind)}) does not match the expected kind (${rt.kind})`);
     }
-    const written = structuredClone(body);
+    const written = cloneJson(body);
     this.#checkFields(rt, written, options);
     const obj = toStoredForm(rt, written);
     normalizeSecret(rt, obj);
@@ -171,7 +172,7 @@ export class FakeKubeStore {
     const ns = rt.namespaced ? namespace ?? "" : "";
     const old = this.#table.stored(rt, ns, name);
     if (!old) throw notFound(rt, name);
-    const written = structuredClone(body);
+    const written = cloneJson(body);
     this.#checkFields(rt, written, options);
     const incoming = toStoredForm(rt, written);
     const inMeta = metaOf(incoming);
@@ -185,7 +186,7 @@ export class FakeKubeStore {
     }
     let next: KubeObj;
     if (options.subresource === "status") {
-      next = structuredClone(old);
+      next = cloneJson(old);
       if (incoming.status === undefined) delete next.status;
       else next.status = incoming.status;
     } else {
@@ -193,7 +194,7 @@ export class FakeKubeStore {
       normalizeSecret(rt, next);
       if (rt.hasStatus) {
         if (old.status === undefined) delete next.status;
-        else next.status = structuredClone(old.status);
+        else next.status = cloneJson(old.status);
       }
       const meta = metaOf(next);
       for (const key of ["uid", "creationTimestamp", "deletionTimestamp", "generation"]) {
@@ -258,7 +259,7 @@ export class FakeKubeStore {
     const writeOptions: WriteOptions = { ...options, operation: "Apply", fieldValidation: "Ignore" };
     if (!current) {
       if (options.subresource === "status") throw notFound(rt, name);
-      const toCreate = structuredClone(body);
+      const toCreate = cloneJson(body);
       metaOf(toCreate).name = name;
       return { object: this.create(rt, namespace, toCreate, writeOptions), created: true };
     }
@@ -288,7 +289,7 @@ export class FakeKubeStore {
     const old = this.#table.stored(rt, ns, name);
     if (!old) throw notFound(rt, name);
     if (options.dryRun) return stampObject(rt, old);
-    const next = structuredClone(old);
+    const next = cloneJson(old);
     const meta = metaOf(next);
     const finalizers = meta.finalizers as unknown[] | undefined;
     if (finalizers && finalizers.length > 0) {
@@ -392,7 +393,7 @@ export class FakeKubeStore {
    */
   put(obj: KubeObj): KubeObj {
     const rt = this.typeOf(String(obj.apiVersion), String(obj.kind));
-    const next = toStoredForm(rt, structuredClone(obj));
+    const next = toStoredForm(rt, cloneJson(obj));
     normalizeSecret(rt, next);
     const meta = metaOf(next);
     const ns = rt.namespaced ? String(meta.namespace ?? "default") : "";
@@ -416,7 +417,7 @@ export class FakeKubeStore {
     const ns = rt.namespaced ? namespace ?? "default" : "";
     const old = this.#table.stored(rt, ns, name);
     if (!old) return false;
-    const last = structuredClone(old);
+    const last = cloneJson(old);
     metaOf(last).resourceVersion = this.#table.nextRv();
     this.#table.remove(rt, ns, name, last);
     return true;

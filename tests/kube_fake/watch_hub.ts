@@ -7,6 +7,7 @@
 import { groupVersionOf, type ResourceType, storageKeyOf } from "./resources.ts";
 import { type KubeObj, stampObject } from "./object_meta.ts";
 import { badRequest, KubeStatusError } from "./status.ts";
+import { cloneJson } from "./json_clone.ts";
 
 /** A watch event as sent on the wire (ERROR carries a `Status`, e.g. 410 Expired). */
 export interface WatchEvent {
@@ -45,7 +46,7 @@ export class WatchHub {
 
   /** Records a change made at resourceVersion `rv` and sends it to every matching watch. */
   record(rv: number, rt: ResourceType, type: ChangeType, namespace: string, obj: KubeObj): void {
-    const entry: LogEntry = { rv, type, key: storageKeyOf(rt), namespace, object: structuredClone(obj) };
+    const entry: LogEntry = { rv, type, key: storageKeyOf(rt), namespace, object: cloneJson(obj) };
     this.#log.push(entry);
     this.#lastRv = rv;
     for (const w of this.#watchers) this.#deliver(w, entry);
