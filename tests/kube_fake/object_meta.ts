@@ -53,6 +53,15 @@ export function specChanged(next: KubeObj, old: KubeObj, rt?: ResourceType): boo
   return false;
 }
 
+/**
+ * A stored object as the type it is read as serves it, copied only at the top level: nested values
+ * are the store's own, so this is for reading (a list's filter), never to hand out or change.
+ */
+export function servedView(rt: ResourceType, obj: KubeObj): KubeObj {
+  const { apiVersion: _a, kind: _k, ...rest } = toServedForm(rt, obj);
+  return { apiVersion: groupVersionOf(rt), kind: rt.kind, ...rest };
+}
+
 /** A copy of a stored object with the apiVersion and kind of the type it is read as (listed first). */
 export function stampObject(rt: ResourceType, obj: KubeObj): KubeObj {
   const { apiVersion: _a, kind: _k, ...rest } = toServedForm(rt, cloneJson(obj));

@@ -8,7 +8,7 @@
  */
 import { qualifiedResource, type ResourceRegistry, type ResourceType, storageKeyOf } from "./resources.ts";
 import { KubeStatusError, notFound } from "./status.ts";
-import { type KubeObj, metaOf, stampObject } from "./object_meta.ts";
+import { type KubeObj, metaOf, servedView, stampObject } from "./object_meta.ts";
 import { type ChangeType, WatchHub } from "./watch_hub.ts";
 import { CrdSchemas } from "./crd_schemas.ts";
 import { cloneJson } from "./json_clone.ts";
@@ -102,15 +102,18 @@ export class ObjectTable {
     return obj ? stampObject(rt, obj) : undefined;
   }
 
-  /** Lists objects of a type, in one namespace or all, sorted by namespace and name. */
+  /**
+   * Lists objects of a type, in one namespace or all, sorted by namespace and name. `matches` reads
+   * the stored object as served (see {@link servedView}) and must not change or keep it: only the
+   * objects it accepts are copied, so a filtered list costs no copy of the rest.
+   */
   list(rt: ResourceType, namespace: string | undefined, matches: (obj: KubeObj) => boolean = () => true): KubeObj[] {
     const out: KubeObj[] = [];
-    const keys = [...this.#bucket(rt).keys()].sort();
-    for (const key of keys) {
-      const obj = this.#bucket(rt).get(key)!;
+    const bucket = this.#bucket(rt);
+    for (const key of [...bucket.keys()].sort()) {
+      const obj = bucket.get(key)!;
       if (rt.namespaced && namespace !== undefined && metaOf(obj).namespace !== namespace) continue;
-      const stamped = stampObject(rt, obj);
-      if (matches(stamped)) out.push(stamped);
+      if (matches(servedView(rt, obj))) out.push(stampObject(rt, obj));
     }
     return out;
   }

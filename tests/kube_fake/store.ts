@@ -112,7 +112,10 @@ export class FakeKubeStore {
     return obj;
   }
 
-  /** Lists objects of a type, in one namespace or all, sorted by namespace and name. */
+  /**
+   * Lists objects of a type, in one namespace or all, sorted by namespace and name; with `matches`
+   * (which must only read the object it is given) only those it accepts, and only they are copied.
+   */
   list(rt: ResourceType, namespace: string | undefined, matches: (obj: KubeObj) => boolean = () => true): KubeObj[] {
     return this.#table.list(rt, namespace, matches);
   }
@@ -382,9 +385,9 @@ export class FakeKubeStore {
     return this.get(this.typeOf(apiVersion, kind), namespace, name);
   }
 
-  /** Lists objects by apiVersion/kind (in one namespace or all). */
-  listObjects(apiVersion: string, kind: string, namespace?: string): KubeObj[] {
-    return this.list(this.typeOf(apiVersion, kind), namespace);
+  /** Lists objects by apiVersion/kind (in one namespace or all), those `matches` accepts if given (see {@link list}). */
+  listObjects(apiVersion: string, kind: string, namespace?: string, matches?: (obj: KubeObj) => boolean): KubeObj[] {
+    return this.list(this.typeOf(apiVersion, kind), namespace, matches);
   }
 
   /**

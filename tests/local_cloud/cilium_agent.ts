@@ -43,7 +43,7 @@ function operatorRuns(store: FakeKubeStore): boolean {
 
 /** One pass of the cilium-operator's node taint handling; returns the names of Nodes it changed. */
 export function reconcileCiliumNodeTaints(store: FakeKubeStore): string[] {
-  const agents = store.listObjects("v1", "Pod").filter(isCniPod);
+  const agents = store.listObjects("v1", "Pod", undefined, isCniPod);
   if (agents.length === 0 || !operatorRuns(store)) return [];
   const changed: string[] = [];
   for (const node of store.listObjects("v1", "Node")) {

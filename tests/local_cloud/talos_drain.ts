@@ -42,7 +42,12 @@ export async function cordonAndDrain(store: FakeKubeStore, nodeName: string, dep
     });
   }
   const deadline = Date.now() + deps.realMs(DRAIN_TIMEOUT_MS);
-  const pods = store.listObjects("v1", "Pod").filter((p) => (p.spec as { nodeName?: string }).nodeName === nodeName);
+  const pods = store.listObjects(
+    "v1",
+    "Pod",
+    undefined,
+    (p) => (p.spec as { nodeName?: string }).nodeName === nodeName,
+  );
   await Promise.all(pods.filter(drained).map((pod) => evictUntilGone(store, pod, deadline, deps)));
 }
 
