@@ -103,18 +103,16 @@ export function createApplyDeps(options: RealApplyDepsOptions): ApplyDeps {
   const sleep = options.sleep;
   const clock = Date.now;
   const scale = options.actionTimeScale;
+  // One waiter for the run: the image build's actions and the infrastructure's share each poll.
+  const actions = createActionWaiter(options.hc, {
+    sleep,
+    ...(scale !== undefined ? { timeScale: scale } : p !== undefined ? { pollIntervalMs: p } : {}),
+  });
   return {
     hc: options.hc,
-    cluster: {
-      hc: options.hc,
-      actions: createActionWaiter(options.hc, {
-        sleep,
-        ...(scale !== undefined ? { timeScale: scale } : p !== undefined ? { pollIntervalMs: p } : {}),
-      }),
-      sleep,
-      clock,
-    },
+    cluster: { hc: options.hc, actions, sleep, clock },
     image: {
+      actions,
       ssh: createSshRunner({ sleep, delayMs: sshDelayMs(intervals), attempts: sshAttempts(intervals) }),
       sleep,
       // On a simulator's clock the image build polls as often per action as against Hetzner.

@@ -79,6 +79,7 @@ async function provisionOnce(
         schematicId: SCHEMATIC_ID,
         arch: desired.talos.arch,
         location: desired.cluster.region,
+        ...(observed.project ? { project: observed.project } : {}),
       },
       progress.task("Talos image"),
     ),

@@ -59,7 +59,7 @@ export async function runBuildServerAction(
       if (await action.done(server)) return;
       continue;
     }
-    if (started) await waitForBuildActions(ctx, [started.id], action.pollIntervalMs ?? ctx.pollIntervalMs);
+    if (started) await waitForBuildActions(ctx, [started], action.pollIntervalMs ?? ctx.pollIntervalMs);
     return;
   }
 }
@@ -67,17 +67,24 @@ export async function runBuildServerAction(
 /**
  * Waits for actions of the build; a poll that fails transiently (a 500 on `GET /actions`) is
  * tried again instead of failing a build that is going well. A failed action still throws.
+ * With the run's shared action waiter (`deps.actions`), each action is first looked at when one of
+ * its kind usually finishes and its polls share requests with the infrastructure's; without it
+ * (tests), every `pollInterval`.
  */
 export async function waitForBuildActions(
   ctx: ImageBuildContext,
-  ids: number[],
+  actions: readonly Action[],
   pollInterval: number = ctx.pollIntervalMs,
   options: { signal?: AbortSignal | undefined } = { signal: ctx.deps.signal },
 ): Promise<void> {
-  if (ids.length === 0) return;
+  if (actions.length === 0) return;
+  const waiter = ctx.deps.actions;
   for (let attempt = 1;; attempt++) {
     try {
-      await ctx.deps.hcloud.waitForActions(ids, { pollInterval, signal: options.signal });
+      options.signal?.throwIfAborted();
+      if (waiter) await waiter.wait(actions);
+      else await ctx.deps.hcloud.waitForActions(actions.map((a) => a.id), { pollInterval, signal: options.signal });
+      options.signal?.throwIfAborted();
       return;
     } catch (err) {
       if (!isTransientHcloudError(err) || attempt >= WAIT_ATTEMPTS) throw err;
@@ -103,7 +110,7 @@ export async function waitForRunningActions(
     return;
   }
   try {
-    await waitForBuildActions(ctx, running.map((a) => a.id), ctx.pollIntervalMs, { signal });
+    await waitForBuildActions(ctx, running, ctx.pollIntervalMs, { signal });
   } catch (err) {
     if (!(err instanceof ActionError)) throw err;
   }

@@ -6,7 +6,15 @@
  *
  * @module
  */
-import { hasLabels, type HcloudClient, type Image, isHcloudError, selectorFor, type Server } from "../../hcloud/mod.ts";
+import {
+  hasLabels,
+  type HcloudClient,
+  type Image,
+  isHcloudError,
+  selectorFor,
+  type Server,
+  type SshKey,
+} from "../../hcloud/mod.ts";
 import type { TaskHandle } from "../../lib/progress.ts";
 import { isTransientHcloudError, mutate, readWithRetry } from "../infra/ensure_common.ts";
 import { BUILD_ACTION_ATTEMPTS, waitForBuildActions, waitForRunningActions } from "./actions.ts";
@@ -19,6 +27,11 @@ export interface ImageBuildContext {
   deps: TalosImageDeps;
   names: TalosImageNames;
   pollIntervalMs: number;
+  /**
+   * The project's servers and SSH keys as the run's discovery listed them moments before: leftovers
+   * of an interrupted build are looked for there instead of with requests of their own.
+   */
+  project?: { servers: readonly Server[]; sshKeys: readonly SshKey[] };
 }
 
 /** Locations tried after the preferred one when it has no capacity, in order. */
@@ -66,7 +79,7 @@ export async function createBuildServer(
           labels: ctx.names.buildLabels,
         }));
       onCreated(created.server.id);
-      await waitForBuildActions(ctx, created.actions.map((a) => a.id));
+      await waitForBuildActions(ctx, created.actions);
       return created.server;
     } catch (err) {
       if (!isHcloudError(err, ...CAPACITY_CODES)) throw err;
@@ -95,7 +108,7 @@ export async function deleteBuildServer(ctx: ImageBuildContext, id: number): Pro
   for (let attempt = 1;; attempt++) {
     try {
       const action = await hcloud.servers.delete(id);
-      if (action) await waitForBuildActions(ctx, [action.id], ctx.pollIntervalMs, { signal: undefined });
+      if (action) await waitForBuildActions(ctx, [action], ctx.pollIntervalMs, { signal: undefined });
       return;
     } catch (err) {
       if (!isTransientHcloudError(err) || attempt >= BUILD_ACTION_ATTEMPTS) throw err;
@@ -169,14 +182,19 @@ export async function removeLeftovers(ctx: ImageBuildContext, task: TaskHandle):
   const { hcloud } = ctx.deps;
   const { names } = ctx;
   const read = <T>(fn: () => Promise<T>) => readWithRetry(ctx.deps.sleep, fn);
+  const listed = ctx.project;
   try {
-    const server = await read(() => hcloud.servers.findByName(names.buildServerName));
+    const server = listed
+      ? listed.servers.find((s) => s.name === names.buildServerName)
+      : await read(() => hcloud.servers.findByName(names.buildServerName));
     if (server) {
       assertOwned(server.labels, `server "${names.buildServerName}" (${server.id})`);
       task.update(`removing build server ${server.id} left by an interrupted run`);
       await deleteBuildServer(ctx, server.id);
     }
-    const key = await read(() => hcloud.sshKeys.findByName(names.sshKeyName));
+    const key = listed
+      ? listed.sshKeys.find((k) => k.name === names.sshKeyName)
+      : await read(() => hcloud.sshKeys.findByName(names.sshKeyName));
     if (key) {
       assertOwned(key.labels, `SSH key "${names.sshKeyName}" (${key.id})`);
       await deleteBuildKey(ctx, key.id);
@@ -189,8 +207,8 @@ export async function removeLeftovers(ctx: ImageBuildContext, task: TaskHandle):
 /**
  * Deletes build servers and SSH keys that carry this image's build labels, for when the snapshot is
  * already there: a run killed after the snapshot became available (before its cleanup) left them,
- * and nothing else would ever remove them. One GET each for servers and keys; nothing is sent
- * when nothing is left. Returns what was deleted, for the progress line.
+ * and nothing else would ever remove them. One GET each for servers and keys (none with the run's
+ * project listing); nothing else is sent when nothing is left. Returns what was deleted, for the progress line.
  */
 export async function removeLeftoversByLabel(ctx: ImageBuildContext, task: TaskHandle): Promise<string[]> {
   const { hcloud } = ctx.deps;
@@ -198,17 +216,18 @@ export async function removeLeftoversByLabel(ctx: ImageBuildContext, task: TaskH
   const read = <T>(fn: () => Promise<T>) => readWithRetry(ctx.deps.sleep, fn);
   const removed: string[] = [];
   try {
-    const [servers, keys] = await Promise.all([
-      read(() => hcloud.servers.list({ labelSelector: selector })),
-      read(() => hcloud.sshKeys.list({ labelSelector: selector })),
+    const listed = ctx.project;
+    const [servers, keys] = listed ? [listed.servers, listed.sshKeys] : await Promise.all([
+      read(async () => (await hcloud.servers.list({ labelSelector: selector })).items),
+      read(async () => (await hcloud.sshKeys.list({ labelSelector: selector })).items),
     ]);
     // The API filters by selector; check again so a loose answer never deletes someone else's object.
-    for (const server of servers.items.filter((s) => hasLabels(s.labels, ctx.names.buildLabels))) {
+    for (const server of servers.filter((s) => hasLabels(s.labels, ctx.names.buildLabels))) {
       task.update(`removing build server ${server.id} left by an interrupted run`);
       await deleteBuildServer(ctx, server.id);
       removed.push(`build server ${server.id}`);
     }
-    for (const key of keys.items.filter((k) => hasLabels(k.labels, ctx.names.buildLabels))) {
+    for (const key of keys.filter((k) => hasLabels(k.labels, ctx.names.buildLabels))) {
       await deleteBuildKey(ctx, key.id);
       removed.push(`build key ${key.id}`);
     }

@@ -37,12 +37,18 @@ import {
   type TalosImageNames,
 } from "./naming.ts";
 import type { ImageBuildSsh } from "./ssh.ts";
+import type { ActionWaiter } from "../infra/action_waiter.ts";
 import { selectTalosSnapshots } from "./plan_image.ts";
 
 /** What `ensureTalosImage` needs from the outside world. */
 export interface TalosImageDeps {
   hcloud: Pick<HcloudClient, "images" | "servers" | "sshKeys" | "waitForActions">;
   ssh: ImageBuildSsh;
+  /**
+   * The run's shared action waiter: actions are polled on their kind's schedule, in the same
+   * `GET /actions` as the infrastructure's. Without it, at `pollIntervalMs`/`snapshotPollIntervalMs`.
+   */
+  actions?: ActionWaiter;
   sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   /** Default: a fresh Ed25519 pair from `src/lib/ssh.ts`. */
   generateKeyPair?: (comment: string) => SshKeyPair;
@@ -59,6 +65,11 @@ export interface TalosImageDeps {
 
 /** The image wanted, and where to build it if it does not exist. */
 export interface EnsureTalosImageOptions extends TalosImageIdentity {
+  /**
+   * The project's servers and SSH keys from the run's discovery (`ObservedCluster.project`): an
+   * interrupted build's leftovers are found there, without two lookups of their own.
+   */
+  project?: ImageBuildContext["project"];
   /** Preferred builder location (the cluster's); falls back through nbg1, fsn1, hel1 on capacity errors. */
   location: string;
   /** Build server type (default cx23 for amd64, cax11 for arm64). */
@@ -89,6 +100,7 @@ export async function ensureTalosImage(
     deps,
     names,
     pollIntervalMs: deps.pollIntervalMs ?? 2000,
+    ...(options.project ? { project: options.project } : {}),
   };
   task.start("looking for a snapshot");
 
@@ -224,9 +236,16 @@ async function runBuildSteps(
     start: async () => (await hcloud.servers.enableRescue(server.id, { type: "linux64", ssh_keys: [keyId] })).action,
     done: (s) => s.rescue_enabled,
   });
+  // This call created the server powered off and waited for the create: the first start needs no read.
+  // A repeat after an ambiguous failure reads the server, as the first start may have powered it on.
+  let knownOff = true;
   await runBuildServerAction(ctx, server.id, {
     what: "boot into rescue",
     start: async () => {
+      if (knownOff) {
+        knownOff = false;
+        return await hcloud.servers.poweron(server.id);
+      }
       const current = await readWithRetry(deps.sleep, () => hcloud.servers.get(server.id));
       // A server created powered off boots straight into rescue; one that is running needs a reset.
       return current?.status === "off"

@@ -17,6 +17,7 @@ import {
 import { recordingProgress } from "../../lib/progress.ts";
 import { VANILLA_SCHEMATIC_ID } from "../../talos/machine_config.ts";
 import { ensureTalosImage, ImageBuildError } from "./ensure_image.ts";
+import { createActionWaiter } from "../infra/action_waiter.ts";
 
 const mutating = (sim: HcloudSimulator) => sim.requests.filter((r) => r.method !== "GET");
 
@@ -294,4 +295,64 @@ Deno.test("ensureTalosImage() still deletes server and key when the run is cance
   assertEquals(sim.state.servers.size, 0);
   assertEquals(sim.state.sshKeys.size, 0);
   assertEquals(sim.requests.filter((r) => r.path.endsWith("/actions/create_image")), []);
+});
+
+Deno.test("ensureTalosImage() finds a crashed build's leftovers in the run's project listing, without lookups of its own", async () => {
+  await using sim = await startHcloudSimulator({ speed: 1000 });
+  const client = simClient(sim);
+  const key = await createLeftoverKey(client);
+  const leftover = await createLeftoverServer(client, { location: "nbg1" });
+  await client.waitForActions(leftover.actions.map((a) => a.id), { pollInterval: 5 });
+  const project = { servers: await client.servers.listAll(), sshKeys: await client.sshKeys.listAll() };
+  const { ssh } = fakeSsh(sim);
+  const before = sim.requests.length;
+
+  const result = await ensureTalosImage(
+    depsFor(sim, ssh, client),
+    { ...OPTIONS, project },
+    recordingProgress().task("Image"),
+  );
+
+  assertEquals(result.reused, false);
+  const sent = sim.requests.slice(before);
+  // Neither by name nor by label: the listing answered.
+  assertEquals(sent.filter((r) => r.method === "GET" && (r.path === "/servers" || r.path === "/ssh_keys")), []);
+  const deleted = sent.filter((r) => r.method === "DELETE").map((r) => r.path);
+  assertOk(deleted.includes(`/servers/${leftover.server.id}`), deleted.join(","));
+  assertOk(deleted.includes(`/ssh_keys/${key.sshKey.id}`), deleted.join(","));
+  assertEquals([sim.state.servers.size, sim.state.sshKeys.size], [0, 0]);
+
+  // The next run finds the snapshot; with the listing, reusing it costs the one snapshot lookup.
+  const reuseStart = sim.requests.length;
+  const again = await ensureTalosImage(
+    depsFor(sim, ssh, client),
+    { ...OPTIONS, project: { servers: [], sshKeys: [] } },
+    recordingProgress().task("Image"),
+  );
+  assertEquals(again, { imageId: result.imageId, reused: true });
+  assertEquals(sim.requests.slice(reuseStart).map((r) => `${r.method} ${r.path}`), ["GET /images"]);
+});
+
+Deno.test("ensureTalosImage() with the run's action waiter polls each build action about once, the snapshot included", async () => {
+  await using sim = await startHcloudSimulator({ speed: 1000 });
+  const client = simClient(sim);
+  const { ssh } = fakeSsh(sim);
+  // Real waits divided by the simulator's speed, as apply does against a local cloud.
+  const actions = createActionWaiter(client, {
+    sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+    timeScale: 1000,
+  });
+  const result = await ensureTalosImage(
+    { ...depsFor(sim, ssh, client), actions },
+    { ...OPTIONS, project: { servers: [], sshKeys: [] } },
+    recordingProgress().task("Image"),
+  );
+  assertEquals(result.reused, false);
+  const polls = sim.requests.filter((r) => r.path === "/actions").length;
+  // create_server, enable_rescue, start_server, stop_server, create_image, delete_server: 6 actions.
+  // At a fixed 1 s a real build polled about 40 times (the snapshot alone every 10 s for minutes).
+  assertOk(polls >= 6 && polls <= 10, `${polls} polls`);
+  assertEquals(actions.polls, polls);
+  // No read of the build server before its power-on: this call created it powered off.
+  assertEquals(sim.requests.filter((r) => r.method === "GET" && /^\/servers\/\d+$/.test(r.path)).length, 0);
 });

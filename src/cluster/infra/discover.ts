@@ -7,7 +7,17 @@
  * @module
  */
 import { clusterSelector, type DesiredState, LABEL_KEYS } from "../../config/mod.ts";
-import type { HcloudClient, LoadBalancer, Volume } from "../../hcloud/mod.ts";
+import type {
+  Firewall,
+  HcloudClient,
+  LoadBalancer,
+  Network,
+  PlacementGroup,
+  PrimaryIp,
+  Server,
+  SshKey,
+  Volume,
+} from "../../hcloud/mod.ts";
 import { readWithRetry } from "./ensure_common.ts";
 import {
   CCM_SERVICE_UID_LABEL,
@@ -15,6 +25,7 @@ import {
   CSI_MANAGED_LABEL,
   type ObservedCluster,
   ownerOf,
+  type ProjectListing,
   type ResourceKind,
   sshKeyName,
 } from "./observed.ts";
@@ -27,7 +38,18 @@ export interface DiscoverOptions {
   sleep?: (ms: number) => Promise<void>;
 }
 
-/** Finds everything of cluster `name`. Read-only: only `GET` requests. */
+/**
+ * Finds everything of cluster `name`. Read-only: only `GET` requests.
+ *
+ * With `options.desired` the deterministic names are checked too. Then the six kinds that have them
+ * (servers, networks, firewalls, load balancers, placement groups, SSH keys) are listed once without
+ * a label selector and split here: the cluster's objects are those whose `k8zner.io/cluster` label is
+ * `name` (what the API's `label_selector=k8zner.io/cluster=<name>` returns), the cloud controller's
+ * load balancers carry its label, and a wanted name held by anything else is a conflict. One request
+ * per kind instead of a labelled list plus a lookup by name for what is missing (every name is
+ * missing before a first run); the unfiltered lists are kept in `project` for the image build's
+ * leftover checks. A project with more than 50 objects of a kind pays one request per 50.
+ */
 export async function discoverCluster(
   client: HcloudClient,
   name: string,
@@ -35,41 +57,78 @@ export async function discoverCluster(
 ): Promise<ObservedCluster> {
   const hc = retryingReads(client, options.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms))));
   const labelSelector = clusterSelector(name);
-  const [servers, networks, firewalls, loadBalancers, placementGroups, sshKeys, volumes, primaryIps, ccm] =
-    await Promise.all([
-      hc.servers.listAll({ labelSelector }),
-      hc.networks.listAll({ labelSelector }),
-      hc.firewalls.listAll({ labelSelector }),
-      hc.loadBalancers.listAll({ labelSelector }),
-      hc.placementGroups.listAll({ labelSelector }),
-      hc.sshKeys.listAll({ labelSelector }),
-      hc.volumes.listAll({ labelSelector }),
-      hc.primaryIps.listAll({ labelSelector }),
-      hc.loadBalancers.listAll({ labelSelector: CCM_SERVICE_UID_LABEL }),
+  const desired = options.desired;
+  const ours = <T extends { labels?: Record<string, string> }>(items: T[]) =>
+    items.filter((o) => o.labels?.[LABEL_KEYS.cluster] === name);
+  let project: ProjectListing | undefined;
+  let listed: Pick<
+    ObservedCluster,
+    "servers" | "networks" | "firewalls" | "loadBalancers" | "placementGroups" | "sshKeys"
+  >;
+  let ccm: LoadBalancer[];
+  const labelledOnly = () =>
+    Promise.all([hc.volumes.listAll({ labelSelector }), hc.primaryIps.listAll({ labelSelector })]);
+  let volumes: Volume[];
+  let primaryIps: PrimaryIp[];
+  if (desired) {
+    let servers: Server[], networks: Network[], firewalls: Firewall[], loadBalancers: LoadBalancer[];
+    let placementGroups: PlacementGroup[], sshKeys: SshKey[];
+    [[volumes, primaryIps], servers, networks, firewalls, loadBalancers, placementGroups, sshKeys] = await Promise.all([
+      labelledOnly(),
+      hc.servers.listAll(),
+      hc.networks.listAll(),
+      hc.firewalls.listAll(),
+      hc.loadBalancers.listAll(),
+      hc.placementGroups.listAll(),
+      hc.sshKeys.listAll(),
     ]);
-  const serverIds = new Set(servers.map((s) => s.id));
-  const networkIds = new Set(networks.map((n) => n.id));
+    project = { servers, networks, firewalls, loadBalancers, placementGroups, sshKeys };
+    listed = {
+      servers: ours(servers),
+      networks: ours(networks),
+      firewalls: ours(firewalls),
+      loadBalancers: ours(loadBalancers),
+      placementGroups: ours(placementGroups),
+      sshKeys: ours(sshKeys),
+    };
+    ccm = loadBalancers.filter((lb) => lb.labels?.[CCM_SERVICE_UID_LABEL] !== undefined);
+  } else {
+    let servers: Server[], networks: Network[], firewalls: Firewall[], loadBalancers: LoadBalancer[];
+    let placementGroups: PlacementGroup[], sshKeys: SshKey[], ccmLbs: LoadBalancer[];
+    [[volumes, primaryIps], servers, networks, firewalls, loadBalancers, placementGroups, sshKeys, ccmLbs] =
+      await Promise.all([
+        labelledOnly(),
+        hc.servers.listAll({ labelSelector }),
+        hc.networks.listAll({ labelSelector }),
+        hc.firewalls.listAll({ labelSelector }),
+        hc.loadBalancers.listAll({ labelSelector }),
+        hc.placementGroups.listAll({ labelSelector }),
+        hc.sshKeys.listAll({ labelSelector }),
+        hc.loadBalancers.listAll({ labelSelector: CCM_SERVICE_UID_LABEL }),
+      ]);
+    listed = { servers, networks, firewalls, loadBalancers, placementGroups, sshKeys };
+    ccm = ccmLbs;
+  }
+  const serverIds = new Set(listed.servers.map((s) => s.id));
+  const networkIds = new Set(listed.networks.map((n) => n.id));
   const ccmLoadBalancers = await selectCcmLoadBalancers(
-    hc,
+    project ? () => Promise.resolve(project!) : () => listClusterOwners(hc),
     name,
-    ccm.filter((lb) => !loadBalancers.some((own) => own.id === lb.id)),
+    ccm.filter((lb) => !listed.loadBalancers.some((own) => own.id === lb.id)),
     serverIds,
     networkIds,
   );
+  const labelledVolumes = volumes;
   const observed: ObservedCluster = {
     name,
-    servers,
-    networks,
-    firewalls,
-    loadBalancers,
+    ...listed,
     ccmLoadBalancers,
-    placementGroups,
-    sshKeys,
-    volumes: [...volumes, ...await findCsiVolumesOfServers(hc, name, volumes, servers)],
+    volumes: [...labelledVolumes, ...await findCsiVolumesOfServers(hc, name, labelledVolumes, listed.servers)],
     primaryIps,
     conflicts: [],
+    ...(project ? { project } : {}),
   };
-  if (options.desired) observed.conflicts = await findConflicts(hc, observed, options.desired);
+  if (desired && project) observed.conflicts = findConflicts(observed, project, desired);
   return observed;
 }
 
@@ -82,7 +141,7 @@ export async function discoverCluster(
  * every CCM load balancer in the project, inventory §10).
  */
 async function selectCcmLoadBalancers(
-  hc: HcloudClient,
+  owners: () => Promise<Pick<ProjectListing, "networks" | "loadBalancers">>,
   name: string,
   candidates: LoadBalancer[],
   serverIds: Set<number>,
@@ -99,7 +158,7 @@ async function selectCcmLoadBalancers(
     else if (lb.name.startsWith(`${name}-`)) byPrefixOnly.push(lb);
   }
   if (byPrefixOnly.length > 0) {
-    const others = await otherClusterNames(hc, name);
+    const others = otherClusterNames(await owners(), name);
     for (const lb of byPrefixOnly) {
       const longer = others.some((o) => o.startsWith(`${name}-`) && lb.name.startsWith(`${o}-`));
       if (!longer) ours.push(lb);
@@ -108,12 +167,17 @@ async function selectCcmLoadBalancers(
   return ours;
 }
 
-async function otherClusterNames(hc: HcloudClient, name: string): Promise<string[]> {
-  const [networks, lbs] = await Promise.all([
+/** Networks and load balancers labelled for any cluster (for {@link otherClusterNames}). */
+async function listClusterOwners(hc: HcloudClient): Promise<Pick<ProjectListing, "networks" | "loadBalancers">> {
+  const [networks, loadBalancers] = await Promise.all([
     hc.networks.listAll({ labelSelector: LABEL_KEYS.cluster }),
     hc.loadBalancers.listAll({ labelSelector: LABEL_KEYS.cluster }),
   ]);
-  const names = new Set([...networks, ...lbs].map((o) => o.labels?.[LABEL_KEYS.cluster] ?? ""));
+  return { networks, loadBalancers };
+}
+
+function otherClusterNames(owners: Pick<ProjectListing, "networks" | "loadBalancers">, name: string): string[] {
+  const names = new Set([...owners.networks, ...owners.loadBalancers].map((o) => o.labels?.[LABEL_KEYS.cluster] ?? ""));
   names.delete(name);
   names.delete("");
   return [...names];
@@ -139,12 +203,8 @@ async function findCsiVolumesOfServers(
   );
 }
 
-/** Looks up the desired names that were not found with our label; a hit is a conflict. */
-async function findConflicts(
-  hc: HcloudClient,
-  observed: ObservedCluster,
-  desired: DesiredState,
-): Promise<Conflict[]> {
+/** The desired names that were not found with our label but are taken in the project: conflicts. */
+function findConflicts(observed: ObservedCluster, project: ProjectListing, desired: DesiredState): Conflict[] {
   const wanted: Record<Exclude<ResourceKind, "volume" | "primary_ip">, string[]> = {
     network: [desired.network.request.name],
     firewall: [desired.firewall.request.name],
@@ -161,31 +221,21 @@ async function findConflicts(
     server: observed.servers,
     ssh_key: observed.sshKeys,
   };
-  const apis = {
-    network: hc.networks,
-    firewall: hc.firewalls,
-    load_balancer: hc.loadBalancers,
-    placement_group: hc.placementGroups,
-    server: hc.servers,
-    ssh_key: hc.sshKeys,
+  const all: Record<keyof typeof wanted, { id: number; name: string; labels?: Record<string, string> }[]> = {
+    network: project.networks,
+    firewall: project.firewalls,
+    load_balancer: project.loadBalancers,
+    placement_group: project.placementGroups,
+    server: project.servers,
+    ssh_key: project.sshKeys,
   };
-  const lookups = (Object.keys(wanted) as (keyof typeof wanted)[]).map(async (kind) => {
+  return (Object.keys(wanted) as (keyof typeof wanted)[]).flatMap((kind) => {
     const missing = wanted[kind].filter((n) => !have[kind].some((o) => o.name === n));
-    if (missing.length === 0) return [];
-    const api = apis[kind] as {
-      findByName(n: string): Promise<{ id: number; name: string; labels?: Record<string, string> } | undefined>;
-      listAll(): Promise<{ id: number; name: string; labels?: Record<string, string> }[]>;
-    };
-    // One request either way: by name for a single missing object, else the whole (small) list.
-    const found = missing.length === 1
-      ? [await api.findByName(missing[0]!)].filter((o) => o !== undefined)
-      : (await api.listAll()).filter((o) => missing.includes(o.name));
-    // Carrying all our labels, it is ours, made after the labelled list was read (the operator adds
-    // servers while apply runs): not a conflict.
-    return found.filter((o) => !Object.entries(desired.labels).every(([k, v]) => o.labels?.[k] === v))
+    return all[kind].filter((o) => missing.includes(o.name))
+      // Carrying all our labels it is ours (the same test as before the lists were shared).
+      .filter((o) => !Object.entries(desired.labels).every(([k, v]) => o.labels?.[k] === v))
       .map((o): Conflict => ({ kind, name: o.name, id: o.id, owner: ownerOf(o.labels) }));
   });
-  return (await Promise.all(lookups)).flat();
 }
 
 /** The client's list and lookup calls, each retried on transient failures (they only read). */

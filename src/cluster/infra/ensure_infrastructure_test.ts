@@ -54,8 +54,9 @@ Deno.test("apply's infrastructure and servers converge, and a re-run sends zero 
   const before = env.mutatingRequests().length;
   const requestsBefore = env.sim.requests.length;
   const again = await discoverCluster(env.hc, "demo", { desired });
-  // One discovery pass: 8 label-selector lists and the cloud controller's load balancers.
-  assertEquals(env.sim.requests.length - requestsBefore, 9);
+  // One discovery pass: the six named kinds listed once each (ours, the cloud controller's and any
+  // same-named foreign object from one list), volumes and primary IPs by label.
+  assertEquals(env.sim.requests.length - requestsBefore, 8);
   assertEquals(planInfrastructure(desired, again, { callerIp: CALLER }), []);
   const infra2 = await ensureInfrastructure(env.deps, desired, again, recordingProgress(), { callerIp: CALLER });
   await ensureServers(env.deps, desired, again, infra2, { imageId: image.id }, recordingProgress().task("Servers"));

@@ -53,6 +53,21 @@ export interface ObservedCluster {
   volumes: Volume[];
   primaryIps: PrimaryIp[];
   conflicts: Conflict[];
+  /**
+   * Every object of these kinds in the project at discovery, whoever made it (present when discovery
+   * checked conflicts): later steps of the same run look here instead of asking again by name.
+   */
+  project?: ProjectListing;
+}
+
+/** The project's objects of the kinds k8zner names deterministically, unfiltered. */
+export interface ProjectListing {
+  servers: Server[];
+  networks: Network[];
+  firewalls: Firewall[];
+  loadBalancers: LoadBalancer[];
+  placementGroups: PlacementGroup[];
+  sshKeys: SshKey[];
 }
 
 /** The label key the Hetzner cloud controller puts on load balancers it creates for a Service. */
