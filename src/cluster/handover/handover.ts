@@ -146,18 +146,21 @@ export interface EnsureClusterResult {
 
 /**
  * Creates the K8znerCluster with `spec`, or on an existing object updates the spec only where it differs
- * (`spec.bootstrap`, recorded at the first apply, is kept when `spec` has none). Never touches the status.
+ * (`spec.bootstrap`, recorded at the first apply, is kept when `spec` has none). `annotations` are set
+ * where they differ; other annotations are left as they are. Never touches the status.
  */
 export async function ensureK8znerCluster(
   kube: KubeClient,
-  input: { name: string; spec: K8znerClusterSpec },
+  input: { name: string; spec: K8znerClusterSpec; annotations?: Record<string, string> },
 ): Promise<EnsureClusterResult> {
   let live = await findK8znerCluster(kube, input.name);
   let action: EnsureClusterResult["action"] = "unchanged";
   let changes: SpecChange[] = [];
   if (!live) {
     try {
-      live = await kube.create(renderK8znerCluster({ name: input.name, spec: input.spec }));
+      const object = renderK8znerCluster({ name: input.name, spec: input.spec });
+      if (input.annotations) object.metadata.annotations = { ...input.annotations };
+      live = await kube.create(object);
       action = "created";
     } catch (err) {
       if (!isKubeError(err, "AlreadyExists")) throw err;
@@ -173,12 +176,17 @@ export async function ensureK8znerCluster(
       if (next[field] === undefined && current[field] !== undefined) next[field] = current[field];
     }
     changes = diffClusterSpec(current, next);
-    if (changes.length > 0) {
+    const annotations = Object.fromEntries(
+      Object.entries(input.annotations ?? {}).filter(([k, v]) => live!.metadata.annotations?.[k] !== v),
+    );
+    const annotate = Object.keys(annotations).length > 0;
+    if (changes.length > 0 || annotate) {
       live = await kube.patchMerge(K8ZNER_API_VERSION, K8ZNER_CLUSTER_KIND, input.name, K8ZNER_NAMESPACE, {
-        spec: renderMergePatch(current, next),
+        ...(changes.length > 0 ? { spec: renderMergePatch(current, next) } : {}),
+        ...(annotate ? { metadata: { annotations } } : {}),
       });
-      action = "updated";
     }
+    if (changes.length > 0) action = "updated";
   }
   return { action, changes, object: live };
 }

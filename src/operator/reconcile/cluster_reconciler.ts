@@ -16,7 +16,7 @@ import { LABEL_KEYS } from "../../lib/labels.ts";
 import type { EventRecorder, JsonLogger, OperatorMetrics, ReconcileResult } from "../runtime/mod.ts";
 import { PROVISIONING_PHASES, type ProvisioningPhase, type ReconcileContext } from "./context.ts";
 import { addTeardownFinalizer, finalizeCluster, hasTeardownFinalizer } from "./deletion.ts";
-import { ClusterSpecError, desiredFromCluster } from "./desired_from_spec.ts";
+import { ClusterSpecError, desiredFromCluster } from "../../cluster/handover/desired_from_spec.ts";
 import type { PhaseStep } from "./phase_step.ts";
 import { buildStatus, type PassResult, runPass, statusChanged, StepError } from "./reconciler.ts";
 import { isNodeReady } from "./steps/node_facts.ts";

@@ -59,7 +59,7 @@ export { PROVISIONING_PHASES, type ProvisioningPhase } from "../../addons/k8zner
 export interface ReconcileContext {
   /** The K8znerCluster as read at the start of this pass (spec, metadata.generation, status). */
   readonly cluster: KubeObject;
-  /** Its desired state: the spec expanded by the same `expandSpec` apply uses (`desired_from_spec.ts`). */
+  /** Its desired state: the spec expanded by the same `expandSpec` apply uses (`cluster/handover/desired_from_spec.ts`). */
   readonly desired: DesiredState;
   /** The cluster's Talos secrets bundle (from the Talos credentials Secret): node configs are rendered from it. */
   readonly bundle: SecretsBundle;

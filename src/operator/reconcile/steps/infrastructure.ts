@@ -5,6 +5,8 @@
  * ensures (the infrastructure part of the desired state), and otherwise every 6 h; in between the last
  * result is kept in `ctx.memory`. A change of worker count alone keeps it (the 8 GETs of discovery
  * would otherwise cost more than the new servers): unless it needs another worker placement group.
+ * The first pass after apply's hand-over takes apply's record of what it ensured instead
+ * (`infrastructure_record.ts`) when it is for the same infrastructure and younger than 6 h.
  *
  * @module
  */
@@ -13,8 +15,11 @@ import { ensureInfrastructure, type InfrastructureResult } from "../../../cluste
 import type { ReconcileContext, StepOutcome } from "../context.ts";
 import type { PassState, PhaseStep } from "../phase_step.ts";
 import { eventingProgress } from "./progress_events.ts";
-import { stableJson } from "../../../lib/stable_json.ts";
-import type { DesiredState } from "../../../config/mod.ts";
+import {
+  infrastructureFingerprint,
+  isRecordFresh,
+  readInfrastructureRecord,
+} from "../../../cluster/handover/infrastructure_record.ts";
 
 /** How long an ensured infrastructure is trusted without asking Hetzner again. */
 export const INFRASTRUCTURE_RECHECK_MS = 6 * 60 * 60_000;
@@ -22,18 +27,9 @@ const MEMORY_KEY = "infrastructure";
 
 interface Remembered {
   result: InfrastructureResult;
-  /** {@link infrastructureFingerprint} of the desired state it was ensured for. */
+  /** `infrastructureFingerprint` of the desired state it was ensured for. */
   fingerprint: string;
   at: number;
-}
-
-/**
- * What `ensureInfrastructure` reads of the desired state, as one string: two desired states with the
- * same fingerprint ask for the same network, firewall, load balancer, placement groups and SSH key.
- */
-export function infrastructureFingerprint(desired: DesiredState): string {
-  const { cluster, labels, selector, network, firewall, loadBalancer, placementGroups } = desired;
-  return stableJson({ cluster, labels, selector, network, firewall, loadBalancer, placementGroups });
 }
 
 function statusOf(infra: InfrastructureResult): Record<string, unknown> {
@@ -66,9 +62,17 @@ export async function reconcileInfrastructure(ctx: ReconcileContext, pass: PassS
   const remembered = ctx.memory.get(MEMORY_KEY) as Remembered | undefined;
   const fresh = remembered !== undefined && remembered.fingerprint === fingerprint &&
     ctx.now() - remembered.at < INFRASTRUCTURE_RECHECK_MS;
+  // apply's record of what it ensured moments before the hand-over stands in for a first check.
+  const record = fresh ? undefined : readInfrastructureRecord(ctx.cluster);
+  const handedOver = record !== undefined &&
+    isRecordFresh(record, ctx.desired, ctx.now(), INFRASTRUCTURE_RECHECK_MS);
   let result: InfrastructureResult;
   if (fresh) {
     result = remembered.result;
+  } else if (handedOver) {
+    result = record.result;
+    ctx.memory.set(MEMORY_KEY, { result, fingerprint, at: record.at } satisfies Remembered);
+    ctx.log.info("infrastructure as apply ensured it", { ensuredAt: new Date(record.at).toISOString() });
   } else {
     if (ctx.desired.firewall.needsCallerIp) {
       // apply always records an allowlist; without one the firewall would lock everybody out.
