@@ -12,6 +12,7 @@ import { startLocalCloud } from "../../tests/local_cloud/mod.ts";
 import type { RequestRecord } from "../../tests/hcloud_sim/mod.ts";
 import {
   cloudEnv,
+  endpointOf,
   isCcmRequest,
   isOperatorRequest,
   k8zner,
@@ -23,14 +24,6 @@ import { APPLY_BENCH_SPEED } from "./apply.ts";
 /** The caller of a request, told apart by User-Agent. */
 export function callerOf(r: RequestRecord): "cli" | "operator" | "ccm" {
   return isOperatorRequest(r) ? "operator" : isCcmRequest(r) ? "ccm" : "cli";
-}
-
-/** `METHOD /path` with numeric IDs folded, and the query's keys (not values, apart from `name`/`label_selector`). */
-export function endpointOf(r: RequestRecord): string {
-  const path = r.path.replace(/\/\d+(?=\/|$)/g, "/{id}");
-  const params = new URLSearchParams(r.query);
-  const keys = [...new Set([...params.keys()])].sort();
-  return `${r.method} ${path}${keys.length ? `?${keys.join("&")}` : ""}`;
 }
 
 /** Counts per caller and endpoint, in first-seen order. */

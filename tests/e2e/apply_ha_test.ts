@@ -11,7 +11,9 @@ import { startLocalCloud } from "../local_cloud/mod.ts";
 import { findLeaks } from "./cloud_inventory.ts";
 import {
   bootstrapCalls,
+  byEndpoint,
   byMethod,
+  firstApplyOverBudget,
   handoverObjects,
   k8zner,
   makeWorkdir,
@@ -34,6 +36,7 @@ Deno.test(withFakes(
         // running as soon as the hand-over installed it, creates the others and the workers meanwhile.
         const created = mutating(r.requests).filter((q) => q.method === "POST" && q.path === "/servers");
         assertEquals(created.length, 2, "build server and ha1-cp-1");
+        assertEquals(firstApplyOverBudget(r.requests), [], JSON.stringify(byEndpoint(r.requests)));
         const planned = ["ha1-cp-1", "ha1-cp-2", "ha1-cp-3", "ha1-w-1", "ha1-w-2", "ha1-w-3"];
         const servers = [...cloud.sim.state.servers.values()].map((s) => s.name);
         assertOk(servers.includes("ha1-cp-1"), servers.join(", "));
