@@ -53,6 +53,9 @@ import {
 import type { ObservedCluster } from "../cluster/infra/observed.ts";
 import type { InfrastructureResult } from "../cluster/infra/ensure_infrastructure.ts";
 import { desiredFromCluster } from "../cluster/handover/desired_from_spec.ts";
+import { renderTalosSnapshotRecord, TALOS_SNAPSHOT_ANNOTATION } from "../cluster/handover/talos_snapshot_record.ts";
+import { renderTalosImageNames } from "../cluster/image/naming.ts";
+import { SCHEMATIC_ID } from "../cluster/nodes/node_config.ts";
 import {
   ENSURED_INFRASTRUCTURE_ANNOTATION,
   renderInfrastructureRecord,
@@ -342,7 +345,7 @@ async function bootstrap(
   const backup = await ensureBucketStep(deps, options, progress, desired, existing);
   // The operator may trust the infrastructure from here on (its check starts now at the latest).
   const infraEnsuredAt = deps.now();
-  const { infra, server } = await provisionCloud(deps, progress, {
+  const { infra, server, image } = await provisionCloud(deps, progress, {
     desired,
     observed,
     callerIp: ctx.callerIp,
@@ -461,7 +464,17 @@ async function bootstrap(
         const r = await ensureK8znerCluster(kube, {
           name,
           spec,
-          annotations: handOverInfrastructure(name, spec, infra, infraEnsuredAt),
+          annotations: {
+            ...handOverInfrastructure(name, spec, infra, infraEnsuredAt),
+            [TALOS_SNAPSHOT_ANNOTATION]: renderTalosSnapshotRecord(
+              renderTalosImageNames({
+                talosVersion: desired.talos.version,
+                schematicId: SCHEMATIC_ID,
+                arch: desired.talos.arch,
+              }).description,
+              image.imageId,
+            ),
+          },
         });
         return {
           result: r,

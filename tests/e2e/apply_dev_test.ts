@@ -81,14 +81,15 @@ Deno.test(
         const created = mutating(r.requests).filter((q) => q.method === "POST" && /^\/[a-z_]+$/.test(q.path));
         assertEquals(created.filter((q) => q.path === "/servers").length, 2, "build server and dev1-cp-1");
         assertEquals(firstApplyOverBudget(r.requests), [], JSON.stringify(byEndpoint(r.requests)));
-        // The operator took the infrastructure apply handed over: no discovery of its own.
+        // The operator took the infrastructure and the snapshot apply handed over: no lookups of its own.
         const { annotations } = objects.cluster!.metadata as { annotations?: Record<string, string> };
         const record = annotations?.["k8zner.io/ensured-infrastructure"];
         assertOk(record, "apply recorded the infrastructure it ensured");
         const operatorLists = cloud.sim.requests.filter((q) =>
-          isOperatorRequest(q) && q.method === "GET" && ["/networks", "/firewalls", "/ssh_keys"].includes(q.path)
+          isOperatorRequest(q) && q.method === "GET" &&
+          ["/networks", "/firewalls", "/ssh_keys", "/images"].includes(q.path)
         );
-        assertEquals(operatorLists.map((q) => q.path), [], "the operator repeated apply's infrastructure check");
+        assertEquals(operatorLists.map((q) => q.path), [], "the operator repeated apply's lookups");
         assertEquals(findLeaks(cloud.sim.state), []);
         // Talos must never be reachable through a load balancer (it forwards to private IPs, past the firewall).
         assertEquals(talosServicesOnLoadBalancers(cloud), []);
