@@ -245,3 +245,25 @@ Deno.test("a server the operator created after the labelled list was read (ours 
   const again = await discoverCluster(hc, "demo", { desired });
   assertEquals(again.conflicts.map((c) => `${c.kind} ${c.name}`), ["server demo-w-2"]);
 });
+
+Deno.test("the load balancer comes back as the actions left it: a private one without public interface, attached with its planned IP", async () => {
+  for (const publicInterface of [true, false]) {
+    await using env = await startClusterEnv();
+    const desired = expandSpec({ ...ha, ...(publicInterface ? {} : { api_load_balancer: "private" as const }) });
+    const run = async () =>
+      (await ensureInfrastructure(
+        env.deps,
+        desired,
+        await discoverCluster(env.hc, "demo", { desired }),
+        recordingProgress(),
+        { callerIp: CALLER },
+      )).loadBalancer;
+    const created = await run();
+    const fresh = (await env.hc.loadBalancers.listAll()).find((lb) => lb.name === "demo-kube")!;
+    // What the hand-over record carries to the operator must be what Hetzner now reports.
+    assertEquals([created.public_net.enabled, created.private_net], [fresh.public_net.enabled, fresh.private_net]);
+    assertEquals([created.public_net.enabled, created.private_net[0]?.ip], [publicInterface, "10.0.0.254"]);
+    const again = await run();
+    assertEquals([again.public_net.enabled, again.private_net], [fresh.public_net.enabled, fresh.private_net]);
+  }
+});

@@ -61,7 +61,7 @@ export function ensureLoadBalancer(
       }
       for (const target of plan.request.targets) await step(() => lbs.addTarget(loadBalancer.id, target));
       return {
-        result: loadBalancer,
+        result: asEnsured(loadBalancer, plan.request.public_interface, network.id, plan.privateIp),
         changed: true,
         detail: plan.request.public_interface
           ? `created, public ${loadBalancer.public_net.ipv4.ip ?? "IPv4 pending"}, private ${plan.privateIp}`
@@ -125,8 +125,32 @@ export function ensureLoadBalancer(
       await step(() => setPublicInterface(deps, id, true));
       done.push("public interface enabled");
     }
-    return { result: diff.loadBalancer, changed: done.length > 0, detail: done.join(", ") || "as planned" };
+    return {
+      result: asEnsured(diff.loadBalancer, plan.request.public_interface, network.id, plan.privateIp),
+      changed: done.length > 0,
+      detail: done.join(", ") || "as planned",
+    };
   });
+}
+
+/**
+ * The load balancer as the finished actions left it: the objects returned before them (by the create
+ * or the discovery) still show the public interface and network attachment from before. The rest of
+ * the run and the operator (through apply's hand-over record) read both: the endpoint is the public
+ * IPv4 only while the public interface is on. Pure.
+ */
+export function asEnsured(
+  loadBalancer: LoadBalancer,
+  publicInterface: boolean,
+  networkId: number,
+  privateIp: string,
+): LoadBalancer {
+  const others = loadBalancer.private_net.filter((n) => n.network !== networkId);
+  return {
+    ...loadBalancer,
+    public_net: { ...loadBalancer.public_net, enabled: publicInterface },
+    private_net: [{ network: networkId, ip: privateIp }, ...others],
+  };
 }
 
 /** `delete_service` (the client has no call for it: only a changed or unplanned service needs it). */
