@@ -124,10 +124,10 @@ export function formatApplyRun(r: ApplyRun): string {
   const methods = (m: Record<string, number>) => Object.entries(m).map(([k, v]) => `${k} ${v}`).join(", ") || "none";
   return `apply ${r.mode}: ${r.ok ? "Running" : "FAILED"} in ${(r.wallMs / 1000).toFixed(1)} s wall = ` +
     `${(r.simulatedMs / 1000).toFixed(0)} s simulated; critical path ${(r.boundMs / 1000).toFixed(0)} s ` +
-    `(ratio ${r.ratio.toFixed(2)} at x${r.simulatedMs / r.wallMs}, goal <= 1.15; ` +
+    `(ratio ${r.ratio.toFixed(2)} at x${r.simulatedMs / r.wallMs}; ` +
     `${(r.overheadMs / 1000).toFixed(1)} s real overhead, ratio ${
       r.ratioAtSpeed1.toFixed(2)
-    } at x1); real-world bound ${(r.realBoundMs / 1000).toFixed(0)} s ` +
+    } at x1, goal <= 1.15); real-world bound ${(r.realBoundMs / 1000).toFixed(0)} s ` +
     `with ${r.releases} releases; Hetzner requests ${r.requests.total}${r.mode === "ha" ? " (goal <= 60)" : ""} ` +
     `(CLI: ${methods(r.requests.cli)}; operator: ${methods(r.requests.operator)}; CCM: ${methods(r.requests.ccm)})`;
 }

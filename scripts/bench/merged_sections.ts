@@ -57,10 +57,18 @@ export async function applyRows(opts: SectionOptions): Promise<BenchRow[]> {
         metric: `${mode} ratio to critical path`,
         unit: "ratio",
         runs: of((r) => r.ratio),
-        goal: { op: "<=", value: 1.15 },
-        note: "simulated time / the model's critical path",
+        note: "at the local cloud's speed: mostly real-time overhead (processes, Helm) over ~1 s of steps",
       },
-      { section, metric: `${mode} ratio at speed 1`, unit: "ratio", runs: of((r) => r.ratioAtSpeed1) },
+      // The goal is held here: the same real-time overhead over the bound at real Hetzner speed. At speed
+      // 200 the 1-2 s of simulated steps are swamped by tens of seconds no speed factor shrinks.
+      {
+        section,
+        metric: `${mode} ratio at speed 1`,
+        unit: "ratio",
+        runs: of((r) => r.ratioAtSpeed1),
+        goal: { op: "<=", value: 1.15 },
+        note: "1 + real overhead / bound",
+      },
       {
         section,
         metric: `${mode} hetzner requests`,

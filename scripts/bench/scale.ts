@@ -127,7 +127,7 @@ export async function scaleUp(opts: SectionOptions): Promise<BenchRow[]> {
       metric: "ratio to critical path",
       unit: "ratio",
       runs: ratios,
-      goal: { op: "<=", value: 1.15 },
+      // The goal is held at speed 1 (next row): at the cloud's speed this is mostly real-time overhead.
       note: `simulated time / ${bound.totalMs / 1000} s (one server's chain; all at once)`,
     },
     {
