@@ -22,7 +22,7 @@ import type { ProgressSink } from "../lib/progress.ts";
 import { UsageError } from "../lib/errors.ts";
 import { parseTalosconfig } from "../talos/talosconfig.ts";
 import type { SecretsBundle } from "../talos/secrets_bundle.ts";
-import { backupSecretName, type K8znerClusterSpec, renderK8znerCluster } from "../addons/k8zner_cluster.ts";
+import { backupSecretName, type K8znerClusterSpec } from "../addons/k8zner_cluster.ts";
 import {
   kubeApiServerUrl,
   liveEndpointsOf,
@@ -51,15 +51,8 @@ import {
   waitForKubeApi,
 } from "../cluster/handover/handover.ts";
 import type { ObservedCluster } from "../cluster/infra/observed.ts";
-import type { InfrastructureResult } from "../cluster/infra/ensure_infrastructure.ts";
-import { desiredFromCluster } from "../cluster/handover/desired_from_spec.ts";
-import { renderTalosSnapshotRecord, TALOS_SNAPSHOT_ANNOTATION } from "../cluster/handover/talos_snapshot_record.ts";
-import { renderTalosImageNames } from "../cluster/image/naming.ts";
-import { SCHEMATIC_ID } from "../cluster/nodes/node_config.ts";
-import {
-  ENSURED_INFRASTRUCTURE_ANNOTATION,
-  renderInfrastructureRecord,
-} from "../cluster/handover/infrastructure_record.ts";
+import { talosSnapshotAnnotation } from "../cluster/handover/talos_snapshot_record.ts";
+import { infrastructureRecordAnnotation } from "../cluster/handover/infrastructure_record.ts";
 import { bootstrapFirstControlPlane, fetchKubeconfig } from "../cluster/nodes/talos_bootstrap.ts";
 import type { ApplyDeps, ObjectStorageCredentials } from "./apply_deps.ts";
 import { ensureBackupBucket } from "../cluster/backup/ensure_bucket.ts";
@@ -465,15 +458,8 @@ async function bootstrap(
           name,
           spec,
           annotations: {
-            ...handOverInfrastructure(name, spec, infra, infraEnsuredAt),
-            [TALOS_SNAPSHOT_ANNOTATION]: renderTalosSnapshotRecord(
-              renderTalosImageNames({
-                talosVersion: desired.talos.version,
-                schematicId: SCHEMATIC_ID,
-                arch: desired.talos.arch,
-              }).description,
-              image.imageId,
-            ),
+            ...infrastructureRecordAnnotation(name, spec, infra, infraEnsuredAt),
+            ...talosSnapshotAnnotation(desired, image.imageId),
           },
         });
         return {
@@ -625,24 +611,4 @@ function describeExisting(o: ObservedCluster): string[] {
 
 function unique(items: readonly string[]): string[] {
   return [...new Set(items)];
-}
-
-/**
- * The annotation that hands the infrastructure this run ensured to the operator, for the desired state
- * the operator will derive from `spec` (so its fingerprint is compared like for like). None when the
- * spec is one the operator cannot read: it then checks as without a record.
- */
-function handOverInfrastructure(
-  name: string,
-  spec: K8znerClusterSpec,
-  infra: InfrastructureResult,
-  at: Date,
-): Record<string, string> {
-  let desired: DesiredState;
-  try {
-    desired = desiredFromCluster(renderK8znerCluster({ name, spec }));
-  } catch {
-    return {};
-  }
-  return { [ENSURED_INFRASTRUCTURE_ANNOTATION]: renderInfrastructureRecord(infra, desired, at) };
 }

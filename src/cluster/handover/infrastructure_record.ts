@@ -14,6 +14,8 @@ import { createHash } from "node:crypto";
 import type { DesiredState } from "../../config/mod.ts";
 import type { Firewall, LoadBalancer, Network, PlacementGroup, SshKey } from "../../hcloud/mod.ts";
 import type { KubeObject } from "../../kube/mod.ts";
+import { type K8znerClusterSpec, renderK8znerCluster } from "../../addons/k8zner_cluster.ts";
+import { desiredFromCluster } from "./desired_from_spec.ts";
 import { stableJson } from "../../lib/stable_json.ts";
 import type { InfrastructureResult } from "../infra/ensure_infrastructure.ts";
 
@@ -57,6 +59,26 @@ export function renderInfrastructureRecord(result: InfrastructureResult, desired
     placementGroups: [...result.placementGroups.entries()].sort(([a], [b]) => a.localeCompare(b)),
     sshKey: result.sshKey,
   });
+}
+
+/**
+ * The annotation that hands `result`, ensured at `at`, to the operator of the cluster `name` with `spec`:
+ * the digest is of the desired state the operator derives from that very spec, so it compares like for
+ * like. None when the spec is one the operator cannot read: it then checks as without a record.
+ */
+export function infrastructureRecordAnnotation(
+  name: string,
+  spec: K8znerClusterSpec,
+  result: InfrastructureResult,
+  at: Date,
+): Record<string, string> {
+  let desired: DesiredState;
+  try {
+    desired = desiredFromCluster(renderK8znerCluster({ name, spec }));
+  } catch {
+    return {};
+  }
+  return { [ENSURED_INFRASTRUCTURE_ANNOTATION]: renderInfrastructureRecord(result, desired, at) };
 }
 
 /** The record on `cluster`, or undefined when it has none or it cannot be read. */

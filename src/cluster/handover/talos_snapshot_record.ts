@@ -6,7 +6,10 @@
  *
  * @module
  */
+import type { DesiredState } from "../../config/mod.ts";
 import type { KubeObject } from "../../kube/mod.ts";
+import { renderTalosImageNames } from "../image/naming.ts";
+import { SCHEMATIC_ID } from "../nodes/node_config.ts";
 
 /** Annotation on the `K8znerCluster`: `<snapshot description>=<image id>`. */
 export const TALOS_SNAPSHOT_ANNOTATION = "k8zner.io/talos-snapshot";
@@ -17,6 +20,16 @@ export function renderTalosSnapshotRecord(description: string, imageId: number):
     throw new RangeError(`Cannot record Talos snapshot ${imageId}: expected a positive image id`);
   }
   return `${description}=${imageId}`;
+}
+
+/** The annotation naming `imageId` as the snapshot of `desired`'s Talos version, schematic and architecture. */
+export function talosSnapshotAnnotation(desired: DesiredState, imageId: number): Record<string, string> {
+  const { description } = renderTalosImageNames({
+    talosVersion: desired.talos.version,
+    schematicId: SCHEMATIC_ID,
+    arch: desired.talos.arch,
+  });
+  return { [TALOS_SNAPSHOT_ANNOTATION]: renderTalosSnapshotRecord(description, imageId) };
 }
 
 /** The recorded image id when the record names `description`; undefined otherwise or when unreadable. */
