@@ -55,10 +55,12 @@ Deno.test("apply_to_resources by label selector covers matching servers, includi
     .body.server.id;
   const fw = (await call(sim.url, "GET", `/firewalls/${id}`)).body.firewall;
   assertEquals(fw.applied_to[0].applied_to_resources.map((r: { server: { id: number } }) => r.server.id), [a, b]);
-  assertEquals((await call(sim.url, "GET", `/servers/${b}`)).body.server.public_net.firewalls, [{
-    id,
-    status: "applied",
-  }]);
+  const firewallsOf = async (server: number) =>
+    (await call(sim.url, "GET", `/servers/${server}`)).body.server.public_net.firewalls;
+  // A new match is processed with the server's create ("can take up to a few seconds").
+  assertEquals(await firewallsOf(b), [{ id, status: "pending" }]);
+  sim.advance(20_000);
+  assertEquals(await firewallsOf(b), [{ id, status: "applied" }]);
   const again = await call(sim.url, "POST", `/firewalls/${id}/actions/apply_to_resources`, {
     apply_to: [{ type: "label_selector", label_selector: { selector: "c=1" } }],
   });
@@ -109,5 +111,68 @@ Deno.test("apply to a missing or private-only server fails; remove and delete fo
   });
   assertEquals(removed.body.actions[0].command, "remove_firewall");
   sim.advance(2_000);
+  assertEquals((await call(sim.url, "DELETE", `/firewalls/${id}`)).status, 204);
+});
+
+Deno.test("firewalls given to POST /servers are applied by the create, beside a matching label selector", async () => {
+  await using sim = await startHcloudSimulator();
+  const id = (await call(sim.url, "POST", "/firewalls", {
+    name: "fw",
+    rules: [rule],
+    apply_to: [{ type: "label_selector", label_selector: { selector: "c=1" } }],
+  })).body.firewall.id;
+  sim.advance(2_000);
+  const created = await call(sim.url, "POST", "/servers", {
+    name: "a",
+    server_type: "cx23",
+    image: "debian-13",
+    labels: { c: "1" },
+    firewalls: [{ firewall: id }],
+  });
+  assertEquals(created.status, 201);
+  const a = created.body.server.id;
+  assertEquals(created.body.server.public_net.firewalls, [{ id, status: "pending" }]);
+  sim.advance(20_000);
+  const server = (await call(sim.url, "GET", `/servers/${a}`)).body.server;
+  assertEquals([server.status, server.public_net.firewalls], ["running", [{ id, status: "applied" }]]);
+  const fw = (await call(sim.url, "GET", `/firewalls/${id}`)).body.firewall;
+  assertEquals(fw.applied_to.map((t: { type: string }) => t.type), ["label_selector", "server"]);
+  assertEquals(fw.applied_to[0].applied_to_resources, [{ type: "server", server: { id: a } }]);
+  // Both bindings: the direct one cannot go while the selector stays; both at once can.
+  const direct = await call(sim.url, "POST", `/firewalls/${id}/actions/remove_from_resources`, {
+    remove_from: [{ type: "server", server: { id: a } }],
+  });
+  assertEquals([direct.status, direct.body.error.code], [422, "firewall_managed_by_label_selector"]);
+  const both = await call(sim.url, "POST", `/firewalls/${id}/actions/remove_from_resources`, {
+    remove_from: [
+      { type: "server", server: { id: a } },
+      { type: "label_selector", label_selector: { selector: "c=1" } },
+    ],
+  });
+  assertEquals(both.status, 201);
+  sim.advance(2_000);
+  assertEquals((await call(sim.url, "DELETE", `/firewalls/${id}`)).status, 204);
+  const unknown = await call(sim.url, "POST", "/servers", {
+    name: "b",
+    server_type: "cx23",
+    image: "debian-13",
+    firewalls: [{ firewall: id }],
+  });
+  assertEquals([unknown.status, unknown.body.error.details.fields[0].name], [422, "firewalls[0].firewall"]);
+});
+
+Deno.test("deleting a server drops its direct firewall binding, so the firewall can be deleted", async () => {
+  await using sim = await startHcloudSimulator();
+  const id = (await call(sim.url, "POST", "/firewalls", { name: "fw", rules: [rule] })).body.firewall.id;
+  const a = (await call(sim.url, "POST", "/servers", {
+    name: "a",
+    server_type: "cx23",
+    image: "debian-13",
+    firewalls: [{ firewall: id }],
+  })).body.server.id;
+  sim.advance(20_000);
+  assertEquals((await call(sim.url, "DELETE", `/firewalls/${id}`)).body.error.code, "resource_in_use");
+  await call(sim.url, "DELETE", `/servers/${a}`);
+  sim.advance(20_000);
   assertEquals((await call(sim.url, "DELETE", `/firewalls/${id}`)).status, 204);
 });

@@ -6,9 +6,9 @@
  * order on a chain of its own, so a power-off is finished before the next power-on starts.
  *
  * Talos state lives on the node and survives power cycles, resets and reboots (the disk keeps the
- * config); deleting the server closes the node. Nodes of one Hetzner network share one
- * `FakeTalosNetwork` (etcd membership, trustd-like CA key lookup), reachable there by public and
- * private IP.
+ * config); deleting the server closes the node. Nodes of one cluster (by its label; else of one
+ * Hetzner network) share one `FakeTalosNetwork` (etcd membership, trustd-like CA key lookup),
+ * reachable there by public IP, and by private IP once attached.
  *
  * @module
  */
@@ -287,9 +287,11 @@ export class Machines {
   }
 
   #networkFor(info: ServerEventInfo): FakeTalosNetwork {
+    // By cluster first: a server boots before its network is attached (ADR 0010), and a cluster's
+    // nodes must share one network whichever order their create and attach ran in.
     const first = info.privateIps[0];
     const cluster = info.labels["k8zner.io/cluster"];
-    const key = first ? `network:${first.network}` : cluster ? `cluster:${cluster}` : `server:${info.id}`;
+    const key = cluster ? `cluster:${cluster}` : first ? `network:${first.network}` : `server:${info.id}`;
     let network = this.talosNetworks.get(key);
     if (!network) {
       network = createFakeTalosNetwork();

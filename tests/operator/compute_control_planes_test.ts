@@ -32,7 +32,7 @@ Deno.test(withFakes(
     const applied = Date.now();
     assertEquals(controlPlaneServers(fx.cloud, "cpup"), ["cpup-cp-1"], "apply creates only the first");
 
-    // An interrupted pass (or operator restart) left cp-2 created stopped, not yet in the network.
+    // An interrupted pass (or operator restart) left cp-2 created (and started), not yet in the network.
     const desired = expandSpec({ name: "cpup", region: "fsn1", mode: "ha", workers: { count: 1, size: "cx33" } });
     const plan = desired.servers.find((s) => s.name === "cpup-cp-2")!;
     const image = [...fx.cloud.sim.state.servers.values()].find((s) => s.name === "cpup-cp-1")!.imageId!;

@@ -1,23 +1,25 @@
 /**
  * `ensureServers()`: creates the planned servers from the Talos image and finishes servers a crash
- * left half-done. The order keeps the planned private IP and never exposes a node unfiltered:
+ * left half-done. Two mutating requests a server (ADR 0010), and the node is never exposed unfiltered:
  *
- * 1. `POST /servers` stopped (`start_after_create: false`), with public IPv4 and IPv6 (the CLI
- *    reaches the first control plane's Talos API in maintenance mode over its public IPv4), the
- *    labels (which apply the firewall through its label selector), the placement group and the
+ * 1. `POST /servers` started (`start_after_create`), with the cluster firewall in `firewalls`: the API
+ *    applies firewalls given there to the public interface at creation time, before the first boot
+ *    (Talos maintenance mode takes a config from anyone who reaches port 50000). Public IPv4 and
+ *    IPv6 (the CLI reaches the first control plane's Talos API in maintenance mode over its public
+ *    IPv4), the labels (the firewall's label selector matches them too), the placement group and the
  *    cluster's SSH key. `networks` is left out: the API would pick the IP itself.
- * 2. `attach_to_network` with the planned IP, while the server is off, so Talos sees the private
- *    interface on first boot.
- * 3. Wait until the firewall shows as applied on the server (Talos maintenance mode accepts a
- *    configuration from anyone who reaches port 50000), then power on.
+ * 2. `attach_to_network` with the planned IP once the server runs; Talos runs DHCP on a link that
+ *    appears after boot (maintenance mode and installed alike: k8zner's configs name no link).
  *
- * Every step is found again by a re-run (the server by name, its network and power state), so a
- * killed run resumes where it stopped. Servers are never deleted here.
+ * A server found off (created stopped by an older k8zner, powered off by a user, or a crash) is
+ * attached while off and powered on once the firewall shows as applied, as before. Every step is
+ * found again by a re-run (the server by name, its network and power state), so a killed run resumes
+ * where it stopped. Servers are never deleted here.
  *
  * @module
  */
 import type { DesiredState, ServerPlan } from "../../config/mod.ts";
-import type { Action, Server } from "../../hcloud/mod.ts";
+import { type Action, type CreateServerRequest, isHcloudError, type Server } from "../../hcloud/mod.ts";
 import { UserFacingError } from "../../lib/errors.ts";
 import type { TaskHandle } from "../../lib/progress.ts";
 import type { ClusterDeps } from "../infra/deps.ts";
@@ -78,28 +80,19 @@ async function ensureOne(
 ): Promise<Server> {
   const plan = diff.plan;
   let server: Server;
-  let attach: boolean, powerOn: boolean;
   if (diff.state === "missing") {
     report("creating");
-    const result = await deps.hc.servers.create(createRequest(plan, infra, options.imageId));
-    await deps.actions.wait(result.actions);
-    server = result.server;
-    // A recovered create may have been made by a run that started it; look at what is there.
-    attach = !server.private_net.some((p) => p.network === infra.network.id);
-    powerOn = true;
+    server = await create(deps, createRequest(plan, infra, options.imageId));
   } else if (diff.server.status === "initializing" || diff.server.status === "starting" || diff.server.locked) {
     // A killed run left an action running on it: let it finish, then look again.
     report("waiting for its running actions");
     await deps.actions.wait(await deps.hc.servers.listRunningActions(diff.server.id));
     server = await deps.hc.servers.get(diff.server.id) ?? diff.server;
-    attach = diff.attach;
-    powerOn = server.status === "off";
   } else {
     server = diff.server;
-    attach = diff.attach;
-    powerOn = diff.powerOn;
   }
-  if (attach) {
+  if (!server.private_net.some((p) => p.network === infra.network.id)) {
+    // Running or off alike: Hetzner hot-plugs the interface into a running server.
     report(`attaching ${plan.privateIp}`);
     const action = await mutate(
       deps,
@@ -111,7 +104,7 @@ async function ensureOne(
     const others = server.private_net.filter((p) => p.network !== infra.network.id);
     server = { ...server, private_net: [...others, { network: infra.network.id, ip: plan.privateIp }] };
   }
-  if (powerOn) {
+  if (server.status === "off") {
     await waitForFirewall(deps, server, infra.firewall.id, options.firewallTimeoutMs ?? 120_000, report);
     report("powering on");
     const action: Action | undefined = await mutate(deps, () => deps.hc.servers.poweron(server.id));
@@ -121,8 +114,34 @@ async function ensureOne(
   return server;
 }
 
+/**
+ * `POST /servers` and its actions (create, then start); returns the server as they left it. The
+ * create's own answer says `initializing`; after its actions the server runs, so only a recovered
+ * create (found by name after an ambiguous failure) is read again.
+ */
+async function create(deps: ClusterDeps, request: CreateServerRequest): Promise<Server> {
+  let result;
+  try {
+    result = await deps.hc.servers.create(request);
+  } catch (err) {
+    // Hetzner documents no refusal of a firewall given both in `firewalls` and through its label
+    // selector (ADR 0010). Should it refuse one, the request created nothing: create stopped without
+    // `firewalls` and finish as an older k8zner did (attach, wait for the selector's firewall, power on).
+    if (!isHcloudError(err, ...DOUBLE_FIREWALL_CODES) || request.firewalls === undefined) throw err;
+    const { firewalls: _, ...rest } = request;
+    request = { ...rest, start_after_create: false };
+    result = await deps.hc.servers.create(request);
+  }
+  await deps.actions.wait(result.actions);
+  if (result.recovered) return await deps.hc.servers.get(result.server.id) ?? result.server;
+  return { ...result.server, status: request.start_after_create === false ? "off" : "running", locked: false };
+}
+
+/** Codes Hetzner uses for a firewall applied to a server twice (`apply_to_resources`, `POST /firewalls`). */
+const DOUBLE_FIREWALL_CODES = ["firewall_already_applied", "server_already_added"];
+
 /** The `POST /servers` body of a planned server. */
-export function createRequest(plan: ServerPlan, infra: InfrastructureResult, imageId: number) {
+export function createRequest(plan: ServerPlan, infra: InfrastructureResult, imageId: number): CreateServerRequest {
   const group = infra.placementGroups.get(plan.placementGroup);
   if (!group) {
     throw new TypeError(`Cannot create server "${plan.name}": placement group ${plan.placementGroup} missing`);
@@ -132,9 +151,10 @@ export function createRequest(plan: ServerPlan, infra: InfrastructureResult, ima
     server_type: plan.server_type,
     image: String(imageId),
     location: plan.location,
-    start_after_create: false,
+    start_after_create: true,
     placement_group: group.id,
     ssh_keys: [String(infra.sshKey.id)],
+    firewalls: [{ firewall: infra.firewall.id }],
     labels: { ...plan.labels },
     public_net: { ...plan.public_net },
   };

@@ -245,11 +245,23 @@ export const firewallRoutes: Route[] = [
       const body = bodyObject(req);
       if (!Array.isArray(body.remove_from)) throw invalidField("remove_from", "is required");
       const targets = parseTargets(body.remove_from, "remove_from");
+      const keptSelectors = fw.appliedTo.filter((a) =>
+        a.type === "label_selector" && !targets.some((t) => t.type === "label_selector" && t.selector === a.selector)
+      ) as { type: "label_selector"; selector: string }[];
       const indexes = targets.map((t) => {
         const i = fw.appliedTo.findIndex((a) =>
           a.type === t.type && (a.type === "server" ? a.server === (t as { server: number }).server : a.selector ===
             (t as { selector: string }).selector)
         );
+        const s = t.type === "server" ? ctx.state.servers.get(t.server) : undefined;
+        // A server applied both directly and through a selector that stays cannot lose the direct binding
+        // (reported from a production cluster: hcloud-talos/terraform-hcloud-talos#494).
+        if (i >= 0 && s && keptSelectors.some((k) => matchesSelector(s.labels, k.selector))) {
+          throw unprocessable(
+            "firewall_managed_by_label_selector",
+            `firewall ${fw.id} is applied to server ${s.id} via a label selector`,
+          );
+        }
         if (i >= 0) return i;
         if (t.type === "server") {
           const s = ctx.state.servers.get(t.server);

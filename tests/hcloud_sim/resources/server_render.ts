@@ -28,7 +28,10 @@ export function renderServer(ctx: SimContext, s: ServerRecord) {
       floating_ips: [],
       firewalls: firewallIdsForServer(ctx, s).map((id) => ({
         id,
-        status: ctx.engine.isLocked("firewall", id) ? "pending" as const : "applied" as const,
+        // Firewalls given at creation are applied by the create itself ("at creation time").
+        status: ctx.engine.isLocked("firewall", id) || s.status === "initializing"
+          ? "pending" as const
+          : "applied" as const,
       })),
     },
     private_net: s.privateNet.map((p) => ({ ...p, alias_ips: [...p.alias_ips] })),
