@@ -132,7 +132,11 @@ async function create(deps: ClusterDeps, request: CreateServerRequest): Promise<
     request = { ...rest, start_after_create: false };
     result = await deps.hc.servers.create(request);
   }
-  await deps.actions.wait(result.actions);
+  // The start (a next action) runs only once the create ended: handed in together, its first look
+  // would come at a power-on's usual end counted from the create's start, and repeat until then.
+  const [first, ...next] = result.actions;
+  if (first) await deps.actions.wait([first]);
+  if (next.length > 0) await deps.actions.wait(next);
   if (result.recovered) return await deps.hc.servers.get(result.server.id) ?? result.server;
   return { ...result.server, status: request.start_after_create === false ? "off" : "running", locked: false };
 }
