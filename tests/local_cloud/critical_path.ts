@@ -16,8 +16,8 @@
  *   time (an etcd member joins as a learner and is promoted before the next) and the workers beside
  *   them, `concurrency` at a time (workers.ts, `WORKER_WAVE`). Each new node is what `ensureServers`
  *   (src/cluster/nodes/ensure_servers.ts) does, one action after the other on the same server: created
- *   powered off, attached to the network with its planned IP, powered on; then Talos takes its config,
- *   installs and reboots.
+ *   and started (the create's next action), attached to the network with its planned IP (ADR 0010);
+ *   then Talos takes its config, installs and reboots.
  * - Then CNI (one Helm install), Node Ready (in parallel on every node), the addons one Helm install
  *   after another (reconcile_releases.ts runs them in order), and the cluster reports Running.
  * Request round trips and poll intervals are left out: they are the overhead the ratio measures.
@@ -72,8 +72,8 @@ function check(shape: ClusterShape): void {
 }
 
 /**
- * A new node: server created powered off, attached with its planned private IP, powered on (three
- * actions on one server, which each lock it), config applied, Talos installed and rebooted.
+ * A new node: server created and started, attached with its planned private IP (three actions on one
+ * server, which each lock it; ADR 0010), config applied, Talos installed and rebooted.
  */
 function nodeMs(m: LatencyModel): number {
   const a = m.actions;
@@ -137,12 +137,12 @@ export interface ScaleUpOptions {
  * Unbounded (the default), it is one new node's chain and Node Ready, whatever the count:
  * - Hetzner creates many servers at once; an action locks only its own server (a second action on that
  *   server gets `423 locked`, e.g. hetznercloud/terraform-provider-hcloud#492, csi-driver#418), so the
- *   servers' creates, attaches and power-ons overlap. The three actions of one server are the chain.
+ *   servers' creates, starts and attaches overlap. The three actions of one server are the chain.
  * - A spread placement group holds at most 10 servers, so 50 workers need 5 groups; a group is created
  *   by one request that starts no action (`POST /placement_groups`), so the groups add requests, not
  *   time, and every group can fill at once.
- * - The rate limit (3600 requests an hour per project, refilled 1 a second) is a bucket: 3 mutating
- *   requests per server, 141 for 47 servers, are well inside it, so it does not serialize a scale-up.
+ * - The rate limit (3600 requests an hour per project, refilled 1 a second) is a bucket: 2 mutating
+ *   requests per server, 94 for 47 servers, are well inside it, so it does not serialize a scale-up.
  * Request round trips, action polls and the Talos probes are left out, as in {@link applyCriticalPath}.
  */
 export function scaleUpCriticalPath(
@@ -163,7 +163,7 @@ export function scaleUpCriticalPath(
   const steps: PathStep[] = added === 0 ? [] : [
     {
       name: waves === 1
-        ? `${added} workers at once: create powered off, attach, power on, install and reboot`
+        ? `${added} workers at once: create and start, attach, install and reboot`
         : `${added} workers in ${waves} waves of ${concurrency}`,
       ms: waves * nodeMs(model),
     },

@@ -48,7 +48,7 @@ Deno.test("a reused snapshot leaves the infrastructure as the first step; worker
 
 Deno.test("scale-up 3 -> 50 at best: one server's chain (all 47 at once, in 5 placement groups), then Node Ready", () => {
   const p = scaleUpCriticalPath(unitModel(), 3, 50);
-  // create powered off, attach, power on (1 s each), install and reboot 20, Node Ready 7.
+  // create, start, attach (1 s each), install and reboot 20, Node Ready 7.
   assertEquals(p.steps.map((s) => s.ms), [23_000, 7_000]);
   assertEquals(p.totalMs, 30_000);
   // The count does not lengthen the bound: 1 server or 47 wait for the same chain.
