@@ -118,7 +118,7 @@ export function firstApplyOverBudget(requests: readonly RequestRecord[]): string
 }
 
 /**
- * The CLI's budget for a first apply (measured 09:25 UTC 2026-12-07, ADR 0010: 38 requests, 11 of
+ * The CLI's budget for a first apply (measured 08:48 UTC 2026-12-07, ADR 0010: 38 requests, 11 of
  * them polls, 9 other GETs, 18 mutating, of which the first control plane's are its create and its
  * attach; 39 and 19 with the power-on before). A little room for a poll more when the machine is
  * slow; none for a mutating request more.
