@@ -125,3 +125,50 @@ Deno.test(withFakes(
     assertEquals(cloud.errors.map((e) => e.message), []);
   },
 ));
+
+Deno.test(withFakes(
+  "a server created started with its firewall is filtered from its first boot; its private side opens only once attached",
+  async () => {
+    await using cloud = await startLocalCloud({ speed: 1000, rescueSsh: false });
+    const url = cloud.hcloudUrl;
+    const snapshot = cloud.sim.addSnapshot({
+      description: "talos",
+      labels: { os: "talos", "talos-version": "v1.13.9" },
+    });
+    const network = (await hcloud(url, "POST", "/networks", {
+      name: "fw",
+      ip_range: "10.0.0.0/16",
+      subnets: [{ type: "cloud", ip_range: "10.0.1.0/24", network_zone: "eu-central" }],
+    })).body.network.id as number;
+    // No label selector: whatever filters the node comes from the create alone.
+    const fw = await hcloud(url, "POST", "/firewalls", { name: "fw", rules: [rule("50000", "198.51.100.7/32")] });
+    for (const action of fw.body.actions) await waitForAction(url, action.id);
+    // What ensureServers sends (ADR 0010): started, the firewall in the create, no network yet.
+    const { body } = await hcloud(url, "POST", "/servers", {
+      name: "fw-w-1",
+      server_type: "cx23",
+      image: snapshot.id,
+      location: "nbg1",
+      start_after_create: true,
+      firewalls: [{ firewall: fw.body.firewall.id }],
+      labels: { "k8zner.io/cluster": "fw", "k8zner.io/role": "worker" },
+    });
+    const id = body.server.id as number;
+    const ip = body.server.public_net.ipv4.ip as string;
+    await waitFor("the Talos API", () => cloud.talosNodes.get(id)?.state.mode === "maintenance");
+    await assertDropped(ip);
+    const privateIp = "10.0.1.5";
+    const loopback = cloud.privateLoopbackOf(network, privateIp);
+    assertEquals(await isRefused(loopback, 50000), true, "no private interface before the attach");
+
+    const attach = await hcloud(url, "POST", `/servers/${id}/actions/attach_to_network`, {
+      network,
+      ip: privateIp,
+    }, 201);
+    await waitForAction(url, attach.body.action.id);
+    await cloud.idle();
+    assertEquals(await talosVersion(loopback), "v1.13.9", "the private side is not filtered");
+    await assertDropped(ip);
+    assertEquals(cloud.errors.map((e) => e.message), []);
+  },
+));

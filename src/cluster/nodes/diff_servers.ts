@@ -1,6 +1,7 @@
 /**
- * The servers' difference. Missing servers are created; a server a crash left half-done (created
- * stopped, not yet attached to the network, or not powered on) is finished. Servers beyond the
+ * The servers' difference. Missing servers are created; a server a crash left half-done (created but
+ * not yet attached to the network) or found off (created stopped by an older k8zner, or powered off)
+ * is finished. Servers beyond the
  * planned count are reported but never deleted by apply: scaling down drains nodes first, which
  * is the operator's job. Type changes are the operator's too (it rescales node by node).
  *
@@ -20,7 +21,7 @@ export type ServerDiff =
     server: Server;
     /** Not in the cluster network yet: attach with the planned IP. */
     attach: boolean;
-    /** Powered off (e.g. created stopped by a run that died before starting it). */
+    /** Powered off (created stopped by an older k8zner that died before starting it, or by a user). */
     powerOn: boolean;
     /** A different server type than planned (the operator rescales it). */
     typeDiffers: boolean;
