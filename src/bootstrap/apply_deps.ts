@@ -119,7 +119,8 @@ export function createApplyDeps(options: RealApplyDepsOptions): ApplyDeps {
       pollIntervalMs: scale === undefined ? intervals.actionsMs : DEFAULT_POLL_INTERVALS.actionsMs / scale,
       snapshotPollIntervalMs: scale === undefined ? intervals.snapshotMs : DEFAULT_POLL_INTERVALS.snapshotMs / scale,
     },
-    talos: (credentials) => createTalosDeps(credentials, { sleep, now: clock }),
+    talos: (credentials) =>
+      createTalosDeps(credentials, { sleep, now: clock, ...(scale !== undefined ? { timeScale: scale } : {}) }),
     kube: (kubeconfigYaml) => createKubeClient({ kubeconfigYaml, sleep, now: clock }),
     detectCallerIp: () => detectCallerIp(options.fetch, options.callerIpUrl ?? DEFAULT_CALLER_IP_URL),
     objectStorage: (credentials, location) => createObjectStorage(options, credentials, location),

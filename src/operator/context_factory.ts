@@ -47,7 +47,10 @@ export interface ContextFactoryDeps {
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
   /** Fixed Hetzner action poll interval (tests). Default: each action's own schedule (`createActionWaiter`). */
   actionPollMs?: number;
-  /** How many times faster than real time Hetzner's actions run (a simulator). Default 1. */
+  /**
+   * How many times faster than real time Hetzner's actions run (a simulator), and with them the Talos nodes'
+   * boots: the action waiter's and the Talos waits' pauses are divided by it. Default 1.
+   */
   actionTimeScale?: number;
   /** Helm (already counted in the metrics), the charts directory, the random source. */
   addons: AddonDeps;
@@ -163,6 +166,8 @@ export function createContextFactory(deps: ContextFactoryDeps): ContextFactory {
     const talos = createTalosDeps(pem, {
       sleep: deps.sleep,
       now: deps.now,
+      // The nodes boot on the cloud's clock, as its actions run: a simulator's Talos nodes as fast as its servers.
+      ...(deps.actionTimeScale !== undefined ? { timeScale: deps.actionTimeScale } : {}),
       talosClient: (endpoint) =>
         createTalosClient({ endpoint: map.translateEndpoint(endpoint), ...pem, ...servername(endpoint) }),
       // Maintenance mode has no certificate anyone can verify: only the address is mapped.

@@ -14,6 +14,7 @@
 import { ActionError, type HcloudClient } from "../../hcloud/mod.ts";
 import type { Action } from "../../hcloud/mod.ts";
 import { isTransientHcloudError } from "./ensure_common.ts";
+import { scaledSleep } from "../../lib/timers.ts";
 
 /** Waits for actions. */
 export interface ActionWaiter {
@@ -95,6 +96,7 @@ export function createActionWaiter(hc: Pick<HcloudClient, "actions">, options: A
   const fixed = options.pollIntervalMs;
   const scale = options.timeScale ?? 1;
   if (!(scale > 0)) throw new RangeError(`Cannot wait for actions: time scale ${scale} must be positive`);
+  const sleep = scaledSleep(options.sleep, scale);
   const waiters = new Set<Waiter>();
   /** API time (ms) this waiter has slept so far: the clock of the schedule below. */
   let elapsed = 0;
@@ -190,7 +192,7 @@ export function createActionWaiter(hc: Pick<HcloudClient, "actions">, options: A
       for (const id of ids) schedule(id, undefined);
       const next = Math.min(...[...due.values()].map((d) => d.at));
       const wait = Math.max(0, Math.min(next - elapsed, MAX_SLEEP_MS));
-      await options.sleep(wait / scale);
+      await sleep(wait);
       elapsed += wait;
       if ([...due.values()].some((d) => d.at <= elapsed)) await poll();
     }

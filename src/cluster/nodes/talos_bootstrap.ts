@@ -188,6 +188,7 @@ export async function bootstrapFirstControlPlane(input: FirstControlPlaneInput):
     const version = await waitForConfigured({
       ...common,
       endpoint,
+      after: outcome,
       ...(task ? { task } : {}),
       ...(timeouts.readyMs !== undefined ? { timeoutMs: timeouts.readyMs } : {}),
     });

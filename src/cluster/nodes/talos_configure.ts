@@ -15,6 +15,23 @@ import { isTransientTalosError, pollUntil, reasonOf, type TalosDeps, waitReasonO
 /** How {@linkcode configureNode} left the node. */
 export type ConfigureOutcome = "applied" | "already-configured";
 
+/**
+ * How long a node takes from taking its config in maintenance mode to answering with it: Talos installs to
+ * its disk (from the running image: our snapshot already holds it, nothing is downloaded) and reboots, which a
+ * VM does in seconds (siderolabs/talos#4626 treats minutes of firmware POST as bare metal only). 20 s, an
+ * estimate: nothing is published; the local cloud's latency model uses the same number (`installRebootMs` in
+ * tests/local_cloud/latency_model.ts). {@linkcode waitForConfigured} looks first then, as the action waiter looks
+ * at an action first when one of its kind usually finishes.
+ */
+export const INSTALL_REBOOT_MS = 20_000;
+
+/**
+ * Pause between probes of a node that does not answer yet (still booting, or its reboot takes longer): the
+ * CLI's Talos interval (`DEFAULT_POLL_INTERVALS.talosMs`). A probe costs no Hetzner request, only a
+ * connection the node refuses while down, so it can be shorter than the action polls' 1-5 s.
+ */
+export const TALOS_REPOLL_MS = 2_000;
+
 /** Options of {@linkcode waitForConfigured}: which node, and how patiently to poll it. */
 export interface WaitForConfiguredOptions {
   /** The node's Talos API endpoint (`ip` or `ip:port`; port 50000 when absent). */
@@ -23,7 +40,10 @@ export interface WaitForConfiguredOptions {
   task?: TaskHandle;
   /** How long to wait for the node to answer at all (default 10 min: a fresh server is still booting). */
   timeoutMs?: number;
-  /** Pause between attempts (default 5 s). */
+  /**
+   * A fixed pause between attempts, the first one at once (tests, the CLI's poll intervals). Default: the
+   * schedule, first look when the node usually answers, then every {@linkcode TALOS_REPOLL_MS}.
+   */
   intervalMs?: number;
   /** Deadline of each probe call (default 10 s). */
   callTimeoutMs?: number;
@@ -54,7 +74,9 @@ export async function configureNode(options: ConfigureNodeOptions): Promise<Conf
     return await pollUntil(
       deps,
       `apply the machine config to the Talos node at ${endpoint}`,
-      { timeoutMs: options.timeoutMs ?? 600_000, intervalMs: options.intervalMs ?? 5_000, signal: options.signal },
+      // First look at once: a fresh server is called here when its power-on action finished, which is when
+      // its Talos API usually answers (the latency model counts the boot inside `start_server`).
+      { timeoutMs: options.timeoutMs ?? 600_000, ...talosPollSchedule(options, 0), signal: options.signal },
       async () => {
         const configured = await probeConfigured(authenticated, callTimeoutMs, options.signal);
         if (configured.ok) return { done: true, value: "already-configured" as const };
@@ -95,20 +117,30 @@ export async function configureNode(options: ConfigureNodeOptions): Promise<Conf
   }
 }
 
+/** Options of {@linkcode waitForConfigured}. */
+export interface WaitForRebootOptions extends WaitForConfiguredOptions {
+  /**
+   * What {@linkcode configureNode} just did: after `"applied"` the node installs and reboots, so the first look
+   * is {@linkcode INSTALL_REBOOT_MS} later; otherwise (or unset) at once.
+   */
+  after?: ConfigureOutcome;
+}
+
 /**
  * Polls the authenticated `Version` until the node answers with this cluster's credentials, tolerating the
  * connection failures of its reboot. Returns the node's Talos version tag.
  *
  * @throws {TalosError} on a non-transient failure (e.g. `PERMISSION_DENIED`: the certificate lacks a role).
  */
-export async function waitForConfigured(options: WaitForConfiguredOptions): Promise<string> {
+export async function waitForConfigured(options: WaitForRebootOptions): Promise<string> {
   const { deps, endpoint } = options;
   const client = deps.talosClient(endpoint);
+  const expectedMs = options.after === "applied" ? INSTALL_REBOOT_MS : 0;
   try {
     return await pollUntil(
       deps,
       `reach the configured Talos node at ${endpoint}`,
-      { timeoutMs: options.timeoutMs ?? 600_000, intervalMs: options.intervalMs ?? 5_000, signal: options.signal },
+      { timeoutMs: options.timeoutMs ?? 600_000, ...talosPollSchedule(options, expectedMs), signal: options.signal },
       async () => {
         const probe = await probeConfigured(client, options.callTimeoutMs ?? 10_000, options.signal);
         if (probe.ok) return { done: true, value: probe.version };
@@ -120,6 +152,18 @@ export async function waitForConfigured(options: WaitForConfiguredOptions): Prom
   } finally {
     await client.close();
   }
+}
+
+/**
+ * When to probe: a fixed `intervalMs` from the first attempt on, or first after `expectedMs` and then every
+ * {@linkcode TALOS_REPOLL_MS}. Node time: `pollUntil` divides it by `deps.timeScale`.
+ */
+export function talosPollSchedule(
+  options: Pick<WaitForConfiguredOptions, "intervalMs">,
+  expectedMs: number,
+): { firstMs: number; intervalMs: number } {
+  if (options.intervalMs !== undefined) return { firstMs: 0, intervalMs: options.intervalMs };
+  return { firstMs: expectedMs, intervalMs: TALOS_REPOLL_MS };
 }
 
 type Probe =

@@ -17,6 +17,7 @@ import {
 import { UserFacingError } from "../../lib/errors.ts";
 import { classifyNetworkError } from "../../lib/network_error.ts";
 import { sleep as realSleep } from "../../lib/sleep.ts";
+import { scaledSleep } from "../../lib/timers.ts";
 
 /** Injected dependencies of the Talos steps. */
 export interface TalosDeps {
@@ -28,6 +29,13 @@ export interface TalosDeps {
   talosClient(endpoint: string): TalosClient;
   /** A maintenance-mode client for `endpoint` (no client certificate, server not verified). */
   maintenanceClient(endpoint: string): MaintenanceClient;
+  /**
+   * How many times faster than real time the nodes boot and reboot (a simulator; the action waiter's
+   * `timeScale`, as the local cloud runs its servers and Talos nodes on one clock): every pause of a
+   * Talos poll is divided by it, so a node is probed as often per boot as a real one. Deadlines stay on
+   * the real clock (a loaded test machine is slow in real time). Default 1.
+   */
+  timeScale?: number;
 }
 
 /** The talosconfig credentials the authenticated client uses (PEM; key in any form Talos writes). */
@@ -53,10 +61,13 @@ export class TalosWaitTimeout extends UserFacingError {
   override name = "TalosWaitTimeout";
 }
 
-/** Timing of a polling loop. */
+/** Timing of a polling loop: the pauses in the nodes' time (see {@linkcode TalosDeps.timeScale}). */
 export interface PollOptions {
   timeoutMs: number;
+  /** Pause between attempts. */
   intervalMs: number;
+  /** Pause before the first attempt: when what is awaited usually is done (default 0, at once). */
+  firstMs?: number;
   signal?: AbortSignal;
 }
 
@@ -64,31 +75,35 @@ export interface PollOptions {
 export type Attempt<T> = { done: true; value: T } | { done: false; reason: string };
 
 /**
- * Calls `attempt` until it reports done, sleeping `intervalMs` between attempts; errors it throws end the loop.
- * After `timeoutMs` throws {@linkcode TalosWaitTimeout} "Cannot <what> within N s: <last reason>".
+ * Calls `attempt` until it reports done, sleeping `firstMs` before the first and `intervalMs` between attempts
+ * (both divided by `deps.timeScale`); errors it throws end the loop. After `timeoutMs` (real) throws
+ * {@linkcode TalosWaitTimeout} "Cannot <what> within N s: <last reason>".
  */
 export async function pollUntil<T>(
-  deps: Pick<TalosDeps, "sleep" | "now">,
+  deps: Pick<TalosDeps, "sleep" | "now" | "timeScale">,
   what: string,
   options: PollOptions,
   attempt: () => Promise<Attempt<T>>,
   onWaiting?: (reason: string) => void,
 ): Promise<T> {
   const deadline = deps.now() + options.timeoutMs;
+  const scale = deps.timeScale ?? 1;
+  const sleep = scaledSleep(deps.sleep, scale);
   let last = "no attempt finished";
+  if (options.firstMs) await sleep(options.firstMs, options.signal);
   for (;;) {
     options.signal?.throwIfAborted();
     const result = await attempt();
     if (result.done) return result.value;
     last = result.reason;
     onWaiting?.(result.reason);
-    if (deps.now() + options.intervalMs > deadline) {
+    if (deps.now() + options.intervalMs / scale > deadline) {
       throw new TalosWaitTimeout(
         `Cannot ${what} within ${Math.round(options.timeoutMs / 1000)} s: ${last}`,
         { hint: "Nothing was torn down: run apply again to continue from here" },
       );
     }
-    await deps.sleep(options.intervalMs, options.signal);
+    await sleep(options.intervalMs, options.signal);
   }
 }
 

@@ -26,7 +26,10 @@ import type { ComputeView, NodeActions, ReconcileContext } from "../context.ts";
 import { findTalosSnapshotId, forgetTalosSnapshot } from "./image.ts";
 import { forgetServer, markComputeBusy, rememberServer } from "./observe.ts";
 
-/** Timing of the Talos waits (defaults suit real servers: 5 s between probes, 10 min to boot). */
+/**
+ * Timing of the Talos waits. Default: `talosPollSchedule` (first look when a node usually answers, then every
+ * 2 s, on the cloud's clock: `ctx.talos.timeScale`), 10 min to boot. A fixed interval is for tests.
+ */
 export interface NodeActionsOptions {
   talosIntervalMs?: number;
   talosTimeoutMs?: number;
@@ -96,7 +99,7 @@ export function nodeActions(
         log.info("applied machine config", { serverId: server.id, endpoint: plan.privateIp });
         await record(ctx, "Normal", "ConfiguredNode", `Applied the ${plan.role} machine config to ${name}`);
       }
-      await waitForConfigured(talosTiming);
+      await waitForConfigured({ ...talosTiming, after: outcome });
       log.info("node runs with its machine config", { serverId: server.id, outcome });
     },
 
