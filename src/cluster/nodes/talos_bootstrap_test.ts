@@ -330,3 +330,34 @@ Deno.test(withFakes(
     });
   },
 ));
+
+Deno.test(
+  withFakes("waitForConfigured() after an apply looks first when the install and reboot usually ends", async () => {
+    await withNode("127.0.46.10", async (node) => {
+      const run = async (after: "applied" | "already-configured") => {
+        let clock = 0;
+        const sleeps: number[] = [];
+        const scaled: TalosDeps = {
+          ...deps,
+          timeScale: 200,
+          now: () => clock,
+          sleep: (ms) => {
+            sleeps.push(ms);
+            clock += ms;
+            return Promise.resolve();
+          },
+        };
+        // A maintenance node never answers the cluster's credentials: the pauses until the (real) deadline.
+        await assertRejects(
+          () => waitForConfigured({ endpoint: node.endpoint, deps: scaled, timeoutMs: 130, after }),
+          TalosWaitTimeout,
+        );
+        return sleeps;
+      };
+      // 20 s (INSTALL_REBOOT_MS), then 2 s (TALOS_REPOLL_MS), of node time at 200 times real speed.
+      assertEquals(await run("applied"), [100, 10, 10, 10]);
+      // Nothing applied: nothing to wait out before the first look.
+      assertEquals(await run("already-configured"), [10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10]);
+    });
+  }),
+);

@@ -1,6 +1,6 @@
-import { assertEquals } from "../../../tests/assert.ts";
+import { assertEquals, assertRejects } from "../../../tests/assert.ts";
 import { createMaintenanceClient, GrpcCode, TalosError } from "../../talos/api_client.ts";
-import { waitReasonOf } from "./talos_deps.ts";
+import { pollUntil, TalosWaitTimeout, waitReasonOf } from "./talos_deps.ts";
 
 const site = { method: "/machine.MachineService/Version", endpoint: "127.2.1.2:50000" };
 
@@ -46,4 +46,63 @@ Deno.test("waitReasonOf() reads the real Talos client's error for a closed port 
   } finally {
     await client.close();
   }
+});
+
+/** An injected clock whose sleeps advance it and are recorded (real ms, as the timers would see them). */
+function fakeTime(timeScale?: number) {
+  const time = { clock: 0, sleeps: [] as number[] };
+  const deps = {
+    now: () => time.clock,
+    sleep: (ms: number) => {
+      time.sleeps.push(ms);
+      time.clock += ms;
+      return Promise.resolve();
+    },
+    ...(timeScale !== undefined ? { timeScale } : {}),
+  };
+  return { time, deps };
+}
+
+Deno.test("pollUntil() looks first after firstMs, then every intervalMs, both divided by the nodes' time scale", async () => {
+  const { time, deps } = fakeTime(200);
+  let attempts = 0;
+  const value = await pollUntil(
+    deps,
+    "reach the node",
+    { timeoutMs: 60_000, firstMs: 20_000, intervalMs: 2_000 },
+    () =>
+      Promise.resolve(++attempts === 3 ? { done: true, value: "up" } : { done: false, reason: "connection refused" }),
+  );
+  assertEquals(value, "up");
+  // 20 s and 2 s of node time are 100 ms and 10 ms at 200 times real speed; no pause after the last attempt.
+  assertEquals(time.sleeps, [100, 10, 10]);
+});
+
+Deno.test("pollUntil() keeps its deadline on the real clock when the nodes' time is scaled", async () => {
+  const { time, deps } = fakeTime(200);
+  let attempts = 0;
+  await assertRejects(
+    () =>
+      pollUntil(deps, "reach the node", { timeoutMs: 1_000, intervalMs: 2_000 }, () => {
+        attempts++;
+        return Promise.resolve({ done: false, reason: "connection refused" });
+      }),
+    (err: unknown) =>
+      err instanceof TalosWaitTimeout && err.message === "Cannot reach the node within 1 s: connection refused",
+  );
+  // A 1 s deadline holds 100 pauses of 10 ms (2 s of node time each), not half of one 2 s pause.
+  assertEquals(attempts, 101);
+  assertEquals(time.clock, 1_000);
+});
+
+Deno.test("pollUntil() without a time scale or firstMs tries at once and pauses intervalMs as given", async () => {
+  const { time, deps } = fakeTime();
+  let attempts = 0;
+  await pollUntil(
+    deps,
+    "reach the node",
+    { timeoutMs: 60_000, intervalMs: 5_000 },
+    () => Promise.resolve(++attempts === 2 ? { done: true, value: 1 } : { done: false, reason: "no answer yet" }),
+  );
+  assertEquals(time.sleeps, [5_000]);
 });
