@@ -117,7 +117,7 @@ export async function configureNode(options: ConfigureNodeOptions): Promise<Conf
   }
 }
 
-/** Options of {@linkcode waitForConfigured}. */
+/** The options {@linkcode waitForConfigured} takes beyond those it shares with {@linkcode configureNode}. */
 export interface WaitForRebootOptions extends WaitForConfiguredOptions {
   /**
    * What {@linkcode configureNode} just did: after `"applied"` the node installs and reboots, so the first look
