@@ -74,8 +74,9 @@ export async function configureNode(options: ConfigureNodeOptions): Promise<Conf
     return await pollUntil(
       deps,
       `apply the machine config to the Talos node at ${endpoint}`,
-      // First look at once: a fresh server is called here when its power-on action finished, which is when
-      // its Talos API usually answers (the latency model counts the boot inside `start_server`).
+      // First look at once: a fresh server is called here when its actions finished (the latency model counts
+      // the boot inside the create); over the private IP it answers a moment after the attach, once DHCP got
+      // its lease (ADR 0010), which the 2 s repoll covers.
       { timeoutMs: options.timeoutMs ?? 600_000, ...talosPollSchedule(options, 0), signal: options.signal },
       async () => {
         const configured = await probeConfigured(authenticated, callTimeoutMs, options.signal);
