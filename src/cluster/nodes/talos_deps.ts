@@ -17,7 +17,6 @@ import {
 import { UserFacingError } from "../../lib/errors.ts";
 import { classifyNetworkError } from "../../lib/network_error.ts";
 import { sleep as realSleep } from "../../lib/sleep.ts";
-import { scaledSleep } from "../../lib/timers.ts";
 
 /** Injected dependencies of the Talos steps. */
 export interface TalosDeps {
@@ -61,6 +60,9 @@ export class TalosWaitTimeout extends UserFacingError {
   override name = "TalosWaitTimeout";
 }
 
+/** The shortest real pause between Talos probes on a scaled clock ({@linkcode TalosDeps.timeScale}). */
+export const MIN_SCALED_PAUSE_MS = 100;
+
 /** Timing of a polling loop: the pauses in the nodes' time (see {@linkcode TalosDeps.timeScale}). */
 export interface PollOptions {
   timeoutMs: number;
@@ -76,8 +78,8 @@ export type Attempt<T> = { done: true; value: T } | { done: false; reason: strin
 
 /**
  * Calls `attempt` until it reports done, sleeping `firstMs` before the first and `intervalMs` between attempts
- * (both divided by `deps.timeScale`); errors it throws end the loop. After `timeoutMs` (real) throws
- * {@linkcode TalosWaitTimeout} "Cannot <what> within N s: <last reason>".
+ * (both divided by `deps.timeScale`, at least {@linkcode MIN_SCALED_PAUSE_MS}); errors it throws end the loop.
+ * After `timeoutMs` (real) throws {@linkcode TalosWaitTimeout} "Cannot <what> within N s: <last reason>".
  */
 export async function pollUntil<T>(
   deps: Pick<TalosDeps, "sleep" | "now" | "timeScale">,
@@ -88,22 +90,27 @@ export async function pollUntil<T>(
 ): Promise<T> {
   const deadline = deps.now() + options.timeoutMs;
   const scale = deps.timeScale ?? 1;
-  const sleep = scaledSleep(deps.sleep, scale);
+  if (!(scale > 0) || !Number.isFinite(scale)) throw new RangeError(`Cannot poll Talos: time scale ${scale}`);
+  // A probe is a real connection whatever the nodes' speed: a scaled pause stays at least MIN_SCALED_PAUSE_MS
+  // (or what was asked, when shorter), or a fast simulator's rebooting nodes are probed thousands of times a
+  // second and the CPU that costs slows the nodes down.
+  const realMs = (ms: number) => scale === 1 ? ms : Math.max(ms / scale, Math.min(ms, MIN_SCALED_PAUSE_MS));
+  const sleep = (ms: number) => deps.sleep(realMs(ms), options.signal);
   let last = "no attempt finished";
-  if (options.firstMs) await sleep(options.firstMs, options.signal);
+  if (options.firstMs) await sleep(options.firstMs);
   for (;;) {
     options.signal?.throwIfAborted();
     const result = await attempt();
     if (result.done) return result.value;
     last = result.reason;
     onWaiting?.(result.reason);
-    if (deps.now() + options.intervalMs / scale > deadline) {
+    if (deps.now() + realMs(options.intervalMs) > deadline) {
       throw new TalosWaitTimeout(
         `Cannot ${what} within ${Math.round(options.timeoutMs / 1000)} s: ${last}`,
         { hint: "Nothing was torn down: run apply again to continue from here" },
       );
     }
-    await sleep(options.intervalMs, options.signal);
+    await sleep(options.intervalMs);
   }
 }
 

@@ -1,6 +1,6 @@
 import { assertEquals, assertRejects } from "../../../tests/assert.ts";
 import { createMaintenanceClient, GrpcCode, TalosError } from "../../talos/api_client.ts";
-import { pollUntil, TalosWaitTimeout, waitReasonOf } from "./talos_deps.ts";
+import { MIN_SCALED_PAUSE_MS, pollUntil, TalosWaitTimeout, waitReasonOf } from "./talos_deps.ts";
 
 const site = { method: "/machine.MachineService/Version", endpoint: "127.2.1.2:50000" };
 
@@ -64,7 +64,7 @@ function fakeTime(timeScale?: number) {
 }
 
 Deno.test("pollUntil() looks first after firstMs, then every intervalMs, both divided by the nodes' time scale", async () => {
-  const { time, deps } = fakeTime(200);
+  const { time, deps } = fakeTime(10);
   let attempts = 0;
   const value = await pollUntil(
     deps,
@@ -74,12 +74,25 @@ Deno.test("pollUntil() looks first after firstMs, then every intervalMs, both di
       Promise.resolve(++attempts === 3 ? { done: true, value: "up" } : { done: false, reason: "connection refused" }),
   );
   assertEquals(value, "up");
-  // 20 s and 2 s of node time are 100 ms and 10 ms at 200 times real speed; no pause after the last attempt.
-  assertEquals(time.sleeps, [100, 10, 10]);
+  // 20 s and 2 s of node time are 2 s and 200 ms at 10 times real speed; no pause after the last attempt.
+  assertEquals(time.sleeps, [2_000, 200, 200]);
+});
+
+Deno.test("pollUntil() pauses at least MIN_SCALED_PAUSE_MS of real time however fast the nodes run", async () => {
+  const { time, deps } = fakeTime(200);
+  let attempts = 0;
+  await pollUntil(
+    deps,
+    "reach the node",
+    { timeoutMs: 60_000, firstMs: 20_000, intervalMs: 2_000 },
+    () => Promise.resolve(++attempts === 3 ? { done: true, value: 1 } : { done: false, reason: "connection refused" }),
+  );
+  // 20 s / 200 is 100 ms; 2 s / 200 would be 10 ms of probes, held at 100 ms.
+  assertEquals(time.sleeps, [100, MIN_SCALED_PAUSE_MS, MIN_SCALED_PAUSE_MS]);
 });
 
 Deno.test("pollUntil() keeps its deadline on the real clock when the nodes' time is scaled", async () => {
-  const { time, deps } = fakeTime(200);
+  const { time, deps } = fakeTime(10);
   let attempts = 0;
   await assertRejects(
     () =>
@@ -90,8 +103,8 @@ Deno.test("pollUntil() keeps its deadline on the real clock when the nodes' time
     (err: unknown) =>
       err instanceof TalosWaitTimeout && err.message === "Cannot reach the node within 1 s: connection refused",
   );
-  // A 1 s deadline holds 100 pauses of 10 ms (2 s of node time each), not half of one 2 s pause.
-  assertEquals(attempts, 101);
+  // A 1 s deadline holds 5 pauses of 200 ms (2 s of node time each), not half of one 2 s pause.
+  assertEquals(attempts, 6);
   assertEquals(time.clock, 1_000);
 });
 
