@@ -23,6 +23,8 @@ export interface RequestRecord {
   userAgent?: string;
   /** Fault injected into this request, if any. */
   fault?: string;
+  /** The `name` in a create's JSON body (set once the body is read), to tell two creates of a kind apart. */
+  name?: string;
 }
 
 /** What the router needs from the simulator. */
@@ -102,6 +104,8 @@ export function createRouter(deps: RouterDeps): (request: Request) => Promise<Re
           limit.headers,
         );
       }
+      const name = (body as { name?: unknown } | null)?.name;
+      if (method === "POST" && typeof name === "string") record.name = name;
     }
 
     const segments = path.split("/").filter(Boolean).map(decodeURIComponent);
