@@ -6,7 +6,8 @@
  * nothing leaked (no build server or key, nothing unlabelled), etcd bootstrapped exactly once over
  * all runs, the operator installed; a further run changes nothing.
  *
- * (`apply_crash_resume.ts` kills a fresh run once per point; this one stacks the crashes.)
+ * (`apply_crash_resume_chain_test.ts` kills every run right after one of its Hetzner requests; this one
+ * stacks crashes at milestones of the Talos and Kubernetes steps too.)
  *
  * @module
  */
