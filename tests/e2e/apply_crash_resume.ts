@@ -7,9 +7,10 @@
  *   the next run resumes from what all runs before it left, until a run ends by itself. Each mutating
  *   request of a first apply is so a kill point (the request or its action in flight), resumed from
  *   the state earlier kills left, for the price of one cluster instead of one per point.
- * - **Independent kills** (`apply_crash_resume_points_test.ts`): a fresh cloud, one first `apply`
- *   killed at a moment the chain never kills, since the chain kills only right after a Hetzner
- *   request:
+ * - **Independent kills** (`apply_crash_resume_machine_config_test.ts`,
+ *   `apply_crash_resume_image_write_test.ts`: files apart, so that they run at once under
+ *   `--parallel`): a fresh cloud, one first `apply` killed at a moment the chain never kills, since
+ *   the chain kills only right after a Hetzner request:
  *   - right after the first control plane took its machine config (Talos `ApplyConfiguration`): no
  *     Hetzner request follows it, so the chain's last run goes through it unharmed; the next run must
  *     not bootstrap etcd twice nor lose the node that is installing.
