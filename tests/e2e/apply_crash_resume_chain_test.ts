@@ -37,7 +37,7 @@ const FIRST_APPLY_MUTATING = 18;
 /**
  * Kill points the chain may pass over (they land before the kill does, so no later run sends them again
  * to be killed after): a first apply sends its first seven creates at once, and the kill after one of
- * them lands while the others may be in flight too (measured: 4 of them); a run also sends requests of
+ * them lands while the others may be in flight too (measured: 4 to 6 of them; 13-14 runs killed in 9 chains); a run also sends requests of
  * the image build and of the infrastructure side by side.
  */
 const SLACK = 8;
