@@ -69,8 +69,27 @@ export interface FakeKubeApi {
   compactHistory(): void;
   /** A kubeconfig (YAML) pointing at this server, TLS verification off, context `fake`. */
   kubeconfigYaml(options?: { namespace?: string }): string;
+  /**
+   * How many connections clients opened so far: each HTTPS one costs both sides a TLS handshake, so a
+   * client that reuses its connections keeps this near its concurrency, not its request count.
+   */
+  connections(): number;
+  /**
+   * Closes the connections with no request in progress, as kube-apiserver does after 90 s idle (or a
+   * load balancer sooner); returns how many. Only the mutual-TLS server (`tls.clientCaPem`) can.
+   */
+  closeIdleConnections(): number;
+  /** Cuts the next request sent on a reused connection without an answer (mutual-TLS server only). */
+  cutNextReusedRequest(): void;
   /** Ends open watches and stops the server. */
   close(): Promise<void>;
+}
+
+/** How a server tells its connections. */
+interface Connections {
+  count(): number;
+  closeIdle(): number;
+  cutNextReused(): void;
 }
 
 /** Starts a fake Kubernetes API server and resolves once it listens. */
@@ -90,7 +109,12 @@ export async function startFakeKubeApi(options: FakeKubeApiOptions = {}): Promis
       (req, peer) => handler.handle(req, peer),
     );
     address = `${mtls.addr.hostname}:${mtls.addr.port}`;
-    return runningApi(`https://${address}`, store, handler, async () => await mtls.shutdown());
+    const connections = {
+      count: () => mtls.connections,
+      closeIdle: () => mtls.closeIdleConnections(),
+      cutNextReused: () => mtls.cutNextReusedRequest(),
+    };
+    return runningApi(`https://${address}`, store, handler, connections, async () => await mtls.shutdown());
   }
   const { promise: listening, resolve } = Promise.withResolvers<Deno.NetAddr>();
   const serveOptions = {
@@ -102,18 +126,40 @@ export async function startFakeKubeApi(options: FakeKubeApiOptions = {}): Promis
         status: 500,
       }),
   };
+  // Deno.serve shows no connections, only each request's peer address: a connection is a client port.
+  const peers = new Set<string>();
+  const serve = (req: Request, info: Deno.ServeHandlerInfo<Deno.NetAddr>) => {
+    peers.add(`${info.remoteAddr.hostname}:${info.remoteAddr.port}`);
+    return handler.handle(req);
+  };
   const server = options.tls
-    ? Deno.serve({ ...serveOptions, cert: options.tls.certPem, key: options.tls.keyPem }, (req) => handler.handle(req))
-    : Deno.serve(serveOptions, (req) => handler.handle(req));
+    ? Deno.serve({ ...serveOptions, cert: options.tls.certPem, key: options.tls.keyPem }, serve)
+    : Deno.serve(serveOptions, serve);
+  const connections = {
+    count: () => peers.size,
+    closeIdle: () => {
+      throw new TypeError("closeIdleConnections() needs the mutual-TLS server: pass tls.clientCaPem");
+    },
+    cutNextReused: () => {
+      throw new TypeError("cutNextReusedRequest() needs the mutual-TLS server: pass tls.clientCaPem");
+    },
+  };
   const addr = await listening;
   address = `${addr.hostname}:${addr.port}`;
-  return runningApi(`${options.tls ? "https" : "http"}://${address}`, store, handler, () => server.shutdown());
+  return runningApi(
+    `${options.tls ? "https" : "http"}://${address}`,
+    store,
+    handler,
+    connections,
+    () => server.shutdown(),
+  );
 }
 
 function runningApi(
   url: string,
   store: FakeKubeStore,
   handler: FakeKubeHandler,
+  connections: Connections,
   shutdown: () => Promise<void>,
 ): FakeKubeApi {
   let closed: Promise<void> | undefined;
@@ -125,6 +171,9 @@ function runningApi(
     dropWatches: (resource) => handler.dropWatches(resource),
     stallWatches: (resource) => handler.stallWatches(resource),
     compactHistory: () => store.compactHistory(),
+    connections: () => connections.count(),
+    closeIdleConnections: () => connections.closeIdle(),
+    cutNextReusedRequest: () => connections.cutNextReused(),
     kubeconfigYaml: (kc = {}) =>
       [
         "apiVersion: v1",

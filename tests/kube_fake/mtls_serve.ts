@@ -31,6 +31,18 @@ export interface MutualTlsServeOptions {
 /** A running server. */
 export interface MutualTlsServer {
   readonly addr: { hostname: string; port: number };
+  /** How many TLS connections clients opened so far (each one a handshake). */
+  readonly connections: number;
+  /**
+   * Closes the connections that carry no request now, as kube-apiserver (or a load balancer in front of
+   * it) does after their idle timeout; returns how many.
+   */
+  closeIdleConnections(): number;
+  /**
+   * Cuts the connection of the next request that arrives on a connection used before, without an
+   * answer: the race of a server closing an idle connection just as its client sends on it.
+   */
+  cutNextReusedRequest(): void;
   /** Stops listening and cuts open connections (watches included). */
   shutdown(): Promise<void>;
 }
@@ -41,6 +53,12 @@ export async function serveMutualTls(
   handler: (req: Request, peer: PeerCertificate | undefined) => Promise<Response>,
 ): Promise<MutualTlsServer> {
   const sockets = new Set<Socket>();
+  /** Requests in progress per connection. */
+  const busy = new Map<Socket, number>();
+  let connections = 0;
+  /** Requests seen per connection. */
+  const served = new WeakMap<Socket, number>();
+  let cutReused = false;
   const server = https.createServer({
     key: options.keyPem,
     cert: options.certPem,
@@ -48,6 +66,15 @@ export async function serveMutualTls(
     requestCert: true,
     rejectUnauthorized: false,
   }, (req, res) => {
+    const socket = req.socket;
+    served.set(socket, (served.get(socket) ?? 0) + 1);
+    if (cutReused && (served.get(socket) ?? 0) > 1) {
+      cutReused = false;
+      socket.destroy();
+      return;
+    }
+    busy.set(socket, (busy.get(socket) ?? 0) + 1);
+    res.on("close", () => busy.set(socket, (busy.get(socket) ?? 1) - 1));
     void respond(req, res, handler, options.hostname);
   });
   // kube-apiserver (k8s.io/apiserver secure_serving.go) keeps an idle connection 90 s, matching Go's
@@ -62,8 +89,12 @@ export async function serveMutualTls(
     socket.on("close", () => sockets.delete(socket));
   });
   server.on("secureConnection", (socket: Socket) => {
+    connections++;
     sockets.add(socket);
-    socket.on("close", () => sockets.delete(socket));
+    socket.on("close", () => {
+      sockets.delete(socket);
+      busy.delete(socket);
+    });
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -73,6 +104,21 @@ export async function serveMutualTls(
   const port = typeof address === "object" && address ? address.port : options.port;
   return {
     addr: { hostname: options.hostname, port },
+    get connections() {
+      return connections;
+    },
+    cutNextReusedRequest() {
+      cutReused = true;
+    },
+    closeIdleConnections() {
+      let closed = 0;
+      for (const socket of sockets) {
+        if ((busy.get(socket) ?? 0) > 0 || !("encrypted" in socket)) continue;
+        socket.end();
+        closed++;
+      }
+      return closed;
+    },
     shutdown: async () => {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       for (const socket of sockets) socket.destroy();
