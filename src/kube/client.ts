@@ -10,6 +10,7 @@
 import type * as K8s from "@kubernetes/client-node";
 import { isKubeError, KubeError, toKubeError } from "./errors.ts";
 import { requestJson, streamWatch } from "./request.ts";
+import { createAgentPool } from "./agent_pool.ts";
 import { findKnownResource, renderResourcePath, type ResourceInfo, splitApiVersion } from "./kinds.ts";
 import type { KubeObject, WatchEventType } from "./types.ts";
 import { sleep as realSleep } from "../lib/sleep.ts";
@@ -163,11 +164,9 @@ export async function createKubeClient(options: KubeClientOptions): Promise<Kube
   }
   const cluster = kc.getCurrentCluster();
   if (!cluster) throw new KubeError(0, "InvalidKubeconfig", "Cannot read kubeconfig: it has no current cluster");
-  const objects = k8s.KubernetesObjectApi.makeApiClient(kc);
-  const custom = kc.makeApiClient(k8s.CustomObjectsApi);
-  const core = kc.makeApiClient(k8s.CoreV1Api);
-  const version = kc.makeApiClient(k8s.VersionApi);
-  const mergePatch = k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.MergePatch);
+  // Every call goes through requestJson/streamWatch and so through these keep-alive agents: the typed
+  // APIs of client-node open a new TLS connection per call (see agent_pool.ts) and take no agent.
+  const ctx = { kc, agents: createAgentPool() };
   const discovered = new Map<string, ResourceInfo>();
   const watches = new Set<() => void>();
 
@@ -175,12 +174,10 @@ export async function createKubeClient(options: KubeClientOptions): Promise<Kube
     const known = findKnownResource(apiVersion, kind) ?? discovered.get(`${apiVersion}/${kind}`);
     if (known) return known;
     const { group, version: v } = splitApiVersion(apiVersion);
-    let list: K8s.V1APIResourceList;
-    try {
-      list = group === "" ? await core.getAPIResources() : await custom.getAPIResources({ group, version: v });
-    } catch (err) {
-      throw toKubeError(err, `discover the resources of ${apiVersion}`);
-    }
+    const list = await requestJson(ctx, {
+      method: "GET",
+      url: cluster!.server + (group === "" ? `/api/${v}` : `/apis/${group}/${v}`),
+    }, `discover the resources of ${apiVersion}`) as K8s.V1APIResourceList;
     const found = list.resources.find((r) => r.kind === kind && !r.name.includes("/"));
     if (!found) {
       throw new KubeError(404, "NotFound", `Cannot find kind ${kind} in ${apiVersion}: the server does not serve it`);
@@ -193,11 +190,12 @@ export async function createKubeClient(options: KubeClientOptions): Promise<Kube
   /** The namespace a write of `object` goes to: its own, else the context's, else `default`. */
   function namespaceFor(info: ResourceInfo, object: KubeObject): string | undefined {
     if (!info.namespaced) return undefined;
-    return object.metadata.namespace ?? kc.getContextObject(kc.getCurrentContext())?.namespace ?? "default";
+    return object.metadata.namespace ?? contextNamespace();
   }
 
-  function header(apiVersion: string, kind: string, name: string, namespace?: string): K8s.KubernetesObject {
-    return { apiVersion, kind, metadata: namespace === undefined ? { name } : { name, namespace } };
+  /** The namespace of the current context, else `default`, as kubectl and client-node default to. */
+  function contextNamespace(): string {
+    return kc.getContextObject(kc.getCurrentContext())?.namespace ?? "default";
   }
 
   async function waitForEstablished(name: string): Promise<void> {
@@ -224,7 +222,7 @@ export async function createKubeClient(options: KubeClientOptions): Promise<Kube
         const info = await resolve(object.apiVersion, object.kind);
         const namespace = namespaceFor(info, object);
         applied.push(
-          await requestJson(kc, {
+          await requestJson(ctx, {
             method: "PATCH",
             url: cluster.server + renderResourcePath(info, namespace, name),
             query: { fieldManager, force: "true", fieldValidation: "Strict" },
@@ -240,7 +238,7 @@ export async function createKubeClient(options: KubeClientOptions): Promise<Kube
     async create(object) {
       const info = await resolve(object.apiVersion, object.kind);
       const namespace = namespaceFor(info, object);
-      return await requestJson(kc, {
+      return await requestJson(ctx, {
         method: "POST",
         url: cluster.server + renderResourcePath(info, namespace),
         query: { fieldValidation: "Strict" },
@@ -250,13 +248,16 @@ export async function createKubeClient(options: KubeClientOptions): Promise<Kube
 
     async get(apiVersion, kind, name, namespace) {
       try {
-        const spec = header(apiVersion, kind, name, namespace) as Parameters<typeof objects.read>[0];
-        return await objects.read(spec) as KubeObject;
+        const info = await resolve(apiVersion, kind);
+        return await requestJson(ctx, {
+          method: "GET",
+          url: cluster.server +
+            renderResourcePath(info, info.namespaced ? namespace ?? contextNamespace() : undefined, name),
+        }, `get ${describe(kind, name, namespace)}`) as KubeObject;
       } catch (err) {
-        if (isUnknownKind(err)) return undefined;
-        const e = toKubeError(err, `get ${describe(kind, name, namespace)}`);
-        if (e.status === 404) return undefined;
-        throw e;
+        // A 404 from discovery too: the kind (its CRD) is not served, so the object does not exist.
+        if (isKubeError(err) && err.status === 404) return undefined;
+        throw err;
       }
     },
 
@@ -265,24 +266,22 @@ export async function createKubeClient(options: KubeClientOptions): Promise<Kube
     },
 
     async listWithVersion(apiVersion, kind, namespace, listOptions = {}) {
-      try {
-        const result = await objects.list(
-          apiVersion,
-          kind,
-          namespace,
-          undefined,
-          undefined,
-          undefined,
-          listOptions.fieldSelector,
-          listOptions.labelSelector,
-        );
-        return {
-          items: result.items.map((item) => ({ apiVersion, kind, ...item }) as KubeObject),
-          resourceVersion: result.metadata?.resourceVersion ?? "",
-        };
-      } catch (err) {
-        throw toKubeError(err, `list ${kind} in ${namespace ?? "all namespaces"}`);
-      }
+      const info = await resolve(apiVersion, kind);
+      const query: Record<string, string> = {};
+      if (listOptions.labelSelector) query.labelSelector = listOptions.labelSelector;
+      if (listOptions.fieldSelector) query.fieldSelector = listOptions.fieldSelector;
+      const result = await requestJson(ctx, {
+        method: "GET",
+        url: cluster.server + renderResourcePath(info, info.namespaced ? namespace : undefined),
+        query,
+      }, `list ${kind} in ${namespace ?? "all namespaces"}`) as {
+        items?: KubeObject[];
+        metadata?: { resourceVersion?: string };
+      };
+      return {
+        items: (result.items ?? []).map((item) => ({ ...item, apiVersion, kind }) as KubeObject),
+        resourceVersion: result.metadata?.resourceVersion ?? "",
+      };
     },
 
     async listMetadata(apiVersion, kind, namespace, listOptions = {}) {
@@ -290,7 +289,7 @@ export async function createKubeClient(options: KubeClientOptions): Promise<Kube
       const query: Record<string, string> = {};
       if (listOptions.labelSelector) query.labelSelector = listOptions.labelSelector;
       if (listOptions.fieldSelector) query.fieldSelector = listOptions.fieldSelector;
-      const list = await requestJson(kc, {
+      const list = await requestJson(ctx, {
         method: "GET",
         url: cluster.server + renderResourcePath(info, info.namespaced ? namespace : undefined),
         query,
@@ -302,7 +301,7 @@ export async function createKubeClient(options: KubeClientOptions): Promise<Kube
     async replace(object) {
       const info = await resolve(object.apiVersion, object.kind);
       const namespace = namespaceFor(info, object);
-      return await requestJson(kc, {
+      return await requestJson(ctx, {
         method: "PUT",
         url: cluster.server + renderResourcePath(info, namespace, object.metadata.name),
         query: { fieldValidation: "Strict" },
@@ -312,20 +311,23 @@ export async function createKubeClient(options: KubeClientOptions): Promise<Kube
 
     async delete(apiVersion, kind, name, namespace) {
       try {
-        await objects.delete(header(apiVersion, kind, name, namespace));
+        const info = await resolve(apiVersion, kind);
+        await requestJson(ctx, {
+          method: "DELETE",
+          url: cluster.server +
+            renderResourcePath(info, info.namespaced ? namespace ?? contextNamespace() : undefined, name),
+        }, `delete ${describe(kind, name, namespace)}`);
         return true;
       } catch (err) {
-        if (isUnknownKind(err)) return false;
-        const e = toKubeError(err, `delete ${describe(kind, name, namespace)}`);
-        if (e.status === 404) return false;
-        throw e;
+        if (isKubeError(err) && err.status === 404) return false;
+        throw err;
       }
     },
 
     async evict(name, namespace) {
       const info = await resolve("v1", "Pod");
       try {
-        await requestJson(kc, {
+        await requestJson(ctx, {
           method: "POST",
           url: `${cluster.server}${renderResourcePath(info, namespace, name)}/eviction`,
           body: { apiVersion: "policy/v1", kind: "Eviction", metadata: { name, namespace } },
@@ -340,7 +342,7 @@ export async function createKubeClient(options: KubeClientOptions): Promise<Kube
     async patchMerge(apiVersion, kind, name, namespace, patch) {
       const info = await resolve(apiVersion, kind);
       const ns = info.namespaced ? namespace ?? "default" : undefined;
-      return await requestJson(kc, {
+      return await requestJson(ctx, {
         method: "PATCH",
         url: cluster.server + renderResourcePath(info, ns, name),
         query: { fieldManager: "k8zner", fieldValidation: "Strict" },
@@ -354,15 +356,13 @@ export async function createKubeClient(options: KubeClientOptions): Promise<Kube
       if (info.group === "") {
         throw new TypeError(`patchStatus() supports named API groups only, not core ${kind}`);
       }
-      const base = { group: info.group, version: info.version, plural: info.plural, name, body: { status } };
-      try {
-        const result = info.namespaced
-          ? await custom.patchNamespacedCustomObjectStatus({ ...base, namespace: namespace ?? "default" }, mergePatch)
-          : await custom.patchClusterCustomObjectStatus(base, mergePatch);
-        return result as KubeObject;
-      } catch (err) {
-        throw toKubeError(err, `update the status of ${describe(kind, name, namespace)}`);
-      }
+      const ns = info.namespaced ? namespace ?? "default" : undefined;
+      return await requestJson(ctx, {
+        method: "PATCH",
+        url: `${cluster.server}${renderResourcePath(info, ns, name)}/status`,
+        body: { status },
+        contentType: "application/merge-patch+json",
+      }, `update the status of ${describe(kind, name, namespace)}`) as KubeObject;
     },
 
     async waitForApi({ timeoutMs, signal, intervalMs = 2000 }) {
@@ -371,8 +371,12 @@ export async function createKubeClient(options: KubeClientOptions): Promise<Kube
       for (;;) {
         signal?.throwIfAborted();
         try {
-          const info = await version.getCode();
-          return { gitVersion: info.gitVersion };
+          const info = await requestJson(
+            ctx,
+            { method: "GET", url: `${cluster.server}/version` },
+            `reach the Kubernetes API at ${cluster.server}`,
+          );
+          return { gitVersion: (info as { gitVersion: string }).gitVersion };
         } catch (err) {
           last = toKubeError(err, `reach the Kubernetes API at ${cluster.server}`);
         }
@@ -398,18 +402,16 @@ export async function createKubeClient(options: KubeClientOptions): Promise<Kube
       if (watchOptions.resourceVersion) query.resourceVersion = watchOptions.resourceVersion;
       if (watchOptions.allowWatchBookmarks) query.allowWatchBookmarks = "true";
       if (watchOptions.timeoutSeconds !== undefined) query.timeoutSeconds = String(watchOptions.timeoutSeconds);
-      return await streamWatch(kc, cluster.server + path, query, { kind, path }, onEvent, watches);
+      return await streamWatch(ctx, cluster.server + path, query, { kind, path }, onEvent, watches);
     },
 
     close() {
       for (const stop of [...watches]) stop();
       watches.clear();
+      // Idle sockets would not keep the process alive (they are unref'd) but would stay open until
+      // their idle timeout; a closed client leaves nothing behind.
+      ctx.agents.destroy();
     },
   };
   return client;
-}
-
-/** client-node throws a plain Error when discovery does not know a kind (e.g. its CRD is absent). */
-function isUnknownKind(err: unknown): boolean {
-  return err instanceof Error && !("code" in err) && /Unrecognized API version and kind/i.test(err.message);
 }

@@ -1,6 +1,7 @@
 /**
- * Requests on @kubernetes/client-node's request layer (its TLS agent and auth headers from the
- * kubeconfig) over `node:http(s)`, for what its typed APIs get wrong:
+ * Requests on @kubernetes/client-node's request layer (TLS options and auth headers from the
+ * kubeconfig) over `node:http(s)` with the client's keep-alive agents (agent_pool.ts), for every call
+ * k8zner makes, since its typed APIs open a connection per call and also get these wrong:
  *
  * - writes: its typed models serialize built-in kinds field by field and silently drop any field they
  *   do not know, so a typo in a rendered manifest never reached the server to be refused. Raw JSON
@@ -14,10 +15,19 @@ import type * as K8s from "@kubernetes/client-node";
 import { KubeError, toKubeError } from "./errors.ts";
 import type { KubeObject, WatchEventType } from "./types.ts";
 import type { KubeWatch } from "./client.ts";
+import type { AgentPool } from "./agent_pool.ts";
 
-async function open(kc: K8s.KubeConfig, url: URL) {
+/** What a request needs from its client: the kubeconfig and the client's keep-alive agents. */
+export interface RequestContext {
+  kc: K8s.KubeConfig;
+  agents: AgentPool;
+}
+
+async function open({ kc, agents }: RequestContext, url: URL, use: "request" | "watch") {
   const options: import("node:https").RequestOptions = {};
   await kc.applyToHTTPSOptions(options);
+  // client-node made a fresh agent for this one request; a proxy agent (cluster `proxy-url`) stays.
+  if (!kc.getCurrentCluster()?.proxyUrl) options.agent = agents.agentFor(url, options, use);
   const transport = url.protocol === "https:" ? await import("node:https") : await import("node:http");
   return { options, transport };
 }
@@ -27,7 +37,7 @@ async function open(kc: K8s.KubeConfig, url: URL) {
  * non-2xx answer rejects with the KubeError of its `Status`. `what` names the call for messages.
  */
 export async function requestJson(
-  kc: K8s.KubeConfig,
+  ctx: RequestContext,
   request: {
     method: string;
     url: string;
@@ -41,8 +51,8 @@ export async function requestJson(
 ): Promise<unknown> {
   const url = new URL(request.url);
   for (const [k, v] of Object.entries(request.query ?? {})) url.searchParams.set(k, v);
-  const { options, transport } = await open(kc, url);
   const payload = request.body === undefined ? undefined : JSON.stringify(request.body);
+  const { options, transport } = await open(ctx, url, "request");
   const headers: Record<string, string | string[] | number | undefined> = {
     ...(options.headers as Record<string, string> | undefined),
     accept: request.accept ?? "application/json",
@@ -71,7 +81,7 @@ export async function requestJson(
 
 /** One watch request, parsing the newline-delimited events itself (see the module docs for why). */
 export async function streamWatch(
-  kc: K8s.KubeConfig,
+  ctx: RequestContext,
   url: string,
   query: Record<string, string>,
   what: { kind: string; path: string },
@@ -81,7 +91,7 @@ export async function streamWatch(
   const target = new URL(url);
   target.searchParams.set("watch", "true");
   for (const [k, v] of Object.entries(query)) target.searchParams.set(k, v);
-  const { options, transport } = await open(kc, target);
+  const { options, transport } = await open(ctx, target, "watch");
   const { promise: done, resolve, reject } = Promise.withResolvers<void>();
   // Resolves once the response starts (or the request fails: then `done` carries the error).
   const { promise: started, resolve: headersArrived } = Promise.withResolvers<void>();
