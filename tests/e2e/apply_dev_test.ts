@@ -18,6 +18,7 @@ import {
   handoverObjects,
   isOperatorRequest,
   k8zner,
+  kubeTraffic,
   makeWorkdir,
   modeOf,
   mutating,
@@ -50,6 +51,7 @@ Deno.test(
         const r = await k8zner(cloud, dir, ["apply"]);
         assertEquals(r.code, 0, `${r.stdout}\n${r.stderr}`);
         console.log(`dev apply: ${r.ms} ms, Hetzner requests ${JSON.stringify(byMethod(r.requests))}`);
+        console.log(`dev apply: Kubernetes ${JSON.stringify(kubeTraffic(cloud))}`);
         assertIncludes(r.stdout, `Cluster "dev1" is bootstrapped`);
         assertIncludes(r.stderr, "protected by its credentials only");
         assertEquals(bootstrapCalls(cloud), 1);
@@ -194,6 +196,7 @@ Deno.test(
           60_000,
         );
         const settled = await operatorSettled(cloud, "dev1", 180_000);
+        console.log(`operator settled: Kubernetes ${JSON.stringify(kubeTraffic(cloud))}`);
         const conditions = settled.conditions as Array<{ type: string; status: string; reason: string }>;
         assertEquals(
           conditions.filter((c) => ["CNIReady", "AddonsReady", "Ready"].includes(c.type)).map((c) =>

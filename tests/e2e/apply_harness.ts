@@ -164,6 +164,24 @@ export function handoverObjects(cloud: LocalCloud, cluster: string) {
   };
 }
 
+/**
+ * Requests and connections the cluster's fake Kubernetes APIs have seen, by client: Helm and kubectl
+ * name themselves in their User-Agent, k8zner's client (CLI and operator) sends none. Each HTTPS
+ * connection cost both sides a mutual-TLS handshake.
+ */
+export function kubeTraffic(
+  cloud: LocalCloud,
+): { requests: Record<string, number>; connections: Record<string, number> } {
+  const clientOf = (userAgent: string | undefined) => userAgent ? userAgent.split("/")[0]! : "k8zner";
+  const requests: Record<string, number> = {};
+  const connections: Record<string, number> = {};
+  for (const api of new Set([...cloud.kubeApis.values(), ...cloud.kubeApiServers.values()])) {
+    for (const r of api.requests) requests[clientOf(r.userAgent)] = (requests[clientOf(r.userAgent)] ?? 0) + 1;
+    for (const c of api.connections()) connections[clientOf(c)] = (connections[clientOf(c)] ?? 0) + 1;
+  }
+  return { requests, connections };
+}
+
 /** File mode bits (e.g. 0o600). */
 export async function modeOf(path: string): Promise<number> {
   return (await Deno.stat(path)).mode! & 0o777;

@@ -70,10 +70,11 @@ export interface FakeKubeApi {
   /** A kubeconfig (YAML) pointing at this server, TLS verification off, context `fake`. */
   kubeconfigYaml(options?: { namespace?: string }): string;
   /**
-   * How many connections clients opened so far: each HTTPS one costs both sides a TLS handshake, so a
-   * client that reuses its connections keeps this near its concurrency, not its request count.
+   * The connections clients opened so far, as the User-Agent of each one's first request ("" without
+   * one): each HTTPS one costs both sides a TLS handshake, so a client that reuses its connections keeps
+   * their number near its concurrency, not its request count.
    */
-  connections(): number;
+  connections(): readonly string[];
   /**
    * Closes the connections with no request in progress, as kube-apiserver does after 90 s idle (or a
    * load balancer sooner); returns how many. Only the mutual-TLS server (`tls.clientCaPem`) can.
@@ -87,7 +88,7 @@ export interface FakeKubeApi {
 
 /** How a server tells its connections. */
 interface Connections {
-  count(): number;
+  count(): readonly string[];
   closeIdle(): number;
   cutNextReused(): void;
 }
@@ -127,16 +128,17 @@ export async function startFakeKubeApi(options: FakeKubeApiOptions = {}): Promis
       }),
   };
   // Deno.serve shows no connections, only each request's peer address: a connection is a client port.
-  const peers = new Set<string>();
+  const peers = new Map<string, string>();
   const serve = (req: Request, info: Deno.ServeHandlerInfo<Deno.NetAddr>) => {
-    peers.add(`${info.remoteAddr.hostname}:${info.remoteAddr.port}`);
+    const peer = `${info.remoteAddr.hostname}:${info.remoteAddr.port}`;
+    if (!peers.has(peer)) peers.set(peer, req.headers.get("user-agent") ?? "");
     return handler.handle(req);
   };
   const server = options.tls
     ? Deno.serve({ ...serveOptions, cert: options.tls.certPem, key: options.tls.keyPem }, serve)
     : Deno.serve(serveOptions, serve);
   const connections = {
-    count: () => peers.size,
+    count: () => [...peers.values()],
     closeIdle: () => {
       throw new TypeError("closeIdleConnections() needs the mutual-TLS server: pass tls.clientCaPem");
     },

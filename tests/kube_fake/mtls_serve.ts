@@ -31,8 +31,11 @@ export interface MutualTlsServeOptions {
 /** A running server. */
 export interface MutualTlsServer {
   readonly addr: { hostname: string; port: number };
-  /** How many TLS connections clients opened so far (each one a handshake). */
-  readonly connections: number;
+  /**
+   * The TLS connections clients opened so far (each one a handshake), as the User-Agent of each one's
+   * first request ("" without one, or before its first request).
+   */
+  readonly connections: readonly string[];
   /**
    * Closes the connections that carry no request now, as kube-apiserver (or a load balancer in front of
    * it) does after their idle timeout; returns how many.
@@ -55,7 +58,8 @@ export async function serveMutualTls(
   const sockets = new Set<Socket>();
   /** Requests in progress per connection. */
   const busy = new Map<Socket, number>();
-  let connections = 0;
+  const connections: string[] = [];
+  const connectionIndex = new WeakMap<Socket, number>();
   /** Requests seen per connection. */
   const served = new WeakMap<Socket, number>();
   let cutReused = false;
@@ -68,6 +72,8 @@ export async function serveMutualTls(
   }, (req, res) => {
     const socket = req.socket;
     served.set(socket, (served.get(socket) ?? 0) + 1);
+    const index = connectionIndex.get(socket);
+    if (served.get(socket) === 1 && index !== undefined) connections[index] = req.headers["user-agent"] ?? "";
     if (cutReused && (served.get(socket) ?? 0) > 1) {
       cutReused = false;
       socket.destroy();
@@ -89,7 +95,7 @@ export async function serveMutualTls(
     socket.on("close", () => sockets.delete(socket));
   });
   server.on("secureConnection", (socket: Socket) => {
-    connections++;
+    connectionIndex.set(socket, connections.push("") - 1);
     sockets.add(socket);
     socket.on("close", () => {
       sockets.delete(socket);

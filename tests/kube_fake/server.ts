@@ -40,6 +40,8 @@ export interface RecordedRequest {
   contentType: string | undefined;
   /** The Accept header, if any. */
   accept?: string;
+  /** The User-Agent header, if any (Helm's and kubectl's name them; k8zner's client sends none). */
+  userAgent?: string;
   /** The authenticated user (`system:anonymous` without credentials); unset when authentication failed. */
   user?: string;
   /** The response status (set once answered). */
@@ -133,6 +135,7 @@ export class FakeKubeHandler {
       query: url.search.replace(/^\?/, ""),
       contentType: req.headers.get("content-type") ?? undefined,
       ...(req.headers.has("accept") ? { accept: req.headers.get("accept")! } : {}),
+      ...(req.headers.has("user-agent") ? { userAgent: req.headers.get("user-agent")! } : {}),
     };
     this.requests.push(record);
     try {
