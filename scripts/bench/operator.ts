@@ -66,6 +66,28 @@ export function operatorKubeBreakdown(cloud: LocalCloud, since: ReadonlyMap<obje
   return [...counts].sort((a, b) => b[1] - a[1]);
 }
 
+/** k8zner's client sends no User-Agent; client-node's typed APIs, which it used before, "node-fetch". */
+function isK8znerClient(userAgent: string): boolean {
+  return userAgent === "" || userAgent.startsWith("node-fetch");
+}
+
+/**
+ * Connections k8zner's client (not Helm's or kubectl's) opened to the cloud's API
+ * servers from the given counts on: in an idle window only the operator's, each a mutual-TLS handshake.
+ */
+export function k8znerKubeConnections(cloud: LocalCloud, since: ReadonlyMap<object, number> = new Map()): number {
+  let n = 0;
+  for (const api of cloud.kubeApiServers.values()) {
+    n += api.connections().slice(since.get(api) ?? 0).filter(isK8znerClient).length;
+  }
+  return n;
+}
+
+/** The connection count of every API server now. */
+export function kubeConnectionMarks(cloud: LocalCloud): Map<object, number> {
+  return new Map([...cloud.kubeApiServers.values()].map((api) => [api, api.connections().length]));
+}
+
 /** The request log length of every API server now. */
 export function kubeLogMarks(cloud: LocalCloud): Map<object, number> {
   return new Map([...cloud.kubeApiServers.values()].map((api) => [api, api.requests.length]));
@@ -208,6 +230,7 @@ export async function operatorIdle(opts: SectionOptions): Promise<BenchRow[]> {
     const pid = pod.pid!;
     const hetznerFrom = cloud.sim.requests.length;
     const kubeFrom = kubeLogMarks(cloud);
+    const connectionsFrom = kubeConnectionMarks(cloud);
     const helmFrom = cloud.helmInvocations().length;
     const loadBefore = await loadAverage();
     const simulatedMs = opts.idleHours * 60 * SIMULATED_MINUTE_MS;
@@ -222,7 +245,9 @@ export async function operatorIdle(opts: SectionOptions): Promise<BenchRow[]> {
       if (minute === 10) rssAfter10MinKiB = await residentKiB(pid);
       opts.log(
         `operator: idle ${minute} simulated min, ${operatorRequests(cloud, hetznerFrom).length} Hetzner, ` +
-          `${operatorKubeRequests(cloud, kubeFrom)} Kubernetes, ${cloud.helmInvocations().length - helmFrom} Helm`,
+          `${operatorKubeRequests(cloud, kubeFrom)} Kubernetes over ${
+            k8znerKubeConnections(cloud, connectionsFrom)
+          } connections, ${cloud.helmInvocations().length - helmFrom} Helm`,
       );
     }
     const realIdleMs = performance.now() - started;
