@@ -81,6 +81,11 @@ export interface HealingWorld extends AsyncDisposable {
   admin(name: string): TalosClient;
   /** Hostnames of the etcd members, sorted. */
   etcdMembers(): string[];
+  /**
+   * Waits (real time) until Talos has promoted every etcd learner, as a real joiner is promoted once it
+   * has caught up: the fake promotes after a real delay, so a pass right after a join may still see a learner.
+   */
+  untilVoters(): Promise<void>;
   /** Powers the control plane's fake Talos node off (its API stops answering) and marks its Node Unknown since `since`. */
   powerOff(name: string, since: number): Promise<void>;
   /** Replaces the Node of `name` in the view (creating it when absent). */
@@ -309,6 +314,7 @@ export async function startHealingWorld(options: HealingWorldOptions = {}): Prom
       return client;
     },
     etcdMembers,
+    untilVoters: () => waitForVoters(network),
     powerOff: async (name, since) => {
       const node = nodes.get(name);
       if (node) {

@@ -73,9 +73,14 @@ Deno.test(withFakes(
 
     // The new kubelet registers, the CNI runs on it: Ready, and etcd lists it as a voting member.
     world.setNode("demo-cp-2", { state: "ready", createdAt: OFF + 6 * MIN, uid: "new-cp-2" });
+    await world.untilVoters();
     world.setNow(OFF + 7 * MIN);
     const done = await reconcileHealing(world.ctx, world.snapshot(), world.actions);
-    assertEquals([degradedOf(done).status, degradedOf(done).reason], ["False", "NodesHealthy"]);
+    assertEquals(
+      [degradedOf(done).status, degradedOf(done).reason],
+      ["False", "NodesHealthy"],
+      degradedOf(done).message,
+    );
     assertEquals(done.done, true);
     assertEquals(world.ctx.memory.has(REPLACEMENT_MEMORY_KEY), false);
     assertMatch(
