@@ -164,6 +164,63 @@ export function handoverObjects(cloud: LocalCloud, cluster: string) {
   };
 }
 
+/** One status the operator wrote to a K8znerCluster. */
+export interface StatusRecord {
+  generation: number;
+  observedGeneration: number;
+  /** As `--wait` heads its line: `Running`, or e.g. `Provisioning (CNI)`. */
+  headline: string;
+}
+
+/**
+ * Every status the operator wrote to the K8znerCluster, without consecutive repeats, replayed from the fake
+ * API's change history: what the operator went through, whereas `--wait`, polling, sees only what
+ * the status says at each of its polls.
+ */
+export function clusterStatusHistory(cloud: LocalCloud, cluster: string): StatusRecord[] {
+  const store = handoverObjects(cloud, cluster).store;
+  if (!store) return [];
+  const history: StatusRecord[] = [];
+  const stop = store.watch(
+    store.typeOf("k8zner.io/v1alpha1", "K8znerCluster"),
+    "k8zner-system",
+    (o) => (o.metadata as { name: string }).name === cluster,
+    "1",
+    (event) => {
+      const s = (event.object.status ?? {}) as {
+        observedGeneration?: number;
+        phase?: string;
+        provisioningPhase?: string;
+      };
+      if (!s.phase) return;
+      const record = {
+        generation: Number((event.object.metadata as { generation?: number }).generation ?? 0),
+        observedGeneration: s.observedGeneration ?? 0,
+        // The same headline as summarizeClusterStatus (src/cluster/handover/status.ts).
+        headline: s.provisioningPhase && s.provisioningPhase !== "Running"
+          ? `${s.phase} (${s.provisioningPhase})`
+          : s.phase,
+      };
+      const last = history.at(-1);
+      if (JSON.stringify(last) !== JSON.stringify(record)) history.push(record);
+    },
+  );
+  stop();
+  return history;
+}
+
+/** `values` without consecutive repeats. */
+export function withoutRepeats(values: readonly string[]): string[] {
+  return values.filter((v, i) => i === 0 || values[i - 1] !== v);
+}
+
+/** Whether `part` is `whole` with some elements left out (order kept). */
+export function isSubsequence(part: readonly string[], whole: readonly string[]): boolean {
+  let i = 0;
+  for (const w of whole) if (i < part.length && part[i] === w) i++;
+  return i === part.length;
+}
+
 /**
  * Requests and connections the cluster's fake Kubernetes APIs have seen, by client: Helm and kubectl
  * name themselves in their User-Agent, k8zner's client (CLI and operator) sends none. Each HTTPS
