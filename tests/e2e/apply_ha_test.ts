@@ -1,8 +1,9 @@
 /**
  * An ha cluster through the real CLI, then the life of a handed-over cluster: a changed config is
  * shown as a spec diff and needs confirmation (none possible without a terminal: exit 2), `--yes`
- * updates the K8znerCluster without touching Hetzner, and `--wait` follows the real operator's status (it
- * settles at the CNI, then at the addons once a stand-in CNI runs) or stops at its timeout with a clear message.
+ * updates the K8znerCluster without touching Hetzner, and `--wait` follows the real operator's status (the
+ * phases it happens to read, in the order the operator wrote them, through CNI and the addons to Running)
+ * or stops at its timeout with a clear message.
  *
  * @module
  */
