@@ -36,6 +36,14 @@ function versions(s: Scenario): Record<string, string> {
   );
 }
 
+/** A pod of the `web` ReplicaSet on `node`. */
+function webPod(s: Scenario, name: string, node: string): KubeObj {
+  const rs = s.store().getObject("apps/v1", "ReplicaSet", "web", "default") as KubeObj;
+  const pod = podOn(name, node, WEB);
+  const ref = { apiVersion: "apps/v1", kind: "ReplicaSet", name: "web", uid: (rs.metadata as { uid: string }).uid };
+  return { ...pod, metadata: { ...pod.metadata as object, ownerReferences: [{ ...ref, controller: true }] } };
+}
+
 /** What the sampler saw while the rollout ran. */
 interface Samples {
   /** Most nodes NotReady in one sample, and which (raw: a missed lease renewal counts too). */
@@ -58,8 +66,8 @@ interface Samples {
 }
 
 /**
- * Samples every 20 ms until stopped; stands in for the workload's ReplicaSet: an evicted `web` pod is made
- * again on a worker that is Ready and schedulable (the kubelet stand-in runs bound pods).
+ * Samples every 20 ms until stopped; stands in for the workload's ReplicaSet controller: an evicted `web` pod
+ * is made again on a worker that is Ready and schedulable (the kubelet stand-in runs bound pods).
  */
 function sample(s: Scenario, all: string[], workers: string[], exempt: () => string | undefined) {
   const started = Date.now();
@@ -125,7 +133,7 @@ function sample(s: Scenario, all: string[], workers: string[], exempt: () => str
           const node = store.getObject("v1", "Node", w) as KubeObj | undefined;
           return nodes[w] === "True" && !(node?.spec as { unschedulable?: boolean } | undefined)?.unschedulable;
         });
-        if (target) store.put(podOn(`web-${made++}`, target, WEB));
+        if (target) store.put(webPod(s, `web-${made++}`, target));
       }
     }
   })();
@@ -155,7 +163,14 @@ Deno.test(withFakes(
       }),
     );
 
-    workers.forEach((w, i) => s.store().put(podOn(`web-${i + 1}`, w, WEB)));
+    // The budget's maxUnavailable counts the ReplicaSet's replicas, as the disruption controller does.
+    s.store().put({
+      apiVersion: "apps/v1",
+      kind: "ReplicaSet",
+      metadata: { name: "web", namespace: "default" },
+      spec: { replicas: 3, selector: { matchLabels: WEB } },
+    });
+    workers.forEach((w, i) => s.store().put(webPod(s, `web-${i + 1}`, w)));
     s.store().put({
       apiVersion: "policy/v1",
       kind: "PodDisruptionBudget",

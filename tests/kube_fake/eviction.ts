@@ -3,7 +3,9 @@
  * handler (pkg/registry/core/pod/storage/eviction.go) answers it: a pod covered by a
  * PodDisruptionBudget that allows no disruption is refused with 429 and the budget's numbers;
  * otherwise the pod is deleted and the answer is 201 `Success`. The disruption controller's
- * bookkeeping (healthy and desired counts) is computed on the spot from the pods.
+ * bookkeeping (healthy and desired counts) is computed on the spot from the pods and, for a
+ * `maxUnavailable` or percentage budget, from the scale of the pods' controllers
+ * (pkg/controller/disruption `getExpectedScale`), as the controller does.
  *
  * @module
  */
@@ -25,15 +27,71 @@ function scaled(value: unknown, total: number, roundUp: boolean): number {
   return roundUp ? Math.ceil(exact) : Math.floor(exact);
 }
 
-/** The budget's numbers as the disruption controller would publish them in `status`. */
+/** The controller of a pod (its `ownerReferences` entry with `controller: true`). */
+export interface ControllerRef {
+  kind: string;
+  name: string;
+  uid?: string;
+}
+
+/** Kinds whose `spec.replicas` the disruption controller reads, with their API version. */
+const SCALED_KINDS: Record<string, string> = {
+  ReplicaSet: "apps/v1",
+  Deployment: "apps/v1",
+  StatefulSet: "apps/v1",
+  ReplicationController: "v1",
+};
+
+function controllerOf(obj: KubeObj): ControllerRef | undefined {
+  const refs = (metaOf(obj).ownerReferences ?? []) as Array<ControllerRef & { controller?: boolean }>;
+  return refs.find((r) => r.controller === true);
+}
+
+/**
+ * The replicas of a pod's controller as the disruption controller finds them (a ReplicaSet a Deployment
+ * controls counts as the Deployment); undefined when the controller is not a scaled kind or is gone.
+ */
+export function storeScale(store: FakeKubeStore, namespace: string): (ref: ControllerRef) => number | undefined {
+  const scale = (ref: ControllerRef): number | undefined => {
+    const apiVersion = SCALED_KINDS[ref.kind];
+    if (!apiVersion) return undefined;
+    const owner = store.getObject(apiVersion, ref.kind, ref.name, namespace);
+    if (!owner || (ref.uid !== undefined && metaOf(owner).uid !== ref.uid)) return undefined;
+    const parent = ref.kind === "ReplicaSet" ? controllerOf(owner) : undefined;
+    if (parent?.kind === "Deployment") return scale(parent);
+    return (owner.spec as { replicas?: number } | undefined)?.replicas ?? 1;
+  };
+  return scale;
+}
+
+/**
+ * The budget's numbers as the disruption controller would publish them in `status`. For `maxUnavailable`
+ * or a percentage `minAvailable` the expected count is the sum of the pods' controllers' replicas, not the
+ * pods that exist: a pod just evicted and not yet replaced still counts as expected, so a second eviction
+ * waits for its replacement. A pod without such a controller leaves the controller unable to count: it
+ * publishes no disruption allowed.
+ */
 export function budgetStatus(
   pdb: KubeObj,
   pods: KubeObj[],
+  scaleOf: (ref: ControllerRef) => number | undefined = () => undefined,
 ): { currentHealthy: number; desiredHealthy: number; expectedPods: number; disruptionsAllowed: number } {
   const spec = (pdb.spec ?? {}) as { minAvailable?: unknown; maxUnavailable?: unknown };
   const live = pods.filter((p) => !metaOf(p).deletionTimestamp);
-  const expectedPods = live.length;
   const currentHealthy = live.filter(isReady).length;
+  const byScale = spec.maxUnavailable !== undefined || typeof spec.minAvailable === "string";
+  let expectedPods = live.length;
+  let countable = true;
+  if (byScale) {
+    const controllers = new Map<string, number>();
+    for (const pod of pods) {
+      const ref = controllerOf(pod);
+      const replicas = ref && scaleOf(ref);
+      if (!ref || replicas === undefined) countable = false;
+      else controllers.set(`${ref.kind}/${ref.name}`, replicas);
+    }
+    if (countable && controllers.size > 0) expectedPods = [...controllers.values()].reduce((a, b) => a + b, 0);
+  }
   const desiredHealthy = spec.maxUnavailable !== undefined
     ? Math.max(0, expectedPods - scaled(spec.maxUnavailable, expectedPods, true))
     : scaled(spec.minAvailable ?? 1, expectedPods, true);
@@ -41,7 +99,7 @@ export function budgetStatus(
     currentHealthy,
     desiredHealthy,
     expectedPods,
-    disruptionsAllowed: Math.max(0, currentHealthy - desiredHealthy),
+    disruptionsAllowed: countable ? Math.max(0, currentHealthy - desiredHealthy) : 0,
   };
 }
 
@@ -71,7 +129,7 @@ export function evictPod(store: FakeKubeStore, namespace: string, name: string, 
     const pdb = pdbs[0];
     if (pdb) {
       const selected = store.list(podType, namespace, matchLabelSelector((pdb.spec as { selector: unknown }).selector));
-      const budget = budgetStatus(pdb, selected);
+      const budget = budgetStatus(pdb, selected, storeScale(store, namespace));
       const policy = (pdb.spec as { unhealthyPodEvictionPolicy?: string }).unhealthyPodEvictionPolicy;
       const unhealthyMayGo = !isReady(pod) &&
         (policy === "AlwaysAllow" || budget.currentHealthy >= budget.desiredHealthy && budget.desiredHealthy > 0);

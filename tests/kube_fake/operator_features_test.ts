@@ -131,6 +131,49 @@ Deno.test("pods/eviction: 429 with the budget's numbers while the PDB allows no 
     assertOk((resources.body.resources as Json[]).some((r) => r.name === "pods/eviction" && r.kind === "Eviction"));
   }));
 
+Deno.test("pods/eviction: maxUnavailable 1 over a ReplicaSet of 3 refuses a second eviction until the first pod is replaced", () =>
+  withApi(async (api) => {
+    api.store.put({
+      apiVersion: "apps/v1",
+      kind: "ReplicaSet",
+      metadata: { name: "web", namespace: "default" },
+      spec: { replicas: 3, selector: { matchLabels: { app: "etcd-guard" } } },
+    });
+    const uid = (api.store.getObject("apps/v1", "ReplicaSet", "web", "default")!.metadata as Json).uid;
+    const owned = (name: string) => {
+      const p = pod(name, true);
+      return {
+        ...p,
+        metadata: {
+          ...(p.metadata as Json),
+          ownerReferences: [{ kind: "ReplicaSet", name: "web", uid, controller: true }],
+        },
+      };
+    };
+    for (const name of ["p1", "p2", "p3"]) api.store.put(owned(name));
+    api.store.put({
+      apiVersion: "policy/v1",
+      kind: "PodDisruptionBudget",
+      metadata: { name: "guard", namespace: "default" },
+      spec: { maxUnavailable: 1, selector: { matchLabels: { app: "etcd-guard" } } },
+    });
+    const evict = (name: string) =>
+      call(api, "POST", `/api/v1/namespaces/default/pods/${name}/eviction`, {
+        apiVersion: "policy/v1",
+        kind: "Eviction",
+        metadata: { name, namespace: "default" },
+      });
+    assertEquals((await evict("p1")).status, 201);
+    const second = await evict("p2");
+    assertEquals(second.status, 429, "p1 is not replaced yet: 2 of the 3 expected pods run, the budget needs 2");
+    assertEquals((second.body.details as Json).causes, [{
+      reason: "DisruptionBudget",
+      message: "The disruption budget guard needs 2 healthy pods and has 2 currently",
+    }]);
+    api.store.put(owned("p4"));
+    assertEquals((await evict("p2")).status, 201, "replaced: one disruption allowed again");
+  }));
+
 Deno.test("a Table request for custom resources renders Name plus the CRD's printer columns", () =>
   withApi(async (api) => {
     api.store.put(renderK8znerClusterCrd());
