@@ -55,6 +55,15 @@ export function scaledTimers(base: Timers, scale: number): Timers {
   };
 }
 
+/**
+ * `ms` of a clock `scale` times faster, in base ms: `ms / scale`, but not below `minMs` (nor below `ms`
+ * itself when that is shorter), for a pause that stands for real work (a connection) whatever the scale.
+ */
+export function scaledMs(ms: number, scale: number, minMs = 0): number {
+  checkScale(scale);
+  return scale === 1 ? ms : Math.max(ms / scale, Math.min(ms, minMs));
+}
+
 /** `sleep` on a clock `scale` times faster: waits `ms / scale` (see {@link scaledTimers}). */
 export function scaledSleep(
   sleep: (ms: number, signal?: AbortSignal) => Promise<void>,

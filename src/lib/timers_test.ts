@@ -1,5 +1,5 @@
 import { assertEquals, assertThrows } from "../../tests/assert.ts";
-import { realTimers, scaledSleep, scaledTimers, type Timers } from "./timers.ts";
+import { realTimers, scaledMs, scaledSleep, scaledTimers, type Timers } from "./timers.ts";
 
 /** A hand-moved clock with timers: `advance(ms)` fires what falls due, in order. */
 function manualTimers(start = 1_000_000) {
@@ -87,4 +87,13 @@ Deno.test("scaledSleep() hands the base sleep ms / scale and the signal", async 
   assertEquals(calls, [[50, signal]]);
   assertEquals(scaledSleep(base, 1), base);
   assertThrows(() => scaledSleep(base, 0), RangeError);
+});
+
+Deno.test("scaledMs() divides by the scale, keeps a floor for real work, and refuses a bad scale", () => {
+  assertEquals(scaledMs(2_000, 1, 100), 2_000);
+  assertEquals(scaledMs(2_000, 200), 10);
+  assertEquals(scaledMs(2_000, 200, 100), 100);
+  assertEquals(scaledMs(50, 200, 100), 50, "a pause shorter than the floor stays as asked");
+  assertEquals(scaledMs(0, 200, 100), 0);
+  assertThrows(() => scaledMs(1, 0), RangeError);
 });

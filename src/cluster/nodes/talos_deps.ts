@@ -17,6 +17,7 @@ import {
 import { UserFacingError } from "../../lib/errors.ts";
 import { classifyNetworkError } from "../../lib/network_error.ts";
 import { sleep as realSleep } from "../../lib/sleep.ts";
+import { scaledMs } from "../../lib/timers.ts";
 
 /** Injected dependencies of the Talos steps. */
 export interface TalosDeps {
@@ -90,27 +91,26 @@ export async function pollUntil<T>(
 ): Promise<T> {
   const deadline = deps.now() + options.timeoutMs;
   const scale = deps.timeScale ?? 1;
-  if (!(scale > 0) || !Number.isFinite(scale)) throw new RangeError(`Cannot poll Talos: time scale ${scale}`);
   // A probe is a real connection whatever the nodes' speed: a scaled pause stays at least MIN_SCALED_PAUSE_MS
   // (or what was asked, when shorter), or a fast simulator's rebooting nodes are probed thousands of times a
   // second and the CPU that costs slows the nodes down.
-  const realMs = (ms: number) => scale === 1 ? ms : Math.max(ms / scale, Math.min(ms, MIN_SCALED_PAUSE_MS));
-  const sleep = (ms: number) => deps.sleep(realMs(ms), options.signal);
+  const firstMs = scaledMs(options.firstMs ?? 0, scale, MIN_SCALED_PAUSE_MS);
+  const intervalMs = scaledMs(options.intervalMs, scale, MIN_SCALED_PAUSE_MS);
   let last = "no attempt finished";
-  if (options.firstMs) await sleep(options.firstMs);
+  if (firstMs > 0) await deps.sleep(firstMs, options.signal);
   for (;;) {
     options.signal?.throwIfAborted();
     const result = await attempt();
     if (result.done) return result.value;
     last = result.reason;
     onWaiting?.(result.reason);
-    if (deps.now() + realMs(options.intervalMs) > deadline) {
+    if (deps.now() + intervalMs > deadline) {
       throw new TalosWaitTimeout(
         `Cannot ${what} within ${Math.round(options.timeoutMs / 1000)} s: ${last}`,
         { hint: "Nothing was torn down: run apply again to continue from here" },
       );
     }
-    await sleep(options.intervalMs);
+    await deps.sleep(intervalMs, options.signal);
   }
 }
 
