@@ -136,6 +136,14 @@ function describe(kind: string, name: string, namespace?: string): string {
   return namespace ? `${kind} "${namespace}/${name}"` : `${kind} "${name}"`;
 }
 
+/** The query of a list or watch with these selectors (absent or empty ones left out). */
+function selectorQuery(options: { labelSelector?: string; fieldSelector?: string }): Record<string, string> {
+  const query: Record<string, string> = {};
+  if (options.labelSelector) query.labelSelector = options.labelSelector;
+  if (options.fieldSelector) query.fieldSelector = options.fieldSelector;
+  return query;
+}
+
 /** Creates a client for the current context of a kubeconfig (loads @kubernetes/client-node on first use). */
 export async function createKubeClient(options: KubeClientOptions): Promise<KubeClient> {
   // node-fetch inside the library requires the deprecated `punycode` module on the first request, and
@@ -198,6 +206,17 @@ export async function createKubeClient(options: KubeClientOptions): Promise<Kube
     return kc.getContextObject(kc.getCurrentContext())?.namespace ?? "default";
   }
 
+  /** The URL of one object: a namespaced kind without a namespace is read in the context's. */
+  function objectUrl(info: ResourceInfo, namespace: string | undefined, name: string): string {
+    return cluster!.server +
+      renderResourcePath(info, info.namespaced ? namespace ?? contextNamespace() : undefined, name);
+  }
+
+  /** The URL of a list: of one namespace, or of all when `namespace` is unset. */
+  function listUrl(info: ResourceInfo, namespace: string | undefined): string {
+    return cluster!.server + renderResourcePath(info, info.namespaced ? namespace : undefined);
+  }
+
   async function waitForEstablished(name: string): Promise<void> {
     const deadline = now() + 30_000;
     for (;;) {
@@ -251,8 +270,7 @@ export async function createKubeClient(options: KubeClientOptions): Promise<Kube
         const info = await resolve(apiVersion, kind);
         return await requestJson(ctx, {
           method: "GET",
-          url: cluster.server +
-            renderResourcePath(info, info.namespaced ? namespace ?? contextNamespace() : undefined, name),
+          url: objectUrl(info, namespace, name),
         }, `get ${describe(kind, name, namespace)}`) as KubeObject;
       } catch (err) {
         // A 404 from discovery too: the kind (its CRD) is not served, so the object does not exist.
@@ -267,12 +285,10 @@ export async function createKubeClient(options: KubeClientOptions): Promise<Kube
 
     async listWithVersion(apiVersion, kind, namespace, listOptions = {}) {
       const info = await resolve(apiVersion, kind);
-      const query: Record<string, string> = {};
-      if (listOptions.labelSelector) query.labelSelector = listOptions.labelSelector;
-      if (listOptions.fieldSelector) query.fieldSelector = listOptions.fieldSelector;
+      const query = selectorQuery(listOptions);
       const result = await requestJson(ctx, {
         method: "GET",
-        url: cluster.server + renderResourcePath(info, info.namespaced ? namespace : undefined),
+        url: listUrl(info, namespace),
         query,
       }, `list ${kind} in ${namespace ?? "all namespaces"}`) as {
         items?: KubeObject[];
@@ -286,12 +302,10 @@ export async function createKubeClient(options: KubeClientOptions): Promise<Kube
 
     async listMetadata(apiVersion, kind, namespace, listOptions = {}) {
       const info = await resolve(apiVersion, kind);
-      const query: Record<string, string> = {};
-      if (listOptions.labelSelector) query.labelSelector = listOptions.labelSelector;
-      if (listOptions.fieldSelector) query.fieldSelector = listOptions.fieldSelector;
+      const query = selectorQuery(listOptions);
       const list = await requestJson(ctx, {
         method: "GET",
-        url: cluster.server + renderResourcePath(info, info.namespaced ? namespace : undefined),
+        url: listUrl(info, namespace),
         query,
         accept: "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1",
       }, `list the metadata of ${kind} in ${namespace ?? "all namespaces"}`) as { items?: KubeObject[] };
@@ -314,8 +328,7 @@ export async function createKubeClient(options: KubeClientOptions): Promise<Kube
         const info = await resolve(apiVersion, kind);
         await requestJson(ctx, {
           method: "DELETE",
-          url: cluster.server +
-            renderResourcePath(info, info.namespaced ? namespace ?? contextNamespace() : undefined, name),
+          url: objectUrl(info, namespace, name),
         }, `delete ${describe(kind, name, namespace)}`);
         return true;
       } catch (err) {
@@ -396,9 +409,7 @@ export async function createKubeClient(options: KubeClientOptions): Promise<Kube
     async watch(apiVersion, kind, watchOptions, onEvent) {
       const info = await resolve(apiVersion, kind);
       const path = renderResourcePath(info, watchOptions.namespace);
-      const query: Record<string, string> = {};
-      if (watchOptions.labelSelector) query.labelSelector = watchOptions.labelSelector;
-      if (watchOptions.fieldSelector) query.fieldSelector = watchOptions.fieldSelector;
+      const query = selectorQuery(watchOptions);
       if (watchOptions.resourceVersion) query.resourceVersion = watchOptions.resourceVersion;
       if (watchOptions.allowWatchBookmarks) query.allowWatchBookmarks = "true";
       if (watchOptions.timeoutSeconds !== undefined) query.timeoutSeconds = String(watchOptions.timeoutSeconds);
