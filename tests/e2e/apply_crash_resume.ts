@@ -32,7 +32,7 @@
  */
 import { assertEquals, assertOk } from "../assert.ts";
 import type { RequestRecord } from "../hcloud_sim/mod.ts";
-import type { LocalCloud } from "../local_cloud/mod.ts";
+import { type LocalCloud, startLocalCloud } from "../local_cloud/mod.ts";
 import { findLeaks } from "./cloud_inventory.ts";
 import { type K8znerResult, startK8zner } from "./k8zner_process.ts";
 import {
@@ -42,8 +42,10 @@ import {
   handoverObjects,
   isOperatorRequest,
   k8zner,
+  makeWorkdir,
   mutating,
   operatorSettled,
+  renderConfig,
 } from "./apply_harness.ts";
 
 /** The cluster every crash-resume test applies (`renderConfig(CLUSTER, "dev")`: one control plane, two workers). */
@@ -87,6 +89,30 @@ export async function applyKilledWhen(
   }
   const result = await run.done;
   return { killed: sent && result.signal === "SIGKILL", result, requests: requests() };
+}
+
+/**
+ * One kill in a fresh local cloud (dev cluster): `apply` is SIGKILLed once `reached` holds, `inspect`
+ * checks what the killed run left and returns the history line for failure messages, then the next
+ * run must converge ({@link assertConverged}). Cloud and work directory are removed afterwards.
+ */
+export async function killOnceThenConverge(
+  reached: (cloud: LocalCloud) => boolean,
+  inspect: (cloud: LocalCloud, first: KilledRun) => string,
+): Promise<void> {
+  const cloud = await startLocalCloud({ speed: 200 });
+  const dir = await makeWorkdir(renderConfig(CLUSTER, "dev"));
+  try {
+    const first = await applyKilledWhen(cloud, dir, () => reached(cloud));
+    assertOk(first.killed, `the first run was killed (exit ${first.result.code})\n${first.result.stderr}`);
+    const history = inspect(cloud, first);
+    await cloud.idle();
+    const second = await k8zner(cloud, dir, ["apply"]);
+    await assertConverged(cloud, dir, second, history);
+  } finally {
+    await cloud.close();
+    await Deno.remove(dir, { recursive: true });
+  }
 }
 
 /** Whether some node of `cloud` took a machine config (a successful Talos `ApplyConfiguration`). */

@@ -8,11 +8,11 @@
  * @module
  */
 import { assertEquals, assertOk } from "../assert.ts";
-import { type LocalCloud, startLocalCloud } from "../local_cloud/mod.ts";
+import type { LocalCloud } from "../local_cloud/mod.ts";
 import { parseImageWriteCommand } from "../local_cloud/image_write.ts";
 import { PURPOSE_LABEL } from "./cloud_inventory.ts";
-import { endpointOf, k8zner, makeWorkdir, mutating, renderConfig } from "./apply_harness.ts";
-import { applyKilledWhen, assertConverged, CLUSTER } from "./apply_crash_resume.ts";
+import { endpointOf, mutating } from "./apply_harness.ts";
+import { killOnceThenConverge } from "./apply_crash_resume.ts";
 import { withFakes } from "../fake_contracts.ts";
 
 /** Whether a build server's rescue system received the image write (`curl … | xz -d | dd …`), still under way or done. */
@@ -35,12 +35,8 @@ function buildTemporaries(cloud: LocalCloud): string[] {
 
 Deno.test(withFakes(
   "apply killed while the image is written to the build server converges on the next run and leaves no build server or key",
-  async () => {
-    const cloud = await startLocalCloud({ speed: 200 });
-    const dir = await makeWorkdir(renderConfig(CLUSTER, "dev"));
-    try {
-      const first = await applyKilledWhen(cloud, dir, () => imageWriteStarted(cloud));
-      assertOk(first.killed, `the first run was killed (exit ${first.result.code})\n${first.result.stderr}`);
+  () =>
+    killOnceThenConverge(imageWriteStarted, (cloud, first) => {
       const sent = mutating(first.requests).map(endpointOf);
       const history = `run 1 killed during the image write, after ${sent.join(", ")}`;
       // The state only this kill reaches: the build's server and key, the write not ended (the build
@@ -49,12 +45,6 @@ Deno.test(withFakes(
       assertEquals(left.map((t) => t.split(" ")[0]), ["server", "ssh"], `left by the killed run: ${left.join(", ")}`);
       assertOk(!sent.some((e) => /poweroff|shutdown/.test(e)), `the write had ended: ${history}`);
       assertEquals([...cloud.sim.state.images.values()].filter((i) => i.type === "snapshot").length, 0);
-      await cloud.idle();
-      const second = await k8zner(cloud, dir, ["apply"]);
-      await assertConverged(cloud, dir, second, history);
-    } finally {
-      await cloud.close();
-      await Deno.remove(dir, { recursive: true });
-    }
-  },
+      return history;
+    }),
 ));
