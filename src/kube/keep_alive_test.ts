@@ -1,7 +1,8 @@
 import { assertEquals, assertOk } from "../../tests/assert.ts";
 import { type FakeKubeApi, startFakeKubeApi } from "../../tests/kube_fake/mod.ts";
+import { withKubeClient } from "../../tests/kube_fake/with_kube_client.ts";
 import { hostCertificate } from "../../tests/tls_fixtures.ts";
-import { createKubeClient, type KubeClient } from "./client.ts";
+import type { KubeClient } from "./client.ts";
 import type { KubeObject } from "./types.ts";
 
 /** The fake behind mutual TLS, as kube-apiserver (and the local cloud) serves: it sees each connection. */
@@ -11,14 +12,7 @@ async function withTlsClient(fn: (kube: KubeClient, api: FakeKubeApi) => Promise
     validityDays: 1,
     caValidityDays: 1,
   });
-  const api = await startFakeKubeApi({ tls: { certPem: leaf.certPem, keyPem: leaf.keyPem, clientCaPem: ca.certPem } });
-  const kube = await createKubeClient({ kubeconfigYaml: api.kubeconfigYaml() });
-  try {
-    await fn(kube, api);
-  } finally {
-    kube.close();
-    await api.close();
-  }
+  await withKubeClient(fn, { tls: { certPem: leaf.certPem, keyPem: leaf.keyPem, clientCaPem: ca.certPem } });
 }
 
 const configMap = (name: string): KubeObject => ({

@@ -5,11 +5,14 @@
  * @module
  */
 import { createKubeClient, type KubeClient } from "../../src/kube/mod.ts";
-import { type FakeKubeApi, startFakeKubeApi } from "./mod.ts";
+import { type FakeKubeApi, type FakeKubeApiOptions, startFakeKubeApi } from "./mod.ts";
 
-/** Runs `fn` with a client of a fresh fake API server and closes both. */
-export async function withKubeClient(fn: (kube: KubeClient, api: FakeKubeApi) => Promise<void>): Promise<void> {
-  const api = await startFakeKubeApi();
+/** Runs `fn` with a client of a fresh fake API server (started with `options`) and closes both. */
+export async function withKubeClient(
+  fn: (kube: KubeClient, api: FakeKubeApi) => Promise<void>,
+  options: FakeKubeApiOptions = {},
+): Promise<void> {
+  const api = await startFakeKubeApi(options);
   const kube = await createKubeClient({ kubeconfigYaml: api.kubeconfigYaml() });
   try {
     await fn(kube, api);
