@@ -175,9 +175,19 @@ export class OperatorPods {
 
   async #reconcile(): Promise<void> {
     if (this.#closed) return;
+    const live = new Set<FakeTalosNetwork>();
     for (const network of new Set(this.#deps.talosNetworks.values())) {
       const cluster = this.#deps.clusterOf(network);
-      if (cluster) await this.#reconcileCluster(network, cluster.store);
+      if (!cluster) continue;
+      live.add(network);
+      await this.#reconcileCluster(network, cluster.store);
+    }
+    // A pod dies with its node: once every server of its cluster is deleted (destroy), its network is
+    // no longer among the nodes' and no pass above looks at it.
+    for (const pod of [...this.#pods.values()]) {
+      if (pod.stopping || live.has(pod.network)) continue;
+      this.#deps.log(`operator pod ${pod.name}: its cluster's nodes are gone`);
+      await this.#remove(pod, "SIGKILL");
     }
   }
 
