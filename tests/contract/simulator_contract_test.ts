@@ -199,6 +199,14 @@ Deno.test(requires([HCLOUD_OPENAPI], {
       201,
     );
     done();
+    await ok("POST", `/load_balancers/${lb.id}/actions/update_service`, {
+      listen_port: 80,
+      destination_port: 8081,
+      protocol: "http",
+      health_check: { protocol: "tcp", port: 8081, interval: 15, timeout: 10, retries: 3 },
+    }, 201);
+    done();
+    await ok("POST", `/load_balancers/${lb.id}/actions/update_service`, { listen_port: 81 }, 404);
     await ok("POST", `/load_balancers/${lb.id}/actions/delete_service`, { listen_port: 80 }, 201);
     done();
     await ok("POST", `/load_balancers/${lb.id}/actions/detach_from_network`, { network: net.id }, 201);

@@ -197,3 +197,32 @@ Deno.test("attach_to_network takes its IP from the subnet ip_range names, and re
   const got = (await call(sim.url, "GET", `/load_balancers/${lb.id}`)).body.load_balancer;
   assertEquals(got.private_net, [{ network: net, ip: "10.0.1.129" }]);
 });
+
+Deno.test("update_service changes the fields it is given, keeps the others, and answers not_found for an unknown port", async () => {
+  await using sim = await startHcloudSimulator();
+  const lb = (await call(sim.url, "POST", "/load_balancers", {
+    name: "lb",
+    load_balancer_type: "lb11",
+    location: "fsn1",
+    services: [{ protocol: "tcp", listen_port: 80, destination_port: 30080, proxyprotocol: true }],
+  })).body.load_balancer;
+  sim.advance(8_000);
+  const update = (body: unknown) => call(sim.url, "POST", `/load_balancers/${lb.id}/actions/update_service`, body);
+  const res = await update({
+    listen_port: 80,
+    destination_port: 30081,
+    health_check: { protocol: "tcp", port: 30081 },
+  });
+  assertEquals([res.status, res.body.action.command], [201, "update_service"]);
+  sim.advance(2_000);
+  const [svc] = (await call(sim.url, "GET", `/load_balancers/${lb.id}`)).body.load_balancer.services;
+  assertEquals([svc.protocol, svc.listen_port, svc.destination_port, svc.proxyprotocol, svc.health_check.port], [
+    "tcp",
+    80,
+    30081,
+    true,
+    30081,
+  ]);
+  const unknown = await update({ listen_port: 443, destination_port: 30443 });
+  assertEquals([unknown.status, unknown.body.error.code], [404, "not_found"]);
+});

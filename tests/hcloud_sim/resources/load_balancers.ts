@@ -320,6 +320,21 @@ export const loadBalancerRoutes: Route[] = [
     addService(lb, svc);
     return () => lb.services.splice(lb.services.indexOf(svc), 1);
   }),
+  // Fields left out keep their value (Hetzner's "Update Service"); the result is checked as a new service would be.
+  lbActionRoute("update_service", (_ctx, lb, body) => {
+    const listen = port(body.listen_port, "listen_port");
+    const i = lb.services.findIndex((s) => s.listen_port === listen);
+    if (i < 0) throw notFound("service", listen);
+    const old = lb.services[i]!;
+    const merged = parseService({
+      ...old,
+      ...body,
+      health_check: { ...old.health_check as object, ...body.health_check as object | undefined },
+      http: { ...old.http as object | undefined, ...body.http as object | undefined },
+    }, "service");
+    lb.services[i] = merged;
+    return () => lb.services.splice(lb.services.indexOf(merged), 1, old);
+  }),
   lbActionRoute("delete_service", (_ctx, lb, body) => {
     const listen = port(body.listen_port, "listen_port");
     const i = lb.services.findIndex((s) => s.listen_port === listen);
