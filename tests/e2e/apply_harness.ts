@@ -74,9 +74,9 @@ export function isOperatorRequest(request: RequestRecord): boolean {
   return request.userAgent?.startsWith("k8zner-operator/") === true;
 }
 
-/** Whether a simulator request came from the cloud controller in the cluster (its User-Agent). */
+/** Whether a simulator request came from the cloud controller in the cluster (its User-Agent, `hcloud-cloud-controller/<version> hcloud-go/<version>`). */
 export function isCcmRequest(request: RequestRecord): boolean {
-  return request.userAgent?.startsWith("hcloud-cloud-controller-manager/") === true;
+  return request.userAgent?.startsWith("hcloud-cloud-controller/") === true;
 }
 
 /** `METHOD /path` of a request with numeric IDs folded to `{id}`, and its query's keys (sorted). */

@@ -1,42 +1,55 @@
 /**
- * The Hetzner CCM's load balancer controller (with the Kubernetes service controller that drives it),
- * played only in clusters where the CCM runs (`runsCloudControllerManager`, as cloud_node_controller.ts):
- * every Service of type LoadBalancer gets a Hetzner load balancer through the simulator's HTTP API,
- * as hcloud-cloud-controller-manager makes it (hcloud/load_balancers.go, internal/hcops/load_balancer.go):
+ * The Kubernetes service controller (k8s.io/cloud-provider v0.36.2, `controllers/service/controller.go`,
+ * as hcloud-cloud-controller-manager v1.33.0's go.mod pins it) driving the Hetzner CCM's load balancer
+ * implementation (`hcloud/load_balancers.go` at tag v1.33.0), played only in clusters where the CCM runs
+ * (`runsCloudControllerManager`, as cloud_node_controller.ts). The Hetzner requests themselves are
+ * `ccm_load_balancer_ops.ts`'s, request for request.
  *
- * - the service controller first adds the finalizer `service.kubernetes.io/load-balancer-cleanup`;
- * - found by the label `hcloud-ccm/service-uid=<uid>`, else by name, else created: name from
- *   `load-balancer.hetzner.cloud/name` (default `a` + the uid without dashes, 32 characters at most),
- *   type from `/type` (else `HCLOUD_LOAD_BALANCERS_TYPE`, else lb11), location from `/location` (else
- *   `HCLOUD_LOAD_BALANCERS_LOCATION`) or network zone from `/network-zone` (neither is an error the
- *   CCM reports, and nothing is created), `/algorithm-type`, `/disable-public-network`; the only label
- *   is `hcloud-ccm/service-uid` (the CCM has no annotation for others);
- * - attached to `HCLOUD_NETWORK` (at `/private-ipv4`, in the subnet `/private-subnet-ip-range` or
- *   `HCLOUD_LOAD_BALANCERS_PRIVATE_SUBNET_IP_RANGE` when set);
- * - one TCP service per Service port, `listen_port` the port, `destination_port` its node port
- *   (`/protocol`, `/uses-proxyprotocol`);
- * - one server target per Node with an `hcloud://` provider ID that the service controller selects
- *   (not labelled `node.kubernetes.io/exclude-from-external-load-balancers`, matching
- *   `/node-selector`), with `use_private_ip` from `/use-private-ip` (else `HCLOUD_LOAD_BALANCERS_USE_PRIVATE_IP`);
- * - `status.loadBalancer.ingress`: `/hostname` alone when set, else the public IPv4 and IPv6 (public
- *   interface enabled; IPv6 unless `/ipv6-disabled`) and the private IPs (unless `/disable-private-ingress`),
- *   each with `ipMode` VIP (Proxy with proxy protocol);
- * - a Service deleted (or no longer of type LoadBalancer) loses its load balancer (unless protected),
- *   then the finalizer.
+ * - the CCM process starts (NewCloud, hcloud/cloud.go): it resolves `HCLOUD_NETWORK` (`GET /networks/{id}`,
+ *   or by name) and checks its token with `GET /locations`; a changed configuration (a new pod) starts it again;
+ * - a Service is synced when it is first seen wanting a load balancer, when a field `needsUpdate` compares
+ *   changes (type, ports, annotations, source ranges, session affinity, IPs, traffic policy, health check node
+ *   port, IP families) or when it needs cleanup; not when only its status, labels or finalizers change;
+ * - sync, wanted: the finalizer `service.kubernetes.io/load-balancer-cleanup` first, then EnsureLoadBalancer:
+ *   found by the label `hcloud-ccm/service-uid=<uid>`, else by name (`load-balancer.hetzner.cloud/name`, default
+ *   `a` + the uid without dashes, 32 characters at most), else created (type from `/type`, else
+ *   `HCLOUD_LOAD_BALANCERS_TYPE`, else lb11; location from `/location`, else `HCLOUD_LOAD_BALANCERS_LOCATION`, or
+ *   network zone; neither is an error and nothing is created); label, network (`/private-ipv4`, the subnet
+ *   `/private-subnet-ip-range` or `HCLOUD_LOAD_BALANCERS_PRIVATE_SUBNET_IP_RANGE`) and public interface
+ *   reconciled, read again if that changed anything; one TCP service per TCP port (`listen_port` the port,
+ *   `destination_port` its node port, `/protocol`, `/uses-proxyprotocol`); one server target per Node with an
+ *   `hcloud://` provider ID (`/use-private-ip`, else `HCLOUD_LOAD_BALANCERS_USE_PRIVATE_IP`); read again if
+ *   services or targets changed;
+ * - the Nodes handed over pass the controller's stable node predicates (not being deleted, not labelled
+ *   `node.kubernetes.io/exclude-from-external-load-balancers` with a value Go's ParseBool does not read as
+ *   false, no `ToBeDeletedByClusterAutoscaler` taint), then the CCM's `/node-selector`;
+ * - when only that node set changes (by name and provider ID), UpdateLoadBalancer: found by label (else name,
+ *   else nothing), load balancer, targets, then services reconciled (every existing port gets `update_service`),
+ *   no reads after, no status write;
+ * - `status.loadBalancer.ingress`: `/hostname` alone when set, else the public IPv4 and IPv6 (public interface
+ *   enabled; IPv6 unless `/ipv6-disabled`) and the private IPs (unless `/disable-private-ingress`), each with
+ *   `ipMode` VIP (Proxy with proxy protocol);
+ * - sync, not wanted (deleted, or no longer of type LoadBalancer): GetLoadBalancer (by label), and if found
+ *   EnsureLoadBalancerDeleted (by label again, then `DELETE` unless protected); then the finalizer goes.
+ *
+ * Waits (action polls, the attach retry) sleep on the simulator's clock: `sleep` takes simulated milliseconds.
  *
  * @module
  */
-import type { FakeKubeStore } from "../kube_fake/mod.ts";
+import type { FakeKubeStore, KubeObj } from "../kube_fake/mod.ts";
 import { parseLabelSelector } from "../kube_fake/selectors.ts";
 import { type CcmConfig, parseGoBool, readCcmConfig } from "./ccm_config.ts";
 import { runsCloudControllerManager } from "./cloud_node_controller.ts";
+import { type Annotation, hcloudClient, type Lb, LoadBalancerOps, resolveNetwork } from "./ccm_load_balancer_ops.ts";
+
+export { CCM_USER_AGENT, SERVICE_UID_LABEL } from "./ccm_load_balancer_ops.ts";
 
 /** The finalizer the Kubernetes service controller puts on Services of type LoadBalancer. */
 export const LB_CLEANUP_FINALIZER = "service.kubernetes.io/load-balancer-cleanup";
-/** The label by which the hcloud CCM finds a Service's load balancer. */
-export const SERVICE_UID_LABEL = "hcloud-ccm/service-uid";
-/** Nodes with this label are never load balancer targets (the service controller's filter). */
+/** Nodes with this label (unless it reads as false) are never load balancer targets (the service controller's filter). */
 export const EXCLUDE_FROM_LB_LABEL = "node.kubernetes.io/exclude-from-external-load-balancers";
+/** Nodes with this taint are left out of load balancers (`nodeUnTaintedPredicate`). */
+const TO_BE_DELETED_TAINT = "ToBeDeletedByClusterAutoscaler";
 const ANNOTATION = "load-balancer.hetzner.cloud/";
 const PROVIDER_ID = /^hcloud:\/\/(\d+)$/;
 
@@ -44,7 +57,6 @@ interface Meta {
   name: string;
   namespace: string;
   uid: string;
-  resourceVersion?: string;
   annotations?: Record<string, string>;
   labels?: Record<string, string>;
   finalizers?: string[];
@@ -54,49 +66,15 @@ interface Meta {
 interface Port {
   port: number;
   nodePort?: number;
+  protocol?: string;
 }
 
-// deno-lint-ignore no-explicit-any
-type Lb = any;
-
-/** Calls the Hetzner API as the CCM's hcloud-go client does; throws with the API's error code. */
-export type HcloudCall = (method: string, path: string, body?: unknown) => Promise<Lb>;
-
-/** A client over `fetch` for `url` (e.g. the simulator's) with `token`. */
-/** The User-Agent of the stand-in's Hetzner requests (the real CCM's starts the same way). */
-export const CCM_USER_AGENT = "hcloud-cloud-controller-manager/v1.33.0 (k8zner local cloud)";
-
-export function hcloudClient(url: string, token: string, fetchFn: typeof fetch = fetch): HcloudCall {
-  return async (method, path, body) => {
-    const res = await fetchFn(`${url}${path}`, {
-      method,
-      headers: {
-        Authorization: `Bearer ${token}`,
-        // As hcloud-go names its caller: request counts tell the CLI, the operator and the CCM apart.
-        "User-Agent": CCM_USER_AGENT,
-        ...(body === undefined ? {} : { "Content-Type": "application/json" }),
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const text = await res.text();
-    const parsed = text ? JSON.parse(text) : {};
-    if (!res.ok) {
-      const error = parsed.error ?? {};
-      throw new Error(`${method} ${path}: ${error.code ?? res.status}: ${error.message ?? text}`);
-    }
-    return parsed;
-  };
-}
-
-/** Polls an action until it leaves `running` (the CCM's `ActionClient.WaitFor`); throws when it failed. */
-async function waitForAction(call: HcloudCall, action: { id: number } | undefined, sleep: () => Promise<void>) {
-  if (!action) return;
-  for (;;) {
-    const { action: now } = await call("GET", `/actions/${action.id}`);
-    if (now.status === "success") return;
-    if (now.status === "error") throw new Error(`action ${now.command} failed: ${now.error?.message}`);
-    await sleep();
-  }
+/** What one cluster's service controller and CCM process hold between passes (their informer caches). */
+export interface ServiceControllerState {
+  /** The running CCM process: its configuration and the network NewCloud resolved. */
+  process?: { config: string; networkId: number };
+  /** Service uid -> the fields `needsUpdate` compares at the last sync and the node set last handed over. */
+  services: Map<string, { spec: string; nodes: string }>;
 }
 
 /** The CCM's default load balancer name (`cloudprovider.DefaultLoadBalancerName`). */
@@ -105,219 +83,219 @@ export function defaultLoadBalancerName(uid: string): string {
 }
 
 /**
- * One pass of the load balancer controller over one cluster's Services; returns what it did, one line
- * per change. Without a running CCM (or with `HCLOUD_LOAD_BALANCERS_ENABLED=false`) nothing happens.
+ * One pass of the service controller over one cluster's Services; returns what it did, one line per
+ * change. Without a running CCM nothing happens; with `HCLOUD_LOAD_BALANCERS_ENABLED=false` the CCM starts
+ * but syncs no Service.
  */
 export async function reconcileServiceLoadBalancers(
   store: FakeKubeStore,
   hcloudUrl: string,
   options: {
     fetch?: typeof fetch;
-    sleep?: () => Promise<void>;
-    /**
-     * Service uid -> what the last pass saw of it (resourceVersion and target servers). A Service seen
-     * unchanged is skipped: the real service controller acts on Service and Node changes from its
-     * informers, it does not poll Hetzner for every Service (the project's request budget is shared).
-     */
-    seen?: Map<string, string>;
+    /** Sleeps this many simulated milliseconds (default: as many real ones). */
+    sleep?: (simulatedMs: number) => Promise<void>;
+    /** Kept between passes; without it every pass is a freshly started CCM. */
+    state?: ServiceControllerState;
   } = {},
 ): Promise<string[]> {
-  if (!runsCloudControllerManager(store)) return [];
+  const state: ServiceControllerState = options.state ?? { services: new Map() };
+  if (!runsCloudControllerManager(store)) {
+    state.process = undefined;
+    return [];
+  }
   const config = readCcmConfig(store);
-  if (!config?.enabled) return [];
+  if (!config) return [];
   const call = hcloudClient(hcloudUrl, config.token, options.fetch);
-  const sleep = options.sleep ?? (() => new Promise<void>((r) => setTimeout(r, 20)));
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const configKey = JSON.stringify(config);
+  if (state.process?.config !== configKey) {
+    // NewCloud: a network it cannot find stops the process (it restarts and tries again).
+    const networkId = config.network === undefined ? 0 : await resolveNetwork(call, config.network);
+    await call("GET", "/locations?");
+    // A new process lists every Service again: each is "added" to its informer.
+    state.process = { config: configKey, networkId };
+    state.services.clear();
+  }
+  if (!config.enabled) return [];
+  const ops = new LoadBalancerOps(call, config, state.process.networkId, sleep);
   const done: string[] = [];
   const rt = store.typeOf("v1", "Service");
+  const nodes = stableNodes(store);
+  const nodeSet = JSON.stringify(nodes.map((n) => [(n.metadata as Meta).name, providerIdOf(n)]).sort());
+  const present = new Set<string>();
   for (const svc of store.listObjects("v1", "Service")) {
     const meta = svc.metadata as Meta;
+    present.add(meta.uid);
     const spec = (svc.spec ?? {}) as { type?: string; ports?: Port[]; loadBalancerClass?: string };
     const finalized = (meta.finalizers ?? []).includes(LB_CLEANUP_FINALIZER);
-    // A Service naming a loadBalancerClass belongs to another controller; the cloud provider's leaves it alone.
-    if (spec.loadBalancerClass !== undefined && !finalized) continue;
-    const wanted = spec.type === "LoadBalancer" && spec.loadBalancerClass === undefined && !meta.deletionTimestamp;
-    const fingerprint = JSON.stringify([meta.resourceVersion, wanted, targetServers(store, meta)]);
-    if (options.seen?.get(meta.uid) === fingerprint) continue;
-    if (!wanted) {
-      if (!finalized) continue;
-      const lb = await findByUid(call, meta.uid);
-      if (lb && !lb.protection?.delete) {
-        await call("DELETE", `/load_balancers/${lb.id}`);
-        done.push(`deleted load balancer ${lb.name} of Service ${meta.namespace}/${meta.name}`);
+    const wants = spec.type === "LoadBalancer" && spec.loadBalancerClass === undefined;
+    const cleanup = finalized && (meta.deletionTimestamp !== undefined || spec.type !== "LoadBalancer");
+    const seen = state.services.get(meta.uid);
+    const fingerprint = needsUpdateFields(svc);
+    const name = `${meta.namespace}/${meta.name}`;
+    const annotation: Annotation = (key) => meta.annotations?.[`${ANNOTATION}${key}`];
+    if (seen ? seen.spec !== fingerprint || cleanup : wants || cleanup) {
+      if (!wants || cleanup) {
+        await deleteLoadBalancer(ops, store, svc, done);
+        state.services.set(meta.uid, { spec: fingerprint, nodes: nodeSet });
+        continue;
       }
-      const next = structuredClone(svc);
-      (next.metadata as Meta).finalizers = (meta.finalizers ?? []).filter((f) => f !== LB_CLEANUP_FINALIZER);
-      store.update(rt, meta.namespace, meta.name, next, { fieldManager: "service-controller" });
-      if (spec.type !== "LoadBalancer") {
-        store.update(rt, meta.namespace, meta.name, { ...store.read(rt, meta.namespace, meta.name), status: {} }, {
+      if (!finalized) {
+        const next = structuredClone(svc);
+        (next.metadata as Meta).finalizers = [...(meta.finalizers ?? []), LB_CLEANUP_FINALIZER];
+        store.update(rt, meta.namespace, meta.name, next, { fieldManager: "service-controller" });
+      }
+      const lb = await ensureLoadBalancer(ops, meta, spec.ports ?? [], targetsOf(nodes, meta), done);
+      state.services.set(meta.uid, { spec: fingerprint, nodes: nodeSet });
+      const ingress = ingressOf(lb, config, annotation);
+      const current = store.read(rt, meta.namespace, meta.name);
+      const status = { loadBalancer: { ingress } };
+      if (JSON.stringify(current.status ?? {}) !== JSON.stringify(status)) {
+        store.update(rt, meta.namespace, meta.name, { ...current, status }, {
           subresource: "status",
           fieldManager: "service-controller",
         });
+        done.push(`Service ${name}: ingress ${ingress.map((i) => i.ip ?? i.hostname).join(", ")}`);
       }
-      continue;
+    } else if (seen && wants && seen.nodes !== nodeSet) {
+      // nodeSyncService: the new set is stored before the update; a failure requeues the Service for a full sync.
+      seen.nodes = nodeSet;
+      try {
+        await updateLoadBalancer(ops, meta, spec.ports ?? [], targetsOf(nodes, meta), done);
+      } catch (err) {
+        if (await ops.findByUid(meta.uid)) seen.spec = "";
+        throw err;
+      }
     }
-    if (!finalized) {
-      const next = structuredClone(svc);
-      (next.metadata as Meta).finalizers = [...(meta.finalizers ?? []), LB_CLEANUP_FINALIZER];
-      store.update(rt, meta.namespace, meta.name, next, { fieldManager: "service-controller" });
-    }
-    const lb = await ensureLoadBalancer(call, sleep, config, meta, spec.ports ?? [], targetServers(store, meta), done);
-    if (!lb) continue;
-    const ingress = ingressOf(lb, config, meta.annotations ?? {});
-    const current = store.read(rt, meta.namespace, meta.name);
-    const status = { loadBalancer: { ingress } };
-    if (JSON.stringify(current.status ?? {}) !== JSON.stringify(status)) {
-      store.update(rt, meta.namespace, meta.name, { ...current, status }, {
-        subresource: "status",
-        fieldManager: "service-controller",
-      });
-      done.push(`Service ${meta.namespace}/${meta.name}: ingress ${ingress.map((i) => i.ip ?? i.hostname).join(", ")}`);
-    }
-    const after = store.read(rt, meta.namespace, meta.name).metadata as Meta;
-    options.seen?.set(meta.uid, JSON.stringify([after.resourceVersion, wanted, targetServers(store, meta)]));
   }
+  for (const uid of state.services.keys()) if (!present.has(uid)) state.services.delete(uid);
   return done;
 }
 
-async function findByUid(call: HcloudCall, uid: string): Promise<Lb | undefined> {
-  const { load_balancers } = await call(
-    "GET",
-    `/load_balancers?label_selector=${encodeURIComponent(`${SERVICE_UID_LABEL}=${uid}`)}`,
-  );
-  return load_balancers[0];
+/** The Service fields whose change makes the service controller sync it (`needsUpdate`). */
+function needsUpdateFields(svc: KubeObj): string {
+  const meta = svc.metadata as Meta;
+  // deno-lint-ignore no-explicit-any
+  const spec = (svc.spec ?? {}) as Record<string, any>;
+  const ports = ((spec.ports ?? []) as Array<Record<string, unknown>>)
+    .map((p) => [p.name, p.protocol, p.port, p.nodePort, p.targetPort]);
+  return JSON.stringify([
+    spec.type === "LoadBalancer" && spec.loadBalancerClass === undefined,
+    spec.loadBalancerSourceRanges,
+    ports,
+    spec.sessionAffinity,
+    spec.sessionAffinityConfig,
+    spec.loadBalancerIP,
+    spec.externalIPs,
+    Object.entries(meta.annotations ?? {}).sort(),
+    meta.uid,
+    spec.externalTrafficPolicy,
+    spec.healthCheckNodePort,
+    (spec.ipFamilies ?? []).length,
+  ]);
 }
 
-/** The servers the service controller hands to the CCM: Nodes not excluded, matching `/node-selector`. */
-function targetServers(store: FakeKubeStore, meta: Meta): number[] {
+/** The Nodes the service controller hands to the cloud provider (`stableNodeSetPredicates`). */
+function stableNodes(store: FakeKubeStore): KubeObj[] {
+  return store.listObjects("v1", "Node").filter((node) => {
+    const meta = node.metadata as Meta;
+    if (meta.deletionTimestamp) return false;
+    const exclude = meta.labels?.[EXCLUDE_FROM_LB_LABEL];
+    if (exclude !== undefined && parseGoBool(exclude) !== false) return false;
+    const taints = ((node.spec as { taints?: Array<{ key: string }> } | undefined)?.taints) ?? [];
+    return !taints.some((t) => t.key === TO_BE_DELETED_TAINT);
+  });
+}
+
+const providerIdOf = (node: KubeObj) => (node.spec as { providerID?: string } | undefined)?.providerID ?? "";
+
+/** The servers of the handed-over Nodes that match `/node-selector` and carry an `hcloud://` provider ID. */
+function targetsOf(nodes: KubeObj[], meta: Meta): number[] {
   const selector = meta.annotations?.[`${ANNOTATION}node-selector`];
   const matches = selector ? parseLabelSelector(selector) : () => true;
-  return store.listObjects("v1", "Node").flatMap((node) => {
-    const labels = (node.metadata as Meta).labels ?? {};
-    if (EXCLUDE_FROM_LB_LABEL in labels || (node.metadata as Meta).deletionTimestamp || !matches(node)) return [];
-    const id = PROVIDER_ID.exec((node.spec as { providerID?: string } | undefined)?.providerID ?? "")?.[1];
+  return nodes.flatMap((node) => {
+    const id = matches(node) ? PROVIDER_ID.exec(providerIdOf(node))?.[1] : undefined;
     return id === undefined ? [] : [Number(id)];
   }).sort((a, b) => a - b);
 }
 
+/** EnsureLoadBalancer (hcloud/load_balancers.go): the load balancer as it stands afterwards. */
 async function ensureLoadBalancer(
-  call: HcloudCall,
-  sleep: () => Promise<void>,
-  config: CcmConfig,
+  ops: LoadBalancerOps,
   meta: Meta,
   ports: Port[],
   servers: number[],
   done: string[],
-): Promise<Lb | undefined> {
-  const annotations = meta.annotations ?? {};
-  const annotation = (key: string) => annotations[`${ANNOTATION}${key}`];
+): Promise<Lb> {
+  const annotation: Annotation = (key) => meta.annotations?.[`${ANNOTATION}${key}`];
+  const service = `${meta.namespace}/${meta.name}`;
   const name = annotation("name") ?? defaultLoadBalancerName(meta.uid);
-  let lb = await findByUid(call, meta.uid);
+  let lb = await ops.findByUid(meta.uid) ?? await ops.findByName(name);
   if (!lb) {
-    lb = (await call("GET", `/load_balancers?name=${encodeURIComponent(name)}`)).load_balancers[0];
+    lb = await ops.create(name, meta.uid, service, annotation);
+    done.push(`created load balancer ${name} for Service ${service}`);
   }
-  if (!lb) {
-    let location = config.location;
-    if (annotation("location") !== undefined) location = annotation("location") || undefined;
-    const networkZone = location ? undefined : annotation("network-zone") ?? config.networkZone;
-    if (!location && !networkZone) {
-      throw new Error(
-        `Service ${meta.namespace}/${meta.name}: hcops/LoadBalancerOps.Create: neither ` +
-          `${ANNOTATION}location nor ${ANNOTATION}network-zone set`,
-      );
-    }
-    const disablePublic = parseGoBool(annotation("disable-public-network")) ?? config.disablePublicNetwork;
-    const algorithm = annotation("algorithm-type") ?? config.algorithm;
-    const created = await call("POST", "/load_balancers", {
-      name,
-      load_balancer_type: annotation("type") ?? config.type ?? "lb11",
-      labels: { [SERVICE_UID_LABEL]: meta.uid },
-      ...(location ? { location } : { network_zone: networkZone }),
-      ...(algorithm ? { algorithm: { type: algorithm } } : {}),
-      ...(disablePublic === undefined ? {} : { public_interface: !disablePublic }),
-    });
-    await waitForAction(call, created.action, sleep);
-    lb = created.load_balancer;
-    done.push(`created load balancer ${name} for Service ${meta.namespace}/${meta.name}`);
-  } else if (lb.labels?.[SERVICE_UID_LABEL] !== meta.uid) {
-    await call("PUT", `/load_balancers/${lb.id}`, { labels: { ...lb.labels, [SERVICE_UID_LABEL]: meta.uid } });
-  }
-  const networkId = config.network === undefined ? undefined : await resolveNetwork(call, config.network);
-  const subnet = annotation("private-subnet-ip-range") ?? config.privateSubnetIpRange;
-  if (networkId !== undefined && !lb.private_net.some((p: { network: number }) => p.network === networkId)) {
-    const { action } = await call("POST", `/load_balancers/${lb.id}/actions/attach_to_network`, {
-      network: networkId,
-      ...(annotation("private-ipv4") ? { ip: annotation("private-ipv4") } : {}),
-      ...(subnet ? { ip_range: subnet } : {}),
-    });
-    await waitForAction(call, action, sleep);
-    done.push(`attached load balancer ${name} to network ${networkId}`);
-  }
-  lb = (await call("GET", `/load_balancers/${lb.id}`)).load_balancer;
-  const act = async (command: string, body: unknown) => {
-    const { action } = await call("POST", `/load_balancers/${lb.id}/actions/${command}`, body);
-    await waitForAction(call, action, sleep);
-    done.push(`load balancer ${name}: ${command} ${JSON.stringify(body)}`);
-  };
-  const protocol = annotation("protocol") ?? "tcp";
-  const proxyprotocol = parseGoBool(annotation("uses-proxyprotocol")) ?? config.proxyProtocol ?? false;
-  const listening = new Set(ports.map((p) => p.port));
-  for (const s of lb.services) {
-    if (!listening.has(s.listen_port)) await act("delete_service", { listen_port: s.listen_port });
-  }
-  for (const p of ports) {
-    if (p.nodePort === undefined) continue;
-    const existing = lb.services.find((s: { listen_port: number }) => s.listen_port === p.port);
-    const body = { protocol, listen_port: p.port, destination_port: p.nodePort, proxyprotocol };
-    if (!existing) await act("add_service", body);
-    else if (existing.destination_port !== p.nodePort || existing.protocol !== protocol) {
-      await act("update_service", body);
-    }
-  }
-  if (config.usePrivateIp && networkId === undefined) {
-    throw new Error(`Service ${meta.namespace}/${meta.name}: use private ip: missing network id`);
-  }
-  const usePrivateIp = parseGoBool(annotation("use-private-ip")) ?? config.usePrivateIp;
-  const targeted = new Map<number, boolean>(
-    lb.targets.filter((t: { type: string }) => t.type === "server").map((
-      t: { server: { id: number }; use_private_ip: boolean },
-    ) => [t.server.id, t.use_private_ip]),
-  );
-  for (const [id, privateIp] of targeted) {
-    if (!servers.includes(id) || privateIp !== usePrivateIp) {
-      await act("remove_target", { type: "server", server: { id } });
-      targeted.delete(id);
-    }
-  }
-  for (const id of servers) {
-    if (!targeted.has(id)) await act("add_target", { type: "server", server: { id }, use_private_ip: usePrivateIp });
-  }
-  return (await call("GET", `/load_balancers/${lb.id}`)).load_balancer;
+  if (await ops.reconcileHclb(lb, meta.uid, annotation, done)) lb = await ops.get(lb.id);
+  const servicesChanged = await ops.reconcileServices(lb, ports, annotation, done);
+  const targetsChanged = await ops.reconcileTargets(lb, servers, annotation, service, done);
+  return servicesChanged || targetsChanged ? await ops.get(lb.id) : lb;
 }
 
-async function resolveNetwork(call: HcloudCall, network: string): Promise<number> {
-  if (/^\d+$/.test(network)) return Number(network);
-  const { networks } = await call("GET", `/networks?name=${encodeURIComponent(network)}`);
-  if (!networks[0]) throw new Error(`network ${network} not found`);
-  return networks[0].id;
+/** UpdateLoadBalancer (hcloud/load_balancers.go): a load balancer found by neither label nor name is left alone. */
+async function updateLoadBalancer(ops: LoadBalancerOps, meta: Meta, ports: Port[], servers: number[], done: string[]) {
+  const annotation: Annotation = (key) => meta.annotations?.[`${ANNOTATION}${key}`];
+  const lb = await ops.findByUid(meta.uid) ??
+    await ops.findByName(annotation("name") ?? defaultLoadBalancerName(meta.uid));
+  if (!lb) return;
+  await ops.reconcileHclb(lb, meta.uid, annotation, done);
+  await ops.reconcileTargets(lb, servers, annotation, `${meta.namespace}/${meta.name}`, done);
+  await ops.reconcileServices(lb, ports, annotation, done);
+}
+
+/** The delete branch of `syncLoadBalancerIfNeeded`: the load balancer (unless protected), the finalizer, the status. */
+async function deleteLoadBalancer(ops: LoadBalancerOps, store: FakeKubeStore, svc: KubeObj, done: string[]) {
+  const meta = svc.metadata as Meta;
+  const rt = store.typeOf("v1", "Service");
+  if (await ops.findByUid(meta.uid)) {
+    // EnsureLoadBalancerDeleted looks it up again.
+    const lb = await ops.findByUid(meta.uid);
+    if (lb && !lb.protection?.delete) {
+      await ops.delete(lb);
+      done.push(`deleted load balancer ${lb.name} of Service ${meta.namespace}/${meta.name}`);
+    }
+  }
+  if ((meta.finalizers ?? []).includes(LB_CLEANUP_FINALIZER)) {
+    const next = structuredClone(svc);
+    (next.metadata as Meta).finalizers = (meta.finalizers ?? []).filter((f) => f !== LB_CLEANUP_FINALIZER);
+    store.update(rt, meta.namespace, meta.name, next, { fieldManager: "service-controller" });
+  }
+  const current = store.getObject("v1", "Service", meta.name, meta.namespace);
+  const status = current?.status as { loadBalancer?: { ingress?: unknown[] } } | undefined;
+  if (current && (status?.loadBalancer?.ingress?.length ?? 0) > 0) {
+    store.update(rt, meta.namespace, meta.name, { ...current, status: { loadBalancer: {} } }, {
+      subresource: "status",
+      fieldManager: "service-controller",
+    });
+  }
 }
 
 /** `status.loadBalancer.ingress` as the CCM builds it (`buildLoadBalancerStatusIngress`). */
 function ingressOf(
   lb: Lb,
   config: CcmConfig,
-  annotations: Record<string, string>,
+  annotation: Annotation,
 ): Array<{ ip?: string; hostname?: string; ipMode?: string }> {
-  const hostname = annotations[`${ANNOTATION}hostname`];
+  const hostname = annotation("hostname");
   if (hostname !== undefined) return [{ hostname }];
-  const proxy = parseGoBool(annotations[`${ANNOTATION}uses-proxyprotocol`]) ?? config.proxyProtocol ?? false;
+  const proxy = parseGoBool(annotation("uses-proxyprotocol")) ?? config.proxyProtocol ?? false;
   const ipMode = proxy ? "Proxy" : "VIP";
   const ingress: Array<{ ip: string; ipMode: string }> = [];
   if (lb.public_net.enabled) {
     ingress.push({ ip: lb.public_net.ipv4.ip, ipMode });
-    const ipv6 = !(parseGoBool(annotations[`${ANNOTATION}ipv6-disabled`]) ?? !config.ipv6);
+    const ipv6 = !(parseGoBool(annotation("ipv6-disabled")) ?? !config.ipv6);
     if (ipv6 && lb.public_net.ipv6.ip) ingress.push({ ip: lb.public_net.ipv6.ip, ipMode });
   }
-  const privateIngress = !(parseGoBool(annotations[`${ANNOTATION}disable-private-ingress`]) ?? !config.privateIngress);
+  const privateIngress = !(parseGoBool(annotation("disable-private-ingress")) ?? !config.privateIngress);
   if (privateIngress) { for (const p of lb.private_net) ingress.push({ ip: p.ip, ipMode }); }
   return ingress;
 }
@@ -327,8 +305,8 @@ export class CcmServiceControllers {
   #timer: ReturnType<typeof setTimeout> | undefined;
   #pass: Promise<void> = Promise.resolve();
   #closed = false;
-  /** Per cluster store: what each Service looked like when last reconciled. */
-  readonly #seen = new WeakMap<FakeKubeStore, Map<string, string>>();
+  /** Per cluster store: its service controller's caches and its CCM process. */
+  readonly #states = new WeakMap<FakeKubeStore, ServiceControllerState>();
 
   constructor(
     private readonly deps: {
@@ -339,6 +317,8 @@ export class CcmServiceControllers {
       log: (line: string) => void;
       /** Real milliseconds between passes (default 100). */
       pollMs?: number;
+      /** Real milliseconds of a simulated span (the local cloud's speed; default 1:1): the CCM's waits. */
+      realMs?: (simulatedMs: number) => number;
     },
   ) {
     this.#schedule();
@@ -350,9 +330,11 @@ export class CcmServiceControllers {
       for (const store of this.deps.stores()) {
         if (this.#closed) return;
         try {
-          if (!this.#seen.has(store)) this.#seen.set(store, new Map());
-          const seen = this.#seen.get(store)!;
-          for (const line of await reconcileServiceLoadBalancers(store, this.deps.hcloudUrl, { seen })) {
+          if (!this.#states.has(store)) this.#states.set(store, { services: new Map() });
+          const state = this.#states.get(store)!;
+          const realMs = this.deps.realMs ?? ((ms: number) => ms);
+          const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, realMs(ms)));
+          for (const line of await reconcileServiceLoadBalancers(store, this.deps.hcloudUrl, { state, sleep })) {
             this.deps.log(`service controller: ${line}`);
           }
         } catch (err) {

@@ -5,10 +5,18 @@
  */
 import { assertEquals } from "../assert.ts";
 import { FAKE_CONTRACTS } from "../fake_contracts.ts";
-import type { FakeKubeStore, KubeObj } from "../kube_fake/mod.ts";
+import { FakeKubeStore, type KubeObj } from "../kube_fake/mod.ts";
+import { startHcloudSimulator } from "../hcloud_sim/mod.ts";
+import { call } from "../hcloud_sim/test_client.ts";
 import { requires } from "../requirements.ts";
 import { installFakeCni, startLocalCloud } from "./mod.ts";
-import { CCM_USER_AGENT, LB_CLEANUP_FINALIZER, SERVICE_UID_LABEL } from "./ccm_service_controller.ts";
+import {
+  CCM_USER_AGENT,
+  LB_CLEANUP_FINALIZER,
+  reconcileServiceLoadBalancers,
+  SERVICE_UID_LABEL,
+  type ServiceControllerState,
+} from "./ccm_service_controller.ts";
 import { startTestCluster } from "./test_cluster.ts";
 import { hcloud, waitFor } from "./test_helpers.ts";
 
@@ -132,6 +140,11 @@ Deno.test(requires(FAKE_CONTRACTS, {
     assertEquals((serviceOf(store)!.metadata as { finalizers: string[] }).finalizers, [LB_CLEANUP_FINALIZER]);
     // At rest it sends nothing: like the real controller it acts on changes, it does not poll Hetzner.
     const ccmRequests = () => cloud.sim.requests.filter((r) => r.userAgent === CCM_USER_AGENT).length;
+    assertEquals(
+      cloud.sim.requests.findLast((r) => r.method === "POST" && r.path === "/load_balancers")?.userAgent,
+      "hcloud-cloud-controller/v1.33.0 hcloud-go/2.43.0",
+      "hcloud-go's User-Agent with the CCM's application name and version",
+    );
     const before = ccmRequests();
     await new Promise((r) => setTimeout(r, 1_000));
     assertEquals(ccmRequests() - before, 0, "CCM requests during a second at rest");
@@ -143,3 +156,144 @@ Deno.test(requires(FAKE_CONTRACTS, {
     assertEquals(cloud.errors.map((e) => e.message), []);
   },
 }));
+
+/** A Node as Talos's kubelet registers it on a Hetzner server. */
+function node(name: string, server: number, labels: Record<string, string> = {}): KubeObj {
+  return { apiVersion: "v1", kind: "Node", metadata: { name, labels }, spec: { providerID: `hcloud://${server}` } };
+}
+
+/**
+ * The CCM's requests in order, IDs and the Service's uid folded, each run of polls of one action as one
+ * line with its count (`GET /actions?… x16`).
+ */
+function foldedRequests(
+  requests: ReadonlyArray<{ method: string; path: string; query: string; userAgent?: string }>,
+  uid: string,
+): string[] {
+  const lines: string[] = [];
+  let last = "";
+  let count = 0;
+  const flush = () => {
+    if (count) lines.push(count > 1 ? `${last} x${count}` : last);
+  };
+  for (const r of requests.filter((q) => q.userAgent === CCM_USER_AGENT)) {
+    const line = `${r.method} ${r.path.replace(/\/\d+(?=\/|$)/g, "/{id}")}${r.query}`
+      .replace(/\bid=\d+/, "id={id}").replace(uid, "{uid}");
+    if (line === last && line.startsWith("GET /actions?")) count++;
+    else {
+      flush();
+      [last, count] = [line, 1];
+    }
+  }
+  flush();
+  return lines;
+}
+
+Deno.test("the CCM stand-in sends the real CCM's requests: start-up, create, attach, services, targets, each action polled every 500 ms after a first wait; a node change is an UpdateLoadBalancer, a label change nothing", async () => {
+  // Speed 1 and a sleep that moves the simulator's clock: every poll lands on hcloud-go's 500 ms schedule.
+  await using sim = await startHcloudSimulator({ speed: 1 });
+  const net = (await call(sim.url, "POST", "/networks", {
+    name: "n",
+    ip_range: "10.0.0.0/16",
+    subnets: [{ type: "cloud", ip_range: "10.0.0.0/24", network_zone: "eu-central" }],
+  })).body.network.id;
+  const servers: number[] = [];
+  for (const name of ["cp-1", "w-1", "w-2"]) {
+    servers.push(
+      (await call(sim.url, "POST", "/servers", { name, server_type: "cx23", image: "debian-13", networks: [net] })).body
+        .server.id,
+    );
+  }
+  sim.advance(60_000);
+  const store = new FakeKubeStore();
+  store.put({
+    apiVersion: "v1",
+    kind: "Secret",
+    metadata: { name: "hcloud", namespace: "kube-system" },
+    data: { token: btoa("ccm-token"), network: btoa(String(net)) },
+  });
+  store.put({
+    ...ccmDaemonSet([fromSecret("HCLOUD_TOKEN", "token"), fromSecret("HCLOUD_NETWORK", "network")]),
+    status: { numberReady: 1 },
+  });
+  store.put(node("cp-1", servers[0]!, { "node.kubernetes.io/exclude-from-external-load-balancers": "" }));
+  store.put(node("w-1", servers[1]!));
+  const svc = ingressService();
+  (svc.spec as { ports: Array<Record<string, unknown>> }).ports = [
+    { name: "web", protocol: "TCP", port: 80, targetPort: 8000, nodePort: 30080 },
+    { name: "websecure", protocol: "TCP", port: 443, targetPort: 8443, nodePort: 30443 },
+  ];
+  const uid = (store.create(store.typeOf("v1", "Service"), "default", svc).metadata as { uid: string }).uid;
+  const sleeps: number[] = [];
+  const sleep = (ms: number) => {
+    sleeps.push(ms);
+    sim.advance(ms);
+    return Promise.resolve();
+  };
+  const state: ServiceControllerState = { services: new Map() };
+  const pass = async () => {
+    const before = sim.requests.length;
+    await reconcileServiceLoadBalancers(store, sim.url, { sleep, state });
+    return foldedRequests(sim.requests.slice(before), uid);
+  };
+  const poll = "GET /actions?id={id}&page=1&sort=status&sort=id";
+  const act = (command: string) => `POST /load_balancers/{id}/actions/${command}`;
+
+  // NewCloud, then EnsureLoadBalancer: create (8 s), attach (3 s), two services, one target (2 s each).
+  assertEquals(await pass(), [
+    "GET /networks/{id}",
+    "GET /locations",
+    `GET /load_balancers?label_selector=hcloud-ccm%2Fservice-uid%3D{uid}&page=1&per_page=50`,
+    "GET /load_balancers?name=lb-ingress",
+    "POST /load_balancers",
+    `${poll} x16`,
+    "GET /load_balancers/{id}",
+    "GET /networks/{id}",
+    act("attach_to_network"),
+    `${poll} x6`,
+    "GET /load_balancers/{id}",
+    act("add_service"),
+    `${poll} x4`,
+    act("add_service"),
+    `${poll} x4`,
+    act("add_target"),
+    `${poll} x4`,
+    "GET /load_balancers/{id}",
+  ]);
+  assertEquals([...new Set(sleeps)], [500], "hcloud-go's constant poll backoff, slept before every poll");
+  assertEquals(sleeps.length, 34);
+  assertEquals((serviceOf(store)!.status as { loadBalancer: { ingress: unknown[] } }).loadBalancer.ingress.length, 2);
+
+  // At rest, and after a change the service controller ignores (a label), nothing.
+  assertEquals(await pass(), []);
+  const labelled = structuredClone(serviceOf(store)!);
+  (labelled.metadata as { labels?: Record<string, string> }).labels = { team: "web" };
+  store.update(store.typeOf("v1", "Service"), "default", "ingress", labelled);
+  assertEquals(await pass(), []);
+
+  // A new Node (labelled exclude=false, which the controller reads as included): UpdateLoadBalancer, whose
+  // services step updates every port, changed or not (update_service: the simulator's default 1.5 s).
+  store.put(node("w-2", servers[2]!, { "node.kubernetes.io/exclude-from-external-load-balancers": "false" }));
+  assertEquals(await pass(), [
+    `GET /load_balancers?label_selector=hcloud-ccm%2Fservice-uid%3D{uid}&page=1&per_page=50`,
+    act("add_target"),
+    `${poll} x4`,
+    act("update_service"),
+    `${poll} x3`,
+    act("update_service"),
+    `${poll} x3`,
+  ]);
+  const [lb] = (await call(sim.url, "GET", `/load_balancers?label_selector=${SERVICE_UID_LABEL}%3D${uid}`)).body
+    .load_balancers;
+  assertEquals(lb.targets.map((t: { server: { id: number } }) => t.server.id), [servers[1], servers[2]]);
+  assertEquals(lb.services.map((s: { destination_port: number }) => s.destination_port), [30080, 30443]);
+
+  // Deleted: GetLoadBalancer, then EnsureLoadBalancerDeleted looks it up again and deletes it.
+  store.delete(store.typeOf("v1", "Service"), "default", "ingress");
+  assertEquals(await pass(), [
+    `GET /load_balancers?label_selector=hcloud-ccm%2Fservice-uid%3D{uid}&page=1&per_page=50`,
+    `GET /load_balancers?label_selector=hcloud-ccm%2Fservice-uid%3D{uid}&page=1&per_page=50`,
+    "DELETE /load_balancers/{id}",
+  ]);
+  assertEquals(serviceOf(store), undefined);
+});

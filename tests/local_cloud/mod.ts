@@ -314,6 +314,8 @@ async function start(
       }),
     onError,
     log,
+    // The CCM polls Hetzner's actions every 500 ms of the simulator's clock, as hcloud-go does against the real API.
+    realMs,
   });
 
   const operatorOptions = options.operator === false ? undefined : options.operator ?? {};
