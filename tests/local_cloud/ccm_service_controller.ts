@@ -178,7 +178,7 @@ function needsUpdateFields(svc: KubeObj): string {
   // deno-lint-ignore no-explicit-any
   const spec = (svc.spec ?? {}) as Record<string, any>;
   const ports = ((spec.ports ?? []) as Array<Record<string, unknown>>)
-    .map((p) => [p.name, p.protocol, p.port, p.nodePort, p.targetPort]);
+    .map((p) => [p.name, p.protocol, p.port, p.nodePort, p.targetPort, p.appProtocol]);
   return JSON.stringify([
     spec.type === "LoadBalancer" && spec.loadBalancerClass === undefined,
     spec.loadBalancerSourceRanges,
