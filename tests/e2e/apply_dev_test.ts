@@ -195,7 +195,7 @@ Deno.test(
           () => ["dev1-w-1", "dev1-w-2"].every((n) => store.getObject("v1", "Node", n)),
           60_000,
         );
-        const settled = await operatorSettled(cloud, "dev1", 180_000);
+        const settled = await operatorSettled(cloud, "dev1");
         console.log(`operator settled: Kubernetes ${JSON.stringify(kubeTraffic(cloud))}`);
         const conditions = settled.conditions as Array<{ type: string; status: string; reason: string }>;
         assertEquals(
