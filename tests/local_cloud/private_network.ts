@@ -39,6 +39,8 @@ export class PrivateNetwork {
   readonly #deps: PrivateNetworkDeps;
   readonly #networks = new Map<number, Mapped>();
   readonly #gates = new Map<string, Gate>();
+  /** Which gate key listens at each `<loopback address>:<port>`. */
+  readonly #holders = new Map<string, string>();
   #closed = false;
 
   constructor(deps: PrivateNetworkDeps) {
@@ -79,8 +81,20 @@ export class PrivateNetwork {
     if (this.#closed) return;
     const hostname = this.loopbackOf(where.networkId, where.privateIp);
     const key = `${serverId}:${where.privateIp}:${port}`;
+    const address = `${hostname}:${port}`;
+    // Hetzner hands a deleted server's private IP to the next server at once (a restore's first control
+    // plane takes its planned 10.0.0.2 again), while the deleted server's own teardown here may still be
+    // queued behind its shutdown: the address now belongs to this server, so the old listener goes first
+    // (else this listen fails with AddrInUse and the new server never answers).
+    const holder = this.#holders.get(address);
+    if (holder !== undefined && holder !== key) {
+      const stale = this.#gates.get(holder);
+      this.#gates.delete(holder);
+      await stale?.close();
+    }
     await this.#gates.get(key)?.close();
     const listener = Deno.listen({ hostname, port });
+    this.#holders.set(address, key);
     this.#gates.set(
       key,
       new Gate(listener, () => {
@@ -94,6 +108,7 @@ export class PrivateNetwork {
   async closeServerPort(serverId: number, port: number): Promise<void> {
     const doomed = [...this.#gates].filter(([key]) => key.startsWith(`${serverId}:`) && key.endsWith(`:${port}`));
     for (const [key] of doomed) this.#gates.delete(key);
+    for (const [address, key] of [...this.#holders]) if (!this.#gates.has(key)) this.#holders.delete(address);
     await Promise.all(doomed.map(([, gate]) => gate.close()));
   }
 
@@ -102,6 +117,7 @@ export class PrivateNetwork {
     this.#closed = true;
     const gates = [...this.#gates.values()];
     this.#gates.clear();
+    this.#holders.clear();
     await Promise.all(gates.map((g) => g.close()));
     for (const mapped of this.#networks.values()) mapped.block.release();
     this.#networks.clear();
