@@ -26,7 +26,7 @@ import { isAbsolute, join } from "node:path";
 import { startLocalCloud } from "../tests/local_cloud/mod.ts";
 import { type CloudResource, countByMethod, countCreated, listClusterResources } from "../tests/e2e/cloud_inventory.ts";
 import { startK8zner } from "../tests/e2e/k8zner_process.ts";
-import { isCcmRequest, isOperatorRequest } from "../tests/e2e/apply_harness.ts";
+import { isCcmRequest, isCliRequest, isOperatorRequest } from "../tests/e2e/apply_harness.ts";
 import { findHelm } from "../tests/kube_fake/helm_binary.ts";
 import { startS3Fake } from "../tests/s3_fake/mod.ts";
 
@@ -188,7 +188,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
     };
     if (!options.tty) env.CI = "1";
     if (options.debugFile) env.HCLOUD_DEBUG_FILE = options.debugFile;
-    const cliRequests = () => cloud.sim.requests.filter((r) => !isOperatorRequest(r) && !isCcmRequest(r));
+    const cliRequests = () => cloud.sim.requests.filter(isCliRequest);
     const ccmRequests = () => cloud.sim.requests.filter(isCcmRequest);
     const operatorRequests = () => cloud.sim.requests.filter(isOperatorRequest);
     let failed = false;

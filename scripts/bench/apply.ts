@@ -17,6 +17,7 @@ import {
   byMethod,
   cloudEnv,
   isCcmRequest,
+  isCliRequest,
   isOperatorRequest,
   k8zner,
   makeWorkdir,
@@ -78,7 +79,7 @@ export async function runApply(mode: "dev" | "ha", speed = APPLY_BENCH_SPEED): P
   try {
     const r = await k8zner(cloud, dir, ["apply", "--yes", "--wait", "--timeout", "10m"], cloudEnv(cloud));
     const all = cloud.sim.requests;
-    const cli = all.filter((q) => !isOperatorRequest(q) && !isCcmRequest(q));
+    const cli = all.filter(isCliRequest);
     const releases = releaseNames(cloud.helmInvocations()).size;
     const shape: ClusterShape = {
       controlPlanes: mode === "ha" ? 3 : 1,

@@ -69,13 +69,18 @@ export async function k8zner(
   const result = await runK8zner(args, { cwd: dir, env });
   return {
     ...result,
-    requests: cloud.sim.requests.slice(before).filter((r) => !isOperatorRequest(r) && !isCcmRequest(r)),
+    requests: cloud.sim.requests.slice(before).filter(isCliRequest),
   };
 }
 
 /** Whether the operator (not the CLI) sent `request`. */
 export function isOperatorRequest(request: RequestRecord): boolean {
   return request.userAgent?.startsWith("k8zner-operator/") === true;
+}
+
+/** Whether a simulator request came from the k8zner CLI: neither the operator nor the cloud controller. */
+export function isCliRequest(request: RequestRecord): boolean {
+  return !isOperatorRequest(request) && !isCcmRequest(request);
 }
 
 /** Whether a simulator request came from the cloud controller in the cluster (its User-Agent, `hcloud-cloud-controller/<version> hcloud-go/<version>`). */
