@@ -17,7 +17,7 @@
  * @module
  */
 import { countJunit, type JunitTest } from "./junit_counts.ts";
-import { planTestRuns, type TestRun } from "./test_tiers.ts";
+import { isTestFileName, planTestRuns, shardModule, type TestRun } from "./test_tiers.ts";
 
 const reportDir = ".test-results";
 const skipsPath = `${Deno.cwd()}/${reportDir}/skips.jsonl`;
@@ -39,7 +39,7 @@ for (const warm of [["install", "--frozen"], ["cache", "--frozen", "main.ts"]]) 
 
 let runs: TestRun[];
 try {
-  runs = planTestRuns(Deno.args);
+  runs = planTestRuns(Deno.args, await findTestFiles("."));
 } catch (err) {
   console.log((err as Error).message);
   Deno.exit(2);
@@ -53,6 +53,10 @@ for (const [i, run] of runs.entries()) {
   const junitPath = `${reportDir}/junit-${i + 1}.xml`;
   await Deno.remove(junitPath).catch(() => {});
   if (runs.length > 1) console.log(`\n== ${run.label}`);
+  for (const shard of run.shards ?? []) {
+    await Deno.mkdir(shard.path.slice(0, shard.path.lastIndexOf("/")), { recursive: true });
+    await Deno.writeTextFile(shard.path, shardModule(shard));
+  }
   const status = await new Deno.Command(Deno.execPath(), {
     args: ["test", "--allow-all", "--parallel", "--reporter=dot", `--junit-path=${junitPath}`, ...run.args],
     stdout: "inherit",
@@ -92,6 +96,24 @@ const otherSkips = skipped - missing.length;
 if (otherSkips > 0) console.log(`${otherSkips} ignored by a condition of their own (no reason recorded)`);
 console.log(`${passed} passed, ${failed} failed`);
 Deno.exit(failed > 0 ? 1 : 0);
+
+/**
+ * The repository's test files, relative and sorted, as Deno's discovery finds them: deno.json excludes
+ * `dist/` and `node_modules/`; hidden directories (`.git`, `.test-results`) hold none.
+ */
+async function findTestFiles(dir: string): Promise<string[]> {
+  const found: string[] = [];
+  for await (const entry of Deno.readDir(dir)) {
+    const path = dir === "." ? entry.name : `${dir}/${entry.name}`;
+    if (entry.isDirectory) {
+      if (entry.name.startsWith(".") || ["dist", "node_modules"].includes(entry.name)) continue;
+      found.push(...await findTestFiles(path));
+    } else if (entry.isFile && isTestFileName(entry.name)) {
+      found.push(path);
+    }
+  }
+  return found.sort();
+}
 
 /** `<file>: <test>: <reason>` for each skipped test that `tests/requirements.ts` recorded a reason for. */
 async function skippedForMissing(tests: JunitTest[]): Promise<string[]> {
