@@ -3,6 +3,7 @@ import {
   ALONE_FILES,
   END_TO_END_PATHS,
   isTestFileName,
+  LONGEST_FIRST,
   planTestRuns,
   shardModule,
   shardUnitFiles,
@@ -13,6 +14,7 @@ const FILES = [
   "scripts/a_test.ts",
   "src/b/c_test.ts",
   "src/d_test.ts",
+  "tests/e2e/apply_locked_test.ts",
   "tests/e2e/apply_dev_test.ts",
   "tests/e2e/demo_test.ts",
   "tests/distribution/bundle_test.ts",
@@ -23,7 +25,7 @@ const FILES = [
 ];
 const UNIT = FILES.filter((f) => !f.startsWith("tests/e2e/") && !f.endsWith("bundle_test.ts") && !f.includes("charts"));
 
-Deno.test("the whole suite runs end-to-end files first, then the unit shards, then each alone file by itself", () => {
+Deno.test("the whole suite runs end-to-end files first (the known long ones first), then the unit shards, then each alone file by itself", () => {
   const runs = planTestRuns(["--fail-fast"], FILES);
   const shardPaths = runs[0]!.shards!.map((s) => s.path);
   assert.deepEqual(runs.map((r) => r.args), [
@@ -31,6 +33,7 @@ Deno.test("the whole suite runs end-to-end files first, then the unit shards, th
       "--fail-fast",
       "tests/distribution/bundle_test.ts",
       "tests/e2e/apply_dev_test.ts",
+      "tests/e2e/apply_locked_test.ts",
       "tests/local_cloud/charts_install_test.ts",
       ...shardPaths,
     ],
@@ -91,7 +94,7 @@ Deno.test("test file names are the ones Deno's discovery takes", () => {
 });
 
 Deno.test("every tier path exists, so a rename cannot silently put a file back in the wrong tier", async () => {
-  for (const path of [...ALONE_FILES, ...END_TO_END_PATHS]) {
+  for (const path of [...ALONE_FILES, ...END_TO_END_PATHS, ...LONGEST_FIRST]) {
     await Deno.stat(new URL(`../${path}`, import.meta.url));
   }
 });
