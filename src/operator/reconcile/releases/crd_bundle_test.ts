@@ -1,7 +1,8 @@
-import { assertEquals, assertOk } from "../../../../tests/assert.ts";
+import { assertEquals, assertOk, assertThrows } from "../../../../tests/assert.ts";
 import { startAddonsWorld } from "../../../../tests/operator/addons_fixture.ts";
 import { gatewayBundleYaml, prometheusBundleYaml } from "../../../../tests/operator/scripted_helm.ts";
 import { requires, sharedFile } from "../../../../tests/requirements.ts";
+import { parseAllDocuments } from "yaml";
 import { MANIFESTS } from "../../../config/versions.ts";
 import { ensureCrdBundle, GATEWAY_API_BUNDLE, parseCrdBundle, PROMETHEUS_OPERATOR_BUNDLE } from "./crd_bundle.ts";
 
@@ -61,6 +62,37 @@ Deno.test(requires([PROMETHEUS], {
     assertOk(largest < 3 * 1024 * 1024, `largest CRD is ${largest} bytes`);
   },
 }));
+
+Deno.test("parseCrdBundle() reads scalars as the yaml package does (YAML 1.2 core schema), and refuses broken YAML", () => {
+  const text = `---
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: things.example.com
+  annotations:
+    example.com/version: v1.0.0
+spec:
+  words: [yes, no, on, off, y, n, true, False, null, ~, "", '0x1F']
+  numbers: [0x1F, 0o17, 017, 1_000, 1e3, .5, -.inf, .NaN, +12, 2001-12-14, 12:30:00]
+  text: |
+    keep
+      this
+  folded: >-
+    one
+    two
+  empty:
+---
+`;
+  const bundle = parseCrdBundle(GATEWAY_API_BUNDLE, text, "things.yaml");
+  const expected = parseAllDocuments(text).map((d) => d.toJSON()).filter((o) => o !== null);
+  delete bundle.objects[0]!.metadata.labels;
+  assertEquals(bundle.objects, expected);
+  assertEquals(bundle.crds, new Map([["things.example.com", ""]]));
+  assertThrows(
+    () => parseCrdBundle(GATEWAY_API_BUNDLE, "kind: A\nkind: B\n", "dup.yaml"),
+    /^Error: Cannot read dup\.yaml: duplicated mapping key/,
+  );
+});
 
 Deno.test("ensureCrdBundle() applies the Gateway bundle when missing or of another version, and a converged pass does not", async () => {
   await using world = await startAddonsWorld();
