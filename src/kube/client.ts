@@ -2,8 +2,8 @@
  * A thin client over @kubernetes/client-node for what k8zner does with a cluster: server-side
  * apply, get/list/delete, merge patches, status patches, watches and waiting for the API.
  *
- * The library is imported lazily inside {@link createKubeClient} (it costs ~200 ms and 60 MB at
- * start-up), so commands that never talk to Kubernetes never load it.
+ * The kubeconfig is read by kubeconfig.ts, which loads the library (about 0.7 CPU-seconds and 60 MB)
+ * only for a kubeconfig of a form k8zner does not write, so commands and operators rarely load it.
  *
  * @module
  */
@@ -15,6 +15,7 @@ import { findKnownResource, renderResourcePath, type ResourceInfo, splitApiVersi
 import type { KubeObject, WatchEventType } from "./types.ts";
 import { sleep as realSleep } from "../lib/sleep.ts";
 import { createTokenFileReader } from "./token_file.ts";
+import { type KubeContext, loadKubeContext } from "./kubeconfig.ts";
 
 /** Options of {@link createKubeClient}. */
 export interface KubeClientOptions {
@@ -144,37 +145,30 @@ function selectorQuery(options: { labelSelector?: string; fieldSelector?: string
   return query;
 }
 
-/** Creates a client for the current context of a kubeconfig (loads @kubernetes/client-node on first use). */
+/** Creates a client for the current context of a kubeconfig (see kubeconfig.ts for when it loads client-node). */
 export async function createKubeClient(options: KubeClientOptions): Promise<KubeClient> {
   // node-fetch inside the library requires the deprecated `punycode` module on the first request, and
   // Deno prints a DeprecationWarning for it on stderr, which users of the CLI cannot act on.
   const { default: process } = await import("node:process");
   process.noDeprecation = true;
-  const k8s: typeof K8s = await import("@kubernetes/client-node");
   const sleep = options.sleep ?? realSleep;
   const now = options.now ?? Date.now;
-  const kc = new k8s.KubeConfig();
+  let kube: KubeContext;
   try {
-    kc.loadFromString(options.kubeconfigYaml);
+    kube = await loadKubeContext(
+      options.kubeconfigYaml,
+      options.tokenFile === undefined ? {} : { token: createTokenFileReader(options.tokenFile).token },
+    );
   } catch (err) {
     throw new KubeError(0, "InvalidKubeconfig", `Cannot read kubeconfig: ${(err as Error).message}`, { cause: err });
   }
-  if (options.tokenFile !== undefined) {
-    const reader = createTokenFileReader(options.tokenFile);
-    // Consulted only when no built-in authenticator claims the user (one without credentials does not).
-    kc.addAuthenticator({
-      isAuthProvider: () => true,
-      applyAuthentication: (_user, opts) => {
-        opts.headers = { ...opts.headers, Authorization: `Bearer ${reader.token()}` };
-        return Promise.resolve();
-      },
-    });
+  if (kube.server === "") {
+    throw new KubeError(0, "InvalidKubeconfig", "Cannot read kubeconfig: it has no current cluster");
   }
-  const cluster = kc.getCurrentCluster();
-  if (!cluster) throw new KubeError(0, "InvalidKubeconfig", "Cannot read kubeconfig: it has no current cluster");
+  const cluster = { server: kube.server };
   // Every call goes through requestJson/streamWatch and so through these keep-alive agents: the typed
   // APIs of client-node open a new TLS connection per call (see agent_pool.ts) and take no agent.
-  const ctx = { kc, agents: createAgentPool() };
+  const ctx = { kube, agents: createAgentPool() };
   const discovered = new Map<string, ResourceInfo>();
   const watches = new Set<() => void>();
 
@@ -203,7 +197,7 @@ export async function createKubeClient(options: KubeClientOptions): Promise<Kube
 
   /** The namespace of the current context, else `default`, as kubectl and client-node default to. */
   function contextNamespace(): string {
-    return kc.getContextObject(kc.getCurrentContext())?.namespace ?? "default";
+    return kube.namespace ?? "default";
   }
 
   /** The URL of one object: a namespaced kind without a namespace is read in the context's. */

@@ -1,6 +1,6 @@
 /**
- * Requests on @kubernetes/client-node's request layer (TLS options and auth headers from the
- * kubeconfig) over `node:http(s)` with the client's keep-alive agents (agent_pool.ts), for every call
+ * Requests with the TLS options and auth headers of the kubeconfig (kubeconfig.ts, read as
+ * @kubernetes/client-node reads it) over `node:http(s)` with the client's keep-alive agents (agent_pool.ts), for every call
  * k8zner makes, since its typed APIs open a connection per call and also get these wrong:
  *
  * - writes: its typed models serialize built-in kinds field by field and silently drop any field they
@@ -11,23 +11,23 @@
  *
  * @module
  */
-import type * as K8s from "@kubernetes/client-node";
 import { KubeError, toKubeError } from "./errors.ts";
 import type { KubeObject, WatchEventType } from "./types.ts";
 import type { KubeWatch } from "./client.ts";
 import type { AgentPool } from "./agent_pool.ts";
+import type { KubeContext } from "./kubeconfig.ts";
 
-/** What a request needs from its client: the kubeconfig and the client's keep-alive agents. */
+/** What a request needs from its client: the kubeconfig's current context and the client's keep-alive agents. */
 export interface RequestContext {
-  kc: K8s.KubeConfig;
+  kube: KubeContext;
   agents: AgentPool;
 }
 
-async function open({ kc, agents }: RequestContext, url: URL, use: "request" | "watch") {
+async function open({ kube, agents }: RequestContext, url: URL, use: "request" | "watch") {
   const options: import("node:https").RequestOptions = {};
-  await kc.applyToHTTPSOptions(options);
+  await kube.applyToHTTPSOptions(options);
   // client-node made a fresh agent for this one request; a proxy agent (cluster `proxy-url`) stays.
-  if (!kc.getCurrentCluster()?.proxyUrl) options.agent = agents.agentFor(url, options, use);
+  if (!kube.proxyUrl) options.agent = agents.agentFor(url, options, use);
   const transport = url.protocol === "https:" ? await import("node:https") : await import("node:http");
   return { options, transport };
 }
