@@ -5,7 +5,8 @@
  *
  * @module
  */
-import { sshExec, waitForSsh } from "../../lib/ssh.ts";
+/** ssh2, loaded by the first call: only an image build uses it, and every plan and apply imports this file. */
+const loadSsh = () => import("../../lib/ssh.ts");
 
 /** Where and how to log in. The private key is a secret: implementations never log it. */
 export interface SshTarget {
@@ -57,8 +58,8 @@ export interface SshRunnerOptions {
  */
 export function createSshRunner(options: SshRunnerOptions): ImageBuildSsh {
   return {
-    waitReady: (target, signal) =>
-      waitForSsh({
+    waitReady: async (target, signal) =>
+      await (await loadSsh()).waitForSsh({
         host: target.host,
         port: target.port,
         privateKey: target.privateKey,
@@ -69,7 +70,7 @@ export function createSshRunner(options: SshRunnerOptions): ImageBuildSsh {
         signal,
       }),
     async exec(target, command, execOptions = {}) {
-      const r = await sshExec({
+      const r = await (await loadSsh()).sshExec({
         host: target.host,
         port: target.port,
         privateKey: target.privateKey,
