@@ -30,7 +30,7 @@ Deno.test(withFakes(
     const network = createFakeTalosNetwork();
     const addresses = ["127.0.42.11", "127.0.42.12", "127.0.42.13"];
     const nodes = await Promise.all(
-      addresses.map((address) => startConfiguredNode(pki, address, { network, learnerPromotionMs: 300 })),
+      addresses.map((address) => startConfiguredNode(pki, address, { network, learnerPromotionMs: 2_000 })),
     );
     const [first, second, third] = nodes as [typeof nodes[0], typeof nodes[0], typeof nodes[0]];
     const members = async (client = first.admin, queryLocal = false) =>
@@ -50,7 +50,12 @@ Deno.test(withFakes(
         { name: addresses[2], learner: true },
       ]);
       assertEquals(await etcdService(second.admin), { state: "Running", healthy: false }, "a learner is not healthy");
-      await new Promise((r) => setTimeout(r, 350));
+      // Promotion 2 s after joining, on the real clock: long enough that the checks above run before it even
+      // on a loaded machine (300 ms once was not), then read until it happened.
+      const deadline = Date.now() + 10_000;
+      while ((await members()).some((m) => m.learner) && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 100));
+      }
       assertEquals((await members()).filter((m) => m.learner), [], "caught-up learners are promoted");
       assertEquals(await etcdService(second.admin), { state: "Running", healthy: true });
 
