@@ -2,10 +2,15 @@
  * Aggregated discovery (`apidiscovery.k8s.io/v2`, GA since Kubernetes 1.30): `/api` and `/apis`
  * answer with every group version and its resources in one `APIGroupDiscoveryList` when the client
  * asks for it in `Accept` (kubectl and Helm always do), instead of one request per group version.
+ * As kube-apiserver's (`ServeHTTPWithETag`), each answer carries an ETag (SHA-512 of the document) with
+ * `Cache-Control: public` and `Vary: Accept`, and a client naming that ETag in `If-None-Match` gets 304:
+ * client-go revalidates its cached copy every time it resets discovery (Helm does so around each hook
+ * and wait), so a server without it makes every such reset download and re-cache the whole list.
  *
  * @module
  */
 import type { ResourceRegistry, ResourceType } from "./resources.ts";
+import { sha512Hex, withETag } from "./etag.ts";
 
 /** The media type a client asks for and the server answers with. */
 export const AGGREGATED_DISCOVERY_TYPE = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList";
@@ -66,4 +71,38 @@ export function renderAggregatedDiscovery(registry: ResourceRegistry, core: bool
     })),
   }));
   return { kind: "APIGroupDiscoveryList", apiVersion: "apidiscovery.k8s.io/v2", metadata: {}, items };
+}
+
+/** A rendered `/api` or `/apis` document and its ETag. */
+interface Rendered {
+  generation: number;
+  text: string;
+  hash: string;
+}
+
+/**
+ * Serves `/api` and `/apis` in the aggregated form, rendered (and hashed) again only when the served types
+ * change, as the API server recomputes its document only when a group version comes or goes.
+ */
+export class AggregatedDiscovery {
+  #rendered = new Map<boolean, Rendered>();
+
+  constructor(readonly registry: ResourceRegistry) {}
+
+  /** The answer to a `GET /api` (`core`) or `GET /apis` that asked for aggregated discovery. */
+  serve(req: Request, core: boolean): Response {
+    const generation = this.registry.generation;
+    let doc = this.#rendered.get(core);
+    if (doc?.generation !== generation) {
+      const text = JSON.stringify(renderAggregatedDiscovery(this.registry, core));
+      doc = { generation, text, hash: sha512Hex(text) };
+      this.#rendered.set(core, doc);
+    }
+    const text = doc.text;
+    return withETag(req, () => text, doc.hash, {
+      "content-type": AGGREGATED_DISCOVERY_TYPE,
+      vary: "Accept",
+      "cache-control": "public",
+    });
+  }
 }

@@ -18,12 +18,15 @@
 import { type KubernetesContract, kubernetesContract, type Operation } from "./kubernetes_contract.ts";
 import type { ResourceType } from "./resources.ts";
 import type { KubeObj } from "./object_meta.ts";
-import { createHash } from "node:crypto";
 import { cloneJson } from "./json_clone.ts";
+import { sha512Hex, withETag } from "./etag.ts";
 
 type Json = Record<string, unknown>;
 
 const META = "io.k8s.apimachinery.pkg.apis.meta.v1.";
+const YEAR_MS = 365 * 24 * 3600 * 1000;
+/** What kube-apiserver's `WithCacheControl` filter sets on answers that set none themselves. */
+const NO_CACHE = "no-cache, private";
 const JSON_TYPE = "application/json";
 
 /** What the documents are built from: the served types and the CRD object behind a custom type. */
@@ -273,10 +276,6 @@ export function renderCustomDocument(
   return envelope(paths, { ...(c ? schemasReachable(c, roots) : {}), ...schemas });
 }
 
-function sha512Hex(text: string): string {
-  return createHash("sha512").update(text).digest("hex").toUpperCase();
-}
-
 /**
  * A document's hash and, rendered on first read, its text. The hash is taken over what the document
  * is built from (the contract's digest and the group version; the CRDs' names and resourceVersions),
@@ -349,7 +348,10 @@ export class OpenApiV3 {
 
   /**
    * Answers `GET /openapi/v3[/<gv>]`, or undefined when the path is not one of them. As kube-openapi's
-   * handler: a stale `hash` redirects to the current one (301), a current one may be cached forever.
+   * handler3: the index and every document carry an ETag (a matching `If-None-Match` gets 304); a stale
+   * `hash` redirects to the current one (301), a current one may be cached forever (`immutable`, and an
+   * `Expires` a year ahead, which is what client-go's HTTP cache reads: it serves such a document from
+   * disk without asking again).
    */
   serve(req: Request, url: URL): Response | undefined {
     const path = url.pathname.replace(/\/+$/, "");
@@ -361,7 +363,8 @@ export class OpenApiV3 {
       });
     }
     if (path === "/openapi/v3") {
-      return new Response(JSON.stringify(this.index()), { headers: { "content-type": JSON_TYPE } });
+      const text = JSON.stringify(this.index());
+      return withETag(req, () => text, sha512Hex(text), { "content-type": JSON_TYPE, "cache-control": NO_CACHE });
     }
     const gvPath = path.slice("/openapi/v3/".length);
     const types = this.#groupVersions().get(gvPath);
@@ -371,13 +374,14 @@ export class OpenApiV3 {
     if (hash !== null && hash !== doc.hash) {
       return new Response(null, { status: 301, headers: { location: `/openapi/v3/${gvPath}?hash=${doc.hash}` } });
     }
-    const headers = {
-      "content-type": JSON_TYPE,
-      etag: `"${doc.hash}"`,
-      "cache-control": hash === null ? "no-cache, private" : "public, immutable",
-    };
-    if (req.headers.get("if-none-match") === `"${doc.hash}"`) return new Response(null, { status: 304, headers });
-    return new Response(doc.text(), { headers });
+    const headers: Record<string, string> = { "content-type": JSON_TYPE, vary: "Accept" };
+    if (hash === null) headers["cache-control"] = NO_CACHE;
+    else {
+      headers["cache-control"] = "public, immutable";
+      // A real-time date: the client's cache compares it with its own clock.
+      headers.expires = new Date(Date.now() + YEAR_MS).toUTCString();
+    }
+    return withETag(req, doc.text, doc.hash, headers);
   }
 }
 

@@ -89,6 +89,19 @@ Deno.test(requires([KUBERNETES_OPENAPI], {
 
       const apps = await get(index["apis/apps/v1"]!.serverRelativeURL, { accept: "application/json" });
       assertEquals([apps.status, apps.headers.get("cache-control")], [200, "public, immutable"]);
+      // client-go's HTTP cache serves a document from disk, without asking again, only while it has not expired.
+      const expires = Date.parse(apps.headers.get("expires") ?? "");
+      assertOk(expires > Date.now() + 300 * 24 * 3600 * 1000, `expires a year ahead: ${apps.headers.get("expires")}`);
+      const etag = apps.headers.get("etag")!;
+      assertEquals(etag, `"${index["apis/apps/v1"]!.serverRelativeURL.split("hash=")[1]}"`);
+      const revalidated = await get(index["apis/apps/v1"]!.serverRelativeURL, { "if-none-match": etag });
+      assertEquals([revalidated.status, await revalidated.text()], [304, ""]);
+      const indexed = await get("/openapi/v3");
+      const indexTag = indexed.headers.get("etag");
+      await indexed.body?.cancel();
+      assertOk(indexTag?.match(/^"[0-9A-F]{128}"$/), `index ETag ${indexTag}`);
+      const sameIndex = await get("/openapi/v3", { "if-none-match": indexTag! });
+      assertEquals([sameIndex.status, await sameIndex.text()], [304, ""]);
       const doc = await apps.json() as Json;
       const schemas = (doc.components as Json).schemas as Record<string, Json>;
       assertOk(schemas["io.k8s.api.apps.v1.DaemonSet"]);
@@ -120,7 +133,9 @@ Deno.test(requires([KUBERNETES_OPENAPI], {
       });
       assertEquals(created.status, 201);
       await created.body?.cancel();
-      const after = (await (await get("/openapi/v3")).json()).paths as Record<string, { serverRelativeURL: string }>;
+      const changed = await get("/openapi/v3", { "if-none-match": indexTag! });
+      assertEquals(changed.status, 200, "a new CRD changes the index");
+      const after = (await changed.json()).paths as Record<string, { serverRelativeURL: string }>;
       const gateway = await (await get(after["apis/gateway.networking.k8s.io/v1"]!.serverRelativeURL)).json() as Json;
       const gatewaySchemas = (gateway.components as Json).schemas as Record<string, Json>;
       const gc = gatewaySchemas["io.k8s.networking.gateway.v1.GatewayClass"]!;
@@ -162,6 +177,27 @@ Deno.test(requires([KUBERNETES_OPENAPI], {
         ["ds"],
         ["status"],
       ]);
+      const etag = res.headers.get("etag")!;
+      assertOk(etag.match(/^"[0-9A-F]{128}"$/), `ETag ${etag}`);
+      assertEquals([res.headers.get("cache-control"), res.headers.get("vary")], ["public", "Accept"]);
+      const unchanged = await fetch(api.url + "/apis", {
+        headers: { accept: AGGREGATED_DISCOVERY_TYPE, "if-none-match": etag },
+      });
+      assertEquals([unchanged.status, await unchanged.text()], [304, ""]);
+      const created = await fetch(api.url + "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(GATEWAY_CLASS_CRD),
+      });
+      assertEquals(created.status, 201);
+      await created.body?.cancel();
+      const changed = await fetch(api.url + "/apis", {
+        headers: { accept: AGGREGATED_DISCOVERY_TYPE, "if-none-match": etag },
+      });
+      assertEquals(changed.status, 200, "a new CRD changes the document and its ETag");
+      const groupsNow = (await changed.json()).items.map((g: { metadata: { name: string } }) => g.metadata.name);
+      assertOk(groupsNow.includes("gateway.networking.k8s.io"));
+      assertOk(changed.headers.get("etag") !== etag);
       const core = await (await fetch(api.url + "/api", { headers: { accept: AGGREGATED_DISCOVERY_TYPE } })).json();
       const resources = core.items[0].versions[0].resources as Json[];
       const cs = resources.find((r) => r.resource === "componentstatuses")!;

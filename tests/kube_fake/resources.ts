@@ -143,6 +143,7 @@ export function resourceTypesOfCrd(crd: Record<string, unknown>): ResourceType[]
 /** The set of served resource types, looked up by URL parts or by apiVersion and kind. */
 export class ResourceRegistry {
   #served: ResourceType[] | undefined;
+  #generation = 0;
 
   /** The table, derived from the contract on first use (parsed once per process). */
   get #types(): ResourceType[] {
@@ -151,6 +152,11 @@ export class ResourceRegistry {
 
   set #types(types: ResourceType[]) {
     this.#served = types;
+  }
+
+  /** Counts the changes to the served types: documents derived from them stay valid while it stays the same. */
+  get generation(): number {
+    return this.#generation;
   }
 
   /** Every served type. */
@@ -180,12 +186,14 @@ export class ResourceRegistry {
     this.removeCrd(name);
     const added = resourceTypesOfCrd(crd);
     this.#types.push(...added);
+    this.#generation++;
     return added;
   }
 
   /** Stops serving the types of a CRD. */
   removeCrd(name: string): void {
     this.#types = this.#types.filter((t) => t.crd !== name);
+    this.#generation++;
   }
 }
 

@@ -21,11 +21,7 @@ import { authorize, type RequestAttributes, reviewSelfSubjectAccess } from "./rb
 import { decodeSelfSubjectAccessReview } from "./protobuf_review.ts";
 import type { FakeKubeStore, KubeObj, WatchEvent } from "./store.ts";
 import { OpenApiV3 } from "./openapi_v3.ts";
-import {
-  AGGREGATED_DISCOVERY_TYPE,
-  renderAggregatedDiscovery,
-  wantsAggregatedDiscovery,
-} from "./aggregated_discovery.ts";
+import { AggregatedDiscovery, wantsAggregatedDiscovery } from "./aggregated_discovery.ts";
 import { decodeProtobufSecret } from "./protobuf_secret.ts";
 import { propagationPolicyOf } from "./garbage_collector.ts";
 import { type AdmissionAttributes, admitByWebhooks } from "./admission_webhooks.ts";
@@ -82,6 +78,7 @@ export class FakeKubeHandler {
   #faults: (Fault & { left: number })[] = [];
   #streams = new Set<OpenWatch>();
   #openapi: OpenApiV3;
+  #discovery: AggregatedDiscovery;
 
   constructor(
     readonly store: FakeKubeStore,
@@ -96,6 +93,7 @@ export class FakeKubeHandler {
       types: () => store.registry.all(),
       crd: (name) => store.get(store.typeOf("apiextensions.k8s.io/v1", "CustomResourceDefinition"), undefined, name),
     });
+    this.#discovery = new AggregatedDiscovery(store.registry);
   }
 
   /** Makes the next matching request(s) fail with a Status of `code`. */
@@ -196,9 +194,7 @@ export class FakeKubeHandler {
         return new Response("ok", { headers: { "content-type": "text/plain" } });
       }
       if ((path === "/api" || path === "/apis") && wantsAggregatedDiscovery(req.headers.get("accept"))) {
-        return new Response(JSON.stringify(renderAggregatedDiscovery(registry, path === "/api")), {
-          headers: { "content-type": AGGREGATED_DISCOVERY_TYPE },
-        });
+        return this.#discovery.serve(req, path === "/api");
       }
       if (path === "/api") return json(200, renderCoreVersions(this.options.serverAddress()));
       if (path === "/apis") return json(200, renderGroupList(registry));
