@@ -33,6 +33,8 @@ const JSON_TYPE = "application/json";
 export interface OpenApiSource {
   types(): readonly ResourceType[];
   crd(name: string): KubeObj | undefined;
+  /** The resourceVersion of the CRD behind a custom type (read on every request: no copy of the CRD). */
+  crdResourceVersion(name: string): string | undefined;
 }
 
 /** The URL path of a group version's document, without `/openapi/v3/` (`api/v1`, `apis/apps/v1`). */
@@ -325,9 +327,7 @@ export class OpenApiV3 {
       }
       return builtinCache.get(path);
     }
-    const key = custom.map((t) =>
-      `${t.crd}/${t.version}@${String((this.source.crd(t.crd!)?.metadata as Json | undefined)?.resourceVersion)}`
-    ).join(",");
+    const key = custom.map((t) => `${t.crd}/${t.version}@${String(this.source.crdResourceVersion(t.crd!))}`).join(",");
     const inputs = `${kubernetesContract()?.digest ?? ""}/${path}/${key}`;
     const hit = this.#custom.get(path);
     if (hit?.hash === sha512Hex(inputs)) return hit;

@@ -89,9 +89,11 @@ export class FakeKubeHandler {
       authorization?: AuthorizationMode;
     },
   ) {
+    const crds = store.typeOf("apiextensions.k8s.io/v1", "CustomResourceDefinition");
     this.#openapi = new OpenApiV3({
       types: () => store.registry.all(),
-      crd: (name) => store.get(store.typeOf("apiextensions.k8s.io/v1", "CustomResourceDefinition"), undefined, name),
+      crd: (name) => store.get(crds, undefined, name),
+      crdResourceVersion: (name) => store.resourceVersionOf(crds, undefined, name),
     });
     this.#discovery = new AggregatedDiscovery(store.registry);
   }

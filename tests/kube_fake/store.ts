@@ -105,6 +105,15 @@ export class FakeKubeStore {
     return this.#table.get(rt, namespace, name);
   }
 
+  /**
+   * The resourceVersion of one object, or undefined when it does not exist: what a cache keyed on the
+   * object needs, without {@link get}'s copy of the whole object (a CRD can hold megabytes of schema).
+   */
+  resourceVersionOf(rt: ResourceType, namespace: string | undefined, name: string): string | undefined {
+    const obj = this.#table.stored(rt, rt.namespaced ? namespace ?? "" : "", name);
+    return obj ? String(metaOf(obj).resourceVersion) : undefined;
+  }
+
   /** Reads one object or throws NotFound. */
   read(rt: ResourceType, namespace: string | undefined, name: string): KubeObj {
     const obj = this.get(rt, namespace, name);
