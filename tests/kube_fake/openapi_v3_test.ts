@@ -36,6 +36,17 @@ const GATEWAY_CLASS_CRD = {
 };
 
 /** Every `$ref` inside a document. */
+/** Creates {@link GATEWAY_CLASS_CRD} through the API at `url`. */
+async function createGatewayClassCrd(url: string): Promise<void> {
+  const created = await fetch(url + "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(GATEWAY_CLASS_CRD),
+  });
+  assertEquals(created.status, 201);
+  await created.body?.cancel();
+}
+
 function refsOf(value: unknown, into: string[] = []): string[] {
   if (Array.isArray(value)) value.forEach((v) => refsOf(v, into));
   else if (typeof value === "object" && value !== null) {
@@ -126,13 +137,7 @@ Deno.test(requires([KUBERNETES_OPENAPI], {
       assertEquals(v2.status, 404);
       await v2.body?.cancel();
 
-      const created = await fetch(api.url + "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify(GATEWAY_CLASS_CRD),
-      });
-      assertEquals(created.status, 201);
-      await created.body?.cancel();
+      await createGatewayClassCrd(api.url);
       const changed = await get("/openapi/v3", { "if-none-match": indexTag! });
       assertEquals(changed.status, 200, "a new CRD changes the index");
       const after = (await changed.json()).paths as Record<string, { serverRelativeURL: string }>;
@@ -184,13 +189,7 @@ Deno.test(requires([KUBERNETES_OPENAPI], {
         headers: { accept: AGGREGATED_DISCOVERY_TYPE, "if-none-match": etag },
       });
       assertEquals([unchanged.status, await unchanged.text()], [304, ""]);
-      const created = await fetch(api.url + "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify(GATEWAY_CLASS_CRD),
-      });
-      assertEquals(created.status, 201);
-      await created.body?.cancel();
+      await createGatewayClassCrd(api.url);
       const changed = await fetch(api.url + "/apis", {
         headers: { accept: AGGREGATED_DISCOVERY_TYPE, "if-none-match": etag },
       });
