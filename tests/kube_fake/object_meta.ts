@@ -68,6 +68,15 @@ export function stampObject(rt: ResourceType, obj: KubeObj): KubeObj {
   return { apiVersion: groupVersionOf(rt), kind: rt.kind, ...rest };
 }
 
+/** Freezes `value` and everything in it (a shared read-only copy); returns it. */
+export function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === "object" && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}
+
 /** Folds a Secret's `stringData` into base64 `data`, as the API server does on every write. */
 export function normalizeSecret(rt: ResourceType, obj: KubeObj): void {
   if (rt.group !== "" || rt.kind !== "Secret" || typeof obj.stringData !== "object" || obj.stringData === null) return;

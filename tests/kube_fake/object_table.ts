@@ -8,7 +8,7 @@
  */
 import { qualifiedResource, type ResourceRegistry, type ResourceType, storageKeyOf } from "./resources.ts";
 import { KubeStatusError, notFound } from "./status.ts";
-import { type KubeObj, metaOf, servedView, stampObject } from "./object_meta.ts";
+import { deepFreeze, type KubeObj, metaOf, servedView, stampObject } from "./object_meta.ts";
 import { type ChangeType, WatchHub } from "./watch_hub.ts";
 import { CrdSchemas } from "./crd_schemas.ts";
 import { cloneJson } from "./json_clone.ts";
@@ -27,6 +27,11 @@ export class ObjectTable {
   readonly crds = new CrdSchemas();
   #objects = new Map<string, Map<string, KubeObj>>();
   #rv = 0;
+  /**
+   * The frozen served copy of each stored object (see {@link view}), by the stored object itself: a write
+   * stores a new object and never changes a stored one, so a copy is made once per version, not per read.
+   */
+  #views = new WeakMap<KubeObj, { rt: ResourceType; view: KubeObj }>();
   /** Change history and open watches; every write here is recorded in it. */
   readonly watches = new WatchHub();
   #now: () => Date;
@@ -116,6 +121,41 @@ export class ObjectTable {
       if (matches(servedView(rt, obj))) out.push(stampObject(rt, obj));
     }
     return out;
+  }
+
+  /**
+   * {@link list}, but each object is the shared, deep-frozen copy of its stored version (an informer's
+   * view): made on the first read of that version, reused until the object is written again. `matches`
+   * gets the same frozen copy. For readers that never change what they read.
+   */
+  listViews(
+    rt: ResourceType,
+    namespace: string | undefined,
+    matches: (obj: KubeObj) => boolean = () => true,
+  ): KubeObj[] {
+    const out: KubeObj[] = [];
+    const bucket = this.#bucket(rt);
+    for (const key of [...bucket.keys()].sort()) {
+      const obj = bucket.get(key)!;
+      if (rt.namespaced && namespace !== undefined && metaOf(obj).namespace !== namespace) continue;
+      const view = this.#view(rt, obj);
+      if (matches(view)) out.push(view);
+    }
+    return out;
+  }
+
+  /** {@link get}, as the shared, deep-frozen copy of the stored version (see {@link listViews}). */
+  getView(rt: ResourceType, namespace: string | undefined, name: string): KubeObj | undefined {
+    const obj = this.stored(rt, rt.namespaced ? namespace ?? "" : "", name);
+    return obj ? this.#view(rt, obj) : undefined;
+  }
+
+  #view(rt: ResourceType, obj: KubeObj): KubeObj {
+    const cached = this.#views.get(obj);
+    if (cached?.rt === rt) return cached.view;
+    const view = deepFreeze(stampObject(rt, obj));
+    this.#views.set(obj, { rt, view });
+    return view;
   }
 
   /** Stores `obj` (already versioned) and tells the watches. */

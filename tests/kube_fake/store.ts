@@ -400,6 +400,21 @@ export class FakeKubeStore {
   }
 
   /**
+   * {@link getObject} as an informer's cache holds it: the object is shared and deep-frozen, copied once
+   * per stored version instead of on every read. For stand-ins that only read (controllers polling the
+   * whole cluster several times a second); change nothing in it, write through {@link put} or the REST
+   * methods. Undefined when absent.
+   */
+  viewObject(apiVersion: string, kind: string, name: string, namespace?: string): KubeObj | undefined {
+    return this.#table.getView(this.typeOf(apiVersion, kind), namespace, name);
+  }
+
+  /** {@link listObjects} as shared, deep-frozen objects (see {@link viewObject}); the array is the caller's. */
+  viewObjects(apiVersion: string, kind: string, namespace?: string, matches?: (obj: KubeObj) => boolean): KubeObj[] {
+    return this.#table.listViews(this.typeOf(apiVersion, kind), namespace, matches);
+  }
+
+  /**
    * Stores an object as given, status included (how a test or the local cloud seeds Nodes or Pods):
    * creates it, or replaces it wholesale, with watch events. No namespace or concurrency checks.
    */

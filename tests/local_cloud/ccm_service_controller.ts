@@ -197,7 +197,7 @@ function needsUpdateFields(svc: KubeObj): string {
 
 /** The Nodes the service controller hands to the cloud provider (`stableNodeSetPredicates`). */
 function stableNodes(store: FakeKubeStore): KubeObj[] {
-  return store.listObjects("v1", "Node").filter((node) => {
+  return store.viewObjects("v1", "Node").filter((node) => {
     const meta = node.metadata as Meta;
     if (meta.deletionTimestamp) return false;
     const exclude = meta.labels?.[EXCLUDE_FROM_LB_LABEL];

@@ -34,7 +34,7 @@ export function isCniPod(pod: KubeObj): boolean {
 
 /** Whether a cilium-operator replica runs ready in the cluster. */
 function operatorRuns(store: FakeKubeStore): boolean {
-  return store.listObjects("apps/v1", "Deployment").some((d) => {
+  return store.viewObjects("apps/v1", "Deployment").some((d) => {
     const spec = d.spec as { template?: { metadata?: { labels?: Record<string, string> } } } | undefined;
     return spec?.template?.metadata?.labels?.["io.cilium/app"] === "operator" &&
       ((d.status as { readyReplicas?: number } | undefined)?.readyReplicas ?? 0) > 0;
@@ -43,10 +43,10 @@ function operatorRuns(store: FakeKubeStore): boolean {
 
 /** One pass of the cilium-operator's node taint handling; returns the names of Nodes it changed. */
 export function reconcileCiliumNodeTaints(store: FakeKubeStore): string[] {
-  const agents = store.listObjects("v1", "Pod", undefined, isCniPod);
+  const agents = store.viewObjects("v1", "Pod", undefined, isCniPod);
   if (agents.length === 0 || !operatorRuns(store)) return [];
   const changed: string[] = [];
-  for (const node of store.listObjects("v1", "Node")) {
+  for (const node of store.viewObjects("v1", "Node")) {
     const name = (node.metadata as { name: string }).name;
     const onNode = agents.filter((p) => (p.spec as { nodeName?: string }).nodeName === name);
     if (onNode.length === 0) continue;

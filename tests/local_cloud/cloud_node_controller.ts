@@ -31,8 +31,8 @@ const PROVIDER_ID = /^hcloud:\/\/(\d+)$/;
 /** Whether the cluster runs the Hetzner CCM: a ready pod of its DaemonSet or Deployment (the leader runs in one). */
 export function runsCloudControllerManager(store: FakeKubeStore): boolean {
   const { name, namespace } = CCM_DEPLOYMENT;
-  const ds = store.getObject("apps/v1", "DaemonSet", name, namespace);
-  const deployment = store.getObject("apps/v1", "Deployment", name, namespace);
+  const ds = store.viewObject("apps/v1", "DaemonSet", name, namespace);
+  const deployment = store.viewObject("apps/v1", "Deployment", name, namespace);
   return ((ds?.status as { numberReady?: number } | undefined)?.numberReady ?? 0) > 0 ||
     ((deployment?.status as { readyReplicas?: number } | undefined)?.readyReplicas ?? 0) > 0;
 }
@@ -41,7 +41,7 @@ export function runsCloudControllerManager(store: FakeKubeStore): boolean {
 export function reconcileCloudNodes(store: FakeKubeStore, sim: HcloudSimulator): string[] {
   if (!runsCloudControllerManager(store)) return [];
   const deleted: string[] = [];
-  for (const node of store.listObjects("v1", "Node")) {
+  for (const node of store.viewObjects("v1", "Node")) {
     const meta = node.metadata as { name: string; labels?: Record<string, string> };
     const spec = (node.spec ?? {}) as { providerID?: string; taints?: Taint[] };
     const id = PROVIDER_ID.exec(spec.providerID ?? "")?.[1];

@@ -24,7 +24,7 @@ export function containerConfigError(
   podSpec: { containers?: Container[]; initContainers?: Container[] } | undefined,
 ): string | undefined {
   const data = (kind: "Secret" | "ConfigMap") => (name: string) => {
-    const obj = store.getObject("v1", kind, name, namespace);
+    const obj = store.viewObject("v1", kind, name, namespace);
     return obj ? (obj.data ?? {}) as Record<string, string> : undefined;
   };
   const lookups = { secret: data("Secret"), configMap: data("ConfigMap") };

@@ -47,9 +47,9 @@ interface DaemonSetSpec {
 /** One pass over every DaemonSet of `store` (or only `only`, `namespace/name`). */
 export function reconcileDaemonSets(store: FakeKubeStore, only?: string): DaemonSetPass {
   const pass: DaemonSetPass = { created: [], deleted: [] };
-  const nodes = store.listObjects("v1", "Node");
-  const pods = store.listObjects("v1", "Pod");
-  for (const ds of store.listObjects("apps/v1", "DaemonSet")) {
+  const nodes = store.viewObjects("v1", "Node");
+  const pods = store.viewObjects("v1", "Pod");
+  for (const ds of store.viewObjects("apps/v1", "DaemonSet")) {
     const meta = ds.metadata as { name: string; namespace: string; deletionTimestamp?: string };
     if (only !== undefined && only !== `${meta.namespace}/${meta.name}`) continue;
     if (meta.deletionTimestamp) continue;

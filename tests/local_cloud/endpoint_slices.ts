@@ -53,7 +53,7 @@ function modelledIp(namespace: string, name: string): string {
 }
 
 function candidates(store: FakeKubeStore, modelled: readonly ModelledPod[]): Candidate[] {
-  const real = store.listObjects("v1", "Pod").flatMap((pod): Candidate[] => {
+  const real = store.viewObjects("v1", "Pod").flatMap((pod): Candidate[] => {
     const meta = pod.metadata as { name: string; namespace: string; uid: string; labels?: Record<string, string> };
     const status = (pod.status ?? {}) as { podIP?: string; phase?: string };
     if (!status.podIP || (meta as { deletionTimestamp?: string }).deletionTimestamp) return [];
@@ -98,7 +98,7 @@ export function reconcileEndpointSlices(store: FakeKubeStore, modelled: readonly
   const changed: string[] = [];
   const pods = candidates(store, modelled);
   const wanted = new Set<string>();
-  for (const svc of store.listObjects("v1", "Service")) {
+  for (const svc of store.viewObjects("v1", "Service")) {
     const meta = svc.metadata as { name: string; namespace: string; uid: string };
     const spec = (svc.spec ?? {}) as { selector?: Record<string, string>; ports?: ServicePort[]; type?: string };
     if (!spec.selector || Object.keys(spec.selector).length === 0 || spec.type === "ExternalName") continue;
@@ -138,7 +138,7 @@ export function reconcileEndpointSlices(store: FakeKubeStore, modelled: readonly
       })),
       ports,
     };
-    const old = store.getObject("discovery.k8s.io/v1", "EndpointSlice", name, meta.namespace);
+    const old = store.viewObject("discovery.k8s.io/v1", "EndpointSlice", name, meta.namespace);
     const same = old !== undefined &&
       JSON.stringify([old.endpoints, old.ports, (old.metadata as { labels?: unknown }).labels]) ===
         JSON.stringify([slice.endpoints, slice.ports, (slice.metadata as { labels?: unknown }).labels]);
@@ -147,7 +147,7 @@ export function reconcileEndpointSlices(store: FakeKubeStore, modelled: readonly
       changed.push(`${meta.namespace}/${name}`);
     }
   }
-  for (const slice of store.listObjects("discovery.k8s.io/v1", "EndpointSlice")) {
+  for (const slice of store.viewObjects("discovery.k8s.io/v1", "EndpointSlice")) {
     const meta = slice.metadata as { name: string; namespace: string; labels?: Record<string, string> };
     if (meta.labels?.[MANAGED_BY_LABEL] !== MANAGED_BY || wanted.has(`${meta.namespace}/${meta.name}`)) continue;
     store.remove("discovery.k8s.io/v1", "EndpointSlice", meta.name, meta.namespace);

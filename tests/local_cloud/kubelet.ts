@@ -300,12 +300,12 @@ export class Kubelets {
       Date.now() - entry.renewedAt >= Math.max(1, this.#deps.realMs(LEASE_RENEW_MS));
     if (!due) return;
     const store = entry.store;
-    if (!store.getObject("v1", "Namespace", LEASE_NAMESPACE)) {
+    if (!store.viewObject("v1", "Namespace", LEASE_NAMESPACE)) {
       // The API server creates this namespace at start-up.
       store.put({ apiVersion: "v1", kind: "Namespace", metadata: { name: LEASE_NAMESPACE } });
     }
     const node = this.#cacheOf(store).nodes.get(entry.nodeName)!;
-    const lease = store.getObject("coordination.k8s.io/v1", "Lease", entry.nodeName, LEASE_NAMESPACE);
+    const lease = store.viewObject("coordination.k8s.io/v1", "Lease", entry.nodeName, LEASE_NAMESPACE);
     store.put({
       apiVersion: "coordination.k8s.io/v1",
       kind: "Lease",
@@ -461,7 +461,7 @@ function runPod(store: FakeKubeStore, pod: KubeObj, hostIp: string, now: string)
   const owner = ((pod.metadata as { ownerReferences?: Array<{ kind?: string; name?: string; controller?: boolean }> })
     .ownerReferences ?? []).find((o) => o.controller && o.kind === "DaemonSet");
   const namespace = (pod.metadata as { namespace: string }).namespace;
-  const ds = owner?.name ? store.getObject("apps/v1", "DaemonSet", owner.name, namespace) : undefined;
+  const ds = owner?.name ? store.viewObject("apps/v1", "DaemonSet", owner.name, namespace) : undefined;
   const failure = ds ? activeFailure(store, ds) : undefined;
   if (failure === undefined) return setPodReady(store, pod, hostIp, true, now);
   const waiting = ((pod.status as { containerStatuses?: Array<{ state?: { waiting?: { reason?: string } } }> })
@@ -480,8 +480,8 @@ function setPodReady(store: FakeKubeStore, pod: KubeObj, hostIp: string, ready: 
 
 /** The pod garbage collector: pods bound to a Node that no longer exists go. */
 function deleteOrphanedPods(store: FakeKubeStore): void {
-  const nodes = new Set(store.listObjects("v1", "Node").map((n) => String((n.metadata as { name: string }).name)));
-  for (const pod of store.listObjects("v1", "Pod")) {
+  const nodes = new Set(store.viewObjects("v1", "Node").map((n) => String((n.metadata as { name: string }).name)));
+  for (const pod of store.viewObjects("v1", "Pod")) {
     const nodeName = (pod.spec as { nodeName?: string }).nodeName;
     const meta = pod.metadata as { name: string; namespace: string };
     if (nodeName !== undefined && !nodes.has(nodeName)) store.remove("v1", "Pod", meta.name, meta.namespace);

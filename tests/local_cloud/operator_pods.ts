@@ -193,7 +193,7 @@ export class OperatorPods {
 
   async #reconcileCluster(network: FakeTalosNetwork, store: FakeKubeStore): Promise<void> {
     const { namespace, name } = OPERATOR_DEPLOYMENT;
-    const deployment = store.getObject("apps/v1", "Deployment", name, namespace);
+    const deployment = store.viewObject("apps/v1", "Deployment", name, namespace);
     const spec = (deployment?.spec ?? {}) as { replicas?: number; template?: KubeObj };
     const template = spec.template;
     const hash = template ? templateHash(template) : "";
@@ -206,7 +206,7 @@ export class OperatorPods {
     }
     // A pod dies with its node; a pod of an old template or beyond the replica count is stopped.
     for (const pod of mine()) {
-      if (!store.getObject("v1", "Pod", pod.name, namespace)) {
+      if (!store.viewObject("v1", "Pod", pod.name, namespace)) {
         this.#deps.log(`operator pod ${pod.name}: its Pod object was deleted`);
         await this.#remove(pod, "SIGTERM");
       } else if (!eligible.has(pod.nodeName) || this.#deps.sim.state.servers.get(pod.serverId)?.status !== "running") {
@@ -250,7 +250,7 @@ export class OperatorPods {
       const server = this.#deps.sim.state.servers.get(serverId);
       const privateIp = server?.privateNet[0];
       if (server?.status !== "running" || !privateIp) continue;
-      const node = store.getObject("v1", "Node", talos.nodeName);
+      const node = store.viewObject("v1", "Node", talos.nodeName);
       const labels = ((node?.metadata as Record<string, unknown> | undefined)?.labels ?? {}) as Record<string, string>;
       if (!node || Object.entries(selector).some(([k, v]) => labels[k] !== v)) continue;
       const podIp = this.#deps.privateNetwork.loopbackOf(privateIp.network, privateIp.ip);

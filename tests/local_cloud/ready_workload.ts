@@ -16,7 +16,7 @@ export interface DeploymentRef {
 
 /** True when the Deployment exists and has at least one ready replica. */
 export function deploymentReady(store: FakeKubeStore, ref: DeploymentRef): boolean {
-  const deployment = store.getObject("apps/v1", "Deployment", ref.name, ref.namespace);
+  const deployment = store.viewObject("apps/v1", "Deployment", ref.name, ref.namespace);
   return ((deployment?.status as { readyReplicas?: number } | undefined)?.readyReplicas ?? 0) > 0;
 }
 

@@ -82,18 +82,18 @@ export class ReplicaWorkloads {
   /** One pass over every Deployment, StatefulSet and Job. Synchronous on the store. */
   reconcile(): void {
     const store = this.#store;
-    const nodes = store.listObjects("v1", "Node");
+    const nodes = store.viewObjects("v1", "Node");
     const seen = new Set<string>();
-    const pods = store.listObjects("v1", "Pod");
-    for (const d of store.listObjects("apps/v1", "Deployment")) {
+    const pods = store.viewObjects("v1", "Pod");
+    for (const d of store.viewObjects("apps/v1", "Deployment")) {
       seen.add(uidOf(d));
       this.#deployment(d, nodes, ownedPods(pods, d));
     }
-    for (const s of store.listObjects("apps/v1", "StatefulSet")) {
+    for (const s of store.viewObjects("apps/v1", "StatefulSet")) {
       seen.add(uidOf(s));
       this.#statefulSet(s, nodes);
     }
-    for (const j of store.listObjects("batch/v1", "Job")) {
+    for (const j of store.viewObjects("batch/v1", "Job")) {
       seen.add(uidOf(j));
       this.#job(j, nodes);
     }
@@ -107,10 +107,10 @@ export class ReplicaWorkloads {
    */
   modelledPods(): ModelledPod[] {
     const out: ModelledPod[] = [];
-    const nodes = new Map(this.#store.listObjects("v1", "Node").map((n) => [(n.metadata as { name: string }).name, n]));
+    const nodes = new Map(this.#store.viewObjects("v1", "Node").map((n) => [(n.metadata as { name: string }).name, n]));
     const kinds = [["apps/v1", "Deployment"], ["apps/v1", "StatefulSet"]] as const;
     for (const [apiVersion, kind] of kinds) {
-      for (const w of this.#store.listObjects(apiVersion, kind)) {
+      for (const w of this.#store.viewObjects(apiVersion, kind)) {
         const placement = this.#placements.get(uidOf(w));
         if (!placement) continue;
         const meta = w.metadata as { name: string; namespace: string };

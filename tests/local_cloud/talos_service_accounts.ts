@@ -117,11 +117,11 @@ export async function reconcileTalosServiceAccounts(
   access: TalosApiAccess,
   now: Date,
 ): Promise<string[]> {
-  if (!store.getObject("apiextensions.k8s.io/v1", "CustomResourceDefinition", CRD_NAME)) {
+  if (!store.viewObject("apiextensions.k8s.io/v1", "CustomResourceDefinition", CRD_NAME)) {
     store.put(renderTalosServiceAccountCrd());
   }
   const done: string[] = [];
-  for (const sa of store.listObjects("talos.dev/v1alpha1", "ServiceAccount")) {
+  for (const sa of store.viewObjects("talos.dev/v1alpha1", "ServiceAccount")) {
     const { name, namespace } = sa.metadata as { name: string; namespace: string; uid?: string };
     const roles = ((sa.spec as { roles?: unknown } | undefined)?.roles as string[] | undefined) ?? undefined;
     let failure = "";
@@ -140,7 +140,7 @@ export async function reconcileTalosServiceAccounts(
       continue;
     }
     const wanted = [...roles!].sort();
-    const secret = store.getObject("v1", "Secret", name, namespace);
+    const secret = store.viewObject("v1", "Secret", name, namespace);
     if (JSON.stringify(rolesOfSecret(secret)) === JSON.stringify(wanted)) continue;
     const client = await issueCertificate(access.osCa, {
       algorithm: "Ed25519",

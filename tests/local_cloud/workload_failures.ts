@@ -90,7 +90,7 @@ export function activeFailure(store: FakeKubeStore, workload: KubeObj): string |
 /** The latest revision of Helm release `name` (its `sh.helm.release.v1.<name>.v<n>` Secrets' `version` label), 0 if none. */
 export function helmRevision(store: FakeKubeStore, namespace: string, name: string): number {
   let latest = 0;
-  for (const secret of store.listObjects("v1", "Secret", namespace)) {
+  for (const secret of store.viewObjects("v1", "Secret", namespace)) {
     const labels = (secret.metadata as { labels?: Record<string, string> }).labels ?? {};
     if (labels.owner !== "helm" || labels.name !== name) continue;
     const version = Number(labels.version);
