@@ -423,8 +423,19 @@ export class OperatorPods {
   }
 }
 
+/** Hashes of frozen templates (the store's views): computed once, not on every 50 ms pass. */
+const frozenHashes = new WeakMap<KubeObj, string>();
+
 /** A stable hash of the pod template (the `pod-template-hash` role). */
 function templateHash(template: KubeObj): string {
+  const known = frozenHashes.get(template);
+  if (known !== undefined) return known;
+  const hash = computeTemplateHash(template);
+  if (Object.isFrozen(template)) frozenHashes.set(template, hash);
+  return hash;
+}
+
+function computeTemplateHash(template: KubeObj): string {
   const text = JSON.stringify(sortKeys(template));
   let h = 0x811c9dc5;
   for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193) >>> 0;

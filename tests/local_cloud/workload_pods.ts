@@ -21,11 +21,29 @@ export function podReady(pod: KubeObj): boolean {
   return conditions?.some((c) => c.type === "Ready" && c.status === "True") === true;
 }
 
+/** Hashes of frozen templates, by the template object (see {@link templateHash}). */
+const frozenHashes = new WeakMap<object, string>();
+
 /**
  * A short stable hash of a pod template (FNV-1a over its JSON, in the API's safe alphabet), standing
  * in for `controller-revision-hash` and the ReplicaSet/revision name suffixes.
+ *
+ * A frozen template (one of the store's views, `viewObjects`, which are deep-frozen) cannot change, so
+ * its hash is computed once: the workload controllers hash every template on every pass, several times
+ * a second, and serializing the templates was their largest cost once the reads stopped copying.
  */
 export function templateHash(template: unknown): string {
+  const frozen = typeof template === "object" && template !== null && Object.isFrozen(template);
+  if (frozen) {
+    const known = frozenHashes.get(template);
+    if (known !== undefined) return known;
+  }
+  const hash = computeTemplateHash(template);
+  if (frozen) frozenHashes.set(template, hash);
+  return hash;
+}
+
+function computeTemplateHash(template: unknown): string {
   let h = 0x811c9dc5;
   for (const ch of JSON.stringify(template ?? {})) {
     h ^= ch.charCodeAt(0);
