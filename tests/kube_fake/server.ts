@@ -4,9 +4,9 @@
  *
  * @module
  */
-import { parse as parseYaml } from "yaml";
 import { renderCoreVersions, renderGroup1, renderGroupList, renderResourceList, renderVersion } from "./discovery.ts";
 import { applyJsonPatch, applyMergePatch } from "./patch.ts";
+import { parseApplyPatchBody } from "./apply_patch_body.ts";
 import { evictPod } from "./eviction.ts";
 import type { FieldValidation } from "./openapi_validation.ts";
 import { type IncludeObject, printerColumnsOf, renderTable, wantsTable } from "./tables.ts";
@@ -450,7 +450,7 @@ export class FakeKubeHandler {
     const { rt, namespace } = route;
     const type = (req.headers.get("content-type") ?? "").split(";")[0]!.trim();
     if (type === "application/apply-patch+yaml") {
-      const body = parseYaml(await req.text()) as KubeObj;
+      const body = parseApplyPatchBody(await req.text()) as KubeObj;
       const force = q.get("force") === "true";
       const existing = this.store.get(rt, namespace, name);
       this.#admit({
