@@ -98,8 +98,22 @@ export function renderTalosServiceAccountCrd(): KubeObj {
   };
 }
 
+/**
+ * The roles of each Secret read so far, by the store's frozen view of it (a new version is a new object):
+ * the controller looks at every Secret on every pass (25 ms), and parsing its talosconfig (YAML) and
+ * certificate (ASN.1) each time cost more than the rest of the pass.
+ */
+const secretRoles = new WeakMap<KubeObj, { roles: string[] | undefined }>();
+
 function rolesOfSecret(secret: KubeObj | undefined): string[] | undefined {
-  const config = pem((secret?.data as Record<string, string> | undefined)?.config);
+  if (!secret) return undefined;
+  let known = secretRoles.get(secret);
+  if (!known) secretRoles.set(secret, known = { roles: readRoles(secret) });
+  return known.roles && [...known.roles];
+}
+
+function readRoles(secret: KubeObj): string[] | undefined {
+  const config = pem((secret.data as Record<string, string> | undefined)?.config);
   if (!config) return undefined;
   try {
     return parseCertificate(parseTalosconfig(config).certPem).organizations.sort();
