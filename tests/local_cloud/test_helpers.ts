@@ -21,11 +21,15 @@ export async function hcloud(
   return res;
 }
 
-/** Polls `check` every 10 ms until it returns a value other than undefined/false; throws naming `what`. */
+/**
+ * Polls `check` every 10 ms until it returns a value other than undefined/false; throws naming `what`.
+ * The default deadline only ends a hang (no test waits for it to pass): 5 s was once too short for a
+ * node to be configured on a machine at load 15-17.
+ */
 export async function waitFor<T>(
   what: string,
   check: () => T | undefined | false | Promise<T | undefined | false>,
-  timeoutMs = 5_000,
+  timeoutMs = 30_000,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
@@ -44,7 +48,7 @@ export async function waitFor<T>(
 }
 
 /** Waits until the action `id` succeeded (throws when it failed). */
-export async function waitForAction(base: string, id: number, timeoutMs = 5_000): Promise<void> {
+export async function waitForAction(base: string, id: number, timeoutMs = 30_000): Promise<void> {
   await waitFor(`action ${id}`, async () => {
     const { body } = await hcloud(base, "GET", `/actions/${id}`);
     if (body.action.status === "error") throw new Error(`action ${id} failed: ${JSON.stringify(body.action.error)}`);
