@@ -35,8 +35,12 @@ Deno.test(
         assertEquals(created.code, 0, `${created.stdout}\n${created.stderr}`);
         assertEquals(specVersions(cloud), [TALOS_VERSION, "1.35.2"]);
         // The node runs what the config pinned: the fake kubelet reports the version of the kubelet image it was given.
+        // Both nodes registered first: the operator creates the worker after apply returns, and a plan while it
+        // is still being created lists it as a node whose Talos and kubelet versions are unknown.
         const store = handoverObjects(cloud, "ver1").store!;
-        await waitFor("Node ver1-cp-1", () => store.getObject("v1", "Node", "ver1-cp-1"), 60_000);
+        for (const node of ["ver1-cp-1", "ver1-w-1"]) {
+          await waitFor(`Node ${node}`, () => store.getObject("v1", "Node", node), 120_000);
+        }
         const kubelet = (store.getObject("v1", "Node", "ver1-cp-1")!.status as { nodeInfo: { kubeletVersion: string } })
           .nodeInfo.kubeletVersion;
         assertEquals(kubelet, "v1.35.2");
