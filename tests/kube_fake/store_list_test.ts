@@ -5,6 +5,17 @@ function pod(name: string, nodeName: string) {
   return { apiVersion: "v1", kind: "Pod", metadata: { name, namespace: "default" }, spec: { nodeName } };
 }
 
+/** A core/v1 Event, which events.k8s.io/v1 serves with `note` for `message`. */
+function coreEvent() {
+  return {
+    apiVersion: "v1",
+    kind: "Event",
+    metadata: { name: "e1", namespace: "default" },
+    involvedObject: { kind: "Pod", name: "a", namespace: "default" },
+    message: "pulled",
+  };
+}
+
 Deno.test("listObjects() with a filter returns copies of the matching objects only, in name order", () => {
   const store = new FakeKubeStore();
   for (const [name, node] of [["c", "n1"], ["a", "n1"], ["b", "n2"]]) store.put(pod(name!, node!));
@@ -16,13 +27,7 @@ Deno.test("listObjects() with a filter returns copies of the matching objects on
 
 Deno.test("a list filter sees an object as the type it is read as serves it (events.k8s.io/v1 Event fields)", () => {
   const store = new FakeKubeStore();
-  store.put({
-    apiVersion: "v1",
-    kind: "Event",
-    metadata: { name: "e1", namespace: "default" },
-    involvedObject: { kind: "Pod", name: "a", namespace: "default" },
-    message: "pulled",
-  });
+  store.put(coreEvent());
   const seen: unknown[] = [];
   const listed = store.listObjects("events.k8s.io/v1", "Event", "default", (e) => {
     seen.push([e.apiVersion, e.note, e.message]);
@@ -58,13 +63,7 @@ Deno.test("viewObjects() returns what listObjects() does, frozen and shared unti
 
 Deno.test("a view is the object as the type it is read as serves it (an Event read as events.k8s.io/v1)", () => {
   const store = new FakeKubeStore();
-  store.put({
-    apiVersion: "v1",
-    kind: "Event",
-    metadata: { name: "e1", namespace: "default" },
-    involvedObject: { kind: "Pod", name: "a", namespace: "default" },
-    message: "pulled",
-  });
+  store.put(coreEvent());
   assertEquals(
     store.viewObject("events.k8s.io/v1", "Event", "e1", "default"),
     store.getObject("events.k8s.io/v1", "Event", "e1", "default"),
