@@ -33,8 +33,18 @@ async function open({ kube, agents }: RequestContext, url: URL, use: "request" |
 }
 
 /**
+ * How long one request (not a watch) may go without its complete answer before it fails as a
+ * `Timeout`. kube-apiserver ends a request that is not long-running after 60 s (`--request-timeout`)
+ * with a 504 of its own, so no answer well after that means a dead connection; before this, such a
+ * request (a half-open keep-alive socket) could hang an operator pass or a test forever.
+ */
+export const REQUEST_TIMEOUT_MS = 90_000;
+
+/**
  * Sends one request with a JSON (or apply-patch) body and resolves with the parsed answer; a
- * non-2xx answer rejects with the KubeError of its `Status`. `what` names the call for messages.
+ * non-2xx answer rejects with the KubeError of its `Status`, no complete answer within `timeoutMs`
+ * (default {@link REQUEST_TIMEOUT_MS}) or a connection closed mid-answer with a KubeError of status 0.
+ * `what` names the call for messages.
  */
 export async function requestJson(
   ctx: RequestContext,
@@ -46,6 +56,8 @@ export async function requestJson(
     contentType?: string;
     /** The media type asked for; default `application/json`. */
     accept?: string;
+    /** See {@link REQUEST_TIMEOUT_MS}. */
+    timeoutMs?: number;
   },
   what: string,
 ): Promise<unknown> {
@@ -62,8 +74,13 @@ export async function requestJson(
   const req = transport.request(url, { ...options, method: request.method, headers }, (res) => {
     res.setEncoding("utf8");
     let text = "";
+    let ended = false;
     res.on("data", (chunk: string) => text += chunk);
+    res.on("close", () => {
+      if (!ended) reject(new KubeError(0, "NetworkError", `Cannot ${what}: the connection closed mid-answer`));
+    });
     res.on("end", () => {
+      ended = true;
       const code = res.statusCode ?? 0;
       if (code < 200 || code >= 300) return reject(toKubeError({ code, body: text }, what));
       try {
@@ -75,8 +92,18 @@ export async function requestJson(
     res.on("error", (err: Error) => reject(toKubeError(err, what)));
   });
   req.on("error", (err: Error) => reject(toKubeError(err, what)));
+  const timeoutMs = request.timeoutMs ?? REQUEST_TIMEOUT_MS;
+  const timer = setTimeout(() => {
+    const err = new KubeError(0, "Timeout", `Cannot ${what}: no complete answer within ${timeoutMs / 1000} s`);
+    reject(err);
+    req.destroy(err);
+  }, timeoutMs);
   req.end(payload);
-  return await promise;
+  try {
+    return await promise;
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** One watch request, parsing the newline-delimited events itself (see the module docs for why). */
