@@ -21,6 +21,13 @@ import { isTestFileName, planTestRuns, shardModule, type TestRun } from "./test_
 
 const reportDir = ".test-results";
 const skipsPath = `${Deno.cwd()}/${reportDir}/skips.jsonl`;
+/**
+ * A `deno test` run still going after this long is stopped (`K8ZNER_TEST_RUN_LIMIT_MIN` overrides it): the
+ * whole suite takes 8-26 minutes on 2 cores (one core: 26), so a run this long waits on a hung test, and CI
+ * gives up on everything after 90 minutes. SIGINT first, on which Deno lists the tests still pending.
+ */
+const RUN_LIMIT_MIN = Number(Deno.env.get("K8ZNER_TEST_RUN_LIMIT_MIN") || 60);
+
 /** Test files at once when `DENO_JOBS` is unset (measured on 2 cores: see the commit that set it). */
 const DEFAULT_JOBS = 4;
 
@@ -57,7 +64,7 @@ for (const [i, run] of runs.entries()) {
     await Deno.mkdir(shard.path.slice(0, shard.path.lastIndexOf("/")), { recursive: true });
     await Deno.writeTextFile(shard.path, shardModule(shard));
   }
-  const status = await new Deno.Command(Deno.execPath(), {
+  const child = new Deno.Command(Deno.execPath(), {
     args: ["test", "--allow-all", "--parallel", "--reporter=dot", `--junit-path=${junitPath}`, ...run.args],
     stdout: "inherit",
     stderr: "inherit",
@@ -67,7 +74,10 @@ for (const [i, run] of runs.entries()) {
       K8ZNER_TEST_SKIPS: skipsPath,
       DENO_JOBS: Deno.env.get("DENO_JOBS") || String(DEFAULT_JOBS),
     },
-  }).spawn().status;
+  }).spawn();
+  const watchdog = startWatchdog(child, run.label);
+  const status = await child.status;
+  clearTimeout(watchdog);
   const xml = await Deno.readTextFile(junitPath).catch(() => undefined);
   if (xml === undefined) {
     console.log(
@@ -96,6 +106,16 @@ const otherSkips = skipped - missing.length;
 if (otherSkips > 0) console.log(`${otherSkips} ignored by a condition of their own (no reason recorded)`);
 console.log(`${passed} passed, ${failed} failed`);
 Deno.exit(failed > 0 ? 1 : 0);
+
+/** Stops `child` after {@link RUN_LIMIT_MIN} minutes: SIGINT (Deno lists the pending tests), SIGKILL 30 s later. */
+function startWatchdog(child: Deno.ChildProcess, label: string): number {
+  return setTimeout(() => {
+    console.log(`\n${label}: still running after ${RUN_LIMIT_MIN} minutes: stopped (the tests still pending follow)`);
+    child.kill("SIGINT");
+    const kill = setTimeout(() => child.kill("SIGKILL"), 30_000);
+    child.status.finally(() => clearTimeout(kill));
+  }, RUN_LIMIT_MIN * 60_000);
+}
 
 /**
  * The repository's test files, relative and sorted, as Deno's discovery finds them: deno.json excludes
