@@ -108,7 +108,7 @@ console.log(`${passed} passed, ${failed} failed`);
 Deno.exit(failed > 0 ? 1 : 0);
 
 /** Stops `child` after {@link RUN_LIMIT_MIN} minutes: SIGINT (Deno lists the pending tests), SIGKILL 30 s later. */
-function startWatchdog(child: Deno.ChildProcess, label: string): number {
+function startWatchdog(child: Deno.ChildProcess, label: string): ReturnType<typeof setTimeout> {
   return setTimeout(() => {
     console.log(`\n${label}: still running after ${RUN_LIMIT_MIN} minutes: stopped (the tests still pending follow)`);
     child.kill("SIGINT");
