@@ -11,12 +11,24 @@
  * The clock (`notBefore`) and the source of serial numbers are injected; key material comes from
  * WebCrypto, which cannot take a seed.
  *
+ * Reading and checking certificates (every CLI run does) uses `certificate_der.ts` and WebCrypto;
+ * only issuing one loads `@peculiar/x509`, on first use: with its CommonJS dependencies it was a
+ * quarter of the CPU an `apply` or `plan` spent starting up.
+ *
  * @module
  */
-import "reflect-metadata";
-import * as x509 from "@peculiar/x509";
+import type * as X509 from "@peculiar/x509";
 import { Buffer } from "node:buffer";
 import { createPrivateKey } from "node:crypto";
+import {
+  type CertificateDer,
+  formatName,
+  formatSerial,
+  OID,
+  readBasicConstraintsCa,
+  readCertificateDer,
+  readSubjectAltNames,
+} from "./certificate_der.ts";
 
 /** The key algorithms k8zner uses: Ed25519 (Talos OS CA) and ECDSA on P-256 (Kubernetes, etcd). */
 export type KeyAlgorithm = "Ed25519" | "ECDSA-P256";
@@ -104,6 +116,7 @@ const SIGNING_PARAMS: Record<KeyAlgorithm, Algorithm | EcdsaParams> = {
 export async function generateCa(options: CaOptions): Promise<CertificateAuthority> {
   checkValidity(options.notBefore, options.validityDays);
   if (!options.commonName) throw new TypeError("Cannot generate CA: commonName is empty");
+  const x509 = await loadX509();
   const keys = await generateKeyPair(options.algorithm);
   const name = jsonName(options.commonName, options.organization === undefined ? [] : [options.organization]);
   const cert = await x509.X509CertificateGenerator.create({
@@ -133,11 +146,12 @@ export async function generateCa(options: CaOptions): Promise<CertificateAuthori
 export async function issueCertificate(ca: CertificateAuthority, options: IssueOptions): Promise<CertificateAndKey> {
   checkValidity(options.notBefore, options.validityDays);
   if (!options.commonName) throw new TypeError("Cannot issue certificate: commonName is empty");
+  const x509 = await loadX509();
   const caCert = new x509.X509Certificate(ca.certPem);
-  const caAlgorithm = keyAlgorithmOfCertificate(caCert);
+  const caAlgorithm = keyAlgorithmOf(readCertificateDer(new Uint8Array(caCert.rawData)));
   const caKey = await importPkcs8(toPkcs8KeyPem(ca.keyPem), caAlgorithm);
   const keys = await generateKeyPair(options.algorithm);
-  const extensions: x509.Extension[] = [
+  const extensions: X509.Extension[] = [
     new x509.BasicConstraintsExtension(false, undefined, true),
     new x509.KeyUsagesExtension(
       options.algorithm === "Ed25519"
@@ -145,7 +159,7 @@ export async function issueCertificate(ca: CertificateAuthority, options: IssueO
         : x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment,
       true,
     ),
-    new x509.ExtendedKeyUsageExtension(extendedKeyUsages(options.usage)),
+    new x509.ExtendedKeyUsageExtension(extendedKeyUsages(x509, options.usage)),
     await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
     await x509.AuthorityKeyIdentifierExtension.create(caCert.publicKey),
   ];
@@ -176,37 +190,39 @@ export async function generatePrivateKey(algorithm: KeyAlgorithm): Promise<strin
 
 /** Reads the facts of a PEM certificate. Throws `TypeError` when it is not one. */
 export function parseCertificate(pem: string): CertificateInfo {
-  let cert: x509.X509Certificate;
-  try {
-    cert = new x509.X509Certificate(pem);
-  } catch (cause) {
-    throw new TypeError("Cannot parse certificate: not a PEM X.509 certificate", { cause });
-  }
-  const basic = cert.getExtension(x509.BasicConstraintsExtension);
-  const san = cert.getExtension(x509.SubjectAlternativeNameExtension);
-  const names = san?.names.toJSON() ?? [];
+  const cert = readCertificatePem(pem);
+  const basic = cert.extensions.find((e) => e.oid === OID.basicConstraints);
+  const san = cert.extensions.find((e) => e.oid === OID.subjectAltName);
+  const names = san ? readSubjectAltNames(san.value) : { dnsNames: [], ipAddresses: [] };
+  const fields = cert.subject.flat();
   return {
-    subject: cert.subject,
-    commonName: cert.subjectName.getField("CN")[0],
-    organizations: cert.subjectName.getField("O"),
-    issuer: cert.issuer,
+    subject: formatName(cert.subject),
+    commonName: fields.find((a) => a.type === "CN")?.value,
+    organizations: fields.filter((a) => a.type === "O").map((a) => a.value),
+    issuer: formatName(cert.issuer),
     notBefore: cert.notBefore,
     notAfter: cert.notAfter,
-    isCa: basic?.ca ?? false,
-    dnsNames: names.filter((n) => n.type === "dns").map((n) => n.value),
-    ipAddresses: names.filter((n) => n.type === "ip").map((n) => n.value),
-    serialNumber: cert.serialNumber,
-    keyAlgorithm: keyAlgorithmOfCertificate(cert),
+    isCa: basic ? readBasicConstraintsCa(basic.value) : false,
+    dnsNames: names.dnsNames,
+    ipAddresses: names.ipAddresses,
+    serialNumber: formatSerial(cert.serial),
+    keyAlgorithm: keyAlgorithmOf(cert),
   };
 }
 
 /** True when `certPem` names `caPem`'s subject as issuer and carries a valid signature by its key. */
 export async function verifyIssuedBy(certPem: string, caPem: string): Promise<boolean> {
   try {
-    const cert = new x509.X509Certificate(certPem);
-    const ca = new x509.X509Certificate(caPem);
-    if (cert.issuer !== ca.subject) return false;
-    return await cert.verify({ publicKey: ca.publicKey, signatureOnly: true });
+    const cert = readCertificatePem(certPem);
+    const ca = readCertificatePem(caPem);
+    if (formatName(cert.issuer) !== formatName(ca.subject)) return false;
+    const algorithm = signatureAlgorithm(cert.signatureAlgorithmOid);
+    if (!algorithm) return false;
+    const keyParams = publicKeyParams(ca, algorithm);
+    if (!keyParams) return false;
+    const publicKey = await crypto.subtle.importKey("spki", ca.spki, keyParams, false, ["verify"]);
+    const signature = algorithm.name === "ECDSA" ? ecdsaSignatureToRaw(cert.signature, keyParams) : cert.signature;
+    return await crypto.subtle.verify(algorithm, publicKey, signature, cert.tbs);
   } catch {
     return false;
   }
@@ -214,12 +230,12 @@ export async function verifyIssuedBy(certPem: string, caPem: string): Promise<bo
 
 /** True when `keyPem` (any supported PEM form) is the private key of the certificate `certPem`. */
 export async function keyMatchesCertificate(keyPem: string, certPem: string): Promise<boolean> {
-  const cert = new x509.X509Certificate(certPem);
-  const algorithm = keyAlgorithmOfCertificate(cert);
+  const cert = readCertificatePem(certPem);
+  const algorithm = keyAlgorithmOf(cert);
   const key = await importPkcs8(toPkcs8KeyPem(keyPem), algorithm);
   const data = new Uint8Array([1, 2, 3]);
   const signature = await crypto.subtle.sign(SIGNING_PARAMS[algorithm], key, data);
-  const publicKey = await cert.publicKey.export(KEY_PARAMS[algorithm], ["verify"]);
+  const publicKey = await crypto.subtle.importKey("spki", cert.spki, KEY_PARAMS[algorithm], true, ["verify"]);
   return await crypto.subtle.verify(SIGNING_PARAMS[algorithm], publicKey, signature, data);
 }
 
@@ -292,7 +308,7 @@ function checkValidity(notBefore: Date, validityDays: number): void {
   }
 }
 
-function extendedKeyUsages(usage: CertificateUsage): string[] {
+function extendedKeyUsages(x509: X509Module, usage: CertificateUsage): string[] {
   switch (usage) {
     case "client":
       return [x509.ExtendedKeyUsage.clientAuth];
@@ -305,8 +321,8 @@ function extendedKeyUsages(usage: CertificateUsage): string[] {
   }
 }
 
-function jsonName(commonName: string, organizations: string[]): x509.JsonName {
-  const name: x509.JsonName = [];
+function jsonName(commonName: string, organizations: string[]): X509.JsonName {
+  const name: X509.JsonName = [];
   for (const o of organizations) name.push({ O: [o] });
   name.push({ CN: [commonName] });
   return name;
@@ -335,9 +351,84 @@ async function exportPkcs8Pem(key: CryptoKey): Promise<string> {
   return encodePem("PRIVATE KEY", new Uint8Array(await crypto.subtle.exportKey("pkcs8", key)));
 }
 
-function keyAlgorithmOfCertificate(cert: x509.X509Certificate): KeyAlgorithm {
-  const algorithm = cert.publicKey.algorithm as EcKeyAlgorithm;
-  if (algorithm.name === "Ed25519") return "Ed25519";
-  if (algorithm.name === "ECDSA" && algorithm.namedCurve === "P-256") return "ECDSA-P256";
-  throw new TypeError(`Cannot use certificate: unsupported key algorithm "${algorithm.name}"`);
+type X509Module = typeof X509;
+
+/** `@peculiar/x509`, loaded on first use; `reflect-metadata` must be loaded before it (tsyringe needs it). */
+async function loadX509(): Promise<X509Module> {
+  await import("reflect-metadata");
+  return await import("@peculiar/x509");
+}
+
+function readCertificatePem(pem: string): CertificateDer {
+  try {
+    return readCertificateDer(decodePem(pem).der);
+  } catch (cause) {
+    throw new TypeError("Cannot parse certificate: not a PEM X.509 certificate", { cause });
+  }
+}
+
+/** Names as WebCrypto (and `@peculiar/x509`) call a public key's algorithm, for messages. */
+const PUBLIC_KEY_NAMES: Record<string, string> = {
+  [OID.ed25519]: "Ed25519",
+  [OID.ecPublicKey]: "ECDSA",
+  [OID.rsaEncryption]: "RSASSA-PKCS1-v1_5",
+  "1.3.101.113": "Ed448",
+};
+
+function keyAlgorithmOf(cert: CertificateDer): KeyAlgorithm {
+  if (cert.publicKeyAlgorithmOid === OID.ed25519) return "Ed25519";
+  if (cert.publicKeyAlgorithmOid === OID.ecPublicKey && cert.publicKeyCurveOid === OID.p256) return "ECDSA-P256";
+  const name = PUBLIC_KEY_NAMES[cert.publicKeyAlgorithmOid] ?? cert.publicKeyAlgorithmOid;
+  throw new TypeError(`Cannot use certificate: unsupported key algorithm "${name}"`);
+}
+
+const SIGNATURE_ALGORITHMS: Record<string, Algorithm | EcdsaParams | RsaHashedImportParams> = {
+  [OID.ed25519]: { name: "Ed25519" },
+  [OID.ecdsaSha256]: { name: "ECDSA", hash: "SHA-256" } as EcdsaParams,
+  [OID.ecdsaSha384]: { name: "ECDSA", hash: "SHA-384" } as EcdsaParams,
+  [OID.ecdsaSha512]: { name: "ECDSA", hash: "SHA-512" } as EcdsaParams,
+  [OID.rsaSha256]: { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" } as RsaHashedImportParams,
+  [OID.rsaSha384]: { name: "RSASSA-PKCS1-v1_5", hash: "SHA-384" } as RsaHashedImportParams,
+  [OID.rsaSha512]: { name: "RSASSA-PKCS1-v1_5", hash: "SHA-512" } as RsaHashedImportParams,
+};
+
+function signatureAlgorithm(oid: string): (Algorithm & { hash?: string }) | undefined {
+  return SIGNATURE_ALGORITHMS[oid] as (Algorithm & { hash?: string }) | undefined;
+}
+
+const CURVES: Record<string, string> = { [OID.p256]: "P-256", [OID.p384]: "P-384", [OID.p521]: "P-521" };
+
+/** Import parameters of the CA's key for a signature made with `algorithm`; undefined when they do not fit. */
+function publicKeyParams(
+  ca: CertificateDer,
+  algorithm: Algorithm & { hash?: string },
+): Algorithm | EcKeyImportParams | RsaHashedImportParams | undefined {
+  if (algorithm.name === "Ed25519" && ca.publicKeyAlgorithmOid === OID.ed25519) return { name: "Ed25519" };
+  if (algorithm.name === "ECDSA" && ca.publicKeyAlgorithmOid === OID.ecPublicKey) {
+    const namedCurve = CURVES[ca.publicKeyCurveOid ?? ""];
+    return namedCurve ? { name: "ECDSA", namedCurve } as EcKeyImportParams : undefined;
+  }
+  if (algorithm.name === "RSASSA-PKCS1-v1_5" && ca.publicKeyAlgorithmOid === OID.rsaEncryption) {
+    return { name: "RSASSA-PKCS1-v1_5", hash: algorithm.hash! } as RsaHashedImportParams;
+  }
+  return undefined;
+}
+
+/** X.509 carries an ECDSA signature as DER `SEQUENCE { r, s }`; WebCrypto wants `r || s`, each the curve's size. */
+function ecdsaSignatureToRaw(der: Uint8Array<ArrayBuffer>, params: Algorithm): Uint8Array<ArrayBuffer> {
+  const size = { "P-256": 32, "P-384": 48, "P-521": 66 }[(params as EcKeyImportParams).namedCurve] ?? 32;
+  const fail = () => new TypeError("Cannot read ECDSA signature");
+  if (der[0] !== 0x30) throw fail();
+  let offset = der[1]! & 0x80 ? 2 + (der[1]! & 0x7f) : 2;
+  const out = new Uint8Array(size * 2);
+  for (let part = 0; part < 2; part++) {
+    if (der[offset] !== 0x02) throw fail();
+    const length = der[offset + 1]!;
+    let value = der.subarray(offset + 2, offset + 2 + length);
+    while (value.length > size && value[0] === 0) value = value.subarray(1);
+    if (value.length > size) throw fail();
+    out.set(value, part * size + size - value.length);
+    offset += 2 + length;
+  }
+  return out;
 }
