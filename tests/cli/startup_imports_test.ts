@@ -20,9 +20,10 @@ interface InfoModule {
   dependencies?: { code?: { specifier?: string }; isDynamic?: boolean }[];
 }
 
-Deno.test("main.ts loads no heavy package at start-up (static import closure from deno info)", async () => {
+/** The npm specifiers `root` loads through static imports, followed transitively through `deno info --json`. */
+async function staticNpmClosure(root: URL): Promise<string[]> {
   const r = await new Deno.Command(Deno.execPath(), {
-    args: ["info", "--json", MAIN.pathname],
+    args: ["info", "--json", root.pathname],
     stdout: "piped",
     stderr: "piped",
     env: { NO_COLOR: "1" },
@@ -40,8 +41,23 @@ Deno.test("main.ts loads no heavy package at start-up (static import closure fro
       if (!dep.isDynamic && dep.code?.specifier) queue.push(dep.code.specifier);
     }
   }
-  const npm = [...loaded].filter((s) => s.startsWith("npm:"));
-  assertOk(npm.some((s) => s.includes("commander")), `closure walk found no npm modules at all: ${[...loaded]}`);
+  return [...loaded].filter((s) => s.startsWith("npm:"));
+}
+
+Deno.test("main.ts loads no heavy package at start-up (static import closure from deno info)", async () => {
+  const npm = await staticNpmClosure(MAIN);
+  assertOk(npm.some((s) => s.includes("commander")), `closure walk found no npm modules at all: ${npm}`);
   const heavy = npm.filter((s) => HEAVY.some((h) => s.includes(h)));
   assertEquals(heavy, [], `imported at start-up: ${heavy.join(", ")}; import them inside the command's action`);
+});
+
+// @peculiar/x509 and its CommonJS dependencies were a quarter of an apply's or plan's start-up; every run reads
+// certificates, only a first apply or a renewal issues one (src/talos/pki.ts imports it then).
+Deno.test("plan, apply, doctor and destroy load @peculiar/x509 only when they issue a certificate", async () => {
+  for (const command of ["plan", "apply", "doctor", "destroy"]) {
+    const npm = await staticNpmClosure(new URL(`../../src/cli/${command}_run.ts`, import.meta.url));
+    assertOk(npm.some((s) => s.includes("yaml")), `${command}: closure walk found no yaml: ${npm}`);
+    const x509 = npm.filter((s) => ["@peculiar/x509", "reflect-metadata"].some((h) => s.includes(h)));
+    assertEquals(x509, [], `${command}_run.ts imports ${x509.join(", ")} statically`);
+  }
 });
