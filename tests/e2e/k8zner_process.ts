@@ -52,7 +52,10 @@ export function startK8zner(args: readonly string[], options: K8znerProcessOptio
   }
   if (!options.inherit) baseEnv.NO_COLOR = "1";
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--config", DENO_JSON, MAIN_TS, ...args],
+    // node_modules is already in place (the test task runs `deno install --frozen` first, and the test process
+    // itself runs with `nodeModulesDir: "auto"`): "manual" skips re-checking every package of the lockfile on
+    // each start, 50-70 ms of CPU per process (measured with `perf stat`), of a few hundred processes a suite.
+    args: ["run", "-A", "--node-modules-dir=manual", "--config", DENO_JSON, MAIN_TS, ...args],
     cwd: options.cwd,
     stdin: "null",
     stdout: options.inherit ? "inherit" : "piped",
