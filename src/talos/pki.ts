@@ -85,7 +85,7 @@ export interface IssueOptions {
 
 /** The facts of a certificate callers check. */
 export interface CertificateInfo {
-  /** The subject as a distinguished name string, e.g. `CN=admin, O=os:admin`. */
+  /** The subject as a distinguished name string in certificate order, e.g. `O=os:admin, CN=admin`. */
   subject: string;
   commonName: string | undefined;
   organizations: string[];
