@@ -3,6 +3,7 @@ import { startAddonsWorld } from "../../../../tests/operator/addons_fixture.ts";
 import { gatewayBundleYaml, prometheusBundleYaml } from "../../../../tests/operator/scripted_helm.ts";
 import { requires, sharedFile } from "../../../../tests/requirements.ts";
 import { parseAllDocuments } from "yaml";
+import { createHash } from "node:crypto";
 import { MANIFESTS } from "../../../config/versions.ts";
 import { ensureCrdBundle, GATEWAY_API_BUNDLE, parseCrdBundle, PROMETHEUS_OPERATOR_BUNDLE } from "./crd_bundle.ts";
 
@@ -93,6 +94,35 @@ spec:
     /^Error: Cannot read dup\.yaml: duplicated mapping key/,
   );
 });
+
+for (const [kind, file] of [[GATEWAY_API_BUNDLE, GATEWAY], [PROMETHEUS_OPERATOR_BUNDLE, PROMETHEUS]] as const) {
+  Deno.test(requires([file], {
+    name: `the CRDs listed for the pinned ${kind.id} bundle are the file's, in its order, and its sha256 is the pin`,
+    fn: async () => {
+      const bytes = await Deno.readFile(file.path);
+      assertEquals(createHash("sha256").update(bytes).digest("hex"), kind.pinned?.sha256);
+      const parsed = parseCrdBundle(kind, new TextDecoder().decode(bytes), file.path);
+      assertEquals([...parsed.crds], kind.pinned?.crds.map(([name, version]) => [name, version]));
+    },
+  }));
+}
+
+Deno.test(requires([GATEWAY], {
+  name: "ensureCrdBundle() with the pinned Gateway file applies all eight CRDs when missing, then nothing",
+  fn: async () => {
+    await using world = await startAddonsWorld();
+    await Deno.copyFile(GATEWAY.path, `${world.chartsDir}/gateway-api-standard-crds.yaml`);
+    const applied = await ensureCrdBundle(await world.context(), GATEWAY_API_BUNDLE);
+    assertEquals(applied, GATEWAY_API_BUNDLE.pinned?.crds.map(([name]) => name).sort());
+    const crd = await world.kube.get(...CRD, "httproutes.gateway.networking.k8s.io");
+    assertEquals(crd?.metadata.annotations?.["gateway.networking.k8s.io/bundle-version"], "v1.5.1");
+    assertEquals(crd?.metadata.labels?.["k8zner.io/bundle"], "gateway-api");
+    const patches = world.api.requests.filter((r) => r.method === "PATCH").length;
+    world.memory = new Map(); // a new operator process
+    assertEquals(await ensureCrdBundle(await world.context(), GATEWAY_API_BUNDLE), []);
+    assertEquals(world.api.requests.filter((r) => r.method === "PATCH").length, patches);
+  },
+}));
 
 Deno.test("ensureCrdBundle() applies the Gateway bundle when missing or of another version, and a converged pass does not", async () => {
   await using world = await startAddonsWorld();
