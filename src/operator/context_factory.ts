@@ -82,12 +82,16 @@ export function createContextFactory(deps: ContextFactoryDeps): ContextFactory {
   const clients = new Map<string, ClusterDeps>();
   const talosCache = new Map<string, { version: string; bundle: SecretsBundle; talos: TalosDeps }>();
 
+  /**
+   * Reads a Secret and checks it has `keys`; its values are decoded by `decode()`, so a caller whose
+   * cache holds this resourceVersion decodes nothing (the secrets bundle is kilobytes, read every pass).
+   */
   async function readSecret(
     namespace: string,
     name: string,
     keys: string[],
     optionalKeys: string[] = [],
-  ): Promise<{ data: string[]; optional: (string | undefined)[]; version: string }> {
+  ): Promise<{ version: string; decode(): { data: string[]; optional: (string | undefined)[] } }> {
     const secret = await deps.kube.get("v1", "Secret", name, namespace);
     if (!secret) throw new CredentialsError(`Secret ${namespace}/${name} does not exist`);
     const data = (secret.data ?? {}) as Record<string, string>;
@@ -96,23 +100,25 @@ export function createContextFactory(deps: ContextFactoryDeps): ContextFactory {
       throw new CredentialsError(`Secret ${namespace}/${name} has no key ${missing.map((k) => `"${k}"`).join(", ")}`);
     }
     return {
-      data: keys.map((k) => decodeBase64(data[k]!)),
-      optional: optionalKeys.map((k) =>
-        typeof data[k] === "string" && data[k] !== "" ? decodeBase64(data[k]) : undefined
-      ),
       version: secret.metadata.resourceVersion ?? "",
+      decode: () => ({
+        data: keys.map((k) => decodeBase64(data[k]!)),
+        optional: optionalKeys.map((k) =>
+          typeof data[k] === "string" && data[k] !== "" ? decodeBase64(data[k]) : undefined
+        ),
+      }),
     };
   }
 
   /** Both cloud tokens from one GET of the credentials Secret (the Cloudflare one only when a domain is managed). */
   async function cloudTokens(cluster: KubeObject): Promise<{ hcloud: string; cloudflare: string | undefined }> {
     const namespace = cluster.metadata.namespace ?? "default";
-    const { data: [hcloud], optional: [cloudflare] } = await readSecret(
+    const { data: [hcloud], optional: [cloudflare] } = (await readSecret(
       namespace,
       refName(cluster, "credentialsRef"),
       ["hcloud-token"],
       [CREDENTIALS_CLOUDFLARE_KEY],
-    );
+    )).decode();
     return { hcloud: hcloud!.trim(), cloudflare: cloudflare?.trim() || undefined };
   }
 
@@ -141,13 +147,12 @@ export function createContextFactory(deps: ContextFactoryDeps): ContextFactory {
   async function talosFor(cluster: KubeObject): Promise<{ bundle: SecretsBundle; talos: TalosDeps }> {
     const namespace = cluster.metadata.namespace ?? "default";
     const name = refName(cluster, "talosCredentialsRef");
-    const { data: [bundleYaml, talosconfig], version } = await readSecret(namespace, name, [
-      "talos-secrets",
-      "talosconfig",
-    ]);
+    const secret = await readSecret(namespace, name, ["talos-secrets", "talosconfig"]);
+    const version = secret.version;
     const key = `${namespace}/${name}`;
     const cached = talosCache.get(key);
     if (cached && cached.version === version) return cached;
+    const { data: [bundleYaml, talosconfig] } = secret.decode();
     const bundle = await loadSecretsBundle(bundleYaml!, { now: new Date(deps.now()) });
     let credentials;
     try {
