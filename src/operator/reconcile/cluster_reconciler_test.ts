@@ -116,6 +116,31 @@ Deno.test("the cluster reconciler adds the finalizer, announces the phase it ent
   });
 });
 
+Deno.test("every pass gets the desired state of the spec it read, its own copy: a step changing it changes no later pass", async () => {
+  await withKubeClient(async (kube) => {
+    await setUp(kube, clusterObject());
+    const seen: { workers: number; servers: string[] }[] = [];
+    const record = step("Infrastructure", "Infrastructure", (ctx) => {
+      const { desired } = ctx;
+      seen.push({
+        workers: desired.servers.filter((s) => s.role === "worker").length,
+        servers: desired.servers.map((s) => s.name),
+      });
+      desired.servers.splice(0); // a step must not change what the next pass gets
+      return Promise.resolve({ done: true, conditions: [] });
+    });
+    const { reconcile } = harness(kube, [record]);
+    for (let i = 0; i < 3; i++) await reconcile(KEY);
+    const cluster = (await read(kube))!;
+    const spec = cluster.spec as { workers: { count: number } };
+    await kube.replace({ ...cluster, spec: { ...spec, workers: { ...spec.workers, count: 2 } } });
+    await reconcile(KEY);
+    assertEquals(seen.map((s) => s.workers), [1, 1, 1, 2]);
+    assertEquals(seen[2]!.servers, seen[0]!.servers);
+    assertEquals(seen[3]!.servers, [...seen[0]!.servers, "demo-w-2"].sort());
+  });
+});
+
 Deno.test("spec.paused: acting steps do not run, the status says Paused and is still written", async () => {
   await withKubeClient(async (kube) => {
     await setUp(kube, clusterObject({ paused: true }));
