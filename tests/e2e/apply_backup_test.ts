@@ -11,7 +11,15 @@ import { assertEquals, assertIncludes, assertOk } from "../assert.ts";
 import { startLocalCloud } from "../local_cloud/mod.ts";
 import { waitFor } from "../local_cloud/test_helpers.ts";
 import { startS3Fake } from "../s3_fake/mod.ts";
-import { cloudEnv, handoverObjects, k8zner, makeWorkdir, mutating, renderConfig } from "./apply_harness.ts";
+import {
+  cloudEnv,
+  clusterStore,
+  handoverObjects,
+  k8zner,
+  makeWorkdir,
+  mutating,
+  renderConfig,
+} from "./apply_harness.ts";
 import { withFakes } from "../fake_contracts.ts";
 
 const ROTATED = { HETZNER_S3_ACCESS_KEY: "AKIDROTATED", HETZNER_S3_SECRET_KEY: "rotated-secret-key" };
@@ -82,7 +90,7 @@ Deno.test(
           assertEquals(s3.fake.calls.DeleteBucket, undefined);
           assertEquals(s3.fake.buckets(), ["bk1-etcd-backups"]);
           assertIncludes(s3.fake.lifecycle("bk1-etcd-backups") ?? "", "<Days>7</Days>");
-          const secret = handoverObjects(cloud, "bk1").store?.getObject(
+          const secret = clusterStore(cloud, "bk1")?.getObject(
             "v1",
             "Secret",
             "bk1-backup-s3",
@@ -109,7 +117,7 @@ Deno.test(
             const r = await k8zner(cloud, dir, ["apply", "--yes"], env(ROTATED));
             assertEquals(r.code, 0, `${r.stdout}\n${r.stderr}`);
             assertIncludes(r.stderr, "with the current Object Storage keys");
-            const secret = handoverObjects(cloud, "bk1").store?.getObject(
+            const secret = clusterStore(cloud, "bk1")?.getObject(
               "v1",
               "Secret",
               "bk1-backup-s3",
@@ -145,7 +153,7 @@ Deno.test(
         await t.step(
           "Talos serves its ServiceAccount API on this cluster and answers one with a talosconfig",
           async () => {
-            const store = handoverObjects(cloud, "bk1").store!;
+            const store = clusterStore(cloud, "bk1")!;
             assertOk(
               store.getObject("apiextensions.k8s.io/v1", "CustomResourceDefinition", "serviceaccounts.talos.dev"),
             );

@@ -14,6 +14,7 @@ import {
   bootstrapCalls,
   byEndpoint,
   byMethod,
+  clusterStore,
   firstApplyOverBudget,
   handoverObjects,
   isOperatorRequest,
@@ -127,7 +128,7 @@ Deno.test(
       await t.step(
         "the control plane's kubelet registers its Node, NotReady until a CNI runs, then Ready",
         async () => {
-          const store = handoverObjects(cloud, "dev1").store!;
+          const store = clusterStore(cloud, "dev1")!;
           // The operator adds the workers meanwhile; this step is about the control plane's own Node.
           const readyOf = () => {
             const node = store.getObject("v1", "Node", "dev1-cp-1");
@@ -189,7 +190,7 @@ Deno.test(
       await t.step("plan --exit-code answers 0 once applied and the operator created the workers", async () => {
         // The real operator creates the workers after the hand-over and installs Cilium and the addons with
         // Helm; once it settled (Running) nothing is left for it to create.
-        const store = handoverObjects(cloud, "dev1").store!;
+        const store = clusterStore(cloud, "dev1")!;
         await waitFor(
           "the workers' Nodes",
           () => ["dev1-w-1", "dev1-w-2"].every((n) => store.getObject("v1", "Node", n)),

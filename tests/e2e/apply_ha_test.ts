@@ -15,6 +15,7 @@ import {
   byEndpoint,
   byMethod,
   clusterStatusHistory,
+  clusterStore,
   firstApplyOverBudget,
   handoverObjects,
   isSubsequence,
@@ -133,7 +134,7 @@ Deno.test(withFakes(
           isSubsequence(["Provisioning (CNI)", "Provisioning (Addons)", "Running"], forThisSpec),
           `the operator wrote for generation ${generation}: ${forThisSpec.join(" > ")}`,
         );
-        const store = handoverObjects(cloud, "ha1").store!;
+        const store = clusterStore(cloud, "ha1")!;
         const nodes = store.listObjects("v1", "Node").map((n) => String((n.metadata as { name: string }).name));
         assertEquals(nodes.sort(), ["ha1-cp-1", "ha1-cp-2", "ha1-cp-3", "ha1-w-1", "ha1-w-2", "ha1-w-3", "ha1-w-4"]);
         assertEquals(

@@ -7,6 +7,7 @@
  */
 import type { LocalCloud } from "../local_cloud/mod.ts";
 import type { RequestRecord } from "../hcloud_sim/mod.ts";
+import type { FakeKubeApi, FakeKubeStore } from "../kube_fake/mod.ts";
 import { type K8znerResult, runK8zner } from "./k8zner_process.ts";
 
 /** Poll interval handed to the CLI: the local cloud's simulated time runs much faster than Hetzner's. */
@@ -155,10 +156,24 @@ export function bootstrapAttempts(cloud: LocalCloud): number {
   return n;
 }
 
+/**
+ * The fake Kubernetes API behind the cluster's load balancer (undefined while none answers). Apart from
+ * {@link handoverObjects}: polls that only want the store (every 20 ms in some scenarios) should not copy
+ * six objects, among them a CRD, to get it.
+ */
+export function clusterApi(cloud: LocalCloud, cluster: string): FakeKubeApi | undefined {
+  const lb = [...cloud.sim.state.loadBalancers.values()].find((l) => l.name === `${cluster}-kube`);
+  return lb ? cloud.kubeApis.get(lb.id) : undefined;
+}
+
+/** The store of {@link clusterApi}: what the cluster's API serves. */
+export function clusterStore(cloud: LocalCloud, cluster: string): FakeKubeStore | undefined {
+  return clusterApi(cloud, cluster)?.store;
+}
+
 /** The cluster's hand-over objects in the fake Kubernetes API behind its load balancer. */
 export function handoverObjects(cloud: LocalCloud, cluster: string) {
-  const lb = [...cloud.sim.state.loadBalancers.values()].find((l) => l.name === `${cluster}-kube`);
-  const api = lb ? cloud.kubeApis.get(lb.id) : undefined;
+  const api = clusterApi(cloud, cluster);
   const store = api?.store;
   return {
     store,
@@ -187,7 +202,7 @@ export interface StatusRecord {
  * the status says at each of its polls.
  */
 export function clusterStatusHistory(cloud: LocalCloud, cluster: string): StatusRecord[] {
-  const store = handoverObjects(cloud, cluster).store;
+  const store = clusterStore(cloud, cluster);
   if (!store) return [];
   const history: StatusRecord[] = [];
   const stop = store.watch(

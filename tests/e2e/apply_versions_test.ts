@@ -11,7 +11,7 @@
 import { assertEquals, assertIncludes, assertOk } from "../assert.ts";
 import { startLocalCloud } from "../local_cloud/mod.ts";
 import { waitFor } from "../local_cloud/test_helpers.ts";
-import { handoverObjects, k8zner, makeWorkdir, mutating, renderConfig } from "./apply_harness.ts";
+import { clusterStore, handoverObjects, k8zner, makeWorkdir, mutating, renderConfig } from "./apply_harness.ts";
 import { withFakes } from "../fake_contracts.ts";
 import { KUBERNETES_VERSION, TALOS_VERSION } from "../../src/config/mod.ts";
 
@@ -37,7 +37,7 @@ Deno.test(
         // The node runs what the config pinned: the fake kubelet reports the version of the kubelet image it was given.
         // Both nodes registered first: the operator creates the worker after apply returns, and a plan while it
         // is still being created lists it as a node whose Talos and kubelet versions are unknown.
-        const store = handoverObjects(cloud, "ver1").store!;
+        const store = clusterStore(cloud, "ver1")!;
         for (const node of ["ver1-cp-1", "ver1-w-1"]) {
           await waitFor(`Node ${node}`, () => store.getObject("v1", "Node", node), 120_000);
         }

@@ -12,7 +12,15 @@
 import { assertEquals, assertIncludes, assertOk } from "../assert.ts";
 import { startLocalCloud } from "../local_cloud/mod.ts";
 import { listClusterResources } from "./cloud_inventory.ts";
-import { handoverObjects, isOperatorRequest, k8zner, makeWorkdir, mutating, renderConfig } from "./apply_harness.ts";
+import {
+  clusterStore,
+  handoverObjects,
+  isOperatorRequest,
+  k8zner,
+  makeWorkdir,
+  mutating,
+  renderConfig,
+} from "./apply_harness.ts";
 import { withFakes } from "../fake_contracts.ts";
 
 interface Condition {
@@ -71,7 +79,7 @@ for (
           assertOk(!output.includes("The operator has done what it can for now"), output);
           const servers = [...cloud.sim.state.servers.values()].map((s) => s.name).sort();
           assertEquals(servers, plannedNames(cluster, controlPlanes, workers), "no duplicate or missing server");
-          const store = handoverObjects(cloud, cluster).store!;
+          const store = clusterStore(cloud, cluster)!;
           const nodes = store.listObjects("v1", "Node").map((n) => String((n.metadata as { name: string }).name))
             .sort();
           assertEquals(nodes, plannedNames(cluster, controlPlanes, workers));
@@ -125,7 +133,7 @@ for (
             assertOk(events.includes("PhaseChanged"), `events: ${events.join(", ")}`);
             assertOk(events.includes("AddonInstalled"), `events: ${events.join(", ")}`);
             function store() {
-              return handoverObjects(cloud, cluster).store!;
+              return clusterStore(cloud, cluster)!;
             }
           },
         );

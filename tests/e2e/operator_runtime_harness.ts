@@ -9,7 +9,7 @@
 import type { RequestRecord } from "../hcloud_sim/mod.ts";
 import type { FakeKubeStore, KubeObj } from "../kube_fake/mod.ts";
 import { type LocalCloud, type OperatorPod, type OperatorSpawn } from "../local_cloud/mod.ts";
-import { handoverObjects, isOperatorRequest, k8zner, makeWorkdir, renderConfig } from "./apply_harness.ts";
+import { clusterStore, isOperatorRequest, k8zner, makeWorkdir, renderConfig } from "./apply_harness.ts";
 import { startK8zner } from "./k8zner_process.ts";
 
 const NAMESPACE = "k8zner-system";
@@ -32,7 +32,7 @@ export async function applyCluster(
   const dir = await makeWorkdir(renderConfig(name, mode, workers));
   const r = await k8zner(cloud, dir, ["apply"]);
   if (r.code !== 0) throw new Error(`apply of ${name} failed (${r.code}):\n${r.stdout}\n${r.stderr}`);
-  const store = handoverObjects(cloud, name).store;
+  const store = clusterStore(cloud, name);
   if (!store) throw new Error(`apply of ${name}: no Kubernetes API behind its load balancer`);
   return { name, dir, store };
 }

@@ -13,7 +13,7 @@ import { type LocalCloud, startLocalCloud } from "../local_cloud/mod.ts";
 import { hcloud, waitFor } from "../local_cloud/test_helpers.ts";
 import { kubectlRequirement } from "../kube_fake/kubectl_binary.ts";
 import type { FakeKubeStore, KubeObj } from "../kube_fake/mod.ts";
-import { handoverObjects, k8zner, makeWorkdir, renderConfig } from "./apply_harness.ts";
+import { clusterStore, k8zner, makeWorkdir, renderConfig } from "./apply_harness.ts";
 
 /** A status condition of the K8znerCluster. */
 export interface Condition {
@@ -85,7 +85,7 @@ export async function startScenario(
   const dir = await makeWorkdir(withExtra(workers, options.config ?? []));
   const kubeDir = await Deno.makeTempDir({ prefix: "k8zner-kubectl-" });
   const store = () => {
-    const s = handoverObjects(cloud, name).store;
+    const s = clusterStore(cloud, name);
     if (!s) throw new Error(`no Kubernetes API answers behind ${name}-kube`);
     return s;
   };
@@ -93,7 +93,8 @@ export async function startScenario(
     [...cloud.operatorPods.values()].map((p) =>
       `--- ${p.name} (restarts ${p.restarts})\n${p.lines.slice(-lines).join("\n")}`
     ).join("\n");
-  const clusterObj = () => store().getObject("k8zner.io/v1alpha1", "K8znerCluster", name, "k8zner-system");
+  // Read-only looks (shared frozen views, no copy): the scenarios poll these every 20-100 ms.
+  const clusterObj = () => store().viewObject("k8zner.io/v1alpha1", "K8znerCluster", name, "k8zner-system");
   const status = () => (clusterObj()?.status ?? {}) as ReturnType<Scenario["status"]>;
   const scenario: Scenario = {
     cloud,
@@ -149,7 +150,7 @@ export async function startScenario(
     nodes() {
       const s = store();
       return Object.fromEntries(
-        s.listObjects("v1", "Node").map((n) => [
+        s.viewObjects("v1", "Node").map((n) => [
           (n.metadata as { name: string }).name,
           ((n.status as { conditions?: Condition[] } | undefined)?.conditions ?? []).find((c) => c.type === "Ready")
             ?.status ?? "none",

@@ -18,6 +18,7 @@ import { checkSnapshot } from "../../src/cluster/backup/snapshot_integrity.ts";
 import {
   byMethod,
   cloudEnv,
+  clusterStore,
   handoverObjects,
   k8zner,
   makeWorkdir,
@@ -48,7 +49,7 @@ Deno.test(
     const dir = await makeWorkdir(renderConfig(NAME, "dev", 1) + "backup: true\n");
     const env = cloudEnv(cloud, { K8ZNER_S3_ENDPOINT: s3.url, ...KEYS });
     const store = () => {
-      const s = handoverObjects(cloud, NAME).store;
+      const s = clusterStore(cloud, NAME);
       if (!s) throw new Error("no Kubernetes API answers behind the load balancer");
       return s;
     };
@@ -139,7 +140,7 @@ Deno.test(
         assertEquals(left.map((s) => s.name), [], "no server and no Talos node of the cluster is left");
         await waitFor(
           "the Kubernetes API to go with its control plane",
-          () => !handoverObjects(cloud, NAME).store,
+          () => !clusterStore(cloud, NAME),
           30_000,
         );
 

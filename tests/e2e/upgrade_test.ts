@@ -29,7 +29,7 @@ const SUSTAINED_MS = 1_000;
 /** `Talos (v1.13.9)` and `v1.36.3` of every Node, by name. */
 function versions(s: Scenario): Record<string, string> {
   return Object.fromEntries(
-    s.store().listObjects("v1", "Node").map((n) => {
+    s.store().viewObjects("v1", "Node").map((n) => {
       const info = (n.status as { nodeInfo?: { osImage?: string; kubeletVersion?: string } } | undefined)?.nodeInfo;
       return [(n.metadata as { name: string }).name, `${info?.osImage ?? "?"} ${info?.kubeletVersion ?? "?"}`];
     }),
@@ -123,7 +123,7 @@ function sample(s: Scenario, all: string[], workers: string[], exempt: () => str
         if (v.startsWith("Talos (v1.13.9)") && !seen.talosAt.has(name)) seen.talosAt.set(name, Date.now());
         if (v.endsWith("v1.36.3") && !seen.kubeletAt.has(name)) seen.kubeletAt.set(name, Date.now());
       }
-      const web = store.listObjects("v1", "Pod", "default").filter((p) =>
+      const web = store.viewObjects("v1", "Pod", "default").filter((p) =>
         (p.metadata as { labels?: Record<string, string> }).labels?.app === "web" &&
         !(p.metadata as { deletionTimestamp?: string }).deletionTimestamp
       );
