@@ -30,6 +30,7 @@ import type { FakeTalosNetwork, FakeTalosNode } from "../talos_fake/mod.ts";
 import { STEPS } from "./latency_model.ts";
 import { TALOS_CORDONED_ANNOTATION, uncordonAfterTalos } from "./talos_drain.ts";
 import { KindCache } from "./kind_cache.ts";
+import { deepFreeze } from "../kube_fake/object_meta.ts";
 import { isCniPod, reconcileCiliumNodeTaints } from "./cilium_agent.ts";
 import { reconcileCloudNodes } from "./cloud_node_controller.ts";
 import { reconcileDaemonSets } from "./daemonset_controller.ts";
@@ -227,11 +228,16 @@ export class Kubelets {
     return false;
   }
 
-  /** {@link readKubeletFacts} of `config`, parsed once per config text; a fresh copy each call. */
+  /**
+   * {@link readKubeletFacts} of `config`, parsed once per config text and deep-frozen (shared by every pass:
+   * a copy per node and pass cost more than the rest of the kubelet's pass; nothing writes to them).
+   */
   #factsOf(serverId: number, config: string): KubeletFacts | undefined {
     let read = this.#facts.get(serverId);
-    if (read?.config !== config) this.#facts.set(serverId, read = { config, facts: readKubeletFacts(config) });
-    return read.facts && structuredClone(read.facts);
+    if (read?.config !== config) {
+      this.#facts.set(serverId, read = { config, facts: deepFreeze(readKubeletFacts(config)) });
+    }
+    return read.facts;
   }
 
   #entryFor(serverId: number, node: FakeTalosNode, store: FakeKubeStore): KubeletEntry {
