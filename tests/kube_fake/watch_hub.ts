@@ -36,6 +36,11 @@ interface Watcher {
   send: (event: WatchEvent) => void;
 }
 
+/** Whether a change is of the watch's type (and namespace, for a namespaced watch). */
+function concerns(w: Watcher, entry: LogEntry): boolean {
+  return w.key === entry.key && (w.namespace === undefined || w.namespace === entry.namespace);
+}
+
 /** Records changes and delivers them to the watches they concern. */
 export class WatchHub {
   #log: LogEntry[] = [];
@@ -49,12 +54,27 @@ export class WatchHub {
     const entry: LogEntry = { rv, type, key: storageKeyOf(rt), namespace, object: cloneJson(obj) };
     this.#log.push(entry);
     this.#lastRv = rv;
-    for (const w of this.#watchers) this.#deliver(w, entry);
+    // The watches' filters all look at one served copy per type version, and only a watch that takes the
+    // event gets a copy of its own (the last taker gets the one matched). Before, every watch of the
+    // storage key copied the object before its filter looked at it. Matching only reads; the sends come
+    // after all matches, and only to watches still open then (one closed by an earlier send gets nothing).
+    const served = new Map<ResourceType, KubeObj>();
+    const takers: Array<{ w: Watcher; object: KubeObj }> = [];
+    for (const w of this.#watchers) {
+      if (!concerns(w, entry)) continue;
+      let object = served.get(w.rt);
+      if (!object) served.set(w.rt, object = stampObject(w.rt, entry.object));
+      if (w.matches(object)) takers.push({ w, object });
+    }
+    const lastTaker = new Map<KubeObj, Watcher>(takers.map(({ w, object }) => [object, w]));
+    for (const { w, object } of takers) {
+      if (!this.#watchers.has(w)) continue;
+      w.send({ type: entry.type, object: lastTaker.get(object) === w ? object : cloneJson(object) });
+    }
   }
 
   #deliver(w: Watcher, entry: LogEntry): void {
-    if (w.key !== entry.key) return;
-    if (w.namespace !== undefined && w.namespace !== entry.namespace) return;
+    if (!concerns(w, entry)) return;
     const object = stampObject(w.rt, entry.object);
     if (!w.matches(object)) return;
     w.send({ type: entry.type, object });
