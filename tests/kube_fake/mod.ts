@@ -15,7 +15,7 @@
  *
  * @module
  */
-import { type AuthorizationMode, FakeKubeHandler, type Fault, type RecordedRequest } from "./server.ts";
+import { type AuthorizationMode, FakeKubeHandler, type Fault, isWatchRequest, type RecordedRequest } from "./server.ts";
 import { serveMutualTls } from "./mtls_serve.ts";
 import { FakeKubeStore } from "./store.ts";
 import { ADMIN_TOKEN } from "./authn.ts";
@@ -106,7 +106,13 @@ export async function startFakeKubeApi(options: FakeKubeApiOptions = {}): Promis
   });
   if (options.tls?.clientCaPem) {
     const mtls = await serveMutualTls(
-      { hostname, port: options.port ?? 0, ...options.tls, clientCaPem: options.tls.clientCaPem },
+      {
+        hostname,
+        port: options.port ?? 0,
+        ...options.tls,
+        clientCaPem: options.tls.clientCaPem,
+        longRunning: isWatchRequest,
+      },
       (req, peer) => handler.handle(req, peer),
     );
     address = `${mtls.addr.hostname}:${mtls.addr.port}`;

@@ -72,6 +72,12 @@ function json(status: number, body: unknown): Response {
   return new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
 }
 
+/** Whether a request asks for a watch (`?watch=true`), the only answer of this server that streams. */
+export function isWatchRequest(url: URL): boolean {
+  const watch = url.searchParams.get("watch");
+  return watch === "1" || watch === "true";
+}
+
 /** Routes requests to a store; owns the open watch streams. */
 export class FakeKubeHandler {
   readonly requests: RecordedRequest[] = [];
@@ -280,7 +286,7 @@ export class FakeKubeHandler {
       switch (req.method) {
         case "GET": {
           const table = this.#tableFor(rt, req, q);
-          if (q.get("watch") === "1" || q.get("watch") === "true") {
+          if (isWatchRequest(url)) {
             return this.#watch(rt, namespace, matches, q, table);
           }
           const list = this.#listBody(rt, namespace, matches);
