@@ -1,6 +1,6 @@
 import { deflateRawSync } from "node:zlib";
 import { assertEquals, assertThrows } from "../assert.ts";
-import { zipEntry } from "./layer_binaries.ts";
+import { verifiedSha256, zipEntry } from "./layer_binaries.ts";
 
 /** A minimal zip (local headers, central directory, end record) as `zip` writes it, without CRCs checked here. */
 function zipOf(files: { name: string; data: Uint8Array; deflate: boolean }[]): Uint8Array {
@@ -61,4 +61,32 @@ Deno.test("zipEntry reads stored and deflated entries by name and names a missin
   assertEquals(new TextDecoder().decode(zipEntry(zip, "kubectl/kubectl")), "kubectl");
   assertThrows(() => zipEntry(zip, "helm/tiller"), Error, "no entry helm/tiller");
   assertThrows(() => zipEntry(new Uint8Array(40), "x"), Error, "not a zip archive");
+});
+
+Deno.test("verifiedSha256 hashes a file again whenever it changes, and records a hash only once its ctime is settled", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = `${dir}/tool`;
+    const sha = async (text: string) =>
+      Array.from(
+        new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text))),
+        (b) => b.toString(16).padStart(2, "0"),
+      ).join("");
+    const recorded = () => Deno.readTextFile(`${path}.sha256`).then((t) => JSON.parse(t).sha256, () => undefined);
+    await Deno.writeTextFile(path, "one");
+    assertEquals(await verifiedSha256(path), await sha("one"));
+    // Changed just now: another change within the same ctime second could not be told apart.
+    assertEquals(await recorded(), undefined);
+    await new Promise((r) => setTimeout(r, 2_100));
+    assertEquals(await verifiedSha256(path), await sha("one"));
+    assertEquals(await recorded(), await sha("one"));
+    // Same size, mtime given back: the ctime still moves, so the file is hashed again.
+    const { mtime } = await Deno.stat(path);
+    await Deno.writeTextFile(path, "two");
+    await Deno.utime(path, mtime!, mtime!);
+    assertEquals(await verifiedSha256(path), await sha("two"));
+    assertEquals(await verifiedSha256(`${dir}/missing`), undefined);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
