@@ -42,8 +42,9 @@ export function parseGoBool(text: string | undefined): boolean | undefined {
  */
 export function readCcmConfig(store: FakeKubeStore): CcmConfig | undefined {
   const { name, namespace } = CCM_DEPLOYMENT;
-  const workload = store.getObject("apps/v1", "DaemonSet", name, namespace) ??
-    store.getObject("apps/v1", "Deployment", name, namespace);
+  // Read-only views (no copies): the service controller reads this every pass (100 ms).
+  const workload = store.viewObject("apps/v1", "DaemonSet", name, namespace) ??
+    store.viewObject("apps/v1", "Deployment", name, namespace);
   const container = (((workload?.spec as { template?: { spec?: { containers?: KubeObj[] } } } | undefined)
     ?.template?.spec?.containers) ?? [])[0];
   if (!container) return undefined;
@@ -58,8 +59,8 @@ export function readCcmConfig(store: FakeKubeStore): CcmConfig | undefined {
       hostIp: "",
       serviceAccountName: "",
     }, {
-      secret: (n) => (store.getObject("v1", "Secret", n, namespace)?.data as Record<string, string> | undefined),
-      configMap: (n) => (store.getObject("v1", "ConfigMap", n, namespace)?.data as Record<string, string> | undefined),
+      secret: (n) => (store.viewObject("v1", "Secret", n, namespace)?.data as Record<string, string> | undefined),
+      configMap: (n) => (store.viewObject("v1", "ConfigMap", n, namespace)?.data as Record<string, string> | undefined),
     });
   } catch (err) {
     if (err instanceof ContainerConfigError) return undefined;

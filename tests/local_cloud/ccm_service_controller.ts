@@ -123,7 +123,8 @@ export async function reconcileServiceLoadBalancers(
   const nodes = stableNodes(store);
   const nodeSet = JSON.stringify(nodes.map((n) => [(n.metadata as Meta).name, providerIdOf(n)]).sort());
   const present = new Set<string>();
-  for (const svc of store.listObjects("v1", "Service")) {
+  // Shared frozen views, as the controller's informer cache holds them: writes go through the store.
+  for (const svc of store.viewObjects("v1", "Service")) {
     const meta = svc.metadata as Meta;
     present.add(meta.uid);
     const spec = (svc.spec ?? {}) as { type?: string; ports?: Port[]; loadBalancerClass?: string };
