@@ -139,7 +139,19 @@ export async function serveMutualTls(
   };
 }
 
+/**
+ * The client certificate of each connection as read at its first request: it is fixed by the TLS handshake
+ * (Go's server parses it there too), and reading it from the socket converts the whole certificate again.
+ */
+const peers = new WeakMap<TLSSocket, { peer: PeerCertificate | undefined }>();
+
 function peerOf(socket: TLSSocket): PeerCertificate | undefined {
+  let known = peers.get(socket);
+  if (!known) peers.set(socket, known = { peer: readPeer(socket) });
+  return known.peer;
+}
+
+function readPeer(socket: TLSSocket): PeerCertificate | undefined {
   const cert = socket.getPeerCertificate?.();
   if (!cert || Object.keys(cert).length === 0 || !cert.subject) return undefined;
   const list = (v: string | string[] | undefined) => v === undefined ? [] : Array.isArray(v) ? v : [v];
