@@ -26,7 +26,7 @@
  * @module
  */
 
-import { CHARTS, MANIFESTS } from "../src/config/versions.ts";
+import { CHARTS, MANIFESTS, PROMETHEUS_OPERATOR_CRD_PLURALS } from "../src/config/versions.ts";
 import { chartArchive } from "../src/addons/catalog.ts";
 
 /** How the vendored file relates to the bytes at the upstream URL. */
@@ -122,20 +122,6 @@ const CHART_UPSTREAM: { [K in keyof typeof CHARTS]: UpstreamSource } = {
   },
 };
 
-/** The ten CRD files of prometheus-operator v0.93.0, in the C-locale order SOURCES.md concatenated them. */
-const PROMETHEUS_OPERATOR_CRDS = [
-  "alertmanagerconfigs",
-  "alertmanagers",
-  "podmonitors",
-  "probes",
-  "prometheusagents",
-  "prometheuses",
-  "prometheusrules",
-  "scrapeconfigs",
-  "servicemonitors",
-  "thanosrulers",
-];
-
 /** Upstream of each bundle of `MANIFESTS`. */
 const MANIFEST_UPSTREAM: { [K in keyof typeof MANIFESTS]: UpstreamSource } = {
   gatewayApiCrds: {
@@ -146,7 +132,7 @@ const MANIFEST_UPSTREAM: { [K in keyof typeof MANIFESTS]: UpstreamSource } = {
   },
   // The full CRDs (with descriptions): exactly `cat` of the files at the tag in C-locale order.
   prometheusOperatorCrds: {
-    urls: PROMETHEUS_OPERATOR_CRDS.map((name) =>
+    urls: PROMETHEUS_OPERATOR_CRD_PLURALS.map((name) =>
       `${MANIFESTS.prometheusOperatorCrds.url}monitoring.coreos.com_${name}.yaml`
     ),
     upstream: "identical",

@@ -118,6 +118,23 @@ export interface ManifestPin {
   sha256: string;
 }
 
+/**
+ * The ten CRDs of prometheus-operator v0.93.0 by plural, in the C-locale order of their files, which
+ * {@link MANIFESTS}' `prometheusOperatorCrds` concatenates (group `monitoring.coreos.com`).
+ */
+export const PROMETHEUS_OPERATOR_CRD_PLURALS = [
+  "alertmanagerconfigs",
+  "alertmanagers",
+  "podmonitors",
+  "probes",
+  "prometheusagents",
+  "prometheuses",
+  "prometheusrules",
+  "scrapeconfigs",
+  "servicemonitors",
+  "thanosrulers",
+] as const;
+
 /** Raw manifests applied before the charts; the files sit beside the chart archives in `../shared/charts`. */
 export const MANIFESTS = {
   /**

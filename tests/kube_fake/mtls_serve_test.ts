@@ -61,19 +61,23 @@ async function exchange(port: number, request: string, done: (text: string) => b
   }
 }
 
-Deno.test("a request's body reaches the handler whole; an answer that is not long-running comes with its length", async () => {
+/** A server for `handler` whose `?watch=true` requests are long-running, as the fake API's router marks them. */
+async function serveWithWatches(handler: (req: Request) => Promise<Response>) {
   const notBefore = new Date(Date.now() - 60_000);
   const { ca, leaf } = await hostCertificate("localhost", { notBefore, validityDays: 1, caValidityDays: 1 });
-  const server = await serveMutualTls(
-    {
-      hostname: "127.0.0.1",
-      port: 0,
-      certPem: leaf.certPem,
-      keyPem: leaf.keyPem,
-      clientCaPem: ca.certPem,
-      longRunning: (url) => url.searchParams.get("watch") === "true",
-    },
-    async (req) => new Response(`got ${req.method} ${new URL(req.url).pathname}: ${await req.text()}`),
+  return await serveMutualTls({
+    hostname: "127.0.0.1",
+    port: 0,
+    certPem: leaf.certPem,
+    keyPem: leaf.keyPem,
+    clientCaPem: ca.certPem,
+    longRunning: (url) => url.searchParams.get("watch") === "true",
+  }, handler);
+}
+
+Deno.test("a request's body reaches the handler whole; an answer that is not long-running comes with its length", async () => {
+  const server = await serveWithWatches(async (req) =>
+    new Response(`got ${req.method} ${new URL(req.url).pathname}: ${await req.text()}`)
   );
   try {
     const body = JSON.stringify({ spec: { replicas: 3 } });
@@ -93,24 +97,12 @@ Deno.test("a request's body reaches the handler whole; an answer that is not lon
 });
 
 Deno.test("a long-running answer sends its headers before any of its body", async () => {
-  const notBefore = new Date(Date.now() - 60_000);
-  const { ca, leaf } = await hostCertificate("localhost", { notBefore, validityDays: 1, caValidityDays: 1 });
   const { promise: never, resolve: end } = Promise.withResolvers<void>();
-  const server = await serveMutualTls(
-    {
-      hostname: "127.0.0.1",
-      port: 0,
-      certPem: leaf.certPem,
-      keyPem: leaf.keyPem,
-      clientCaPem: ca.certPem,
-      longRunning: (url) => url.searchParams.get("watch") === "true",
-    },
-    () => {
-      // A watch with nothing to report yet: its body stays open.
-      const body = new ReadableStream<Uint8Array>({ start: () => never });
-      return Promise.resolve(new Response(body, { headers: { "content-type": "application/json" } }));
-    },
-  );
+  const server = await serveWithWatches(() => {
+    // A watch with nothing to report yet: its body stays open.
+    const body = new ReadableStream<Uint8Array>({ start: () => never });
+    return Promise.resolve(new Response(body, { headers: { "content-type": "application/json" } }));
+  });
   try {
     const text = await exchange(
       server.addr.port,

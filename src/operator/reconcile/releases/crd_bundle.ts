@@ -23,7 +23,7 @@
 import { createHash } from "node:crypto";
 import { CORE_SCHEMA, loadAll } from "js-yaml";
 import { GATEWAY_API_CRDS_FILE, PROMETHEUS_OPERATOR_CRDS_FILE } from "../../../addons/catalog.ts";
-import { MANIFESTS } from "../../../config/mod.ts";
+import { MANIFESTS, PROMETHEUS_OPERATOR_CRD_PLURALS } from "../../../config/mod.ts";
 import type { KubeObject } from "../../../kube/mod.ts";
 import { MANAGED_BY } from "../../../lib/labels.ts";
 import type { ReconcileContext } from "../context.ts";
@@ -80,18 +80,7 @@ export const PROMETHEUS_OPERATOR_BUNDLE: CrdBundleKind = {
   appliedReason: "PrometheusOperatorCRDsApplied",
   pinned: {
     sha256: MANIFESTS.prometheusOperatorCrds.sha256,
-    crds: [
-      "alertmanagerconfigs",
-      "alertmanagers",
-      "podmonitors",
-      "probes",
-      "prometheusagents",
-      "prometheuses",
-      "prometheusrules",
-      "scrapeconfigs",
-      "servicemonitors",
-      "thanosrulers",
-    ].map((plural) => [`${plural}.monitoring.coreos.com`, "0.93.0"] as const),
+    crds: PROMETHEUS_OPERATOR_CRD_PLURALS.map((plural) => [`${plural}.monitoring.coreos.com`, "0.93.0"] as const),
   },
 };
 
