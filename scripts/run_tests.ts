@@ -3,8 +3,9 @@
  * output, then prints the plain closing line CI reads: `N passed, N failed`, counting tests, not
  * their steps (Deno's own summary line is not in that form). Before it, it lists the tests skipped
  * because something outside the repository is missing (see `tests/requirements.ts`), with the
- * reason. Which files `deno test` runs, and in what order, is scripts/test_tiers.ts's choice: the
- * whole suite, `--quick` (no end-to-end tier), or the files given. Other arguments are passed to `deno test`.
+ * reason. Which `deno test` runs it makes is scripts/test_tiers.ts's choice: the whole suite (some
+ * files alone, after the others), `--quick` (no end-to-end tier), or the files given; the closing line
+ * counts all of them. Other arguments are passed to `deno test`.
  *
  * Before the tests it fills Deno's caches (the npm packages of the imports map, main.ts's module
  * graph): on a cold machine the CLI subprocesses of the tests otherwise download them while tests

@@ -2,14 +2,11 @@
  * Which `deno test` runs the test task makes, and in what order (pure: scripts/run_tests.ts finds the
  * test files, writes the shard modules and runs them).
  *
- * - **The whole suite** (no arguments): every file in one parallel run: the end-to-end files first
- *   ({@link LONGEST_FIRST} first), then {@link AFTER_END_TO_END} (the demo), then the unit shards. The
- *   demo mostly waits (measured 2026-12-07: 56 CPU-s over 126-160 s alone: the CLI's snapshot wait, process
- *   start-ups, the operator joining the control planes one after the other), so running it alone after the
- *   others (as before) left a core idle for two minutes. Queued once every other end-to-end file has
- *   started, it runs beside the shards and the last files' tails, not beside the heaviest files (beside
- *   three of those its `apply --wait` once took 226-350 s, against 94-103 s alone, and once ran out of its
- *   5 minutes).
+ * - **The whole suite** (no arguments): every file in one parallel run, except the files of
+ *   {@link ALONE_FILES}, which then run one at a time on an otherwise idle machine. The demo is one of
+ *   them: it is the README's first command and holds itself to a wall-time budget, so it runs the way a
+ *   user runs it, not as one of four end-to-end files sharing two cores (beside three others its
+ *   `apply --wait` took 226-350 s against 94-103 s alone, and once ran out of its 5 minutes).
  * - **`--quick`**: the suite without the end-to-end tier ({@link END_TO_END_PATHS}: whole clusters in the
  *   local cloud, driven by the real CLI, operator and Helm), for the edit-test loop. CI always runs the
  *   whole suite.
@@ -27,8 +24,8 @@
  * @module
  */
 
-/** End-to-end files queued after the others, before the unit shards: see the module comment. */
-export const AFTER_END_TO_END: readonly string[] = ["tests/e2e/demo_test.ts"];
+/** Run alone, after the parallel files, one at a time: see the module comment. */
+export const ALONE_FILES: readonly string[] = ["tests/e2e/demo_test.ts"];
 
 /**
  * The end-to-end tier, left out by `--quick`: each file builds whole clusters in the local cloud with the
@@ -73,7 +70,7 @@ export interface Shard {
 
 /** One `deno test` invocation. */
 export interface TestRun {
-  /** What the runner prints before it when there are several runs, e.g. "the given files". */
+  /** What the runner prints before it, e.g. "alone: tests/e2e/demo_test.ts". */
   label: string;
   /** Arguments after `deno test` and the runner's own fixed flags (files, `--ignore=`). */
   args: string[];
@@ -94,14 +91,16 @@ export function planTestRuns(args: readonly string[], testFiles: readonly string
   }
   const files = [...testFiles].sort();
   const isEndToEnd = (file: string) => END_TO_END_PATHS.some((p) => p.endsWith("/") ? file.startsWith(p) : file === p);
-  const shards = shardUnitFiles(files.filter((f) => !isEndToEnd(f) && !AFTER_END_TO_END.includes(f)));
+  const shards = shardUnitFiles(files.filter((f) => !isEndToEnd(f) && !ALONE_FILES.includes(f)));
   const shardPaths = shards.map((s) => s.path);
   if (quick) return [{ label: "quick tier (no end-to-end files)", args: [...rest, ...shardPaths], shards }];
   // End-to-end files first, the longest first (Deno starts files in the order given): see LONGEST_FIRST.
-  const endToEnd = files.filter((f) => isEndToEnd(f) && !AFTER_END_TO_END.includes(f))
+  const endToEnd = files.filter((f) => isEndToEnd(f) && !ALONE_FILES.includes(f))
     .sort((a, b) => rank(a) - rank(b));
-  const after = AFTER_END_TO_END.filter((f) => files.includes(f));
-  return [{ label: "the whole suite", args: [...rest, ...endToEnd, ...after, ...shardPaths], shards }];
+  return [
+    { label: "every file but the ones that run alone", args: [...rest, ...endToEnd, ...shardPaths], shards },
+    ...ALONE_FILES.map((file) => ({ label: `alone: ${file}`, args: [...rest, file] })),
+  ];
 }
 
 /** Where `file` starts among the end-to-end files: its place in {@link LONGEST_FIRST}, else after them. */

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import {
-  AFTER_END_TO_END,
+  ALONE_FILES,
   END_TO_END_PATHS,
   isTestFileName,
   LONGEST_FIRST,
@@ -25,7 +25,7 @@ const FILES = [
 ];
 const UNIT = FILES.filter((f) => !f.startsWith("tests/e2e/") && !f.endsWith("bundle_test.ts") && !f.includes("charts"));
 
-Deno.test("the whole suite is one run: end-to-end files first (the known long ones first), then the demo, then the unit shards", () => {
+Deno.test("the whole suite runs end-to-end files first (the known long ones first), then the unit shards, then each alone file by itself", () => {
   const runs = planTestRuns(["--fail-fast"], FILES);
   const shardPaths = runs[0]!.shards!.map((s) => s.path);
   assert.deepEqual(runs.map((r) => r.args), [
@@ -35,12 +35,12 @@ Deno.test("the whole suite is one run: end-to-end files first (the known long on
       "tests/e2e/apply_dev_test.ts",
       "tests/e2e/apply_locked_test.ts",
       "tests/local_cloud/charts_install_test.ts",
-      "tests/e2e/demo_test.ts",
       ...shardPaths,
     ],
+    ["--fail-fast", "tests/e2e/demo_test.ts"],
   ]);
   assert.deepEqual(runs[0]!.shards!.flatMap((s) => s.files).sort(), UNIT);
-  assert.ok(AFTER_END_TO_END.includes("tests/e2e/demo_test.ts"));
+  assert.ok(ALONE_FILES.includes("tests/e2e/demo_test.ts"));
 });
 
 Deno.test("--quick runs only the unit shards and passes other flags through", () => {
@@ -94,7 +94,7 @@ Deno.test("test file names are the ones Deno's discovery takes", () => {
 });
 
 Deno.test("every tier path exists, so a rename cannot silently put a file back in the wrong tier", async () => {
-  for (const path of [...AFTER_END_TO_END, ...END_TO_END_PATHS, ...LONGEST_FIRST]) {
+  for (const path of [...ALONE_FILES, ...END_TO_END_PATHS, ...LONGEST_FIRST]) {
     await Deno.stat(new URL(`../${path}`, import.meta.url));
   }
 });
