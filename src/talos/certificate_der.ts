@@ -187,6 +187,24 @@ export function formatSerial(serial: Uint8Array): string {
 }
 
 // Mirrors @peculiar/x509's escape(), including that it replaces only the first CR, LF or tab.
+/**
+ * An ECDSA signature as X.509 carries it (DER `SEQUENCE { r, s }`) in the form WebCrypto verifies: `r || s`, each
+ * `size` bytes (32, 48 or 66 for P-256, P-384, P-521). Throws `TypeError` when it is not one.
+ */
+export function readEcdsaSignature(der: Uint8Array<ArrayBuffer>, size: number): Uint8Array<ArrayBuffer> {
+  const seq = readTlv(der, 0, TAG.sequence);
+  const parts = children(der, seq, 2);
+  if (parts.length !== 2) throw new TypeError("Cannot read ECDSA signature: expected r and s");
+  const out = new Uint8Array(size * 2);
+  parts.forEach((part, i) => {
+    let value = der.subarray(expectTag(part, TAG.integer).contentStart, part.end);
+    while (value.length > size && value[0] === 0) value = value.subarray(1);
+    if (value.length > size) throw new TypeError("Cannot read ECDSA signature: integer too long for the curve");
+    out.set(value, i * size + size - value.length);
+  });
+  return out;
+}
+
 function escapeValue(data: string): string {
   return data
     .replace(/([,+"\\<>;])/g, "\\$1")

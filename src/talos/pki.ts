@@ -27,6 +27,7 @@ import {
   OID,
   readBasicConstraintsCa,
   readCertificateDer,
+  readEcdsaSignature,
   readSubjectAltNames,
 } from "./certificate_der.ts";
 
@@ -221,7 +222,9 @@ export async function verifyIssuedBy(certPem: string, caPem: string): Promise<bo
     const keyParams = publicKeyParams(ca, algorithm);
     if (!keyParams) return false;
     const publicKey = await crypto.subtle.importKey("spki", ca.spki, keyParams, false, ["verify"]);
-    const signature = algorithm.name === "ECDSA" ? ecdsaSignatureToRaw(cert.signature, keyParams) : cert.signature;
+    const signature = algorithm.name === "ECDSA"
+      ? readEcdsaSignature(cert.signature, CURVE_SIZES[(keyParams as EcKeyImportParams).namedCurve]!)
+      : cert.signature;
     return await crypto.subtle.verify(algorithm, publicKey, signature, cert.tbs);
   } catch {
     return false;
@@ -397,6 +400,8 @@ function signatureAlgorithm(oid: string): (Algorithm & { hash?: string }) | unde
 }
 
 const CURVES: Record<string, string> = { [OID.p256]: "P-256", [OID.p384]: "P-384", [OID.p521]: "P-521" };
+/** Bytes of each of an ECDSA signature's two integers, by curve. */
+const CURVE_SIZES: Record<string, number> = { "P-256": 32, "P-384": 48, "P-521": 66 };
 
 /** Import parameters of the CA's key for a signature made with `algorithm`; undefined when they do not fit. */
 function publicKeyParams(
@@ -412,23 +417,4 @@ function publicKeyParams(
     return { name: "RSASSA-PKCS1-v1_5", hash: algorithm.hash! } as RsaHashedImportParams;
   }
   return undefined;
-}
-
-/** X.509 carries an ECDSA signature as DER `SEQUENCE { r, s }`; WebCrypto wants `r || s`, each the curve's size. */
-function ecdsaSignatureToRaw(der: Uint8Array<ArrayBuffer>, params: Algorithm): Uint8Array<ArrayBuffer> {
-  const size = { "P-256": 32, "P-384": 48, "P-521": 66 }[(params as EcKeyImportParams).namedCurve] ?? 32;
-  const fail = () => new TypeError("Cannot read ECDSA signature");
-  if (der[0] !== 0x30) throw fail();
-  let offset = der[1]! & 0x80 ? 2 + (der[1]! & 0x7f) : 2;
-  const out = new Uint8Array(size * 2);
-  for (let part = 0; part < 2; part++) {
-    if (der[offset] !== 0x02) throw fail();
-    const length = der[offset + 1]!;
-    let value = der.subarray(offset + 2, offset + 2 + length);
-    while (value.length > size && value[0] === 0) value = value.subarray(1);
-    if (value.length > size) throw fail();
-    out.set(value, part * size + size - value.length);
-    offset += 2 + length;
-  }
-  return out;
 }
